@@ -1,0 +1,161 @@
+// The abstract syntax tree of the Advise rule language.
+//
+// Pipeline: source text (SourceManager) -> ast::File (this header, produced by
+// the PEGTL parser in parser.cpp or the Spirit X3 parser in x3/) -> checked
+// RuleSet (checker.hpp) -> inference (engine/).
+//
+// Every node carries a Loc: the file id and the byte offsets [begin, end) of
+// the text it was parsed from. Line and column are derived from offsets by the
+// SourceManager, so both parsers can be compared node by node, positions
+// included, with operator==.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace advise::ast {
+
+struct Loc {
+  std::uint32_t file = 0;
+  std::uint32_t begin = 0;  // byte offset of the first character
+  std::uint32_t end = 0;    // byte offset one past the last character
+  friend bool operator==(const Loc&, const Loc&) = default;
+};
+
+struct Ident {
+  std::string name;
+  Loc loc;
+  friend bool operator==(const Ident&, const Ident&) = default;
+};
+
+// A string literal, possibly written as several adjacent literals
+// ("part one" "part two"), which the language joins with one space.
+struct Text {
+  std::vector<std::string> parts;  // unescaped contents of each literal
+  Loc loc;                         // from the first quote to the last
+  std::string joined() const;
+  friend bool operator==(const Text&, const Text&) = default;
+};
+
+enum class ExprKind : std::uint8_t {
+  Number,   // text = spelling as written ("250", "2.5"); number = value
+  String,   // text = unescaped contents
+  Bool,     // number = 1 or 0
+  Name,     // text = identifier
+  List,     // [a, b, c]            kids = items
+  Set,      // {a, b, c}            kids = items
+  Range,    // lo .. hi             kids = {lo, hi}
+  Not,      // not x                kids = {x}
+  Neg,      // -x                   kids = {x}
+  And,      // a and b              kids = {a, b}
+  Or,       // a or b               kids = {a, b}
+  Arith,    // a op b, op in + - * /   text = op
+  Compare,  // a op b, op in < <= > >= == !=   text = op (`is` is stored as ==, `is not` as !=)
+  In,       // a in b  / a not in b        number = 1 when negated
+  Contains, // a contains b / a not contains b   number = 1 when negated
+  Between,  // a between lo and hi    kids = {a, lo, hi}
+  Missing,  // a is missing / a is present   number = 1 for `is present`
+  Call,     // f(args)             text = function name; kids = args
+  Member,   // a.b                 text = member name; kids = {a}
+  Index,    // a[b]                kids = {a, b}
+};
+
+struct Expr {
+  ExprKind kind = ExprKind::Number;
+  Loc loc;
+  std::string text;
+  double number = 0;
+  std::vector<Expr> kids;
+  friend bool operator==(const Expr&, const Expr&) = default;
+};
+
+enum class ActionKind : std::uint8_t {
+  Set,        // set TARGET = VALUE
+  Add,        // add VALUE to TARGET
+  Recommend,  // recommend [CATEGORY] ID [: TEXT]
+  Note,       // note TEXT
+  Warn,       // warn TEXT
+  Cite,       // cite VALUE   (a figure id, or a list of them)
+};
+
+struct Action {
+  ActionKind kind = ActionKind::Set;
+  Loc loc;
+  Expr target;      // Set, Add: a Name or Index expression
+  Expr value;       // Set, Add, Cite
+  Ident id;         // Recommend
+  Ident category;   // Recommend (empty name when not written)
+  Text text;        // Recommend (may be empty), Note, Warn
+  bool has_text = false;
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+struct Rule {
+  Loc loc;                 // whole rule, `rule` .. `end` (or `if` .. last action)
+  bool short_form = false; // written as `if COND then ACTION...`
+  Ident name;              // empty in short form
+  Text description;        // optional in block form
+  bool has_description = false;
+  // Header clauses, in the order written. kind is "source", "priority" or
+  // "category"; value holds the string, the integer spelling, or the identifier.
+  struct Clause {
+    std::string kind;
+    Loc loc;        // whole clause
+    Loc value_loc;  // just the value
+    std::string value;
+    friend bool operator==(const Clause&, const Clause&) = default;
+  };
+  std::vector<Clause> clauses;
+  Expr condition;
+  std::vector<Action> actions;
+  friend bool operator==(const Rule&, const Rule&) = default;
+};
+
+enum class DefKind : std::uint8_t {
+  Group,     // group NAME = {a, b}
+  Constant,  // const NAME = EXPR
+  Alias,     // alias NAME = EXPR (a name or member path)
+};
+
+struct Definition {
+  DefKind kind = DefKind::Group;
+  Loc loc;
+  Ident name;
+  Expr value;
+  friend bool operator==(const Definition&, const Definition&) = default;
+};
+
+struct Include {
+  Loc loc;
+  Text path;  // one part
+  friend bool operator==(const Include&, const Include&) = default;
+};
+
+struct Comment {
+  Loc loc;           // from `#` to the end of the line (newline excluded)
+  std::string text;  // including the leading `#`
+  friend bool operator==(const Comment&, const Comment&) = default;
+};
+
+enum class ItemKind : std::uint8_t { Include, Definition, Rule };
+
+// Top-level items in source order. `index` selects the element of the
+// matching vector in File.
+struct Item {
+  ItemKind kind;
+  std::uint32_t index;
+  friend bool operator==(const Item&, const Item&) = default;
+};
+
+struct File {
+  std::uint32_t file = 0;  // SourceManager id
+  std::vector<Item> items;
+  std::vector<Include> includes;
+  std::vector<Definition> definitions;
+  std::vector<Rule> rules;
+  std::vector<Comment> comments;  // every comment, in source order
+  friend bool operator==(const File&, const File&) = default;
+};
+
+}  // namespace advise::ast

@@ -1,0 +1,194 @@
+#include "dsl/diagnostics.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace advise {
+
+const std::vector<DiagKindInfo>& all_kinds() {
+  static const std::vector<DiagKindInfo> kinds = {
+#define X(id, name, sev, help) {DiagKind::id, name, Severity::sev, help},
+#include "dsl/diagnostic_kinds.def"
+#undef X
+  };
+  return kinds;
+}
+
+const DiagKindInfo& kind_info(DiagKind k) { return all_kinds().at(static_cast<std::size_t>(k)); }
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+Diagnostic& Diagnostics::report(DiagKind kind, ast::Loc loc, std::string message) {
+  diags_.push_back(Diagnostic{kind, kind_info(kind).severity, loc, true, {}, std::move(message), {}});
+  return diags_.back();
+}
+
+Diagnostic& Diagnostics::report_file(DiagKind kind, std::string file, std::string message) {
+  diags_.push_back(
+      Diagnostic{kind, kind_info(kind).severity, {}, false, std::move(file), std::move(message), {}});
+  return diags_.back();
+}
+
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; }));
+}
+
+std::size_t Diagnostics::warning_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Warning; }));
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    if (a.has_loc != b.has_loc) return !a.has_loc;
+    if (!a.has_loc) return a.file_name < b.file_name;
+    if (a.loc.file != b.loc.file) return a.loc.file < b.loc.file;
+    return a.loc.begin < b.loc.begin;
+  });
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
+}
+
+namespace {
+
+std::string location_prefix(const SourceManager& sm, const ast::Loc& loc) {
+  LineCol lc = sm.line_col(loc.file, loc.begin);
+  return sm.name(loc.file) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
+}
+
+// The source line, then a caret under the first byte of the span and tildes
+// under the rest of it (clipped to the line). Tabs are kept so that the
+// underline lines up in a terminal.
+std::string snippet(const SourceManager& sm, const ast::Loc& loc) {
+  std::string_view line = sm.line_text(loc.file, loc.begin);
+  LineCol lc = sm.line_col(loc.file, loc.begin);
+  std::string out = "  ";
+  // Show at most 200 bytes of a very long line, around the caret.
+  std::size_t start = 0;
+  if (line.size() > 200 && lc.col > 100) start = lc.col - 100;
+  std::string_view shown = line.substr(start, 200);
+  for (char c : shown) out += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? ' ' : c;
+  out += "\n  ";
+  std::size_t caret = lc.col - 1 - start;
+  for (std::size_t i = 0; i < caret && i < shown.size(); ++i) out += shown[i] == '\t' ? '\t' : ' ';
+  out += '^';
+  std::size_t len = loc.end > loc.begin ? loc.end - loc.begin : 1;
+  std::size_t room = shown.size() > caret ? shown.size() - caret : 1;
+  for (std::size_t i = 1; i < std::min(len, room); ++i) out += '~';
+  out += '\n';
+  return out;
+}
+
+}  // namespace
+
+std::string render_text(const SourceManager& sm, const Diagnostic& d) {
+  std::string out;
+  if (d.has_loc) {
+    out += location_prefix(sm, d.loc);
+  } else {
+    out += d.file_name;
+  }
+  out += ": ";
+  out += severity_name(d.severity);
+  out += ": ";
+  out += d.message;
+  out += " [";
+  out += kind_info(d.kind).name;
+  out += "]\n";
+  if (d.has_loc) out += snippet(sm, d.loc);
+  for (const DiagNote& n : d.notes) {
+    if (n.has_loc) {
+      out += location_prefix(sm, n.loc) + ": note: " + n.message + "\n";
+      out += snippet(sm, n.loc);
+    } else {
+      out += "  note: " + n.message + "\n";
+    }
+  }
+  return out;
+}
+
+std::string render_text(const SourceManager& sm, const Diagnostics& ds) {
+  std::string out;
+  for (const Diagnostic& d : ds.all()) out += render_text(sm, d);
+  return out;
+}
+
+std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  auto place = [&](nlohmann::ordered_json& j, const ast::Loc& loc) {
+    LineCol b = sm.line_col(loc.file, loc.begin);
+    LineCol e = sm.line_col(loc.file, loc.end);
+    j["file"] = sm.name(loc.file);
+    j["line"] = b.line;
+    j["column"] = b.col;
+    j["end_line"] = e.line;
+    j["end_column"] = e.col;
+  };
+  for (const Diagnostic& d : ds.all()) {
+    nlohmann::ordered_json j;
+    if (d.has_loc) {
+      place(j, d.loc);
+    } else {
+      j["file"] = d.file_name;
+    }
+    j["severity"] = severity_name(d.severity);
+    j["kind"] = kind_info(d.kind).name;
+    j["message"] = d.message;
+    j["help"] = kind_info(d.kind).help;
+    nlohmann::ordered_json notes = nlohmann::ordered_json::array();
+    for (const DiagNote& n : d.notes) {
+      nlohmann::ordered_json nj;
+      if (n.has_loc) place(nj, n.loc);
+      nj["message"] = n.message;
+      notes.push_back(std::move(nj));
+    }
+    j["notes"] = std::move(notes);
+    arr.push_back(std::move(j));
+  }
+  return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::optional<std::string> did_you_mean(std::string_view word,
+                                        const std::vector<std::string>& candidates) {
+  // Damerau-Levenshtein (optimal string alignment): a swapped pair of letters
+  // (`dermatolgy`) counts as one edit.
+  auto distance = [](std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    return d[a.size()][b.size()];
+  };
+  if (word.size() > 64) return std::nullopt;
+  std::size_t limit = std::max<std::size_t>(1, word.size() / 3);
+  std::optional<std::string> best;
+  std::size_t best_d = limit + 1;
+  for (const std::string& c : candidates) {
+    if (c.size() > word.size() + limit || c.size() + limit < word.size()) continue;
+    std::size_t dist = distance(word, c);
+    if (dist < best_d || (dist == best_d && best && c < *best)) {
+      best_d = dist;
+      best = c;
+    }
+  }
+  if (best_d > limit) return std::nullopt;
+  return best;
+}
+
+}  // namespace advise

@@ -1,0 +1,82 @@
+// Diagnostics: collected in a sink, sorted by position, rendered as
+//   file:line:col: error: message [kind]
+//     <source line>
+//     ^~~~~~
+// Library code only collects; app/ decides where to print.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dsl/ast.hpp"
+#include "dsl/source.hpp"
+
+namespace advise {
+
+enum class Severity { Error, Warning, Note };
+
+enum class DiagKind {
+#define X(id, name, sev, help) id,
+#include "dsl/diagnostic_kinds.def"
+#undef X
+};
+
+struct DiagKindInfo {
+  DiagKind kind;
+  std::string_view name;
+  Severity severity;
+  std::string_view help;
+};
+
+const DiagKindInfo& kind_info(DiagKind k);
+const std::vector<DiagKindInfo>& all_kinds();
+std::string_view severity_name(Severity s);
+
+struct DiagNote {
+  ast::Loc loc;
+  bool has_loc = true;
+  std::string message;
+};
+
+struct Diagnostic {
+  DiagKind kind;
+  Severity severity;
+  ast::Loc loc;
+  bool has_loc = true;  // false for whole-run problems (a path that does not exist)
+  std::string file_name;  // used when !has_loc
+  std::string message;
+  std::vector<DiagNote> notes;
+};
+
+class Diagnostics {
+ public:
+  Diagnostic& report(DiagKind kind, ast::Loc loc, std::string message);
+  Diagnostic& report_file(DiagKind kind, std::string file, std::string message);
+  const std::vector<Diagnostic>& all() const { return diags_; }
+  std::size_t error_count() const;
+  std::size_t warning_count() const;
+  bool has_errors() const { return error_count() > 0; }
+  // Sorts by file id, then position, keeping insertion order for ties.
+  void sort();
+  void clear() { diags_.clear(); }
+  void append(const Diagnostics& other);
+
+ private:
+  std::vector<Diagnostic> diags_;
+};
+
+// Renders one diagnostic with its source line and an underline under the span.
+std::string render_text(const SourceManager& sm, const Diagnostic& d);
+std::string render_text(const SourceManager& sm, const Diagnostics& ds);
+// A JSON array (as text) for editors and CI: file, line, column, end_line,
+// end_column, severity, kind, message, notes.
+std::string render_json(const SourceManager& sm, const Diagnostics& ds);
+
+// Edit distance based suggestion: the closest candidate within a distance
+// proportional to the word's length, or nothing.
+std::optional<std::string> did_you_mean(std::string_view word,
+                                        const std::vector<std::string>& candidates);
+
+}  // namespace advise

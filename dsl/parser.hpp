@@ -1,0 +1,44 @@
+// Parsing rule files into ast::File.
+//
+// parse_source() parses one buffer already in the SourceManager; parse errors
+// are reported into `diags` and parsing recovers at the next top-level item,
+// so one run reports every syntax error of a file. load_rules() reads files
+// and directories from disk, follows `include` (relative to the including
+// file, cycles detected) and returns every file's AST.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dsl/ast.hpp"
+#include "dsl/diagnostics.hpp"
+#include "dsl/source.hpp"
+
+namespace advise {
+
+inline constexpr std::size_t kMaxSourceBytes = 16u * 1024u * 1024u;
+inline constexpr int kMaxNesting = 256;
+
+// Parses buffer `file_id`. The returned File holds every item that parsed;
+// items with syntax errors are skipped after their diagnostic.
+ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags);
+
+// Parses a single expression (used for `{placeholders}` in texts). Locations
+// are offset by `base` within file `file_id`. Returns false on a syntax error.
+bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base,
+                      ast::Expr& out, std::string& error, std::uint32_t& error_offset);
+
+struct LoadedRules {
+  std::vector<ast::File> files;  // in load order: each file before the files it includes
+};
+
+// Reads `paths` (files, or directories searched for *.rules in sorted order),
+// follows includes, and parses everything. I/O problems, size and UTF-8
+// checks, include errors and syntax errors all go to `diags`.
+LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags);
+
+// Checks a buffer before parsing: size, UTF-8 validity, NUL bytes.
+// Returns false (with a diagnostic) when it must not be parsed.
+bool check_encoding(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags);
+
+}  // namespace advise
