@@ -12,6 +12,7 @@
 
 #include "dsl/ast.hpp"
 #include "dsl/source.hpp"
+#include "kb/suggest.hpp"
 
 namespace advise {
 
@@ -73,10 +74,5 @@ std::string render_text(const SourceManager& sm, const Diagnostics& ds);
 // A JSON array (as text) for editors and CI: file, line, column, end_line,
 // end_column, severity, kind, message, notes.
 std::string render_json(const SourceManager& sm, const Diagnostics& ds);
-
-// Edit distance based suggestion: the closest candidate within a distance
-// proportional to the word's length, or nothing.
-std::optional<std::string> did_you_mean(std::string_view word,
-                                        const std::vector<std::string>& candidates);
 
 }  // namespace advise

@@ -1,0 +1,263 @@
+// The PEGTL grammar of the rule language. This header holds only the grammar
+// (no actions), so that `pegtl::analyze<grammar::file>()` can run in a test
+// and the actions in parser.cpp stay separate. docs/grammar.md is the
+// normative reference; each rule below opens with its production.
+//
+// Conventions: a rule named `t_*` is a token followed by spacing; rules that
+// carry actions match their text exactly (no trailing spacing), so the
+// location an action sees is the location of the construct.
+#pragma once
+
+#include <tao/pegtl.hpp>
+
+namespace advise::grammar {
+
+namespace p = tao::pegtl;
+
+// comment <- '#' [^\n]*
+struct comment : p::seq<p::one<'#'>, p::until<p::at<p::sor<p::one<'\n'>, p::eof>>>> {};
+// _ <- ([ \t\r\n] / comment)*
+struct sp : p::star<p::sor<p::one<' ', '\t', '\r', '\n'>, comment>> {};
+
+template <typename R>
+struct tok : p::seq<R, sp> {};
+
+#define ADVISE_KW(name, text) \
+  struct kw_##name : TAO_PEGTL_KEYWORD(text) {}
+ADVISE_KW(include, "include");
+ADVISE_KW(group, "group");
+ADVISE_KW(const, "const");
+ADVISE_KW(alias, "alias");
+ADVISE_KW(rule, "rule");
+ADVISE_KW(if, "if");
+ADVISE_KW(when, "when");
+ADVISE_KW(then, "then");
+ADVISE_KW(end, "end");
+ADVISE_KW(source, "source");
+ADVISE_KW(priority, "priority");
+ADVISE_KW(category, "category");
+ADVISE_KW(set, "set");
+ADVISE_KW(add, "add");
+ADVISE_KW(to, "to");
+ADVISE_KW(recommend, "recommend");
+ADVISE_KW(note, "note");
+ADVISE_KW(warn, "warn");
+ADVISE_KW(cite, "cite");
+ADVISE_KW(and, "and");
+ADVISE_KW(or, "or");
+ADVISE_KW(not, "not");
+ADVISE_KW(is, "is");
+ADVISE_KW(in, "in");
+ADVISE_KW(contains, "contains");
+ADVISE_KW(between, "between");
+ADVISE_KW(missing, "missing");
+ADVISE_KW(present, "present");
+ADVISE_KW(true, "true");
+ADVISE_KW(false, "false");
+#undef ADVISE_KW
+
+struct keyword
+    : p::sor<kw_include, kw_group, kw_const, kw_alias, kw_rule, kw_if, kw_when, kw_then, kw_end,
+             kw_source, kw_priority, kw_category, kw_set, kw_add, kw_to, kw_recommend, kw_note,
+             kw_warn, kw_cite, kw_and, kw_or, kw_not, kw_is, kw_in, kw_contains, kw_between,
+             kw_missing, kw_present, kw_true, kw_false> {};
+
+// ident <- [A-Za-z_][A-Za-z0-9_]* (not a reserved word)
+struct ident : p::seq<p::not_at<keyword>, p::identifier> {};
+
+// number <- [0-9]+ ('.' [0-9]+)?
+struct number : p::seq<p::plus<p::digit>, p::opt<p::one<'.'>, p::plus<p::digit>>,
+                       p::not_at<p::identifier_other>> {};
+
+// string <- '"' (escape / [^"\\\n])* '"'
+struct str_open : p::one<'"'> {};
+struct str_close : p::one<'"'> {};
+struct str_escape_char : p::one<'"', '\\', 'n', 't'> {};
+struct str_escape : p::seq<p::one<'\\'>, p::must<str_escape_char>> {};
+struct str_char : p::sor<str_escape, p::not_one<'"', '\\', '\n'>> {};
+struct string_lit : p::seq<str_open, p::star<str_char>, p::must<str_close>> {};
+
+// text <- string (_ string)*   -- adjacent strings join with one space
+struct text_part : string_lit {};
+struct text : p::seq<text_part, p::star<sp, text_part>> {};
+
+struct expr;
+
+// Expressions, from the loosest binding to the tightest.
+struct close_paren : p::one<')'> {};
+struct close_bracket : p::one<']'> {};
+struct close_brace : p::one<'}'> {};
+struct comma : tok<p::one<','>> {};
+
+// primary <- number / string / true / false / ident '(' args ')' / ident / list / group / '(' expr ')'
+struct expr_number : number {};
+struct expr_string : string_lit {};
+struct expr_true : kw_true {};
+struct expr_false : kw_false {};
+struct name_atom : ident {};
+struct call_open : p::one<'('> {};
+struct call_close : close_paren {};
+struct call_args
+    : p::seq<call_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<call_close>> {};
+struct name_or_call : p::seq<name_atom, p::opt<sp, call_args>> {};
+struct list_open : p::one<'['> {};
+struct list_close : close_bracket {};
+struct list_lit
+    : p::seq<list_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<list_close>> {};
+struct set_open : p::one<'{'> {};
+struct set_close : close_brace {};
+struct set_lit
+    : p::seq<set_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<set_close>> {};
+struct paren_open : p::one<'('> {};
+struct paren_close : close_paren {};
+struct paren_expr : p::seq<paren_open, sp, p::must<expr>, p::must<paren_close>> {};
+struct primary : p::sor<expr_number, expr_string, expr_true, expr_false, name_or_call, list_lit,
+                        set_lit, paren_expr> {};
+
+// postfix <- primary ('.' ident / '[' expr ']')*
+struct member_name : ident {};
+struct member : p::seq<sp, p::one<'.'>, p::not_at<p::one<'.'>>, sp, p::must<member_name>> {};
+struct index_open : p::one<'['> {};
+struct index_close : close_bracket {};
+struct index : p::seq<sp, index_open, sp, p::must<expr>, p::must<index_close>> {};
+struct postfix : p::seq<primary, p::star<p::sor<member, index>>> {};
+
+// unary <- '-' unary / postfix
+struct unary;
+struct minus_op : p::one<'-'> {};
+struct neg : p::seq<minus_op, sp, p::must<unary>> {};
+struct unary : p::sor<neg, postfix> {};
+
+// product <- unary (('*' / '/') unary)*
+struct mul_op : p::one<'*', '/'> {};
+struct mul_tail : p::seq<sp, mul_op, sp, p::must<unary>> {};
+struct product : p::seq<unary, p::star<mul_tail>> {};
+
+// sum <- product (('+' / '-') product)*
+struct add_op : p::one<'+', '-'> {};
+struct add_tail : p::seq<sp, add_op, sp, p::must<product>> {};
+struct sum : p::seq<product, p::star<add_tail>> {};
+
+// range <- sum ('..' sum)?
+struct range_tail : p::seq<sp, p::string<'.', '.'>, sp, p::must<sum>> {};
+struct range : p::seq<sum, p::opt<range_tail>> {};
+
+// test <- range ( cmp range / is [not] (missing / present / range)
+//               / [not] in range / [not] contains range / between range and range )?
+struct cmp_op : p::sor<p::string<'<', '='>, p::string<'>', '='>, p::string<'!', '='>,
+                       p::string<'=', '='>, p::one<'<'>, p::one<'>'>> {};
+struct cmp_tail : p::seq<cmp_op, sp, p::must<range>> {};
+struct is_not : kw_not {};
+struct is_missing : kw_missing {};
+struct is_present : kw_present {};
+struct is_value : range {};
+struct is_tail
+    : p::seq<kw_is, sp, p::opt<is_not, sp>, p::must<p::sor<is_missing, is_present, is_value>>> {};
+struct in_tail : p::seq<p::opt<kw_not, sp>, kw_in, sp, p::must<range>> {};
+struct contains_tail : p::seq<p::opt<kw_not, sp>, kw_contains, sp, p::must<range>> {};
+struct between_and : kw_and {};
+struct between_tail
+    : p::seq<kw_between, sp, p::must<range>, sp, p::must<between_and>, sp, p::must<range>> {};
+// `=` alone in a condition, and chained comparisons, get messages of their own.
+struct single_eq : p::seq<p::one<'='>, p::not_at<p::one<'='>>> {};
+struct compare_with_eq : p::failure {};
+struct chained_compare : p::failure {};
+struct no_chain : p::sor<p::not_at<sp, cmp_op>, p::must<chained_compare>> {};
+struct test_tail : p::sor<cmp_tail, is_tail, in_tail, contains_tail, between_tail,
+                          p::seq<single_eq, p::must<compare_with_eq>>> {};
+struct test : p::seq<range, p::opt<sp, test_tail>, no_chain> {};
+
+// not <- 'not' not / test
+struct not_expr;
+struct not_op : kw_not {};
+struct not_rec : p::seq<not_op, sp, p::must<not_expr>> {};
+struct not_expr : p::sor<not_rec, test> {};
+
+// and <- not ('and' not)*
+struct and_tail : p::seq<sp, kw_and, sp, p::must<not_expr>> {};
+struct and_expr : p::seq<not_expr, p::star<and_tail>> {};
+
+// or <- and ('or' and)*
+struct or_tail : p::seq<sp, kw_or, sp, p::must<and_expr>> {};
+struct or_expr : p::seq<and_expr, p::star<or_tail>> {};
+
+struct expr : or_expr {};
+// An expression followed by spacing, as items and actions use it.
+template <typename Tag>
+struct expr_as : p::seq<expr, sp> {};
+
+// Actions.
+// target <- ident ('[' expr ']')?
+struct target_name : ident {};
+struct target_index_open : p::one<'['> {};
+struct target_index_close : close_bracket {};
+struct target : p::seq<target_name, sp,
+                       p::opt<target_index_open, sp, p::must<expr>, p::must<target_index_close>, sp>> {};
+struct t_eq : tok<p::one<'='>> {};
+struct set_value : p::seq<expr, sp> {};
+// set <- 'set' target '=' expr
+struct set_action : p::seq<kw_set, sp, p::must<target>, p::must<t_eq>, p::must<set_value>> {};
+// add <- 'add' expr 'to' target
+struct add_value : p::seq<expr, sp> {};
+struct add_action : p::seq<kw_add, sp, p::must<add_value>, p::must<kw_to>, sp, p::must<target>> {};
+// recommend <- 'recommend' ident ident? (':' text)?
+struct rec_ident : ident {};
+struct rec_text : text {};
+struct recommend_action
+    : p::seq<kw_recommend, sp, p::must<rec_ident>, sp, p::opt<rec_ident, sp>,
+             p::opt<p::one<':'>, sp, p::must<rec_text>, sp>> {};
+// note <- 'note' text ; warn <- 'warn' text ; cite <- 'cite' expr
+struct note_text : text {};
+struct note_action : p::seq<kw_note, sp, p::must<note_text>, sp> {};
+struct warn_text : text {};
+struct warn_action : p::seq<kw_warn, sp, p::must<warn_text>, sp> {};
+struct cite_value : p::seq<expr, sp> {};
+struct cite_action : p::seq<kw_cite, sp, p::must<cite_value>> {};
+struct action
+    : p::sor<set_action, add_action, recommend_action, note_action, warn_action, cite_action> {};
+
+// Rules.
+// clause <- 'source' text / 'priority' integer / 'category' ident
+struct clause_text : text {};
+struct source_clause : p::seq<kw_source, sp, p::must<clause_text>, sp> {};
+struct priority_value
+    : p::seq<p::opt<p::one<'-'>>, p::plus<p::digit>, p::not_at<p::identifier_other>> {};
+struct priority_clause : p::seq<kw_priority, sp, p::must<priority_value>, sp> {};
+struct category_value : ident {};
+struct category_clause : p::seq<kw_category, sp, p::must<category_value>, sp> {};
+struct clause : p::sor<source_clause, priority_clause, category_clause> {};
+
+// rule <- 'rule' ident text? clause* 'when' expr 'then' action* 'end'
+struct rule_name : ident {};
+struct rule_description : text {};
+struct condition : p::seq<expr, sp> {};
+struct block_end : kw_end {};
+struct rule_item
+    : p::seq<kw_rule, sp, p::must<rule_name>, sp, p::opt<rule_description, sp>, p::star<clause>,
+             p::must<kw_when>, sp, p::must<condition>, p::must<kw_then>, sp, p::star<action>,
+             p::must<block_end>> {};
+
+// short_rule <- 'if' expr 'then' action+
+struct short_actions : p::seq<p::must<action>, p::star<action>> {};
+struct short_rule_item
+    : p::seq<kw_if, sp, p::must<condition>, p::must<kw_then>, sp, short_actions> {};
+
+// definition <- ('group' / 'const' / 'alias') ident '=' expr
+struct def_keyword : p::sor<kw_group, kw_const, kw_alias> {};
+struct def_name : ident {};
+struct def_value : p::seq<expr, sp> {};
+struct definition_item : p::seq<def_keyword, sp, p::must<def_name>, sp, p::must<t_eq>, p::must<def_value>> {};
+
+// include <- 'include' string
+struct include_path : text {};
+struct include_item : p::seq<kw_include, sp, p::must<include_path>> {};
+
+// item <- include / definition / rule / short_rule
+struct item : p::sor<include_item, definition_item, rule_item, short_rule_item> {};
+// One top-level item with the spacing after it; the parser loops over these
+// so that it can recover after an error.
+struct one_item : p::seq<p::must<item>, sp> {};
+// file <- _ item* EOF   (the whole grammar, for analyze())
+struct file : p::seq<sp, p::star<item, sp>, p::eof> {};
+
+}  // namespace advise::grammar

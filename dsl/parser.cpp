@@ -1,0 +1,1198 @@
+// The PEGTL parser: actions that build the AST from dsl/grammar.hpp, the
+// error messages of must<> points, and recovery at the next top-level item.
+#include "dsl/parser.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "dsl/grammar.hpp"
+
+namespace advise {
+namespace {
+
+namespace p = tao::pegtl;
+namespace g = grammar;
+
+// Thrown by raise(): a syntax error at a byte offset. Never escapes parse_source.
+struct SyntaxFailure {
+  DiagKind kind;
+  std::uint32_t offset;
+  std::uint32_t length;
+  std::string message;
+  std::vector<DiagNote> notes;
+};
+
+struct Frame {
+  std::size_t stack_size;
+  std::uint32_t begin;
+};
+
+struct State {
+  const char* base = nullptr;
+  std::uint32_t file = 0;
+  ast::File* out = nullptr;
+
+  std::vector<ast::Expr> stack;
+  std::vector<Frame> frames;
+  std::vector<std::uint32_t> prefix_begins;
+  std::vector<std::string> ops;
+  std::uint32_t last_close_end = 0;
+  int depth = 0;
+
+  ast::Text text;  // the text being read
+  std::uint32_t string_open = 0;
+
+  std::uint32_t item_begin = 0;
+  ast::Rule rule;
+  ast::Action action;
+  std::vector<ast::Ident> rec_idents;
+  ast::Definition def;
+  std::uint32_t rule_keyword_line_offset = 0;
+  const char* rule_keyword = "rule";
+
+  std::uint32_t offset(const char* p) const { return static_cast<std::uint32_t>(p - base); }
+
+  ast::Expr pop() {
+    ast::Expr e = std::move(stack.back());
+    stack.pop_back();
+    return e;
+  }
+  ast::Text take_text() {
+    ast::Text t = std::move(text);
+    text = {};
+    return t;
+  }
+  void reset_item() {
+    stack.clear();
+    frames.clear();
+    prefix_begins.clear();
+    ops.clear();
+    depth = 0;
+    text = {};
+    rule = {};
+    action = {};
+    rec_idents.clear();
+    def = {};
+  }
+};
+
+ast::Loc span(const State& s, std::uint32_t b, std::uint32_t e) { return {s.file, b, e}; }
+
+template <typename Input>
+ast::Loc loc_of(const State& s, const Input& in) {
+  return span(s, s.offset(in.begin()), s.offset(in.end()));
+}
+
+ast::Expr binary(ast::ExprKind kind, ast::Expr lhs, ast::Expr rhs, std::string text = {}) {
+  ast::Expr e;
+  e.kind = kind;
+  e.loc = {lhs.loc.file, lhs.loc.begin, rhs.loc.end};
+  e.text = std::move(text);
+  e.kids.push_back(std::move(lhs));
+  e.kids.push_back(std::move(rhs));
+  return e;
+}
+
+std::string unescape(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\' && i + 1 < raw.size()) {
+      char c = raw[++i];
+      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    } else {
+      out += raw[i];
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- actions
+
+template <typename Rule>
+struct action : p::nothing<Rule> {};
+
+template <>
+struct action<g::comment> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::uint32_t b = s.offset(in.begin());
+    auto& cs = s.out->comments;
+    if (!cs.empty() && cs.back().loc.begin >= b) return;  // seen before a backtrack
+    std::string t = in.string();
+    std::uint32_t e = s.offset(in.end());
+    if (!t.empty() && t.back() == '\r') {
+      t.pop_back();
+      --e;
+    }
+    cs.push_back({span(s, b, e), std::move(t)});
+  }
+};
+
+template <>
+struct action<g::str_open> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.string_open = s.offset(in.begin());
+  }
+};
+
+template <>
+struct action<g::text_part> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::string_view raw(in.begin() + 1, in.size() - 2);
+    if (s.text.parts.empty()) s.text.loc = span(s, s.offset(in.begin()), 0);
+    s.text.parts.push_back(unescape(raw));
+    s.text.loc.end = s.offset(in.end());
+  }
+};
+
+template <>
+struct action<g::expr_number> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::Number;
+    e.loc = loc_of(s, in);
+    e.text = in.string();
+    e.number = std::strtod(e.text.c_str(), nullptr);
+    s.stack.push_back(std::move(e));
+  }
+};
+
+template <>
+struct action<g::expr_string> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::String;
+    e.loc = loc_of(s, in);
+    e.text = unescape(std::string_view(in.begin() + 1, in.size() - 2));
+    s.stack.push_back(std::move(e));
+  }
+};
+
+template <bool Value>
+struct bool_action {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::Bool;
+    e.loc = loc_of(s, in);
+    e.number = Value ? 1 : 0;
+    s.stack.push_back(std::move(e));
+  }
+};
+template <>
+struct action<g::expr_true> : bool_action<true> {};
+template <>
+struct action<g::expr_false> : bool_action<false> {};
+
+template <>
+struct action<g::name_atom> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::Name;
+    e.loc = loc_of(s, in);
+    e.text = in.string();
+    s.stack.push_back(std::move(e));
+  }
+};
+
+// Openers of bracketed lists remember where their items start on the stack.
+struct open_frame {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.frames.push_back({s.stack.size(), s.offset(in.begin())});
+  }
+};
+template <>
+struct action<g::call_open> : open_frame {};
+template <>
+struct action<g::list_open> : open_frame {};
+template <>
+struct action<g::set_open> : open_frame {};
+
+struct record_close {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.last_close_end = s.offset(in.end());
+  }
+};
+template <>
+struct action<g::call_close> : record_close {};
+template <>
+struct action<g::list_close> : record_close {};
+template <>
+struct action<g::set_close> : record_close {};
+template <>
+struct action<g::index_close> : record_close {};
+template <>
+struct action<g::target_index_close> : record_close {};
+
+std::vector<ast::Expr> take_frame(State& s, Frame& f) {
+  f = s.frames.back();
+  s.frames.pop_back();
+  std::vector<ast::Expr> items(std::make_move_iterator(s.stack.begin() + static_cast<long>(f.stack_size)),
+                               std::make_move_iterator(s.stack.end()));
+  s.stack.resize(f.stack_size);
+  return items;
+}
+
+template <>
+struct action<g::call_args> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    Frame f{};
+    std::vector<ast::Expr> args = take_frame(s, f);
+    ast::Expr& callee = s.stack.back();
+    callee.kind = ast::ExprKind::Call;
+    callee.kids = std::move(args);
+    callee.loc.end = s.last_close_end;
+  }
+};
+
+template <ast::ExprKind Kind>
+struct collection_action {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    Frame f{};
+    ast::Expr e;
+    e.kind = Kind;
+    e.kids = take_frame(s, f);
+    e.loc = span(s, f.begin, s.last_close_end);
+    s.stack.push_back(std::move(e));
+  }
+};
+template <>
+struct action<g::list_lit> : collection_action<ast::ExprKind::List> {};
+template <>
+struct action<g::set_lit> : collection_action<ast::ExprKind::Set> {};
+
+template <>
+struct action<g::member_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr base = s.pop();
+    ast::Expr e;
+    e.kind = ast::ExprKind::Member;
+    e.loc = span(s, base.loc.begin, s.offset(in.end()));
+    e.text = in.string();
+    e.kids.push_back(std::move(base));
+    s.stack.push_back(std::move(e));
+  }
+};
+
+template <>
+struct action<g::index> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Expr idx = s.pop();
+    ast::Expr base = s.pop();
+    ast::Expr e = binary(ast::ExprKind::Index, std::move(base), std::move(idx));
+    e.loc.end = s.last_close_end;
+    s.stack.push_back(std::move(e));
+  }
+};
+
+struct record_prefix {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.prefix_begins.push_back(s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::minus_op> : record_prefix {};
+template <>
+struct action<g::not_op> : record_prefix {};
+
+template <ast::ExprKind Kind>
+struct prefix_action {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Expr kid = s.pop();
+    ast::Expr e;
+    e.kind = Kind;
+    e.loc = span(s, s.prefix_begins.back(), kid.loc.end);
+    s.prefix_begins.pop_back();
+    e.kids.push_back(std::move(kid));
+    s.stack.push_back(std::move(e));
+  }
+};
+template <>
+struct action<g::neg> : prefix_action<ast::ExprKind::Neg> {};
+template <>
+struct action<g::not_rec> : prefix_action<ast::ExprKind::Not> {};
+
+struct record_op {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.ops.push_back(in.string());
+  }
+};
+template <>
+struct action<g::mul_op> : record_op {};
+template <>
+struct action<g::add_op> : record_op {};
+template <>
+struct action<g::cmp_op> : record_op {};
+
+template <ast::ExprKind Kind, bool UsesOp>
+struct binary_action {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Expr rhs = s.pop();
+    ast::Expr lhs = s.pop();
+    std::string op;
+    if constexpr (UsesOp) {
+      op = std::move(s.ops.back());
+      s.ops.pop_back();
+    }
+    s.stack.push_back(binary(Kind, std::move(lhs), std::move(rhs), std::move(op)));
+  }
+};
+template <>
+struct action<g::mul_tail> : binary_action<ast::ExprKind::Arith, true> {};
+template <>
+struct action<g::add_tail> : binary_action<ast::ExprKind::Arith, true> {};
+template <>
+struct action<g::range_tail> : binary_action<ast::ExprKind::Range, false> {};
+template <>
+struct action<g::cmp_tail> : binary_action<ast::ExprKind::Compare, true> {};
+template <>
+struct action<g::and_tail> : binary_action<ast::ExprKind::And, false> {};
+template <>
+struct action<g::or_tail> : binary_action<ast::ExprKind::Or, false> {};
+
+// `is` tests: is missing / is present / is [not] VALUE.
+template <>
+struct action<g::is_not> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.ops.push_back("not");
+  }
+};
+template <>
+struct action<g::is_tail> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::string_view text(in.begin(), in.size());
+    bool negated = false;
+    if (!s.ops.empty() && s.ops.back() == "not") {
+      negated = true;
+      s.ops.pop_back();
+    }
+    bool ends_missing = text.size() >= 7 && text.substr(text.size() - 7) == "missing";
+    bool ends_present = text.size() >= 7 && text.substr(text.size() - 7) == "present";
+    if (ends_missing || ends_present) {
+      // The value tested is on the stack; is-missing needs no right operand.
+      ast::Expr kid = s.pop();
+      ast::Expr e;
+      e.kind = ast::ExprKind::Missing;
+      e.loc = span(s, kid.loc.begin, s.offset(in.end()));
+      e.number = (ends_present != negated) ? 1 : 0;
+      e.kids.push_back(std::move(kid));
+      s.stack.push_back(std::move(e));
+      return;
+    }
+    ast::Expr rhs = s.pop();
+    ast::Expr lhs = s.pop();
+    s.stack.push_back(binary(ast::ExprKind::Compare, std::move(lhs), std::move(rhs), negated ? "!=" : "=="));
+  }
+};
+
+template <ast::ExprKind Kind>
+struct negatable_action {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr rhs = s.pop();
+    ast::Expr lhs = s.pop();
+    ast::Expr e = binary(Kind, std::move(lhs), std::move(rhs));
+    e.number = (in.size() >= 3 && std::string_view(in.begin(), 3) == "not") ? 1 : 0;
+    s.stack.push_back(std::move(e));
+  }
+};
+template <>
+struct action<g::in_tail> : negatable_action<ast::ExprKind::In> {};
+template <>
+struct action<g::contains_tail> : negatable_action<ast::ExprKind::Contains> {};
+
+template <>
+struct action<g::between_tail> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Expr hi = s.pop();
+    ast::Expr lo = s.pop();
+    ast::Expr value = s.pop();
+    ast::Expr e;
+    e.kind = ast::ExprKind::Between;
+    e.loc = {value.loc.file, value.loc.begin, hi.loc.end};
+    e.kids.push_back(std::move(value));
+    e.kids.push_back(std::move(lo));
+    e.kids.push_back(std::move(hi));
+    s.stack.push_back(std::move(e));
+  }
+};
+
+// ---- actions of actions
+
+template <>
+struct action<g::target_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::Name;
+    e.loc = loc_of(s, in);
+    e.text = in.string();
+    s.action.target = std::move(e);
+  }
+};
+template <>
+struct action<g::target> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    if (s.stack.empty()) return;  // no index
+    ast::Expr idx = s.pop();
+    ast::Expr e = binary(ast::ExprKind::Index, std::move(s.action.target), std::move(idx));
+    e.loc.end = s.last_close_end;
+    s.action.target = std::move(e);
+  }
+};
+
+void begin_action(State& s, ast::ActionKind kind, std::uint32_t begin) {
+  s.action = {};
+  s.action.kind = kind;
+  s.action.loc = span(s, begin, begin);
+  s.rec_idents.clear();
+}
+
+template <ast::ActionKind Kind>
+struct begin_action_on_keyword {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    begin_action(s, Kind, s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::kw_set> : begin_action_on_keyword<ast::ActionKind::Set> {};
+template <>
+struct action<g::kw_add> : begin_action_on_keyword<ast::ActionKind::Add> {};
+template <>
+struct action<g::kw_recommend> : begin_action_on_keyword<ast::ActionKind::Recommend> {};
+template <>
+struct action<g::kw_note> : begin_action_on_keyword<ast::ActionKind::Note> {};
+template <>
+struct action<g::kw_warn> : begin_action_on_keyword<ast::ActionKind::Warn> {};
+template <>
+struct action<g::kw_cite> : begin_action_on_keyword<ast::ActionKind::Cite> {};
+
+struct take_value {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.action.value = s.pop();
+  }
+};
+template <>
+struct action<g::set_value> : take_value {};
+template <>
+struct action<g::add_value> : take_value {};
+template <>
+struct action<g::cite_value> : take_value {};
+
+template <>
+struct action<g::rec_ident> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rec_idents.push_back({in.string(), loc_of(s, in)});
+  }
+};
+struct take_action_text {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.action.text = s.take_text();
+    s.action.has_text = true;
+  }
+};
+template <>
+struct action<g::rec_text> : take_action_text {};
+template <>
+struct action<g::note_text> : take_action_text {};
+template <>
+struct action<g::warn_text> : take_action_text {};
+
+std::uint32_t end_of(const ast::Action& a) {
+  switch (a.kind) {
+    case ast::ActionKind::Set: return a.value.loc.end;
+    case ast::ActionKind::Add: return a.target.loc.end;
+    case ast::ActionKind::Cite: return a.value.loc.end;
+    case ast::ActionKind::Note:
+    case ast::ActionKind::Warn: return a.text.loc.end;
+    case ast::ActionKind::Recommend: return a.has_text ? a.text.loc.end : a.id.loc.end;
+  }
+  return a.loc.end;
+}
+
+template <>
+struct action<g::action> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Action& a = s.action;
+    if (a.kind == ast::ActionKind::Recommend) {
+      if (s.rec_idents.size() == 2) {
+        a.category = s.rec_idents[0];
+        a.id = s.rec_idents[1];
+      } else if (!s.rec_idents.empty()) {
+        a.id = s.rec_idents[0];
+      }
+    }
+    a.loc.end = end_of(a);
+    s.rule.actions.push_back(std::move(a));
+    s.action = {};
+  }
+};
+
+// ---- rules
+
+template <>
+struct action<g::kw_rule> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rule = {};
+    s.rule.loc = loc_of(s, in);
+    s.rule_keyword = "rule";
+    s.rule_keyword_line_offset = s.offset(in.begin());
+  }
+};
+template <>
+struct action<g::kw_if> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rule = {};
+    s.rule.short_form = true;
+    s.rule.loc = loc_of(s, in);
+    s.rule_keyword = "if";
+    s.rule_keyword_line_offset = s.offset(in.begin());
+  }
+};
+template <>
+struct action<g::rule_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rule.name = {in.string(), loc_of(s, in)};
+  }
+};
+template <>
+struct action<g::rule_description> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.rule.description = s.take_text();
+    s.rule.has_description = true;
+  }
+};
+
+void add_clause(State& s, const char* kind, std::uint32_t begin, ast::Loc value_loc, std::string value) {
+  s.rule.clauses.push_back({kind, span(s, begin, value_loc.end), value_loc, std::move(value)});
+}
+template <>
+struct action<g::source_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Text t = s.take_text();
+    add_clause(s, "source", s.offset(in.begin()), t.loc, t.joined());
+  }
+};
+template <>
+struct action<g::priority_value> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.text.loc = loc_of(s, in);  // borrowed to carry the value's location
+    s.text.parts = {in.string()};
+  }
+};
+template <>
+struct action<g::priority_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Text t = s.take_text();
+    add_clause(s, "priority", s.offset(in.begin()), t.loc, t.parts.at(0));
+  }
+};
+template <>
+struct action<g::category_value> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.text.loc = loc_of(s, in);
+    s.text.parts = {in.string()};
+  }
+};
+template <>
+struct action<g::category_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Text t = s.take_text();
+    add_clause(s, "category", s.offset(in.begin()), t.loc, t.parts.at(0));
+  }
+};
+template <>
+struct action<g::condition> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.rule.condition = s.pop();
+  }
+};
+template <>
+struct action<g::block_end> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.rule.loc.end = s.offset(in.end());
+    s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
+    s.out->rules.push_back(std::move(s.rule));
+    s.rule = {};
+  }
+};
+template <>
+struct action<g::short_rule_item> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.rule.loc.end = s.rule.actions.back().loc.end;
+    s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
+    s.out->rules.push_back(std::move(s.rule));
+    s.rule = {};
+  }
+};
+
+// ---- definitions and includes
+
+template <>
+struct action<g::def_keyword> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.def = {};
+    std::string k = in.string();
+    s.def.kind = k == "group" ? ast::DefKind::Group : k == "const" ? ast::DefKind::Constant : ast::DefKind::Alias;
+    s.def.loc = loc_of(s, in);
+  }
+};
+template <>
+struct action<g::def_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.def.name = {in.string(), loc_of(s, in)};
+  }
+};
+template <>
+struct action<g::def_value> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.def.value = s.pop();
+    s.def.loc.end = s.def.value.loc.end;
+    s.out->items.push_back(
+        {ast::ItemKind::Definition, static_cast<std::uint32_t>(s.out->definitions.size())});
+    s.out->definitions.push_back(std::move(s.def));
+    s.def = {};
+  }
+};
+template <>
+struct action<g::include_item> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Include inc;
+    inc.path = s.take_text();
+    inc.loc = span(s, s.offset(in.begin()), inc.path.loc.end);
+    s.out->items.push_back({ast::ItemKind::Include, static_cast<std::uint32_t>(s.out->includes.size())});
+    s.out->includes.push_back(std::move(inc));
+  }
+};
+
+// ---------------------------------------------------------------- errors
+
+template <typename Rule>
+inline constexpr const char* expected = nullptr;
+#define ADVISE_EXPECTED(rule, text) \
+  template <>                       \
+  inline constexpr const char* expected<rule> = text
+ADVISE_EXPECTED(g::item, "`rule`, `if`, `include`, `group`, `const` or `alias`");
+ADVISE_EXPECTED(g::expr, "a condition or value");
+ADVISE_EXPECTED(g::condition, "a condition");
+ADVISE_EXPECTED(g::unary, "a value");
+ADVISE_EXPECTED(g::product, "a value");
+ADVISE_EXPECTED(g::sum, "a value");
+ADVISE_EXPECTED(g::range, "a value");
+ADVISE_EXPECTED(g::not_expr, "a condition");
+ADVISE_EXPECTED(g::and_expr, "a condition");
+ADVISE_EXPECTED(g::call_close, "`,` or `)` to close the function call");
+ADVISE_EXPECTED(g::list_close, "`,` or `]` to close the list");
+ADVISE_EXPECTED(g::set_close, "`,` or `}` to close the group");
+ADVISE_EXPECTED(g::paren_close, "`)`");
+ADVISE_EXPECTED(g::index_close, "`]`");
+ADVISE_EXPECTED(g::target_index_close, "`]`");
+ADVISE_EXPECTED(g::member_name, "an attribute name after `.`");
+ADVISE_EXPECTED(g::is_missing, "`missing`, `present` or a value after `is`");
+ADVISE_EXPECTED(g::between_and, "`and` between the two bounds of `between`");
+ADVISE_EXPECTED(g::str_escape_char, "an escape: `\\\"`, `\\\\`, `\\n` or `\\t`");
+ADVISE_EXPECTED(g::target, "a conclusion name");
+ADVISE_EXPECTED(g::t_eq, "`=`");
+ADVISE_EXPECTED(g::set_value, "a value");
+ADVISE_EXPECTED(g::add_value, "a value");
+ADVISE_EXPECTED(g::cite_value, "a figure");
+ADVISE_EXPECTED(g::kw_to, "`to` (as in `add VALUE to CONCLUSION`)");
+ADVISE_EXPECTED(g::rec_ident, "a recommendation id");
+ADVISE_EXPECTED(g::rec_text, "the recommendation's text in quotes");
+ADVISE_EXPECTED(g::note_text, "the note's text in quotes");
+ADVISE_EXPECTED(g::warn_text, "the warning's text in quotes");
+ADVISE_EXPECTED(g::clause_text, "the guide section in quotes, like \"Step 5.1\"");
+ADVISE_EXPECTED(g::priority_value, "a whole number");
+ADVISE_EXPECTED(g::category_value, "a recommendation category");
+ADVISE_EXPECTED(g::rule_name, "the rule's name");
+ADVISE_EXPECTED(g::kw_when, "`when`, `source`, `priority` or `category`");
+ADVISE_EXPECTED(g::kw_then, "`then`");
+ADVISE_EXPECTED(g::action, "an action: `set`, `add`, `recommend`, `note`, `warn` or `cite`");
+ADVISE_EXPECTED(g::def_name, "the name being defined");
+ADVISE_EXPECTED(g::def_value, "a value");
+ADVISE_EXPECTED(g::include_path, "the file to include, in quotes");
+#undef ADVISE_EXPECTED
+
+constexpr const char* kKeywords[] = {
+    "include", "group", "const",  "alias",    "rule",    "if",      "when",    "then",
+    "end",     "source", "priority", "category", "set",   "add",     "to",      "recommend",
+    "note",    "warn",  "cite",   "and",      "or",      "not",     "is",      "in",
+    "contains", "between", "missing", "present", "true",  "false"};
+
+bool is_keyword(std::string_view w) {
+  return std::find(std::begin(kKeywords), std::end(kKeywords), w) != std::end(kKeywords);
+}
+
+bool ident_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// What is at `pos` (after spacing): a description for "found ..." and its span.
+struct Found {
+  std::uint32_t offset;
+  std::uint32_t length;
+  std::string text;  // empty at end of file
+  bool word = false;
+};
+
+Found found_at(const State& s, const char* pos, const char* end) {
+  const char* q = pos;
+  while (q < end) {
+    if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
+      ++q;
+    } else if (*q == '#') {
+      while (q < end && *q != '\n') ++q;
+    } else {
+      break;
+    }
+  }
+  Found f{s.offset(q), 1, {}, false};
+  if (q == end) {
+    f.length = 0;
+    return f;
+  }
+  const char* r = q;
+  if (ident_char(*r)) {
+    while (r < end && ident_char(*r)) ++r;
+    f.word = true;
+  } else if (*r == '"') {
+    ++r;
+    while (r < end && *r != '"' && *r != '\n') ++r;
+    if (r < end && *r == '"') ++r;
+  } else {
+    // Operators: take up to two punctuation characters.
+    ++r;
+    if (r < end && std::string_view("=<>.&|").find(*r) != std::string_view::npos &&
+        std::string_view("=<>!.&|").find(*q) != std::string_view::npos)
+      ++r;
+  }
+  f.length = static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(r - q, 40));
+  f.text = std::string(q, q + f.length);
+  return f;
+}
+
+std::string describe(const Found& f) {
+  if (f.text.empty()) return "the end of the file";
+  if (f.text[0] == '\n') return "the end of the line";
+  return "`" + f.text + "`";
+}
+
+template <typename Rule, typename Input>
+[[noreturn]] void raise_error(const Input& in, State& s) {
+  const char* end = in.end();
+  Found f = found_at(s, in.current(), end);
+
+  if constexpr (std::is_same_v<Rule, g::str_close>) {
+    throw SyntaxFailure{DiagKind::UnterminatedString, s.string_open, 1,
+                        "this text has no closing `\"` on its line",
+                        {}};
+  } else if constexpr (std::is_same_v<Rule, g::compare_with_eq>) {
+    throw SyntaxFailure{DiagKind::SyntaxError, s.offset(in.current()) - 1, 1,
+                        "`=` sets a value; to compare, write `==` or `is`", {}};
+  } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
+    throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length,
+                        "comparisons do not chain; write `a < b and b < c`", {}};
+  } else if constexpr (std::is_same_v<Rule, g::block_end>) {
+    // Either a misspelt action inside the rule, or a rule that never ends.
+    if (f.word && !is_keyword(f.text)) {
+      std::vector<std::string> actions = {"set", "add", "recommend", "note", "warn", "cite", "end"};
+      std::string msg = "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`) or `end`, found " +
+                        describe(f);
+      if (auto dym = did_you_mean(f.text, actions)) msg += "; did you mean `" + *dym + "`?";
+      throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length, msg, {}};
+    }
+    DiagNote note{span(s, s.rule_keyword_line_offset, s.rule_keyword_line_offset + 4), true,
+                  "the rule opened here"};
+    throw SyntaxFailure{DiagKind::UnclosedBlock, f.offset, f.length,
+                        "`end` expected (to close the `rule` that starts at its line), found " + describe(f),
+                        {note}};
+  } else {
+    const char* what = expected<Rule>;
+    std::string msg = std::string("expected ") + (what ? what : "something else") + ", found " + describe(f);
+    DiagKind kind = DiagKind::SyntaxError;
+    if (f.word && is_keyword(f.text) &&
+        (std::is_same_v<Rule, g::def_name> || std::is_same_v<Rule, g::rule_name> ||
+         std::is_same_v<Rule, g::rec_ident> || std::is_same_v<Rule, g::target> ||
+         std::is_same_v<Rule, g::member_name> || std::is_same_v<Rule, g::category_value>)) {
+      kind = DiagKind::ReservedWord;
+      msg = "`" + f.text + "` is a reserved word and cannot be used as a name";
+    } else if (f.word && !is_keyword(f.text)) {
+      std::vector<std::string> kws(std::begin(kKeywords), std::end(kKeywords));
+      if (auto dym = did_you_mean(f.text, kws)) msg += "; did you mean `" + *dym + "`?";
+    }
+    throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
+  }
+}
+
+template <typename Rule>
+struct control : p::normal<Rule> {
+  template <typename Input, typename... States>
+  [[noreturn]] static void raise(const Input& in, States&&... st) {
+    raise_error<Rule>(in, st...);
+  }
+};
+
+// Depth guard: every nested expression passes through `expr`, `not_rec` or
+// `neg`; beyond kMaxNesting the parse stops with a diagnostic instead of
+// exhausting the stack.
+template <typename Rule>
+struct depth_control : p::normal<Rule> {
+  template <typename Input, typename... States>
+  [[noreturn]] static void raise(const Input& in, States&&... st) {
+    raise_error<Rule>(in, st...);
+  }
+  template <typename Input>
+  static void start(const Input& in, State& s) {
+    if (++s.depth > kMaxNesting) {
+      Found f = found_at(s, in.current(), in.end());
+      throw SyntaxFailure{DiagKind::NestingTooDeep, f.offset, f.length,
+                          "the expression nests more than " + std::to_string(kMaxNesting) + " levels deep",
+                          {}};
+    }
+  }
+  template <typename Input>
+  static void success(const Input&, State& s) {
+    --s.depth;
+  }
+  template <typename Input>
+  static void failure(const Input&, State& s) {
+    --s.depth;
+  }
+};
+template <>
+struct control<g::expr> : depth_control<g::expr> {};
+template <>
+struct control<g::not_rec> : depth_control<g::not_rec> {};
+template <>
+struct control<g::neg> : depth_control<g::neg> {};
+
+// Where to resume after an error: the next line whose first word starts a
+// top-level item, strictly after `from_item` and not before `error_at`'s line.
+std::uint32_t recovery_point(const std::string& text, std::uint32_t item_begin, std::uint32_t error_at) {
+  static constexpr std::string_view starters[] = {"rule", "if", "include", "group", "const", "alias"};
+  auto starts_item = [&](std::size_t pos) {
+    for (std::string_view w : starters) {
+      if (text.compare(pos, w.size(), w) == 0 &&
+          (pos + w.size() >= text.size() || !ident_char(text[pos + w.size()])))
+        return true;
+    }
+    return false;
+  };
+  // Line start of error_at.
+  std::size_t line = text.rfind('\n', error_at == 0 ? 0 : error_at - 1);
+  line = (line == std::string::npos || error_at == 0) ? 0 : line + 1;
+  for (std::size_t pos = line; pos < text.size();) {
+    std::size_t q = pos;
+    while (q < text.size() && (text[q] == ' ' || text[q] == '\t')) ++q;
+    if (q > item_begin && q < text.size() && starts_item(q)) return static_cast<std::uint32_t>(q);
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return static_cast<std::uint32_t>(text.size());
+}
+
+}  // namespace
+
+std::string ast::Text::joined() const {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += ' ';
+    out += parts[i];
+  }
+  return out;
+}
+
+bool check_encoding(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags) {
+  const std::string& t = sm.text(file_id);
+  if (t.size() > kMaxSourceBytes) {
+    diags.report_file(DiagKind::FileTooLarge, sm.name(file_id),
+                      "the file is " + std::to_string(t.size() / (1024 * 1024)) +
+                          " MiB; rule files may be at most " + std::to_string(kMaxSourceBytes / (1024 * 1024)) +
+                          " MiB");
+    return false;
+  }
+  // UTF-8 validation (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) and no NUL.
+  std::size_t i = 0;
+  auto bad = [&](std::size_t at, const std::string& why) {
+    diags.report(DiagKind::InvalidUtf8, {file_id, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at + 1)},
+                 why);
+    return false;
+  };
+  while (i < t.size()) {
+    auto c = static_cast<unsigned char>(t[i]);
+    if (c == 0) return bad(i, "the file contains a NUL byte; it looks like a binary file, not rules");
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return bad(i, "the file is not valid UTF-8 text (byte 0x" +
+                        std::string(1, "0123456789abcdef"[c >> 4]) + std::string(1, "0123456789abcdef"[c & 15]) +
+                        " cannot start a character)");
+    }
+    for (std::size_t k = 1; k <= n; ++k) {
+      if (i + k >= t.size()) return bad(i, "the file ends in the middle of a UTF-8 character");
+      auto cc = static_cast<unsigned char>(t[i + k]);
+      if ((cc & 0xC0) != 0x80) return bad(i, "the file is not valid UTF-8 text (a broken multi-byte character)");
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return bad(i, "the file is not valid UTF-8 text (an invalid character encoding)");
+    i += n + 1;
+  }
+  return true;
+}
+
+ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags) {
+  ast::File out;
+  out.file = file_id;
+  const std::string& text = sm.text(file_id);
+  State s;
+  s.base = text.data();
+  s.file = file_id;
+  s.out = &out;
+
+  // Leading spacing (and comments) first.
+  std::uint32_t pos = 0;
+  {
+    p::memory_input<p::tracking_mode::lazy, p::eol::lf_crlf> in(text.data(), text.data() + text.size(),
+                                                                 sm.name(file_id));
+    p::parse<g::sp, action, control>(in, s);
+    pos = s.offset(in.current());
+  }
+  if (pos == text.size() && out.comments.empty() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    diags.report(DiagKind::EmptyFile, {file_id, 0, 0}, "the file holds no rules");
+    return out;
+  }
+  while (pos < text.size()) {
+    p::memory_input<p::tracking_mode::lazy, p::eol::lf_crlf> in(text.data() + pos, text.data() + text.size(),
+                                                                 sm.name(file_id));
+    s.reset_item();
+    s.item_begin = pos;
+    try {
+      p::parse<g::one_item, action, control>(in, s);
+      pos = s.offset(in.current());
+    } catch (const SyntaxFailure& f) {
+      Diagnostic& d = diags.report(f.kind, {file_id, f.offset, f.offset + f.length}, f.message);
+      d.notes = f.notes;
+      if (f.kind == DiagKind::UnclosedBlock) {
+        LineCol lc = sm.line_col(file_id, s.rule_keyword_line_offset);
+        d.message = "`end` expected (to close `" + std::string(s.rule_keyword) + "` at line " +
+                    std::to_string(lc.line) + "), found " +
+                    d.message.substr(d.message.rfind("found ") + 6);
+        d.notes.clear();
+      }
+      pos = recovery_point(text, pos, std::max(f.offset, pos));
+    }
+  }
+  // Comments inside items that failed to parse may be missing; keep order.
+  std::sort(out.comments.begin(), out.comments.end(),
+            [](const ast::Comment& a, const ast::Comment& b) { return a.loc.begin < b.loc.begin; });
+  return out;
+}
+
+bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base, ast::Expr& out,
+                      std::string& error, std::uint32_t& error_offset) {
+  ast::File scratch;
+  State s;
+  s.base = text.data() - base;
+  s.file = file_id;
+  s.out = &scratch;
+  p::memory_input<p::tracking_mode::lazy> in(text.data(), text.data() + text.size(), "placeholder");
+  try {
+    using whole = p::seq<g::sp, p::must<g::expr>, g::sp, p::must<p::eof>>;
+    p::parse<whole, action, control>(in, s);
+  } catch (const SyntaxFailure& f) {
+    error = f.message;
+    error_offset = f.offset;
+    return false;
+  }
+  if (s.stack.size() != 1) {
+    error = "expected one value";
+    error_offset = base;
+    return false;
+  }
+  out = std::move(s.stack.back());
+  return true;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Loader {
+  SourceManager& sm;
+  Diagnostics& diags;
+  LoadedRules result;
+  std::map<std::string, bool> state;  // canonical path -> finished?
+  std::vector<std::string> chain;     // canonical paths on the current include chain
+
+  bool read(const fs::path& path, std::string& out, std::string& error) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      error = "is a directory";
+      return false;
+    }
+    auto size = fs::file_size(path, ec);
+    if (ec) {
+      error = "cannot read: " + ec.message();
+      return false;
+    }
+    if (size > kMaxSourceBytes) {
+      error = "too-large:" + std::to_string(size);
+      return false;
+    }
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      error = "cannot open the file";
+      return false;
+    }
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    out = ss.str();
+    return true;
+  }
+
+  void load(const fs::path& path, const std::string& shown, const ast::Include* from, std::uint32_t from_file) {
+    std::error_code ec;
+    fs::path canon = fs::weakly_canonical(path, ec);
+    std::string key = ec ? path.string() : canon.string();
+    auto it = state.find(key);
+    if (it != state.end()) {
+      if (!it->second && from) {
+        // On the current chain: a cycle.
+        Diagnostic& d = diags.report(DiagKind::IncludeCycle, from->path.loc,
+                                     "including `" + from->path.joined() + "` makes a cycle");
+        auto pos = std::find(chain.begin(), chain.end(), key);
+        std::string cyc;
+        for (auto c = pos; c != chain.end(); ++c) cyc += fs::path(*c).filename().string() + " -> ";
+        cyc += fs::path(key).filename().string();
+        d.notes.push_back({{}, false, "the cycle: " + cyc});
+        (void)from_file;
+      }
+      return;  // already loaded: each file once
+    }
+    std::string text, error;
+    if (!read(path, text, error)) {
+      if (from) {
+        if (error.rfind("too-large:", 0) == 0) {
+          diags.report(DiagKind::FileTooLarge, from->path.loc,
+                       "`" + from->path.joined() + "` is larger than " +
+                           std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB");
+        } else {
+          diags.report(DiagKind::IncludeNotFound, from->path.loc,
+                       "cannot include `" + from->path.joined() + "`: " +
+                           (error == "is a directory" ? "it is a directory" : "no such file") + " (looked for " +
+                           path.string() + ")");
+        }
+      } else if (error.rfind("too-large:", 0) == 0) {
+        diags.report_file(DiagKind::FileTooLarge, shown,
+                          "the file is " + error.substr(10) + " bytes; rule files may be at most " +
+                              std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB");
+      } else {
+        diags.report_file(DiagKind::IoError, shown, error);
+      }
+      return;
+    }
+    state[key] = false;
+    chain.push_back(key);
+    std::uint32_t id = sm.add(shown, std::move(text));
+    if (check_encoding(sm, id, diags)) {
+      ast::File file = parse_source(sm, id, diags);
+      std::vector<ast::Include> incs = file.includes;
+      result.files.push_back(std::move(file));
+      for (const ast::Include& inc : incs) {
+        fs::path target = path.parent_path() / inc.path.joined();
+        std::string target_shown = (fs::path(shown).parent_path() / inc.path.joined()).lexically_normal().string();
+        load(target, target_shown, &inc, id);
+      }
+    }
+    chain.pop_back();
+    state[key] = true;
+  }
+};
+
+}  // namespace
+
+LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags) {
+  Loader l{sm, diags, {}, {}, {}};
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    fs::path path(p);
+    if (fs::is_directory(path, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".rules") found.push_back(it->path());
+      }
+      std::sort(found.begin(), found.end());
+      if (found.empty()) diags.report_file(DiagKind::NotAFile, p, "the directory holds no `.rules` files");
+      for (const fs::path& f : found) l.load(f, f.lexically_normal().string(), nullptr, 0);
+    } else if (!fs::exists(path, ec)) {
+      diags.report_file(DiagKind::IoError, p, "no such file or directory");
+    } else {
+      l.load(path, p, nullptr, 0);
+    }
+  }
+  return std::move(l.result);
+}
+
+}  // namespace advise

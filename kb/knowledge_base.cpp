@@ -1,0 +1,474 @@
+#include "kb/knowledge_base.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "kb/suggest.hpp"
+
+namespace advise {
+
+using nlohmann::json;
+
+std::string DataError::text() const {
+  std::string out = file;
+  if (line) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": error: ";
+  if (!path.empty()) out += "at " + path + ": ";
+  out += message;
+  if (suggestion) out += "; did you mean `" + *suggestion + "`?";
+  return out;
+}
+
+std::pair<std::uint32_t, std::uint32_t> offset_to_line_col(const std::string& text, std::size_t offset) {
+  std::uint32_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+std::optional<json> parse_json_document(const std::string& text, const std::string& file,
+                                        std::vector<DataError>& errors) {
+  // Duplicate keys: nlohmann keeps the last silently; we refuse them.
+  std::vector<std::set<std::string>> keys;
+  std::vector<std::string> path;
+  std::size_t before = errors.size();
+  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t ev, json& parsed) {
+    switch (ev) {
+      case json::parse_event_t::object_start: keys.emplace_back(); break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case json::parse_event_t::key: {
+        std::string k = parsed.get<std::string>();
+        if (!keys.empty() && !keys.back().insert(k).second) {
+          errors.push_back({file, "$." + k, 0, 0, "the key `" + k + "` appears twice in one object; keep one", {}});
+        }
+        break;
+      }
+      default: break;
+    }
+    return true;
+  };
+  try {
+    json j = json::parse(text, cb, true, false);
+    if (errors.size() > before) return std::nullopt;
+    return j;
+  } catch (const json::parse_error& e) {
+    std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
+    auto [line, col] = offset_to_line_col(text, at);
+    std::string what = e.what();
+    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while parsing value - invalid literal; last read: 'tru,'; expected ..."
+    std::string detail = what;
+    auto colon = what.find(": ");
+    if (colon != std::string::npos) detail = what.substr(colon + 2);
+    std::string found;
+    if (text.empty() || text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      detail = "the file is empty; a profile is a JSON object like {\"stage\": \"ms3\"}";
+    } else {
+      std::size_t s = at;
+      std::size_t e2 = std::min(text.size(), s + 20);
+      found = text.substr(s, e2 - s);
+      auto nl = found.find('\n');
+      if (nl != std::string::npos) found = found.substr(0, nl);
+      if (!found.empty()) detail += " (near `" + found + "`)";
+    }
+    errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
+    return std::nullopt;
+  }
+}
+
+int KnowledgeBase::enum_index(std::string_view name) const {
+  auto it = enum_index_.find(name);
+  return it == enum_index_.end() ? -1 : it->second;
+}
+int KnowledgeBase::field_index(std::string_view name) const {
+  auto it = field_index_.find(name);
+  return it == field_index_.end() ? -1 : it->second;
+}
+int KnowledgeBase::conclusion_index(std::string_view name) const {
+  auto it = conclusion_index_.find(name);
+  return it == conclusion_index_.end() ? -1 : it->second;
+}
+int KnowledgeBase::attribute_index(std::string_view name) const {
+  auto it = attribute_index_.find(name);
+  return it == attribute_index_.end() ? -1 : it->second;
+}
+const Value* KnowledgeBase::group(std::string_view name) const {
+  for (const auto& [n, v] : groups)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+void KnowledgeBase::index() {
+  field_index_.clear();
+  conclusion_index_.clear();
+  attribute_index_.clear();
+  enum_index_.clear();
+  for (std::size_t i = 0; i < fields.size(); ++i) field_index_[fields[i].name] = static_cast<int>(i);
+  for (std::size_t i = 0; i < conclusions.size(); ++i) conclusion_index_[conclusions[i].name] = static_cast<int>(i);
+  for (std::size_t i = 0; i < specialty_attributes.size(); ++i)
+    attribute_index_[specialty_attributes[i].name] = static_cast<int>(i);
+  for (std::size_t i = 0; i < enums.size(); ++i) enum_index_[enums[i].name] = static_cast<int>(i);
+}
+
+std::optional<TypeId> KnowledgeBase::parse_type(const json& j, std::string& error) {
+  if (j.is_string()) {
+    std::string n = j.get<std::string>();
+    if (n == "integer") return types.integer();
+    if (n == "number") return types.number();
+    if (n == "boolean") return types.boolean();
+    if (n == "string") return types.string();
+    if (n == "range") return types.range();
+    int e = enum_index(n);
+    if (e >= 0) return types.enum_type(e);
+    error = "unknown type `" + n + "`";
+    return std::nullopt;
+  }
+  if (j.is_object() && j.contains("list")) {
+    auto elem = parse_type(j["list"], error);
+    if (!elem) return std::nullopt;
+    return types.list_of(*elem);
+  }
+  if (j.is_object() && j.contains("map") && j["map"].is_array() && j["map"].size() == 2) {
+    auto k = parse_type(j["map"][0], error);
+    auto v = k ? parse_type(j["map"][1], error) : std::nullopt;
+    if (!k || !v) return std::nullopt;
+    return types.map_of(*k, *v);
+  }
+  error = "a type is a name (integer, number, boolean, string, range or an enum) or {\"list\": T} or {\"map\": [K, V]}";
+  return std::nullopt;
+}
+
+namespace {
+
+std::string json_kind(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "a list";
+    case json::value_t::object: return "an object";
+    default: return "a value";
+  }
+}
+
+std::string short_json(const json& j) {
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return s;
+}
+
+}  // namespace
+
+bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* range, const std::string& path,
+                                    Value& out, std::vector<DataError>& errors) const {
+  const TypeDesc& d = types.at(t);
+  auto fail = [&](std::string msg, std::optional<std::string> suggestion = std::nullopt) {
+    errors.push_back({"", path, 0, 0, std::move(msg), std::move(suggestion)});
+    return false;
+  };
+  auto check_range = [&](double x) {
+    if (!range) return true;
+    if ((range->min && x < *range->min) || (range->max && x > *range->max)) {
+      std::string lim = range->min && range->max ? "from " + format_number(*range->min) + " to " + format_number(*range->max)
+                        : range->min             ? "at least " + format_number(*range->min)
+                                                 : "at most " + format_number(*range->max);
+      return fail("expected " + lim + ", found " + format_number(x));
+    }
+    return true;
+  };
+  switch (d.kind) {
+    case TypeKind::Any: return fail("internal: untyped field");
+    case TypeKind::Integer:
+      if (j.is_number_float() && std::floor(j.get<double>()) != j.get<double>())
+        return fail("expected a whole number, found " + short_json(j));
+      if (!j.is_number()) return fail("expected an integer, found " + json_kind(j) + " " + short_json(j));
+      if (!check_range(j.get<double>())) return false;
+      out = Value::number(j.get<double>());
+      return true;
+    case TypeKind::Number:
+      if (!j.is_number()) return fail("expected a number, found " + json_kind(j) + " " + short_json(j));
+      if (!check_range(j.get<double>())) return false;
+      out = Value::number(j.get<double>());
+      return true;
+    case TypeKind::Boolean:
+      if (!j.is_boolean()) return fail("expected true or false, found " + json_kind(j) + " " + short_json(j));
+      out = Value::boolean(j.get<bool>());
+      return true;
+    case TypeKind::String:
+      if (!j.is_string()) return fail("expected a string, found " + json_kind(j) + " " + short_json(j));
+      out = Value::string(j.get<std::string>());
+      return true;
+    case TypeKind::Range:
+      if (j.is_object() && j.contains("min") && j.contains("max") && j["min"].is_number() && j["max"].is_number()) {
+        out = Value::range(j["min"].get<double>(), j["max"].get<double>());
+        return true;
+      }
+      return fail("expected a range {\"min\": N, \"max\": N}, found " + short_json(j));
+    case TypeKind::Enum: {
+      const EnumDef& e = enums.at(static_cast<std::size_t>(d.enum_id));
+      if (!j.is_string()) return fail("expected one of the " + e.name + " values, found " + json_kind(j) + " " + short_json(j));
+      std::string s = j.get<std::string>();
+      int idx = e.find(s);
+      if (idx < 0) {
+        std::string allowed;
+        if (e.values.size() <= 8) {
+          allowed = " (one of";
+          for (const auto& v : e.values) allowed += " " + v;
+          allowed += ")";
+        }
+        return fail("unknown " + e.name + " `" + s + "`" + allowed, did_you_mean(s, e.values));
+      }
+      out = Value::symbol(d.enum_id, idx);
+      return true;
+    }
+    case TypeKind::List: {
+      if (!j.is_array()) return fail("expected a list, found " + json_kind(j) + " " + short_json(j));
+      ValueList items;
+      bool ok = true;
+      for (std::size_t i = 0; i < j.size(); ++i) {
+        Value v;
+        if (value_from_json(j[i], d.elem, range, path + "[" + std::to_string(i) + "]", v, errors)) {
+          items.push_back(std::move(v));
+        } else {
+          ok = false;
+        }
+      }
+      out = Value::list(std::move(items));
+      return ok;
+    }
+    case TypeKind::Map: {
+      if (!j.is_object()) return fail("expected an object, found " + json_kind(j) + " " + short_json(j));
+      ValueList pairs;
+      bool ok = true;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        Value k, v;
+        bool kok = value_from_json(json(it.key()), d.key, nullptr, path + "." + it.key(), k, errors);
+        bool vok = value_from_json(it.value(), d.elem, nullptr, path + "." + it.key(), v, errors);
+        if (kok && vok) {
+          pairs.push_back(k);
+          pairs.push_back(v);
+        } else {
+          ok = false;
+        }
+      }
+      out = Value::map(std::move(pairs));
+      return ok;
+    }
+  }
+  return false;
+}
+
+json KnowledgeBase::value_to_json(const Value& v) const {
+  switch (v.kind) {
+    case Value::Kind::Missing: return nullptr;
+    case Value::Kind::Bool: return v.flag;
+    case Value::Kind::Number:
+      if (v.num == std::floor(v.num) && std::fabs(v.num) < 1e15) return static_cast<long long>(v.num);
+      return v.num;
+    case Value::Kind::Symbol: return display(v);
+    case Value::Kind::Text: return *v.text;
+    case Value::Kind::Range: {
+      json r = json::object();
+      r["min"] = value_to_json(Value::number(v.num));
+      r["max"] = value_to_json(Value::number(v.hi));
+      return r;
+    }
+    case Value::Kind::List: {
+      json a = json::array();
+      for (const Value& x : v.list_items()) a.push_back(value_to_json(x));
+      return a;
+    }
+    case Value::Kind::Map: {
+      nlohmann::ordered_json o = nlohmann::ordered_json::object();
+      const ValueList& it = v.list_items();
+      for (std::size_t i = 0; i + 1 < it.size(); i += 2) o[display(it[i])] = value_to_json(it[i + 1]);
+      return json::parse(o.dump());  // keys sorted in plain json; callers wanting order use ordered_json
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::optional<std::string> read_text(const std::string& path, std::vector<DataError>& errors) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    errors.push_back({path, "", 0, 0, "cannot read the knowledge-base file", {}});
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, const std::string& section,
+                 std::vector<FieldDef>& out, std::vector<DataError>& errors) {
+  if (!obj.is_object()) {
+    errors.push_back({file, "$." + section, 0, 0, "expected an object of definitions", {}});
+    return false;
+  }
+  bool ok = true;
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    FieldDef f;
+    f.name = it.key();
+    const json& def = it.value();
+    std::string err;
+    auto t = def.contains("type") ? kb.parse_type(def["type"], err) : std::nullopt;
+    if (!t) {
+      errors.push_back({file, "$." + section + "." + f.name + ".type", 0, 0, err.empty() ? "missing type" : err, {}});
+      ok = false;
+      continue;
+    }
+    f.type = *t;
+    if (def.contains("min")) f.min = def["min"].get<double>();
+    if (def.contains("max")) f.max = def["max"].get<double>();
+    f.description = def.value("description", "");
+    out.push_back(std::move(f));
+  }
+  return ok;
+}
+
+}  // namespace
+
+std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) {
+  KnowledgeBase kb;
+  kb.directory = directory;
+  std::size_t before = errors.size();
+  const std::string schema_path = directory + "/schema.json";
+  const std::string spec_path = directory + "/specialties.json";
+  const std::string fig_path = directory + "/figures.json";
+  auto schema_text = read_text(schema_path, errors);
+  auto spec_text = read_text(spec_path, errors);
+  auto fig_text = read_text(fig_path, errors);
+  if (!schema_text || !spec_text || !fig_text) return std::nullopt;
+  auto schema = parse_json_document(*schema_text, schema_path, errors);
+  auto specs = nlohmann::ordered_json::parse(*spec_text, nullptr, false);
+  auto figs = nlohmann::ordered_json::parse(*fig_text, nullptr, false);
+  if (!schema) return std::nullopt;
+  if (specs.is_discarded() || !specs.is_object()) {
+    parse_json_document(*spec_text, spec_path, errors);
+    if (errors.size() == before) errors.push_back({spec_path, "$", 0, 0, "expected an object keyed by specialty id", {}});
+    return std::nullopt;
+  }
+  if (figs.is_discarded() || !figs.is_object()) {
+    parse_json_document(*fig_text, fig_path, errors);
+    if (errors.size() == before) errors.push_back({fig_path, "$", 0, 0, "expected an object keyed by figure id", {}});
+    return std::nullopt;
+  }
+  // Enums: the schema's, in order, then `specialty` and `figure` from the data files.
+  // schema.json is parsed unordered; read enum order from an ordered parse.
+  auto ordered = nlohmann::ordered_json::parse(*schema_text, nullptr, false);
+  for (auto it = ordered["enums"].begin(); it != ordered["enums"].end(); ++it) {
+    EnumDef e{it.key(), it.value().get<std::vector<std::string>>()};
+    kb.enums.push_back(std::move(e));
+  }
+  EnumDef spec_enum{"specialty", {}};
+  for (auto it = specs.begin(); it != specs.end(); ++it) spec_enum.values.push_back(it.key());
+  kb.enums.push_back(spec_enum);
+  EnumDef fig_enum{"figure", {}};
+  for (auto it = figs.begin(); it != figs.end(); ++it) fig_enum.values.push_back(it.key());
+  kb.enums.push_back(fig_enum);
+  kb.index();
+  kb.specialty_enum = kb.enum_index("specialty");
+  kb.figure_enum = kb.enum_index("figure");
+  kb.category_enum = kb.enum_index("category");
+  kb.class_enum = kb.enum_index("specialty_class");
+  if (kb.category_enum < 0 || kb.class_enum < 0)
+    errors.push_back({schema_path, "$.enums", 0, 0, "the schema must define the enums `category` and `specialty_class`", {}});
+
+  auto reorder = [&](const char* section) {
+    // Field order is the schema's order, so that reports list them as written.
+    json out = json::array();
+    for (auto it = ordered[section].begin(); it != ordered[section].end(); ++it) out.push_back(it.key());
+    return out;
+  };
+  auto read_section = [&](const char* section, std::vector<FieldDef>& dest) {
+    std::vector<FieldDef> tmp;
+    read_fields(kb, (*schema)[section], schema_path, section, tmp, errors);
+    for (const auto& name : reorder(section))
+      for (auto& f : tmp)
+        if (f.name == name.get<std::string>()) dest.push_back(f);
+  };
+  read_section("fields", kb.fields);
+  read_section("conclusions", kb.conclusions);
+  read_section("specialty_attributes", kb.specialty_attributes);
+  kb.index();
+
+  // Specialties.
+  for (auto it = specs.begin(); it != specs.end(); ++it) {
+    Specialty s;
+    s.id = it.key();
+    s.attributes.resize(kb.specialty_attributes.size());
+    json row = json::parse(it.value().dump());
+    for (auto a = row.begin(); a != row.end(); ++a) {
+      if (a.key() == "source") {
+        s.source = a.value().get<std::string>();
+        continue;
+      }
+      int idx = kb.attribute_index(a.key());
+      std::string path = "$." + s.id + "." + a.key();
+      if (idx < 0) {
+        std::vector<std::string> names;
+        for (const auto& f : kb.specialty_attributes) names.push_back(f.name);
+        errors.push_back({spec_path, path, 0, 0, "unknown attribute `" + a.key() + "`", did_you_mean(a.key(), names)});
+        continue;
+      }
+      std::vector<DataError> errs;
+      const FieldDef& def = kb.specialty_attributes[static_cast<std::size_t>(idx)];
+      if (!kb.value_from_json(a.value(), def.type, &def, path, s.attributes[static_cast<std::size_t>(idx)], errs)) {
+        for (auto& e : errs) {
+          e.file = spec_path;
+          errors.push_back(e);
+        }
+      }
+    }
+    kb.specialties.push_back(std::move(s));
+  }
+  // Figures.
+  for (auto it = figs.begin(); it != figs.end(); ++it) {
+    Figure f;
+    f.id = it.key();
+    const auto& v = it.value();
+    if (!v.is_object() || !v.contains("text") || !v.contains("source") || !v.contains("year")) {
+      errors.push_back({fig_path, "$." + f.id, 0, 0, "a figure needs \"text\", \"source\" and \"year\"", {}});
+      continue;
+    }
+    f.text = v["text"].get<std::string>();
+    f.source = v["source"].get<std::string>();
+    f.year = v["year"].get<int>();
+    f.secondary = v.value("secondary", false);
+    kb.figures.push_back(std::move(f));
+  }
+  // Groups by class.
+  int class_attr = kb.attribute_index("class");
+  if (kb.class_enum >= 0 && class_attr >= 0) {
+    const EnumDef& classes = kb.enums[static_cast<std::size_t>(kb.class_enum)];
+    for (std::size_t c = 0; c < classes.values.size(); ++c) {
+      ValueList members;
+      for (std::size_t s = 0; s < kb.specialties.size(); ++s) {
+        const Value& v = kb.specialties[s].attributes[static_cast<std::size_t>(class_attr)];
+        if (v.kind == Value::Kind::Symbol && v.sym == static_cast<int>(c))
+          members.push_back(Value::symbol(kb.specialty_enum, static_cast<int>(s)));
+      }
+      kb.groups.emplace_back(classes.values[c], Value::list(std::move(members)));
+    }
+  }
+  if (errors.size() > before) return std::nullopt;
+  return kb;
+}
+
+}  // namespace advise

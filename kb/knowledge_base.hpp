@@ -1,0 +1,100 @@
+// The knowledge base's data: the schema of profile fields and conclusions
+// (kb/schema.json), the specialty table (kb/specialties.json) and published
+// figures (kb/figures.json). This is the single source for rule checking,
+// profile validation and kb/profile.schema.json.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "kb/value.hpp"
+
+namespace advise {
+
+struct FieldDef {
+  std::string name;
+  TypeId type = kNoType;
+  std::optional<double> min, max;  // for numbers, and for the items of number lists
+  std::string description;
+};
+
+struct Specialty {
+  std::string id;
+  std::vector<Value> attributes;  // indexed like KnowledgeBase::specialty_attributes
+  std::string source;
+};
+
+struct Figure {
+  std::string id;
+  std::string text;
+  std::string source;
+  int year = 0;
+  bool secondary = false;
+};
+
+// A problem in a knowledge-base or profile JSON file: where, what, and a
+// suggestion when one exists.
+struct DataError {
+  std::string file;
+  std::string path;  // JSON path, like $.step2ck or $.nbme_practice[2]
+  std::uint32_t line = 0, column = 0;  // 0 when not known
+  std::string message;
+  std::optional<std::string> suggestion;
+  std::string text() const;  // file:line:col: error: at $.path: message; did you mean `x`?
+};
+
+class KnowledgeBase {
+ public:
+  TypeTable types;
+  std::vector<EnumDef> enums;
+  std::vector<FieldDef> fields;       // profile fields, in schema order
+  std::vector<FieldDef> conclusions;  // conclusions, in schema order
+  std::vector<FieldDef> specialty_attributes;
+  std::vector<Specialty> specialties;  // index = symbol of the `specialty` enum
+  std::vector<Figure> figures;         // index = symbol of the `figure` enum
+  // Groups the knowledge base defines: one per specialty class (`ultra`, ...).
+  std::vector<std::pair<std::string, Value>> groups;
+  std::string directory;  // where it was loaded from
+
+  std::int32_t specialty_enum = -1, figure_enum = -1, category_enum = -1, class_enum = -1;
+
+  int enum_index(std::string_view name) const;
+  int field_index(std::string_view name) const;
+  int conclusion_index(std::string_view name) const;
+  int attribute_index(std::string_view name) const;
+  const Value* group(std::string_view name) const;
+  // The type named in schema JSON: "integer", "specialty", {"list": T}, {"map": [K, V]}.
+  std::optional<TypeId> parse_type(const nlohmann::json& j, std::string& error);
+
+  std::string type_name(TypeId t) const { return types.name(t, enums); }
+  std::string display(const Value& v) const { return to_display(v, enums); }
+  std::string source_text(const Value& v) const { return to_source(v, enums); }
+
+  // Converts JSON to a value of type `t`, checking ranges; errors name the
+  // JSON path and suggest enum values.
+  bool value_from_json(const nlohmann::json& j, TypeId t, const FieldDef* range, const std::string& path,
+                       Value& out, std::vector<DataError>& errors) const;
+  nlohmann::json value_to_json(const Value& v) const;
+
+ private:
+  std::map<std::string, int, std::less<>> field_index_, conclusion_index_, attribute_index_, enum_index_;
+  friend std::optional<KnowledgeBase> load_knowledge_base(const std::string&, std::vector<DataError>&);
+  void index();
+};
+
+// Loads schema.json, specialties.json and figures.json from `directory`.
+std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors);
+
+// Reads a JSON document, reporting syntax errors with line, column and the
+// offending text, and duplicate object keys (which would silently lose data).
+std::optional<nlohmann::json> parse_json_document(const std::string& text, const std::string& file,
+                                                  std::vector<DataError>& errors);
+
+// Line and column of a byte offset in `text`.
+std::pair<std::uint32_t, std::uint32_t> offset_to_line_col(const std::string& text, std::size_t offset);
+
+}  // namespace advise

@@ -1,0 +1,102 @@
+// Values and types shared by the knowledge base, the checker and the engine.
+//
+// A Value is small and cheap to copy: texts and lists are immutable and
+// shared. Missing is the value of a fact nobody knows (a profile field left
+// out, a conclusion no rule has set); conditions over it are unknown.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace advise {
+
+using TypeId = std::int32_t;
+inline constexpr TypeId kNoType = -1;
+
+enum class TypeKind : std::uint8_t { Any, Integer, Number, Boolean, String, Range, Enum, List, Map };
+
+struct TypeDesc {
+  TypeKind kind = TypeKind::Any;
+  std::int32_t enum_id = -1;  // Enum
+  TypeId elem = kNoType;      // List element, Map value
+  TypeId key = kNoType;       // Map key
+  friend bool operator==(const TypeDesc&, const TypeDesc&) = default;
+};
+
+struct EnumDef {
+  std::string name;
+  std::vector<std::string> values;
+  int find(std::string_view v) const;  // -1 when absent
+};
+
+// Interned types: equal descriptions have equal ids.
+class TypeTable {
+ public:
+  TypeTable();
+  TypeId intern(TypeDesc d);
+  const TypeDesc& at(TypeId t) const { return types_.at(static_cast<std::size_t>(t)); }
+  TypeId any() const { return 0; }
+  TypeId integer() const { return 1; }
+  TypeId number() const { return 2; }
+  TypeId boolean() const { return 3; }
+  TypeId string() const { return 4; }
+  TypeId range() const { return 5; }
+  TypeId enum_type(std::int32_t enum_id) { return intern({TypeKind::Enum, enum_id, kNoType, kNoType}); }
+  TypeId list_of(TypeId elem) { return intern({TypeKind::List, -1, elem, kNoType}); }
+  TypeId map_of(TypeId key, TypeId value) { return intern({TypeKind::Map, -1, value, key}); }
+  bool numeric(TypeId t) const {
+    return at(t).kind == TypeKind::Integer || at(t).kind == TypeKind::Number;
+  }
+  // Human-readable: "integer", "list of specialty", "map from specialty to range".
+  std::string name(TypeId t, const std::vector<EnumDef>& enums) const;
+
+ private:
+  std::vector<TypeDesc> types_;
+};
+
+struct Value;
+using ValueList = std::vector<Value>;
+
+struct Value {
+  enum class Kind : std::uint8_t { Missing, Bool, Number, Symbol, Text, Range, List, Map };
+  Kind kind = Kind::Missing;
+  bool flag = false;
+  std::int32_t enum_id = -1;  // Symbol
+  std::int32_t sym = -1;      // Symbol: index into the enum's values
+  double num = 0;             // Number; Range: low end
+  double hi = 0;              // Range: high end
+  std::shared_ptr<const std::string> text;
+  std::shared_ptr<const ValueList> items;  // List: items; Map: key, value, key, value ...
+
+  static Value missing() { return {}; }
+  static Value boolean(bool b);
+  static Value number(double d);
+  static Value symbol(std::int32_t enum_id, std::int32_t sym);
+  static Value string(std::string s);
+  static Value range(double lo, double hi);
+  static Value list(ValueList items);
+  static Value map(ValueList pairs);
+
+  bool is_missing() const { return kind == Kind::Missing; }
+  const ValueList& list_items() const;
+  std::size_t map_size() const { return items ? items->size() / 2 : 0; }
+  // Map lookup; Missing when absent.
+  Value map_get(const Value& key) const;
+};
+
+bool operator==(const Value& a, const Value& b);
+inline bool operator!=(const Value& a, const Value& b) { return !(a == b); }
+// A total order for sorting and tie-breaks (kind first, then contents).
+bool value_less(const Value& a, const Value& b);
+
+// Plain text of a value as applicants read it: 250, dermatology, 80–100,
+// "a, b and c". Numbers print without a trailing .0.
+std::string format_number(double d);
+std::string to_display(const Value& v, const std::vector<EnumDef>& enums);
+// The language's own spelling: 250, dermatology, 80..100, [a, b], "text".
+std::string to_source(const Value& v, const std::vector<EnumDef>& enums);
+
+}  // namespace advise
