@@ -1,0 +1,731 @@
+// The printer and the formatter.
+//
+// Both work in two steps: the AST is turned into a flat list of tokens (Tok),
+// each remembering the source offset it came from, where a line may or must
+// break, and whether it opens a new line of the layout; then the tokens are
+// laid out. print_expr() just joins them. format_file() lays them out in
+// lines and, before each token, emits the comments that preceded it in the
+// source, which is how every comment keeps its place:
+//   - a comment that had code before it on its line stays at the end of the
+//     output line holding the code before it, and closes that line;
+//   - a comment alone on its line stays alone on its line, before the token
+//     that followed it, at that token's indentation.
+// Nothing is appended after a comment, so no code can ever end up commented
+// out, and since comments are emitted in source order, none is lost.
+#include "dsl/printer.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+namespace advise {
+namespace {
+
+using ast::Expr;
+using ast::ExprKind;
+
+// A token with no place of its own in the source (a comma, a closing
+// bracket): comments are never emitted just before it.
+constexpr std::uint32_t kNoFlush = std::numeric_limits<std::uint32_t>::max();
+
+// Binding strength, weakest first (docs/grammar.md).
+enum Prec : int { kOr = 1, kAnd, kNot, kTest, kRange, kSum, kProduct, kUnary, kPostfix, kPrimary };
+
+int prec(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Or: return kOr;
+    case ExprKind::And: return kAnd;
+    case ExprKind::Not: return kNot;
+    case ExprKind::Compare:
+    case ExprKind::In:
+    case ExprKind::Contains:
+    case ExprKind::Between:
+    case ExprKind::Missing: return kTest;
+    case ExprKind::Range: return kRange;
+    case ExprKind::Arith: return (e.text == "*" || e.text == "/") ? kProduct : kSum;
+    case ExprKind::Neg: return kUnary;
+    case ExprKind::Member:
+    case ExprKind::Index: return kPostfix;
+    case ExprKind::Number:
+    case ExprKind::String:
+    case ExprKind::Bool:
+    case ExprKind::Name:
+    case ExprKind::List:
+    case ExprKind::Set:
+    case ExprKind::Call: return kPrimary;
+  }
+  return kPrimary;
+}
+
+enum class Brk : std::uint8_t {
+  None,
+  Top,   // before a top-level `and`/`or`: becomes Hard when the condition is broken
+  Hard,  // always starts a continuation line (the second part of a text, ...)
+  Soft,  // starts a continuation line when the chunk would pass kFormatWidth
+};
+
+struct Tok {
+  std::string text;
+  std::uint32_t off = kNoFlush;  // source offset; comments before it are emitted first
+  bool space = true;             // a space before it when it continues a line
+  Brk brk = Brk::None;
+  std::size_t soft_width = 0;    // Soft: width of the chunk this token starts
+  int line = -1;                 // >= 0: starts a new line of the layout at this indent
+  int comment_indent = -1;       // line >= 0: indent of comments emitted before it
+  int cont = -1;                 // line >= 0: indent of that line's continuation lines
+};
+
+// Columns, counting UTF-8 code points.
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string join(const std::vector<Tok>& toks, std::size_t from = 0,
+                 std::size_t to = std::numeric_limits<std::size_t>::max()) {
+  std::string s;
+  to = std::min(to, toks.size());
+  for (std::size_t i = from; i < to; ++i) {
+    if (i > from && toks[i].space) s += ' ';
+    s += toks[i].text;
+  }
+  return s;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The offset of the next token at or after `pos`, skipping white space,
+// comments and closing brackets (which belong to the node before: a
+// parenthesised expression's location excludes its parentheses).
+std::uint32_t next_token(std::string_view src, std::uint32_t pos) {
+  if (src.empty()) return kNoFlush;
+  std::size_t i = pos;
+  while (i < src.size()) {
+    char c = src[i];
+    if (is_space(c) || c == ')' || c == ']') {
+      ++i;
+    } else if (c == '#') {
+      while (i < src.size() && src[i] != '\n') ++i;
+    } else {
+      break;
+    }
+  }
+  return static_cast<std::uint32_t>(i);
+}
+
+std::string number_text(const Expr& e) {
+  if (!e.text.empty()) return e.text;
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, e.number);
+  return std::string(buf, r.ptr);
+}
+
+// Expression -> tokens. `src` is the buffer the expression was parsed from,
+// or empty (print_expr), in which case no offsets are computed.
+class ExprTokens {
+ public:
+  ExprTokens(std::vector<Tok>& out, std::string_view src) : out_(out), src_(src) {}
+
+  void emit(const Expr& e, bool space_before) {
+    next_space_ = space_before;
+    gen(e, kOr, true);
+  }
+
+ private:
+  void push(std::string text, std::uint32_t off, std::optional<bool> space = std::nullopt,
+            Brk brk = Brk::None) {
+    Tok t;
+    t.text = std::move(text);
+    t.off = src_.empty() ? kNoFlush : off;
+    t.space = space.value_or(next_space_);
+    t.brk = brk;
+    next_space_ = true;
+    out_.push_back(std::move(t));
+  }
+
+  std::uint32_t after(const ast::Loc& l) const { return next_token(src_, l.end); }
+
+  // Comma-separated items; each item after the first may wrap.
+  void items(const std::vector<Expr>& kids) {
+    for (std::size_t i = 0; i < kids.size(); ++i) {
+      if (i > 0) push(",", kNoFlush, false);
+      std::size_t mark = out_.size();
+      gen(kids[i], kOr, false);
+      if (i > 0 && mark < out_.size()) {
+        out_[mark].brk = Brk::Soft;
+        out_[mark].soft_width = display_width(join(out_, mark)) + 1;  // + `,` or closer
+      }
+    }
+  }
+
+  // Prints `e` where the grammar expects at least `min_prec`; `top` is true
+  // while no parenthesis encloses it and only `and`/`or` lie above it.
+  void gen(const Expr& e, int min_prec, bool top) {
+    if (prec(e) < min_prec) {
+      push("(", e.loc.begin);
+      next_space_ = false;
+      gen(e, kOr, false);
+      push(")", kNoFlush, false);
+      return;
+    }
+    const auto& k = e.kids;
+    switch (e.kind) {
+      case ExprKind::Number: push(number_text(e), e.loc.begin); return;
+      case ExprKind::String: push(quote_string(e.text), e.loc.begin); return;
+      case ExprKind::Bool: push(e.number != 0 ? "true" : "false", e.loc.begin); return;
+      case ExprKind::Name: push(e.text, e.loc.begin); return;
+      case ExprKind::List:
+      case ExprKind::Set: {
+        bool list = e.kind == ExprKind::List;
+        push(list ? "[" : "{", e.loc.begin);
+        next_space_ = false;
+        items(k);
+        push(list ? "]" : "}", kNoFlush, false);
+        return;
+      }
+      case ExprKind::Call:
+        push(e.text, e.loc.begin);
+        push("(", kNoFlush, false);
+        next_space_ = false;
+        items(k);
+        push(")", kNoFlush, false);
+        return;
+      case ExprKind::Range: {
+        // 80..100, but `a + 1 .. b` when a side is unparenthesised arithmetic.
+        auto arith = [](const Expr& x) { return prec(x) >= kSum && prec(x) < kUnary; };
+        bool spaced = arith(k.at(0)) || arith(k.at(1));
+        gen(k.at(0), kSum, false);
+        push("..", after(k.at(0).loc), spaced);
+        next_space_ = spaced;
+        gen(k.at(1), kSum, false);
+        return;
+      }
+      case ExprKind::Not:
+        push("not", e.loc.begin);
+        gen(k.at(0), kNot, false);
+        return;
+      case ExprKind::Neg:
+        push("-", e.loc.begin);
+        next_space_ = false;
+        gen(k.at(0), kUnary, false);
+        return;
+      case ExprKind::And:
+      case ExprKind::Or: {
+        int p = prec(e);
+        gen(k.at(0), p, top);
+        push(e.kind == ExprKind::And ? "and" : "or", after(k.at(0).loc), true,
+             top ? Brk::Top : Brk::None);
+        gen(k.at(1), p + 1, top);
+        return;
+      }
+      case ExprKind::Arith: {
+        int p = prec(e);
+        gen(k.at(0), p, false);
+        push(e.text, after(k.at(0).loc));
+        gen(k.at(1), p + 1, false);
+        return;
+      }
+      case ExprKind::Compare:
+        gen(k.at(0), kRange, false);
+        push(e.text, after(k.at(0).loc));
+        gen(k.at(1), kRange, false);
+        return;
+      case ExprKind::In:
+      case ExprKind::Contains: {
+        std::string op = e.kind == ExprKind::In ? "in" : "contains";
+        gen(k.at(0), kRange, false);
+        push(e.number != 0 ? "not " + op : op, after(k.at(0).loc));
+        gen(k.at(1), kRange, false);
+        return;
+      }
+      case ExprKind::Between:
+        gen(k.at(0), kRange, false);
+        push("between", after(k.at(0).loc));
+        gen(k.at(1), kRange, false);
+        push("and", after(k.at(1).loc));
+        gen(k.at(2), kRange, false);
+        return;
+      case ExprKind::Missing:
+        gen(k.at(0), kRange, false);
+        push(e.number != 0 ? "is present" : "is missing", after(k.at(0).loc));
+        return;
+      case ExprKind::Member:
+        gen(k.at(0), kPostfix, false);
+        push("." + e.text, kNoFlush, false);
+        return;
+      case ExprKind::Index:
+        gen(k.at(0), kPostfix, false);
+        push("[", kNoFlush, false);
+        next_space_ = false;
+        gen(k.at(1), kOr, false);
+        push("]", kNoFlush, false);
+        return;
+    }
+  }
+
+  std::vector<Tok>& out_;
+  std::string_view src_;
+  bool next_space_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// The formatter.
+
+class Formatter {
+ public:
+  Formatter(const ast::File& f, std::string_view src) : f_(f), src_(src), cs_(f.comments) {}
+
+  std::string run() {
+    bool have_prev = false;
+    bool prev_block = false;
+    std::uint32_t prev_end = 0;
+    for (const ast::Item& it : f_.items) {
+      ast::Loc loc = item_loc(it);
+      bool block = it.kind == ast::ItemKind::Rule && !f_.rules.at(it.index).short_form;
+      // A block rule is always set apart by a blank line; when the source
+      // has none, it goes before the comments leading the next item.
+      bool force = have_prev && (block || prev_block) && !has_blank(prev_end, loc.begin);
+      gap(prev_end, loc.begin, force, true);
+      for (const Tok& t : item_tokens(it)) feed(t);
+      have_prev = true;
+      prev_block = block;
+      prev_end = loc.end;
+    }
+    gap(prev_end, kNoFlush, false, false);
+
+    std::string s;
+    for (const std::string& l : lines_) {
+      s += l;
+      s += '\n';
+    }
+    return s;
+  }
+
+ private:
+  // ---- placing comments ----------------------------------------------------
+
+  // Did the comment have code before it on its source line?
+  bool trailing(const ast::Comment& c) const {
+    for (std::size_t i = std::min<std::size_t>(c.loc.begin, src_.size()); i > 0; --i) {
+      char ch = src_[i - 1];
+      if (ch == '\n') return false;
+      if (!is_space(ch)) return true;
+    }
+    return false;
+  }
+
+  // Is there an empty line in the source between `from` and `to`?
+  bool has_blank(std::uint32_t from, std::uint32_t to) const {
+    std::size_t end = std::min<std::size_t>(to, src_.size());
+    int newlines = 0;
+    for (std::size_t i = from; i < end; ++i) {
+      char c = src_[i];
+      if (c == '\n') {
+        if (++newlines >= 2) return true;
+      } else if (c == '#') {
+        while (i + 1 < end && src_[i + 1] != '\n') ++i;
+        newlines = 0;
+      } else if (!is_space(c)) {
+        newlines = 0;
+      }
+    }
+    return false;
+  }
+
+  void emit_comment(const ast::Comment& c) {
+    if (trailing(c) && last_code_) {
+      lines_.back() += "  ";
+      lines_.back() += c.text;
+    } else {
+      int indent = pending_ >= 0 ? pending_comment_ : cont_;
+      lines_.push_back(std::string(static_cast<std::size_t>(indent), ' ') + c.text);
+    }
+    last_code_ = false;
+    open_ = false;
+  }
+
+  void flush(std::uint32_t off) {
+    while (ci_ < cs_.size() && cs_[ci_].loc.begin < off) emit_comment(cs_[ci_++]);
+  }
+
+  void blank_line() {
+    if (!lines_.empty() && !lines_.back().empty()) lines_.emplace_back();
+    last_code_ = false;
+    open_ = false;
+  }
+
+  // The comments between two items (or before the first, after the last):
+  // each alone on its line at column 0 unless it trails the previous line;
+  // runs of empty lines become one.
+  void gap(std::uint32_t from, std::uint32_t to, bool force_blank, bool before_item) {
+    std::uint32_t prev = from;
+    pending_ = 0;
+    pending_comment_ = 0;
+    while (ci_ < cs_.size() && cs_[ci_].loc.begin < to) {
+      const ast::Comment& c = cs_[ci_++];
+      if (!(trailing(c) && last_code_)) {
+        if (has_blank(prev, c.loc.begin) || force_blank) blank_line();
+        force_blank = false;
+      }
+      emit_comment(c);
+      prev = std::max(prev, c.loc.end);
+    }
+    if (before_item && (has_blank(prev, to) || force_blank)) blank_line();
+  }
+
+  // ---- laying out tokens ---------------------------------------------------
+
+  void feed(const Tok& t) {
+    if (t.line >= 0) {
+      pending_ = t.line;
+      pending_comment_ = t.comment_indent >= 0 ? t.comment_indent : t.line;
+      cont_ = t.cont >= 0 ? t.cont : t.line + 2;
+      open_ = false;
+    }
+    if (t.off != kNoFlush) flush(t.off);
+    if (pending_ < 0 && open_) {
+      if (t.brk == Brk::Hard) {
+        open_ = false;
+      } else if (t.brk == Brk::Soft &&
+                 display_width(lines_.back()) + (t.space ? 1 : 0) + t.soft_width > kFormatWidth) {
+        open_ = false;
+      }
+    }
+    if (pending_ >= 0) {
+      lines_.push_back(std::string(static_cast<std::size_t>(pending_), ' ') + t.text);
+      pending_ = -1;
+    } else if (!open_) {
+      lines_.push_back(std::string(static_cast<std::size_t>(cont_), ' ') + t.text);
+    } else {
+      if (t.space) lines_.back() += ' ';
+      lines_.back() += t.text;
+    }
+    open_ = true;
+    last_code_ = true;
+  }
+
+  // ---- building tokens -----------------------------------------------------
+
+  static ast::Loc item_loc_of(const ast::File& f, const ast::Item& it) {
+    switch (it.kind) {
+      case ast::ItemKind::Include: return f.includes.at(it.index).loc;
+      case ast::ItemKind::Definition: return f.definitions.at(it.index).loc;
+      case ast::ItemKind::Rule: return f.rules.at(it.index).loc;
+    }
+    return {};
+  }
+  ast::Loc item_loc(const ast::Item& it) const { return item_loc_of(f_, it); }
+
+  std::uint32_t next(std::uint32_t pos) const { return next_token(src_, pos); }
+
+  static void push(std::vector<Tok>& t, std::string text, std::uint32_t off, bool space = true,
+                   Brk brk = Brk::None) {
+    Tok k;
+    k.text = std::move(text);
+    k.off = off;
+    k.space = space;
+    k.brk = brk;
+    t.push_back(std::move(k));
+  }
+
+  // Marks t[mark] as the start of a layout line.
+  static void line_at(std::vector<Tok>& t, std::size_t mark, int indent, int cont,
+                      int comment_indent = -1) {
+    t.at(mark).line = indent;
+    t.at(mark).cont = cont;
+    t.at(mark).comment_indent = comment_indent;
+  }
+
+  void expr(std::vector<Tok>& t, const Expr& e, bool space = true) const {
+    ExprTokens(t, src_).emit(e, space);
+  }
+
+  // The string literals between `begin` and `end`: where each opens, and its
+  // unescaped contents. False when the source does not hold just strings there.
+  bool lex_strings(std::uint32_t begin, std::uint32_t end, std::vector<std::uint32_t>& offs,
+                   std::vector<std::string>& values) const {
+    std::size_t i = begin;
+    std::size_t stop = std::min<std::size_t>(end, src_.size());
+    while (true) {
+      while (i < stop && (is_space(src_[i]) || src_[i] == '#')) {
+        if (src_[i] == '#')
+          while (i < stop && src_[i] != '\n') ++i;
+        else
+          ++i;
+      }
+      if (i >= stop) break;
+      if (src_[i] != '"') return false;
+      offs.push_back(static_cast<std::uint32_t>(i));
+      std::string v;
+      ++i;
+      while (i < src_.size() && src_[i] != '"') {
+        if (src_[i] == '\\' && i + 1 < src_.size()) {
+          char e = src_[i + 1];
+          v += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+          i += 2;
+        } else {
+          v += src_[i++];
+        }
+      }
+      if (i >= src_.size()) return false;
+      ++i;
+      values.push_back(std::move(v));
+    }
+    return !offs.empty();
+  }
+
+  // The parts of a text, the first continuing the line, each other one on a
+  // continuation line of its own, as the author split them.
+  void text(std::vector<Tok>& t, const std::vector<std::string>& parts, ast::Loc loc) const {
+    std::vector<std::uint32_t> offs;
+    std::vector<std::string> values;
+    bool located = lex_strings(loc.begin, loc.end, offs, values) && values == parts;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      std::uint32_t off = located ? offs[i] : (i == 0 ? loc.begin : kNoFlush);
+      push(t, quote_string(parts[i]), src_.empty() ? kNoFlush : off, true,
+           i == 0 ? Brk::None : Brk::Hard);
+    }
+  }
+
+  std::vector<Tok> item_tokens(const ast::Item& it) const {
+    std::vector<Tok> t;
+    switch (it.kind) {
+      case ast::ItemKind::Include: {
+        const ast::Include& inc = f_.includes.at(it.index);
+        push(t, "include", inc.loc.begin);
+        text(t, inc.path.parts, inc.path.loc);
+        break;
+      }
+      case ast::ItemKind::Definition: {
+        const ast::Definition& d = f_.definitions.at(it.index);
+        const char* kw = d.kind == ast::DefKind::Group      ? "group"
+                         : d.kind == ast::DefKind::Constant ? "const"
+                                                            : "alias";
+        push(t, kw, d.loc.begin);
+        push(t, d.name.name, d.name.loc.begin);
+        push(t, "=", next(d.name.loc.end));
+        expr(t, d.value);
+        break;
+      }
+      case ast::ItemKind::Rule: {
+        const ast::Rule& r = f_.rules.at(it.index);
+        return r.short_form ? short_rule(r) : block_rule(r);
+      }
+    }
+    line_at(t, 0, 0, 2);
+    return t;
+  }
+
+  // Comments strictly inside the tokens' span: they will break its lines.
+  bool comments_within(const std::vector<Tok>& t) const {
+    std::uint32_t lo = kNoFlush, hi = 0;
+    for (const Tok& k : t) {
+      if (k.off == kNoFlush) continue;
+      lo = std::min(lo, k.off);
+      hi = std::max(hi, k.off);
+    }
+    if (lo == kNoFlush) return false;
+    auto it = std::upper_bound(cs_.begin(), cs_.end(), lo,
+                               [](std::uint32_t v, const ast::Comment& c) { return v < c.loc.begin; });
+    return it != cs_.end() && it->loc.begin < hi;
+  }
+
+  // The condition after `when`/`if`: broken before each top-level `and`/`or`
+  // when it does not fit on the line or holds comments.
+  void condition(std::vector<Tok>& t, const Expr& cond, std::size_t prefix) const {
+    std::vector<Tok> c;
+    expr(c, cond);
+    bool broken = prefix + display_width(join(c)) > kFormatWidth || comments_within(c);
+    for (Tok& k : c)
+      if (k.brk == Brk::Top) k.brk = broken ? Brk::Hard : Brk::None;
+    t.insert(t.end(), c.begin(), c.end());
+  }
+
+  void action(std::vector<Tok>& t, const ast::Action& a) const {
+    switch (a.kind) {
+      case ast::ActionKind::Set:
+        push(t, "set", a.loc.begin);
+        expr(t, a.target);
+        push(t, "=", next(a.target.loc.end));
+        expr(t, a.value);
+        return;
+      case ast::ActionKind::Add:
+        push(t, "add", a.loc.begin);
+        expr(t, a.value);
+        push(t, "to", next(a.value.loc.end));
+        expr(t, a.target);
+        return;
+      case ast::ActionKind::Recommend:
+        push(t, "recommend", a.loc.begin);
+        if (!a.category.name.empty()) push(t, a.category.name, a.category.loc.begin);
+        push(t, a.id.name, a.id.loc.begin);
+        if (a.has_text) {
+          push(t, ":", next(a.id.loc.end), false);
+          text(t, a.text.parts, a.text.loc);
+        }
+        return;
+      case ast::ActionKind::Note:
+      case ast::ActionKind::Warn:
+        push(t, a.kind == ast::ActionKind::Note ? "note" : "warn", a.loc.begin);
+        text(t, a.text.parts, a.text.loc);
+        return;
+      case ast::ActionKind::Cite:
+        push(t, "cite", a.loc.begin);
+        expr(t, a.value);
+        return;
+    }
+  }
+
+  void actions(std::vector<Tok>& t, const ast::Rule& r) const {
+    for (const ast::Action& a : r.actions) {
+      std::size_t mark = t.size();
+      action(t, a);
+      line_at(t, mark, 2, 4);
+    }
+  }
+
+  void clause(std::vector<Tok>& t, const ast::Rule::Clause& c) const {
+    push(t, c.kind, c.loc.begin);
+    if (c.kind == "source") {
+      // The value is the joined text; keep the parts as the author split them.
+      std::vector<std::uint32_t> offs;
+      std::vector<std::string> values;
+      if (lex_strings(c.value_loc.begin, c.value_loc.end, offs, values)) {
+        std::string joined;
+        for (std::size_t i = 0; i < values.size(); ++i) joined += (i ? " " : "") + values[i];
+        if (joined == c.value) {
+          for (std::size_t i = 0; i < values.size(); ++i)
+            push(t, quote_string(values[i]), offs[i], true, i == 0 ? Brk::None : Brk::Hard);
+          return;
+        }
+      }
+      push(t, quote_string(c.value), src_.empty() ? kNoFlush : c.value_loc.begin);
+      return;
+    }
+    push(t, c.value, c.value_loc.begin);
+  }
+
+  std::uint32_t end_offset(const ast::Rule& r, std::uint32_t then_off) const {
+    if (r.loc.end >= 3 && r.loc.end <= src_.size() && src_.substr(r.loc.end - 3, 3) == "end")
+      return r.loc.end - 3;
+    return next(r.actions.empty() ? then_off + 4 : r.actions.back().loc.end);
+  }
+
+  std::vector<Tok> block_rule(const ast::Rule& r) const {
+    std::vector<Tok> t;
+    push(t, "rule", r.loc.begin);
+    line_at(t, 0, 0, 4);
+    push(t, r.name.name, r.name.loc.begin);
+    std::uint32_t header_end = r.name.loc.end;
+    if (r.has_description) {
+      text(t, r.description.parts, r.description.loc);
+      header_end = r.description.loc.end;
+    }
+    for (const ast::Rule::Clause& c : r.clauses) {
+      std::size_t mark = t.size();
+      clause(t, c);
+      line_at(t, mark, 2, 4);
+      header_end = c.loc.end;
+    }
+    std::size_t mark = t.size();
+    push(t, "when", next(header_end));
+    line_at(t, mark, 0, 2);
+    condition(t, r.condition, 5);
+    std::uint32_t then_off = next(r.condition.loc.end);
+    mark = t.size();
+    push(t, "then", then_off);
+    line_at(t, mark, 0, 2);
+    actions(t, r);
+    mark = t.size();
+    push(t, "end", end_offset(r, then_off));
+    line_at(t, mark, 0, 2, 2);
+    return t;
+  }
+
+  // `if C then A` on one line when it fits, holds one action and no comment;
+  // otherwise laid out like a block rule without `end`.
+  std::vector<Tok> short_rule(const ast::Rule& r) const {
+    std::uint32_t then_off = next(r.condition.loc.end);
+    if (r.actions.size() == 1) {
+      std::vector<Tok> t;
+      push(t, "if", r.loc.begin);
+      expr(t, r.condition);
+      push(t, "then", then_off);
+      action(t, r.actions[0]);
+      bool hard = std::any_of(t.begin(), t.end(), [](const Tok& k) { return k.brk == Brk::Hard; });
+      if (!hard && display_width(join(t)) <= kFormatWidth && !comments_within(t)) {
+        for (Tok& k : t)
+          if (k.brk == Brk::Top) k.brk = Brk::None;
+        line_at(t, 0, 0, 2);
+        return t;
+      }
+    }
+    std::vector<Tok> t;
+    push(t, "if", r.loc.begin);
+    line_at(t, 0, 0, 2);
+    condition(t, r.condition, 3);
+    std::size_t mark = t.size();
+    push(t, "then", then_off);
+    line_at(t, mark, 0, 2);
+    actions(t, r);
+    return t;
+  }
+
+  const ast::File& f_;
+  std::string_view src_;
+  const std::vector<ast::Comment>& cs_;
+
+  std::vector<std::string> lines_;
+  std::size_t ci_ = 0;     // next comment to emit
+  bool last_code_ = false; // lines_.back() ends with code (no comment yet)
+  bool open_ = false;      // the next token may continue lines_.back()
+  int pending_ = -1;       // >= 0: the next token starts a new line at this indent
+  int pending_comment_ = 0;
+  int cont_ = 2;           // indent of continuation lines of the current line
+};
+
+}  // namespace
+
+std::string quote_string(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string print_expr(const ast::Expr& e) {
+  std::vector<Tok> t;
+  ExprTokens(t, {}).emit(e, false);
+  return join(t);
+}
+
+std::string print_text(const ast::Text& t) {
+  std::string s;
+  for (std::size_t i = 0; i < t.parts.size(); ++i) {
+    if (i) s += ' ';
+    s += quote_string(t.parts[i]);
+  }
+  return s;
+}
+
+std::string format_file(const ast::File& f, const SourceManager& sm) {
+  std::string_view src = f.file < sm.size() ? std::string_view(sm.text(f.file)) : std::string_view();
+  return Formatter(f, src).run();
+}
+
+}  // namespace advise
