@@ -1,0 +1,1112 @@
+#include "dsl/checker.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace advise {
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::Const: return "const";
+    case Op::Slot: return "slot";
+    case Op::Member: return "member";
+    case Op::MapGet: return "index";
+    case Op::Not: return "not";
+    case Op::Neg: return "-";
+    case Op::And: return "and";
+    case Op::Or: return "or";
+    case Op::Add: return "+";
+    case Op::Sub: return "-";
+    case Op::Mul: return "*";
+    case Op::Div: return "/";
+    case Op::Lt: return "<";
+    case Op::Le: return "<=";
+    case Op::Gt: return ">";
+    case Op::Ge: return ">=";
+    case Op::Eq: return "==";
+    case Op::Ne: return "!=";
+    case Op::In: return "in";
+    case Op::NotIn: return "not in";
+    case Op::Contains: return "contains";
+    case Op::NotContains: return "not contains";
+    case Op::Between: return "between";
+    case Op::IsMissing: return "is missing";
+    case Op::IsPresent: return "is present";
+    case Op::Min: return "min";
+    case Op::Max: return "max";
+    case Op::Avg: return "avg";
+    case Op::Sum: return "sum";
+    case Op::Count: return "count";
+    case Op::MakeList: return "list";
+    case Op::MakeRange: return "range";
+    case Op::Truthy: return "truthy";
+  }
+  return "?";
+}
+
+const CRule* RuleSet::find_rule(std::string_view name) const {
+  for (const CRule& r : rules)
+    if (r.name == name) return &r;
+  return nullptr;
+}
+
+std::string RuleSet::where(const ast::Loc& loc) const {
+  return sources->name(loc.file) + ":" + std::to_string(sources->line_col(loc.file, loc.begin).line);
+}
+
+std::string_view RuleSet::text_of(const ast::Loc& loc) const {
+  const std::string& t = sources->text(loc.file);
+  if (loc.end <= loc.begin || loc.end > t.size()) return {};
+  return std::string_view(t).substr(loc.begin, loc.end - loc.begin);
+}
+
+namespace {
+
+std::string file_stem(const std::string& path) {
+  std::size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base;
+}
+
+struct DefEntry {
+  const ast::Definition* def = nullptr;
+  enum State { Unresolved, Resolving, Resolved, Failed } state = Unresolved;
+  CExpr value;
+  bool used = false;
+};
+
+// Bounds of a numeric expression when they are known from the schema.
+struct Bounds {
+  bool known = false;
+  double lo = 0, hi = 0;
+  std::string name;
+};
+
+class Checker {
+ public:
+  Checker(std::shared_ptr<const KnowledgeBase> kb, std::shared_ptr<const SourceManager> sm, Diagnostics& diags)
+      : kb_(std::move(kb)), sm_(std::move(sm)), diags_(diags) {
+    field_count_ = static_cast<std::int32_t>(kb_->fields.size());
+  }
+
+ private:
+  std::shared_ptr<const KnowledgeBase> kb_;
+  std::shared_ptr<const SourceManager> sm_;
+  Diagnostics& diags_;
+  std::int32_t field_count_ = 0;
+  std::map<std::string, DefEntry, std::less<>> defs_;
+  std::vector<std::string> def_order_;
+
+  // Per-rule state.
+  std::set<std::int32_t>* reads_ = nullptr;
+  int tests_ = 0;
+
+  // Which rule first set each conclusion with a well-typed value (for conflicting-types).
+  std::map<std::int32_t, ast::Loc> first_setter_;
+
+  const TypeTable& types() const { return kb_->types; }
+  std::string tname(TypeId t) const { return kb_->type_name(t); }
+  std::string src(const ast::Loc& l) const {
+    const std::string& t = sm_->text(l.file);
+    if (l.end <= l.begin || l.end > t.size()) return "";
+    return t.substr(l.begin, l.end - l.begin);
+  }
+
+  Diagnostic& error(DiagKind k, const ast::Loc& loc, std::string msg) { return diags_.report(k, loc, std::move(msg)); }
+
+  std::vector<std::string> all_names() const {
+    std::vector<std::string> out;
+    for (const auto& f : kb_->fields) out.push_back(f.name);
+    for (const auto& c : kb_->conclusions) out.push_back(c.name);
+    for (const auto& [n, v] : kb_->groups) out.push_back(n);
+    for (const auto& [n, d] : defs_) out.push_back(n);
+    return out;
+  }
+
+  CExpr make_const(Value v, TypeId t, const ast::Loc& loc) {
+    CExpr c;
+    c.op = Op::Const;
+    c.constant = std::move(v);
+    c.type = t;
+    c.loc = loc;
+    return c;
+  }
+
+  // ---------------------------------------------------------------- names
+
+  std::optional<CExpr> resolve_definition(const std::string& name, const ast::Loc& use) {
+    auto it = defs_.find(name);
+    if (it == defs_.end()) return std::nullopt;
+    DefEntry& d = it->second;
+    d.used = true;
+    if (d.state == DefEntry::Resolved) {
+      CExpr c = d.value;
+      c.loc = use;
+      return c;
+    }
+    if (d.state == DefEntry::Failed) return CExpr{};  // already reported
+    if (d.state == DefEntry::Resolving) {
+      error(DiagKind::CyclicDefinition, d.def->name.loc, "`" + name + "` is defined in terms of itself");
+      d.state = DefEntry::Failed;
+      return CExpr{};
+    }
+    d.state = DefEntry::Resolving;
+    auto* saved_reads = reads_;
+    std::set<std::int32_t> scratch;
+    reads_ = &scratch;
+    std::optional<CExpr> v = compile_definition(*d.def);
+    reads_ = saved_reads;
+    if (d.state == DefEntry::Failed || !v) {
+      d.state = DefEntry::Failed;
+      return CExpr{};
+    }
+    d.value = *v;
+    d.state = DefEntry::Resolved;
+    CExpr c = d.value;
+    c.loc = use;
+    return c;
+  }
+
+  std::optional<CExpr> compile_definition(const ast::Definition& def) {
+    switch (def.kind) {
+      case ast::DefKind::Group: {
+        if (def.value.kind != ast::ExprKind::Set && def.value.kind != ast::ExprKind::List) {
+          error(DiagKind::TypeMismatch, def.value.loc, "a group is written `{a, b, c}`");
+          return std::nullopt;
+        }
+        auto c = expr(def.value, kNoType);
+        if (!c || c->op != Op::Const) {
+          if (c) error(DiagKind::TypeMismatch, def.value.loc, "a group holds fixed values, not facts");
+          return std::nullopt;
+        }
+        return c;
+      }
+      case ast::DefKind::Constant: {
+        auto c = expr(def.value, kNoType);
+        if (!c) return std::nullopt;
+        if (c->op != Op::Const) {
+          error(DiagKind::TypeMismatch, def.value.loc, "a constant must be a fixed value, not a fact; use `alias` to name a fact");
+          return std::nullopt;
+        }
+        return c;
+      }
+      case ast::DefKind::Alias: {
+        auto c = expr(def.value, kNoType);
+        if (!c) return std::nullopt;
+        return c;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void mark_read(std::int32_t slot) {
+    if (reads_) reads_->insert(slot);
+  }
+
+  CExpr slot_expr(std::int32_t slot, const ast::Loc& loc) {
+    CExpr c;
+    c.op = Op::Slot;
+    c.slot = slot;
+    c.loc = loc;
+    c.type = slot < field_count_ ? kb_->fields[static_cast<std::size_t>(slot)].type
+                                 : kb_->conclusions[static_cast<std::size_t>(slot - field_count_)].type;
+    mark_read(slot);
+    return c;
+  }
+
+  // A bare name, with `expected` guiding enum values and groups.
+  std::optional<CExpr> name(const ast::Expr& e, TypeId expected) {
+    const std::string& n = e.text;
+    if (auto d = resolve_definition(n, e.loc)) {
+      if (d->type == kNoType) return std::nullopt;  // failed definition, already reported
+      return d;
+    }
+    int c = kb_->conclusion_index(n);
+    if (c >= 0) return slot_expr(field_count_ + c, e.loc);
+    int f = kb_->field_index(n);
+    if (f >= 0) return slot_expr(f, e.loc);
+    if (const Value* g = kb_->group(n)) return make_const(*g, types_list_specialty(), e.loc);
+    if (expected != kNoType) {
+      const TypeDesc& d = types().at(expected);
+      if (d.kind == TypeKind::Enum) {
+        const EnumDef& en = kb_->enums[static_cast<std::size_t>(d.enum_id)];
+        int idx = en.find(n);
+        if (idx >= 0) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
+        auto& diag = error(DiagKind::UnknownValue, e.loc, "`" + n + "` is not a " + en.name + " value");
+        if (auto s = did_you_mean(n, en.values)) {
+          diag.message += "; did you mean `" + *s + "`?";
+        } else if (auto s2 = did_you_mean(n, all_names())) {
+          diag.message += "; did you mean `" + *s2 + "`?";
+        }
+        return std::nullopt;
+      }
+    }
+    auto& diag = error(DiagKind::UnknownName, e.loc, "unknown name `" + n + "`");
+    std::vector<std::string> candidates = all_names();
+    if (auto s = did_you_mean(n, candidates)) {
+      diag.message += "; did you mean `" + *s + "`?";
+    } else {
+      // Perhaps an enum value used where no enum is expected.
+      for (const EnumDef& en : kb_->enums) {
+        if (en.find(n) >= 0) {
+          diag.message += " (it is a " + en.name + " value; compare a " + en.name + " field with it, as in `x == " + n + "`)";
+          break;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  TypeId types_list_specialty() { return const_cast<TypeTable&>(types()).list_of(const_cast<TypeTable&>(types()).enum_type(kb_->specialty_enum)); }
+  TypeTable& mtypes() { return const_cast<TypeTable&>(types()); }
+
+  // ---------------------------------------------------------------- expressions
+
+  bool is_numeric(TypeId t) const { return t != kNoType && types().numeric(t); }
+  bool is_bool(TypeId t) const { return t != kNoType && types().at(t).kind == TypeKind::Boolean; }
+  TypeKind kind(TypeId t) const { return t == kNoType ? TypeKind::Any : types().at(t).kind; }
+
+  // Types that can be compared with ==.
+  bool comparable(TypeId a, TypeId b) const {
+    if (a == b) return true;
+    if (is_numeric(a) && is_numeric(b)) return true;
+    if (kind(a) == TypeKind::List && kind(b) == TypeKind::List) {
+      return comparable(types().at(a).elem, types().at(b).elem);
+    }
+    return false;
+  }
+
+  Bounds bounds_of(const CExpr& c) const {
+    Bounds b;
+    const FieldDef* def = nullptr;
+    if (c.op == Op::Slot) {
+      def = c.slot < field_count_ ? &kb_->fields[static_cast<std::size_t>(c.slot)]
+                                  : &kb_->conclusions[static_cast<std::size_t>(c.slot - field_count_)];
+    } else if ((c.op == Op::Min || c.op == Op::Max || c.op == Op::Avg) && !c.kids.empty() &&
+               c.kids[0].op == Op::Slot) {
+      return bounds_of(c.kids[0]);
+    }
+    if (def && def->min && def->max) {
+      b.known = true;
+      b.lo = *def->min;
+      b.hi = *def->max;
+      b.name = def->name;
+    }
+    return b;
+  }
+
+  void check_constant_range(const CExpr& var, const CExpr& constant) {
+    if (constant.op != Op::Const || constant.constant.kind != Value::Kind::Number) return;
+    Bounds b = bounds_of(var);
+    if (!b.known) return;
+    double x = constant.constant.num;
+    if (x < b.lo || x > b.hi) {
+      error(DiagKind::OutOfRange, constant.loc,
+            format_number(x) + " is outside the range of `" + b.name + "` (" + format_number(b.lo) + " to " +
+                format_number(b.hi) + "), so this test never changes");
+    }
+  }
+
+  std::optional<CExpr> fold(CExpr c) {
+    // Constant folding of arithmetic on constants, so that `const x = 240 + 10` is a constant.
+    if ((c.op == Op::Add || c.op == Op::Sub || c.op == Op::Mul || c.op == Op::Div || c.op == Op::Neg ||
+         c.op == Op::MakeRange || c.op == Op::MakeList) &&
+        std::all_of(c.kids.begin(), c.kids.end(), [](const CExpr& k) { return k.op == Op::Const; })) {
+      Value v;
+      auto n = [&](std::size_t i) { return c.kids[i].constant.num; };
+      switch (c.op) {
+        case Op::Add: v = Value::number(n(0) + n(1)); break;
+        case Op::Sub: v = Value::number(n(0) - n(1)); break;
+        case Op::Mul: v = Value::number(n(0) * n(1)); break;
+        case Op::Div:
+          if (n(1) == 0) {
+            error(DiagKind::DivisionByZero, c.kids[1].loc, "division by zero");
+            return std::nullopt;
+          }
+          v = Value::number(n(0) / n(1));
+          break;
+        case Op::Neg: v = Value::number(-n(0)); break;
+        case Op::MakeRange: v = Value::range(n(0), n(1)); break;
+        case Op::MakeList: {
+          ValueList items;
+          for (const CExpr& k : c.kids) items.push_back(k.constant);
+          v = Value::list(std::move(items));
+          break;
+        }
+        default: break;
+      }
+      return make_const(std::move(v), c.type, c.loc);
+    }
+    return c;
+  }
+
+  std::optional<CExpr> numeric_operand(const ast::Expr& e, const char* role) {
+    auto c = expr(e, kNoType);
+    if (!c) return std::nullopt;
+    if (!is_numeric(c->type)) {
+      error(DiagKind::TypeMismatch, e.loc,
+            "`" + src(e.loc) + "` is " + article(c->type) + ", but " + role + " needs a number");
+      return std::nullopt;
+    }
+    return c;
+  }
+
+  std::string article(TypeId t) const {
+    if (t == kNoType) return "a value";
+    std::string n = tname(t);
+    const char* a = (n[0] == 'a' || n[0] == 'e' || n[0] == 'i' || n[0] == 'o' || n[0] == 'u') ? "an " : "a ";
+    if (kind(t) == TypeKind::Enum) return a + n + " value";
+    return a + n;
+  }
+
+  // Compiles the two operands of a binary test so that a bare name on either
+  // side is read as a value of the other side's enum.
+  bool operands(const ast::Expr& l, const ast::Expr& r, std::optional<CExpr>& lc, std::optional<CExpr>& rc,
+                bool rhs_collection) {
+    bool l_bare = l.kind == ast::ExprKind::Name && !known_name(l.text);
+    if (l_bare && !rhs_collection) {
+      rc = expr(r, kNoType);
+      if (!rc) return false;
+      lc = expr(l, rc->type);
+    } else {
+      lc = expr(l, kNoType);
+      if (!lc) {
+        expr(r, kNoType);  // still report problems on the right
+        return false;
+      }
+      TypeId want = lc->type;
+      if (rhs_collection) want = mtypes().list_of(lc->type);
+      rc = expr(r, want);
+    }
+    return lc && rc;
+  }
+
+  bool known_name(const std::string& n) const {
+    return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n);
+  }
+
+  std::optional<CExpr> expr(const ast::Expr& e, TypeId expected) {
+    using K = ast::ExprKind;
+    CExpr c;
+    c.loc = e.loc;
+    switch (e.kind) {
+      case K::Number: return make_const(Value::number(e.number), types().number(), e.loc);
+      case K::String: return make_const(Value::string(e.text), types().string(), e.loc);
+      case K::Bool: return make_const(Value::boolean(e.number != 0), types().boolean(), e.loc);
+      case K::Name: return name(e, expected);
+      case K::List:
+      case K::Set: {
+        TypeId elem = kNoType;
+        if (expected != kNoType && kind(expected) == TypeKind::List) elem = types().at(expected).elem;
+        c.op = Op::MakeList;
+        bool ok = true;
+        for (const ast::Expr& k : e.kids) {
+          auto kc = expr(k, elem);
+          if (!kc) {
+            ok = false;
+            continue;
+          }
+          if (elem == kNoType) {
+            elem = kc->type;
+          } else if (!comparable(elem, kc->type)) {
+            error(DiagKind::TypeMismatch, k.loc, "`" + src(k.loc) + "` is " + article(kc->type) +
+                                                     ", but this list holds " + tname(elem) + " values");
+            ok = false;
+            continue;
+          }
+          c.kids.push_back(std::move(*kc));
+        }
+        if (!ok) return std::nullopt;
+        c.type = mtypes().list_of(elem == kNoType ? types().any() : elem);
+        return fold(std::move(c));
+      }
+      case K::Range: {
+        auto lo = numeric_operand(e.kids[0], "a range");
+        auto hi = numeric_operand(e.kids[1], "a range");
+        if (!lo || !hi) return std::nullopt;
+        c.op = Op::MakeRange;
+        c.type = types().range();
+        c.kids = {std::move(*lo), std::move(*hi)};
+        return fold(std::move(c));
+      }
+      case K::Neg: {
+        auto k = numeric_operand(e.kids[0], "`-`");
+        if (!k) return std::nullopt;
+        c.op = Op::Neg;
+        c.type = k->type;
+        c.kids = {std::move(*k)};
+        return fold(std::move(c));
+      }
+      case K::Arith: {
+        auto a = numeric_operand(e.kids[0], "arithmetic");
+        auto b = numeric_operand(e.kids[1], "arithmetic");
+        if (!a || !b) return std::nullopt;
+        c.op = e.text == "+" ? Op::Add : e.text == "-" ? Op::Sub : e.text == "*" ? Op::Mul : Op::Div;
+        c.type = (c.op != Op::Div && kind(a->type) == TypeKind::Integer && kind(b->type) == TypeKind::Integer)
+                     ? types().integer()
+                     : types().number();
+        if (c.op == Op::Div && b->op == Op::Const && b->constant.num == 0) {
+          error(DiagKind::DivisionByZero, e.kids[1].loc, "division by zero");
+          return std::nullopt;
+        }
+        c.kids = {std::move(*a), std::move(*b)};
+        return fold(std::move(c));
+      }
+      case K::Not: {
+        auto k = condition(e.kids[0]);
+        if (!k) return std::nullopt;
+        c.op = Op::Not;
+        c.type = types().boolean();
+        c.kids = {std::move(*k)};
+        return c;
+      }
+      case K::And:
+      case K::Or: {
+        auto a = condition(e.kids[0]);
+        auto b = condition(e.kids[1]);
+        if (!a || !b) return std::nullopt;
+        c.op = e.kind == K::And ? Op::And : Op::Or;
+        c.type = types().boolean();
+        c.kids = {std::move(*a), std::move(*b)};
+        return c;
+      }
+      case K::Compare: {
+        ++tests_;
+        std::optional<CExpr> a, b;
+        if (!operands(e.kids[0], e.kids[1], a, b, false)) return std::nullopt;
+        const std::string& op = e.text;
+        bool ordering = op != "==" && op != "!=";
+        if (ordering) {
+          if (!is_numeric(a->type) || !is_numeric(b->type)) {
+            const ast::Expr& bad = is_numeric(a->type) ? e.kids[1] : e.kids[0];
+            TypeId bt = is_numeric(a->type) ? b->type : a->type;
+            error(DiagKind::TypeMismatch, bad.loc,
+                  "`" + op + "` compares numbers, but `" + src(bad.loc) + "` is " + article(bt));
+            return std::nullopt;
+          }
+        } else if (!comparable(a->type, b->type)) {
+          error(DiagKind::TypeMismatch, e.kids[1].loc,
+                "cannot compare `" + src(e.kids[0].loc) + "` (" + article(a->type) + ") with `" +
+                    src(e.kids[1].loc) + "` (" + article(b->type) + ")");
+          return std::nullopt;
+        }
+        check_constant_range(*a, *b);
+        check_constant_range(*b, *a);
+        c.op = op == "<" ? Op::Lt : op == "<=" ? Op::Le : op == ">" ? Op::Gt : op == ">=" ? Op::Ge
+             : op == "==" ? Op::Eq : Op::Ne;
+        c.type = types().boolean();
+        c.kids = {std::move(*a), std::move(*b)};
+        return c;
+      }
+      case K::In: {
+        ++tests_;
+        std::optional<CExpr> a, b;
+        if (!operands(e.kids[0], e.kids[1], a, b, true)) return std::nullopt;
+        bool ok = false;
+        if (kind(b->type) == TypeKind::Range) {
+          ok = is_numeric(a->type);
+          if (ok && b->op == Op::Const) {
+            check_constant_range(*a, make_const(Value::number(b->constant.num), types().number(), e.kids[1].loc));
+            check_constant_range(*a, make_const(Value::number(b->constant.hi), types().number(), e.kids[1].loc));
+          }
+        } else if (kind(b->type) == TypeKind::List) {
+          TypeId elem = types().at(b->type).elem;
+          ok = comparable(a->type, elem) || elem == types().any();
+        }
+        if (!ok) {
+          error(DiagKind::TypeMismatch, e.kids[1].loc,
+                "`in` needs a group, list or range of " + tname(a->type) + " values, but `" + src(e.kids[1].loc) +
+                    "` is " + article(b->type));
+          return std::nullopt;
+        }
+        c.op = e.number != 0 ? Op::NotIn : Op::In;
+        c.type = types().boolean();
+        c.kids = {std::move(*a), std::move(*b)};
+        return c;
+      }
+      case K::Contains: {
+        ++tests_;
+        auto a = expr(e.kids[0], kNoType);
+        if (!a) return std::nullopt;
+        if (kind(a->type) != TypeKind::List) {
+          error(DiagKind::TypeMismatch, e.kids[0].loc,
+                "`contains` tests a list, but `" + src(e.kids[0].loc) + "` is " + article(a->type));
+          return std::nullopt;
+        }
+        TypeId elem = types().at(a->type).elem;
+        auto b = expr(e.kids[1], elem);
+        if (!b) return std::nullopt;
+        if (!comparable(elem, b->type)) {
+          error(DiagKind::TypeMismatch, e.kids[1].loc,
+                "`" + src(e.kids[0].loc) + "` holds " + tname(elem) + " values, but `" + src(e.kids[1].loc) +
+                    "` is " + article(b->type));
+          return std::nullopt;
+        }
+        c.op = e.number != 0 ? Op::NotContains : Op::Contains;
+        c.type = types().boolean();
+        c.kids = {std::move(*a), std::move(*b)};
+        return c;
+      }
+      case K::Between: {
+        ++tests_;
+        auto v = numeric_operand(e.kids[0], "`between`");
+        auto lo = numeric_operand(e.kids[1], "`between`");
+        auto hi = numeric_operand(e.kids[2], "`between`");
+        if (!v || !lo || !hi) return std::nullopt;
+        check_constant_range(*v, *lo);
+        check_constant_range(*v, *hi);
+        c.op = Op::Between;
+        c.type = types().boolean();
+        c.kids = {std::move(*v), std::move(*lo), std::move(*hi)};
+        return c;
+      }
+      case K::Missing: {
+        ++tests_;
+        auto v = expr(e.kids[0], kNoType);
+        if (!v) return std::nullopt;
+        c.op = e.number != 0 ? Op::IsPresent : Op::IsMissing;
+        c.type = types().boolean();
+        c.kids = {std::move(*v)};
+        return c;
+      }
+      case K::Call: {
+        static const std::vector<std::string> fns = {"min", "max", "avg", "sum", "count", "len"};
+        const std::string& f = e.text;
+        if (std::find(fns.begin(), fns.end(), f) == fns.end()) {
+          auto& d = error(DiagKind::UnknownFunction, ast::Loc{e.loc.file, e.loc.begin, e.loc.begin + static_cast<std::uint32_t>(f.size())},
+                          "unknown function `" + f + "`");
+          if (auto s = did_you_mean(f, fns)) d.message += "; did you mean `" + *s + "`?";
+          return std::nullopt;
+        }
+        if (e.kids.size() != 1) {
+          error(DiagKind::WrongArity, e.loc,
+                "`" + f + "` takes one list, but is given " + std::to_string(e.kids.size()) + " arguments");
+          return std::nullopt;
+        }
+        auto a = expr(e.kids[0], kNoType);
+        if (!a) return std::nullopt;
+        if (kind(a->type) != TypeKind::List) {
+          error(DiagKind::TypeMismatch, e.kids[0].loc,
+                "`" + f + "` works on a list, but `" + src(e.kids[0].loc) + "` is " + article(a->type));
+          return std::nullopt;
+        }
+        bool counting = f == "count" || f == "len";
+        if (!counting && !is_numeric(types().at(a->type).elem)) {
+          error(DiagKind::TypeMismatch, e.kids[0].loc,
+                "`" + f + "` needs a list of numbers, but `" + src(e.kids[0].loc) + "` is " + article(a->type));
+          return std::nullopt;
+        }
+        c.op = f == "min" ? Op::Min : f == "max" ? Op::Max : f == "avg" ? Op::Avg : f == "sum" ? Op::Sum : Op::Count;
+        c.type = counting ? types().integer() : (f == "avg" ? types().number() : types().at(a->type).elem);
+        c.kids = {std::move(*a)};
+        return c;
+      }
+      case K::Member: {
+        // profile.NAME reads the applicant's field even where a conclusion has the same name.
+        if (e.kids[0].kind == ast::ExprKind::Name && e.kids[0].text == "profile" && !known_name("profile")) {
+          int f = kb_->field_index(e.text);
+          if (f < 0) {
+            std::vector<std::string> names;
+            for (const auto& fd : kb_->fields) names.push_back(fd.name);
+            auto& d = error(DiagKind::UnknownName, e.loc, "the profile has no field `" + e.text + "`");
+            if (auto s = did_you_mean(e.text, names)) d.message += "; did you mean `" + *s + "`?";
+            return std::nullopt;
+          }
+          return slot_expr(f, e.loc);
+        }
+        auto base = expr(e.kids[0], kNoType);
+        if (!base) return std::nullopt;
+        if (kind(base->type) != TypeKind::Enum || types().at(base->type).enum_id != kb_->specialty_enum) {
+          error(DiagKind::TypeMismatch, e.kids[0].loc,
+                "`.` reads knowledge-base data about a specialty, but `" + src(e.kids[0].loc) + "` is " +
+                    article(base->type));
+          return std::nullopt;
+        }
+        int attr = kb_->attribute_index(e.text);
+        if (attr < 0) {
+          std::vector<std::string> names;
+          for (const auto& a : kb_->specialty_attributes) names.push_back(a.name);
+          std::uint32_t nb = e.loc.end - static_cast<std::uint32_t>(e.text.size());
+          auto& d = error(DiagKind::UnknownMember, ast::Loc{e.loc.file, nb, e.loc.end},
+                          "a specialty has no attribute `" + e.text + "`");
+          if (auto s = did_you_mean(e.text, names)) d.message += "; did you mean `" + *s + "`?";
+          return std::nullopt;
+        }
+        c.op = Op::Member;
+        c.slot = attr;
+        c.type = kb_->specialty_attributes[static_cast<std::size_t>(attr)].type;
+        c.kids = {std::move(*base)};
+        if (c.kids[0].op == Op::Const) {
+          // A constant specialty: read the table now.
+          const Specialty& s = kb_->specialties[static_cast<std::size_t>(c.kids[0].constant.sym)];
+          return make_const(s.attributes[static_cast<std::size_t>(attr)], c.type, e.loc);
+        }
+        return c;
+      }
+      case K::Index: {
+        auto base = expr(e.kids[0], kNoType);
+        if (!base) return std::nullopt;
+        if (kind(base->type) != TypeKind::Map) {
+          error(DiagKind::TypeMismatch, e.kids[0].loc,
+                "`[...]` looks up a map, but `" + src(e.kids[0].loc) + "` is " + article(base->type));
+          return std::nullopt;
+        }
+        auto key = expr(e.kids[1], types().at(base->type).key);
+        if (!key) return std::nullopt;
+        if (!comparable(key->type, types().at(base->type).key)) {
+          error(DiagKind::TypeMismatch, e.kids[1].loc,
+                "the keys of `" + src(e.kids[0].loc) + "` are " + tname(types().at(base->type).key) +
+                    " values, but `" + src(e.kids[1].loc) + "` is " + article(key->type));
+          return std::nullopt;
+        }
+        c.op = Op::MapGet;
+        c.type = types().at(base->type).elem;
+        c.kids = {std::move(*base), std::move(*key)};
+        return c;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // An expression used as a condition: boolean, or a boolean fact.
+  std::optional<CExpr> condition(const ast::Expr& e) {
+    auto c = expr(e, kNoType);
+    if (!c) return std::nullopt;
+    if (!is_bool(c->type)) {
+      error(DiagKind::TypeMismatch, e.loc,
+            "`" + src(e.loc) + "` is " + article(c->type) + ", not a condition; compare it with something, as in `" +
+                src(e.loc) + (is_numeric(c->type) ? " >= 250`" : " is present`"));
+      return std::nullopt;
+    }
+    if (c->op == Op::Slot || c->op == Op::Member || c->op == Op::MapGet || c->op == Op::Const) {
+      ++tests_;
+      CExpr t;
+      t.op = Op::Truthy;
+      t.type = types().boolean();
+      t.loc = c->loc;
+      t.kids.push_back(std::move(*c));
+      return t;
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  std::optional<TextTemplate> text_template(const ast::Text& text) {
+    // Placeholders are found in the raw source of each string literal, so
+    // that their diagnostics point at the exact bytes.
+    TextTemplate t;
+    const std::string& file = sm_->text(text.loc.file);
+    std::uint32_t pos = text.loc.begin;
+    bool ok = true;
+    std::string lit;
+    std::size_t part = 0;
+    while (pos < text.loc.end && part < text.parts.size()) {
+      // Find the next literal's opening quote.
+      while (pos < text.loc.end && file[pos] != '"') {
+        if (file[pos] == '#') {
+          while (pos < text.loc.end && file[pos] != '\n') ++pos;
+        } else {
+          ++pos;
+        }
+      }
+      if (pos >= text.loc.end) break;
+      if (part > 0) lit += ' ';
+      ++pos;  // opening quote
+      while (pos < text.loc.end && file[pos] != '"') {
+        char ch = file[pos];
+        if (ch == '\\' && pos + 1 < text.loc.end) {
+          char nx = file[pos + 1];
+          lit += nx == 'n' ? '\n' : nx == 't' ? '\t' : nx;
+          pos += 2;
+        } else if (ch == '{' && pos + 1 < text.loc.end && file[pos + 1] == '{') {
+          lit += '{';
+          pos += 2;
+        } else if (ch == '}' && pos + 1 < text.loc.end && file[pos + 1] == '}') {
+          lit += '}';
+          pos += 2;
+        } else if (ch == '{') {
+          std::uint32_t close = pos + 1;
+          while (close < text.loc.end && file[close] != '}' && file[close] != '"') ++close;
+          if (close >= text.loc.end || file[close] != '}') {
+            error(DiagKind::BadPlaceholder, {text.loc.file, pos, pos + 1}, "this `{` has no closing `}`; write `{{` for a brace");
+            ok = false;
+            pos = close;
+            continue;
+          }
+          std::string_view inner(file.data() + pos + 1, close - pos - 1);
+          ast::Expr pe;
+          std::string perr;
+          std::uint32_t poff = 0;
+          if (inner.find_first_not_of(" \t") == std::string_view::npos) {
+            error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "empty placeholder `{}`; write a name inside, or `{{}}` for braces");
+            ok = false;
+          } else if (!parse_expression(inner, text.loc.file, pos + 1, pe, perr, poff)) {
+            error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "cannot read the placeholder `{" + std::string(inner) + "}`: " + perr);
+            ok = false;
+          } else if (auto ce = expr(pe, kNoType)) {
+            if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+            lit.clear();
+            TextTemplate::Segment seg;
+            seg.is_expr = true;
+            seg.expr = std::move(*ce);
+            t.segments.push_back(std::move(seg));
+          } else {
+            ok = false;
+          }
+          pos = close + 1;
+        } else {
+          lit += ch;
+          ++pos;
+        }
+      }
+      ++pos;  // closing quote
+      ++part;
+    }
+    if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+    if (!ok) return std::nullopt;
+    return t;
+  }
+
+  // The conclusion named by an action's target; indexed targets yield the map's value type.
+  bool target(const ast::Expr& tgt, CAction& a, TypeId& value_type) {
+    const ast::Expr& base = tgt.kind == ast::ExprKind::Index ? tgt.kids[0] : tgt;
+    int c = kb_->conclusion_index(base.text);
+    if (c < 0) {
+      if (kb_->field_index(base.text) >= 0) {
+        error(DiagKind::NotAConclusion, base.loc,
+              "`" + base.text + "` is a profile field; rules set conclusions, not what the applicant told us");
+        return false;
+      }
+      std::vector<std::string> names;
+      for (const auto& cd : kb_->conclusions) names.push_back(cd.name);
+      auto& d = error(DiagKind::UnknownName, base.loc, "unknown conclusion `" + base.text + "`");
+      if (auto s = did_you_mean(base.text, names)) d.message += "; did you mean `" + *s + "`?";
+      return false;
+    }
+    a.slot = field_count_ + c;
+    TypeId t = kb_->conclusions[static_cast<std::size_t>(c)].type;
+    if (tgt.kind == ast::ExprKind::Index) {
+      if (kind(t) != TypeKind::Map) {
+        error(DiagKind::TypeMismatch, tgt.loc, "`" + base.text + "` is " + article(t) + ", not a map; write `set " + base.text + " = ...`");
+        return false;
+      }
+      auto key = expr(tgt.kids[1], types().at(t).key);
+      if (!key) return false;
+      if (!comparable(key->type, types().at(t).key)) {
+        error(DiagKind::TypeMismatch, tgt.kids[1].loc,
+              "the keys of `" + base.text + "` are " + tname(types().at(t).key) + " values, but `" +
+                  src(tgt.kids[1].loc) + "` is " + article(key->type));
+        return false;
+      }
+      a.indexed = true;
+      a.key = std::move(*key);
+      value_type = types().at(t).elem;
+    } else {
+      value_type = t;
+    }
+    return true;
+  }
+
+  bool assignable(TypeId want, TypeId have) const {
+    if (want == have) return true;
+    if (is_numeric(want) && is_numeric(have)) return true;
+    if (kind(want) == TypeKind::List && kind(have) == TypeKind::List)
+      return types().at(have).elem == types().any() || assignable(types().at(want).elem, types().at(have).elem);
+    return false;
+  }
+
+  std::optional<CAction> action(const ast::Action& a, const CRule& rule) {
+    CAction out;
+    out.kind = a.kind;
+    out.loc = a.loc;
+    switch (a.kind) {
+      case ast::ActionKind::Set: {
+        TypeId vt = kNoType;
+        if (!target(a.target, out, vt)) {
+          expr(a.value, kNoType);
+          return std::nullopt;
+        }
+        auto v = expr(a.value, vt);
+        if (!v) return std::nullopt;
+        if (!assignable(vt, v->type)) {
+          auto it = first_setter_.find(out.slot);
+          if (it != first_setter_.end()) {
+            auto& d = error(DiagKind::ConflictingTypes, a.value.loc,
+                            "`" + src(a.target.loc) + "` is given " + article(v->type) + " here, but " +
+                                article(vt) + " elsewhere");
+            d.notes.push_back({it->second, true, "given " + article(vt) + " here"});
+          } else {
+            error(DiagKind::TypeMismatch, a.value.loc,
+                  "`" + src(a.target.loc) + "` holds " + article(vt) + ", but `" + src(a.value.loc) + "` is " +
+                      article(v->type));
+          }
+          return std::nullopt;
+        }
+        first_setter_.emplace(out.slot, a.value.loc);
+        check_value_range(out.slot, *v);
+        out.value = std::move(*v);
+        return out;
+      }
+      case ast::ActionKind::Add: {
+        TypeId vt = kNoType;
+        if (!target(a.target, out, vt)) {
+          expr(a.value, kNoType);
+          return std::nullopt;
+        }
+        if (kind(vt) != TypeKind::List) {
+          error(DiagKind::TypeMismatch, a.target.loc,
+                "`add` adds to a list, but `" + src(a.target.loc) + "` is " + article(vt) + "; use `set`");
+          expr(a.value, kNoType);
+          return std::nullopt;
+        }
+        TypeId elem = types().at(vt).elem;
+        auto v = expr(a.value, elem);
+        if (!v) return std::nullopt;
+        if (assignable(elem, v->type)) {
+          out.add_each = false;
+        } else if (assignable(vt, v->type)) {
+          out.add_each = true;
+        } else {
+          error(DiagKind::TypeMismatch, a.value.loc,
+                "`" + src(a.target.loc) + "` holds " + tname(elem) + " values, but `" + src(a.value.loc) + "` is " +
+                    article(v->type));
+          return std::nullopt;
+        }
+        out.value = std::move(*v);
+        return out;
+      }
+      case ast::ActionKind::Recommend: {
+        out.id = a.id.name;
+        out.category = rule.category;
+        if (!a.category.name.empty()) {
+          const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
+          int idx = cats.find(a.category.name);
+          if (idx < 0) {
+            auto& d = error(DiagKind::UnknownCategory, a.category.loc, "unknown recommendation category `" + a.category.name + "`");
+            if (auto s = did_you_mean(a.category.name, cats.values)) d.message += "; did you mean `" + *s + "`?";
+            return std::nullopt;
+          }
+          out.category = idx;
+        }
+        if (a.has_text) {
+          auto t = text_template(a.text);
+          if (!t) return std::nullopt;
+          out.text = std::move(*t);
+        }
+        return out;
+      }
+      case ast::ActionKind::Note:
+      case ast::ActionKind::Warn: {
+        auto t = text_template(a.text);
+        if (!t) return std::nullopt;
+        out.text = std::move(*t);
+        return out;
+      }
+      case ast::ActionKind::Cite: {
+        TypeId fig = mtypes().enum_type(kb_->figure_enum);
+        auto v = expr(a.value, fig);
+        if (!v) return std::nullopt;
+        if (v->type != fig && v->type != mtypes().list_of(fig)) {
+          error(DiagKind::TypeMismatch, a.value.loc,
+                "`cite` shows published figures, but `" + src(a.value.loc) + "` is " + article(v->type));
+          return std::nullopt;
+        }
+        out.add_each = v->type != fig;
+        out.value = std::move(*v);
+        return out;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void check_value_range(std::int32_t slot, const CExpr& v) {
+    if (v.op != Op::Const || v.constant.kind != Value::Kind::Number) return;
+    CExpr s;
+    s.op = Op::Slot;
+    s.slot = slot;
+    check_constant_range(s, v);
+  }
+
+  std::optional<CRule> rule(const ast::Rule& r, std::int32_t index) {
+    CRule out;
+    out.index = index;
+    out.loc = r.loc;
+    out.short_form = r.short_form;
+    if (r.short_form) {
+      LineCol lc = sm_->line_col(r.loc.file, r.loc.begin);
+      std::string stem = file_stem(sm_->name(r.loc.file));
+      out.name = stem + "_line_" + std::to_string(lc.line);
+    } else {
+      out.name = r.name.name;
+    }
+    out.description = r.has_description ? r.description.joined() : std::string();
+    std::set<std::string> seen;
+    bool ok = true;
+    out.category = kb_->enums[static_cast<std::size_t>(kb_->category_enum)].find("assessment");
+    for (const auto& cl : r.clauses) {
+      if (!seen.insert(cl.kind).second) {
+        error(DiagKind::DuplicateClause, cl.loc, "`" + cl.kind + "` is written twice in this rule");
+        ok = false;
+        continue;
+      }
+      if (cl.kind == "source") out.source = cl.value;
+      if (cl.kind == "priority") {
+        try {
+          out.priority = std::stoi(cl.value);
+        } catch (...) {
+          error(DiagKind::OutOfRange, cl.value_loc, "the priority must be a whole number between -1000000 and 1000000");
+          ok = false;
+        }
+      }
+      if (cl.kind == "category") {
+        const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
+        int idx = cats.find(cl.value);
+        if (idx < 0) {
+          auto& d = error(DiagKind::UnknownCategory, cl.value_loc, "unknown recommendation category `" + cl.value + "`");
+          if (auto s = did_you_mean(cl.value, cats.values)) d.message += "; did you mean `" + *s + "`?";
+          ok = false;
+        } else {
+          out.category = idx;
+        }
+      }
+    }
+    if (out.source.empty()) {
+      ast::Loc at = r.short_form ? ast::Loc{r.loc.file, r.loc.begin, r.loc.begin + 2} : r.name.loc;
+      error(DiagKind::MissingSource, at, "rule `" + out.name + "` does not cite the guide section it comes from");
+    }
+    std::set<std::int32_t> reads;
+    reads_ = &reads;
+    tests_ = 0;
+    auto cond = condition(r.condition);
+    out.specificity = tests_;
+    reads_ = nullptr;
+    if (!cond) ok = false;
+    std::set<std::int32_t> writes;
+    for (const ast::Action& a : r.actions) {
+      std::set<std::int32_t> action_reads;
+      reads_ = &action_reads;
+      auto ca = action(a, out);
+      reads_ = nullptr;
+      if (!ca) {
+        ok = false;
+        continue;
+      }
+      if (ca->slot >= 0) writes.insert(ca->slot);
+      out.actions.push_back(std::move(*ca));
+    }
+    if (!ok) return std::nullopt;
+    out.condition = std::move(*cond);
+    out.reads.assign(reads.begin(), reads.end());
+    out.writes.assign(writes.begin(), writes.end());
+    return out;
+  }
+
+ public:
+  std::optional<RuleSet> run_all(const LoadedRules& files) {
+    std::size_t errors_before = diags_.error_count();
+    // 1. Definitions from every file, so that order across files does not matter.
+    for (const ast::File& f : files.files) {
+      for (const ast::Definition& d : f.definitions) {
+        const std::string& n = d.name.name;
+        std::string clash;
+        if (kb_->field_index(n) >= 0) clash = "a profile field";
+        else if (kb_->conclusion_index(n) >= 0) clash = "a conclusion";
+        else if (kb_->group(n)) clash = "a knowledge-base group";
+        else if (n == "profile") clash = "the name that reads profile fields (`profile.x`)";
+        if (!clash.empty()) {
+          error(DiagKind::DuplicateDefinition, d.name.loc, "`" + n + "` is already " + clash);
+          continue;
+        }
+        auto [it, fresh] = defs_.try_emplace(n);
+        if (!fresh) {
+          auto& diag = error(DiagKind::DuplicateDefinition, d.name.loc, "`" + n + "` is defined twice");
+          diag.notes.push_back({it->second.def->name.loc, true, "first defined here"});
+          continue;
+        }
+        it->second.def = &d;
+        def_order_.push_back(n);
+      }
+    }
+    for (const std::string& n : def_order_) {
+      DefEntry& e = defs_[n];
+      bool used = e.used;
+      resolve_definition(n, e.def->name.loc);
+      e.used = used;
+    }
+    // 2. Rules, in load order.
+    RuleSet rs;
+    rs.kb = kb_;
+    rs.sources = sm_;
+    std::map<std::string, ast::Loc> names;
+    std::int32_t index = 0;
+    for (const ast::File& f : files.files) {
+      for (const ast::Item& item : f.items) {
+        if (item.kind != ast::ItemKind::Rule) continue;
+        const ast::Rule& r = f.rules[item.index];
+        auto cr = rule(r, index);
+        if (!cr) continue;
+        auto [it, fresh] = names.emplace(cr->name, r.short_form ? r.loc : r.name.loc);
+        if (!fresh) {
+          auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
+                          "a rule named `" + cr->name + "` already exists");
+          d.notes.push_back({it->second, true, "the first rule of that name"});
+          continue;
+        }
+        rs.rules.push_back(std::move(*cr));
+        ++index;
+      }
+    }
+    // 3. Unused definitions.
+    for (const std::string& n : def_order_) {
+      const DefEntry& e = defs_[n];
+      if (!e.used && e.state == DefEntry::Resolved)
+        error(DiagKind::UnusedDefinition, e.def->name.loc, "`" + n + "` is defined but never used");
+      if (e.state == DefEntry::Resolved) rs.definitions.emplace_back(n, e.value);
+    }
+    if (diags_.error_count() > errors_before) return std::nullopt;
+    rs.readers.assign(static_cast<std::size_t>(rs.slot_count()), {});
+    for (const CRule& r : rs.rules)
+      for (std::int32_t s : r.reads) rs.readers[static_cast<std::size_t>(s)].push_back(r.index);
+    return rs;
+  }
+
+  std::optional<CExpr> condition_with(const ast::Expr& e, const RuleSet& rs) {
+    for (const auto& [n, v] : rs.definitions) {
+      DefEntry& d = defs_[n];
+      d.state = DefEntry::Resolved;
+      d.value = v;
+      d.used = true;
+    }
+    return condition(e);
+  }
+};
+
+}  // namespace
+
+std::optional<RuleSet> check_rules(const LoadedRules& files, std::shared_ptr<const KnowledgeBase> kb,
+                                   std::shared_ptr<const SourceManager> sources, Diagnostics& diags) {
+  Checker c(std::move(kb), std::move(sources), diags);
+  auto rs = c.run_all(files);
+  diags.sort();
+  return rs;
+}
+
+std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths, std::shared_ptr<const KnowledgeBase> kb,
+                                     std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
+  LoadedRules files = load_rules(paths, *sources, diags);
+  bool parse_errors = diags.has_errors();
+  auto rs = check_rules(files, std::move(kb), sources, diags);
+  if (parse_errors) return std::nullopt;
+  return rs;
+}
+
+std::optional<CExpr> check_condition(const ast::Expr& e, const RuleSet& rules, Diagnostics& diags) {
+  Checker c(rules.kb, rules.sources, diags);
+  return c.condition_with(e, rules);
+}
+
+}  // namespace advise

@@ -1,0 +1,36 @@
+// The checker: resolves names and types of parsed rule files against the
+// knowledge base and produces the RuleSet the engine runs.
+//
+// Passes, in order: collect definitions (all files) -> resolve definitions
+// (cycles detected) -> check rules (names, types, ranges, placeholders) ->
+// whole-set checks (duplicate rules, conflicting conclusion types, unused
+// definitions). Every problem goes to the Diagnostics sink; nothing stops at
+// the first error.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsl/diagnostics.hpp"
+#include "dsl/parser.hpp"
+#include "dsl/ruleset.hpp"
+
+namespace advise {
+
+// Checks parsed files. Returns a RuleSet when there are no errors (warnings
+// are allowed).
+std::optional<RuleSet> check_rules(const LoadedRules& files, std::shared_ptr<const KnowledgeBase> kb,
+                                   std::shared_ptr<const SourceManager> sources, Diagnostics& diags);
+
+// Convenience: load files/directories, parse and check.
+std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths,
+                                     std::shared_ptr<const KnowledgeBase> kb,
+                                     std::shared_ptr<SourceManager> sources, Diagnostics& diags);
+
+// Compiles one condition (a regression-test expectation, say) against a
+// checked rule set's knowledge base and definitions. Errors go to `diags`.
+std::optional<CExpr> check_condition(const ast::Expr& e, const RuleSet& rules, Diagnostics& diags);
+
+}  // namespace advise

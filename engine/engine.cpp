@@ -1,0 +1,553 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+namespace advise {
+
+namespace {
+const Value kMissing{};
+}
+
+// ---------------------------------------------------------------- Result
+
+const Value& Result::value(std::int32_t slot) const {
+  std::int32_t v = current[static_cast<std::size_t>(slot)];
+  return v < 0 ? kMissing : facts[static_cast<std::size_t>(v)].value;
+}
+
+const Value& Result::conclusion(std::string_view name) const {
+  std::int32_t s = rules->conclusion_slot(name);
+  return s < 0 ? kMissing : value(s);
+}
+
+bool Result::fired(std::int32_t rule) const {
+  return std::any_of(firings.begin(), firings.end(), [&](const Firing& f) { return f.rule == rule; });
+}
+
+std::vector<std::int32_t> Result::firings_of(std::int32_t rule) const {
+  std::vector<std::int32_t> out;
+  for (std::size_t i = 0; i < firings.size(); ++i)
+    if (firings[i].rule == rule) out.push_back(static_cast<std::int32_t>(i));
+  return out;
+}
+
+const Recommendation* Result::recommendation(std::string_view id) const {
+  for (const Recommendation& r : recommendations)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+const Value& SnapshotView::get(std::int32_t slot) const {
+  std::int32_t v = snap_[static_cast<std::size_t>(slot)];
+  return v < 0 ? kMissing : r_.facts[static_cast<std::size_t>(v)].value;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+namespace {
+
+bool values_equal(const Value& a, const Value& b) { return a == b; }
+
+bool list_has(const Value& list, const Value& x) {
+  for (const Value& v : list.list_items())
+    if (values_equal(v, x)) return true;
+  return false;
+}
+
+}  // namespace
+
+Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
+  auto ev = [&](std::size_t i) { return evaluate_expr(e.kids[i], view, kb); };
+  switch (e.op) {
+    case Op::Const: return e.constant;
+    case Op::Slot: return view.get(e.slot);
+    case Op::Member: {
+      Value base = ev(0);
+      if (base.kind != Value::Kind::Symbol) return {};
+      return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
+    }
+    case Op::MapGet: {
+      Value m = ev(0);
+      Value k = ev(1);
+      if (m.is_missing() || k.is_missing()) return {};
+      return m.map_get(k);
+    }
+    case Op::Truthy: {
+      Value v = ev(0);
+      return v.kind == Value::Kind::Bool ? v : Value{};
+    }
+    case Op::Not: {
+      Value v = ev(0);
+      return v.kind == Value::Kind::Bool ? Value::boolean(!v.flag) : Value{};
+    }
+    case Op::And: {
+      Value a = ev(0);
+      if (a.kind == Value::Kind::Bool && !a.flag) return a;
+      Value b = ev(1);
+      if (b.kind == Value::Kind::Bool && !b.flag) return b;
+      if (a.is_missing() || b.is_missing()) return {};
+      return Value::boolean(true);
+    }
+    case Op::Or: {
+      Value a = ev(0);
+      if (a.kind == Value::Kind::Bool && a.flag) return a;
+      Value b = ev(1);
+      if (b.kind == Value::Kind::Bool && b.flag) return b;
+      if (a.is_missing() || b.is_missing()) return {};
+      return Value::boolean(false);
+    }
+    case Op::Neg: {
+      Value v = ev(0);
+      return v.kind == Value::Kind::Number ? Value::number(-v.num) : Value{};
+    }
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div: {
+      Value a = ev(0), b = ev(1);
+      if (a.kind != Value::Kind::Number || b.kind != Value::Kind::Number) return {};
+      switch (e.op) {
+        case Op::Add: return Value::number(a.num + b.num);
+        case Op::Sub: return Value::number(a.num - b.num);
+        case Op::Mul: return Value::number(a.num * b.num);
+        default: return b.num == 0 ? Value{} : Value::number(a.num / b.num);
+      }
+    }
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge: {
+      Value a = ev(0), b = ev(1);
+      if (a.kind != Value::Kind::Number || b.kind != Value::Kind::Number) return {};
+      switch (e.op) {
+        case Op::Lt: return Value::boolean(a.num < b.num);
+        case Op::Le: return Value::boolean(a.num <= b.num);
+        case Op::Gt: return Value::boolean(a.num > b.num);
+        default: return Value::boolean(a.num >= b.num);
+      }
+    }
+    case Op::Eq:
+    case Op::Ne: {
+      Value a = ev(0), b = ev(1);
+      if (a.is_missing() || b.is_missing()) return {};
+      bool eq = values_equal(a, b);
+      return Value::boolean(e.op == Op::Eq ? eq : !eq);
+    }
+    case Op::In:
+    case Op::NotIn: {
+      Value a = ev(0), c = ev(1);
+      if (a.is_missing() || c.is_missing()) return {};
+      bool in = c.kind == Value::Kind::Range ? (a.kind == Value::Kind::Number && a.num >= c.num && a.num <= c.hi)
+                                             : list_has(c, a);
+      return Value::boolean(e.op == Op::In ? in : !in);
+    }
+    case Op::Contains:
+    case Op::NotContains: {
+      Value l = ev(0), x = ev(1);
+      if (l.is_missing() || x.is_missing()) return {};
+      bool has = list_has(l, x);
+      return Value::boolean(e.op == Op::Contains ? has : !has);
+    }
+    case Op::Between: {
+      Value v = ev(0), lo = ev(1), hi = ev(2);
+      if (v.kind != Value::Kind::Number || lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number) return {};
+      return Value::boolean(v.num >= lo.num && v.num <= hi.num);
+    }
+    case Op::IsMissing: return Value::boolean(ev(0).is_missing());
+    case Op::IsPresent: return Value::boolean(!ev(0).is_missing());
+    case Op::Min:
+    case Op::Max:
+    case Op::Avg:
+    case Op::Sum:
+    case Op::Count: {
+      Value l = ev(0);
+      if (l.kind != Value::Kind::List) return {};
+      const ValueList& items = l.list_items();
+      if (e.op == Op::Count) return Value::number(static_cast<double>(items.size()));
+      if (e.op == Op::Sum) {
+        double s = 0;
+        for (const Value& v : items) s += v.num;
+        return Value::number(s);
+      }
+      if (items.empty()) return {};
+      double acc = items[0].num;
+      for (const Value& v : items) {
+        if (e.op == Op::Min) acc = std::min(acc, v.num);
+        if (e.op == Op::Max) acc = std::max(acc, v.num);
+      }
+      if (e.op == Op::Avg) {
+        double s = 0;
+        for (const Value& v : items) s += v.num;
+        acc = s / static_cast<double>(items.size());
+      }
+      return Value::number(acc);
+    }
+    case Op::MakeList: {
+      ValueList items;
+      items.reserve(e.kids.size());
+      for (std::size_t i = 0; i < e.kids.size(); ++i) {
+        Value v = ev(i);
+        if (v.is_missing()) return {};
+        items.push_back(std::move(v));
+      }
+      return Value::list(std::move(items));
+    }
+    case Op::MakeRange: {
+      Value lo = ev(0), hi = ev(1);
+      if (lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number) return {};
+      return Value::range(lo.num, hi.num);
+    }
+  }
+  return {};
+}
+
+std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb) {
+  std::string out;
+  for (const auto& seg : t.segments) {
+    if (!seg.is_expr) {
+      out += seg.literal;
+    } else {
+      Value v = evaluate_expr(seg.expr, view, kb);
+      out += kb.display(v);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- engine
+
+Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
+  const auto& rs = rules_->rules;
+  by_rank_.resize(rs.size());
+  std::iota(by_rank_.begin(), by_rank_.end(), 0);
+  // Agenda order: priority (higher first), specificity (more tests first), source order.
+  std::stable_sort(by_rank_.begin(), by_rank_.end(), [&](std::int32_t a, std::int32_t b) {
+    const CRule& ra = rs[static_cast<std::size_t>(a)];
+    const CRule& rb = rs[static_cast<std::size_t>(b)];
+    if (ra.priority != rb.priority) return ra.priority > rb.priority;
+    if (ra.specificity != rb.specificity) return ra.specificity > rb.specificity;
+    return ra.index < rb.index;
+  });
+  rank_.resize(rs.size());
+  for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
+}
+
+namespace {
+
+class CurrentView : public ValueView {
+ public:
+  explicit CurrentView(const Result& r) : r_(r) {}
+  const Value& get(std::int32_t slot) const override { return r_.value(slot); }
+
+ private:
+  const Result& r_;
+};
+
+// Who set each scalar conclusion or map entry, with what priority.
+struct Setter {
+  std::int32_t slot;
+  Value key;  // Missing for whole-slot sets
+  std::int32_t firing;
+  int priority;
+};
+
+class Run {
+ public:
+  Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
+      Result& r, const EngineOptions& opt)
+      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), r_(r), opt_(opt), view_(r) {}
+
+  void go() {
+    std::size_t n = rs_.rules.size();
+    last_fired_.assign(n, -1);
+    agenda_.assign((n + 63) / 64, 0);
+    dirty_.assign(n, 1);
+    dirty_list_.resize(n);
+    std::iota(dirty_list_.begin(), dirty_list_.end(), 0);
+    while (true) {
+      refresh();
+      std::int32_t pick = first_active();
+      if (pick < 0) break;
+      if (static_cast<std::int32_t>(r_.firings.size()) >= opt_.max_firings) {
+        runaway();
+        break;
+      }
+      fire(pick);
+    }
+  }
+
+ private:
+  const RuleSet& rs_;
+  const std::vector<std::int32_t>& by_rank_;
+  const std::vector<std::int32_t>& rank_;
+  Result& r_;
+  const EngineOptions& opt_;
+  CurrentView view_;
+  std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
+  std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
+  std::vector<char> dirty_;
+  std::vector<std::int32_t> dirty_list_;
+  std::vector<Setter> setters_;
+
+  void set_active(std::int32_t rule, bool on) {
+    auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
+    if (on) {
+      agenda_[rk / 64] |= (std::uint64_t{1} << (rk % 64));
+    } else {
+      agenda_[rk / 64] &= ~(std::uint64_t{1} << (rk % 64));
+    }
+  }
+
+  std::int32_t first_active() const {
+    for (std::size_t w = 0; w < agenda_.size(); ++w) {
+      if (agenda_[w]) {
+        auto bit = static_cast<std::size_t>(__builtin_ctzll(agenda_[w]));
+        return by_rank_[w * 64 + bit];
+      }
+    }
+    return -1;
+  }
+
+  // Refraction: the rule already fired with exactly the current versions of what it reads.
+  bool refracted(std::int32_t rule) const {
+    std::int32_t last = last_fired_[static_cast<std::size_t>(rule)];
+    if (last < 0) return false;
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
+    const Firing& f = r_.firings[static_cast<std::size_t>(last)];
+    for (std::size_t i = 0; i < cr.reads.size(); ++i)
+      if (f.read[i] != r_.current[static_cast<std::size_t>(cr.reads[i])]) return false;
+    return true;
+  }
+
+  void refresh() {
+    for (std::int32_t rule : dirty_list_) {
+      dirty_[static_cast<std::size_t>(rule)] = 0;
+      const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
+      Value v = evaluate_expr(cr.condition, view_, *rs_.kb);
+      bool on = v.kind == Value::Kind::Bool && v.flag && !refracted(rule);
+      set_active(rule, on);
+    }
+    dirty_list_.clear();
+  }
+
+  void touched(std::int32_t slot) {
+    for (std::int32_t rule : rs_.readers[static_cast<std::size_t>(slot)]) {
+      if (!dirty_[static_cast<std::size_t>(rule)]) {
+        dirty_[static_cast<std::size_t>(rule)] = 1;
+        dirty_list_.push_back(rule);
+      }
+    }
+  }
+
+  void write(std::int32_t slot, Value v, std::int32_t firing) {
+    Firing& f = r_.firings[static_cast<std::size_t>(firing)];
+    std::int32_t before = r_.current[static_cast<std::size_t>(slot)];
+    r_.facts.push_back({slot, std::move(v), {Evidence::Kind::Derived, firing}});
+    std::int32_t after = static_cast<std::int32_t>(r_.facts.size() - 1);
+    r_.current[static_cast<std::size_t>(slot)] = after;
+    f.changes.push_back({slot, before, after});
+    touched(slot);
+  }
+
+  // Decides whether `firing` (of priority `prio`) may set slot[key] to v.
+  bool claim(std::int32_t slot, const Value& key, const Value& v, const Value& old, std::int32_t firing, int prio) {
+    for (Setter& s : setters_) {
+      if (s.slot != slot || !(s.key == key)) continue;
+      if (old == v) {
+        s.firing = firing;  // agrees; the latest rule to confirm it is recorded
+        return false;
+      }
+      const Firing& prev = r_.firings[static_cast<std::size_t>(s.firing)];
+      bool same_rule = prev.rule == r_.firings[static_cast<std::size_t>(firing)].rule;
+      if (same_rule || prio > s.priority) {
+        if (!same_rule) r_.conflicts.push_back({slot, key, v, old, firing, s.firing, false});
+        s.firing = firing;
+        s.priority = prio;
+        return true;
+      }
+      r_.conflicts.push_back({slot, key, old, v, s.firing, firing, prio == s.priority});
+      return false;
+    }
+    setters_.push_back({slot, key, firing, prio});
+    return !(old == v);
+  }
+
+  void fire(std::int32_t rule) {
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
+    auto fi = static_cast<std::int32_t>(r_.firings.size());
+    Firing f;
+    f.rule = rule;
+    f.read.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    f.snapshot = r_.current;
+    r_.firings.push_back(std::move(f));
+    last_fired_[static_cast<std::size_t>(rule)] = fi;
+    set_active(rule, false);
+
+    for (const CAction& a : cr.actions) {
+      switch (a.kind) {
+        case ast::ActionKind::Set: {
+          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          if (v.is_missing()) break;  // nothing known to set
+          const Value& cur = r_.value(a.slot);
+          if (a.indexed) {
+            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            if (key.is_missing()) break;
+            Value old = cur.map_get(key);
+            if (!claim(a.slot, key, v, old, fi, cr.priority)) break;
+            ValueList pairs = cur.list_items();
+            bool found = false;
+            for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
+              if (pairs[i] == key) {
+                pairs[i + 1] = v;
+                found = true;
+              }
+            if (!found) {
+              pairs.push_back(key);
+              pairs.push_back(v);
+            }
+            write(a.slot, Value::map(std::move(pairs)), fi);
+          } else {
+            if (!claim(a.slot, Value{}, v, cur, fi, cr.priority)) break;
+            write(a.slot, std::move(v), fi);
+          }
+          break;
+        }
+        case ast::ActionKind::Add: {
+          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          if (v.is_missing()) break;
+          ValueList add = a.add_each ? v.list_items() : ValueList{v};
+          if (a.indexed) {
+            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            if (key.is_missing()) break;
+            const Value& cur = r_.value(a.slot);
+            Value list = cur.map_get(key);
+            ValueList items = list.list_items();
+            bool changed = false;
+            for (Value& x : add)
+              if (std::find(items.begin(), items.end(), x) == items.end()) {
+                items.push_back(x);
+                changed = true;
+              }
+            if (!changed && !list.is_missing()) break;
+            ValueList pairs = cur.list_items();
+            bool found = false;
+            for (std::size_t i = 0; i + 1 < pairs.size(); i += 2)
+              if (pairs[i] == key) {
+                pairs[i + 1] = Value::list(items);
+                found = true;
+              }
+            if (!found) {
+              pairs.push_back(key);
+              pairs.push_back(Value::list(std::move(items)));
+            }
+            write(a.slot, Value::map(std::move(pairs)), fi);
+          } else {
+            const Value& cur = r_.value(a.slot);
+            ValueList items = cur.list_items();
+            bool changed = cur.is_missing();
+            for (Value& x : add)
+              if (std::find(items.begin(), items.end(), x) == items.end()) {
+                items.push_back(x);
+                changed = true;
+              }
+            if (changed) write(a.slot, Value::list(std::move(items)), fi);
+          }
+          break;
+        }
+        case ast::ActionKind::Recommend: {
+          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view_, *rs_.kb);
+          bool merged = false;
+          for (Recommendation& rec : r_.recommendations) {
+            if (rec.id != a.id) continue;
+            merged = true;
+            if (rec.rule == rule) {
+              rec.text = std::move(text);  // the same rule, fired again on newer facts
+              rec.firing = fi;
+            } else if (std::find(rec.also_by.begin(), rec.also_by.end(), rule) == rec.also_by.end()) {
+              rec.also_by.push_back(rule);
+            }
+            break;
+          }
+          if (!merged) r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
+          break;
+        }
+        case ast::ActionKind::Note:
+        case ast::ActionKind::Warn: {
+          std::string text = render_template(a.text, view_, *rs_.kb);
+          Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
+          bool dup = false;
+          for (Message& m : r_.messages)
+            if (m.rule == rule && m.kind == k && m.text == text) dup = true;
+          if (!dup) r_.messages.push_back({k, std::move(text), rule, fi});
+          break;
+        }
+        case ast::ActionKind::Cite: {
+          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          if (v.is_missing()) break;
+          ValueList figs = a.add_each ? v.list_items() : ValueList{v};
+          for (const Value& x : figs) {
+            bool dup = std::any_of(r_.citations.begin(), r_.citations.end(),
+                                   [&](const Citation& c) { return c.figure == x.sym; });
+            if (!dup) r_.citations.push_back({x.sym, fi});
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  void runaway() {
+    // The rules that fired most in the last stretch, and the facts they changed.
+    std::size_t window = std::min<std::size_t>(r_.firings.size(), 100);
+    std::map<std::int32_t, int> count;
+    std::map<std::int32_t, int> slots;
+    for (std::size_t i = r_.firings.size() - window; i < r_.firings.size(); ++i) {
+      count[r_.firings[i].rule]++;
+      for (const Change& c : r_.firings[i].changes) slots[c.slot]++;
+    }
+    RunawayError e;
+    e.limit = opt_.max_firings;
+    for (auto [rule, c] : count)
+      if (c >= 2) e.rules.push_back(rule);
+    for (auto [slot, c] : slots)
+      if (c >= 2) e.slots.push_back(slot);
+    std::string names, facts;
+    for (std::int32_t rl : e.rules) {
+      const CRule& cr = rs_.rules[static_cast<std::size_t>(rl)];
+      names += (names.empty() ? "" : ", ") + ("`" + cr.name + "` (" + rs_.where(cr.loc) + ")");
+    }
+    for (std::int32_t s : e.slots) facts += (facts.empty() ? "" : ", ") + ("`" + rs_.slot_name(s) + "`");
+    e.message = "evaluation stopped after " + std::to_string(opt_.max_firings) +
+                " firings: the rules " + names + " keep firing" +
+                (facts.empty() ? std::string() : " and keep changing " + facts) +
+                "; make their conditions exclusive, or test that the conclusion is not already set";
+    r_.runaway = std::move(e);
+  }
+};
+
+}  // namespace
+
+Result Engine::evaluate(const Profile& profile, const EngineOptions& options) const {
+  Result r;
+  r.rules = rules_;
+  r.profile_source = profile.source;
+  auto slots = static_cast<std::size_t>(rules_->slot_count());
+  r.current.assign(slots, -1);
+  r.given_paths.assign(slots, std::string());
+  r.facts.reserve(slots + 32);
+  for (std::size_t i = 0; i < profile.values.size() && i < slots; ++i) {
+    if (profile.values[i].is_missing()) continue;
+    r.facts.push_back({static_cast<std::int32_t>(i), profile.values[i], {Evidence::Kind::Given, -1}});
+    r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
+    r.given_paths[i] = "$." + rules_->kb->fields[i].name;
+  }
+  Run run(*this, by_rank_, rank_, r, options);
+  run.go();
+  return r;
+}
+
+}  // namespace advise

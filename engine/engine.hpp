@@ -1,0 +1,166 @@
+// The forward-chaining inference engine.
+//
+// Working memory holds one fact per slot (profile fields, then conclusions);
+// every change makes a new FactVersion that keeps its evidence: given by the
+// profile (with its JSON path) or derived by a firing (the rule, and the
+// version of every fact it read). Nothing is overwritten, so any conclusion
+// can be explained as it was when it was made.
+//
+// The cycle: evaluate the conditions of rules whose facts changed; the agenda
+// holds rules whose condition is true and that have not fired for the current
+// versions of the facts they read (refraction); fire the first by priority
+// (higher first), then specificity (more tests first), then source order;
+// repeat to quiescence or until the firing limit.
+//
+// Thread safety: an Engine is immutable after construction; evaluate() may run
+// concurrently on several threads, each call with its own Result.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsl/ruleset.hpp"
+#include "kb/profile.hpp"
+
+namespace advise {
+
+struct Evidence {
+  enum class Kind : std::uint8_t { Given, Derived };
+  Kind kind = Kind::Given;
+  std::int32_t firing = -1;  // Derived: index into Result::firings
+};
+
+// A fact: one version of one slot's value. Facts are typed records (the slot
+// names the field or conclusion and thereby its type); a catalog of records
+// of other kinds would add slots of its own without changing this shape.
+struct Fact {
+  std::int32_t slot = -1;
+  Value value;
+  Evidence evidence;
+};
+
+struct Change {
+  std::int32_t slot;
+  std::int32_t before;  // fact version index, -1 when it was missing
+  std::int32_t after;
+};
+
+struct Firing {
+  std::int32_t rule = -1;
+  std::vector<std::int32_t> read;  // for each of the rule's reads (same order): the fact version, -1 = missing
+  std::vector<std::int32_t> snapshot;  // every slot's version when it fired (for placeholders and explanations)
+  std::vector<Change> changes;
+};
+
+struct Recommendation {
+  std::string id;
+  std::int32_t category = -1;
+  std::string text;
+  std::int32_t rule = -1;
+  std::int32_t firing = -1;
+  std::vector<std::int32_t> also_by;  // other rules that recommended the same id
+};
+
+struct Message {
+  enum class Kind : std::uint8_t { Note, Warning } kind = Kind::Note;
+  std::string text;
+  std::int32_t rule = -1;
+  std::int32_t firing = -1;
+};
+
+struct Citation {
+  std::int32_t figure = -1;  // symbol of the `figure` enum
+  std::int32_t firing = -1;
+};
+
+// Two rules set one conclusion (or one map entry) to different values.
+// The higher priority stands; at equal priority the first value stands and
+// the conflict is an error of the rule set, shown in every report.
+struct Conflict {
+  std::int32_t slot = -1;
+  Value key;  // the map key, for map conclusions
+  Value kept, rejected;
+  std::int32_t kept_firing = -1, rejected_firing = -1;
+  bool error = false;  // equal priorities
+};
+
+struct RunawayError {
+  std::int32_t limit = 0;
+  std::vector<std::int32_t> rules;  // the rules that keep firing
+  std::vector<std::int32_t> slots;  // the facts they keep changing
+  std::string message;
+};
+
+struct EngineOptions {
+  std::int32_t max_firings = 1000;
+};
+
+struct Result {
+  std::shared_ptr<const RuleSet> rules;
+  std::vector<Fact> facts;               // every version, oldest first
+  std::vector<std::int32_t> current;     // slot -> index into facts, -1 when missing
+  std::vector<Firing> firings;           // in firing order
+  std::vector<Recommendation> recommendations;
+  std::vector<Message> messages;
+  std::vector<Citation> citations;
+  std::vector<Conflict> conflicts;
+  std::optional<RunawayError> runaway;
+  std::string profile_source;
+  std::vector<std::string> given_paths;  // slot -> JSON path for given facts
+
+  const Value& value(std::int32_t slot) const;
+  const Value& conclusion(std::string_view name) const;
+  bool fired(std::int32_t rule) const;
+  std::vector<std::int32_t> firings_of(std::int32_t rule) const;
+  const Recommendation* recommendation(std::string_view id) const;
+};
+
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const RuleSet> rules);
+  Result evaluate(const Profile& profile, const EngineOptions& options = {}) const;
+  const RuleSet& rules() const { return *rules_; }
+  std::shared_ptr<const RuleSet> rule_set() const { return rules_; }
+
+ private:
+  std::shared_ptr<const RuleSet> rules_;
+  std::vector<std::int32_t> rank_;     // rule index -> agenda rank
+  std::vector<std::int32_t> by_rank_;  // agenda rank -> rule index
+};
+
+// Evaluates a checked expression over a memory view; Missing means unknown.
+// `get(slot)` returns the slot's current value.
+class ValueView {
+ public:
+  virtual ~ValueView() = default;
+  virtual const Value& get(std::int32_t slot) const = 0;
+};
+Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
+
+// The values of a firing's snapshot.
+class SnapshotView : public ValueView {
+ public:
+  SnapshotView(const Result& r, const std::vector<std::int32_t>& snapshot) : r_(r), snap_(snapshot) {}
+  const Value& get(std::int32_t slot) const override;
+
+ private:
+  const Result& r_;
+  const std::vector<std::int32_t>& snap_;
+};
+
+// The final state of a result.
+class FinalView : public ValueView {
+ public:
+  explicit FinalView(const Result& r) : r_(r) {}
+  const Value& get(std::int32_t slot) const override { return r_.value(slot); }
+
+ private:
+  const Result& r_;
+};
+
+std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb);
+
+}  // namespace advise
