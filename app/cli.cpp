@@ -1,5 +1,200 @@
+// Command-line parsing (CLI11) and dispatch to the subcommands.
 #include "app/cli.hpp"
 
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "app/common.hpp"
+
 namespace advise::cli {
-int main(int, char**) { return 2; }
+
+namespace {
+
+const char* kRunExamples = R"(
+Examples:
+  advise --explain examples/profiles/example.json
+  advise --why-not strategy=single examples/profiles/example.json
+  advise --format json examples/profiles/example.json > report.json
+  advise --format markdown --output report.md examples/profiles/example.json
+  cat profile.json | advise --explain -
+)";
+
+const char* kCheckExamples = R"(
+Examples:
+  advise check                      # the bundled rules
+  advise check rules/               # a directory of .rules files
+  advise check --format json my.rules
+)";
+
+const char* kFmtExamples = R"(
+Examples:
+  advise fmt rules/                 # rewrite in place, atomically
+  advise fmt --check rules/         # exit 1 when a file would change (for CI)
+  advise fmt - < my.rules           # stdin to stdout
+)";
+
+const char* kBatchExamples = R"(
+Examples:
+  advise batch profiles.jsonl > reports.jsonl
+  advise batch --jobs 0 - < profiles.jsonl      # 0 = every core
+)";
+
+const char* kTestExamples = R"(
+Examples:
+  advise test                                  # the bundled regression suite
+  advise test tests/cases --coverage --min-coverage 100
+  advise test --update tests/cases/personas.cases
+  advise test --junit report.xml
+)";
+
+const char* kDiffExamples = R"(
+Examples:
+  advise diff --old rules/ --new my-rules/ examples/profiles/*.json
+)";
+
+void setup_logging(int verbosity) {
+  auto logger = spdlog::stderr_color_mt("advise");
+  logger->set_pattern("advise: %l: %v");
+  logger->set_level(verbosity >= 2 ? spdlog::level::debug : verbosity == 1 ? spdlog::level::info : spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+bool is_subcommand(const std::string& s) {
+  return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "help";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // `advise [options] PROFILE` is `advise run [options] PROFILE`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  bool top_level_only = !args.empty() && (args[0] == "--version" || args[0] == "-V" || args[0] == "--help" || args[0] == "-h");
+  if (!args.empty() && !is_subcommand(args[0]) && !top_level_only) args.insert(args.begin(), "run");
+  if (!args.empty() && args[0] == "help") args[0] = "--help";
+
+  CLI::App app{"advise: explainable residency-application strategy for US-citizen IMGs"};
+  app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "\nCommands: run (default), check, fmt, batch, test, diff. `advise COMMAND --help` for each.\n"
+      "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input.");
+  int verbosity = 0;
+  std::string kb_dir;
+  app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
+  app.add_option("--kb", kb_dir, "Knowledge-base data directory (default: the bundled kb/)");
+
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Advise one applicant: read a profile, print the report (the default command)");
+  run_cmd->add_option("profile", run.profile, "Profile JSON file, or - for stdin")->required();
+  run_cmd->add_flag("--explain", run.explain, "Show how each conclusion was reached: rules, guide sections, your values");
+  run_cmd->add_option("--why-not", run.why_not,
+                      "Explain why a conclusion value or recommendation was not reached (e.g. strategy=single, "
+                      "dual_application)");
+  run_cmd->add_flag("--trace", run.trace, "Show every rule firing in order, with what it changed");
+  run_cmd->add_option("--format", run.format, "text, json, markdown or dot")
+      ->check(CLI::IsMember({"text", "json", "markdown", "dot"}));
+  run_cmd->add_option("--rules", run.rules, "Rule files or directories (default: the bundled rules)");
+  run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
+  run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N firings")
+      ->check(CLI::PositiveNumber);
+  run_cmd->footer(kRunExamples);
+
+  CheckOptions check;
+  auto* check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
+  check_cmd->add_option("paths", check.paths, "Files or directories (default: the bundled rules)");
+  check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check_cmd->footer(kCheckExamples);
+
+  FmtOptions fmt;
+  auto* fmt_cmd = app.add_subcommand("fmt", "Rewrite rule files in the one canonical layout, keeping every comment");
+  fmt_cmd->add_option("paths", fmt.paths, "Files or directories, or - for stdin (default: the bundled rules)");
+  fmt_cmd->add_flag("--check", fmt.check, "Write nothing; exit 1 when a file would change");
+  fmt_cmd->footer(kFmtExamples);
+
+  BatchOptions batch;
+  auto* batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
+  batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
+  batch_cmd->add_option("--rules", batch.rules, "Rule files or directories (default: the bundled rules)");
+  batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
+      ->check(CLI::NonNegativeNumber);
+  batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
+  batch_cmd->footer(kBatchExamples);
+
+  TestOptions test;
+  auto* test_cmd = app.add_subcommand("test", "Run regression cases: expected advice for example profiles");
+  test_cmd->add_option("paths", test.paths, "Case files or directories (default: the bundled tests/cases)");
+  test_cmd->add_option("--rules", test.rules, "Rule files or directories (default: the bundled rules)");
+  test_cmd->add_flag("--update", test.update, "Write the current outcomes into the expectations, for review in the diff");
+  test_cmd->add_flag("--coverage", test.coverage, "Report rules no case fired and conditions not seen both ways");
+  test_cmd->add_option("--coverage-format", test.coverage_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  test_cmd->add_option("--min-coverage", test.min_coverage, "Fail below N percent of rules fired")
+      ->check(CLI::Range(0.0, 100.0));
+  test_cmd->add_option("--junit", test.junit, "Write JUnit XML results to FILE");
+  test_cmd->footer(kTestExamples);
+
+  DiffOptions diff;
+  auto* diff_cmd = app.add_subcommand("diff", "Show whose advice changes between two rule sets, and why");
+  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->required();
+  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->required();
+  diff_cmd->add_option("profiles", diff.profiles, "Profiles to compare")->required();
+  diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  diff_cmd->footer(kDiffExamples);
+
+  std::vector<const char*> cargv;
+  cargv.push_back(argv[0]);
+  for (const std::string& a : args) cargv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargv.size()), const_cast<char**>(cargv.data()));
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "advise: " << e.what() << "\n";
+    std::cerr << "Run `advise --help` for usage.\n";
+    return kExitUsage;
+  }
+  setup_logging(verbosity);
+  if (args.empty()) {
+    std::cout << app.help();
+    return kExitUsage;
+  }
+  try {
+    if (*run_cmd) {
+      run.kb_dir = kb_dir;
+      run.color = run.output.empty() && use_color(STDOUT_FILENO);
+      return cmd_run(run, std::cout, std::cerr);
+    }
+    if (*check_cmd) {
+      check.kb_dir = kb_dir;
+      return cmd_check(check, std::cout, std::cerr);
+    }
+    if (*fmt_cmd) return cmd_fmt(fmt, std::cout, std::cerr);
+    if (*batch_cmd) {
+      batch.kb_dir = kb_dir;
+      batch.progress = isatty(STDERR_FILENO) != 0;
+      return cmd_batch(batch, std::cout, std::cerr);
+    }
+    if (*test_cmd) {
+      test.kb_dir = kb_dir;
+      return cmd_test(test, std::cout, std::cerr);
+    }
+    if (*diff_cmd) {
+      diff.kb_dir = kb_dir;
+      return cmd_diff(diff, std::cout, std::cerr);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "advise: internal error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  std::cout << app.help();
+  return kExitUsage;
+}
+
 }  // namespace advise::cli

@@ -137,11 +137,20 @@ class Checker {
 
   // ---------------------------------------------------------------- names
 
-  std::optional<CExpr> resolve_definition(const std::string& name, const ast::Loc& use) {
+  std::optional<CExpr> resolve_definition(const std::string& name, const ast::Loc& use, TypeId expected = kNoType) {
     auto it = defs_.find(name);
     if (it == defs_.end()) return std::nullopt;
     DefEntry& d = it->second;
     d.used = true;
+    if (d.state == DefEntry::Resolved && d.def && d.def->kind == ast::DefKind::Group && expected != kNoType &&
+        kind(expected) == TypeKind::List && d.value.type != expected) {
+      // A group of bare names takes the type its use expects: {ms1, ms2} is a
+      // group of stages where a stage is tested, of rotations where a rotation is.
+      auto c = expr(d.def->value, expected);
+      if (!c) return CExpr{};
+      c->loc = use;
+      return c;
+    }
     if (d.state == DefEntry::Resolved) {
       CExpr c = d.value;
       c.loc = use;
@@ -177,7 +186,7 @@ class Checker {
           error(DiagKind::TypeMismatch, def.value.loc, "a group is written `{a, b, c}`");
           return std::nullopt;
         }
-        auto c = expr(def.value, kNoType);
+        auto c = expr(def.value, infer_group_type(def.value));
         if (!c || c->op != Op::Const) {
           if (c) error(DiagKind::TypeMismatch, def.value.loc, "a group holds fixed values, not facts");
           return std::nullopt;
@@ -202,6 +211,33 @@ class Checker {
     return std::nullopt;
   }
 
+  // The list type of a group of bare names: the enum holding all of them
+  // (the specialty enum first when several do).
+  TypeId infer_group_type(const ast::Expr& group) {
+    std::vector<int> candidates;
+    for (std::size_t e = 0; e < kb_->enums.size(); ++e) candidates.push_back(static_cast<int>(e));
+    for (const ast::Expr& item : group.kids) {
+      if (item.kind != ast::ExprKind::Name || known_name(item.text)) return kNoType;
+      std::vector<int> keep;
+      for (int e : candidates)
+        if (kb_->enums[static_cast<std::size_t>(e)].find(item.text) >= 0) keep.push_back(e);
+      if (keep.empty()) {
+        std::vector<std::string> all;
+        for (const EnumDef& en : kb_->enums) all.insert(all.end(), en.values.begin(), en.values.end());
+        std::sort(all.begin(), all.end());
+        auto& d = error(DiagKind::UnknownValue, item.loc, "`" + item.text + "` is not a value of any field");
+        if (auto sug = did_you_mean(item.text, all)) d.message += "; did you mean `" + *sug + "`?";
+        return types().any();
+      }
+      candidates = keep;
+    }
+    if (candidates.empty()) return kNoType;
+    int pick = candidates[0];
+    for (int e : candidates)
+      if (e == kb_->specialty_enum) pick = e;
+    return mtypes().list_of(mtypes().enum_type(pick));
+  }
+
   void mark_read(std::int32_t slot) {
     if (reads_) reads_->insert(slot);
   }
@@ -220,7 +256,20 @@ class Checker {
   // A bare name, with `expected` guiding enum values and groups.
   std::optional<CExpr> name(const ast::Expr& e, TypeId expected) {
     const std::string& n = e.text;
-    if (auto d = resolve_definition(n, e.loc)) {
+    // Where an enum value is expected and the name is one, a field or
+    // conclusion of the same name but another type does not hide it:
+    // `add research_year to contingency` adds the contingency value.
+    if (expected != kNoType && types().at(expected).kind == TypeKind::Enum && !defs_.count(n)) {
+      const TypeDesc& d = types().at(expected);
+      int idx = kb_->enums[static_cast<std::size_t>(d.enum_id)].find(n);
+      int c = kb_->conclusion_index(n);
+      int f = kb_->field_index(n);
+      TypeId other = c >= 0 ? kb_->conclusions[static_cast<std::size_t>(c)].type
+                   : f >= 0 ? kb_->fields[static_cast<std::size_t>(f)].type
+                            : kNoType;
+      if (idx >= 0 && other != expected) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
+    }
+    if (auto d = resolve_definition(n, e.loc, expected)) {
       if (d->type == kNoType) return std::nullopt;  // failed definition, already reported
       return d;
     }
@@ -228,13 +277,18 @@ class Checker {
     if (c >= 0) return slot_expr(field_count_ + c, e.loc);
     int f = kb_->field_index(n);
     if (f >= 0) return slot_expr(f, e.loc);
+    // An enum value where one is expected comes before a group of the same
+    // name: `specialty_class is ultra` is the class, `x in ultra` the group.
+    if (expected != kNoType && types().at(expected).kind == TypeKind::Enum) {
+      const TypeDesc& d = types().at(expected);
+      int idx = kb_->enums[static_cast<std::size_t>(d.enum_id)].find(n);
+      if (idx >= 0) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
+    }
     if (const Value* g = kb_->group(n)) return make_const(*g, types_list_specialty(), e.loc);
     if (expected != kNoType) {
       const TypeDesc& d = types().at(expected);
       if (d.kind == TypeKind::Enum) {
         const EnumDef& en = kb_->enums[static_cast<std::size_t>(d.enum_id)];
-        int idx = en.find(n);
-        if (idx >= 0) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
         auto& diag = error(DiagKind::UnknownValue, e.loc, "`" + n + "` is not a " + en.name + " value");
         if (auto s = did_you_mean(n, en.values)) {
           diag.message += "; did you mean `" + *s + "`?";
@@ -617,7 +671,7 @@ class Checker {
           }
           return slot_expr(f, e.loc);
         }
-        auto base = expr(e.kids[0], kNoType);
+        auto base = expr(e.kids[0], mtypes().enum_type(kb_->specialty_enum));
         if (!base) return std::nullopt;
         if (kind(base->type) != TypeKind::Enum || types().at(base->type).enum_id != kb_->specialty_enum) {
           error(DiagKind::TypeMismatch, e.kids[0].loc,
@@ -864,7 +918,8 @@ class Checker {
           return std::nullopt;
         }
         TypeId elem = types().at(vt).elem;
-        auto v = expr(a.value, elem);
+        bool literal_list = a.value.kind == ast::ExprKind::List || a.value.kind == ast::ExprKind::Set;
+        auto v = expr(a.value, literal_list ? vt : elem);
         if (!v) return std::nullopt;
         if (assignable(elem, v->type)) {
           out.add_each = false;

@@ -53,6 +53,12 @@ void Diagnostics::sort() {
     if (a.loc.file != b.loc.file) return a.loc.file < b.loc.file;
     return a.loc.begin < b.loc.begin;
   });
+  // The same problem found twice (a group checked at each use) is reported once.
+  auto same = [](const Diagnostic& a, const Diagnostic& b) {
+    return a.kind == b.kind && a.has_loc == b.has_loc && a.loc == b.loc && a.file_name == b.file_name &&
+           a.message == b.message;
+  };
+  diags_.erase(std::unique(diags_.begin(), diags_.end(), same), diags_.end());
 }
 
 void Diagnostics::append(const Diagnostics& other) {

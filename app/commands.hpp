@@ -1,0 +1,68 @@
+// The subcommands of `advise`. Each returns the exit code and writes data to
+// `out`, messages to `err` (never mixed).
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace advise::cli {
+
+struct CheckOptions {
+  std::vector<std::string> paths;  // empty: the bundled rules
+  std::string format = "text";     // text | json
+  std::string kb_dir;
+};
+int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
+
+struct FmtOptions {
+  std::vector<std::string> paths;  // empty: the bundled rules; "-" = stdin to stdout
+  bool check = false;              // report files that would change; write nothing
+};
+int cmd_fmt(const FmtOptions& o, std::ostream& out, std::ostream& err);
+
+struct RunOptions {
+  std::string profile;             // path or "-"
+  std::vector<std::string> rules;  // empty: the bundled rules
+  std::string kb_dir;
+  bool explain = false;
+  bool trace = false;
+  std::vector<std::string> why_not;
+  std::string format = "text";     // text | json | markdown | dot
+  std::string output;              // empty: stdout
+  bool color = false;
+  int max_firings = 1000;
+};
+int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
+
+struct BatchOptions {
+  std::string input = "-";
+  std::vector<std::string> rules;
+  std::string kb_dir;
+  int jobs = 1;
+  std::string output;
+  bool progress = true;
+};
+int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err);
+
+struct TestOptions {
+  std::vector<std::string> paths;  // case files or directories; empty: tests/cases of the data dir
+  std::vector<std::string> rules;
+  std::string kb_dir;
+  bool update = false;
+  bool coverage = false;
+  std::string coverage_format = "text";  // text | json
+  double min_coverage = -1;
+  std::string junit;
+};
+int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err);
+
+struct DiffOptions {
+  std::vector<std::string> old_rules, new_rules;
+  std::vector<std::string> profiles;
+  std::string kb_dir;
+  std::string format = "text";
+};
+int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
+
+}  // namespace advise::cli

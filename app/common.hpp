@@ -1,0 +1,48 @@
+// Shared plumbing of the commands: where the bundled knowledge base is,
+// loading it, loading and checking rules, reading inputs.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dsl/checker.hpp"
+#include "engine/engine.hpp"
+#include "kb/knowledge_base.hpp"
+
+namespace advise::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitUsage = 2;
+
+// The directory holding kb/ and rules/: $ADVISE_HOME, else the installed
+// share/advise next to the executable, else the source tree it was built from.
+std::string data_dir();
+std::string default_kb_dir();
+std::string default_rules_dir();
+
+struct Loaded {
+  std::shared_ptr<const KnowledgeBase> kb;
+  std::shared_ptr<SourceManager> sources;
+  std::shared_ptr<const RuleSet> rules;
+  Diagnostics diags;
+};
+
+// Loads the knowledge base from `kb_dir`; prints problems to `err`.
+std::shared_ptr<const KnowledgeBase> load_kb_or_report(const std::string& kb_dir, std::ostream& err);
+
+// Loads and checks rules; on errors prints the diagnostics to `err` and
+// returns nothing. Warnings are kept in `diags`, not printed.
+std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths, const std::string& kb_dir,
+                                           std::ostream& err);
+
+// Reads a whole file ("-" = stdin) with a size limit; false with a message.
+bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error);
+
+// True when `stream` is a terminal and NO_COLOR is not set.
+bool use_color(int fd);
+
+}  // namespace advise::cli
