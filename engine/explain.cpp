@@ -1,0 +1,450 @@
+#include "engine/explain.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "kb/suggest.hpp"
+
+namespace advise {
+
+const char* truth_name(Truth t) {
+  switch (t) {
+    case Truth::True: return "true";
+    case Truth::False: return "false";
+    case Truth::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) {
+  const CRule& r = rules.rules[static_cast<std::size_t>(rule)];
+  return {rule, r.name, r.description, r.source, rules.where(r.loc), r.priority};
+}
+
+namespace {
+
+Truth truth_of(const Value& v) {
+  if (v.kind != Value::Kind::Bool) return Truth::Unknown;
+  return v.flag ? Truth::True : Truth::False;
+}
+
+void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
+  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
+  for (const CExpr& k : e.kids) collect_slots(k, out);
+}
+
+FactValue fact_value(const RuleSet& rules, std::int32_t slot, const Value& v) {
+  return {slot, rules.slot_name(slot), v, rules.kb->display(v)};
+}
+
+void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out) {
+  TestRecord rec;
+  rec.text = std::string(rules.text_of(e.loc));
+  rec.where = rules.where(e.loc);
+  rec.result = t;
+  std::vector<std::int32_t> slots;
+  collect_slots(e, slots);
+  for (std::int32_t s : slots) rec.facts.push_back(fact_value(rules, s, view.get(s)));
+  out.push_back(std::move(rec));
+}
+
+void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out) {
+  const KnowledgeBase& kb = *rules.kb;
+  switch (e.op) {
+    case Op::And:
+      if (holds) {
+        walk(rules, e.kids[0], view, true, out);
+        walk(rules, e.kids[1], view, true, out);
+      } else {
+        for (const CExpr& k : e.kids) {
+          Truth t = truth_of(evaluate_expr(k, view, kb));
+          if (t != Truth::True) {
+            walk(rules, k, view, false, out);
+            break;
+          }
+        }
+      }
+      return;
+    case Op::Or:
+      if (holds) {
+        for (const CExpr& k : e.kids)
+          if (truth_of(evaluate_expr(k, view, kb)) == Truth::True) walk(rules, k, view, true, out);
+      } else {
+        for (const CExpr& k : e.kids) walk(rules, k, view, false, out);
+      }
+      return;
+    default:
+      record(rules, e, view, truth_of(evaluate_expr(e, view, kb)), out);
+  }
+}
+
+struct Explainer {
+  const Result& r;
+  const RuleSet& rules;
+  int max_depth;
+
+  std::vector<std::int32_t> versions_of(std::int32_t slot, std::int32_t upto) const {
+    std::vector<std::int32_t> out;
+    for (std::int32_t i = 0; i <= upto && i < static_cast<std::int32_t>(r.facts.size()); ++i)
+      if (r.facts[static_cast<std::size_t>(i)].slot == slot) out.push_back(i);
+    return out;
+  }
+
+  Derivation missing(std::int32_t slot) const {
+    Derivation d;
+    d.slot = slot;
+    d.name = rules.slot_name(slot);
+    d.kind = Derivation::Kind::Missing;
+    d.display = rules.kb->display(Value{});
+    return d;
+  }
+
+  Derivation version(std::int32_t v, int depth, std::set<std::int32_t>& path) const {
+    const Fact& f = r.facts[static_cast<std::size_t>(v)];
+    Derivation d;
+    d.slot = f.slot;
+    d.name = rules.slot_name(f.slot);
+    d.value = f.value;
+    d.display = rules.kb->display(f.value);
+    if (f.evidence.kind == Evidence::Kind::Given) {
+      d.kind = Derivation::Kind::Given;
+      d.json_path = "$." + d.name;
+      return d;
+    }
+    d.kind = Derivation::Kind::Derived;
+    d.firing = f.evidence.firing;
+    const Firing& fr = r.firings[static_cast<std::size_t>(d.firing)];
+    d.rule = rule_ref(rules, fr.rule);
+    // Earlier versions of the same list or map, added to by other rules.
+    for (std::int32_t pv : versions_of(f.slot, v - 1)) {
+      const Fact& pf = r.facts[static_cast<std::size_t>(pv)];
+      if (pf.evidence.kind != Evidence::Kind::Derived) continue;
+      std::int32_t rl = r.firings[static_cast<std::size_t>(pf.evidence.firing)].rule;
+      if (rl == fr.rule) continue;
+      if (std::none_of(d.also.begin(), d.also.end(), [&](const RuleRef& x) { return x.rule == rl; }))
+        d.also.push_back(rule_ref(rules, rl));
+    }
+    const CRule& cr = rules.rules[static_cast<std::size_t>(fr.rule)];
+    SnapshotView view(r, fr.snapshot);
+    d.tests = condition_tests(rules, cr.condition, view, true);
+    if (depth <= 1 || !path.insert(v).second) return d;
+    std::vector<std::int32_t> seen;
+    for (const TestRecord& t : d.tests)
+      for (const FactValue& fv : t.facts) {
+        if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
+        seen.push_back(fv.slot);
+        std::int32_t pv = fr.snapshot[static_cast<std::size_t>(fv.slot)];
+        d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
+      }
+    path.erase(v);
+    return d;
+  }
+
+  Derivation slot(std::int32_t s, int depth) const {
+    std::int32_t v = r.current[static_cast<std::size_t>(s)];
+    if (v < 0) return missing(s);
+    std::set<std::int32_t> path;
+    return version(v, depth, path);
+  }
+
+  std::vector<Derivation> premises_of(const std::vector<TestRecord>& tests, const std::vector<std::int32_t>& snapshot,
+                                      int depth) const {
+    std::vector<Derivation> out;
+    std::vector<std::int32_t> seen;
+    for (const TestRecord& t : tests)
+      for (const FactValue& fv : t.facts) {
+        if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
+        seen.push_back(fv.slot);
+        std::int32_t pv = snapshot[static_cast<std::size_t>(fv.slot)];
+        std::set<std::int32_t> path;
+        out.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth, path));
+      }
+    return out;
+  }
+};
+
+// Parses the value part of a why-not query for a conclusion of type `t`.
+std::optional<Value> parse_query_value(const KnowledgeBase& kb, TypeId t, const std::string& text, std::string& error) {
+  const TypeDesc& d = kb.types.at(t);
+  if (d.kind == TypeKind::List || d.kind == TypeKind::Map) return parse_query_value(kb, d.elem == kNoType ? t : (d.kind == TypeKind::List ? d.elem : d.key), text, error);
+  if (d.kind == TypeKind::Enum) {
+    const EnumDef& e = kb.enums[static_cast<std::size_t>(d.enum_id)];
+    int idx = e.find(text);
+    if (idx < 0) {
+      error = "`" + text + "` is not a " + e.name + " value";
+      if (auto s = did_you_mean(text, e.values)) error += "; did you mean `" + *s + "`?";
+      return std::nullopt;
+    }
+    return Value::symbol(d.enum_id, idx);
+  }
+  if (d.kind == TypeKind::Integer || d.kind == TypeKind::Number) {
+    try {
+      return Value::number(std::stod(text));
+    } catch (...) {
+      error = "`" + text + "` is not a number";
+      return std::nullopt;
+    }
+  }
+  if (d.kind == TypeKind::Boolean) {
+    if (text == "true" || text == "false") return Value::boolean(text == "true");
+    error = "write true or false";
+    return std::nullopt;
+  }
+  return Value::string(text);
+}
+
+// Whether action `a` could produce `want` in conclusion `slot` (want Missing: any value).
+bool could_produce(const CAction& a, std::int32_t slot, const Value& want, bool& certainly) {
+  certainly = false;
+  if ((a.kind != ast::ActionKind::Set && a.kind != ast::ActionKind::Add) || a.slot != slot) return false;
+  if (want.is_missing()) {
+    certainly = true;
+    return true;
+  }
+  if (a.indexed) {
+    // Map entries: the query names a key (applications=dermatology).
+    if (a.key.op != Op::Const) return true;
+    certainly = a.key.constant == want;
+    return certainly;
+  }
+  if (a.value.op != Op::Const) return true;  // computed: it might
+  const Value& c = a.value.constant;
+  if (c == want) {
+    certainly = true;
+    return true;
+  }
+  if (c.kind == Value::Kind::List) {
+    for (const Value& x : c.list_items())
+      if (x == want) {
+        certainly = true;
+        return true;
+      }
+  }
+  return false;
+}
+
+bool reached(const Value& have, const Value& want) {
+  if (want.is_missing()) return !have.is_missing();
+  if (have.kind == Value::Kind::List) {
+    for (const Value& x : have.list_items())
+      if (x == want) return true;
+    return false;
+  }
+  if (have.kind == Value::Kind::Map) return !have.map_get(want).is_missing();
+  return have == want;
+}
+
+}  // namespace
+
+std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condition, const ValueView& view,
+                                        bool holds) {
+  std::vector<TestRecord> out;
+  walk(rules, condition, view, holds, out);
+  return out;
+}
+
+Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth) {
+  Explainer x{result, *result.rules, max_depth};
+  return x.slot(slot, max_depth);
+}
+
+WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth) {
+  const RuleSet& rules = *result.rules;
+  const KnowledgeBase& kb = *rules.kb;
+  Explainer x{result, rules, max_depth};
+  FinalView final_view(result);
+  WhyNot w;
+  w.query = query;
+
+  auto candidate_for = [&](std::int32_t rule) {
+    WhyNotCandidate c;
+    c.rule = rule_ref(rules, rule);
+    const CRule& cr = rules.rules[static_cast<std::size_t>(rule)];
+    c.fired = result.fired(rule);
+    if (!c.fired) {
+      c.failed = condition_tests(rules, cr.condition, final_view, false);
+      c.derived_facts = x.premises_of(c.failed, result.current, max_depth);
+    }
+    return c;
+  };
+
+  std::string name = query, value_text;
+  auto eq = query.find('=');
+  if (eq != std::string::npos) {
+    name = query.substr(0, eq);
+    value_text = query.substr(eq + 1);
+  }
+  std::int32_t slot = rules.conclusion_slot(name);
+  if (slot >= 0) {
+    Value want;
+    if (!value_text.empty()) {
+      std::string err;
+      auto v = parse_query_value(kb, rules.slot_def(slot).type, value_text, err);
+      if (!v) {
+        w.error = err;
+        return w;
+      }
+      want = *v;
+    }
+    w.subject = value_text.empty() ? "conclusion `" + name + "`" : "`" + name + "` = " + kb.display(want);
+    const Value& have = result.value(slot);
+    w.reached = reached(have, want);
+    w.actual = have.is_missing() ? "`" + name + "` was not reached" : "`" + name + "` is " + kb.display(have);
+    for (const CRule& cr : rules.rules) {
+      bool any = false, sure = false;
+      for (const CAction& a : cr.actions) {
+        bool s = false;
+        if (could_produce(a, slot, want, s)) {
+          any = true;
+          sure = sure || s;
+        }
+      }
+      if (!any) continue;
+      WhyNotCandidate c = candidate_for(cr.index);
+      if (c.fired) {
+        for (const Conflict& cf : result.conflicts) {
+          if (cf.slot != slot || result.firings[static_cast<std::size_t>(cf.rejected_firing)].rule != cr.index) continue;
+          std::int32_t kept_rule = result.firings[static_cast<std::size_t>(cf.kept_firing)].rule;
+          const CRule& kr = rules.rules[static_cast<std::size_t>(kept_rule)];
+          c.note = "it fired, but `" + kr.name + "` (priority " + std::to_string(kr.priority) + ", " +
+                   rules.where(kr.loc) + ") set " + kb.display(cf.kept) + " instead" +
+                   (cf.error ? "; equal priorities are a conflict in the rules" : "");
+        }
+        if (c.note.empty()) c.note = sure ? "it fired; its value was replaced later" : "it fired and computed another value";
+      }
+      w.candidates.push_back(std::move(c));
+    }
+    return w;
+  }
+  // A recommendation id.
+  bool is_rec = false;
+  for (const CRule& cr : rules.rules)
+    for (const CAction& a : cr.actions)
+      if (a.kind == ast::ActionKind::Recommend && a.id == query) is_rec = true;
+  if (is_rec) {
+    w.subject = "recommendation `" + query + "`";
+    w.reached = result.recommendation(query) != nullptr;
+    w.actual = w.reached ? "it was recommended" : "it was not recommended";
+    for (const CRule& cr : rules.rules) {
+      bool any = std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
+        return a.kind == ast::ActionKind::Recommend && a.id == query;
+      });
+      if (any) w.candidates.push_back(candidate_for(cr.index));
+    }
+    return w;
+  }
+  // A rule's name.
+  if (const CRule* cr = rules.find_rule(query)) {
+    w.subject = "rule `" + query + "`";
+    w.reached = result.fired(cr->index);
+    w.actual = w.reached ? "it fired" : "it did not fire";
+    w.candidates.push_back(candidate_for(cr->index));
+    return w;
+  }
+  // Nothing of that name.
+  std::vector<std::string> names;
+  for (const auto& c : kb.conclusions) names.push_back(c.name);
+  for (const CRule& cr : rules.rules) {
+    names.push_back(cr.name);
+    for (const CAction& a : cr.actions)
+      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id);
+  }
+  if (rules.field_slot(name) >= 0) {
+    w.error = "`" + name + "` is a profile field, given by the applicant; ask about a conclusion, a recommendation or a rule";
+    return w;
+  }
+  w.error = "no conclusion, recommendation or rule is called `" + name + "`";
+  if (auto s = did_you_mean(name, names)) w.error += "; did you mean `" + *s + "`?";
+  return w;
+}
+
+Report build_report(const Result& result, const ReportOptions& options) {
+  const RuleSet& rules = *result.rules;
+  const KnowledgeBase& kb = *rules.kb;
+  Explainer x{result, rules, options.max_depth};
+  Report rep;
+  rep.profile_source = result.profile_source;
+  rep.explained = options.explain;
+  rep.firings = result.firings.size();
+  int name_field = rules.field_slot("name");
+  if (name_field >= 0) {
+    const Value& v = result.value(name_field);
+    if (v.kind == Value::Kind::Text) rep.applicant = *v.text;
+  }
+  for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
+    std::int32_t slot = rules.field_count() + static_cast<std::int32_t>(c);
+    ConclusionEntry e;
+    e.name = kb.conclusions[c].name;
+    e.description = kb.conclusions[c].description;
+    e.value = result.value(slot);
+    e.display = e.value.is_missing() ? "(not reached)" : kb.display(e.value);
+    if (options.explain) e.derivation = x.slot(slot, options.max_depth);
+    rep.conclusions.push_back(std::move(e));
+  }
+  const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
+  for (const Recommendation& rec : result.recommendations) {
+    RecommendationExplanation re;
+    re.id = rec.id;
+    re.category = rec.category >= 0 ? cats.values[static_cast<std::size_t>(rec.category)] : "assessment";
+    re.text = rec.text;
+    re.rule = rule_ref(rules, rec.rule);
+    for (std::int32_t a : rec.also_by) re.also.push_back(rule_ref(rules, a));
+    if (options.explain) {
+      const Firing& f = result.firings[static_cast<std::size_t>(rec.firing)];
+      SnapshotView view(result, f.snapshot);
+      re.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rec.rule)].condition, view, true);
+      re.premises = x.premises_of(re.tests, f.snapshot, options.max_depth - 1);
+    }
+    rep.recommendations.push_back(std::move(re));
+  }
+  for (const Message& m : result.messages)
+    rep.messages.push_back({m.kind == Message::Kind::Warning, m.text, rule_ref(rules, m.rule)});
+  for (const Citation& c : result.citations) {
+    const Figure& f = kb.figures[static_cast<std::size_t>(c.figure)];
+    rep.figures.push_back({f.id, f.text, f.source, f.year, f.secondary,
+                           rule_ref(rules, result.firings[static_cast<std::size_t>(c.firing)].rule)});
+  }
+  for (const Conflict& cf : result.conflicts) {
+    ConflictExplanation ce;
+    ce.conclusion = rules.slot_name(cf.slot);
+    if (!cf.key.is_missing()) ce.conclusion += "[" + kb.display(cf.key) + "]";
+    ce.kept = kb.display(cf.kept);
+    ce.rejected = kb.display(cf.rejected);
+    const Firing& kf = result.firings[static_cast<std::size_t>(cf.kept_firing)];
+    const Firing& rf = result.firings[static_cast<std::size_t>(cf.rejected_firing)];
+    ce.kept_by = rule_ref(rules, kf.rule);
+    ce.rejected_by = rule_ref(rules, rf.rule);
+    SnapshotView kv(result, kf.snapshot), rv(result, rf.snapshot);
+    ce.kept_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(kf.rule)].condition, kv, true);
+    ce.rejected_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rf.rule)].condition, rv, true);
+    ce.error = cf.error;
+    rep.conflicts.push_back(std::move(ce));
+  }
+  if (result.runaway) rep.runaway = result.runaway->message;
+  for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
+  if (options.trace) {
+    for (std::size_t i = 0; i < result.firings.size(); ++i) {
+      const Firing& f = result.firings[i];
+      TraceEntry t;
+      t.index = static_cast<std::int32_t>(i + 1);
+      t.rule = rule_ref(rules, f.rule);
+      for (const Change& ch : f.changes) {
+        std::string before = ch.before < 0 ? "(not set)" : kb.display(result.facts[static_cast<std::size_t>(ch.before)].value);
+        std::string after = kb.display(result.facts[static_cast<std::size_t>(ch.after)].value);
+        t.changes.push_back(rules.slot_name(ch.slot) + ": " + before + " -> " + after);
+      }
+      for (const Recommendation& rec : result.recommendations)
+        if (rec.firing == static_cast<std::int32_t>(i)) t.outputs.push_back("recommend " + rec.id);
+      for (const Message& m : result.messages)
+        if (m.firing == static_cast<std::int32_t>(i))
+          t.outputs.push_back(std::string(m.kind == Message::Kind::Warning ? "warn" : "note") + " \"" + m.text + "\"");
+      for (const Citation& c : result.citations)
+        if (c.firing == static_cast<std::int32_t>(i))
+          t.outputs.push_back("cite " + kb.figures[static_cast<std::size_t>(c.figure)].id);
+      rep.trace.push_back(std::move(t));
+    }
+  }
+  return rep;
+}
+
+}  // namespace advise

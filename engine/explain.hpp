@@ -1,0 +1,163 @@
+// The explanation model: one structure built from an evaluation Result, which
+// every renderer (text, JSON, Markdown, DOT) draws from, so that all formats
+// say the same thing.
+//
+//  - How: for a conclusion or recommendation, the derivation down to profile
+//    fields: each rule with file:line, its guide section, and the tests of its
+//    condition with the values that satisfied them (as they were when it fired).
+//  - Why not: for a value that was not reached, every rule that could have
+//    produced it and, for each, the first test that failed with the actual
+//    value (or the missing fact), recursing into derived facts.
+//  - Trace: the firing order with what each firing changed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+
+namespace advise {
+
+enum class Truth : std::uint8_t { False, True, Unknown };
+const char* truth_name(Truth t);
+
+// A fact a test read: its name as the rules know it and its value then.
+struct FactValue {
+  std::int32_t slot = -1;
+  std::string name;
+  Value value;  // Missing when not known
+  std::string display;  // value as applicants read it ("(not given)" when missing)
+};
+
+// One test of a condition (a comparison, membership, presence...).
+struct TestRecord {
+  std::string text;  // as the rule author wrote it: "step2ck < 250"
+  std::string where; // file:line
+  Truth result = Truth::Unknown;
+  std::vector<FactValue> facts;  // the facts the test read, with their values
+};
+
+struct RuleRef {
+  std::int32_t rule = -1;
+  std::string name;
+  std::string description;
+  std::string source;  // guide section
+  std::string where;   // file:line
+  int priority = 0;
+};
+
+// How a fact came to have its value.
+struct Derivation {
+  std::int32_t slot = -1;
+  std::string name;
+  Value value;
+  std::string display;
+  enum class Kind : std::uint8_t { Given, Derived, Missing } kind = Kind::Missing;
+  std::string json_path;        // Given
+  std::int32_t firing = -1;     // Derived: the firing that last set it
+  RuleRef rule;                 // Derived
+  std::vector<RuleRef> also;    // Derived lists: other rules that added items
+  std::vector<TestRecord> tests;       // the tests that held when the rule fired
+  std::vector<Derivation> premises;    // derived facts those tests read (recursively)
+};
+
+struct RecommendationExplanation {
+  std::string id;
+  std::string category;
+  std::string text;
+  RuleRef rule;
+  std::vector<RuleRef> also;
+  std::vector<TestRecord> tests;
+  std::vector<Derivation> premises;
+};
+
+struct WhyNotCandidate {
+  RuleRef rule;
+  bool fired = false;  // fired, but its value did not stand (see note)
+  std::string note;    // e.g. "overridden by `x` (priority 10)"
+  std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
+  std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
+};
+
+struct WhyNot {
+  std::string query;      // as asked: "strategy=single", "dual_application"
+  std::string subject;    // what it is: conclusion value, recommendation, rule
+  bool reached = false;   // it was reached after all
+  std::string actual;     // what was reached instead ("strategy is dual")
+  std::string error;      // the query names nothing Advise knows (with a suggestion)
+  std::vector<WhyNotCandidate> candidates;  // empty: no rule can produce it
+};
+
+struct TraceEntry {
+  std::int32_t index = 0;  // 1-based firing number
+  RuleRef rule;
+  std::vector<std::string> changes;  // "strategy: (not set) -> dual"
+  std::vector<std::string> outputs;  // "recommend dual_application", "note ...", "cite ..."
+};
+
+struct ConflictExplanation {
+  std::string conclusion;  // "strategy" or "applications[dermatology]"
+  std::string kept, rejected;
+  RuleRef kept_by, rejected_by;
+  std::vector<TestRecord> kept_tests, rejected_tests;
+  bool error = false;
+};
+
+struct FigureRef {
+  std::string id, text, source;
+  int year = 0;
+  bool secondary = false;
+  RuleRef cited_by;
+};
+
+struct MessageRef {
+  bool warning = false;
+  std::string text;
+  RuleRef rule;
+};
+
+struct ConclusionEntry {
+  std::string name;
+  std::string description;
+  Value value;          // Missing when no rule reached it
+  std::string display;
+  Derivation derivation;  // filled when explaining
+};
+
+struct Report {
+  std::string profile_source;
+  std::string applicant;  // the `name` field
+  std::vector<ConclusionEntry> conclusions;        // every conclusion of the schema, in schema order
+  std::vector<RecommendationExplanation> recommendations;  // in firing order
+  std::vector<MessageRef> messages;
+  std::vector<FigureRef> figures;
+  std::vector<ConflictExplanation> conflicts;
+  std::optional<std::string> runaway;
+  std::vector<WhyNot> why_not;
+  std::vector<TraceEntry> trace;
+  bool explained = false;  // derivations filled
+  std::size_t firings = 0;
+};
+
+struct ReportOptions {
+  bool explain = false;
+  bool trace = false;
+  std::vector<std::string> why_not;
+  int max_depth = 6;  // derivation depth limit
+};
+
+Report build_report(const Result& result, const ReportOptions& options);
+
+// Explanation pieces, usable on their own (tests, `advise test`).
+Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth = 6);
+WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
+RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
+// The tests of a rule's condition evaluated over `view`: the decisive ones
+// when it holds (all of an `and`, the true branches of an `or`), or the first
+// failing ones when it does not.
+std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condition, const ValueView& view,
+                                        bool holds);
+
+}  // namespace advise
