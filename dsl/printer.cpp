@@ -15,6 +15,7 @@
 #include "dsl/printer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -62,7 +63,6 @@ int prec(const Expr& e) {
 
 enum class Brk : std::uint8_t {
   None,
-  Top,   // before a top-level `and`/`or`: becomes Hard when the condition is broken
   Hard,  // always starts a continuation line (the second part of a text, ...)
   Soft,  // starts a continuation line when the chunk would pass kFormatWidth
 };
@@ -73,9 +73,38 @@ struct Tok {
   bool space = true;             // a space before it when it continues a line
   Brk brk = Brk::None;
   std::size_t soft_width = 0;    // Soft: width of the chunk this token starts
+  int group = -1;                // an `and`/`or` of this chain: breaks before it when the chain does
   int line = -1;                 // >= 0: starts a new line of the layout at this indent
   int comment_indent = -1;       // line >= 0: indent of comments emitted before it
   int cont = -1;                 // line >= 0: indent of that line's continuation lines
+};
+
+// A chain of `and`s or of `or`s in a condition (`a and b and c`), which is
+// laid out either on one line or with a line break before each operator.
+enum class GroupKind : std::uint8_t {
+  None,    // (context only) a chain here forms no group: inside brackets
+  Root,    // the condition itself: breaks to the condition's continuation indent
+  Nested,  // an `and` chain as an operand of an `or` chain: 2 more than that chain
+  Paren,   // a parenthesised chain: aligned one column after its `(`
+};
+
+struct Group {
+  GroupKind kind = GroupKind::None;
+  ExprKind op = ExprKind::And;
+  int parent = -1;            // the enclosing group, or -1
+  std::size_t first = 0;      // first and last token, inclusive
+  std::size_t last = 0;
+  std::size_t flat_width = 0; // width on one line
+  bool forced = false;        // holds comments: always broken
+  // decided while laying out
+  bool broken = false;
+  int indent = 0;
+};
+
+// Tokens and the chains among them.
+struct Seq {
+  std::vector<Tok> toks;
+  std::vector<Group> groups;
 };
 
 // Columns, counting UTF-8 code points.
@@ -126,17 +155,28 @@ std::string number_text(const Expr& e) {
 }
 
 // Expression -> tokens. `src` is the buffer the expression was parsed from,
-// or empty (print_expr), in which case no offsets are computed.
+// or empty (print_expr), in which case no offsets are computed. With
+// `groups`, the `and`/`or` chains of a condition are recorded as groups.
 class ExprTokens {
  public:
-  ExprTokens(std::vector<Tok>& out, std::string_view src) : out_(out), src_(src) {}
+  ExprTokens(std::vector<Tok>& out, std::string_view src, std::vector<Group>* groups = nullptr)
+      : out_(out), src_(src), groups_(groups) {}
 
   void emit(const Expr& e, bool space_before) {
     next_space_ = space_before;
-    gen(e, kOr, true);
+    gen(e, kOr, Ctx{-1, groups_ ? GroupKind::Root : GroupKind::None, -1, -1});
   }
 
  private:
+  // Where an expression stands, for the chains it may start or continue.
+  struct Ctx {
+    int parent;       // the enclosing group
+    GroupKind kind;   // the kind of group a chain starting here forms
+    long first;       // Paren: index of the `(`; else -1 (the chain's own first token)
+    int chain;        // >= 0: an `and`/`or` of this group's operator continues it
+  };
+  Ctx inside(int parent) const { return Ctx{parent, GroupKind::None, -1, -1}; }
+
   void push(std::string text, std::uint32_t off, std::optional<bool> space = std::nullopt,
             Brk brk = Brk::None) {
     Tok t;
@@ -151,11 +191,11 @@ class ExprTokens {
   std::uint32_t after(const ast::Loc& l) const { return next_token(src_, l.end); }
 
   // Comma-separated items; each item after the first may wrap.
-  void items(const std::vector<Expr>& kids) {
+  void items(const std::vector<Expr>& kids, int parent) {
     for (std::size_t i = 0; i < kids.size(); ++i) {
       if (i > 0) push(",", kNoFlush, false);
       std::size_t mark = out_.size();
-      gen(kids[i], kOr, false);
+      gen(kids[i], kOr, inside(parent));
       if (i > 0 && mark < out_.size()) {
         out_[mark].brk = Brk::Soft;
         out_[mark].soft_width = display_width(join(out_, mark)) + 1;  // + `,` or closer
@@ -163,17 +203,32 @@ class ExprTokens {
     }
   }
 
-  // Prints `e` where the grammar expects at least `min_prec`; `top` is true
-  // while no parenthesis encloses it and only `and`/`or` lie above it.
-  void gen(const Expr& e, int min_prec, bool top) {
+  // Was the comparison at `off` written `is` / `is not`? The tree stores it as
+  // `==` / `!=`; the formatter keeps the advisor's word.
+  bool spelled_is(std::uint32_t off) const {
+    if (src_.empty() || off >= src_.size() || src_.compare(off, 2, "is") != 0) return false;
+    if (off + 2 >= src_.size()) return true;
+    char c = src_[off + 2];
+    return !(std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+  }
+
+  static bool is_chain(const Expr& e) { return e.kind == ExprKind::And || e.kind == ExprKind::Or; }
+
+  // Prints `e` where the grammar expects at least `min_prec`.
+  void gen(const Expr& e, int min_prec, Ctx ctx) {
     if (prec(e) < min_prec) {
+      std::size_t open = out_.size();
+      std::size_t before = groups_ ? groups_->size() : 0;
       push("(", e.loc.begin);
       next_space_ = false;
-      gen(e, kOr, false);
+      gen(e, kOr, Ctx{ctx.parent, groups_ ? GroupKind::Paren : GroupKind::None, static_cast<long>(open), -1});
       push(")", kNoFlush, false);
+      if (groups_ && groups_->size() > before && (*groups_)[before].first == open)
+        (*groups_)[before].last = out_.size() - 1;
       return;
     }
     const auto& k = e.kids;
+    const int parent = ctx.parent;
     switch (e.kind) {
       case ExprKind::Number: push(number_text(e), e.loc.begin); return;
       case ExprKind::String: push(quote_string(e.text), e.loc.begin); return;
@@ -184,7 +239,7 @@ class ExprTokens {
         bool list = e.kind == ExprKind::List;
         push(list ? "[" : "{", e.loc.begin);
         next_space_ = false;
-        items(k);
+        items(k, parent);
         push(list ? "]" : "}", kNoFlush, false);
         return;
       }
@@ -192,77 +247,101 @@ class ExprTokens {
         push(e.text, e.loc.begin);
         push("(", kNoFlush, false);
         next_space_ = false;
-        items(k);
+        items(k, parent);
         push(")", kNoFlush, false);
         return;
       case ExprKind::Range: {
         // 80..100, but `a + 1 .. b` when a side is unparenthesised arithmetic.
         auto arith = [](const Expr& x) { return prec(x) >= kSum && prec(x) < kUnary; };
         bool spaced = arith(k.at(0)) || arith(k.at(1));
-        gen(k.at(0), kSum, false);
+        gen(k.at(0), kSum, inside(parent));
         push("..", after(k.at(0).loc), spaced);
         next_space_ = spaced;
-        gen(k.at(1), kSum, false);
+        gen(k.at(1), kSum, inside(parent));
         return;
       }
       case ExprKind::Not:
         push("not", e.loc.begin);
-        gen(k.at(0), kNot, false);
+        gen(k.at(0), kNot, inside(parent));
         return;
       case ExprKind::Neg:
         push("-", e.loc.begin);
         next_space_ = false;
-        gen(k.at(0), kUnary, false);
+        gen(k.at(0), kUnary, inside(parent));
         return;
       case ExprKind::And:
       case ExprKind::Or: {
-        int p = prec(e);
-        gen(k.at(0), p, top);
-        push(e.kind == ExprKind::And ? "and" : "or", after(k.at(0).loc), true,
-             top ? Brk::Top : Brk::None);
-        gen(k.at(1), p + 1, top);
+        int g = ctx.chain;
+        bool head = false;
+        if (g < 0 && groups_ && ctx.kind != GroupKind::None) {
+          Group grp;
+          grp.kind = ctx.kind;
+          grp.op = e.kind;
+          grp.parent = parent;
+          grp.first = ctx.first >= 0 ? static_cast<std::size_t>(ctx.first) : out_.size();
+          g = static_cast<int>(groups_->size());
+          groups_->push_back(grp);
+          head = true;
+        }
+        const int p = prec(e);
+        const Expr& l = k.at(0);
+        const Expr& r = k.at(1);
+        // The left operand continues the chain when it has the same operator;
+        // an unparenthesised `and` chain under an `or` is a nested chain.
+        Ctx lc = inside(g >= 0 ? g : parent);
+        if (g >= 0 && l.kind == e.kind) lc = Ctx{parent, ctx.kind, ctx.first, g};
+        else if (g >= 0 && is_chain(l)) lc.kind = GroupKind::Nested;
+        Ctx rc = inside(g >= 0 ? g : parent);
+        if (g >= 0 && is_chain(r)) rc.kind = GroupKind::Nested;  // parenthesised: becomes Paren
+        gen(l, p, lc);
+        push(e.kind == ExprKind::And ? "and" : "or", after(l.loc));
+        out_.back().group = g;
+        gen(r, p + 1, rc);
+        if (head) (*groups_)[static_cast<std::size_t>(g)].last = out_.size() - 1;
         return;
       }
       case ExprKind::Arith: {
         int p = prec(e);
-        gen(k.at(0), p, false);
+        gen(k.at(0), p, inside(parent));
         push(e.text, after(k.at(0).loc));
-        gen(k.at(1), p + 1, false);
+        gen(k.at(1), p + 1, inside(parent));
         return;
       }
-      case ExprKind::Compare:
-        gen(k.at(0), kRange, false);
-        push(e.text, after(k.at(0).loc));
-        gen(k.at(1), kRange, false);
+      case ExprKind::Compare: {
+        gen(k.at(0), kRange, inside(parent));
+        std::uint32_t off = after(k.at(0).loc);
+        push(spelled_is(off) ? (e.text == "==" ? "is" : "is not") : e.text, off);
+        gen(k.at(1), kRange, inside(parent));
         return;
+      }
       case ExprKind::In:
       case ExprKind::Contains: {
         std::string op = e.kind == ExprKind::In ? "in" : "contains";
-        gen(k.at(0), kRange, false);
+        gen(k.at(0), kRange, inside(parent));
         push(e.number != 0 ? "not " + op : op, after(k.at(0).loc));
-        gen(k.at(1), kRange, false);
+        gen(k.at(1), kRange, inside(parent));
         return;
       }
       case ExprKind::Between:
-        gen(k.at(0), kRange, false);
+        gen(k.at(0), kRange, inside(parent));
         push("between", after(k.at(0).loc));
-        gen(k.at(1), kRange, false);
+        gen(k.at(1), kRange, inside(parent));
         push("and", after(k.at(1).loc));
-        gen(k.at(2), kRange, false);
+        gen(k.at(2), kRange, inside(parent));
         return;
       case ExprKind::Missing:
-        gen(k.at(0), kRange, false);
+        gen(k.at(0), kRange, inside(parent));
         push(e.number != 0 ? "is present" : "is missing", after(k.at(0).loc));
         return;
       case ExprKind::Member:
-        gen(k.at(0), kPostfix, false);
+        gen(k.at(0), kPostfix, inside(parent));
         push("." + e.text, kNoFlush, false);
         return;
       case ExprKind::Index:
-        gen(k.at(0), kPostfix, false);
+        gen(k.at(0), kPostfix, inside(parent));
         push("[", kNoFlush, false);
         next_space_ = false;
-        gen(k.at(1), kOr, false);
+        gen(k.at(1), kOr, inside(parent));
         push("]", kNoFlush, false);
         return;
     }
@@ -270,6 +349,7 @@ class ExprTokens {
 
   std::vector<Tok>& out_;
   std::string_view src_;
+  std::vector<Group>* groups_;
   bool next_space_ = false;
 };
 
@@ -286,12 +366,15 @@ class Formatter {
     std::uint32_t prev_end = 0;
     for (const ast::Item& it : f_.items) {
       ast::Loc loc = item_loc(it);
-      bool block = it.kind == ast::ItemKind::Rule && !f_.rules.at(it.index).short_form;
-      // A block rule is always set apart by a blank line; when the source
-      // has none, it goes before the comments leading the next item.
+      Seq seq = item_tokens(it);
+      // A rule laid out on several lines is always set apart by a blank line;
+      // when the source has none, it goes before the comments leading the
+      // next item.
+      bool block = std::count_if(seq.toks.begin(), seq.toks.end(),
+                                 [](const Tok& t) { return t.line >= 0; }) > 1;
       bool force = have_prev && (block || prev_block) && !has_blank(prev_end, loc.begin);
       gap(prev_end, loc.begin, force, true);
-      for (const Tok& t : item_tokens(it)) feed(t);
+      lay_out(seq);
       have_prev = true;
       prev_block = block;
       prev_end = loc.end;
@@ -342,7 +425,7 @@ class Formatter {
       lines_.back() += "  ";
       lines_.back() += c.text;
     } else {
-      int indent = pending_ >= 0 ? pending_comment_ : cont_;
+      int indent = pending_ >= 0 ? pending_comment_ : cur_indent();
       lines_.push_back(std::string(static_cast<std::size_t>(indent), ' ') + c.text);
     }
     last_code_ = false;
@@ -380,33 +463,63 @@ class Formatter {
 
   // ---- laying out tokens ---------------------------------------------------
 
-  void feed(const Tok& t) {
-    if (t.line >= 0) {
-      pending_ = t.line;
-      pending_comment_ = t.comment_indent >= 0 ? t.comment_indent : t.line;
-      cont_ = t.cont >= 0 ? t.cont : t.line + 2;
-      open_ = false;
-    }
-    if (t.off != kNoFlush) flush(t.off);
-    if (pending_ < 0 && open_) {
-      if (t.brk == Brk::Hard) {
-        open_ = false;
-      } else if (t.brk == Brk::Soft &&
-                 display_width(lines_.back()) + (t.space ? 1 : 0) + t.soft_width > kFormatWidth) {
+  // Indent of a continuation line: that of the innermost broken chain around
+  // the current token, else the current line's.
+  int cur_indent() const { return inner_indent_ >= 0 ? inner_indent_ : cont_; }
+
+  void lay_out(const Seq& s) {
+    std::vector<Group> groups = s.groups;
+    std::vector<std::size_t> open;  // broken chains around the current token
+    std::size_t next_group = 0;
+    for (std::size_t i = 0; i < s.toks.size(); ++i) {
+      const Tok& t = s.toks[i];
+      while (!open.empty() && groups[open.back()].last < i) open.pop_back();
+      inner_indent_ = open.empty() ? -1 : groups[open.back()].indent;
+      if (t.line >= 0) {
+        pending_ = t.line;
+        pending_comment_ = t.comment_indent >= 0 ? t.comment_indent : t.line;
+        cont_ = t.cont >= 0 ? t.cont : t.line + 2;
         open_ = false;
       }
+      if (t.off != kNoFlush) flush(t.off);
+      if (pending_ < 0 && open_) {
+        if (t.brk == Brk::Hard || (t.group >= 0 && groups[static_cast<std::size_t>(t.group)].broken)) {
+          open_ = false;
+        } else if (t.brk == Brk::Soft &&
+                   display_width(lines_.back()) + (t.space ? 1 : 0) + t.soft_width > kFormatWidth) {
+          open_ = false;
+        }
+      }
+      // Where the token goes.
+      int indent = pending_ >= 0 ? pending_ : cur_indent();
+      bool new_line = pending_ >= 0 || !open_;
+      std::size_t col = new_line ? static_cast<std::size_t>(indent)
+                                 : display_width(lines_.back()) + (t.space ? 1 : 0);
+      // Chains starting here: broken when they do not fit or hold comments.
+      for (; next_group < groups.size() && groups[next_group].first == i; ++next_group) {
+        Group& g = groups[next_group];
+        const Group* parent = g.parent >= 0 ? &groups[static_cast<std::size_t>(g.parent)] : nullptr;
+        bool can = g.kind != GroupKind::Nested || (parent && parent->broken);
+        g.broken = can && (g.forced || col + g.flat_width > kFormatWidth);
+        switch (g.kind) {
+          case GroupKind::Root:
+          case GroupKind::None: g.indent = cont_; break;
+          case GroupKind::Nested: g.indent = (parent ? parent->indent : cont_) + 2; break;
+          case GroupKind::Paren: g.indent = static_cast<int>(col) + 1; break;
+        }
+        if (g.broken) open.push_back(next_group);
+      }
+      if (new_line) {
+        lines_.push_back(std::string(static_cast<std::size_t>(indent), ' ') + t.text);
+        pending_ = -1;
+      } else {
+        if (t.space) lines_.back() += ' ';
+        lines_.back() += t.text;
+      }
+      open_ = true;
+      last_code_ = true;
     }
-    if (pending_ >= 0) {
-      lines_.push_back(std::string(static_cast<std::size_t>(pending_), ' ') + t.text);
-      pending_ = -1;
-    } else if (!open_) {
-      lines_.push_back(std::string(static_cast<std::size_t>(cont_), ' ') + t.text);
-    } else {
-      if (t.space) lines_.back() += ' ';
-      lines_.back() += t.text;
-    }
-    open_ = true;
-    last_code_ = true;
+    inner_indent_ = -1;
   }
 
   // ---- building tokens -----------------------------------------------------
@@ -492,8 +605,9 @@ class Formatter {
     }
   }
 
-  std::vector<Tok> item_tokens(const ast::Item& it) const {
-    std::vector<Tok> t;
+  Seq item_tokens(const ast::Item& it) const {
+    Seq seq;
+    std::vector<Tok>& t = seq.toks;
     switch (it.kind) {
       case ast::ItemKind::Include: {
         const ast::Include& inc = f_.includes.at(it.index);
@@ -518,13 +632,15 @@ class Formatter {
       }
     }
     line_at(t, 0, 0, 2);
-    return t;
+    return seq;
   }
 
   // Comments strictly inside the tokens' span: they will break its lines.
-  bool comments_within(const std::vector<Tok>& t) const {
+  bool comments_within(const std::vector<Tok>& t, std::size_t from = 0,
+                       std::size_t to = std::numeric_limits<std::size_t>::max()) const {
     std::uint32_t lo = kNoFlush, hi = 0;
-    for (const Tok& k : t) {
+    for (std::size_t i = from; i < std::min(to, t.size()); ++i) {
+      const Tok& k = t[i];
       if (k.off == kNoFlush) continue;
       lo = std::min(lo, k.off);
       hi = std::max(hi, k.off);
@@ -535,15 +651,25 @@ class Formatter {
     return it != cs_.end() && it->loc.begin < hi;
   }
 
-  // The condition after `when`/`if`: broken before each top-level `and`/`or`
-  // when it does not fit on the line or holds comments.
-  void condition(std::vector<Tok>& t, const Expr& cond, std::size_t prefix) const {
-    std::vector<Tok> c;
-    expr(c, cond);
-    bool broken = prefix + display_width(join(c)) > kFormatWidth || comments_within(c);
-    for (Tok& k : c)
-      if (k.brk == Brk::Top) k.brk = broken ? Brk::Hard : Brk::None;
-    t.insert(t.end(), c.begin(), c.end());
+  // The condition after `when`/`if`. Its `and`/`or` chains break before each
+  // operator when they do not fit on the line or hold comments (lay_out).
+  void condition(Seq& seq, const Expr& cond) const {
+    Seq c;
+    ExprTokens(c.toks, src_, &c.groups).emit(cond, true);
+    const std::size_t tbase = seq.toks.size();
+    const int gbase = static_cast<int>(seq.groups.size());
+    for (Group g : c.groups) {
+      g.flat_width = display_width(join(c.toks, g.first, g.last + 1));
+      g.forced = comments_within(c.toks, g.first, g.last + 1);
+      g.first += tbase;
+      g.last += tbase;
+      if (g.parent >= 0) g.parent += gbase;
+      seq.groups.push_back(g);
+    }
+    for (Tok k : c.toks) {
+      if (k.group >= 0) k.group += gbase;
+      seq.toks.push_back(std::move(k));
+    }
   }
 
   void action(std::vector<Tok>& t, const ast::Action& a) const {
@@ -616,8 +742,9 @@ class Formatter {
     return next(r.actions.empty() ? then_off + 4 : r.actions.back().loc.end);
   }
 
-  std::vector<Tok> block_rule(const ast::Rule& r) const {
-    std::vector<Tok> t;
+  Seq block_rule(const ast::Rule& r) const {
+    Seq seq;
+    std::vector<Tok>& t = seq.toks;
     push(t, "rule", r.loc.begin);
     line_at(t, 0, 0, 4);
     push(t, r.name.name, r.name.loc.begin);
@@ -635,7 +762,7 @@ class Formatter {
     std::size_t mark = t.size();
     push(t, "when", next(header_end));
     line_at(t, mark, 0, 2);
-    condition(t, r.condition, 5);
+    condition(seq, r.condition);
     std::uint32_t then_off = next(r.condition.loc.end);
     mark = t.size();
     push(t, "then", then_off);
@@ -644,36 +771,36 @@ class Formatter {
     mark = t.size();
     push(t, "end", end_offset(r, then_off));
     line_at(t, mark, 0, 2, 2);
-    return t;
+    return seq;
   }
 
   // `if C then A` on one line when it fits, holds one action and no comment;
   // otherwise laid out like a block rule without `end`.
-  std::vector<Tok> short_rule(const ast::Rule& r) const {
+  Seq short_rule(const ast::Rule& r) const {
     std::uint32_t then_off = next(r.condition.loc.end);
     if (r.actions.size() == 1) {
-      std::vector<Tok> t;
+      Seq seq;
+      std::vector<Tok>& t = seq.toks;
       push(t, "if", r.loc.begin);
       expr(t, r.condition);
       push(t, "then", then_off);
       action(t, r.actions[0]);
       bool hard = std::any_of(t.begin(), t.end(), [](const Tok& k) { return k.brk == Brk::Hard; });
       if (!hard && display_width(join(t)) <= kFormatWidth && !comments_within(t)) {
-        for (Tok& k : t)
-          if (k.brk == Brk::Top) k.brk = Brk::None;
         line_at(t, 0, 0, 2);
-        return t;
+        return seq;
       }
     }
-    std::vector<Tok> t;
+    Seq seq;
+    std::vector<Tok>& t = seq.toks;
     push(t, "if", r.loc.begin);
     line_at(t, 0, 0, 2);
-    condition(t, r.condition, 3);
+    condition(seq, r.condition);
     std::size_t mark = t.size();
     push(t, "then", then_off);
     line_at(t, mark, 0, 2);
     actions(t, r);
-    return t;
+    return seq;
   }
 
   const ast::File& f_;
@@ -687,6 +814,7 @@ class Formatter {
   int pending_ = -1;       // >= 0: the next token starts a new line at this indent
   int pending_comment_ = 0;
   int cont_ = 2;           // indent of continuation lines of the current line
+  int inner_indent_ = -1;  // >= 0: indent inside the innermost broken chain
 };
 
 }  // namespace
