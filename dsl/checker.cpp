@@ -122,6 +122,7 @@ class Checker {
     for (const auto& f : kb_->fields) out.push_back(f.name);
     for (const auto& c : kb_->conclusions) out.push_back(c.name);
     for (const auto& [n, v] : kb_->groups) out.push_back(n);
+    for (const auto& [n, t] : kb_->aliases) out.push_back(n);
     for (const auto& [n, d] : defs_) out.push_back(n);
     return out;
   }
@@ -277,6 +278,10 @@ class Checker {
     if (c >= 0) return slot_expr(field_count_ + c, e.loc);
     int f = kb_->field_index(n);
     if (f >= 0) return slot_expr(f, e.loc);
+    if (const std::string* target = kb_->alias(n)) {
+      int tc = kb_->conclusion_index(*target);
+      return slot_expr(tc >= 0 ? field_count_ + tc : kb_->field_index(*target), e.loc);
+    }
     // An enum value where one is expected comes before a group of the same
     // name: `specialty_class is ultra` is the class, `x in ultra` the group.
     if (expected != kNoType && types().at(expected).kind == TypeKind::Enum) {
@@ -439,7 +444,8 @@ class Checker {
   }
 
   bool known_name(const std::string& n) const {
-    return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n);
+    return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n) ||
+           kb_->alias(n);
   }
 
   std::optional<CExpr> expr(const ast::Expr& e, TypeId expected) {
@@ -1071,6 +1077,7 @@ class Checker {
         if (kb_->field_index(n) >= 0) clash = "a profile field";
         else if (kb_->conclusion_index(n) >= 0) clash = "a conclusion";
         else if (kb_->group(n)) clash = "a knowledge-base group";
+        else if (kb_->alias(n)) clash = "an alias the knowledge base defines (kb/schema.json)";
         else if (n == "profile") clash = "the name that reads profile fields (`profile.x`)";
         if (!clash.empty()) {
           error(DiagKind::DuplicateDefinition, d.name.loc, "`" + n + "` is already " + clash);

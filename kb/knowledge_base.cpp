@@ -109,6 +109,12 @@ const Value* KnowledgeBase::group(std::string_view name) const {
   return nullptr;
 }
 
+const std::string* KnowledgeBase::alias(std::string_view name) const {
+  for (const auto& [n, target] : aliases)
+    if (n == name) return &target;
+  return nullptr;
+}
+
 void KnowledgeBase::index() {
   field_index_.clear();
   conclusion_index_.clear();
@@ -452,6 +458,17 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     f.year = v["year"].get<int>();
     f.secondary = v.value("secondary", false);
     kb.figures.push_back(std::move(f));
+  }
+  // Aliases.
+  if (ordered.contains("aliases")) {
+    for (auto it = ordered["aliases"].begin(); it != ordered["aliases"].end(); ++it) {
+      std::string target = it.value().get<std::string>();
+      if (kb.field_index(target) < 0 && kb.conclusion_index(target) < 0) {
+        errors.push_back({schema_path, "$.aliases." + it.key(), 0, 0, "`" + target + "` is neither a field nor a conclusion", {}});
+        continue;
+      }
+      kb.aliases.emplace_back(it.key(), target);
+    }
   }
   // Groups by class.
   int class_attr = kb.attribute_index("class");

@@ -58,6 +58,9 @@ class KnowledgeBase {
   std::vector<Figure> figures;         // index = symbol of the `figure` enum
   // Groups the knowledge base defines: one per specialty class (`ultra`, ...).
   std::vector<std::pair<std::string, Value>> groups;
+  // Aliases the knowledge base defines for every rule file: name -> field or conclusion.
+  std::vector<std::pair<std::string, std::string>> aliases;
+  const std::string* alias(std::string_view name) const;
   std::string directory;  // where it was loaded from
 
   std::int32_t specialty_enum = -1, figure_enum = -1, category_enum = -1, class_enum = -1;
