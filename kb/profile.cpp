@@ -1,8 +1,618 @@
 #include "kb/profile.hpp"
 
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
 #include "kb/suggest.hpp"
 
 namespace advise {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::size_t kNowhere = std::numeric_limits<std::size_t>::max();
+
+// A problem and the byte offset in the text it points at (kNowhere when it
+// has no place). Offsets become line and column in one sweep at the end.
+struct Pending {
+  DataError error;
+  std::size_t offset = kNowhere;
+};
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_literal_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.' || c == '_';
+}
+
+// Cuts `s` to at most `max` bytes on a UTF-8 character boundary, marking the cut.
+std::string cut(std::string s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max - 3;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
+// A string as a message shows it: JSON escapes for what cannot be printed, cut when long.
+std::string shown(const std::string& s, std::size_t max = 40) {
+  std::string d = ordered_json(s).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  return cut(d.substr(1, d.size() - 2), max);
+}
+
+bool plain_name(const std::string& k) {
+  if (k.empty() || !(std::isalpha(static_cast<unsigned char>(k[0])) || k[0] == '_')) return false;
+  for (char c : k)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  return true;
+}
+
+std::string json_kind(const ordered_json& j) {
+  switch (j.type()) {
+    case ordered_json::value_t::null: return "null";
+    case ordered_json::value_t::boolean: return "a boolean";
+    case ordered_json::value_t::number_integer:
+    case ordered_json::value_t::number_unsigned: return "an integer";
+    case ordered_json::value_t::number_float: return "a number";
+    case ordered_json::value_t::string: return "a string";
+    case ordered_json::value_t::array: return "a list";
+    case ordered_json::value_t::object: return "an object";
+    default: return "a value";
+  }
+}
+
+// --- Where things are in a JSON text (used only when there are problems) ---
+
+// Skips over JSON text that nlohmann has already accepted; never reads past the end.
+struct Scanner {
+  const std::string& t;
+  std::size_t i = 0;
+  bool more() const { return i < t.size(); }
+  void blanks() {
+    while (more() && is_blank(t[i])) ++i;
+  }
+  void string() {  // at '"'
+    ++i;
+    while (more()) {
+      if (t[i] == '\\') {
+        i += 2;
+      } else if (t[i] == '"') {
+        ++i;
+        return;
+      } else {
+        ++i;
+      }
+    }
+    i = t.size();
+  }
+  void value() {
+    if (!more()) return;
+    char c = t[i];
+    if (c == '"') return string();
+    if (c == '{' || c == '[') {
+      std::size_t depth = 0;
+      while (more()) {
+        char d = t[i];
+        if (d == '"') {
+          string();
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        if ((d == '}' || d == ']') && --depth == 0) {
+          ++i;
+          return;
+        }
+        ++i;
+      }
+      return;
+    }
+    while (more() && !is_blank(t[i]) && t[i] != ',' && t[i] != ']' && t[i] != '}') ++i;
+  }
+  void bom() {
+    if (t.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
+  }
+};
+
+// A member of the top-level object: where its key and value start, and
+// where each item starts when the value is a list.
+struct Member {
+  std::string key;
+  std::size_t key_at = 0, value_at = 0;
+  std::vector<std::size_t> items;
+};
+
+std::vector<Member> scan_members(const std::string& t) {
+  std::vector<Member> out;
+  Scanner s{t};
+  s.bom();
+  s.blanks();
+  if (!s.more() || t[s.i] != '{') return out;
+  ++s.i;
+  while (true) {
+    s.blanks();
+    if (!s.more() || t[s.i] == '}') break;
+    if (t[s.i] == ',') {
+      ++s.i;
+      continue;
+    }
+    if (t[s.i] != '"') break;
+    Member m;
+    m.key_at = s.i;
+    s.string();
+    auto k = ordered_json::parse(t.begin() + static_cast<std::ptrdiff_t>(m.key_at),
+                                 t.begin() + static_cast<std::ptrdiff_t>(s.i), nullptr, false);
+    if (k.is_string()) m.key = k.get<std::string>();
+    s.blanks();
+    if (s.more() && t[s.i] == ':') ++s.i;
+    s.blanks();
+    m.value_at = s.i;
+    if (s.more() && t[s.i] == '[') {
+      ++s.i;
+      while (true) {
+        s.blanks();
+        if (!s.more()) break;
+        if (t[s.i] == ']') {
+          ++s.i;
+          break;
+        }
+        if (t[s.i] == ',') {
+          ++s.i;
+          continue;
+        }
+        m.items.push_back(s.i);
+        std::size_t before = s.i;
+        s.value();
+        if (s.i == before) ++s.i;
+      }
+    } else {
+      s.value();
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// Where the validator's problems point: for each top-level key, the member
+// whose value was kept (the last, should a key appear twice).
+class Locator {
+ public:
+  explicit Locator(const std::string& text) : members_(scan_members(text)) {
+    for (std::size_t i = 0; i < members_.size(); ++i) last_[members_[i].key] = i;
+  }
+  const Member* find(const std::string& key) const {
+    auto it = last_.find(key);
+    return it == last_.end() ? nullptr : &members_[it->second];
+  }
+  const std::vector<Member>& members() const { return members_; }
+
+ private:
+  std::vector<Member> members_;
+  std::unordered_map<std::string, std::size_t> last_;
+};
+
+// Converts offsets to 1-based line and column (columns count characters, so
+// that they agree with editors on UTF-8 text) in one pass over the text.
+void place(const std::string& text, std::vector<Pending>& pending) {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < pending.size(); ++i)
+    if (pending[i].offset != kNowhere) order.push_back(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return pending[a].offset < pending[b].offset; });
+  std::uint32_t line = 1, col = 1;
+  std::size_t at = 0;
+  for (std::size_t idx : order) {
+    std::size_t target = std::min(pending[idx].offset, text.size());
+    for (; at < target; ++at) {
+      unsigned char c = static_cast<unsigned char>(text[at]);
+      if (c == '\n') {
+        ++line;
+        col = 1;
+      } else if ((c & 0xC0) != 0x80) {
+        ++col;
+      }
+    }
+    pending[idx].error.line = line;
+    pending[idx].error.column = col;
+  }
+}
+
+// --- Syntax errors ---
+
+// The token that starts at or ends at `at`: a string, a word or number, or one character.
+std::size_t token_start(const std::string& t, std::size_t at) {
+  if (at >= t.size()) return at;
+  if (t[at] == '"' && at > 0) {
+    // The closing quote of a string: back to its opening quote.
+    for (std::size_t i = at; i-- > 0;) {
+      if (t[i] != '"') continue;
+      std::size_t slashes = 0;
+      for (std::size_t k = i; k-- > 0 && t[k] == '\\';) ++slashes;
+      if (slashes % 2 == 0) return i;
+    }
+    return at;
+  }
+  std::size_t s = at;
+  if (!is_literal_char(t[s]) && s > 0 && is_literal_char(t[s - 1])) --s;
+  if (!is_literal_char(t[s])) return at;
+  while (s > 0 && is_literal_char(t[s - 1])) --s;
+  return s;
+}
+
+// The token starting at `at`, for showing in a message.
+std::string token_text(const std::string& t, std::size_t at) {
+  if (at >= t.size()) return "";
+  std::size_t end = at + 1;
+  if (t[at] == '"') {
+    Scanner s{t, at};
+    s.string();
+    end = s.i;
+  } else if (is_literal_char(t[at])) {
+    while (end < t.size() && is_literal_char(t[end])) ++end;
+  } else {
+    // One character; the whole of a multi-byte UTF-8 character.
+    while (end < t.size() && (static_cast<unsigned char>(t[end]) & 0xC0) == 0x80) ++end;
+  }
+  std::string tok = t.substr(at, std::min<std::size_t>(end - at, 200));
+  for (char& c : tok)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  return cut(tok, 30);
+}
+
+std::string found_text(const std::string& tok) { return tok.empty() ? "the end of the text" : "`" + tok + "`"; }
+
+// Turns nlohmann's parse error into a message for people, and the offset it is about.
+Pending syntax_error(const std::string& text, const std::string& source, const ordered_json::parse_error& e) {
+  std::string what = e.what();
+  std::string ctx, reason, expected;
+  const std::string lead = "syntax error while parsing ";
+  auto p = what.find(lead);
+  if (p != std::string::npos) {
+    std::string rest = what.substr(p + lead.size());
+    auto dash = rest.find(" - ");
+    if (dash != std::string::npos) {
+      ctx = rest.substr(0, dash);
+      rest = rest.substr(dash + 3);
+    }
+    auto last = rest.find("; last read: '");
+    auto exp = rest.find("; expected ", last == std::string::npos ? 0 : last);
+    if (last != std::string::npos) {
+      reason = rest.substr(0, last);
+      auto after = rest.find("'; expected ", last);
+      if (after != std::string::npos) expected = rest.substr(after + 12);
+    } else if (exp != std::string::npos) {
+      reason = rest.substr(0, exp);
+      expected = rest.substr(exp + 11);
+    } else {
+      reason = rest;
+    }
+  } else {
+    reason = what;
+  }
+
+  std::size_t last_read = e.byte > 0 ? std::min<std::size_t>(e.byte - 1, text.size()) : 0;
+  std::size_t content_end = text.size();
+  while (content_end > 0 && is_blank(text[content_end - 1])) --content_end;
+
+  Pending out;
+  out.error.file = source;
+  auto set = [&](std::size_t offset, std::string message) {
+    out.offset = offset;
+    out.error.message = "invalid JSON: " + std::move(message);
+  };
+
+  if (content_end == 0 || (content_end == 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)) {
+    out.offset = 0;
+    out.error.message = "the profile is empty; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}";
+    return out;
+  }
+  if (reason.rfind("unexpected end of input", 0) == 0) {
+    std::string closing = expected == "'}'" ? "; expected `}` to close the object"
+                          : expected == "']'" ? "; expected `]` to close the list"
+                                              : "";
+    set(content_end, "the text ends before the JSON is complete" + closing);
+    return out;
+  }
+  if (reason.rfind("invalid string: missing closing quote", 0) == 0) {
+    set(last_read, "a text in double quotes is not closed");
+    // The opening quote: the last unescaped quote before the end.
+    for (std::size_t i = text.size(); i-- > 0;) {
+      if (text[i] != '"') continue;
+      std::size_t slashes = 0;
+      for (std::size_t k = i; k-- > 0 && text[k] == '\\';) ++slashes;
+      if (slashes % 2 == 0) {
+        out.offset = i;
+        break;
+      }
+    }
+    return out;
+  }
+  if (reason.rfind("invalid string: ill-formed UTF-8 byte", 0) == 0) {
+    set(last_read, "the text is not valid UTF-8 here; save the file as UTF-8");
+    return out;
+  }
+  if (reason.rfind("invalid string: ", 0) == 0) {
+    set(last_read, "in a text in double quotes: " + reason.substr(16));
+    return out;
+  }
+  std::size_t start = token_start(text, last_read);
+  std::string tok = token_text(text, start);
+  if (expected == "end of input") {
+    set(start, "unexpected " + found_text(tok) + " after the end of the JSON object; a profile is one object");
+    return out;
+  }
+  if (reason.rfind("invalid literal", 0) == 0) {
+    if (tok == "'")
+      set(start, "texts and field names need double quotes, found `'`");
+    else
+      set(start, found_text(tok) +
+                     " is not a JSON value (texts need double quotes; the words JSON knows are true, false and null)");
+    return out;
+  }
+  if (reason.rfind("invalid number", 0) == 0) {
+    set(start, reason + ", found " + found_text(tok));
+    return out;
+  }
+  // "unexpected TOKEN": the parser's grammar.
+  std::size_t before = start;
+  while (before > 0 && is_blank(text[before - 1])) --before;
+  bool after_comma = before > 0 && text[before - 1] == ',';
+  if (ctx == "object key") {
+    if (tok == "}" && after_comma)
+      set(before - 1, "a comma before `}`; JSON allows no comma after the last field");
+    else if (tok == "'" || (!tok.empty() && tok[0] == '\''))
+      set(start, "field names need double quotes, found " + found_text(tok));
+    else
+      set(start, "expected a field name in double quotes, found " + found_text(tok));
+    return out;
+  }
+  if (ctx == "object separator") {
+    set(start, "expected `:` after the field name, found " + found_text(tok));
+    return out;
+  }
+  if (ctx == "object") {
+    bool value_like = !tok.empty() && (tok[0] == '"' || is_literal_char(tok[0]) || tok[0] == '{' || tok[0] == '[');
+    set(start, "expected `,` or `}` after the value, found " + found_text(tok) +
+                   (value_like ? "; is a comma missing?" : ""));
+    return out;
+  }
+  if (ctx == "array") {
+    bool value_like = !tok.empty() && (tok[0] == '"' || is_literal_char(tok[0]) || tok[0] == '{' || tok[0] == '[');
+    set(start, "expected `,` or `]` after the list item, found " + found_text(tok) +
+                   (value_like ? "; is a comma missing?" : ""));
+    return out;
+  }
+  if (tok == "]" && after_comma) {
+    set(before - 1, "a comma before `]`; JSON allows no comma after the last item");
+    return out;
+  }
+  set(start, "expected a value (a text in double quotes, a number, true, false, a list or an object), found " +
+                 found_text(tok));
+  return out;
+}
+
+struct TooDeep {};
+
+// Parses, collecting problems with their offsets; nothing on failure.
+std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
+                                          std::vector<Pending>& out) {
+  struct Dup {
+    std::string key, top;
+    bool nested;
+  };
+  std::vector<std::unordered_set<std::string>> keys;
+  std::vector<Dup> dups;
+  std::string top;  // the top-level key being read
+  ordered_json::parser_callback_t cb = [&](int depth, ordered_json::parse_event_t ev, ordered_json& parsed) {
+    switch (ev) {
+      case ordered_json::parse_event_t::object_start:
+        if (depth >= kMaxProfileDepth) throw TooDeep{};
+        keys.emplace_back();
+        break;
+      case ordered_json::parse_event_t::array_start:
+        if (depth >= kMaxProfileDepth) throw TooDeep{};
+        break;
+      case ordered_json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
+      case ordered_json::parse_event_t::key: {
+        const std::string& k = parsed.get_ref<const std::string&>();
+        if (depth == 1) top = k;
+        if (!keys.empty() && !keys.back().insert(k).second) dups.push_back({k, top, depth > 1});
+        break;
+      }
+      default: break;
+    }
+    return true;
+  };
+  std::size_t before = out.size();
+  auto fail = [&](std::size_t offset, std::string message) {
+    out.push_back({{source, "", 0, 0, std::move(message), {}}, offset});
+    return std::nullopt;
+  };
+  try {
+    ordered_json j = ordered_json::parse(text, cb, true, false);
+    if (!dups.empty()) {
+      Locator loc(text);
+      // For each key, where it occurs, in order; each duplicate takes the next one.
+      std::unordered_map<std::string, std::vector<std::size_t>> occurrences;
+      std::unordered_map<std::string, std::size_t> used;
+      for (const Member& m : loc.members()) occurrences[m.key].push_back(m.key_at);
+      for (const Dup& d : dups) {
+        Pending p;
+        p.error.file = source;
+        p.error.path = profile_path(d.top);
+        if (d.nested) {
+          p.error.message = "the key `" + shown(d.key) + "` appears twice in one object inside this value; keep one";
+          if (const Member* m = loc.find(d.top)) p.offset = m->value_at;
+        } else {
+          p.error.message = "the field `" + shown(d.key) + "` appears twice; keep one";
+          const auto& at = occurrences[d.key];
+          std::size_t n = ++used[d.key];  // 1 for the first duplicate: the second occurrence
+          if (n < at.size()) p.offset = at[n];
+        }
+        out.push_back(std::move(p));
+      }
+    }
+    if (out.size() > before) return std::nullopt;
+    return j;
+  } catch (const TooDeep&) {
+    // The first list or object that opens too deep.
+    Scanner s{text};
+    int depth = 0;
+    while (s.more()) {
+      char c = text[s.i];
+      if (c == '"') {
+        s.string();
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        if (++depth > kMaxProfileDepth) break;
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+      ++s.i;
+    }
+    return fail(s.i, "lists and objects nest deeper than " + std::to_string(kMaxProfileDepth) +
+                         " levels; a profile is a flat object of fields");
+  } catch (const ordered_json::parse_error& e) {
+    out.push_back(syntax_error(text, source, e));
+    return std::nullopt;
+  } catch (const ordered_json::out_of_range& e) {
+    // 406: a number too large for a double ("number overflow parsing '1e400'").
+    std::string what = e.what();
+    auto q = what.find('\'');
+    auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
+    std::string lit = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
+    std::size_t at = lit.empty() ? kNowhere : text.find(lit);
+    return fail(at, "invalid JSON: the number `" + cut(lit, 30) + "` is too large");
+  } catch (const ordered_json::exception& e) {
+    return fail(kNowhere, std::string("invalid JSON: ") + e.what());
+  }
+}
+
+// A hint for a value of the wrong JSON type that is obviously meant as the right one.
+std::optional<std::string> type_hint(const KnowledgeBase& kb, const FieldDef& f, const ordered_json& v) {
+  const TypeDesc& d = kb.types.at(f.type);
+  if ((d.kind == TypeKind::Integer || d.kind == TypeKind::Number) && v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    auto n = ordered_json::parse(s, nullptr, false);
+    if (!s.empty() && !n.is_discarded() && n.is_number()) return n.dump();
+  }
+  if (d.kind == TypeKind::Boolean && v.is_string()) {
+    std::string s = v.get<std::string>();
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (s == "true" || s == "yes") return "true";
+    if (s == "false" || s == "no") return "false";
+  }
+  if (d.kind == TypeKind::Boolean && v.is_number() && (v == 0 || v == 1)) return v == 1 ? "true" : "false";
+  if (d.kind == TypeKind::List && (v.is_string() || v.is_number())) return "[" + cut(v.dump(), 60) + "]";
+  return std::nullopt;
+}
+
+std::optional<std::string> field_hint(const KnowledgeBase& kb, const std::string& key,
+                                      const std::vector<std::string>& names) {
+  // The rules' aliases: `specialty` is `target_specialty` in a profile.
+  if (const std::string* target = kb.alias(key); target && kb.field_index(*target) >= 0) return *target;
+  // Spellings that differ only in case, `_` and `-`: step2_ck, Step2CK.
+  std::string squashed;
+  for (char c : key)
+    if (c != '_' && c != '-' && c != ' ') squashed += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const std::string& n : names) {
+    std::string sn;
+    for (char c : n)
+      if (c != '_') sn += c;
+    if (sn == squashed) return n;
+  }
+  return did_you_mean(key, names);
+}
+
+// The validation proper; `text` (may be null) gives problems their places.
+std::optional<Profile> validate(const ordered_json& j, const std::string& source, const KnowledgeBase& kb,
+                                const std::string* text, std::vector<Pending>& out) {
+  std::size_t before = out.size();
+  std::optional<Locator> loc;
+  if (text) loc.emplace(*text);
+  auto value_start = [&]() -> std::size_t {
+    if (!text) return kNowhere;
+    Scanner s{*text};
+    s.bom();
+    s.blanks();
+    return s.i;
+  };
+  if (!j.is_object()) {
+    out.push_back({{source, "$", 0, 0,
+                    "expected a JSON object of profile fields, like {\"stage\": \"ms3\", \"step2ck\": 251}, found " +
+                        json_kind(j),
+                    {}},
+                   value_start()});
+    return std::nullopt;
+  }
+  Profile p;
+  p.source = source;
+  p.kb = &kb;
+  p.values.assign(kb.fields.size(), Value{});
+  std::vector<std::string> names;
+  names.reserve(kb.fields.size());
+  for (const FieldDef& f : kb.fields) names.push_back(f.name);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    if (key.rfind("x_", 0) == 0) {
+      p.carried[key] = it.value();
+      continue;
+    }
+    const Member* m = loc ? loc->find(key) : nullptr;
+    std::size_t key_at = m ? m->key_at : kNowhere, value_at = m ? m->value_at : kNowhere;
+    std::string path = profile_path(key);
+    int idx = kb.field_index(key);
+    if (idx < 0) {
+      out.push_back({{source, path, 0, 0,
+                      "unknown field `" + shown(key) + "` (prefix it with `x_` to carry a field Advise should ignore)",
+                      field_hint(kb, key, names)},
+                     key_at});
+      continue;
+    }
+    const FieldDef& f = kb.fields[static_cast<std::size_t>(idx)];
+    if (it.value().is_null()) {
+      out.push_back({{source, path, 0, 0, "null is not a value; leave the field out when it is not known", {}},
+                     value_at});
+      continue;
+    }
+    std::vector<DataError> errs;
+    Value v;
+    // value_from_json reads nlohmann::json; a field's value is small.
+    if (kb.value_from_json(nlohmann::json(it.value()), f.type, &f, path, v, errs)) {
+      p.values[static_cast<std::size_t>(idx)] = std::move(v);
+      continue;
+    }
+    for (DataError& e : errs) {
+      e.file = source;
+      std::size_t at = value_at;
+      if (e.path == path) {
+        if (!e.suggestion) e.suggestion = type_hint(kb, f, it.value());
+      } else if (m && e.path.size() > path.size() + 1 && e.path.compare(0, path.size() + 1, path + "[") == 0) {
+        std::size_t item = std::strtoul(e.path.c_str() + path.size() + 1, nullptr, 10);
+        if (item < m->items.size()) at = m->items[item];
+      }
+      out.push_back({std::move(e), at});
+    }
+  }
+  if (out.size() > before) return std::nullopt;
+  return p;
+}
+
+void finish(std::vector<Pending>& pending, const std::string* text, std::vector<DataError>& errors) {
+  if (text) place(*text, pending);
+  std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
+    // Problems with no place first (they are about the whole profile), then in document order.
+    std::size_t x = a.offset == kNowhere ? 0 : a.offset + 1, y = b.offset == kNowhere ? 0 : b.offset + 1;
+    return x < y;
+  });
+  for (Pending& p : pending) errors.push_back(std::move(p.error));
+}
+
+}  // namespace
 
 std::string Profile::name() const {
   if (!kb) return "";
@@ -12,65 +622,31 @@ std::string Profile::name() const {
   return v.kind == Value::Kind::Text ? *v.text : "";
 }
 
+std::string profile_path(const std::string& key) {
+  if (plain_name(key)) return "$." + key;
+  std::string q = ordered_json(key).dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+  return "$[" + cut(q, 64) + (q.size() > 64 ? "\"" : "") + "]";
+}
+
+std::optional<ordered_json> parse_profile_json(const std::string& text, const std::string& source,
+                                               std::vector<DataError>& errors) {
+  std::vector<Pending> pending;
+  auto j = parse_pending(text, source, pending);
+  finish(pending, &text, errors);
+  return j;
+}
+
+std::optional<Profile> profile_from_json(const ordered_json& j, const std::string& source, const KnowledgeBase& kb,
+                                         std::vector<DataError>& errors) {
+  std::vector<Pending> pending;
+  auto p = validate(j, source, kb, nullptr, pending);
+  finish(pending, nullptr, errors);
+  return p;
+}
+
 std::optional<Profile> profile_from_json(const nlohmann::json& j, const std::string& source, const KnowledgeBase& kb,
                                          std::vector<DataError>& errors) {
-  std::size_t before = errors.size();
-  if (!j.is_object()) {
-    errors.push_back({source, "$", 0, 0,
-                      "expected a JSON object of profile fields, like {\"stage\": \"ms3\", \"step2ck\": 251}", {}});
-    return std::nullopt;
-  }
-  Profile p;
-  p.source = source;
-  p.kb = &kb;
-  p.values.assign(kb.fields.size(), Value{});
-  std::vector<std::string> names;
-  for (const FieldDef& f : kb.fields) names.push_back(f.name);
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& key = it.key();
-    std::string path = "$." + key;
-    if (key.rfind("x_", 0) == 0) {
-      p.carried[key] = it.value();
-      continue;
-    }
-    int idx = kb.field_index(key);
-    if (idx < 0) {
-      // Normalise common spellings before suggesting: step2_ck -> step2ck.
-      std::string squashed;
-      for (char c : key)
-        if (c != '_' && c != '-') squashed += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::optional<std::string> hint;
-      for (const std::string& n : names) {
-        std::string sn;
-        for (char c : n)
-          if (c != '_') sn += c;
-        if (sn == squashed) hint = n;
-      }
-      if (!hint) hint = did_you_mean(key, names);
-      errors.push_back({source, path, 0, 0,
-                        "unknown field `" + key + "` (prefix it with `x_` to carry a field Advise should ignore)",
-                        hint});
-      continue;
-    }
-    if (it.value().is_null()) {
-      errors.push_back({source, path, 0, 0,
-                        "null is not a value; leave the field out when it is not known", {}});
-      continue;
-    }
-    const FieldDef& f = kb.fields[static_cast<std::size_t>(idx)];
-    std::vector<DataError> errs;
-    Value v;
-    if (kb.value_from_json(it.value(), f.type, &f, path, v, errs)) {
-      p.values[static_cast<std::size_t>(idx)] = std::move(v);
-    } else {
-      for (auto& e : errs) {
-        e.file = source;
-        errors.push_back(std::move(e));
-      }
-    }
-  }
-  if (errors.size() > before) return std::nullopt;
-  return p;
+  return profile_from_json(ordered_json(j), source, kb, errors);
 }
 
 std::optional<Profile> load_profile(const std::string& text, const std::string& source, const KnowledgeBase& kb,
@@ -78,13 +654,24 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
   if (text.size() > kMaxProfileBytes) {
     errors.push_back({source, "", 0, 0,
                       "the profile is " + std::to_string(text.size()) + " bytes; profiles may be at most " +
-                          std::to_string(kMaxProfileBytes) + " bytes",
+                          std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
                       {}});
     return std::nullopt;
   }
-  auto j = parse_json_document(text, source, errors);
-  if (!j) return std::nullopt;
-  return profile_from_json(*j, source, kb, errors);
+  std::vector<Pending> pending;
+  auto j = parse_pending(text, source, pending);
+  if (!j) {
+    finish(pending, &text, errors);
+    return std::nullopt;
+  }
+  // Validate without looking at the text; only when something is wrong, go
+  // over it again to say where (the common case stays one pass).
+  auto p = validate(*j, source, kb, nullptr, pending);
+  if (p) return p;
+  pending.clear();
+  validate(*j, source, kb, &text, pending);
+  finish(pending, &text, errors);
+  return std::nullopt;
 }
 
 }  // namespace advise

@@ -1,7 +1,8 @@
 // Applicant profiles: a flat JSON object validated against the schema's
 // fields (../shared/PRODUCT.md). Unknown fields, wrong types, out-of-range
-// numbers and unknown enum values are all reported at once, each with its
-// JSON path and a suggestion; fields prefixed `x_` are carried and ignored.
+// numbers and unknown enum values are all reported at once, in document
+// order, each with its JSON path, its line and column, and a suggestion where
+// one exists; fields prefixed `x_` are carried and ignored.
 #pragma once
 
 #include <optional>
@@ -14,23 +15,42 @@
 
 namespace advise {
 
+// The largest profile (a file, standard input, or one line of a batch).
 inline constexpr std::size_t kMaxProfileBytes = 1024u * 1024u;
+// The deepest nesting of lists and objects in a profile (the profile object
+// itself is level 1). Profiles are flat; only `x_` fields may nest at all.
+inline constexpr int kMaxProfileDepth = 64;
 
 struct Profile {
   std::string source;            // file name, "-" for stdin, or "line N"
   std::vector<Value> values;     // indexed like KnowledgeBase::fields; Missing when left out
-  nlohmann::ordered_json carried = nlohmann::ordered_json::object();  // the x_ fields, as given
+  nlohmann::ordered_json carried = nlohmann::ordered_json::object();  // the x_ fields, as given, in order
   std::string name() const;      // the `name` field, or "" when absent
   const KnowledgeBase* kb = nullptr;
 };
 
 // Parses and validates `text`. On failure returns nothing and appends every
-// problem to `errors` (file set to `source`).
+// problem to `errors` (file set to `source`, line and column within `text`),
+// sorted by where it is in the text.
 std::optional<Profile> load_profile(const std::string& text, const std::string& source, const KnowledgeBase& kb,
                                     std::vector<DataError>& errors);
 
-// Validates an already-parsed JSON value (used by batch mode).
+// Parses a profile's JSON text, keeping the order of its keys. Refuses, with
+// line and column: syntax errors (saying what was found and what was
+// expected), duplicate keys, nesting deeper than kMaxProfileDepth, numbers
+// too large to represent. Never throws.
+std::optional<nlohmann::ordered_json> parse_profile_json(const std::string& text, const std::string& source,
+                                                         std::vector<DataError>& errors);
+
+// Validates an already-parsed JSON value; errors carry paths but no line
+// and column (there is no text to point into).
+std::optional<Profile> profile_from_json(const nlohmann::ordered_json& j, const std::string& source,
+                                         const KnowledgeBase& kb, std::vector<DataError>& errors);
 std::optional<Profile> profile_from_json(const nlohmann::json& j, const std::string& source,
                                          const KnowledgeBase& kb, std::vector<DataError>& errors);
+
+// The JSON path of a top-level key: `$.step2ck`, or `$["odd key"]` when the
+// key is not a plain name.
+std::string profile_path(const std::string& key);
 
 }  // namespace advise
