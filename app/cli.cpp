@@ -39,9 +39,21 @@ Examples:
 )";
 
 const char* kBatchExamples = R"(
+One output line per input line, in input order: the JSON report of the
+profile, or {"line": N, "errors": [...]} for a line that is not a valid
+profile (the batch goes on), or {"line": N, "skipped": "empty line"}.
+A profile line may be at most 1 MiB. Exit 1 when any line failed.
+
 Examples:
   advise batch profiles.jsonl > reports.jsonl
   advise batch --jobs 0 - < profiles.jsonl      # 0 = every core
+  advise batch -o reports.jsonl profiles.jsonl  # written atomically
+)";
+
+const char* kSchemaExamples = R"(
+Examples:
+  advise schema > kb/profile.schema.json       # regenerate the committed schema
+  advise --kb my-kb/ schema > my-profile.schema.json
 )";
 
 const char* kTestExamples = R"(
@@ -65,7 +77,8 @@ void setup_logging(int verbosity) {
 }
 
 bool is_subcommand(const std::string& s) {
-  return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "help";
+  return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
+         s == "help";
 }
 
 }  // namespace
@@ -81,7 +94,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff. `advise COMMAND --help` for each.\n"
+      "\nCommands: run (default), check, fmt, batch, test, diff, schema. `advise COMMAND --help` for each.\n"
       "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input.");
   int verbosity = 0;
   std::string kb_dir;
@@ -123,6 +136,8 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
       ->check(CLI::NonNegativeNumber);
   batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
+  bool no_timing = false;
+  batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
   batch_cmd->footer(kBatchExamples);
 
   TestOptions test;
@@ -145,6 +160,11 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("profiles", diff.profiles, "Profiles to compare")->required();
   diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->footer(kDiffExamples);
+
+  SchemaOptions schema;
+  auto* schema_cmd = app.add_subcommand(
+      "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
+  schema_cmd->footer(kSchemaExamples);
 
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
@@ -179,11 +199,16 @@ int main(int argc, char** argv) {
     if (*batch_cmd) {
       batch.kb_dir = kb_dir;
       batch.progress = isatty(STDERR_FILENO) != 0;
+      batch.timing = !no_timing;
       return cmd_batch(batch, std::cout, std::cerr);
     }
     if (*test_cmd) {
       test.kb_dir = kb_dir;
       return cmd_test(test, std::cout, std::cerr);
+    }
+    if (*schema_cmd) {
+      schema.kb_dir = kb_dir;
+      return cmd_schema(schema, std::cout, std::cerr);
     }
     if (*diff_cmd) {
       diff.kb_dir = kb_dir;

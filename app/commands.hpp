@@ -41,7 +41,8 @@ struct BatchOptions {
   std::string kb_dir;
   int jobs = 1;
   std::string output;
-  bool progress = true;
+  bool progress = true;  // a progress bar on stderr (the CLI asks when stderr is a terminal)
+  bool timing = true;    // the elapsed time in the summary (off: reproducible logs, golden tests)
 };
 int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err);
 
@@ -64,5 +65,12 @@ struct DiffOptions {
   std::string format = "text";
 };
 int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
+
+// The JSON Schema of profiles, generated from the knowledge base
+// (kb/json_schema.hpp): `advise schema > kb/profile.schema.json`.
+struct SchemaOptions {
+  std::string kb_dir;
+};
+int cmd_schema(const SchemaOptions& o, std::ostream& out, std::ostream& err);
 
 }  // namespace advise::cli

@@ -1,0 +1,565 @@
+// advise batch [FILE|-]: many applicants, JSON Lines in, JSON Lines out.
+//
+// One output line per input line, in input order, each starting with the
+// input's line number (docs/cli.md, "The batch record"):
+//   - a profile that validates: {"line": N, "carried": {x_ fields}, ...the
+//     JSON report of `advise --format json` (docs/report.md), compact}
+//   - a line that does not: {"line": N, "errors": [{"path", "column",
+//     "message", "suggestion"}]}; the batch goes on
+//   - an empty line: {"line": N, "skipped": "empty line"}; not a failure
+// A summary goes to stderr, and a progress bar when stderr is a terminal and
+// the run takes more than a second. Exit 0 when every line was advised, 1 when
+// any line failed or the rules misbehaved for it, 2 when the batch could not
+// start (bad input file, bad rules, bad usage).
+//
+// With --jobs N, worker threads take chunks of lines while the main thread
+// reads ahead and writes finished chunks strictly in input order; the Engine
+// and RuleSet are immutable and shared.
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.hpp"
+#include "app/common.hpp"
+#include "engine/explain.hpp"
+#include "engine/render.hpp"
+#include "kb/profile.hpp"
+
+namespace advise::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t kChunkLines = 64;
+constexpr int kMaxJobs = 256;
+
+// The bundled rules, named relative to the current directory when they are
+// under it (as `advise run` names them), so that reports cite
+// `rules/step5_application.rules:12`.
+std::string bundled_rules_path() {
+  std::string dir = default_rules_dir();
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return dir;
+  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return dir;
+  return rel.string();
+}
+
+// One input line. Lines longer than the profile limit are not kept, only measured.
+struct Line {
+  std::size_t number = 0;
+  std::string text;
+  std::size_t bytes = 0;
+  bool too_long = false;
+};
+
+// Reads lines of any length with bounded memory; strips "\n" and "\r\n".
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* f) : f_(f), buf_(1 << 16) {}
+  bool next(Line& line) {
+    line.text.clear();
+    line.bytes = 0;
+    line.too_long = false;
+    bool any = false;
+    while (true) {
+      if (pos_ == len_) {
+        len_ = std::fread(buf_.data(), 1, buf_.size(), f_);
+        pos_ = 0;
+        consumed_ += len_;
+        if (len_ == 0) {
+          if (!any) return false;
+          break;
+        }
+      }
+      any = true;
+      const char* start = buf_.data() + pos_;
+      const void* nl = std::memchr(start, '\n', len_ - pos_);
+      std::size_t n = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - start) : len_ - pos_;
+      append(start, n, line);
+      pos_ += n;
+      if (nl) {
+        ++pos_;
+        break;
+      }
+    }
+    if (!line.too_long && !line.text.empty() && line.text.back() == '\r') line.text.pop_back();
+    if (line.too_long && last_was_cr_) --line.bytes;
+    line.number = ++number_;
+    return true;
+  }
+  bool failed() const { return std::ferror(f_) != 0; }
+  std::size_t consumed() const { return consumed_; }
+
+ private:
+  void append(const char* p, std::size_t n, Line& line) {
+    if (n > 0) last_was_cr_ = p[n - 1] == '\r';
+    line.bytes += n;
+    if (line.too_long) return;
+    if (line.bytes > kMaxProfileBytes + 1) {  // +1: a "\r" that will be stripped
+      line.too_long = true;
+      line.text.clear();
+      line.text.shrink_to_fit();
+      return;
+    }
+    line.text.append(p, n);
+  }
+
+  std::FILE* f_;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, len_ = 0, number_ = 0, consumed_ = 0;
+  bool last_was_cr_ = false;
+};
+
+enum class Status { Ok, Failed, Skipped, RuleProblem };
+
+struct Outcome {
+  std::string record;  // one JSON line, with its "\n"
+  Status status = Status::Ok;
+};
+
+// Removes the layout of a JSON text (blanks outside strings).
+std::string compact(const std::string& pretty) {
+  std::string out;
+  out.reserve(pretty.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < pretty.size(); ++i) {
+    char c = pretty[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < pretty.size()) {
+        out += pretty[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
+  ojson rec = ojson::object();
+  rec["line"] = line;
+  ojson list = ojson::array();
+  for (const DataError& e : errors) {
+    ojson j = ojson::object();
+    j["path"] = e.path.empty() ? ojson(nullptr) : ojson(e.path);
+    j["column"] = e.column ? ojson(e.column) : ojson(nullptr);
+    j["message"] = e.message;
+    j["suggestion"] = e.suggestion ? ojson(*e.suggestion) : ojson(nullptr);
+    list.push_back(std::move(j));
+  }
+  rec["errors"] = std::move(list);
+  return dump(rec) + "\n";
+}
+
+struct Context {
+  const Engine& engine;
+  const RuleSet& rules;
+  const KnowledgeBase& kb;
+  std::string shown;  // the input as messages name it
+};
+
+Outcome process(const Context& cx, const Line& line) {
+  Outcome o;
+  if (line.too_long) {
+    o.status = Status::Failed;
+    o.record = error_record(line.number, {{cx.shown, "", 0, 0,
+                                           "the line is " + std::to_string(line.bytes) +
+                                               " bytes; a profile may be at most " +
+                                               std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
+                                           {}}});
+    return o;
+  }
+  if (line.text.find_first_not_of(" \t\r") == std::string::npos) {
+    o.status = Status::Skipped;
+    o.record = "{\"line\":" + std::to_string(line.number) + ",\"skipped\":\"empty line\"}\n";
+    return o;
+  }
+  std::string source = cx.shown + ":" + std::to_string(line.number);
+  std::vector<DataError> errors;
+  auto profile = load_profile(line.text, source, cx.kb, errors);
+  if (!profile) {
+    o.status = Status::Failed;
+    o.record = error_record(line.number, errors);
+    return o;
+  }
+  Result result = cx.engine.evaluate(*profile);
+  Report report = build_report(result, ReportOptions{});
+  bool misbehaved = report.runaway.has_value();
+  for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
+  o.status = misbehaved ? Status::RuleProblem : Status::Ok;
+  // {"line":N,"carried":{...}, then the report's own keys.
+  std::string body = compact(render_json(report, cx.rules));
+  o.record = "{\"line\":" + std::to_string(line.number) + ",\"carried\":" + dump(profile->carried) + "," +
+             body.substr(1) + "\n";
+  return o;
+}
+
+Outcome process_guarded(const Context& cx, const Line& line) {
+  try {
+    return process(cx, line);
+  } catch (const std::exception& e) {
+    // Never lose a line, never take the batch down with one.
+    return {error_record(line.number, {{cx.shown, "", 0, 0, std::string("internal error: ") + e.what(), {}}}),
+            Status::Failed};
+  }
+}
+
+struct Counts {
+  std::size_t lines = 0, ok = 0, failed = 0, skipped = 0, rule_problems = 0;
+  void add(Status s) {
+    ++lines;
+    switch (s) {
+      case Status::Ok: ++ok; break;
+      case Status::Failed: ++failed; break;
+      case Status::Skipped: ++skipped; break;
+      case Status::RuleProblem: ++rule_problems; break;
+    }
+  }
+};
+
+// Where the records go: the stream, or a temporary file beside --output that
+// replaces it only once the batch is complete.
+class Sink {
+ public:
+  Sink(std::ostream& out, const std::string& path) : out_(out), path_(path) {}
+  ~Sink() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+  bool open(std::string& error) {
+    if (path_.empty()) return true;
+    fs::path target(path_);
+    std::error_code ec;
+    if (fs::is_directory(target, ec)) {
+      error = "is a directory; give a file to write";
+      return false;
+    }
+    fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    tmp_ = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+    std::vector<char> name(tmp_.begin(), tmp_.end());
+    name.push_back('\0');
+    fd_ = ::mkstemp(name.data());
+    if (fd_ < 0) {
+      error = std::string("cannot create a file in ") + dir.string() + ": " + std::strerror(errno);
+      return false;
+    }
+    tmp_ = name.data();
+    struct stat st {};
+    mode_t mode = 0666;
+    if (::stat(path_.c_str(), &st) == 0) {
+      mode = st.st_mode & 07777;
+    } else {
+      mode_t mask = ::umask(0);
+      ::umask(mask);
+      mode &= ~mask;
+    }
+    ::fchmod(fd_, mode);
+    return true;
+  }
+  bool write(const std::string& s) {
+    if (fd_ < 0) {
+      out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+      return static_cast<bool>(out_);
+    }
+    const char* p = s.data();
+    std::size_t left = s.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error_ = std::strerror(errno);
+        return false;
+      }
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  bool commit(std::string& error) {
+    if (fd_ < 0) {
+      out_.flush();
+      if (!out_) error = "cannot write to standard output";
+      return static_cast<bool>(out_);
+    }
+    bool ok = error_.empty() && ::fsync(fd_) == 0;
+    if (!ok && error_.empty()) error_ = std::strerror(errno);
+    ok = (::close(fd_) == 0) && ok;
+    fd_ = -1;
+    if (ok && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      error_ = std::strerror(errno);
+      ok = false;
+    }
+    if (!ok) {
+      ::unlink(tmp_.c_str());
+      error = error_.empty() ? "cannot write the file" : error_;
+    }
+    return ok;
+  }
+
+ private:
+  std::ostream& out_;
+  std::string path_, tmp_, error_;
+  int fd_ = -1;
+};
+
+// The progress bar: on a terminal, after the first second, at most five times a second.
+class Progress {
+ public:
+  Progress(std::ostream& err, bool enabled, std::uintmax_t total_bytes)
+      : err_(err), enabled_(enabled), total_(total_bytes), start_(Clock::now()), last_(start_) {}
+  void update(const Counts& c, std::size_t bytes_read) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(c.lines) / secs);
+    std::string bar;
+    if (total_ > 0) {
+      double f = std::min(1.0, static_cast<double>(bytes_read) / static_cast<double>(total_));
+      int filled = static_cast<int>(f * 30);
+      bar = "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(30 - filled), ' ') +
+            "] " + std::to_string(static_cast<int>(f * 100)) + "% ";
+    }
+    err_ << "\rbatch: " << bar << c.lines << " lines, " << c.failed << " failed, " << rate << " lines/s\033[K"
+         << std::flush;
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) err_ << "\r\033[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  std::uintmax_t total_;
+  Clock::time_point start_, last_;
+  bool shown_ = false;
+};
+
+struct Chunk {
+  std::size_t seq = 0;
+  std::vector<Line> lines;
+  std::string records;
+  std::vector<Status> statuses;
+};
+
+void run_chunk(const Context& cx, Chunk& c) {
+  c.statuses.reserve(c.lines.size());
+  for (const Line& l : c.lines) {
+    Outcome o = process_guarded(cx, l);
+    c.records += o.record;
+    c.statuses.push_back(o.status);
+  }
+  c.lines.clear();
+  c.lines.shrink_to_fit();
+}
+
+// Reads a chunk of lines; false at the end of the input.
+bool read_chunk(LineReader& reader, Chunk& c) {
+  c.lines.clear();
+  Line l;
+  while (c.lines.size() < kChunkLines && reader.next(l)) c.lines.push_back(std::move(l));
+  return !c.lines.empty();
+}
+
+}  // namespace
+
+int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
+  const std::string shown = o.input == "-" ? "<stdin>" : o.input;
+  auto fail_input = [&](const std::string& message) {
+    err << DataError{shown, "", 0, 0, message, {}}.text() << "\n";
+    return kExitUsage;
+  };
+  // The input first: a wrong path is the commonest mistake and needs no rules.
+  std::FILE* in = stdin;
+  std::uintmax_t total_bytes = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
+  if (o.input != "-") {
+    std::error_code ec;
+    auto status = fs::status(o.input, ec);
+    if (!fs::exists(status)) return fail_input("no such file");
+    if (fs::is_directory(status)) return fail_input("is a directory; give a JSON Lines file (one profile a line)");
+    owned.reset(std::fopen(o.input.c_str(), "rb"));
+    if (!owned) return fail_input(std::string("cannot open the file: ") + std::strerror(errno));
+    in = owned.get();
+    if (fs::is_regular_file(status)) total_bytes = fs::file_size(o.input, ec);
+  }
+  if (o.jobs < 0) {
+    err << "advise batch: --jobs must be 0 (every core) or more\n";
+    return kExitUsage;
+  }
+
+  std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
+  std::vector<std::string> paths = o.rules.empty() ? std::vector<std::string>{bundled_rules_path()} : o.rules;
+  auto loaded = load_rules_or_report(paths, kb_dir, err);
+  if (!loaded) return kExitUsage;
+  spdlog::info("{} rules checked ({} warnings)", loaded->rules->rules.size(), loaded->diags.warning_count());
+
+  Sink sink(out, o.output);
+  {
+    std::string error;
+    if (!sink.open(error)) {
+      err << DataError{o.output, "", 0, 0, "cannot write the results: " + error, {}}.text() << "\n";
+      return kExitUsage;
+    }
+  }
+
+  int jobs = o.jobs == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : o.jobs;
+  jobs = std::min(jobs, kMaxJobs);
+  spdlog::info("batch: reading {} with {} thread{}", shown, jobs, jobs == 1 ? "" : "s");
+
+  Engine engine(loaded->rules);
+  Context cx{engine, *loaded->rules, *loaded->kb, shown};
+  LineReader reader(in);
+  Counts counts;
+  Progress progress(err, o.progress, total_bytes);
+  auto start = Clock::now();
+  bool write_ok = true;
+
+  auto deliver = [&](Chunk& c) {
+    for (Status s : c.statuses) counts.add(s);
+    if (write_ok) write_ok = sink.write(c.records);
+    progress.update(counts, reader.consumed());
+  };
+
+  if (jobs == 1) {
+    Chunk c;
+    while (read_chunk(reader, c)) {
+      c.records.clear();
+      c.statuses.clear();
+      run_chunk(cx, c);
+      deliver(c);
+    }
+  } else {
+    // Workers take chunks from `todo` and leave them in `done`; this thread
+    // reads ahead (at most `limit` chunks in flight) and writes in order.
+    std::mutex mu;
+    std::condition_variable work_cv, done_cv;
+    std::deque<std::unique_ptr<Chunk>> todo;
+    std::map<std::size_t, std::unique_ptr<Chunk>> done;
+    bool closing = false;
+    std::vector<std::thread> workers;
+    for (int i = 0; i < jobs; ++i)
+      workers.emplace_back([&] {
+        while (true) {
+          std::unique_ptr<Chunk> c;
+          {
+            std::unique_lock lock(mu);
+            work_cv.wait(lock, [&] { return closing || !todo.empty(); });
+            if (todo.empty()) return;
+            c = std::move(todo.front());
+            todo.pop_front();
+          }
+          run_chunk(cx, *c);
+          {
+            std::lock_guard lock(mu);
+            std::size_t seq = c->seq;
+            done.emplace(seq, std::move(c));
+          }
+          done_cv.notify_one();
+        }
+      });
+    const std::size_t limit = static_cast<std::size_t>(jobs) * 4;
+    std::size_t next_read = 0, next_write = 0;
+    auto write_ready = [&](bool wait_for_one) {
+      while (true) {
+        std::unique_ptr<Chunk> c;
+        {
+          std::unique_lock lock(mu);
+          if (wait_for_one) done_cv.wait(lock, [&] { return done.count(next_write) > 0; });
+          auto it = done.find(next_write);
+          if (it == done.end()) return;
+          c = std::move(it->second);
+          done.erase(it);
+        }
+        deliver(*c);
+        ++next_write;
+        wait_for_one = false;
+      }
+    };
+    while (true) {
+      auto c = std::make_unique<Chunk>();
+      if (!read_chunk(reader, *c)) break;
+      c->seq = next_read++;
+      {
+        std::lock_guard lock(mu);
+        todo.push_back(std::move(c));
+      }
+      work_cv.notify_one();
+      write_ready(false);
+      while (next_read - next_write >= limit) write_ready(true);
+    }
+    {
+      std::lock_guard lock(mu);
+      closing = true;
+    }
+    work_cv.notify_all();
+    while (next_write < next_read) write_ready(true);
+    for (std::thread& t : workers) t.join();
+  }
+  progress.clear();
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+
+  if (reader.failed()) {
+    err << DataError{shown, "", 0, 0, std::string("cannot read the input after line ") +
+                                          std::to_string(counts.lines) + ": " + std::strerror(errno), {}}
+               .text()
+        << "\n";
+    return kExitUsage;
+  }
+  std::string error;
+  if (!write_ok || !sink.commit(error)) {
+    if (error.empty()) error = "cannot write the results";
+    err << DataError{o.output.empty() ? "<stdout>" : o.output, "", 0, 0, "cannot write the results: " + error, {}}
+               .text()
+        << "\n";
+    return kExitUsage;
+  }
+
+  err << "batch: " << counts.ok << " ok, " << counts.failed << " failed, ";
+  if (counts.rule_problems)
+    err << counts.rule_problems << " with rule conflicts or runaway rules, ";
+  if (counts.skipped) err << counts.skipped << " empty skipped, ";
+  err << counts.lines << (counts.lines == 1 ? " line" : " lines");
+  if (o.timing) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", secs);
+    err << " in " << buf << " s";
+  }
+  err << "\n";
+  return counts.failed || counts.rule_problems ? kExitFindings : kExitOk;
+}
+
+}  // namespace advise::cli
