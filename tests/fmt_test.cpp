@@ -294,10 +294,19 @@ TEST_CASE("fmt: expressions get canonical spacing and minimal parentheses", "[fm
             "const d = (a or b) and not c\nconst e = 1..2\nconst g = a + 1 .. b\n");
 }
 
-// docs/grammar.md allows blanks and comments between any two tokens, but the
-// PEGTL parser does not yet accept them before `,` and closing brackets
-// (`[1 ]`, `f(a ,b)`, `(a # c<newline>)`). Remove [!mayfail] once it does.
-TEST_CASE("fmt: blanks and comments before commas and closing brackets", "[fmt][!mayfail]") {
+// Inputs the PEGTL parser does not read right yet, so neither can fmt:
+// - docs/grammar.md allows blanks and comments between any two tokens, but the
+//   parser rejects them before `,` and closing brackets (`[1 ]`, `f(a ,b)`,
+//   `(a # c<newline>)`);
+// - `x is not (y is missing)` is read as `x == (y is present)`: the inner `is`
+//   takes the outer `not`;
+// - `a is ever_present` is read as `a is present` followed by a stray name:
+//   the value's spelling ends in `present`.
+// Remove [!mayfail] once the parser reads them.
+TEST_CASE("fmt: inputs the parser does not read right yet", "[fmt][!mayfail]") {
+  check_fmt("const q = x is not (y is missing)\n", "const q = x is not (y is missing)\n");
+  check_fmt("const r = a is ever_present or b is not still_missing\n",
+            "const r = a is ever_present or b is not still_missing\n");
   check_fmt("const b = [ 1 ,2 , 3 ]\nconst c = f( x , y ).z[ 0 ]\nconst d = ( a )\n",
             "const b = [1, 2, 3]\nconst c = f(x, y).z[0]\nconst d = a\n");
   check_fmt("const x = [1, 2 # last\n]\n", "const x = [1, 2]  # last\n");
@@ -678,6 +687,10 @@ TEST_CASE("fmt: every .rules file under rules/ and examples/ keeps its tree and 
   CHECK(checked > 0);
 }
 
+// Programs from tests/support/program_gen put blanks and comments between any
+// two tokens. Those the parser rejects are left to the differential tests; a
+// failure here whose first difference is in how the original was read (not
+// how it was printed) is a parser problem: see the [!mayfail] case above.
 TEST_CASE("fmt: generated programs keep their tree and comments, and formatting is idempotent",
           "[fmt][generated]") {
   std::size_t checked = 0;
