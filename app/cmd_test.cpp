@@ -1,0 +1,206 @@
+// advise test [PATH...]: run regression cases against the rules
+// (docs/testing.md). Exit 0 when every case passes, 1 when any fails (or
+// coverage is below --min-coverage, or --update left failures it cannot
+// write), 2 when a case file, the rules or the options are bad.
+//
+// The report goes to stdout, unless stdout carries a machine format
+// (--coverage-format json, --junit -); then the report goes to stderr.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "app/atomic_file.hpp"
+#include "app/cases.hpp"
+#include "app/commands.hpp"
+#include "app/common.hpp"
+#include "app/coverage.hpp"
+#include "app/junit.hpp"
+
+namespace advise::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace advise::cases;
+
+// A path under the current directory, named relative to it, so that reports
+// cite `rules/x.rules:12` and `tests/cases/x.cases:3`.
+std::string shown_path(const std::string& dir) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return dir;
+  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return dir;
+  return rel.string();
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// The report of one failing case, as `advise test` prints it.
+std::string failure_text(const CaseResult& r, bool updating) {
+  std::string out = "FAIL " + r.where + ": case \"" + r.test->source->name + "\"\n";
+  for (const std::string& p : r.problems) out += "  " + r.where + ": " + p + "\n";
+  for (const ExpectationFailure& f : r.failures) {
+    if (updating && f.update) continue;
+    out += "  " + f.where + ": " + f.expected + "\n";
+    for (std::size_t i = 0; i < f.actual.size(); ++i) out += std::string(i ? "            " : "    actual: ") + f.actual[i] + "\n";
+    for (const std::string& l : f.explanation) out += "    " + l + "\n";
+    if (updating) out += "    (--update cannot write this outcome; edit the expectation by hand)\n";
+  }
+  return out;
+}
+
+std::string first_failure(const CaseResult& r) {
+  if (!r.problems.empty()) return r.problems.front();
+  const ExpectationFailure& f = r.failures.front();
+  std::string m = f.where + ": " + f.expected;
+  if (!f.actual.empty()) m += " (actual: " + f.actual.front() + ")";
+  return m;
+}
+
+std::string stem(const std::string& path) { return fs::path(path).stem().string(); }
+
+}  // namespace
+
+int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
+  bool json_coverage = o.coverage && o.coverage_format == "json";
+  if (json_coverage && o.junit == "-") {
+    err << "advise test: --coverage-format json and --junit - both write to standard output; write the JUnit "
+           "XML to a file\n";
+    return kExitUsage;
+  }
+  std::ostream& report = (json_coverage || o.junit == "-") ? err : out;
+
+  std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
+  std::vector<std::string> rule_paths = o.rules.empty() ? std::vector<std::string>{shown_path(default_rules_dir())} : o.rules;
+  auto loaded = load_rules_or_report(rule_paths, kb_dir, err);
+  if (!loaded) return kExitUsage;
+
+  std::vector<std::string> paths = o.paths;
+  if (paths.empty()) paths.push_back(shown_path(data_dir() + "/tests/cases"));
+  Diagnostics diags;
+  auto suite = load_suite(paths, loaded->rules, *loaded->sources, diags);
+  if (!suite) {
+    err << render_text(*loaded->sources, diags);
+    err << "advise test: " << plural(diags.error_count(), "error", "errors")
+        << " in the case files; no case was run\n";
+    return kExitUsage;
+  }
+  if (diags.warning_count() > 0) err << render_text(*loaded->sources, diags);
+
+  Engine engine(loaded->rules);
+  std::optional<Coverage> coverage;
+  if (o.coverage || o.min_coverage >= 0) coverage.emplace(loaded->rules);
+  std::vector<CaseResult> results;
+  results.reserve(suite->cases.size());
+  Result result;
+  for (const CompiledCase& c : suite->cases) {
+    results.push_back(run_case(c, engine, result));
+    if (coverage) coverage->add(result);
+  }
+
+  std::size_t passed = 0, failed = 0, failed_expectations = 0;
+  for (const CaseResult& r : results) {
+    if (r.passed()) ++passed;
+    else ++failed;
+    failed_expectations += r.failures.size();
+  }
+
+  // --update: rewrite what can be written, file by file.
+  std::size_t rewritten = 0, left = 0, files_written = 0;
+  bool write_failed = false;
+  if (o.update) {
+    std::map<std::uint32_t, std::vector<Edit>> edits;
+    for (const CaseResult& r : results) {
+      left += r.problems.size();
+      for (const ExpectationFailure& f : r.failures) {
+        if (f.update) edits[f.expectation->loc.file].push_back(*f.update);
+        else ++left;
+      }
+    }
+    for (auto& [file, list] : edits) {
+      const std::string& name = loaded->sources->name(file);
+      std::string text = apply_edits(loaded->sources->text(file), list);
+      std::string error;
+      if (!write_file_atomically(name, text, error)) {
+        err << name << ": error: cannot write the updated cases: " << error << "\n";
+        write_failed = true;
+        continue;
+      }
+      ++files_written;
+      rewritten += list.size();
+    }
+    for (const CaseResult& r : results)
+      for (const ExpectationFailure& f : r.failures)
+        if (f.update && !write_failed) report << "UPDATED " << f.where << ": " << f.updated << "  (was: " << f.expected << ")\n";
+  }
+
+  for (const CaseResult& r : results) {
+    if (r.passed()) continue;
+    if (o.update && r.problems.empty() &&
+        std::all_of(r.failures.begin(), r.failures.end(), [](const ExpectationFailure& f) { return f.update.has_value(); }))
+      continue;
+    report << failure_text(r, o.update);
+  }
+
+  std::size_t files = suite->files.size();
+  report << "advise test: " << passed << " passed, " << failed << " failed (" << plural(results.size(), "case", "cases")
+         << ", " << plural(suite->expectation_count(), "expectation", "expectations") << " in "
+         << plural(files, "file", "files") << ")\n";
+  if (o.update) {
+    report << "advise test --update: " << plural(rewritten, "expectation", "expectations") << " rewritten in "
+           << plural(files_written, "file", "files");
+    if (left > 0) report << "; " << left << " failure" << (left == 1 ? "" : "s") << " left to edit by hand";
+    report << (rewritten > 0 ? "; review with git diff\n" : "\n");
+  }
+
+  if (!o.junit.empty()) {
+    std::vector<JUnitSuite> suites;
+    for (std::size_t i = 0; i < suite->file_names.size(); ++i) suites.push_back({suite->file_names[i], {}});
+    for (const CaseResult& r : results) {
+      const CompiledCase& c = *r.test;
+      JUnitCase jc;
+      jc.name = c.source->name;
+      jc.classname = stem(c.file_name);
+      jc.file = c.file_name;
+      jc.line = loaded->sources->line_col(c.source->loc.file, c.source->loc.begin).line;
+      jc.assertions = r.expectations;
+      jc.failed = !r.passed();
+      if (jc.failed) {
+        jc.message = first_failure(r);
+        jc.text = failure_text(r, false);
+      }
+      suites[c.file].cases.push_back(std::move(jc));
+    }
+    std::string xml = render_junit(suites);
+    if (o.junit == "-") {
+      out << xml;
+    } else {
+      std::string error;
+      if (!write_file_atomically(o.junit, xml, error)) {
+        err << o.junit << ": error: cannot write the JUnit report: " << error << "\n";
+        return kExitUsage;
+      }
+    }
+  }
+
+  bool coverage_low = false;
+  if (coverage) {
+    if (json_coverage) out << coverage_json(*coverage, passed, failed);
+    else if (o.coverage) report << coverage_text(*coverage);
+    if (o.min_coverage >= 0 && coverage->below(o.min_coverage)) {
+      coverage_low = true;
+      err << "advise test: " << format_percent(coverage->rules_fired(), coverage->rules().size())
+          << "% of the rules fired, below the minimum of " << format_number(o.min_coverage) << "%\n";
+    }
+  }
+
+  if (write_failed) return kExitUsage;
+  if (o.update) return (left > 0 || coverage_low) ? kExitFindings : kExitOk;
+  return (failed > 0 || coverage_low) ? kExitFindings : kExitOk;
+}
+
+}  // namespace advise::cli
