@@ -310,7 +310,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
                    rules.where(kr.loc) + ") set " + kb.display(cf.kept) + " instead" +
                    (cf.error ? "; equal priorities are a conflict in the rules" : "");
         }
-        if (c.note.empty()) c.note = sure ? "it fired; its value was replaced later" : "it fired and computed another value";
+        if (c.note.empty())
+          c.note = w.reached ? (sure ? "it fired and set it" : "it fired")
+                             : (sure ? "it fired; its value was replaced later" : "it fired and computed another value");
       }
       w.candidates.push_back(std::move(c));
     }
@@ -365,6 +367,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
   Report rep;
   rep.profile_source = result.profile_source;
   rep.explained = options.explain;
+  rep.traced = options.trace;
   rep.firings = result.firings.size();
   int name_field = rules.field_slot("name");
   if (name_field >= 0) {

@@ -138,6 +138,7 @@ struct Report {
   std::vector<WhyNot> why_not;
   std::vector<TraceEntry> trace;
   bool explained = false;  // derivations filled
+  bool traced = false;     // the trace was asked for (it may be empty: no rule fired)
   std::size_t firings = 0;
 };
 
