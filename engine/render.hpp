@@ -1,0 +1,61 @@
+// Renderers of the explanation model (engine/explain.hpp `Report`): every
+// format says the same thing, drawn from the one Report.
+//
+//  - render_text:     the report an applicant reads in a terminal (plain
+//                     language; ANSI colour only when asked).
+//  - render_json:     a stable, documented schema for other programs
+//                     (docs/report.md); 2-space indent, fixed key order.
+//  - render_markdown: the same report as a document an advisor can send.
+//  - render_dot:      the derivation graph in Graphviz DOT: fact nodes and
+//                     rule nodes, edges from the facts a rule read to the rule
+//                     and from the rule to the facts it set.
+//
+// Renderers return strings and never print; the same Report always renders to
+// the same bytes. `rules` is the rule set the report was built from (for the
+// knowledge base's enums, named constants and category order).
+#pragma once
+
+#include <string>
+
+#include "dsl/ruleset.hpp"
+#include "engine/explain.hpp"
+
+namespace advise {
+
+struct TextStyle {
+  bool color = false;  // ANSI: bold headings, green for true, red for false
+};
+
+std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style = {});
+std::string render_json(const Report& report, const RuleSet& rules);
+std::string render_markdown(const Report& report, const RuleSet& rules);
+// Draws the derivations of the report, so build it with ReportOptions::explain
+// (the CLI does for --format dot); without them the graph holds only the
+// recommendations and conflicts.
+std::string render_dot(const Report& report, const RuleSet& rules);
+
+// The version of the JSON schema (docs/report.md); raised on any change that
+// is not a pure addition.
+inline constexpr int kReportSchemaVersion = 1;
+
+namespace render_detail {
+// Helpers shared by the renderers (engine/render_text.cpp).
+
+// "rules/x.rules:12" -> {"rules/x.rules", 12}; line 0 when there is none.
+std::pair<std::string, int> split_where(const std::string& where);
+// Collapses runs of blanks (newlines included) to one space.
+std::string one_line(const std::string& text);
+// Named constants the text of a test mentions, with their values:
+// "extremely_strong_step2 = 260". For showing what a test required.
+std::vector<std::string> constants_in(const std::string& test_text, const RuleSet& rules);
+// How a fact's value reads: "(not given)" for a missing profile field,
+// "(not reached)" for a missing conclusion.
+std::string fact_display(const FactValue& f, const RuleSet& rules);
+// Recommendation categories in the order of the `category` enum, followed by
+// any category the enum does not name (in first-seen order).
+std::vector<std::string> category_order(const Report& report, const RuleSet& rules);
+// Whether any rule can set `conclusion`, and how many.
+int rules_setting(const RuleSet& rules, const std::string& conclusion);
+}  // namespace render_detail
+
+}  // namespace advise

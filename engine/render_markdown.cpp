@@ -1,0 +1,362 @@
+// The Markdown report: what the terminal report says, as a document an
+// advisor can send (CommonMark with GitHub tables). Same sections, same order.
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+#include "engine/render.hpp"
+
+namespace advise {
+
+namespace {
+
+using namespace render_detail;
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80); }
+
+// Escapes what Markdown would read as markup; underscores inside words
+// (strongly_recommended) are left alone, as CommonMark does not read them,
+// and block markers (> # + -) only matter at the start of a text.
+std::string md(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    switch (c) {
+      case '\\': case '*': case '`': case '<': case '[': case ']': case '|':
+        out += '\\';
+        out += c;
+        break;
+      case '>': case '#': case '+': case '-':  // block markers only at the start
+        if (i == 0) out += '\\';
+        out += c;
+        break;
+      case '_': {
+        bool inner = i > 0 && i + 1 < s.size() && word_char(s[i - 1]) && word_char(s[i + 1]);
+        if (!inner) out += '\\';
+        out += c;
+        break;
+      }
+      case '\n': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Text that marks names as `code` already (the model's sentences): the code
+// spans are kept, the rest escaped.
+std::string md_rich(const std::string& s) {
+  if (std::count(s.begin(), s.end(), '`') % 2 != 0) return md(s);
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t open = s.find('`', i);
+    if (open == std::string::npos) {
+      out += md(s.substr(i));
+      break;
+    }
+    std::size_t close = s.find('`', open + 1);
+    out += md(s.substr(i, open - i)) + s.substr(open, close + 1 - open);
+    i = close + 1;
+  }
+  return out;
+}
+
+std::string code(const std::string& s) {
+  std::string t = one_line(s);
+  if (t.find('`') == std::string::npos) return "`" + t + "`";
+  return "`` " + t + " ``";
+}
+
+class MarkdownWriter {
+ public:
+  MarkdownWriter(const Report& rep, const RuleSet& rules) : rep_(rep), rules_(rules) {}
+
+  std::string render() {
+    header();
+    strategy();
+    recommendations();
+    messages(true);
+    messages(false);
+    figures();
+    conflicts();
+    runaway();
+    how();
+    for (const WhyNot& w : rep_.why_not) why_not(w);
+    trace();
+    out_ << "\n---\n\n*Prepared with Advise from the rules of the strategic guide. Every piece of advice names the"
+            " guide section it comes from and the rule that applied it.*\n";
+    return out_.str();
+  }
+
+ private:
+  const Report& rep_;
+  const RuleSet& rules_;
+  std::ostringstream out_;
+  std::set<std::pair<std::int32_t, std::int32_t>> shown_;
+
+  std::string rule_line(const RuleRef& r) const {
+    std::string s = "rule " + code(r.name) + " (" + code(r.where);
+    if (!r.source.empty()) s += "; guide: " + md(r.source);
+    return s + ")";
+  }
+
+  std::string cite(const RuleRef& r) const {
+    std::string s = "\u2014 ";
+    if (!r.source.empty()) s += "guide: " + md(r.source) + " ";
+    return s + "(rule " + code(r.name) + ", " + code(r.where) + ")";
+  }
+
+  std::string mark(Truth t) const {
+    switch (t) {
+      case Truth::True: return "\u2713";
+      case Truth::False: return "\u2717";
+      case Truth::Unknown: return "?";
+    }
+    return "?";
+  }
+
+  std::string facts_of(const TestRecord& t) const {
+    std::string s;
+    for (const FactValue& f : t.facts) {
+      if (!s.empty()) s += "; ";
+      s += (rules_.is_conclusion(f.slot) ? "" : "your ") + md(f.name) + ": " + md(fact_display(f, rules_));
+    }
+    std::vector<std::string> consts = constants_in(t.text, rules_);
+    if (!consts.empty()) {
+      std::string c;
+      for (const std::string& x : consts) c += (c.empty() ? "" : ", ") + code(x);
+      s += (s.empty() ? "" : " ") + ("(" + c + ")");
+    }
+    return s;
+  }
+
+  void tests(const std::vector<TestRecord>& ts, const std::string& pad) {
+    for (const TestRecord& t : ts) {
+      std::string facts = facts_of(t);
+      out_ << pad << "- " << mark(t.result) << " " << code(t.text) << (facts.empty() ? "" : " \u2014 " + facts) << "\n";
+    }
+  }
+
+  void given(const std::vector<TestRecord>& ts, const std::string& pad) {
+    std::vector<std::string> have, lack;
+    for (const TestRecord& t : ts)
+      for (const FactValue& f : t.facts) {
+        if (rules_.is_conclusion(f.slot)) continue;
+        std::string path = code("$." + f.name);
+        auto& into = f.value.is_missing() ? lack : have;
+        if (std::find(into.begin(), into.end(), path) == into.end()) into.push_back(path);
+      }
+    auto line = [&](const char* label, const std::vector<std::string>& paths) {
+      if (paths.empty()) return;
+      out_ << pad << "- " << label;
+      for (std::size_t i = 0; i < paths.size(); ++i) out_ << (i ? ", " : "") << paths[i];
+      out_ << "\n";
+    };
+    line("given: ", have);
+    line("not given: ", lack);
+  }
+
+  void derivation_body(const Derivation& d, const std::string& pad) {
+    switch (d.kind) {
+      case Derivation::Kind::Missing: return;
+      case Derivation::Kind::Given:
+        out_ << pad << "- given: " << code(d.json_path) << "\n";
+        return;
+      case Derivation::Kind::Derived: break;
+    }
+    shown_.insert({d.slot, d.firing});
+    out_ << pad << "- set by " << rule_line(d.rule);
+    if (!d.rule.description.empty()) out_ << ": \u201c" << md(d.rule.description) << "\u201d";
+    out_ << "\n";
+    for (const RuleRef& a : d.also) out_ << pad << "- also added to by " << rule_line(a) << "\n";
+    tests(d.tests, pad);
+    given(d.tests, pad);
+    premises(d.tests, d.premises, pad);
+  }
+
+  void premises(const std::vector<TestRecord>& ts, const std::vector<Derivation>& ps, const std::string& pad) {
+    for (const Derivation& p : ps) {
+      out_ << pad << "- " << code(p.name) << " = "
+           << (p.kind == Derivation::Kind::Missing ? "*(not reached)*" : md(p.display));
+      if (p.kind == Derivation::Kind::Derived && shown_.count({p.slot, p.firing})) {
+        out_ << " (set by rule " << code(p.rule.name) << "; see above)\n";
+        continue;
+      }
+      out_ << "\n";
+      derivation_body(p, pad + "  ");
+    }
+    std::vector<std::string> cut;
+    for (const TestRecord& t : ts)
+      for (const FactValue& f : t.facts)
+        if (rules_.is_conclusion(f.slot) &&
+            std::none_of(ps.begin(), ps.end(), [&](const Derivation& p) { return p.slot == f.slot; }) &&
+            std::find(cut.begin(), cut.end(), f.name) == cut.end())
+          cut.push_back(f.name);
+    for (const std::string& c : cut) out_ << pad << "- " << code(c) << ": *(not followed further)*\n";
+  }
+
+  void header() {
+    out_ << "# Advise report" << (rep_.applicant.empty() ? "" : " for " + md(rep_.applicant)) << "\n\n";
+    out_ << "Profile: " << code(rep_.profile_source) << "\n";
+  }
+
+  void strategy() {
+    out_ << "\n## Your strategy\n\n| Decision | Advice |\n|---|---|\n";
+    for (const ConclusionEntry& c : rep_.conclusions) {
+      out_ << "| " << code(c.name) << " | ";
+      if (c.value.is_missing()) {
+        int n = rules_setting(rules_, c.name);
+        std::string why = n == 0            ? "no rule decides it"
+                          : rep_.runaway    ? "evaluation stopped early"
+                          : n == 1          ? "the rule that decides it did not apply"
+                                            : "none of the " + std::to_string(n) + " rules that decide it applied";
+        out_ << "*not reached* (" << why << ")";
+      } else {
+        out_ << md(c.display);
+      }
+      out_ << " |\n";
+    }
+  }
+
+  void recommendations() {
+    if (rep_.recommendations.empty()) return;
+    out_ << "\n## What to do\n";
+    for (const std::string& cat : category_order(rep_, rules_)) {
+      bool any = std::any_of(rep_.recommendations.begin(), rep_.recommendations.end(),
+                             [&](const RecommendationExplanation& r) { return r.category == cat; });
+      if (!any) continue;
+      std::string title = cat;
+      if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+      std::replace(title.begin(), title.end(), '_', ' ');
+      out_ << "\n### " << md(title) << "\n\n";
+      for (const RecommendationExplanation& r : rep_.recommendations) {
+        if (r.category != cat) continue;
+        out_ << "- " << md(r.text) << "  \n  " << cite(r.rule);
+        for (const RuleRef& a : r.also) out_ << "; also recommended by " << rule_line(a);
+        out_ << "\n";
+      }
+    }
+  }
+
+  void messages(bool warnings) {
+    bool any = std::any_of(rep_.messages.begin(), rep_.messages.end(),
+                           [&](const MessageRef& m) { return m.warning == warnings; });
+    if (!any) return;
+    out_ << "\n## " << (warnings ? "Warnings" : "Notes") << "\n\n";
+    for (const MessageRef& m : rep_.messages) {
+      if (m.warning != warnings) continue;
+      out_ << "- " << (warnings ? "**Warning:** " : "") << md(m.text) << "  \n  " << cite(m.rule) << "\n";
+    }
+  }
+
+  void figures() {
+    if (rep_.figures.empty()) return;
+    out_ << "\n## Where you stand\n\n";
+    std::vector<std::string> seen;
+    for (const FigureRef& f : rep_.figures) {
+      if (std::count(seen.begin(), seen.end(), f.id)) continue;
+      seen.push_back(f.id);
+      out_ << "- " << md(f.text) << "  \n  \u2014 source: *" << md(f.source) << "*";
+      if (f.year) out_ << ", " << f.year;
+      if (f.secondary) out_ << " (secondary source)";
+      out_ << "\n";
+    }
+  }
+
+  void conflicts() {
+    if (rep_.conflicts.empty()) return;
+    out_ << "\n## Where rules disagreed\n";
+    for (const ConflictExplanation& c : rep_.conflicts) {
+      out_ << "\n" << (c.error ? "**Error:** " : "") << code(c.conclusion) << ": rule " << code(c.kept_by.name)
+           << " set " << md(c.kept) << " and rule " << code(c.rejected_by.name) << " set " << md(c.rejected) << "; "
+           << md(c.kept) << " stood";
+      if (c.error)
+        out_ << " because it came first. The two rules have the same priority (" << c.kept_by.priority
+             << "), so the rules contradict each other: ask the rule authors to fix them.\n\n";
+      else
+        out_ << " (priority " << c.kept_by.priority << " over " << c.rejected_by.priority << ").\n\n";
+      out_ << "- kept: " << rule_line(c.kept_by) << ", priority " << c.kept_by.priority << ", set " << md(c.kept)
+           << " because\n";
+      tests(c.kept_tests, "  ");
+      out_ << "- rejected: " << rule_line(c.rejected_by) << ", priority " << c.rejected_by.priority << ", set "
+           << md(c.rejected) << " because\n";
+      tests(c.rejected_tests, "  ");
+    }
+  }
+
+  void runaway() {
+    if (!rep_.runaway) return;
+    out_ << "\n## Evaluation stopped\n\n**Error:** " << md(*rep_.runaway)
+         << "\n\nThe advice above is incomplete: the rules kept firing without settling.\n";
+  }
+
+  void how() {
+    if (!rep_.explained) return;
+    out_ << "\n## How each decision was reached\n";
+    for (const ConclusionEntry& c : rep_.conclusions) {
+      if (c.value.is_missing()) continue;
+      out_ << "\n### " << code(c.name) << " = " << md(c.display) << "\n\n";
+      derivation_body(c.derivation, "");
+    }
+    for (const RecommendationExplanation& r : rep_.recommendations) {
+      out_ << "\n### Recommendation " << code(r.id) << "\n\n";
+      out_ << "- from " << rule_line(r.rule) << "\n";
+      tests(r.tests, "");
+      given(r.tests, "");
+      premises(r.tests, r.premises, "");
+    }
+  }
+
+  void why_not(const WhyNot& w) {
+    out_ << "\n## Why not " << (w.subject.empty() ? code(w.query) : md_rich(w.subject)) << "?\n\n";
+    if (!w.error.empty()) {
+      out_ << "**Error:** " << md_rich(w.error) << "\n";
+      return;
+    }
+    out_ << (w.reached ? "Reached after all: " : "Not reached: ") << md_rich(w.actual) << ".\n";
+    if (w.candidates.empty()) {
+      out_ << "\nNo rule can produce it: none of the rules sets it.\n";
+      return;
+    }
+    std::size_t n = w.candidates.size();
+    out_ << "\n" << n << (n == 1 ? " rule" : " rules") << " could produce it:\n\n";
+    for (const WhyNotCandidate& c : w.candidates) {
+      out_ << "- " << rule_line(c.rule) << "\n";
+      if (c.fired) {
+        out_ << "  - " << md_rich(c.note.empty() ? "it fired" : c.note) << "\n";
+        continue;
+      }
+      if (c.failed.empty()) {
+        out_ << "  - it did not fire\n";
+        continue;
+      }
+      out_ << "  - it did not apply: the first test that failed\n";
+      tests(c.failed, "    ");
+      premises(c.failed, c.derived_facts, "    ");
+    }
+  }
+
+  void trace() {
+    if (!rep_.traced) return;
+    std::size_t n = rep_.trace.size();
+    out_ << "\n## Trace: " << (n == 0 ? "no rule fired" : std::to_string(n) + (n == 1 ? " firing" : " firings"))
+         << "\n\n";
+    for (const TraceEntry& t : rep_.trace) {
+      std::string pad(std::to_string(t.index).size() + 2, ' ');  // nested under the number
+      out_ << t.index << ". " << rule_line(t.rule) << "\n";
+      for (const std::string& ch : t.changes) out_ << pad << "- " << md(ch) << "\n";
+      for (const std::string& o : t.outputs) out_ << pad << "- " << md(one_line(o)) << "\n";
+    }
+  }
+};
+
+}  // namespace
+
+std::string render_markdown(const Report& report, const RuleSet& rules) {
+  MarkdownWriter w(report, rules);
+  return w.render();
+}
+
+}  // namespace advise

@@ -1,0 +1,511 @@
+// The terminal report an applicant reads, and the helpers the renderers share.
+//
+// Layout (docs/report.md, "Reading a report"): header; "Your strategy" (every
+// conclusion in schema order); "What to do" (recommendations by category, in
+// the order of the `category` enum); warnings; notes; "Where you stand" (cited
+// figures); conflicts; a runaway stop; then the sections asked for: --why-not
+// and --trace. With --explain each conclusion and recommendation carries its
+// derivation: the rule, the tests it made with your values, and the derived
+// facts those tests read, down to the fields of your profile.
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+#include "engine/render.hpp"
+
+namespace advise {
+
+namespace render_detail {
+
+std::pair<std::string, int> split_where(const std::string& where) {
+  auto colon = where.rfind(':');
+  if (colon == std::string::npos || colon + 1 == where.size()) return {where, 0};
+  int line = 0;
+  for (std::size_t i = colon + 1; i < where.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(where[i]))) return {where, 0};
+    line = line * 10 + (where[i] - '0');
+    if (line > 100000000) return {where, 0};
+  }
+  return {where.substr(0, colon), line};
+}
+
+std::string one_line(const std::string& text) {
+  std::string out;
+  bool blank = false;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      blank = true;
+      continue;
+    }
+    if (blank && !out.empty()) out += ' ';
+    blank = false;
+    out += c;
+  }
+  return out;
+}
+
+namespace {
+bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
+  for (const EnumDef& e : kb.enums)
+    if (e.find(name) >= 0) return true;
+  return false;
+}
+}  // namespace
+
+std::vector<std::string> constants_in(const std::string& test_text, const RuleSet& rules) {
+  std::vector<std::string> out, seen;
+  const std::string& t = test_text;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '"') {  // skip a string literal
+      for (++i; i < t.size() && t[i] != '"'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+      continue;
+    }
+    if (c == '#') {  // a comment inside a multi-line test
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t b = i;
+      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_')) ++i;
+      bool member = b > 0 && t[b - 1] == '.';
+      std::string word = t.substr(b, i - b);
+      if (member || std::count(seen.begin(), seen.end(), word)) continue;
+      seen.push_back(word);
+      for (const auto& [name, expr] : rules.definitions) {
+        if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
+        const Value& v = expr.constant;
+        std::string shown = rules.kb->source_text(v);
+        if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
+        out.push_back(name + " = " + shown);
+      }
+      continue;
+    }
+    ++i;
+  }
+  return out;
+}
+
+std::string fact_display(const FactValue& f, const RuleSet& rules) {
+  if (f.value.is_missing()) return rules.is_conclusion(f.slot) ? "(not reached)" : "(not given)";
+  return f.display;
+}
+
+std::vector<std::string> category_order(const Report& report, const RuleSet& rules) {
+  std::vector<std::string> out;
+  const KnowledgeBase& kb = *rules.kb;
+  if (kb.category_enum >= 0)
+    for (const std::string& c : kb.enums[static_cast<std::size_t>(kb.category_enum)].values) out.push_back(c);
+  for (const RecommendationExplanation& r : report.recommendations)
+    if (std::find(out.begin(), out.end(), r.category) == out.end()) out.push_back(r.category);
+  return out;
+}
+
+int rules_setting(const RuleSet& rules, const std::string& conclusion) {
+  std::int32_t slot = rules.conclusion_slot(conclusion);
+  if (slot < 0) return 0;
+  int n = 0;
+  for (const CRule& r : rules.rules)
+    if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++n;
+  return n;
+}
+
+}  // namespace render_detail
+
+namespace {
+
+using namespace render_detail;
+
+// Display width of UTF-8 text: code points (the report's texts hold no wide
+// characters).
+std::size_t width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+constexpr std::size_t kWidth = 80;
+constexpr char kGlue = '\x1f';  // a space that does not break a line
+
+std::string glue(std::string s) {
+  std::replace(s.begin(), s.end(), ' ', kGlue);
+  return s;
+}
+
+class TextWriter {
+ public:
+  TextWriter(const Report& rep, const RuleSet& rules, const TextStyle& style) : rep_(rep), rules_(rules), style_(style) {}
+
+  std::string render() {
+    header();
+    strategy();
+    recommendations();
+    messages(true);
+    messages(false);
+    figures();
+    conflicts();
+    runaway();
+    for (const WhyNot& w : rep_.why_not) why_not(w);
+    trace();
+    footer();
+    return out_.str();
+  }
+
+ private:
+  const Report& rep_;
+  const RuleSet& rules_;
+  TextStyle style_;
+  std::ostringstream out_;
+  std::set<std::pair<std::int32_t, std::int32_t>> shown_;  // (slot, firing) derivations written in full
+  bool first_section_ = true;
+
+  std::string paint(const std::string& s, const char* code) const {
+    if (!style_.color) return s;
+    return std::string("\x1b[") + code + "m" + s + "\x1b[0m";
+  }
+  std::string bold(const std::string& s) const { return paint(s, "1"); }
+
+  void section(const std::string& title) {
+    out_ << "\n" << bold(title) << "\n";
+    first_section_ = false;
+  }
+
+  // Writes `text` wrapped at kWidth: the first line after `first` (already
+  // `first_width` columns wide), the next ones indented by `indent` spaces.
+  // Spaces in a `glue`d chunk do not break.
+  void wrap(const std::string& first, std::size_t first_width, std::size_t indent, const std::string& text) {
+    out_ << first;
+    std::size_t col = first_width;
+    bool line_start = true;
+    std::istringstream words(text);
+    std::string w;
+    while (words >> w) {
+      std::replace(w.begin(), w.end(), kGlue, ' ');
+      std::size_t ww = width(w);
+      if (!line_start && col + 1 + ww > kWidth) {
+        out_ << "\n" << std::string(indent, ' ');
+        col = indent;
+        line_start = true;
+      }
+      if (!line_start) {
+        out_ << ' ';
+        ++col;
+      }
+      out_ << w;
+      col += ww;
+      line_start = false;
+    }
+    out_ << "\n";
+  }
+
+  std::string mark(Truth t) const {
+    switch (t) {
+      case Truth::True: return paint("\u2713", "32");
+      case Truth::False: return paint("\u2717", "31");
+      case Truth::Unknown: return "?";
+    }
+    return "?";
+  }
+
+  // "rule `x` (file:line; guide: Step 5.1)", for wrap(): breaks only
+  // between the name, the place and the guide section.
+  std::string rule_line(const RuleRef& r) const {
+    std::string s = glue("rule `" + r.name + "`") + " ";
+    if (r.source.empty()) return s + glue("(" + r.where + ")");
+    return s + glue("(" + r.where + ";") + " " + glue("guide: " + r.source + ")");
+  }
+
+  // "your step2ck: 252" for profile fields, "specialty_class: ultra" for conclusions.
+  std::string facts_of(const TestRecord& t) const {
+    std::string s;
+    for (const FactValue& f : t.facts) {
+      if (!s.empty()) s += "; ";
+      s += (rules_.is_conclusion(f.slot) ? "" : "your ") + f.name + ": " + fact_display(f, rules_);
+    }
+    std::vector<std::string> consts = constants_in(t.text, rules_);
+    if (!consts.empty()) {
+      std::string c;
+      for (const std::string& x : consts) c += (c.empty() ? "" : ", ") + x;
+      s += (s.empty() ? "" : " ") + ("(" + c + ")");
+    }
+    return s;
+  }
+
+  void tests(const std::vector<TestRecord>& ts, std::size_t indent) {
+    std::size_t col = 0;
+    for (const TestRecord& t : ts) col = std::max(col, width(one_line(t.text)));
+    col = std::min<std::size_t>(col, 40);
+    for (const TestRecord& t : ts) {
+      std::string text = one_line(t.text);
+      std::string facts = facts_of(t);
+      out_ << std::string(indent, ' ') << mark(t.result) << " " << text;
+      if (!facts.empty()) {
+        std::size_t w = width(text);
+        out_ << std::string(w < col ? col - w + 3 : 3, ' ') << facts;
+      }
+      out_ << "\n";
+    }
+  }
+
+  // The profile fields the tests read: "given: $.a, $.b" and "not given: $.c".
+  void given(const std::vector<TestRecord>& ts, std::size_t indent) {
+    std::vector<std::string> have, lack;
+    for (const TestRecord& t : ts)
+      for (const FactValue& f : t.facts) {
+        if (rules_.is_conclusion(f.slot)) continue;
+        std::string path = "$." + f.name;
+        auto& into = f.value.is_missing() ? lack : have;
+        if (std::find(into.begin(), into.end(), path) == into.end()) into.push_back(path);
+      }
+    auto line = [&](const char* label, const std::vector<std::string>& paths) {
+      if (paths.empty()) return;
+      std::string s;
+      for (const std::string& p : paths) s += (s.empty() ? "" : ", ") + p;
+      wrap(std::string(indent, ' ') + label, indent + std::string(label).size(), indent + 2, s);
+    };
+    line("given: ", have);
+    line("not given: ", lack);
+  }
+
+  // The body of a derivation (rule, tests, given fields, premises), under a
+  // head line the caller wrote.
+  void derivation_body(const Derivation& d, std::size_t indent) {
+    std::string pad(indent, ' ');
+    switch (d.kind) {
+      case Derivation::Kind::Missing:
+        return;
+      case Derivation::Kind::Given:
+        out_ << pad << "given: " << d.json_path << "\n";
+        return;
+      case Derivation::Kind::Derived: break;
+    }
+    shown_.insert({d.slot, d.firing});
+    std::string head = pad + "set by rule `" + d.rule.name + "`";
+    if (d.rule.description.empty())
+      out_ << head << "\n";
+    else
+      wrap(head + ": ", width(head) + 2, indent + 4, d.rule.description);
+    std::string place = d.rule.where + (d.rule.source.empty() ? "" : "; guide: " + d.rule.source);
+    wrap(pad + "  ", indent + 2, indent + 4, glue("(" + place + ")"));
+    for (const RuleRef& a : d.also) wrap(pad + "  also added to by ", indent + 19, indent + 4, rule_line(a));
+    tests(d.tests, indent + 2);
+    given(d.tests, indent + 2);
+    premises(d.tests, d.premises, indent + 2);
+  }
+
+  void premises(const std::vector<TestRecord>& ts, const std::vector<Derivation>& ps, std::size_t indent) {
+    for (const Derivation& p : ps) {
+      std::string head = std::string(indent, ' ') + p.name + " = ";
+      if (p.kind == Derivation::Kind::Missing) {
+        out_ << head << "(not reached)\n";
+      } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.slot, p.firing})) {
+        wrap(head, width(head), indent + 4, p.display + " " + glue("(set by rule `" + p.rule.name + "`;") + " " + glue("see above)"));
+      } else {
+        wrap(head, width(head), indent + 4, p.display);
+        derivation_body(p, indent + 2);
+      }
+    }
+    // Conclusions the tests read but the model did not follow (depth limit).
+    std::vector<std::string> cut;
+    for (const TestRecord& t : ts)
+      for (const FactValue& f : t.facts)
+        if (rules_.is_conclusion(f.slot) &&
+            std::none_of(ps.begin(), ps.end(), [&](const Derivation& p) { return p.slot == f.slot; }) &&
+            std::find(cut.begin(), cut.end(), f.name) == cut.end())
+          cut.push_back(f.name);
+    for (const std::string& c : cut)
+      out_ << std::string(indent, ' ') << c << ": (not followed further; ask --why-not or --explain on it)\n";
+  }
+
+  void header() {
+    std::string title = rep_.applicant.empty() ? "Advise report" : "Advise report for " + rep_.applicant;
+    out_ << bold(title) << "\n";
+    out_ << "Profile: " << (rep_.profile_source == "-" ? "standard input" : rep_.profile_source) << "\n";
+  }
+
+  std::string not_reached_reason(const std::string& name) const {
+    int n = rules_setting(rules_, name);
+    if (n == 0) return "no rule decides it";
+    if (rep_.runaway) return "evaluation stopped early";
+    return n == 1 ? "the rule that decides it did not apply to you"
+                  : "none of the " + std::to_string(n) + " rules that decide it applied to you";
+  }
+
+  void strategy() {
+    section("Your strategy");
+    std::size_t col = 0;
+    for (const ConclusionEntry& c : rep_.conclusions) col = std::max(col, c.name.size());
+    col += 4;
+    for (const ConclusionEntry& c : rep_.conclusions) {
+      std::string head = "  " + c.name + std::string(col - 2 - c.name.size(), ' ');
+      if (c.value.is_missing()) {
+        wrap(head, col, col, "(not reached: " + not_reached_reason(c.name) + ")");
+      } else {
+        wrap(head, col, col, c.display);
+      }
+      if (rep_.explained && !c.value.is_missing()) derivation_body(c.derivation, 4);
+    }
+  }
+
+  void recommendations() {
+    if (rep_.recommendations.empty()) return;
+    section("What to do");
+    for (const std::string& cat : category_order(rep_, rules_)) {
+      bool any = std::any_of(rep_.recommendations.begin(), rep_.recommendations.end(),
+                             [&](const RecommendationExplanation& r) { return r.category == cat; });
+      if (!any) continue;
+      std::string title = cat;
+      if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+      std::replace(title.begin(), title.end(), '_', ' ');
+      out_ << "\n  " << bold(title) << "\n";
+      for (const RecommendationExplanation& r : rep_.recommendations) {
+        if (r.category != cat) continue;
+        wrap("  \u2022 ", 4, 4, r.text);
+        cite_line(r.rule, 4);
+        for (const RuleRef& a : r.also) wrap("    also recommended by ", 24, 6, rule_line(a));
+        if (rep_.explained) {
+          out_ << "    because:\n";
+          tests(r.tests, 6);
+          given(r.tests, 6);
+          premises(r.tests, r.premises, 6);
+        }
+      }
+    }
+  }
+
+  // "— guide: Step 5.1 (rule `x`, rules/step5_application.rules:12)"
+  void cite_line(const RuleRef& r, std::size_t indent) {
+    std::string s = r.source.empty() ? "" : glue("guide: " + r.source) + " ";
+    s += glue("(rule `" + r.name + "`,") + " " + glue(r.where + ")");
+    wrap(std::string(indent, ' ') + "\u2014 ", indent + 2, indent + 2, s);
+  }
+
+  void messages(bool warnings) {
+    bool any = std::any_of(rep_.messages.begin(), rep_.messages.end(),
+                           [&](const MessageRef& m) { return m.warning == warnings; });
+    if (!any) return;
+    section(warnings ? "Warnings" : "Notes");
+    for (const MessageRef& m : rep_.messages) {
+      if (m.warning != warnings) continue;
+      wrap(warnings ? "  " + paint("!", "31") + " " : std::string("  - "), 4, 4, m.text);
+      cite_line(m.rule, 4);
+    }
+  }
+
+  void figures() {
+    if (rep_.figures.empty()) return;
+    section("Where you stand");
+    std::vector<std::string> seen;
+    for (const FigureRef& f : rep_.figures) {
+      if (std::count(seen.begin(), seen.end(), f.id)) continue;
+      seen.push_back(f.id);
+      wrap("  \u2022 ", 4, 4, f.text);
+      std::string src = f.source;
+      if (f.year) src += ", " + std::to_string(f.year);
+      if (f.secondary) src += " [secondary source]";
+      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name + "` (" + f.cited_by.where + ")";
+      wrap("    \u2014 source: ", 14, 6, src);
+    }
+  }
+
+  void conflicts() {
+    if (rep_.conflicts.empty()) return;
+    section("Where rules disagreed");
+    for (const ConflictExplanation& c : rep_.conflicts) {
+      std::string head = std::string("  ") + (c.error ? paint("error", "31") + ": " : "");
+      std::string text = "`" + c.conclusion + "`: rule `" + c.kept_by.name + "` set " + c.kept + " and rule `" +
+                         c.rejected_by.name + "` set " + c.rejected + "; " + c.kept + " stood";
+      text += c.error ? " because it came first. The two rules have the same priority (" +
+                            std::to_string(c.kept_by.priority) +
+                            "), so the rules contradict each other: ask the rule authors to fix them."
+                      : " (priority " + std::to_string(c.kept_by.priority) + " over " +
+                            std::to_string(c.rejected_by.priority) + ").";
+      wrap(head, c.error ? 9 : 2, 4, text);
+      auto side = [&](const char* role, const RuleRef& r, const std::string& value, const std::vector<TestRecord>& ts) {
+        wrap(std::string("    ") + role + " ", 5 + std::string(role).size(), 6,
+             rule_line(r) + ", priority " + std::to_string(r.priority) + ", set " + value + " because");
+        tests(ts, 6);
+      };
+      side("kept:", c.kept_by, c.kept, c.kept_tests);
+      side("rejected:", c.rejected_by, c.rejected, c.rejected_tests);
+    }
+  }
+
+  void runaway() {
+    if (!rep_.runaway) return;
+    section("Evaluation stopped");
+    wrap("  " + paint("error", "31") + ": ", 9, 4, *rep_.runaway);
+    wrap("  ", 2, 2, "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
+  }
+
+  void why_not(const WhyNot& w) {
+    std::string subject = w.subject.empty() ? "`" + w.query + "`" : w.subject;
+    section("Why not " + subject + "?");
+    if (!w.error.empty()) {
+      wrap("  " + paint("error", "31") + ": ", 9, 4, w.error);
+      return;
+    }
+    wrap("  ", 2, 2, (w.reached ? "Reached after all: " : "Not reached: ") + w.actual + ".");
+    if (w.candidates.empty()) {
+      wrap("  ", 2, 2, "No rule can produce it: none of the rules sets it.");
+      return;
+    }
+    std::size_t n = w.candidates.size();
+    out_ << "  " << n << (n == 1 ? " rule" : " rules") << " could produce it:\n";
+    for (const WhyNotCandidate& c : w.candidates) {
+      wrap("  \u2022 ", 4, 4, rule_line(c.rule));
+      if (c.fired) {
+        wrap("    ", 4, 4, c.note.empty() ? "it fired" : c.note);
+        continue;
+      }
+      if (c.failed.empty()) {
+        out_ << "    it did not fire\n";
+        continue;
+      }
+      out_ << "    it did not apply: the first test that failed\n";
+      tests(c.failed, 6);
+      premises(c.failed, c.derived_facts, 6);
+    }
+  }
+
+  void trace() {
+    if (!rep_.traced) return;
+    if (rep_.trace.empty()) {
+      section("Trace: no rule fired");
+      return;
+    }
+    std::size_t n = rep_.trace.size();
+    section("Trace: " + std::to_string(n) + (n == 1 ? " firing" : " firings"));
+    std::size_t digits = std::to_string(n).size();
+    for (const TraceEntry& t : rep_.trace) {
+      std::string num = std::to_string(t.index);
+      std::string head = "  " + std::string(digits - num.size(), ' ') + num + ". ";
+      wrap(head, head.size(), head.size() + 2, rule_line(t.rule));
+      std::string pad(head.size() + 2, ' ');
+      for (const std::string& ch : t.changes) wrap(pad, pad.size(), pad.size() + 2, ch);
+      for (const std::string& o : t.outputs) wrap(pad, pad.size(), pad.size() + 2, one_line(o));
+    }
+  }
+
+  void footer() {
+    if (rep_.explained) return;
+    out_ << "\n";
+    wrap("", 0, 0,
+         "To see how each decision was reached from your answers, run advise with --explain; "
+         "--why-not NAME says why something was not.");
+  }
+};
+
+}  // namespace
+
+std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style) {
+  TextWriter w(report, rules, style);
+  return w.render();
+}
+
+}  // namespace advise
