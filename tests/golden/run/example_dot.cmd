@@ -1,0 +1,1 @@
+--format dot examples/profiles/example.json

@@ -1,0 +1,1 @@
+--explain examples/profiles/example.json

@@ -1,0 +1,1 @@
+--format json examples/profiles/example.json

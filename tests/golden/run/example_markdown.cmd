@@ -1,0 +1,1 @@
+--format markdown examples/profiles/example.json

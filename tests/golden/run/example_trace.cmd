@@ -1,0 +1,1 @@
+--trace examples/profiles/example.json

@@ -1,0 +1,1 @@
+examples/profiles/no_such_profile.json

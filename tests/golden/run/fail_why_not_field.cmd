@@ -1,0 +1,1 @@
+--why-not step2ck examples/profiles/example.json

@@ -1,0 +1,1 @@
+--why-not stratgy examples/profiles/example.json

@@ -1,0 +1,1 @@
+--rules tests/golden/run/rules/conflict.rules --explain tests/golden/run/rules/applicant.json

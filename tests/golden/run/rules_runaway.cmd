@@ -1,0 +1,1 @@
+--rules tests/golden/run/rules/runaway.rules --max-firings 12 --trace tests/golden/run/rules/applicant.json

@@ -1,0 +1,1 @@
+--why-not strategy=dual examples/profiles/example.json

@@ -1,0 +1,1 @@
+--why-not single_application examples/profiles/example.json
