@@ -1,0 +1,448 @@
+// advise diff --old PATH --new PATH PROFILE...: whose advice changes between
+// two rule sets, and why (docs/testing.md).
+//
+// Both rule sets run on every profile. For each profile whose conclusions or
+// recommendations differ, the text report gives each change before and
+// after, with the rule responsible on each side and the tests that held when
+// it fired. Nothing is printed when nothing changed. Exit 0 when nothing
+// changed, 1 when some profile's advice changed (as `diff` and
+// `git diff --exit-code` do, so CI can gate on it), 2 for bad rules,
+// profiles or options. `--format json` always prints one document.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cases.hpp"
+#include "app/commands.hpp"
+#include "app/common.hpp"
+
+namespace advise::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace advise::cases;
+using J = nlohmann::ordered_json;
+
+// What made one side of a change: the firing responsible, or none.
+struct Side {
+  const Result* result = nullptr;
+  std::int32_t firing = -1;  // -1: nothing set it (missing)
+  std::optional<Value> item; // lists: the item the rule added
+  std::string counterpart;   // firing -1: the rule responsible on the other side, to say why it did not act here
+};
+
+struct ConclusionChange {
+  std::string label;         // "strategy", "applications[dermatology]"
+  Value before, after;
+  std::vector<Side> old_side, new_side;
+};
+
+struct RecommendationChange {
+  std::string id;
+  enum class Kind { Added, Removed, Text } kind = Kind::Added;
+  const Recommendation* before = nullptr;
+  const Recommendation* after = nullptr;
+};
+
+struct ProfileDiff {
+  std::string path, name;
+  std::vector<ConclusionChange> conclusions;
+  std::vector<RecommendationChange> recommendations;
+  bool changed() const { return !conclusions.empty() || !recommendations.empty(); }
+};
+
+std::int32_t firing_of_version(const Result& r, std::int32_t v) {
+  if (v < 0) return -1;
+  const Fact& f = r.facts[static_cast<std::size_t>(v)];
+  return f.evidence.kind == Evidence::Kind::Derived ? f.evidence.firing : -1;
+}
+
+// The version of list `slot` at which `item` last joined it (-1: not in it).
+std::int32_t item_version(const Result& r, std::int32_t slot, const Value& item) {
+  std::int32_t cur = r.current[static_cast<std::size_t>(slot)];
+  bool present = false;
+  std::int32_t found = -1;
+  for (std::int32_t i = 0; i <= cur; ++i) {
+    const Fact& f = r.facts[static_cast<std::size_t>(i)];
+    if (f.slot != slot) continue;
+    bool now = false;
+    if (f.value.kind == Value::Kind::List)
+      for (const Value& x : f.value.list_items()) now = now || x == item;
+    if (now && !present) found = i;
+    present = now;
+  }
+  return present ? found : -1;
+}
+
+bool contains(const Value& list, const Value& item) {
+  if (list.kind != Value::Kind::List) return false;
+  const ValueList& items = list.list_items();
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+void diff_list(std::int32_t slot, const Result& a, const Result& b, ConclusionChange& c) {
+  if (c.before.kind == Value::Kind::List) {
+    for (const Value& x : c.before.list_items())
+      if (!contains(c.after, x))
+        c.old_side.push_back({&a, firing_of_version(a, item_version(a, slot, x)), x, {}});
+  }
+  if (c.after.kind == Value::Kind::List) {
+    for (const Value& x : c.after.list_items())
+      if (!contains(c.before, x))
+        c.new_side.push_back({&b, firing_of_version(b, item_version(b, slot, x)), x, {}});
+  }
+  // Same items in another order: the last rule to change the list on each side.
+  if (c.old_side.empty() && c.new_side.empty()) {
+    c.old_side.push_back({&a, firing_of_version(a, a.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
+    c.new_side.push_back({&b, firing_of_version(b, b.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
+  }
+}
+
+std::string rule_name(const Result& r, std::int32_t firing) {
+  return r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name;
+}
+
+// A side where the value is missing names the rule that acted on the other
+// side, so that the report can say why it did not act here.
+void complete(ConclusionChange& c, const Result& a, const Result& b) {
+  auto fill = [](std::vector<Side>& mine, const std::vector<Side>& theirs, const Result& r, const Result& other,
+                 const Value& value) {
+    if (!value.is_missing()) return;
+    if (mine.empty()) mine.push_back({&r, -1, std::nullopt, {}});
+    for (Side& s : mine) {
+      if (s.firing >= 0 || !s.counterpart.empty()) continue;
+      for (const Side& t : theirs)
+        if (t.firing >= 0) {
+          s.counterpart = rule_name(other, t.firing);
+          break;
+        }
+    }
+  };
+  fill(c.old_side, c.new_side, a, b, c.before);
+  fill(c.new_side, c.old_side, b, a, c.after);
+}
+
+ProfileDiff diff_results(const std::string& path, const std::string& name, const Result& a, const Result& b) {
+  const RuleSet& ra = *a.rules;
+  const KnowledgeBase& kb = *ra.kb;
+  ProfileDiff d;
+  d.path = path;
+  d.name = name;
+  for (std::size_t ci = 0; ci < kb.conclusions.size(); ++ci) {
+    std::int32_t slot = ra.field_count() + static_cast<std::int32_t>(ci);
+    const Value& va = a.value(slot);
+    const Value& vb = b.value(slot);
+    if (va == vb) continue;
+    TypeKind kind = kb.types.at(kb.conclusions[ci].type).kind;
+    const std::string& cname = kb.conclusions[ci].name;
+    if (kind == TypeKind::Map) {
+      // Entry by entry, in key order: the old entries, then new keys.
+      std::vector<Value> keys;
+      auto collect = [&](const Value& m) {
+        if (m.kind != Value::Kind::Map) return;
+        const ValueList& it = m.list_items();
+        for (std::size_t i = 0; i + 1 < it.size(); i += 2)
+          if (std::find(keys.begin(), keys.end(), it[i]) == keys.end()) keys.push_back(it[i]);
+      };
+      collect(va);
+      collect(vb);
+      std::sort(keys.begin(), keys.end(), value_less);
+      for (const Value& k : keys) {
+        Value ea = va.kind == Value::Kind::Map ? va.map_get(k) : Value{};
+        Value eb = vb.kind == Value::Kind::Map ? vb.map_get(k) : Value{};
+        if (ea == eb) continue;
+        ConclusionChange c;
+        c.label = cname + "[" + source_value(k, ra) + "]";
+        c.before = ea;
+        c.after = eb;
+        c.old_side.push_back({&a, firing_of_version(a, responsible_version(a, slot, &k)), std::nullopt, {}});
+        c.new_side.push_back({&b, firing_of_version(b, responsible_version(b, slot, &k)), std::nullopt, {}});
+        complete(c, a, b);
+        d.conclusions.push_back(std::move(c));
+      }
+      continue;
+    }
+    ConclusionChange c;
+    c.label = cname;
+    c.before = va;
+    c.after = vb;
+    if (kind == TypeKind::List) {
+      diff_list(slot, a, b, c);
+    } else {
+      c.old_side.push_back({&a, firing_of_version(a, a.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
+      c.new_side.push_back({&b, firing_of_version(b, b.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
+    }
+    complete(c, a, b);
+    d.conclusions.push_back(std::move(c));
+  }
+  // Recommendations: by id, in the order the old run made them, then the new ones.
+  for (const Recommendation& ro : a.recommendations) {
+    const Recommendation* rn = b.recommendation(ro.id);
+    if (!rn) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Removed, &ro, nullptr});
+    else if (rn->text != ro.text) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Text, &ro, rn});
+  }
+  for (const Recommendation& rn : b.recommendations)
+    if (!a.recommendation(rn.id)) d.recommendations.push_back({rn.id, RecommendationChange::Kind::Added, nullptr, &rn});
+  return d;
+}
+
+std::vector<TestRecord> tests_of(const Result& r, std::int32_t firing) {
+  const Firing& f = r.firings[static_cast<std::size_t>(firing)];
+  SnapshotView view(r, f.snapshot);
+  return condition_tests(*r.rules, r.rules->rules[static_cast<std::size_t>(f.rule)].condition, view, true);
+}
+
+// Why rule `name` did not act in `r`: not in these rules, or the first tests
+// of its condition that failed.
+void counterpart_text(const Result& r, const std::string& name, const char* label, const char* which,
+                      std::string& out) {
+  const RuleSet& rules = *r.rules;
+  const CRule* cr = rules.find_rule(name);
+  if (!cr) {
+    out += std::string("    ") + label + ": rule `" + name + "` is not in the " + which + " rules\n";
+    return;
+  }
+  RuleRef ref = rule_ref(rules, cr->index);
+  if (r.fired(cr->index)) {
+    out += std::string("    ") + label + ": " + render_rule(ref) + " fired, but did not set it\n";
+    return;
+  }
+  FinalView fv(r);
+  auto failed = condition_tests(rules, cr->condition, fv, false);
+  out += std::string("    ") + label + ": " + render_rule(ref) + " did not fire" + (failed.empty() ? "\n" : ":\n");
+  for (const TestRecord& t : failed) out += "      " + render_test(t, rules, true) + "\n";
+}
+
+void side_text(const Side& s, const char* label, std::string& out) {
+  const RuleSet& rules = *s.result->rules;
+  if (s.firing < 0) {
+    if (!s.counterpart.empty()) {
+      counterpart_text(*s.result, s.counterpart, label, std::string(label) == "before" ? "old" : "new", out);
+      return;
+    }
+    out += std::string("    ") + label + ": no rule set it\n";
+    return;
+  }
+  std::int32_t rule = s.result->firings[static_cast<std::size_t>(s.firing)].rule;
+  auto tests = tests_of(*s.result, s.firing);
+  std::string what = s.item ? source_value(*s.item, rules) + " added by" : "set by";
+  out += std::string("    ") + label + ": " + what + " " + render_rule(rule_ref(rules, rule)) +
+         (tests.empty() ? "\n" : ", because\n");
+  for (const TestRecord& t : tests) out += "      " + render_test(t, rules, false) + "\n";
+}
+
+void recommendation_side(const Result& r, const Recommendation& rec, const char* label, std::string& out) {
+  const RuleSet& rules = *r.rules;
+  auto tests = tests_of(r, rec.firing);
+  out += std::string("    ") + label + ": recommended by " + render_rule(rule_ref(rules, rec.rule)) +
+         (tests.empty() ? "\n" : ", because\n");
+  for (const TestRecord& t : tests) out += "      " + render_test(t, rules, false) + "\n";
+}
+
+std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) {
+  const RuleSet& ra = *a.rules;
+  std::string out = d.path + (d.name.empty() ? "" : " (" + d.name + ")") + "\n";
+  for (const ConclusionChange& c : d.conclusions) {
+    out += "  " + c.label + ": " + source_value(c.before, ra) + " -> " + source_value(c.after, ra) + "\n";
+    for (const Side& s : c.old_side) side_text(s, "before", out);
+    for (const Side& s : c.new_side) side_text(s, "after", out);
+  }
+  for (const RecommendationChange& rc : d.recommendations) {
+    switch (rc.kind) {
+      case RecommendationChange::Kind::Removed:
+        out += "  recommendation " + rc.id + ": no longer made\n";
+        recommendation_side(a, *rc.before, "before", out);
+        counterpart_text(b, ra.rules[static_cast<std::size_t>(rc.before->rule)].name, "after", "new", out);
+        break;
+      case RecommendationChange::Kind::Added:
+        out += "  recommendation " + rc.id + ": newly made\n";
+        counterpart_text(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name, "before", "old", out);
+        recommendation_side(b, *rc.after, "after", out);
+        break;
+      case RecommendationChange::Kind::Text:
+        out += "  recommendation " + rc.id + ": its text changed\n";
+        out += "    before: \"" + rc.before->text + "\"\n";
+        out += "    after:  \"" + rc.after->text + "\"\n";
+        break;
+    }
+  }
+  return out;
+}
+
+J rule_json(const Result& r, std::int32_t firing) {
+  if (firing < 0) return nullptr;
+  const RuleSet& rules = *r.rules;
+  RuleRef ref = rule_ref(rules, r.firings[static_cast<std::size_t>(firing)].rule);
+  J tests = J::array();
+  for (const TestRecord& t : tests_of(r, firing)) tests.push_back(render_test(t, rules, false));
+  return J{{"rule", ref.name}, {"where", ref.where}, {"source", ref.source}, {"tests", tests}};
+}
+
+// Why rule `name` did not act in `r`, as JSON.
+J counterpart_json(const Result& r, const std::string& name) {
+  const RuleSet& rules = *r.rules;
+  const CRule* cr = rules.find_rule(name);
+  J j{{"rule", name}, {"in_rules", cr != nullptr}};
+  if (!cr) return j;
+  j["where"] = rules.where(cr->loc);
+  j["fired"] = r.fired(cr->index);
+  J failed = J::array();
+  if (!r.fired(cr->index)) {
+    FinalView fv(r);
+    for (const TestRecord& t : condition_tests(rules, cr->condition, fv, false)) failed.push_back(render_test(t, rules, true));
+  }
+  j["failed_tests"] = failed;
+  return j;
+}
+
+J side_json(const Side& s, const KnowledgeBase& kb) {
+  J j = J::object();
+  if (s.item) j["item"] = J(kb.value_to_json(*s.item));
+  j["rule"] = rule_json(*s.result, s.firing);
+  if (s.firing < 0 && !s.counterpart.empty()) j["did_not_act"] = counterpart_json(*s.result, s.counterpart);
+  return j;
+}
+
+J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
+  const KnowledgeBase& kb = *a.rules->kb;
+  J conclusions = J::array();
+  for (const ConclusionChange& c : d.conclusions) {
+    J before_rules = J::array(), after_rules = J::array();
+    for (const Side& s : c.old_side) before_rules.push_back(side_json(s, kb));
+    for (const Side& s : c.new_side) after_rules.push_back(side_json(s, kb));
+    conclusions.push_back(J{{"conclusion", c.label},
+                            {"before", c.before.is_missing() ? J(nullptr) : J(kb.value_to_json(c.before))},
+                            {"after", c.after.is_missing() ? J(nullptr) : J(kb.value_to_json(c.after))},
+                            {"before_rules", before_rules},
+                            {"after_rules", after_rules}});
+  }
+  J recs = J::array();
+  for (const RecommendationChange& rc : d.recommendations) {
+    const char* kind = rc.kind == RecommendationChange::Kind::Added     ? "added"
+                       : rc.kind == RecommendationChange::Kind::Removed ? "removed"
+                                                                        : "text";
+    J entry{{"id", rc.id}, {"change", kind}};
+    entry["before"] = rc.before ? J{{"text", rc.before->text}, {"rule", rule_json(a, rc.before->firing)}} : J(nullptr);
+    entry["after"] = rc.after ? J{{"text", rc.after->text}, {"rule", rule_json(b, rc.after->firing)}} : J(nullptr);
+    if (rc.kind == RecommendationChange::Kind::Removed)
+      entry["did_not_act"] = counterpart_json(b, a.rules->rules[static_cast<std::size_t>(rc.before->rule)].name);
+    if (rc.kind == RecommendationChange::Kind::Added)
+      entry["did_not_act"] = counterpart_json(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name);
+    recs.push_back(std::move(entry));
+  }
+  return J{{"profile", d.path}, {"name", d.name}, {"conclusions", conclusions}, {"recommendations", recs}};
+}
+
+std::string shown(const fs::path& p) {
+  if (!p.is_absolute()) return p.lexically_normal().string();
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  fs::path rel = p.lexically_normal().lexically_relative(cwd);
+  if (ec || rel.empty() || *rel.begin() == "..") return p.lexically_normal().string();
+  return rel.string();
+}
+
+std::optional<RuleSet> load_side(const std::vector<std::string>& paths, const char* which,
+                                  std::shared_ptr<const KnowledgeBase> kb, std::shared_ptr<SourceManager> sources,
+                                  std::ostream& err) {
+  Diagnostics diags;
+  auto rs = load_rule_set(paths, std::move(kb), sources, diags);
+  if (!rs || diags.has_errors()) {
+    diags.sort();
+    err << render_text(*sources, diags);
+    err << "advise diff: the " << which << " rules have " << diags.error_count() << " error"
+        << (diags.error_count() == 1 ? "" : "s") << "; run `advise check` on them\n";
+    return std::nullopt;
+  }
+  return rs;
+}
+
+}  // namespace
+
+int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
+  std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
+  auto kb = load_kb_or_report(kb_dir, err);
+  if (!kb) return kExitUsage;
+  auto old_sources = std::make_shared<SourceManager>();
+  auto new_sources = std::make_shared<SourceManager>();
+  auto old_rs = load_side(o.old_rules, "old", kb, old_sources, err);
+  auto new_rs = load_side(o.new_rules, "new", kb, new_sources, err);
+  if (!old_rs || !new_rs) return kExitUsage;
+
+  // The profiles: files, or directories of *.json (sorted); all checked
+  // before anything runs.
+  std::vector<std::string> files;
+  bool bad = false;
+  for (const std::string& p : o.profiles) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
+        if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
+      std::sort(found.begin(), found.end());
+      if (found.empty()) {
+        err << shown(p) << ": error: the directory holds no `.json` profiles\n";
+        bad = true;
+      }
+      for (const fs::path& f : found) files.push_back(shown(f));
+    } else {
+      files.push_back(p);
+    }
+  }
+  std::vector<Profile> profiles;
+  for (const std::string& f : files) {
+    std::string text, error;
+    if (!read_input(f, kMaxProfileBytes, text, error)) {
+      err << f << ": error: " << error << "\n";
+      bad = true;
+      continue;
+    }
+    std::vector<DataError> errors;
+    auto prof = load_profile(text, f == "-" ? "<stdin>" : f, *kb, errors);
+    if (!prof) {
+      for (const DataError& e : errors) err << e.text() << "\n";
+      bad = true;
+      continue;
+    }
+    profiles.push_back(std::move(*prof));
+  }
+  if (bad) {
+    err << "advise diff: bad profiles; nothing was compared\n";
+    return kExitUsage;
+  }
+
+  Engine old_engine(std::make_shared<const RuleSet>(std::move(*old_rs)));
+  Engine new_engine(std::make_shared<const RuleSet>(std::move(*new_rs)));
+  std::size_t changed = 0;
+  std::string text;
+  J list = J::array();
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    Result a = old_engine.evaluate(profiles[i]);
+    Result b = new_engine.evaluate(profiles[i]);
+    ProfileDiff d = diff_results(files[i], profiles[i].name(), a, b);
+    if (!d.changed()) continue;
+    ++changed;
+    if (o.format == "json") {
+      list.push_back(json_report(d, a, b));
+    } else {
+      if (changed > 1) text += "\n";
+      text += text_report(d, a, b);
+    }
+  }
+  if (o.format == "json") {
+    J doc{{"profiles", profiles.size()}, {"changed", changed}, {"changes", list}};
+    out << doc.dump(2) << "\n";
+  } else if (changed > 0) {
+    out << text << "\n"
+        << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s")
+        << " changed\n";
+  }
+  return changed > 0 ? kExitFindings : kExitOk;
+}
+
+}  // namespace advise::cli
