@@ -87,7 +87,7 @@ struct expr;
 struct close_paren : p::one<')'> {};
 struct close_bracket : p::one<']'> {};
 struct close_brace : p::one<'}'> {};
-struct comma : tok<p::one<','>> {};
+struct comma : p::seq<sp, p::one<','>, sp> {};
 
 // primary <- number / string / true / false / ident '(' args ')' / ident / list / group / '(' expr ')'
 struct expr_number : number {};
@@ -98,19 +98,19 @@ struct name_atom : ident {};
 struct call_open : p::one<'('> {};
 struct call_close : close_paren {};
 struct call_args
-    : p::seq<call_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<call_close>> {};
+    : p::seq<call_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, sp, p::must<call_close>> {};
 struct name_or_call : p::seq<name_atom, p::opt<sp, call_args>> {};
 struct list_open : p::one<'['> {};
 struct list_close : close_bracket {};
 struct list_lit
-    : p::seq<list_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<list_close>> {};
+    : p::seq<list_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, sp, p::must<list_close>> {};
 struct set_open : p::one<'{'> {};
 struct set_close : close_brace {};
 struct set_lit
-    : p::seq<set_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, p::must<set_close>> {};
+    : p::seq<set_open, sp, p::opt<expr, p::star<comma, p::must<expr>>>, sp, p::must<set_close>> {};
 struct paren_open : p::one<'('> {};
 struct paren_close : close_paren {};
-struct paren_expr : p::seq<paren_open, sp, p::must<expr>, p::must<paren_close>> {};
+struct paren_expr : p::seq<paren_open, sp, p::must<expr>, sp, p::must<paren_close>> {};
 struct primary : p::sor<expr_number, expr_string, expr_true, expr_false, name_or_call, list_lit,
                         set_lit, paren_expr> {};
 
@@ -119,7 +119,7 @@ struct member_name : ident {};
 struct member : p::seq<sp, p::one<'.'>, p::not_at<p::one<'.'>>, sp, p::must<member_name>> {};
 struct index_open : p::one<'['> {};
 struct index_close : close_bracket {};
-struct index : p::seq<sp, index_open, sp, p::must<expr>, p::must<index_close>> {};
+struct index : p::seq<sp, index_open, sp, p::must<expr>, sp, p::must<index_close>> {};
 struct postfix : p::seq<primary, p::star<p::sor<member, index>>> {};
 
 // unary <- '-' unary / postfix
@@ -192,7 +192,7 @@ struct target_name : ident {};
 struct target_index_open : p::one<'['> {};
 struct target_index_close : close_bracket {};
 struct target : p::seq<target_name, sp,
-                       p::opt<target_index_open, sp, p::must<expr>, p::must<target_index_close>, sp>> {};
+                       p::opt<target_index_open, sp, p::must<expr>, sp, p::must<target_index_close>, sp>> {};
 struct t_eq : tok<p::one<'='>> {};
 struct set_value : p::seq<expr, sp> {};
 // set <- 'set' target '=' expr

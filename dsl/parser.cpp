@@ -42,6 +42,7 @@ struct State {
   std::vector<std::string> ops;
   std::uint32_t last_close_end = 0;
   int depth = 0;
+  bool in_target_index = false;  // between `set NAME[` and its `]`
 
   ast::Text text;  // the text being read
   std::uint32_t string_open = 0;
@@ -56,10 +57,35 @@ struct State {
 
   std::uint32_t offset(const char* p) const { return static_cast<std::uint32_t>(p - base); }
 
+  // The height of every tree on the stack, so that a long chain (`a and b
+  // and c ...`, `1 + 1 + ...`) cannot build a tree deeper than kMaxNesting:
+  // the checker, the printer and the engine walk trees recursively.
+  std::vector<std::uint32_t> heights;
+  std::uint32_t popped_height = 0;  // the tallest tree popped since the last push
+
   ast::Expr pop() {
+    popped_height = std::max(popped_height, heights.back());
+    heights.pop_back();
     ast::Expr e = std::move(stack.back());
     stack.pop_back();
     return e;
+  }
+  // Pushes a tree whose kids were just popped (or a leaf).
+  void push(ast::Expr e) {
+    std::uint32_t h = e.kids.empty() ? 1 : popped_height + 1;
+    popped_height = 0;
+    check_height(h, e);
+    stack.push_back(std::move(e));
+    heights.push_back(h);
+  }
+  void check_height(std::uint32_t h, const ast::Expr& e) const {
+    if (h <= static_cast<std::uint32_t>(kMaxNesting)) return;
+    const ast::Loc& at = e.kids.empty() ? e.loc : e.kids.back().loc;
+    throw SyntaxFailure{DiagKind::NestingTooDeep, at.begin, std::max<std::uint32_t>(at.end - at.begin, 1),
+                        "the expression is more than " + std::to_string(kMaxNesting) +
+                            " levels deep; every `and`, `or`, `not`, comparison and arithmetic sign in a chain "
+                            "adds a level",
+                        {}};
   }
   ast::Text take_text() {
     ast::Text t = std::move(text);
@@ -68,6 +94,9 @@ struct State {
   }
   void reset_item() {
     stack.clear();
+    heights.clear();
+    popped_height = 0;
+    in_target_index = false;
     frames.clear();
     prefix_begins.clear();
     ops.clear();
@@ -161,7 +190,7 @@ struct action<g::expr_number> {
     e.loc = loc_of(s, in);
     e.text = in.string();
     e.number = std::strtod(e.text.c_str(), nullptr);
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -173,7 +202,7 @@ struct action<g::expr_string> {
     e.kind = ast::ExprKind::String;
     e.loc = loc_of(s, in);
     e.text = unescape(std::string_view(in.begin() + 1, in.size() - 2));
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -185,7 +214,7 @@ struct bool_action {
     e.kind = ast::ExprKind::Bool;
     e.loc = loc_of(s, in);
     e.number = Value ? 1 : 0;
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 template <>
@@ -201,7 +230,7 @@ struct action<g::name_atom> {
     e.kind = ast::ExprKind::Name;
     e.loc = loc_of(s, in);
     e.text = in.string();
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -234,7 +263,20 @@ struct action<g::set_close> : record_close {};
 template <>
 struct action<g::index_close> : record_close {};
 template <>
-struct action<g::target_index_close> : record_close {};
+struct action<g::target_index_open> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.in_target_index = true;
+  }
+};
+template <>
+struct action<g::target_index_close> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.in_target_index = false;
+    s.last_close_end = s.offset(in.end());
+  }
+};
 
 std::vector<ast::Expr> take_frame(State& s, Frame& f) {
   f = s.frames.back();
@@ -242,6 +284,9 @@ std::vector<ast::Expr> take_frame(State& s, Frame& f) {
   std::vector<ast::Expr> items(std::make_move_iterator(s.stack.begin() + static_cast<long>(f.stack_size)),
                                std::make_move_iterator(s.stack.end()));
   s.stack.resize(f.stack_size);
+  s.popped_height = 0;
+  for (std::size_t i = f.stack_size; i < s.heights.size(); ++i) s.popped_height = std::max(s.popped_height, s.heights[i]);
+  s.heights.resize(f.stack_size);
   return items;
 }
 
@@ -255,6 +300,10 @@ struct action<g::call_args> {
     callee.kind = ast::ExprKind::Call;
     callee.kids = std::move(args);
     callee.loc.end = s.last_close_end;
+    std::uint32_t h = callee.kids.empty() ? 1 : s.popped_height + 1;
+    s.popped_height = 0;
+    s.check_height(h, callee);
+    s.heights.back() = h;
   }
 };
 
@@ -267,7 +316,7 @@ struct collection_action {
     e.kind = Kind;
     e.kids = take_frame(s, f);
     e.loc = span(s, f.begin, s.last_close_end);
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 template <>
@@ -285,7 +334,7 @@ struct action<g::member_name> {
     e.loc = span(s, base.loc.begin, s.offset(in.end()));
     e.text = in.string();
     e.kids.push_back(std::move(base));
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -297,7 +346,7 @@ struct action<g::index> {
     ast::Expr base = s.pop();
     ast::Expr e = binary(ast::ExprKind::Index, std::move(base), std::move(idx));
     e.loc.end = s.last_close_end;
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -322,7 +371,7 @@ struct prefix_action {
     e.loc = span(s, s.prefix_begins.back(), kid.loc.end);
     s.prefix_begins.pop_back();
     e.kids.push_back(std::move(kid));
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 template <>
@@ -354,7 +403,7 @@ struct binary_action {
       op = std::move(s.ops.back());
       s.ops.pop_back();
     }
-    s.stack.push_back(binary(Kind, std::move(lhs), std::move(rhs), std::move(op)));
+    s.push(binary(Kind, std::move(lhs), std::move(rhs), std::move(op)));
   }
 };
 template <>
@@ -370,24 +419,30 @@ struct action<g::and_tail> : binary_action<ast::ExprKind::And, false> {};
 template <>
 struct action<g::or_tail> : binary_action<ast::ExprKind::Or, false> {};
 
-// `is` tests: is missing / is present / is [not] VALUE.
-template <>
-struct action<g::is_not> {
-  template <typename Input>
-  static void apply(const Input&, State& s) {
-    s.ops.push_back("not");
+// `is` tests: is missing / is present / is [not] VALUE. Whether `not`
+// follows `is` is read from the matched text (an ops-stack marker would be
+// taken by an `is` nested in the value).
+bool is_negated(std::string_view text) {
+  std::size_t i = 2;  // after "is"
+  while (i < text.size()) {
+    if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n') {
+      ++i;
+    } else if (text[i] == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      break;
+    }
   }
-};
+  return text.substr(i, 3) == "not" &&
+         (i + 3 >= text.size() || (!std::isalnum(static_cast<unsigned char>(text[i + 3])) && text[i + 3] != '_'));
+}
+
 template <>
 struct action<g::is_tail> {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     std::string_view text(in.begin(), in.size());
-    bool negated = false;
-    if (!s.ops.empty() && s.ops.back() == "not") {
-      negated = true;
-      s.ops.pop_back();
-    }
+    bool negated = is_negated(text);
     bool ends_missing = text.size() >= 7 && text.substr(text.size() - 7) == "missing";
     bool ends_present = text.size() >= 7 && text.substr(text.size() - 7) == "present";
     if (ends_missing || ends_present) {
@@ -398,12 +453,12 @@ struct action<g::is_tail> {
       e.loc = span(s, kid.loc.begin, s.offset(in.end()));
       e.number = (ends_present != negated) ? 1 : 0;
       e.kids.push_back(std::move(kid));
-      s.stack.push_back(std::move(e));
+      s.push(std::move(e));
       return;
     }
     ast::Expr rhs = s.pop();
     ast::Expr lhs = s.pop();
-    s.stack.push_back(binary(ast::ExprKind::Compare, std::move(lhs), std::move(rhs), negated ? "!=" : "=="));
+    s.push(binary(ast::ExprKind::Compare, std::move(lhs), std::move(rhs), negated ? "!=" : "=="));
   }
 };
 
@@ -415,7 +470,7 @@ struct negatable_action {
     ast::Expr lhs = s.pop();
     ast::Expr e = binary(Kind, std::move(lhs), std::move(rhs));
     e.number = (in.size() >= 3 && std::string_view(in.begin(), 3) == "not") ? 1 : 0;
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 template <>
@@ -436,7 +491,7 @@ struct action<g::between_tail> {
     e.kids.push_back(std::move(value));
     e.kids.push_back(std::move(lo));
     e.kids.push_back(std::move(hi));
-    s.stack.push_back(std::move(e));
+    s.push(std::move(e));
   }
 };
 
@@ -714,6 +769,8 @@ struct action<g::include_item> {
 
 template <typename Rule>
 inline constexpr const char* expected = nullptr;
+// What must<> reports for `is`: the choice itself, not one of its branches.
+using is_operand = p::sor<g::is_missing, g::is_present, g::is_value>;
 #define ADVISE_EXPECTED(rule, text) \
   template <>                       \
   inline constexpr const char* expected<rule> = text
@@ -734,6 +791,7 @@ ADVISE_EXPECTED(g::index_close, "`]`");
 ADVISE_EXPECTED(g::target_index_close, "`]`");
 ADVISE_EXPECTED(g::member_name, "an attribute name after `.`");
 ADVISE_EXPECTED(g::is_missing, "`missing`, `present` or a value after `is`");
+ADVISE_EXPECTED(is_operand, "`missing`, `present` or a value after `is`");
 ADVISE_EXPECTED(g::between_and, "`and` between the two bounds of `between`");
 ADVISE_EXPECTED(g::str_escape_char, "an escape: `\\\"`, `\\\\`, `\\n` or `\\t`");
 ADVISE_EXPECTED(g::target, "a conclusion name");
@@ -746,7 +804,7 @@ ADVISE_EXPECTED(g::rec_ident, "a recommendation id");
 ADVISE_EXPECTED(g::rec_text, "the recommendation's text in quotes");
 ADVISE_EXPECTED(g::note_text, "the note's text in quotes");
 ADVISE_EXPECTED(g::warn_text, "the warning's text in quotes");
-ADVISE_EXPECTED(g::clause_text, "the guide section in quotes, like \"Step 5.1\"");
+ADVISE_EXPECTED(g::clause_text, "the guide section in quotes, like `\"Step 5.1\"`");
 ADVISE_EXPECTED(g::priority_value, "a whole number");
 ADVISE_EXPECTED(g::category_value, "a recommendation category");
 ADVISE_EXPECTED(g::rule_name, "the rule's name");
@@ -797,7 +855,14 @@ Found found_at(const State& s, const char* pos, const char* end) {
     return f;
   }
   const char* r = q;
-  if (ident_char(*r)) {
+  if (*r >= '0' && *r <= '9') {
+    // A number, with its decimals: `found 5.1`, not `found 5`.
+    while (r < end && ident_char(*r)) ++r;
+    if (r + 1 < end && *r == '.' && r[1] >= '0' && r[1] <= '9') {
+      ++r;
+      while (r < end && ident_char(*r)) ++r;
+    }
+  } else if (ident_char(*r)) {
     while (r < end && ident_char(*r)) ++r;
     f.word = true;
   } else if (*r == '"') {
@@ -822,16 +887,69 @@ std::string describe(const Found& f) {
   return "`" + f.text + "`";
 }
 
+// At the end of the file there is nothing to underline: point just after the
+// last line that holds more than blanks or a comment, where the missing part
+// belongs.
+void point_after_last_line(const State& s, const char* input_end, Found& f) {
+  if (!f.text.empty()) return;
+  const char* begin = s.base + s.item_begin;
+  const char* e = input_end;
+  while (e > begin) {
+    const char* line = e;
+    while (line > begin && line[-1] != '\n') --line;
+    const char* q = line;
+    while (q < e && (*q == ' ' || *q == '\t' || *q == '\r')) ++q;
+    if (q < e && *q != '#') {
+      const char* last = e;
+      while (last > q && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r' || last[-1] == '\n')) --last;
+      f.offset = s.offset(last);
+      return;
+    }
+    e = line > begin ? line - 1 : begin;
+  }
+}
+
+// A word an advisor may bring from another language, and what to write instead.
+std::string hint_for(const Found& f) {
+  if (f.text == "&&" || f.text == "&") return "; to join two conditions, write `and`";
+  if (f.text == "||" || f.text == "|") return "; to join two conditions, write `or`";
+  if (f.text == "!") return "; to negate a condition, write `not`";
+  if (f.text == "else" || f.text == "elif" || f.text == "elsif" || f.text == "otherwise")
+    return "; there is no `" + f.text + "`: write a second rule with the opposite condition";
+  return {};
+}
+
+// The kind of name that a must<> point expects, for reserved-word messages.
+template <typename Rule>
+const char* name_role() {
+  if constexpr (std::is_same_v<Rule, g::def_name>) return "the name of a definition";
+  if constexpr (std::is_same_v<Rule, g::rule_name>) return "the name of a rule";
+  if constexpr (std::is_same_v<Rule, g::rec_ident>) return "a recommendation id";
+  if constexpr (std::is_same_v<Rule, g::target>) return "a conclusion name";
+  if constexpr (std::is_same_v<Rule, g::member_name>) return "an attribute name";
+  if constexpr (std::is_same_v<Rule, g::category_value>) return "a recommendation category";
+  return nullptr;
+}
+
 template <typename Rule, typename Input>
 [[noreturn]] void raise_error(const Input& in, State& s) {
   const char* end = in.end();
   Found f = found_at(s, in.current(), end);
+  point_after_last_line(s, end, f);
 
   if constexpr (std::is_same_v<Rule, g::str_close>) {
-    throw SyntaxFailure{DiagKind::UnterminatedString, s.string_open, 1,
+    // Underline the text from its opening quote to the end of its line.
+    const char* open = s.base + s.string_open;
+    const char* eol = open;
+    while (eol < end && *eol != '\n') ++eol;
+    if (eol > open + 1 && eol[-1] == '\r') --eol;
+    throw SyntaxFailure{DiagKind::UnterminatedString, s.string_open, static_cast<std::uint32_t>(eol - open),
                         "this text has no closing `\"` on its line",
                         {}};
   } else if constexpr (std::is_same_v<Rule, g::compare_with_eq>) {
+    if (s.in_target_index)
+      throw SyntaxFailure{DiagKind::SyntaxError, s.offset(in.current()) - 1, 1,
+                          "expected `]` to close `[` before `=`", {}};
     throw SyntaxFailure{DiagKind::SyntaxError, s.offset(in.current()) - 1, 1,
                         "`=` sets a value; to compare, write `==` or `is`", {}};
   } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
@@ -843,7 +961,11 @@ template <typename Rule, typename Input>
       std::vector<std::string> actions = {"set", "add", "recommend", "note", "warn", "cite", "end"};
       std::string msg = "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`) or `end`, found " +
                         describe(f);
-      if (auto dym = did_you_mean(f.text, actions)) msg += "; did you mean `" + *dym + "`?";
+      if (auto dym = did_you_mean(f.text, actions)) {
+        msg += "; did you mean `" + *dym + "`?";
+      } else {
+        msg += hint_for(f);
+      }
       throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length, msg, {}};
     }
     DiagNote note{span(s, s.rule_keyword_line_offset, s.rule_keyword_line_offset + 4), true,
@@ -855,12 +977,12 @@ template <typename Rule, typename Input>
     const char* what = expected<Rule>;
     std::string msg = std::string("expected ") + (what ? what : "something else") + ", found " + describe(f);
     DiagKind kind = DiagKind::SyntaxError;
-    if (f.word && is_keyword(f.text) &&
-        (std::is_same_v<Rule, g::def_name> || std::is_same_v<Rule, g::rule_name> ||
-         std::is_same_v<Rule, g::rec_ident> || std::is_same_v<Rule, g::target> ||
-         std::is_same_v<Rule, g::member_name> || std::is_same_v<Rule, g::category_value>)) {
+    // `end` where a name belongs means the name is missing, not misnamed.
+    if (f.word && is_keyword(f.text) && f.text != "end" && name_role<Rule>()) {
       kind = DiagKind::ReservedWord;
-      msg = "`" + f.text + "` is a reserved word and cannot be used as a name";
+      msg = "`" + f.text + "` is a reserved word and cannot be " + name_role<Rule>();
+    } else if (std::string h = hint_for(f); !h.empty()) {
+      msg += h;
     } else if (f.word && !is_keyword(f.text)) {
       std::vector<std::string> kws(std::begin(kKeywords), std::end(kKeywords));
       if (auto dym = did_you_mean(f.text, kws)) msg += "; did you mean `" + *dym + "`?";
@@ -1018,8 +1140,9 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
     p::parse<g::sp, action, control>(in, s);
     pos = s.offset(in.current());
   }
-  if (pos == text.size() && out.comments.empty() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    diags.report(DiagKind::EmptyFile, {file_id, 0, 0}, "the file holds no rules");
+  if (pos == text.size()) {
+    diags.report_file(DiagKind::EmptyFile, sm.name(file_id),
+                      out.comments.empty() ? "the file is empty" : "the file holds only comments, no rules");
     return out;
   }
   while (pos < text.size()) {
@@ -1061,7 +1184,10 @@ bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_
     using whole = p::seq<g::sp, p::must<g::expr>, g::sp, p::must<p::eof>>;
     p::parse<whole, action, control>(in, s);
   } catch (const SyntaxFailure& f) {
+    // The input ends where the placeholder does, not at the end of the file.
     error = f.message;
+    if (std::size_t at = error.find("the end of the file"); at != std::string::npos)
+      error.replace(at, 19, "the closing `}`");
     error_offset = f.offset;
     return false;
   }
