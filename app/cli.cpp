@@ -86,11 +86,38 @@ bool is_subcommand(const std::string& s) {
 int main(int argc, char** argv) {
   // `advise [options] PROFILE` is `advise run [options] PROFILE`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  bool top_level_only = !args.empty() && (args[0] == "--version" || args[0] == "-V" || args[0] == "--help" || args[0] == "-h");
-  if (!args.empty() && !is_subcommand(args[0]) && !top_level_only) args.insert(args.begin(), "run");
-  if (!args.empty() && args[0] == "help") args[0] = "--help";
+  // The top-level options (-v, --kb DIR) may come first: `advise -v --kb kb
+  // profile.json` and `advise -v batch x.jsonl`. `run` goes in after them.
+  std::size_t first = 0;
+  while (first < args.size()) {
+    const std::string& a = args[first];
+    if (a == "--kb") {
+      first += 2;
+    } else if (a.rfind("--kb=", 0) == 0 || a == "--verbose" || (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos)) {
+      ++first;
+    } else {
+      break;
+    }
+  }
+  first = std::min(first, args.size());
+  if (first < args.size()) {
+    const std::string& a = args[first];
+    bool top_level_only = a == "--version" || a == "-V" || a == "--help" || a == "-h";
+    if (a == "help") {
+      // `advise help` is `advise --help`; `advise help batch` is `advise batch --help`.
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(first));
+      if (first < args.size() && is_subcommand(args[first]) && args[first] != "help")
+        args.insert(args.begin() + static_cast<std::ptrdiff_t>(first) + 1, "--help");
+      else
+        args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "--help");
+    } else if (!is_subcommand(a) && !top_level_only) {
+      args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "run");
+    }
+  }
 
-  CLI::App app{"advise: explainable residency-application strategy for US-citizen IMGs"};
+  // Named here, not from argv[0], so that help reads `advise` wherever it is installed.
+  CLI::App app{"advise: explainable residency-application strategy for US-citizen IMGs", "advise"};
+  app.fallthrough();  // `advise batch -v x.jsonl`: the top-level options work after a command too
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
@@ -111,10 +138,11 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--trace", run.trace, "Show every rule firing in order, with what it changed");
   run_cmd->add_option("--format", run.format, "text, json, markdown or dot")
       ->check(CLI::IsMember({"text", "json", "markdown", "dot"}));
-  run_cmd->add_option("--rules", run.rules, "Rule files or directories (default: the bundled rules)");
+  run_cmd->add_option("--rules", run.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
   run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
   run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N firings")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000000));
   run_cmd->footer(kRunExamples);
 
   CheckOptions check;
@@ -132,9 +160,10 @@ int main(int argc, char** argv) {
   BatchOptions batch;
   auto* batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
   batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
-  batch_cmd->add_option("--rules", batch.rules, "Rule files or directories (default: the bundled rules)");
+  batch_cmd->add_option("--rules", batch.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
   batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1024));
   batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
   bool no_timing = false;
   batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
@@ -143,7 +172,8 @@ int main(int argc, char** argv) {
   TestOptions test;
   auto* test_cmd = app.add_subcommand("test", "Run regression cases: expected advice for example profiles");
   test_cmd->add_option("paths", test.paths, "Case files or directories (default: the bundled tests/cases)");
-  test_cmd->add_option("--rules", test.rules, "Rule files or directories (default: the bundled rules)");
+  test_cmd->add_option("--rules", test.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
   test_cmd->add_flag("--update", test.update, "Write the current outcomes into the expectations, for review in the diff");
   test_cmd->add_flag("--coverage", test.coverage, "Report rules no case fired and conditions not seen both ways");
   test_cmd->add_option("--coverage-format", test.coverage_format, "text or json")

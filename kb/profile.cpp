@@ -394,9 +394,11 @@ Pending syntax_error(const std::string& text, const std::string& source, const o
 
 struct TooDeep {};
 
-// Parses, collecting problems with their offsets; nothing on failure.
+// Parses, collecting problems with their offsets; nothing on a syntax error.
+// With duplicate keys the value is returned (the last of each key kept) so
+// that its other problems can be reported too; `duplicates` tells.
 std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
-                                          std::vector<Pending>& out) {
+                                          std::vector<Pending>& out, bool& duplicates) {
   struct Dup {
     std::string key, top;
     bool nested;
@@ -455,7 +457,8 @@ std::optional<ordered_json> parse_pending(const std::string& text, const std::st
         out.push_back(std::move(p));
       }
     }
-    if (out.size() > before) return std::nullopt;
+    duplicates = !dups.empty();
+    if (out.size() > before && !duplicates) return std::nullopt;
     return j;
   } catch (const TooDeep&) {
     // The first list or object that opens too deep.
@@ -508,6 +511,19 @@ std::optional<std::string> type_hint(const KnowledgeBase& kb, const FieldDef& f,
   }
   if (d.kind == TypeKind::Boolean && v.is_number() && (v == 0 || v == 1)) return v == 1 ? "true" : "false";
   if (d.kind == TypeKind::List && (v.is_string() || v.is_number())) return "[" + cut(v.dump(), 60) + "]";
+  return std::nullopt;
+}
+
+// An enum value written in another case or with spaces or hyphens: `HIGH`, `Internal Medicine`.
+std::optional<std::string> enum_hint(const KnowledgeBase& kb, TypeId t, const ordered_json& v) {
+  const TypeDesc* d = &kb.types.at(t);
+  if (d->kind == TypeKind::List) d = &kb.types.at(d->elem);
+  if (d->kind != TypeKind::Enum || !v.is_string()) return std::nullopt;
+  std::string s;
+  for (unsigned char c : v.get_ref<const std::string&>())
+    s += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(c));
+  const EnumDef& e = kb.enums.at(static_cast<std::size_t>(d->enum_id));
+  if (e.find(s) >= 0) return s;
   return std::nullopt;
 }
 
@@ -591,9 +607,12 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
       std::size_t at = value_at;
       if (e.path == path) {
         if (!e.suggestion) e.suggestion = type_hint(kb, f, it.value());
-      } else if (m && e.path.size() > path.size() + 1 && e.path.compare(0, path.size() + 1, path + "[") == 0) {
+        if (!e.suggestion) e.suggestion = enum_hint(kb, f.type, it.value());
+      } else if (e.path.size() > path.size() + 1 && e.path.compare(0, path.size() + 1, path + "[") == 0) {
         std::size_t item = std::strtoul(e.path.c_str() + path.size() + 1, nullptr, 10);
-        if (item < m->items.size()) at = m->items[item];
+        if (m && item < m->items.size()) at = m->items[item];
+        if (!e.suggestion && it.value().is_array() && item < it.value().size())
+          e.suggestion = enum_hint(kb, f.type, it.value()[item]);
       }
       out.push_back({std::move(e), at});
     }
@@ -631,8 +650,10 @@ std::string profile_path(const std::string& key) {
 std::optional<ordered_json> parse_profile_json(const std::string& text, const std::string& source,
                                                std::vector<DataError>& errors) {
   std::vector<Pending> pending;
-  auto j = parse_pending(text, source, pending);
+  bool duplicates = false;
+  auto j = parse_pending(text, source, pending, duplicates);
   finish(pending, &text, errors);
+  if (duplicates) return std::nullopt;
   return j;
 }
 
@@ -659,16 +680,18 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
     return std::nullopt;
   }
   std::vector<Pending> pending;
-  auto j = parse_pending(text, source, pending);
+  bool duplicates = false;
+  auto j = parse_pending(text, source, pending, duplicates);
   if (!j) {
     finish(pending, &text, errors);
     return std::nullopt;
   }
   // Validate without looking at the text; only when something is wrong, go
   // over it again to say where (the common case stays one pass).
+  std::size_t parse_problems = pending.size();
   auto p = validate(*j, source, kb, nullptr, pending);
-  if (p) return p;
-  pending.clear();
+  if (p && !duplicates) return p;
+  pending.resize(parse_problems);
   validate(*j, source, kb, &text, pending);
   finish(pending, &text, errors);
   return std::nullopt;

@@ -1,0 +1,250 @@
+// The command functions behind `advise` (app/commands.hpp), called directly:
+// what the golden tests cannot hold in a committed file (inputs over the size
+// limit, output identical whatever the number of threads), and the exact
+// records of `advise batch`.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "app/commands.hpp"
+#include "kb/profile.hpp"
+
+using namespace advise;
+using namespace advise::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory for one test, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int n = 0;
+    path = fs::temp_directory_path() / ("advise_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(++n));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name, const std::string& content) const {
+    std::ofstream f(path / name, std::ios::binary);
+    f << content;
+    return (path / name).string();
+  }
+};
+
+std::string read(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
+
+// The commands log through spdlog; the CLI shows warnings only unless -v.
+[[maybe_unused]] const bool quiet_logs = [] {
+  spdlog::set_level(spdlog::level::warn);
+  return true;
+}();
+
+BatchOptions batch_options(const std::string& input) {
+  BatchOptions o;
+  o.input = input;
+  o.kb_dir = source("kb");
+  o.rules = {source("rules")};
+  o.progress = false;
+  o.timing = false;
+  return o;
+}
+
+struct Ran {
+  int code;
+  std::string out, err;
+};
+
+Ran batch(const BatchOptions& o) {
+  std::ostringstream out, err;
+  int code = cmd_batch(o, out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::string example_line(const std::string& extra = "") {
+  std::string text = read(source("examples/profiles/example.json"));
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+  if (!extra.empty()) {
+    auto e = nlohmann::ordered_json::parse(extra);
+    for (auto it = e.begin(); it != e.end(); ++it) j[it.key()] = it.value();
+  }
+  return j.dump();
+}
+
+}  // namespace
+
+TEST_CASE("batch: one record per line, in order; bad lines become error records and the batch goes on") {
+  TempDir dir;
+  std::string input = example_line(R"({"x_id": "A1"})") + "\n" +   // 1
+                      "{\"step2_ck\": 250}\n" +                       // 2
+                      "\n" +                                          // 3
+                      "{\"stage\": tru}\r\n" +                        // 4
+                      "{\"target_specialty\": \"dermatolgy\"}\n" +    // 5
+                      "[1]\n" +                                       // 6
+                      example_line(R"({"x_id": "A7"})");              // 7, no final newline
+  Ran r = batch(batch_options(dir.file("in.jsonl", input)));
+  CHECK(r.code == 1);
+  CHECK(r.err == "batch: 2 ok, 4 failed, 1 empty skipped, 7 lines\n");
+  auto lines = lines_of(r.out);
+  REQUIRE(lines.size() == 7);
+  CHECK(lines[0].rfind(R"({"line":1,"carried":{"x_id":"A1"},"schema_version":1,"profile":{"source":")", 0) == 0);
+  auto report = nlohmann::ordered_json::parse(lines[0]);
+  CHECK(report["profile"]["source"] == dir.path.string() + "/in.jsonl:1");
+  CHECK(report["conclusions"]["specialty_class"] == "ultra");
+  CHECK(lines[1] == R"J({"line":2,"errors":[{"path":"$.step2_ck","column":2,"message":"unknown field `step2_ck` )J"
+                    R"J((prefix it with `x_` to carry a field Advise should ignore)","suggestion":"step2ck"}]})J");
+  CHECK(lines[2] == R"({"line":3,"skipped":"empty line"})");
+  CHECK(lines[3] == R"J({"line":4,"errors":[{"path":null,"column":11,"message":"invalid JSON: `tru` is not a JSON )J"
+                    R"J(value (texts need double quotes; the words JSON knows are true, false and null)","suggestion":null}]})J");
+  CHECK(lines[4] == R"J({"line":5,"errors":[{"path":"$.target_specialty","column":22,"message":"unknown specialty )J"
+                    R"J(`dermatolgy`","suggestion":"dermatology"}]})J");
+  CHECK(lines[5] == R"J({"line":6,"errors":[{"path":"$","column":1,"message":"expected a JSON object of profile )J"
+                    R"J(fields, like {\"stage\": \"ms3\", \"step2ck\": 251}, found a list","suggestion":null}]})J");
+  CHECK(lines[6].rfind(R"({"line":7,"carried":{"x_id":"A7"},)", 0) == 0);
+}
+
+TEST_CASE("batch: a line over the size limit is refused with its size, and the next line still runs") {
+  TempDir dir;
+  std::string big = "{\"x_pad\": \"" + std::string(kMaxProfileBytes + 100, 'a') + "\"}";
+  std::string input = big + "\n" + example_line() + "\n";
+  Ran r = batch(batch_options(dir.file("big.jsonl", input)));
+  CHECK(r.code == 1);
+  auto lines = lines_of(r.out);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == R"J({"line":1,"errors":[{"path":null,"column":null,"message":"the line is 1048689 bytes; )J"
+                    R"J(a profile may be at most 1048576 bytes (1 MiB)","suggestion":null}]})J");
+  CHECK(lines[1].rfind(R"({"line":2,"carried":{},)", 0) == 0);
+  CHECK(r.err == "batch: 1 ok, 1 failed, 2 lines\n");
+}
+
+TEST_CASE("batch: a line of exactly the limit is read, with or without \\r\\n") {
+  TempDir dir;
+  std::string fits = "{\"x_pad\": \"" + std::string(kMaxProfileBytes - 13, 'a') + "\"}";
+  REQUIRE(fits.size() == kMaxProfileBytes);
+  Ran r = batch(batch_options(dir.file("fits.jsonl", fits + "\r\n" + fits + "\n")));
+  CHECK(r.err == "batch: 2 ok, 0 failed, 2 lines\n");
+  CHECK(r.code == 0);
+}
+
+TEST_CASE("batch: the output is the same, byte for byte, on one thread and on many") {
+  TempDir dir;
+  std::string input;
+  const char* variants[] = {R"({"target_specialty": "dermatology", "step2ck": 262})",
+                            R"({"target_specialty": "orthopedic_surgery", "stage": "ms4"})",
+                            R"({"step2ck": 9999})",
+                            "",
+                            R"({"target_specialty": "psychiatry", "publications": 1})",
+                            "not json"};
+  for (int i = 0; i < 400; ++i) {
+    std::string v = variants[i % 6];
+    if (!v.empty() && v[0] == '{') v = v.substr(0, v.size() - 1) + ", \"x_n\": " + std::to_string(i) + "}";
+    input += v + "\n";
+  }
+  std::string path = dir.file("many.jsonl", input);
+  BatchOptions one = batch_options(path);
+  Ran a = batch(one);
+  BatchOptions many = one;
+  many.jobs = 4;
+  Ran b = batch(many);
+  BatchOptions all = one;
+  all.jobs = 0;
+  Ran c = batch(all);
+  CHECK(lines_of(a.out).size() == 400);
+  CHECK(a.out == b.out);
+  CHECK(a.out == c.out);
+  CHECK(a.err == "batch: 200 ok, 133 failed, 67 empty skipped, 400 lines\n");
+  CHECK(b.err == a.err);
+  CHECK(a.code == 1);
+}
+
+TEST_CASE("batch: an empty input is an empty batch") {
+  TempDir dir;
+  Ran r = batch(batch_options(dir.file("empty.jsonl", "")));
+  CHECK(r.code == 0);
+  CHECK(r.out.empty());
+  CHECK(r.err == "batch: 0 ok, 0 failed, 0 lines\n");
+}
+
+TEST_CASE("batch: a missing input, a directory, a bad --jobs are bad usage") {
+  TempDir dir;
+  Ran missing = batch(batch_options((dir.path / "nope.jsonl").string()));
+  CHECK(missing.code == 2);
+  CHECK(missing.err == (dir.path / "nope.jsonl").string() + ": error: no such file\n");
+  CHECK(missing.out.empty());
+  Ran directory = batch(batch_options(dir.path.string()));
+  CHECK(directory.code == 2);
+  CHECK(directory.err == dir.path.string() + ": error: is a directory; give a JSON Lines file (one profile a line)\n");
+  BatchOptions o = batch_options(dir.file("in.jsonl", "{}\n"));
+  o.jobs = -1;
+  Ran jobs = batch(o);
+  CHECK(jobs.code == 2);
+  CHECK(jobs.err == "advise batch: --jobs must be 0 (every core) or more\n");
+}
+
+TEST_CASE("batch: --output is written whole, and only when the batch is complete") {
+  TempDir dir;
+  BatchOptions o = batch_options(dir.file("in.jsonl", example_line() + "\n{\"stage\": 1}\n"));
+  o.output = (dir.path / "out.jsonl").string();
+  std::ostringstream out, err;
+  CHECK(cmd_batch(o, out, err) == 1);
+  CHECK(out.str().empty());
+  auto lines = lines_of(read(o.output));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[1].rfind(R"({"line":2,"errors":)", 0) == 0);
+  // No temporary file left beside it.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir.path)) files += e.is_regular_file() ? 1 : 0;
+  CHECK(files == 2);
+
+  o.output = dir.path.string();
+  std::ostringstream out2, err2;
+  CHECK(cmd_batch(o, out2, err2) == 2);
+  CHECK(err2.str() == dir.path.string() + ": error: cannot write the results: is a directory; give a file to write\n");
+}
+
+TEST_CASE("run: a profile over the size limit is refused with a clear message") {
+  TempDir dir;
+  std::string big = "{\"x_pad\": \"" + std::string(kMaxProfileBytes, 'a') + "\"}";
+  RunOptions o;
+  o.profile = dir.file("big.json", big);
+  o.kb_dir = source("kb");
+  o.rules = {source("rules")};
+  std::ostringstream out, err;
+  CHECK(cmd_run(o, out, err) == 2);
+  CHECK(out.str().empty());
+  CHECK(err.str() == o.profile + ": error: the file is 1048589 bytes; the limit is 1048576 bytes\n");
+}
+
+TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {
+  SchemaOptions o;
+  o.kb_dir = source("kb");
+  std::ostringstream out, err;
+  CHECK(cmd_schema(o, out, err) == 0);
+  CHECK(err.str().empty());
+  CHECK(out.str() == read(source("kb/profile.schema.json")));
+}

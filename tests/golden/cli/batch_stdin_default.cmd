@@ -1,0 +1,1 @@
+batch --no-timing --rules tests/golden/cli/rules/batch.rules

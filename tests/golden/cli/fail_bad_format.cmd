@@ -1,0 +1,1 @@
+--format pdf tests/golden/cli/ok.json

@@ -1,0 +1,1 @@
+batch --jobs -3 tests/golden/cli/mixed.jsonl

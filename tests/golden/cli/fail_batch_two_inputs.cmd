@@ -1,0 +1,1 @@
+batch a.jsonl b.jsonl

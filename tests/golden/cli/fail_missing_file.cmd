@@ -1,0 +1,1 @@
+tests/golden/cli/no_such_profile.json

@@ -1,0 +1,1 @@
+tests/golden/cli/unknown_enum.json

@@ -1,0 +1,1 @@
+--frobnicate tests/golden/cli/ok.json

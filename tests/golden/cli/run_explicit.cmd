@@ -1,0 +1,1 @@
+run tests/golden/cli/ok.json

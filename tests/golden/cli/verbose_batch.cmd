@@ -1,0 +1,1 @@
+-v --kb kb batch --no-timing --rules tests/golden/cli/rules/batch.rules tests/golden/cli/mixed.jsonl

@@ -1,0 +1,1 @@
+-v --kb kb tests/golden/cli/ok.json
