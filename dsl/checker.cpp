@@ -1,6 +1,8 @@
 #include "dsl/checker.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -99,6 +101,11 @@ class Checker {
   std::int32_t field_count_ = 0;
   std::map<std::string, DefEntry, std::less<>> defs_;
   std::vector<std::string> def_order_;
+  std::vector<std::string> resolving_;  // definitions being resolved, outermost first
+  // Set while an expression is compiled only to report its own mistakes (its
+  // context already failed): bare names that are values of some enum are
+  // then not reported, since without the context they cannot be judged.
+  bool quiet_values_ = false;
 
   // Per-rule state.
   std::set<std::int32_t>* reads_ = nullptr;
@@ -159,15 +166,24 @@ class Checker {
     }
     if (d.state == DefEntry::Failed) return CExpr{};  // already reported
     if (d.state == DefEntry::Resolving) {
-      error(DiagKind::CyclicDefinition, d.def->name.loc, "`" + name + "` is defined in terms of itself");
+      std::string msg = "`" + name + "` is defined in terms of itself";
+      auto from = std::find(resolving_.begin(), resolving_.end(), name);
+      if (from != resolving_.end() && from + 1 != resolving_.end()) {
+        msg += ": `" + *from + "` uses";
+        for (auto n = from + 1; n != resolving_.end(); ++n) msg += " `" + *n + "`, which uses";
+        msg += " `" + name + "`";
+      }
+      error(DiagKind::CyclicDefinition, d.def->name.loc, msg);
       d.state = DefEntry::Failed;
       return CExpr{};
     }
     d.state = DefEntry::Resolving;
+    resolving_.push_back(name);
     auto* saved_reads = reads_;
     std::set<std::int32_t> scratch;
     reads_ = &scratch;
     std::optional<CExpr> v = compile_definition(*d.def);
+    resolving_.pop_back();
     reads_ = saved_reads;
     if (d.state == DefEntry::Failed || !v) {
       d.state = DefEntry::Failed;
@@ -187,7 +203,10 @@ class Checker {
           error(DiagKind::TypeMismatch, def.value.loc, "a group is written `{a, b, c}`");
           return std::nullopt;
         }
-        auto c = expr(def.value, infer_group_type(def.value));
+        std::size_t errors = diags_.error_count();
+        TypeId type = infer_group_type(def.value);
+        if (diags_.error_count() > errors) return std::nullopt;  // an unknown value, reported
+        auto c = expr(def.value, type);
         if (!c || c->op != Op::Const) {
           if (c) error(DiagKind::TypeMismatch, def.value.loc, "a group holds fixed values, not facts");
           return std::nullopt;
@@ -303,6 +322,9 @@ class Checker {
         return std::nullopt;
       }
     }
+    if (quiet_values_ && std::any_of(kb_->enums.begin(), kb_->enums.end(),
+                                     [&](const EnumDef& en) { return en.find(n) >= 0; }))
+      return std::nullopt;
     auto& diag = error(DiagKind::UnknownName, e.loc, "unknown name `" + n + "`");
     std::vector<std::string> candidates = all_names();
     if (auto s = did_you_mean(n, candidates)) {
@@ -317,6 +339,35 @@ class Checker {
       }
     }
     return std::nullopt;
+  }
+
+  // Compiles an expression whose context already failed, only to report the
+  // expression's own mistakes (a misspelt field on the right of `set`).
+  void report_only(const ast::Expr& e) {
+    bool saved = quiet_values_;
+    quiet_values_ = true;
+    expr(e, kNoType);
+    quiet_values_ = saved;
+  }
+
+  // `x in NAME` where NAME is no group, definition or fact.
+  void unknown_group(const ast::Expr& e) {
+    std::vector<std::string> groups;
+    for (const auto& [n, v] : kb_->groups) groups.push_back(n);
+    for (const auto& [n, d] : defs_)
+      if (d.def && d.def->kind == ast::DefKind::Group) groups.push_back(n);
+    auto& d = error(DiagKind::UnknownGroup, e.loc, "unknown group `" + e.text + "`");
+    if (auto s = did_you_mean(e.text, groups)) {
+      d.message += "; did you mean `" + *s + "`?";
+    } else if (auto s2 = did_you_mean(e.text, all_names())) {
+      d.message += "; did you mean `" + *s2 + "`?";
+    } else {
+      std::string list;
+      for (std::size_t i = 0; i < kb_->groups.size(); ++i)
+        list += std::string(i == 0 ? "" : i + 1 == kb_->groups.size() ? " and " : ", ") + "`" +
+                kb_->groups[i].first + "`";
+      if (!list.empty()) d.message += " (the knowledge base defines " + list + ")";
+    }
   }
 
   TypeId types_list_specialty() { return const_cast<TypeTable&>(types()).list_of(const_cast<TypeTable&>(types()).enum_type(kb_->specialty_enum)); }
@@ -382,7 +433,7 @@ class Checker {
         case Op::Mul: v = Value::number(n(0) * n(1)); break;
         case Op::Div:
           if (n(1) == 0) {
-            error(DiagKind::DivisionByZero, c.kids[1].loc, "division by zero");
+            error(DiagKind::DivisionByZero, c.kids[1].loc, "`" + src(c.loc) + "` divides by zero");
             return std::nullopt;
           }
           v = Value::number(n(0) / n(1));
@@ -413,6 +464,17 @@ class Checker {
     return c;
   }
 
+  // "; its values are `a`, `b` and `c`" for a small enum, or nothing.
+  std::string values_of(TypeId t) const {
+    if (kind(t) != TypeKind::Enum) return {};
+    const EnumDef& en = kb_->enums[static_cast<std::size_t>(types().at(t).enum_id)];
+    if (en.values.empty() || en.values.size() > 8) return {};
+    std::string out = "; its values are ";
+    for (std::size_t i = 0; i < en.values.size(); ++i)
+      out += std::string(i == 0 ? "" : i + 1 == en.values.size() ? " and " : ", ") + "`" + en.values[i] + "`";
+    return out;
+  }
+
   std::string article(TypeId t) const {
     if (t == kNoType) return "a value";
     std::string n = tname(t);
@@ -433,7 +495,7 @@ class Checker {
     } else {
       lc = expr(l, kNoType);
       if (!lc) {
-        expr(r, kNoType);  // still report problems on the right
+        report_only(r);  // still report problems on the right
         return false;
       }
       TypeId want = lc->type;
@@ -509,7 +571,7 @@ class Checker {
                      ? types().integer()
                      : types().number();
         if (c.op == Op::Div && b->op == Op::Const && b->constant.num == 0) {
-          error(DiagKind::DivisionByZero, e.kids[1].loc, "division by zero");
+          error(DiagKind::DivisionByZero, e.kids[1].loc, "`" + src(e.loc) + "` divides by zero");
           return std::nullopt;
         }
         c.kids = {std::move(*a), std::move(*b)};
@@ -543,8 +605,10 @@ class Checker {
           if (!is_numeric(a->type) || !is_numeric(b->type)) {
             const ast::Expr& bad = is_numeric(a->type) ? e.kids[1] : e.kids[0];
             TypeId bt = is_numeric(a->type) ? b->type : a->type;
-            error(DiagKind::TypeMismatch, bad.loc,
-                  "`" + op + "` compares numbers, but `" + src(bad.loc) + "` is " + article(bt));
+            auto& d = error(DiagKind::TypeMismatch, bad.loc,
+                            "`" + op + "` compares numbers, but `" + src(bad.loc) + "` is " + article(bt));
+            if (kind(bt) == TypeKind::Enum || kind(bt) == TypeKind::Boolean)
+              d.message += "; test it with `is`, `is not` or `in`";
             return std::nullopt;
           }
         } else if (!comparable(a->type, b->type)) {
@@ -564,6 +628,20 @@ class Checker {
       case K::In: {
         ++tests_;
         std::optional<CExpr> a, b;
+        const ast::Expr& rhs = e.kids[1];
+        if (rhs.kind == ast::ExprKind::Name && !known_name(rhs.text)) {
+          a = expr(e.kids[0], kNoType);
+          if (!a) return std::nullopt;
+          if (kind(a->type) == TypeKind::Enum &&
+              kb_->enums[static_cast<std::size_t>(types().at(a->type).enum_id)].find(rhs.text) >= 0) {
+            error(DiagKind::TypeMismatch, rhs.loc,
+                  "`" + rhs.text + "` is one " + tname(a->type) + " value, not a group; write `" + src(e.kids[0].loc) +
+                      (e.number != 0 ? " is not " : " is ") + rhs.text + "`");
+          } else {
+            unknown_group(rhs);
+          }
+          return std::nullopt;
+        }
         if (!operands(e.kids[0], e.kids[1], a, b, true)) return std::nullopt;
         bool ok = false;
         if (kind(b->type) == TypeKind::Range) {
@@ -638,7 +716,11 @@ class Checker {
         if (std::find(fns.begin(), fns.end(), f) == fns.end()) {
           auto& d = error(DiagKind::UnknownFunction, ast::Loc{e.loc.file, e.loc.begin, e.loc.begin + static_cast<std::uint32_t>(f.size())},
                           "unknown function `" + f + "`");
-          if (auto s = did_you_mean(f, fns)) d.message += "; did you mean `" + *s + "`?";
+          if (auto s = did_you_mean(f, fns)) {
+            d.message += "; did you mean `" + *s + "`?";
+          } else {
+            d.message += " (the functions are `min`, `max`, `avg`, `sum`, `count` and `len`)";
+          }
           return std::nullopt;
         }
         if (e.kids.size() != 1) {
@@ -887,7 +969,7 @@ class Checker {
       case ast::ActionKind::Set: {
         TypeId vt = kNoType;
         if (!target(a.target, out, vt)) {
-          expr(a.value, kNoType);
+          report_only(a.value);
           return std::nullopt;
         }
         auto v = expr(a.value, vt);
@@ -896,13 +978,13 @@ class Checker {
           auto it = first_setter_.find(out.slot);
           if (it != first_setter_.end()) {
             auto& d = error(DiagKind::ConflictingTypes, a.value.loc,
-                            "`" + src(a.target.loc) + "` is given " + article(v->type) + " here, but " +
-                                article(vt) + " elsewhere");
-            d.notes.push_back({it->second, true, "given " + article(vt) + " here"});
+                            "rules give `" + src(a.target.loc) + "` values of different types: " + article(v->type) +
+                                " here, " + article(vt) + " elsewhere" + values_of(vt));
+            d.notes.push_back({it->second, true, "given " + article(vt) + " here, the type kb/schema.json declares"});
           } else {
             error(DiagKind::TypeMismatch, a.value.loc,
                   "`" + src(a.target.loc) + "` holds " + article(vt) + ", but `" + src(a.value.loc) + "` is " +
-                      article(v->type));
+                      article(v->type) + values_of(vt));
           }
           return std::nullopt;
         }
@@ -914,13 +996,13 @@ class Checker {
       case ast::ActionKind::Add: {
         TypeId vt = kNoType;
         if (!target(a.target, out, vt)) {
-          expr(a.value, kNoType);
+          report_only(a.value);
           return std::nullopt;
         }
         if (kind(vt) != TypeKind::List) {
           error(DiagKind::TypeMismatch, a.target.loc,
                 "`add` adds to a list, but `" + src(a.target.loc) + "` is " + article(vt) + "; use `set`");
-          expr(a.value, kNoType);
+          report_only(a.value);
           return std::nullopt;
         }
         TypeId elem = types().at(vt).elem;
@@ -1016,11 +1098,14 @@ class Checker {
       }
       if (cl.kind == "source") out.source = cl.value;
       if (cl.kind == "priority") {
-        try {
-          out.priority = std::stoi(cl.value);
-        } catch (...) {
-          error(DiagKind::OutOfRange, cl.value_loc, "the priority must be a whole number between -1000000 and 1000000");
+        errno = 0;
+        long long p = std::strtoll(cl.value.c_str(), nullptr, 10);
+        if (errno == ERANGE || p < -1000000 || p > 1000000) {
+          error(DiagKind::OutOfRange, cl.value_loc,
+                "the priority `" + cl.value + "` is outside the range -1000000 to 1000000");
           ok = false;
+        } else {
+          out.priority = static_cast<int>(p);
         }
       }
       if (cl.kind == "category") {
