@@ -1,6 +1,7 @@
 #include "dsl/diagnostics.hpp"
 
 #include <algorithm>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace advise {
@@ -83,14 +84,37 @@ std::string snippet(const SourceManager& sm, const ast::Loc& loc) {
   std::size_t start = 0;
   if (line.size() > 200 && lc.col > 100) start = lc.col - 100;
   std::string_view shown = line.substr(start, 200);
-  for (char c : shown) out += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? ' ' : c;
+  // One terminal column per character, not per byte: a multi-byte UTF-8
+  // character is copied whole and takes one column; a byte that is not valid
+  // UTF-8 (an invalid-utf8 diagnostic points at one) is shown as `?`, so the
+  // output stays valid text.
+  std::vector<bool> column(shown.size(), true);  // does this byte start a column?
+  for (std::size_t i = 0; i < shown.size();) {
+    auto c = static_cast<unsigned char>(shown[i]);
+    std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool valid = n > 0 && i + n <= shown.size();
+    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(shown[i + k]) & 0xC0) == 0x80;
+    if (!valid) {
+      out += '?';
+      ++i;
+    } else if (n == 1) {
+      out += (c < 0x20 && c != '\t') ? ' ' : shown[i];
+      ++i;
+    } else {
+      out.append(shown.substr(i, n));
+      for (std::size_t k = 1; k < n; ++k) column[i + k] = false;
+      i += n;
+    }
+  }
   out += "\n  ";
   std::size_t caret = lc.col - 1 - start;
-  for (std::size_t i = 0; i < caret && i < shown.size(); ++i) out += shown[i] == '\t' ? '\t' : ' ';
+  for (std::size_t i = 0; i < caret && i < shown.size(); ++i)
+    if (column[i]) out += shown[i] == '\t' ? '\t' : ' ';
   out += '^';
   std::size_t len = loc.end > loc.begin ? loc.end - loc.begin : 1;
-  std::size_t room = shown.size() > caret ? shown.size() - caret : 1;
-  for (std::size_t i = 1; i < std::min(len, room); ++i) out += '~';
+  std::size_t last = std::min(caret + len, shown.size());
+  for (std::size_t i = caret + 1; i < last; ++i)
+    if (column[i]) out += '~';
   out += '\n';
   return out;
 }
