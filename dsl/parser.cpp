@@ -80,11 +80,13 @@ struct State {
   }
   void check_height(std::uint32_t h, const ast::Expr& e) const {
     if (h <= static_cast<std::uint32_t>(kMaxNesting)) return;
-    const ast::Loc& at = e.kids.empty() ? e.loc : e.kids.back().loc;
+    // Point at what was added last: the right operand, or the attribute after `.`.
+    ast::Loc at = e.kids.empty() ? e.loc : e.kids.back().loc;
+    if (e.kind == ast::ExprKind::Member) at = {e.loc.file, e.loc.end - static_cast<std::uint32_t>(e.text.size()), e.loc.end};
     throw SyntaxFailure{DiagKind::NestingTooDeep, at.begin, std::max<std::uint32_t>(at.end - at.begin, 1),
                         "the expression is more than " + std::to_string(kMaxNesting) +
-                            " levels deep; every `and`, `or`, `not`, comparison and arithmetic sign in a chain "
-                            "adds a level",
+                            " levels deep (each `and`, `or`, `not`, comparison, arithmetic sign and `.` in a chain "
+                            "adds one)",
                         {}};
   }
   ast::Text take_text() {
