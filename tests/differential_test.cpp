@@ -1,0 +1,485 @@
+// Differential tests: the PEGTL parser (dsl/parser.hpp) against the Spirit X3
+// parser (dsl/x3/x3_parser.hpp). Both implement docs/grammar.md independently;
+// for every valid program they must build equal ast::File values, locations
+// and comments included, and on every invalid one they must agree on where
+// the first error is, up to the one difference docs/parsers.md allows.
+//
+// Inputs: every .rules file of the repository, thousands of generated valid
+// programs, mutated (mostly invalid) programs, the nesting limit, and one
+// regression case per finding of the fuzzers and of these tests.
+//
+// Longer runs: ADVISE_DIFF_COUNT=100000 ADVISE_DIFF_SEED=7 ./advise_tests "[differential]"
+#include <catch2/catch.hpp>
+
+#ifdef ADVISE_HAVE_X3
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "dsl/parser.hpp"
+#include "dsl/x3/x3_parser.hpp"
+#include "tests/support/program_gen.hpp"
+
+using namespace advise;
+
+namespace {
+
+struct Both {
+  std::string text;
+  ast::File pegtl;
+  Diagnostics diags;
+  x3p::Result x3;
+
+  bool pegtl_ok() const { return !diags.has_errors(); }
+  // The PEGTL parser recovers and may report several errors: the first one
+  // (lowest offset) is the one to compare.
+  const Diagnostic* pegtl_first_error() const {
+    const Diagnostic* first = nullptr;
+    for (const Diagnostic& d : diags.all())
+      if (d.severity == Severity::Error && (!first || d.loc.begin < first->loc.begin)) first = &d;
+    return first;
+  }
+};
+
+// File id 1 (not 0), so that a location missing its file id shows.
+Both parse_both(const std::string& text) {
+  Both b;
+  b.text = text;
+  SourceManager sm;
+  sm.add("unused.rules", "");
+  std::uint32_t id = sm.add("t.rules", text);
+  b.pegtl = parse_source(sm, id, b.diags);
+  b.x3 = x3p::parse(sm, id);
+  return b;
+}
+
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::uint32_t next_token(const std::string& s, std::uint32_t i) {
+  while (i < s.size()) {
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+      ++i;
+    } else if (s[i] == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+// End of input, as the PEGTL parser shows it: just after the last line that
+// holds more than blanks or a comment (trailing blanks excluded, a trailing
+// comment on that line included), where the missing part belongs.
+std::uint32_t pegtl_end_of_input(const std::string& s) {
+  std::size_t e = s.size();
+  while (e > 0) {
+    std::size_t line = e;
+    while (line > 0 && s[line - 1] != '\n') --line;
+    std::size_t q = line;
+    while (q < e && (s[q] == ' ' || s[q] == '\t' || s[q] == '\r')) ++q;
+    if (q < e && s[q] != '#') {
+      std::size_t last = e;
+      while (last > q && (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\r' || s[last - 1] == '\n'))
+        --last;
+      return static_cast<std::uint32_t>(last);
+    }
+    e = line > 0 ? line - 1 : 0;
+  }
+  return static_cast<std::uint32_t>(s.size());
+}
+
+// The allowed differences in error positions (docs/parsers.md, "Errors"):
+//  1. After a complete operand, `not` can only begin `not in` / `not
+//     contains`. The PEGTL parser reports an error at that `not`; X3 reports
+//     the furthest failure, the token after `not`, where it tried `in` and
+//     `contains`.
+//  2. An error at the end of the input: X3 reports the end of the input, the
+//     PEGTL parser the end of the last line with content (above).
+bool allowed_position_difference(const Both& b, std::uint32_t pegtl_at) {
+  const std::string& s = b.text;
+  if (b.x3.error != x3p::ErrorKind::Syntax) return false;
+  if (b.x3.error_offset == s.size() && pegtl_at == pegtl_end_of_input(s)) return true;
+  if (s.compare(pegtl_at, 3, "not") != 0) return false;
+  if (pegtl_at + 3 < s.size() && is_word_char(s[pegtl_at + 3])) return false;
+  return b.x3.error_offset == next_token(s, pegtl_at + 3) &&
+         b.x3.expected == std::vector<std::string>{"contains", "in"};
+}
+
+std::string describe(const Both& b) {
+  std::ostringstream os;
+  os << "input (" << b.text.size() << " bytes):\n" << b.text << "\n----\n";
+  if (const Diagnostic* d = b.pegtl_first_error())
+    os << "PEGTL: error at " << d->loc.begin << " [" << kind_info(d->kind).name << "] " << d->message << "\n";
+  else
+    os << "PEGTL: accepted\n";
+  if (b.x3.ok)
+    os << "X3: accepted\n";
+  else
+    os << "X3: error at " << b.x3.error_offset << " (" << (b.x3.error == x3p::ErrorKind::TooDeep ? "too deep" : "syntax")
+       << ") " << b.x3.message << "\n";
+  if (b.pegtl_ok() && b.x3.ok)
+    os << testgen::first_difference(testgen::dump(b.pegtl), testgen::dump(b.x3.file));
+  return os.str();
+}
+
+// The token that ends just before `at` (blanks and comments skipped), as
+// [begin, end); {at, at} at the start of the input.
+std::pair<std::uint32_t, std::uint32_t> previous_token(const std::string& s, std::uint32_t at) {
+  // Comments run to the end of their line: find where the code of each line
+  // ends by scanning forward, then take the last token before `at`.
+  std::uint32_t tb = at, te = at;
+  for (std::uint32_t i = 0; i < at;) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == '#') {
+      while (i < at && s[i] != '\n') ++i;
+    } else if (c == '"') {
+      std::uint32_t j = i + 1;
+      while (j < s.size() && s[j] != '"' && s[j] != '\n') j += s[j] == '\\' ? 2 : 1;
+      if (j < s.size() && s[j] == '"') ++j;
+      tb = i;
+      te = i = std::min<std::uint32_t>(j, at);
+    } else if (is_word_char(c)) {
+      std::uint32_t j = i;
+      while (j < at && (is_word_char(s[j]) || (s[j] == '.' && j + 1 < at && s[j + 1] >= '0' && s[j + 1] <= '9'))) ++j;
+      tb = i;
+      te = i = j;
+    } else {
+      tb = i;
+      te = i = i + 1;
+    }
+  }
+  return {tb, te};
+}
+
+// Disagreements that come from the open questions of docs/parsers.md, where
+// the PEGTL parser reads docs/grammar.md differently (X3 follows the
+// document). Recognised precisely, counted, and left to the tests tagged
+// [grammar-doc] until they are settled.
+std::string open_question(const Both& b) {
+  const std::string& s = b.text;
+  const Diagnostic* d = b.pegtl_first_error();
+  if (d && !(b.x3.ok == false && b.x3.error_offset <= d->loc.begin)) {
+    std::uint32_t p = d->loc.begin;
+    auto [tb, te] = previous_token(s, p);
+    // A: `"a" "b"` as a value (primary <- text).
+    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"' && te <= p) return "A: adjacent strings as a value";
+    // B: a number glued to a word (`5and`, `priority 3when`).
+    std::uint32_t q = p < s.size() && s[p] == '-' ? p + 1 : p;
+    if (q < s.size() && s[q] >= '0' && s[q] <= '9') {
+      while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
+      if (q + 1 < s.size() && s[q] == '.' && s[q + 1] >= '0' && s[q + 1] <= '9') {
+        ++q;
+        while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
+      }
+      if (q < s.size() && is_word_char(s[q])) return "B: a number glued to a word";
+    }
+  }
+  if (!b.x3.ok && (!d || d->loc.begin > b.x3.error_offset)) {
+    // C: include with several strings (include <- KW(include) string).
+    std::uint32_t p = b.x3.error_offset;
+    auto [tb, te] = previous_token(s, p);
+    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"') {
+      auto [kb, ke] = previous_token(s, tb);
+      if (s.compare(kb, ke - kb, "include") == 0) return "C: include with several strings";
+    }
+  }
+  return "";
+}
+
+// The differential property. Returns "" when it holds, else why not.
+std::string disagreement(const Both& b) {
+  if (b.pegtl_ok() != b.x3.ok) return b.x3.ok ? "only X3 accepts" : "only PEGTL accepts";
+  if (b.x3.ok) return b.pegtl == b.x3.file ? "" : "the ASTs differ";
+  const Diagnostic* d = b.pegtl_first_error();
+  bool pegtl_deep = d->kind == DiagKind::NestingTooDeep;
+  bool x3_deep = b.x3.error == x3p::ErrorKind::TooDeep;
+  if (pegtl_deep != x3_deep) return "one reports nesting-too-deep, the other a syntax error";
+  if (d->loc.begin == b.x3.error_offset) return "";
+  if (allowed_position_difference(b, d->loc.begin)) return "";
+  return "the first errors are at different offsets";
+}
+
+void check_agree(const Both& b, const std::string& label) {
+  std::string why = disagreement(b);
+  INFO(label);
+  INFO(why);
+  INFO(describe(b));
+  CHECK(why.empty());
+}
+
+std::uint64_t env_or(const char* name, std::uint64_t dflt) {
+  const char* v = std::getenv(name);
+  return v ? std::strtoull(v, nullptr, 10) : dflt;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("differential: every .rules file in the repository", "[differential]") {
+  namespace fs = std::filesystem;
+  fs::path root(ADVISE_SOURCE_DIR);
+  int files = 0;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+    std::string first = it->path().lexically_relative(root).begin()->string();
+    if (it->is_directory() && (first.rfind("build", 0) == 0 || first == ".git" || first == "fuzz-out")) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || it->path().extension() != ".rules") continue;
+    ++files;
+    Both b = parse_both(read_file(it->path()));
+    check_agree(b, it->path().string());
+  }
+  CHECK(files > 0);
+}
+
+TEST_CASE("differential: generated valid programs", "[differential]") {
+  std::uint64_t seed = env_or("ADVISE_DIFF_SEED", 1);
+  std::uint64_t count = env_or("ADVISE_DIFF_COUNT", 2000);
+  int failures = 0;
+  for (std::uint64_t i = 0; i < count && failures < 5; ++i) {
+    testgen::ProgramGen gen(seed * 1000003 + i);
+    Both b = parse_both(gen.program());
+    // Generated programs are valid by construction: PEGTL must accept too.
+    std::string why = b.x3.ok ? disagreement(b) : "X3 rejects a generated (valid) program";
+    if (!why.empty()) {
+      ++failures;
+      INFO("seed " << seed * 1000003 + i);
+      INFO(why);
+      INFO(describe(b));
+      CHECK(why.empty());
+    }
+  }
+  CHECK(failures == 0);
+}
+
+TEST_CASE("differential: mutated programs", "[differential]") {
+  std::uint64_t seed = env_or("ADVISE_DIFF_SEED", 1);
+  std::uint64_t count = env_or("ADVISE_DIFF_COUNT", 2000) * 2;
+  int failures = 0;
+  std::uint64_t rejected = 0, open = 0;
+  for (std::uint64_t i = 0; i < count && failures < 5; ++i) {
+    testgen::ProgramGen gen(seed * 7000003 + i);
+    std::string program = gen.program();
+    Both b = parse_both(gen.mutate(program));
+    if (!b.x3.ok) ++rejected;
+    std::string why = disagreement(b);
+    if (!why.empty() && !open_question(b).empty()) {
+      ++open;
+      why.clear();
+    }
+    if (!why.empty()) {
+      ++failures;
+      INFO("seed " << seed * 7000003 + i);
+      INFO(why);
+      INFO(describe(b));
+      CHECK(why.empty());
+    }
+  }
+  CHECK(failures == 0);
+  WARN(open << " of " << count << " disagreements come from the open questions of docs/parsers.md");
+  // The mutations must mostly produce invalid programs, or this tests little.
+  CHECK(rejected > count / 2);
+}
+
+TEST_CASE("differential: generated expressions through parse_expression", "[differential]") {
+  std::uint64_t seed = env_or("ADVISE_DIFF_SEED", 1);
+  for (std::uint64_t i = 0; i < 500; ++i) {
+    testgen::GenOptions o;
+    o.comments = false;
+    testgen::ProgramGen gen(seed * 9000011 + i, o);
+    std::string text = gen.expression();
+    ast::Expr pe, xe;
+    std::string perr, xerr;
+    std::uint32_t poff = 0, xoff = 0;
+    bool pok = parse_expression(text, 3, 100, pe, perr, poff);
+    bool xok = x3p::parse_expression(text, 3, 100, xe, xerr, xoff);
+    INFO(text);
+    INFO(perr << " / " << xerr);
+    REQUIRE(pok == xok);
+    if (pok) {
+      INFO(testgen::first_difference(testgen::dump(pe), testgen::dump(xe)));
+      CHECK(pe == xe);
+    } else {
+      CHECK(poff == xoff);
+    }
+  }
+}
+
+// Nesting: an expression is level 1, and each parenthesis, list, group,
+// call, index, `not` and unary `-` around a part of it adds a level; past
+// kMaxNesting (256) is nesting-too-deep. Trees are limited to the same height,
+// so a chain of 256 `and`s is too deep as well. Both parsers must accept the
+// last allowed level, reject the next at the same offset, and survive 100,000.
+TEST_CASE("differential: the nesting limits are the same in both parsers", "[differential]") {
+  const char* names[] = {"parentheses", "lists", "groups", "calls", "not", "minus", "indexes"};
+  for (int kind = 0; kind < 7; ++kind) {
+    for (int depth : {200, kMaxNesting - 1, kMaxNesting, 100000}) {
+      Both b = parse_both("const c = " + testgen::ProgramGen::nested(depth, kind) + "\n");
+      INFO(names[kind] << ", depth " << depth);
+      if (depth < kMaxNesting) {
+        CHECK(b.x3.ok);
+      } else {
+        CHECK(b.x3.error == x3p::ErrorKind::TooDeep);
+      }
+      check_agree(b, std::string(names[kind]) + " x" + std::to_string(depth));
+    }
+  }
+  for (const char* op : {" and ", " or ", " + ", " * ", " / "}) {
+    for (int n : {200, kMaxNesting - 1, kMaxNesting, 100000}) {
+      std::string text = "const c = a";
+      for (int i = 0; i < n; ++i) text += std::string(op) + "a";
+      Both b = parse_both(text);
+      INFO("chain of" << op << "x" << n);
+      CHECK(b.x3.ok == (n < kMaxNesting));
+      check_agree(b, "chain");
+    }
+  }
+}
+
+// Where the two parsers read docs/grammar.md differently. Each case is small
+// and written out; they are the regression tests of docs/parsers.md,
+// "Findings". A case is "same" (both accept with equal ASTs) or "reject"
+// (both reject, first error at `offset`).
+TEST_CASE("differential: findings", "[differential]") {
+  struct Case {
+    const char* name;
+    const char* text;
+    bool valid;
+    std::uint32_t offset;  // of the first error, when !valid
+  };
+  const Case cases[] = {
+      // F1: blanks before `)`, `]`, `}` and `,` inside brackets.
+      {"blank before )", "const c = f(a )", true, 0},
+      {"blank before ,", "const c = [a , b]", true, 0},
+      {"blank before }", "const c = {a }", true, 0},
+      {"blank before ) of a parenthesis", "const c = ( a )", true, 0},
+      {"blank before ] of an index", "const c = a[1 ]", true, 0},
+      {"blank before ] of a target index", "if a then set t[1 ] = 2", true, 0},
+      {"comment before )", "const c = f(a # why\n)", true, 0},
+      // F2: `is not` around a value holding its own `is` test.
+      {"is not with an inner is", "const c = a is not (b is present)", true, 0},
+      {"is not with an inner is in a call", "const c = a is not f(b is c)", true, 0},
+      // F3: a name ending in `missing` / `present` after `is` is a value.
+      {"is a name ending in present", "const c = a is ever_present", true, 0},
+      {"is not a name ending in missing", "const c = a is not notmissing", true, 0},
+      // F4: an error inside a keyword is located at the keyword's start.
+      {"then followed by letters", "if a thence note \"x\"", false, 5},
+      {"when followed by a digit", "rule r when4 then end", false, 7},
+      // F5: keywords are not prefixes of names.
+      {"order is a name", "if order and notable or android then note \"x\"", true, 0},
+      // The allowed difference: PEGTL stops at `not`, X3 after it (both checked).
+      {"not without in or contains", "if a not b then note \"x\"", false, 5},
+      // Lexical errors.
+      {"unterminated string", "if a then note \"abc\nrule", false, 15},
+      {"bad escape", "if a then note \"a\\qb\"", false, 18},
+      {"comparison chain", "if a < b < c then note \"x\"", false, 9},
+      {"single =", "if a = b then note \"x\"", false, 5},
+      // Comments: a CRLF line end is not part of the comment.
+      {"comment before CRLF", "# c\r\nif a then note \"x\" # d\r\n", true, 0},
+      {"comment at the end of the file", "if a then note \"x\" # d", true, 0},
+  };
+  for (const Case& c : cases) {
+    Both b = parse_both(c.text);
+    INFO(c.name);
+    check_agree(b, c.name);
+    CHECK(b.x3.ok == c.valid);
+    if (!c.valid && !b.x3.ok && b.x3.error_offset != c.offset) {
+      // X3 reports the furthest failure; only the allowed difference moves it.
+      const Diagnostic* d = b.pegtl_first_error();
+      CHECK((d && d->loc.begin == c.offset && allowed_position_difference(b, c.offset)));
+    }
+  }
+}
+
+// F7: the index of an action's target is that action's first expression, so
+// level 1, like a condition (X3 first counted it as nested).
+TEST_CASE("differential: findings, nesting inside a target index", "[differential]") {
+  for (int kind = 0; kind < 7; ++kind) {
+    for (int depth : {kMaxNesting - 1, kMaxNesting}) {
+      Both b = parse_both("if a then set d[" + testgen::ProgramGen::nested(depth, kind) + "] = 1\n");
+      CHECK(b.x3.ok == (depth < kMaxNesting));
+      check_agree(b, "kind " + std::to_string(kind) + ", depth " + std::to_string(depth));
+    }
+  }
+}
+
+// docs/grammar.md and the PEGTL parser disagree on these (docs/parsers.md,
+// "Open questions"); X3 follows the document. Until one side changes, these
+// cases fail.
+TEST_CASE("differential: docs/grammar.md spellings", "[differential][grammar-doc]") {
+  struct Case {
+    const char* name;
+    const char* text;
+  };
+  const Case cases[] = {
+      // number <- [0-9]+ ('.' [0-9]+)? has no lookahead: `5and` is `5` `and`.
+      {"number glued to a keyword", "if a < 5and b then note \"x\""},
+      {"priority glued to when", "rule r priority 5when a then end"},
+      // primary <- text: adjacent strings join as a value too.
+      {"two strings as a value", "const c = \"a\" \"b\""},
+      // include <- KW(include) string: one string only.
+      {"include with two strings", "include \"a\" \"b\""},
+  };
+  for (const Case& c : cases) {
+    Both b = parse_both(c.text);
+    check_agree(b, c.name);
+    if (!disagreement(b).empty()) CHECK_FALSE(open_question(b).empty());
+  }
+  // The same spellings, generated.
+  testgen::GenOptions o;
+  o.glued_number_word = true;
+  o.multi_string_values = true;
+  int failures = 0;
+  for (std::uint64_t i = 0; i < 300 && failures < 3; ++i) {
+    testgen::ProgramGen gen(i, o);
+    Both b = parse_both(gen.program());
+    std::string why = disagreement(b);
+    if (!why.empty()) {
+      ++failures;
+      INFO(describe(b));
+      CHECK(why.empty());
+    }
+  }
+}
+
+TEST_CASE("x3: the AST of a small program, by hand", "[x3]") {
+  SourceManager sm;
+  std::uint32_t id = sm.add("t.rules", "# c\nrule r \"d\" priority -2 when a.b[1] is not missing then recommend cat id: \"t\" end\n");
+  x3p::Result r = x3p::parse(sm, id);
+  REQUIRE(r.ok);
+  REQUIRE(r.file.rules.size() == 1);
+  const ast::Rule& rule = r.file.rules[0];
+  CHECK(rule.loc.begin == 4);
+  CHECK(rule.loc.end == 84);
+  CHECK(rule.clauses.at(0).value == "-2");
+  CHECK(rule.condition.kind == ast::ExprKind::Missing);
+  CHECK(rule.condition.number == 1);
+  CHECK(rule.condition.kids.at(0).kind == ast::ExprKind::Index);
+  CHECK(rule.actions.at(0).category.name == "cat");
+  CHECK(rule.actions.at(0).id.name == "id");
+  CHECK(rule.actions.at(0).text.parts == std::vector<std::string>{"t"});
+  REQUIRE(r.file.comments.size() == 1);
+  CHECK(r.file.comments[0].text == "# c");
+
+  std::uint32_t bad = sm.add("bad.rules", "rule r when a then set x = end");
+  x3p::Result e = x3p::parse(sm, bad);
+  CHECK_FALSE(e.ok);
+  CHECK(e.error_offset == 27);
+  CHECK(e.message.find("expected") == 0);
+}
+
+#endif  // ADVISE_HAVE_X3
