@@ -319,6 +319,7 @@ TEST_CASE("differential: generated expressions through parse_expression", "[diff
   }
 }
 
+// F5 (PEGTL counted attempts of `not` / `-`, so its limit was 254).
 // Nesting: an expression is level 1, and each parenthesis, list, group,
 // call, index, `not` and unary `-` around a part of it adds a level; past
 // kMaxNesting (256) is nesting-too-deep. Trees are limited to the same height,
@@ -379,7 +380,7 @@ TEST_CASE("differential: findings", "[differential]") {
       // F4: an error inside a keyword is located at the keyword's start.
       {"then followed by letters", "if a thence note \"x\"", false, 5},
       {"when followed by a digit", "rule r when4 then end", false, 7},
-      // F5: keywords are not prefixes of names.
+      // Keywords are not prefixes of names.
       {"order is a name", "if order and notable or android then note \"x\"", true, 0},
       // The allowed difference: PEGTL stops at `not`, X3 after it (both checked).
       {"not without in or contains", "if a not b then note \"x\"", false, 5},
@@ -405,7 +406,7 @@ TEST_CASE("differential: findings", "[differential]") {
   }
 }
 
-// F7: the index of an action's target is that action's first expression, so
+// F6: the index of an action's target is that action's first expression, so
 // level 1, like a condition (X3 first counted it as nested).
 TEST_CASE("differential: findings, nesting inside a target index", "[differential]") {
   for (int kind = 0; kind < 7; ++kind) {
