@@ -475,6 +475,15 @@ class Checker {
     return out;
   }
 
+  // " (the categories are `a`, `b`, ...)" from kb/schema.json.
+  std::string category_list() const {
+    const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
+    std::string out = " (the categories are ";
+    for (std::size_t i = 0; i < cats.values.size(); ++i)
+      out += std::string(i == 0 ? "" : i + 1 == cats.values.size() ? " and " : ", ") + "`" + cats.values[i] + "`";
+    return out + ")";
+  }
+
   std::string article(TypeId t) const {
     if (t == kNoType) return "a value";
     std::string n = tname(t);
@@ -612,9 +621,13 @@ class Checker {
             return std::nullopt;
           }
         } else if (!comparable(a->type, b->type)) {
-          error(DiagKind::TypeMismatch, e.kids[1].loc,
-                "cannot compare `" + src(e.kids[0].loc) + "` (" + article(a->type) + ") with `" +
-                    src(e.kids[1].loc) + "` (" + article(b->type) + ")");
+          auto& d = error(DiagKind::TypeMismatch, e.kids[1].loc,
+                          "cannot compare `" + src(e.kids[0].loc) + "` (" + article(a->type) + ") with `" +
+                              src(e.kids[1].loc) + "` (" + article(b->type) + ")");
+          if (is_bool(a->type) != is_bool(b->type))
+            d.message += "; a yes-or-no fact is compared with `true` or `false`";
+          else
+            d.message += values_of(a->type);
           return std::nullopt;
         }
         check_constant_range(*a, *b);
@@ -820,7 +833,7 @@ class Checker {
     if (!is_bool(c->type)) {
       error(DiagKind::TypeMismatch, e.loc,
             "`" + src(e.loc) + "` is " + article(c->type) + ", not a condition; compare it with something, as in `" +
-                src(e.loc) + (is_numeric(c->type) ? " >= 250`" : " is present`"));
+                src(e.loc) + (is_numeric(c->type) ? " > 0`" : " is present`"));
       return std::nullopt;
     }
     if (c->op == Op::Slot || c->op == Op::Member || c->op == Op::MapGet || c->op == Op::Const) {
@@ -1031,6 +1044,7 @@ class Checker {
           if (idx < 0) {
             auto& d = error(DiagKind::UnknownCategory, a.category.loc, "unknown recommendation category `" + a.category.name + "`");
             if (auto s = did_you_mean(a.category.name, cats.values)) d.message += "; did you mean `" + *s + "`?";
+            else d.message += category_list();
             return std::nullopt;
           }
           out.category = idx;
@@ -1051,7 +1065,8 @@ class Checker {
       }
       case ast::ActionKind::Cite: {
         TypeId fig = mtypes().enum_type(kb_->figure_enum);
-        auto v = expr(a.value, fig);
+        bool literal_list = a.value.kind == ast::ExprKind::List || a.value.kind == ast::ExprKind::Set;
+        auto v = expr(a.value, literal_list ? mtypes().list_of(fig) : fig);
         if (!v) return std::nullopt;
         if (v->type != fig && v->type != mtypes().list_of(fig)) {
           error(DiagKind::TypeMismatch, a.value.loc,
@@ -1114,6 +1129,7 @@ class Checker {
         if (idx < 0) {
           auto& d = error(DiagKind::UnknownCategory, cl.value_loc, "unknown recommendation category `" + cl.value + "`");
           if (auto s = did_you_mean(cl.value, cats.values)) d.message += "; did you mean `" + *s + "`?";
+          else d.message += category_list();
           ok = false;
         } else {
           out.category = idx;

@@ -204,6 +204,123 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
   return {};
 }
 
+// The agenda's hot path: conditions are tested without building Values for
+// operands that already exist (facts, constants, knowledge-base data).
+namespace {
+
+const Value& operand(const CExpr& e, const ValueView& view, const KnowledgeBase& kb, Value& tmp) {
+  switch (e.op) {
+    case Op::Const: return e.constant;
+    case Op::Slot: return view.get(e.slot);
+    case Op::Member: {
+      Value base_tmp;
+      const Value& base = operand(e.kids[0], view, kb, base_tmp);
+      if (base.kind != Value::Kind::Symbol) return kMissing;
+      return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
+    }
+    default:
+      tmp = evaluate_expr(e, view, kb);
+      return tmp;
+  }
+}
+
+Truth truth(const Value& v) {
+  if (v.kind != Value::Kind::Bool) return Truth::Unknown;
+  return v.flag ? Truth::True : Truth::False;
+}
+
+Truth from_bool(bool b) { return b ? Truth::True : Truth::False; }
+
+}  // namespace
+
+Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
+  switch (e.op) {
+    case Op::And: {
+      Truth a = test_condition(e.kids[0], view, kb);
+      if (a == Truth::False) return a;
+      Truth b = test_condition(e.kids[1], view, kb);
+      if (b == Truth::False) return b;
+      return (a == Truth::True && b == Truth::True) ? Truth::True : Truth::Unknown;
+    }
+    case Op::Or: {
+      Truth a = test_condition(e.kids[0], view, kb);
+      if (a == Truth::True) return a;
+      Truth b = test_condition(e.kids[1], view, kb);
+      if (b == Truth::True) return b;
+      return (a == Truth::False && b == Truth::False) ? Truth::False : Truth::Unknown;
+    }
+    case Op::Not: {
+      Truth a = test_condition(e.kids[0], view, kb);
+      return a == Truth::Unknown ? a : from_bool(a == Truth::False);
+    }
+    case Op::Truthy: {
+      Value t;
+      return truth(operand(e.kids[0], view, kb, t));
+    }
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge: {
+      Value t1, t2;
+      const Value& a = operand(e.kids[0], view, kb, t1);
+      if (a.kind != Value::Kind::Number) return Truth::Unknown;
+      const Value& b = operand(e.kids[1], view, kb, t2);
+      if (b.kind != Value::Kind::Number) return Truth::Unknown;
+      switch (e.op) {
+        case Op::Lt: return from_bool(a.num < b.num);
+        case Op::Le: return from_bool(a.num <= b.num);
+        case Op::Gt: return from_bool(a.num > b.num);
+        default: return from_bool(a.num >= b.num);
+      }
+    }
+    case Op::Eq:
+    case Op::Ne: {
+      Value t1, t2;
+      const Value& a = operand(e.kids[0], view, kb, t1);
+      if (a.is_missing()) return Truth::Unknown;
+      const Value& b = operand(e.kids[1], view, kb, t2);
+      if (b.is_missing()) return Truth::Unknown;
+      return from_bool((a == b) == (e.op == Op::Eq));
+    }
+    case Op::In:
+    case Op::NotIn: {
+      Value t1, t2;
+      const Value& a = operand(e.kids[0], view, kb, t1);
+      if (a.is_missing()) return Truth::Unknown;
+      const Value& c = operand(e.kids[1], view, kb, t2);
+      if (c.is_missing()) return Truth::Unknown;
+      bool in = c.kind == Value::Kind::Range ? (a.kind == Value::Kind::Number && a.num >= c.num && a.num <= c.hi)
+                                             : list_has(c, a);
+      return from_bool(in == (e.op == Op::In));
+    }
+    case Op::Contains:
+    case Op::NotContains: {
+      Value t1, t2;
+      const Value& l = operand(e.kids[0], view, kb, t1);
+      if (l.is_missing()) return Truth::Unknown;
+      const Value& x = operand(e.kids[1], view, kb, t2);
+      if (x.is_missing()) return Truth::Unknown;
+      return from_bool(list_has(l, x) == (e.op == Op::Contains));
+    }
+    case Op::Between: {
+      Value t1, t2, t3;
+      const Value& v = operand(e.kids[0], view, kb, t1);
+      const Value& lo = operand(e.kids[1], view, kb, t2);
+      const Value& hi = operand(e.kids[2], view, kb, t3);
+      if (v.kind != Value::Kind::Number || lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number)
+        return Truth::Unknown;
+      return from_bool(v.num >= lo.num && v.num <= hi.num);
+    }
+    case Op::IsMissing:
+    case Op::IsPresent: {
+      Value t;
+      bool missing = operand(e.kids[0], view, kb, t).is_missing();
+      return from_bool(missing == (e.op == Op::IsMissing));
+    }
+    default: return truth(evaluate_expr(e, view, kb));
+  }
+}
+
 std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb) {
   std::string out;
   for (const auto& seg : t.segments) {
@@ -326,8 +443,7 @@ class Run {
     for (std::int32_t rule : dirty_list_) {
       dirty_[static_cast<std::size_t>(rule)] = 0;
       const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-      Value v = evaluate_expr(cr.condition, view_, *rs_.kb);
-      bool on = v.kind == Value::Kind::Bool && v.flag && !refracted(rule);
+      bool on = test_condition(cr.condition, view_, *rs_.kb) == Truth::True && !refracted(rule);
       set_active(rule, on);
     }
     dirty_list_.clear();

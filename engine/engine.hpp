@@ -140,6 +140,11 @@ class ValueView {
 };
 Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
 
+// The truth of a condition: true, false, or unknown when it depends on a
+// missing fact. Same semantics as evaluate_expr, without building operands.
+enum class Truth : std::uint8_t { False, True, Unknown };
+Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
+
 // The values of a firing's snapshot.
 class SnapshotView : public ValueView {
  public:

@@ -20,8 +20,7 @@
 
 namespace advise {
 
-enum class Truth : std::uint8_t { False, True, Unknown };
-const char* truth_name(Truth t);
+const char* truth_name(Truth t);  // Truth is declared in engine.hpp
 
 // A fact a test read: its name as the rules know it and its value then.
 struct FactValue {
