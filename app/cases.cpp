@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze.hpp>
 
 #include "dsl/checker.hpp"
 #include "dsl/grammar.hpp"
@@ -471,6 +472,15 @@ bool cg::json_object::match(ParseInput& in) {
   }
   return false;  // unclosed: the driver reports it with the opening brace
 }
+
+}  // namespace advise::cases
+
+template <typename Name>
+struct tao::pegtl::analyze_traits<Name, advise::cases::cg::json_object> : analyze_any_traits<> {};
+
+namespace advise::cases {
+
+std::size_t analyze_case_grammar() { return tao::pegtl::analyze<cg::line>(-1); }
 
 namespace {
 

@@ -84,6 +84,10 @@ struct CaseFile {
 // the next line, so one run reports every error of a file.
 CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags);
 
+// pegtl::analyze of the case-file grammar: the number of problems found
+// (rules that can loop without consuming input); 0 when it is sound.
+std::size_t analyze_case_grammar();
+
 // ---------------------------------------------------------------- compiled suite
 
 struct CompiledExpectation {
