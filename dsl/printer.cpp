@@ -12,6 +12,18 @@
 //     that followed it, at that token's indentation.
 // Nothing is appended after a comment, so no code can ever end up commented
 // out, and since comments are emitted in source order, none is lost.
+//
+// The `and`/`or` chains of a condition are recorded as groups (Group); each
+// is laid out either on one line or broken before every operator, decided
+// where the chain starts: broken when it does not fit in kFormatWidth or
+// holds a comment. Every decision depends only on the tree and on where the
+// comments sit between its tokens, which formatting does not change: that is
+// why formatting a formatted file gives it back unchanged.
+//
+// The source buffer is read for what the tree does not keep: where keywords
+// and operators sit (to place comments exactly), where a text's parts open,
+// whether a comment had code before it on its line, empty lines between
+// items, and whether `==`/`!=` was written `is`/`is not`.
 #include "dsl/printer.hpp"
 
 #include <algorithm>
@@ -381,7 +393,10 @@ class Formatter {
     }
     gap(prev_end, kNoFlush, false, false);
 
+    std::size_t size = 0;
+    for (const std::string& l : lines_) size += l.size() + 1;
     std::string s;
+    s.reserve(size);
     for (const std::string& l : lines_) {
       s += l;
       s += '\n';
