@@ -2,7 +2,8 @@
 // parser (dsl/x3/x3_parser.hpp). Both implement docs/grammar.md independently;
 // for every valid program they must build equal ast::File values, locations
 // and comments included, and on every invalid one they must agree on where
-// the first error is, up to the one difference docs/parsers.md allows.
+// the first error is, up to the differences docs/parsers.md allows
+// (dsl/x3/differential.hpp holds that property, shared with the fuzzer).
 //
 // Inputs: every .rules file of the repository, thousands of generated valid
 // programs, mutated (mostly invalid) programs, the nesting limit, and one
@@ -19,6 +20,7 @@
 #include <sstream>
 
 #include "dsl/parser.hpp"
+#include "dsl/x3/differential.hpp"
 #include "dsl/x3/x3_parser.hpp"
 #include "tests/support/program_gen.hpp"
 
@@ -26,185 +28,12 @@ using namespace advise;
 
 namespace {
 
-struct Both {
-  std::string text;
-  ast::File pegtl;
-  Diagnostics diags;
-  x3p::Result x3;
-
-  bool pegtl_ok() const { return !diags.has_errors(); }
-  // The PEGTL parser recovers and may report several errors: the first one
-  // (lowest offset) is the one to compare.
-  const Diagnostic* pegtl_first_error() const {
-    const Diagnostic* first = nullptr;
-    for (const Diagnostic& d : diags.all())
-      if (d.severity == Severity::Error && (!first || d.loc.begin < first->loc.begin)) first = &d;
-    return first;
-  }
-};
-
-// File id 1 (not 0), so that a location missing its file id shows.
-Both parse_both(const std::string& text) {
-  Both b;
-  b.text = text;
-  SourceManager sm;
-  sm.add("unused.rules", "");
-  std::uint32_t id = sm.add("t.rules", text);
-  b.pegtl = parse_source(sm, id, b.diags);
-  b.x3 = x3p::parse(sm, id);
-  return b;
-}
-
-bool is_word_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-std::uint32_t next_token(const std::string& s, std::uint32_t i) {
-  while (i < s.size()) {
-    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
-      ++i;
-    } else if (s[i] == '#') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else {
-      break;
-    }
-  }
-  return i;
-}
-
-// End of input, as the PEGTL parser shows it: just after the last line that
-// holds more than blanks or a comment (trailing blanks excluded, a trailing
-// comment on that line included), where the missing part belongs.
-std::uint32_t pegtl_end_of_input(const std::string& s) {
-  std::size_t e = s.size();
-  while (e > 0) {
-    std::size_t line = e;
-    while (line > 0 && s[line - 1] != '\n') --line;
-    std::size_t q = line;
-    while (q < e && (s[q] == ' ' || s[q] == '\t' || s[q] == '\r')) ++q;
-    if (q < e && s[q] != '#') {
-      std::size_t last = e;
-      while (last > q && (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\r' || s[last - 1] == '\n'))
-        --last;
-      return static_cast<std::uint32_t>(last);
-    }
-    e = line > 0 ? line - 1 : 0;
-  }
-  return static_cast<std::uint32_t>(s.size());
-}
-
-// The allowed differences in error positions (docs/parsers.md, "Errors"):
-//  1. After a complete operand, `not` can only begin `not in` / `not
-//     contains`. The PEGTL parser reports an error at that `not`; X3 reports
-//     the furthest failure, the token after `not`, where it tried `in` and
-//     `contains`.
-//  2. An error at the end of the input: X3 reports the end of the input, the
-//     PEGTL parser the end of the last line with content (above).
-bool allowed_position_difference(const Both& b, std::uint32_t pegtl_at) {
-  const std::string& s = b.text;
-  if (b.x3.error != x3p::ErrorKind::Syntax) return false;
-  if (b.x3.error_offset == s.size() && pegtl_at == pegtl_end_of_input(s)) return true;
-  if (s.compare(pegtl_at, 3, "not") != 0) return false;
-  if (pegtl_at + 3 < s.size() && is_word_char(s[pegtl_at + 3])) return false;
-  return b.x3.error_offset == next_token(s, pegtl_at + 3) &&
-         b.x3.expected == std::vector<std::string>{"contains", "in"};
-}
-
-std::string describe(const Both& b) {
-  std::ostringstream os;
-  os << "input (" << b.text.size() << " bytes):\n" << b.text << "\n----\n";
-  if (const Diagnostic* d = b.pegtl_first_error())
-    os << "PEGTL: error at " << d->loc.begin << " [" << kind_info(d->kind).name << "] " << d->message << "\n";
-  else
-    os << "PEGTL: accepted\n";
-  if (b.x3.ok)
-    os << "X3: accepted\n";
-  else
-    os << "X3: error at " << b.x3.error_offset << " (" << (b.x3.error == x3p::ErrorKind::TooDeep ? "too deep" : "syntax")
-       << ") " << b.x3.message << "\n";
-  if (b.pegtl_ok() && b.x3.ok)
-    os << testgen::first_difference(testgen::dump(b.pegtl), testgen::dump(b.x3.file));
-  return os.str();
-}
-
-// The token that ends just before `at` (blanks and comments skipped), as
-// [begin, end); {at, at} at the start of the input.
-std::pair<std::uint32_t, std::uint32_t> previous_token(const std::string& s, std::uint32_t at) {
-  // Comments run to the end of their line: find where the code of each line
-  // ends by scanning forward, then take the last token before `at`.
-  std::uint32_t tb = at, te = at;
-  for (std::uint32_t i = 0; i < at;) {
-    char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else if (c == '#') {
-      while (i < at && s[i] != '\n') ++i;
-    } else if (c == '"') {
-      std::uint32_t j = i + 1;
-      while (j < s.size() && s[j] != '"' && s[j] != '\n') j += s[j] == '\\' ? 2 : 1;
-      if (j < s.size() && s[j] == '"') ++j;
-      tb = i;
-      te = i = std::min<std::uint32_t>(j, at);
-    } else if (is_word_char(c)) {
-      std::uint32_t j = i;
-      while (j < at && (is_word_char(s[j]) || (s[j] == '.' && j + 1 < at && s[j + 1] >= '0' && s[j + 1] <= '9'))) ++j;
-      tb = i;
-      te = i = j;
-    } else {
-      tb = i;
-      te = i = i + 1;
-    }
-  }
-  return {tb, te};
-}
-
-// Disagreements that come from the open questions of docs/parsers.md, where
-// the PEGTL parser reads docs/grammar.md differently (X3 follows the
-// document). Recognised precisely, counted, and left to the tests tagged
-// [grammar-doc] until they are settled.
-std::string open_question(const Both& b) {
-  const std::string& s = b.text;
-  const Diagnostic* d = b.pegtl_first_error();
-  if (d && !(b.x3.ok == false && b.x3.error_offset <= d->loc.begin)) {
-    std::uint32_t p = d->loc.begin;
-    auto [tb, te] = previous_token(s, p);
-    // A: `"a" "b"` as a value (primary <- text).
-    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"' && te <= p) return "A: adjacent strings as a value";
-    // B: a number glued to a word (`5and`, `priority 3when`).
-    std::uint32_t q = p < s.size() && s[p] == '-' ? p + 1 : p;
-    if (q < s.size() && s[q] >= '0' && s[q] <= '9') {
-      while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
-      if (q + 1 < s.size() && s[q] == '.' && s[q + 1] >= '0' && s[q + 1] <= '9') {
-        ++q;
-        while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
-      }
-      if (q < s.size() && is_word_char(s[q])) return "B: a number glued to a word";
-    }
-  }
-  if (!b.x3.ok && (!d || d->loc.begin > b.x3.error_offset)) {
-    // C: include with several strings (include <- KW(include) string).
-    std::uint32_t p = b.x3.error_offset;
-    auto [tb, te] = previous_token(s, p);
-    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"') {
-      auto [kb, ke] = previous_token(s, tb);
-      if (s.compare(kb, ke - kb, "include") == 0) return "C: include with several strings";
-    }
-  }
-  return "";
-}
-
-// The differential property. Returns "" when it holds, else why not.
-std::string disagreement(const Both& b) {
-  if (b.pegtl_ok() != b.x3.ok) return b.x3.ok ? "only X3 accepts" : "only PEGTL accepts";
-  if (b.x3.ok) return b.pegtl == b.x3.file ? "" : "the ASTs differ";
-  const Diagnostic* d = b.pegtl_first_error();
-  bool pegtl_deep = d->kind == DiagKind::NestingTooDeep;
-  bool x3_deep = b.x3.error == x3p::ErrorKind::TooDeep;
-  if (pegtl_deep != x3_deep) return "one reports nesting-too-deep, the other a syntax error";
-  if (d->loc.begin == b.x3.error_offset) return "";
-  if (allowed_position_difference(b, d->loc.begin)) return "";
-  return "the first errors are at different offsets";
-}
+using x3p::Both;
+using x3p::allowed_position_difference;
+using x3p::describe;
+using x3p::disagreement;
+using x3p::open_question;
+using x3p::parse_both;
 
 void check_agree(const Both& b, const std::string& label) {
   std::string why = disagreement(b);
@@ -311,7 +140,7 @@ TEST_CASE("differential: generated expressions through parse_expression", "[diff
     INFO(perr << " / " << xerr);
     REQUIRE(pok == xok);
     if (pok) {
-      INFO(testgen::first_difference(testgen::dump(pe), testgen::dump(xe)));
+      INFO(x3p::first_difference(x3p::dump(pe), x3p::dump(xe)));
       CHECK(pe == xe);
     } else {
       CHECK(poff == xoff);

@@ -473,14 +473,14 @@ struct make_name {
   }
 };
 
-// f(args): _attr = (name, args, closing parenthesis)
+// f(args): _val = the name f, _attr = (args, closing parenthesis)
 struct make_call {
   template <typename Ctx>
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
-    ast::Ident& name = at_c<0>(a);
-    ast::Expr e = node(ast::ExprKind::Call, {name.loc.file, name.loc.begin, at_c<2>(a).end}, std::move(name.name));
-    _val(ctx) = with_kids(std::move(e), std::move(at_c<1>(a)));
+    HExpr& v = _val(ctx);
+    ast::Expr e = node(ast::ExprKind::Call, {v.e.loc.file, v.e.loc.begin, at_c<1>(a).end}, std::move(v.e.text));
+    v = with_kids(std::move(e), std::move(at_c<0>(a)));
   }
 };
 
@@ -798,9 +798,12 @@ auto const items_def = -(expr[push_back{}] >> *(PU(",") >> expr[push_back{}]));
 
 // primary <- number / text / true / false / ident '(' items ')' / ident
 //          / '[' items ']' / '{' items '}' / '(' expr ')'
+// The two ident alternatives are merged as ident ('(' items ')')?: the same
+// language, since `(` can never follow a complete value, and the name is read
+// once.
 auto const primary_def = number_tok[make_number{}] | text[make_string{}] | K("true")[make_bool<1>{}] |
                          K("false")[make_bool<0>{}] |
-                         (ident >> PU("(") >> nest[items] >> P(")"))[make_call{}] | ident[make_name{}] |
+                         (ident[make_name{}] >> -(PU("(") >> nest[items] >> P(")"))[make_call{}]) |
                          (P("[") >> nest[items] >> P("]"))[make_collection<ast::ExprKind::List>{}] |
                          (P("{") >> nest[items] >> P("}"))[make_collection<ast::ExprKind::Set>{}] |
                          (PU("(") >> nest[expr] >> PU(")"))[assign{}];

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <sstream>
 
 namespace advise::testgen {
 namespace {
@@ -60,63 +59,6 @@ std::vector<std::string> pieces(std::string_view s) {
 
 bool is_blank_piece(const std::string& p) {
   return !p.empty() && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n' || p[0] == '#');
-}
-
-std::string loc_text(const ast::Loc& l) {
-  return "@" + std::to_string(l.file) + ":" + std::to_string(l.begin) + "-" + std::to_string(l.end);
-}
-
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += "\\x" + std::to_string(static_cast<int>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string text_dump(const ast::Text& t) {
-  std::string out = "text" + loc_text(t.loc);
-  for (const std::string& p : t.parts) out += " " + quoted(p);
-  return out;
-}
-
-std::string ident_dump(const ast::Ident& i) { return quoted(i.name) + loc_text(i.loc); }
-
-const char* kind_name(ast::ExprKind k) {
-  switch (k) {
-    case ast::ExprKind::Number: return "Number";
-    case ast::ExprKind::String: return "String";
-    case ast::ExprKind::Bool: return "Bool";
-    case ast::ExprKind::Name: return "Name";
-    case ast::ExprKind::List: return "List";
-    case ast::ExprKind::Set: return "Set";
-    case ast::ExprKind::Range: return "Range";
-    case ast::ExprKind::Not: return "Not";
-    case ast::ExprKind::Neg: return "Neg";
-    case ast::ExprKind::And: return "And";
-    case ast::ExprKind::Or: return "Or";
-    case ast::ExprKind::Arith: return "Arith";
-    case ast::ExprKind::Compare: return "Compare";
-    case ast::ExprKind::In: return "In";
-    case ast::ExprKind::Contains: return "Contains";
-    case ast::ExprKind::Between: return "Between";
-    case ast::ExprKind::Missing: return "Missing";
-    case ast::ExprKind::Call: return "Call";
-    case ast::ExprKind::Member: return "Member";
-    case ast::ExprKind::Index: return "Index";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -611,79 +553,6 @@ std::string ProgramGen::item_text(int kind) {
   Toks toks;
   item(toks, kind);
   return join(toks);
-}
-
-// ---- dumps
-
-std::string dump(const ast::Expr& e, int indent) {
-  std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
-  std::ostringstream os;
-  os.precision(17);
-  os << pad << kind_name(e.kind) << loc_text(e.loc);
-  if (!e.text.empty() || e.kind == ast::ExprKind::String) os << " " << quoted(e.text);
-  if (e.number != 0) os << " #" << e.number;
-  os << "\n";
-  std::string out = os.str();
-  for (const ast::Expr& k : e.kids) out += dump(k, indent + 1);
-  return out;
-}
-
-std::string dump(const ast::File& f) {
-  std::string out = "file " + std::to_string(f.file) + "\n";
-  for (const ast::Item& it : f.items) {
-    if (it.kind == ast::ItemKind::Include) {
-      const ast::Include& inc = f.includes.at(it.index);
-      out += "include" + loc_text(inc.loc) + " " + text_dump(inc.path) + "\n";
-    } else if (it.kind == ast::ItemKind::Definition) {
-      const ast::Definition& d = f.definitions.at(it.index);
-      out += "definition" + loc_text(d.loc) + " kind=" + std::to_string(static_cast<int>(d.kind)) + " " +
-             ident_dump(d.name) + "\n" + dump(d.value, 1);
-    } else {
-      const ast::Rule& r = f.rules.at(it.index);
-      out += std::string(r.short_form ? "short-rule" : "rule") + loc_text(r.loc) + " " + ident_dump(r.name) + "\n";
-      if (r.has_description || !r.description.parts.empty())
-        out += "  description(" + std::to_string(r.has_description) + ") " + text_dump(r.description) + "\n";
-      for (const ast::Rule::Clause& c : r.clauses)
-        out += "  clause " + c.kind + loc_text(c.loc) + " value" + loc_text(c.value_loc) + " " + quoted(c.value) + "\n";
-      out += "  when\n" + dump(r.condition, 2);
-      for (const ast::Action& a : r.actions) {
-        out += "  action " + std::to_string(static_cast<int>(a.kind)) + loc_text(a.loc) + "\n";
-        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add) out += "    target\n" + dump(a.target, 3);
-        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add || a.kind == ast::ActionKind::Cite)
-          out += "    value\n" + dump(a.value, 3);
-        if (a.kind == ast::ActionKind::Recommend)
-          out += "    category " + ident_dump(a.category) + " id " + ident_dump(a.id) + "\n";
-        out += "    has_text=" + std::to_string(a.has_text) + " " + text_dump(a.text) + "\n";
-      }
-    }
-  }
-  for (const ast::Comment& c : f.comments) out += "comment" + loc_text(c.loc) + " " + quoted(c.text) + "\n";
-  // Fields dump() does not show would hide a difference: say so.
-  return out;
-}
-
-std::string first_difference(const std::string& a, const std::string& b) {
-  if (a == b) return "";
-  std::istringstream sa(a), sb(b);
-  std::string la, lb;
-  std::vector<std::string> before;
-  int line = 1;
-  while (true) {
-    bool ga = static_cast<bool>(std::getline(sa, la));
-    bool gb = static_cast<bool>(std::getline(sb, lb));
-    if (!ga && !gb) return "(the dumps are equal; the difference is in a field dump() does not show)";
-    if (!ga) la = "<end>";
-    if (!gb) lb = "<end>";
-    if (la != lb || !ga || !gb) {
-      std::string out = "first difference at dump line " + std::to_string(line) + ":\n";
-      std::size_t from = before.size() > 3 ? before.size() - 3 : 0;
-      for (std::size_t i = from; i < before.size(); ++i) out += "    " + before[i] + "\n";
-      out += "  - " + la + "\n  + " + lb + "\n";
-      return out;
-    }
-    before.push_back(la);
-    ++line;
-  }
 }
 
 }  // namespace advise::testgen

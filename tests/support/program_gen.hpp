@@ -8,9 +8,6 @@
 // mutate() damages a valid program at the token or byte level: the result is
 // usually invalid, sometimes still valid, and both parsers must agree either
 // way. The same seed always gives the same output.
-//
-// dump() prints an AST as indented text with every location, so that a
-// mismatch between the two parsers can be shown as the first differing line.
 #pragma once
 
 #include <cstdint>
@@ -93,10 +90,5 @@ class ProgramGen {
 // A large valid program of `rules` block rules (plus some definitions and
 // short rules), for the benchmark.
 std::string large_program(std::size_t rules, std::uint64_t seed);
-
-std::string dump(const ast::Expr& e, int indent = 0);
-std::string dump(const ast::File& f);
-// The first line where two dumps differ, with its neighbours, or "" if equal.
-std::string first_difference(const std::string& a, const std::string& b);
 
 }  // namespace advise::testgen

@@ -1,0 +1,341 @@
+#include "dsl/x3/differential.hpp"
+
+#include <algorithm>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "dsl/parser.hpp"
+
+namespace advise::x3p {
+namespace {
+
+std::string loc_text(const ast::Loc& l) {
+  return "@" + std::to_string(l.file) + ":" + std::to_string(l.begin) + "-" + std::to_string(l.end);
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += "\\x" + std::to_string(static_cast<int>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string text_dump(const ast::Text& t) {
+  std::string out = "text";
+  out += loc_text(t.loc);
+  for (const std::string& p : t.parts) {
+    out += ' ';
+    out += quoted(p);
+  }
+  return out;
+}
+
+std::string ident_dump(const ast::Ident& i) { return quoted(i.name) + loc_text(i.loc); }
+
+const char* kind_name(ast::ExprKind k) {
+  switch (k) {
+    case ast::ExprKind::Number: return "Number";
+    case ast::ExprKind::String: return "String";
+    case ast::ExprKind::Bool: return "Bool";
+    case ast::ExprKind::Name: return "Name";
+    case ast::ExprKind::List: return "List";
+    case ast::ExprKind::Set: return "Set";
+    case ast::ExprKind::Range: return "Range";
+    case ast::ExprKind::Not: return "Not";
+    case ast::ExprKind::Neg: return "Neg";
+    case ast::ExprKind::And: return "And";
+    case ast::ExprKind::Or: return "Or";
+    case ast::ExprKind::Arith: return "Arith";
+    case ast::ExprKind::Compare: return "Compare";
+    case ast::ExprKind::In: return "In";
+    case ast::ExprKind::Contains: return "Contains";
+    case ast::ExprKind::Between: return "Between";
+    case ast::ExprKind::Missing: return "Missing";
+    case ast::ExprKind::Call: return "Call";
+    case ast::ExprKind::Member: return "Member";
+    case ast::ExprKind::Index: return "Index";
+  }
+  return "?";
+}
+
+bool is_word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::uint32_t next_token(const std::string& s, std::uint32_t i) {
+  while (i < s.size()) {
+    if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+      ++i;
+    } else if (s[i] == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+// The token that ends just before `at` (blanks and comments skipped), as
+// [begin, end); {at, at} at the start of the input.
+std::pair<std::uint32_t, std::uint32_t> previous_token(const std::string& s, std::uint32_t at) {
+  // Comments run to the end of their line: find where the code of each line
+  // ends by scanning forward, then take the last token before `at`.
+  std::uint32_t tb = at, te = at;
+  for (std::uint32_t i = 0; i < at;) {
+    char c = s[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == '#') {
+      while (i < at && s[i] != '\n') ++i;
+    } else if (c == '"') {
+      std::uint32_t j = i + 1;
+      while (j < s.size() && s[j] != '"' && s[j] != '\n') j += s[j] == '\\' ? 2 : 1;
+      if (j < s.size() && s[j] == '"') ++j;
+      tb = i;
+      te = i = std::min<std::uint32_t>(j, at);
+    } else if (is_word_char(c)) {
+      std::uint32_t j = i;
+      while (j < at && (is_word_char(s[j]) || (s[j] == '.' && j + 1 < at && s[j + 1] >= '0' && s[j + 1] <= '9'))) ++j;
+      tb = i;
+      te = i = j;
+    } else {
+      tb = i;
+      te = i = i + 1;
+    }
+  }
+  return {tb, te};
+}
+
+}  // namespace
+
+const Diagnostic* Both::pegtl_first_error() const {
+  const Diagnostic* first = nullptr;
+  for (const Diagnostic& d : diags.all())
+    if (d.severity == Severity::Error && (!first || d.loc.begin < first->loc.begin)) first = &d;
+  return first;
+}
+
+Both parse_both(const std::string& text) {
+  Both b;
+  b.text = text;
+  SourceManager sm;
+  sm.add("unused.rules", "");
+  std::uint32_t id = sm.add("t.rules", text);
+  b.pegtl = parse_source(sm, id, b.diags);
+  b.x3 = parse(sm, id);
+  return b;
+}
+
+// End of input, as the PEGTL parser shows it: just after the last line that
+// holds more than blanks or a comment (trailing blanks excluded, a trailing
+// comment on that line included), where the missing part belongs.
+std::uint32_t pegtl_end_of_input(const std::string& s) {
+  std::size_t e = s.size();
+  while (e > 0) {
+    std::size_t line = e;
+    while (line > 0 && s[line - 1] != '\n') --line;
+    std::size_t q = line;
+    while (q < e && (s[q] == ' ' || s[q] == '\t' || s[q] == '\r')) ++q;
+    if (q < e && s[q] != '#') {
+      std::size_t last = e;
+      while (last > q && (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\r' || s[last - 1] == '\n'))
+        --last;
+      return static_cast<std::uint32_t>(last);
+    }
+    e = line > 0 ? line - 1 : 0;
+  }
+  return static_cast<std::uint32_t>(s.size());
+}
+
+// The allowed differences in error positions (docs/parsers.md):
+//  1. After a complete operand, `not` can only begin `not in` / `not
+//     contains`. The PEGTL parser reports an error at that `not`; X3 reports
+//     the furthest failure, the token after `not`, where it tried `in` and
+//     `contains`.
+//  2. An error at the end of the input: X3 reports the end of the input, the
+//     PEGTL parser the end of the last line with content (above).
+bool allowed_position_difference(const Both& b, std::uint32_t pegtl_at) {
+  const std::string& s = b.text;
+  if (b.x3.error != ErrorKind::Syntax) return false;
+  if (b.x3.error_offset == s.size() && pegtl_at == pegtl_end_of_input(s)) return true;
+  if (s.compare(pegtl_at, 3, "not") != 0) return false;
+  if (pegtl_at + 3 < s.size() && is_word_char(s[pegtl_at + 3])) return false;
+  return b.x3.error_offset == next_token(s, pegtl_at + 3) &&
+         b.x3.expected == std::vector<std::string>{"contains", "in"};
+}
+
+// Disagreements that come from the open questions of docs/parsers.md, where
+// the PEGTL parser reads docs/grammar.md differently (X3 follows the
+// document). Recognised precisely, counted, and left to the tests tagged
+// [grammar-doc] until they are settled.
+std::string open_question(const Both& b) {
+  const std::string& s = b.text;
+  const Diagnostic* d = b.pegtl_first_error();
+  if (d && !(b.x3.ok == false && b.x3.error_offset <= d->loc.begin)) {
+    std::uint32_t p = d->loc.begin;
+    auto [tb, te] = previous_token(s, p);
+    // A: `"a" "b"` as a value (primary <- text).
+    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"' && te <= p) return "A: adjacent strings as a value";
+    // B: a number glued to a word (`5and`, `priority 3when`).
+    std::uint32_t q = p < s.size() && s[p] == '-' ? p + 1 : p;
+    if (q < s.size() && s[q] >= '0' && s[q] <= '9') {
+      while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
+      if (q + 1 < s.size() && s[q] == '.' && s[q + 1] >= '0' && s[q + 1] <= '9') {
+        ++q;
+        while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
+      }
+      if (q < s.size() && is_word_char(s[q])) return "B: a number glued to a word";
+    }
+  }
+  if (!b.x3.ok && (!d || d->loc.begin > b.x3.error_offset)) {
+    // C: include with several strings (include <- KW(include) string).
+    std::uint32_t p = b.x3.error_offset;
+    auto [tb, te] = previous_token(s, p);
+    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"') {
+      auto [kb, ke] = previous_token(s, tb);
+      if (s.compare(kb, ke - kb, "include") == 0) return "C: include with several strings";
+    }
+  }
+  return "";
+}
+
+std::string open_finding(const Both& b) {
+  const std::string& s = b.text;
+  const Diagnostic* d = b.pegtl_first_error();
+  // F5: the PEGTL depth guard counts attempts, so it stops a level early.
+  if (d && d->kind == DiagKind::NestingTooDeep && (b.x3.ok || b.x3.error_offset >= d->loc.begin))
+    return "F5: the PEGTL nesting limit";
+  // F4: a PEGTL error inside a word, after a keyword that starts it.
+  if (d && !b.x3.ok && d->loc.begin > 0 && d->loc.begin < s.size() && is_word_char(s[d->loc.begin - 1]) &&
+      is_word_char(s[d->loc.begin])) {
+    std::uint32_t w = d->loc.begin;
+    while (w > 0 && is_word_char(s[w - 1])) --w;
+    if (b.x3.error_offset == w) return "F4: a PEGTL error inside a keyword";
+  }
+  // F3: `is` then a name ending in `missing` / `present`.
+  for (const char* word : {"missing", "present"}) {
+    for (std::size_t at = s.find(word, 1); at != std::string::npos; at = s.find(word, at + 1)) {
+      if (is_word_char(s[at - 1]) && (at + 7 >= s.size() || !is_word_char(s[at + 7])))
+        return "F3: a name ending in missing / present";
+    }
+  }
+  return "";
+}
+
+// The differential property. Returns "" when it holds, else why not.
+std::string disagreement(const Both& b) {
+  if (b.pegtl_ok() != b.x3.ok) return b.x3.ok ? "only X3 accepts" : "only PEGTL accepts";
+  if (b.x3.ok) return b.pegtl == b.x3.file ? "" : "the ASTs differ";
+  const Diagnostic* d = b.pegtl_first_error();
+  bool pegtl_deep = d->kind == DiagKind::NestingTooDeep;
+  bool x3_deep = b.x3.error == ErrorKind::TooDeep;
+  if (pegtl_deep != x3_deep) return "one reports nesting-too-deep, the other a syntax error";
+  if (d->loc.begin == b.x3.error_offset) return "";
+  if (allowed_position_difference(b, d->loc.begin)) return "";
+  return "the first errors are at different offsets";
+}
+
+std::string describe(const Both& b) {
+  std::ostringstream os;
+  os << "input (" << b.text.size() << " bytes):\n" << b.text << "\n----\n";
+  if (const Diagnostic* d = b.pegtl_first_error())
+    os << "PEGTL: error at " << d->loc.begin << " [" << kind_info(d->kind).name << "] " << d->message << "\n";
+  else
+    os << "PEGTL: accepted\n";
+  if (b.x3.ok)
+    os << "X3: accepted\n";
+  else
+    os << "X3: error at " << b.x3.error_offset << " (" << (b.x3.error == ErrorKind::TooDeep ? "too deep" : "syntax")
+       << ") " << b.x3.message << "\n";
+  if (b.pegtl_ok() && b.x3.ok)
+    os << first_difference(dump(b.pegtl), dump(b.x3.file));
+  return os.str();
+}
+
+// ---- dumps
+
+std::string dump(const ast::Expr& e, int indent) {
+  std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
+  std::ostringstream os;
+  os.precision(17);
+  os << pad << kind_name(e.kind) << loc_text(e.loc);
+  if (!e.text.empty() || e.kind == ast::ExprKind::String) os << " " << quoted(e.text);
+  if (e.number != 0) os << " #" << e.number;
+  os << "\n";
+  std::string out = os.str();
+  for (const ast::Expr& k : e.kids) out += dump(k, indent + 1);
+  return out;
+}
+
+std::string dump(const ast::File& f) {
+  std::string out = "file " + std::to_string(f.file) + "\n";
+  for (const ast::Item& it : f.items) {
+    if (it.kind == ast::ItemKind::Include) {
+      const ast::Include& inc = f.includes.at(it.index);
+      out += "include" + loc_text(inc.loc) + " " + text_dump(inc.path) + "\n";
+    } else if (it.kind == ast::ItemKind::Definition) {
+      const ast::Definition& d = f.definitions.at(it.index);
+      out += "definition" + loc_text(d.loc) + " kind=" + std::to_string(static_cast<int>(d.kind)) + " " +
+             ident_dump(d.name) + "\n" + dump(d.value, 1);
+    } else {
+      const ast::Rule& r = f.rules.at(it.index);
+      out += std::string(r.short_form ? "short-rule" : "rule") + loc_text(r.loc) + " " + ident_dump(r.name) + "\n";
+      if (r.has_description || !r.description.parts.empty())
+        out += "  description(" + std::to_string(r.has_description) + ") " + text_dump(r.description) + "\n";
+      for (const ast::Rule::Clause& c : r.clauses)
+        out += "  clause " + c.kind + loc_text(c.loc) + " value" + loc_text(c.value_loc) + " " + quoted(c.value) + "\n";
+      out += "  when\n" + dump(r.condition, 2);
+      for (const ast::Action& a : r.actions) {
+        out += "  action " + std::to_string(static_cast<int>(a.kind)) + loc_text(a.loc) + "\n";
+        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add) out += "    target\n" + dump(a.target, 3);
+        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add || a.kind == ast::ActionKind::Cite)
+          out += "    value\n" + dump(a.value, 3);
+        if (a.kind == ast::ActionKind::Recommend)
+          out += "    category " + ident_dump(a.category) + " id " + ident_dump(a.id) + "\n";
+        out += "    has_text=" + std::to_string(a.has_text) + " " + text_dump(a.text) + "\n";
+      }
+    }
+  }
+  for (const ast::Comment& c : f.comments) out += "comment" + loc_text(c.loc) + " " + quoted(c.text) + "\n";
+  // Fields dump() does not show would hide a difference: say so.
+  return out;
+}
+
+std::string first_difference(const std::string& a, const std::string& b) {
+  if (a == b) return "";
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  std::vector<std::string> before;
+  int line = 1;
+  while (true) {
+    bool ga = static_cast<bool>(std::getline(sa, la));
+    bool gb = static_cast<bool>(std::getline(sb, lb));
+    if (!ga && !gb) return "(the dumps are equal; the difference is in a field dump() does not show)";
+    if (!ga) la = "<end>";
+    if (!gb) lb = "<end>";
+    if (la != lb || !ga || !gb) {
+      std::string out = "first difference at dump line " + std::to_string(line) + ":\n";
+      std::size_t from = before.size() > 3 ? before.size() - 3 : 0;
+      for (std::size_t i = from; i < before.size(); ++i) out += "    " + before[i] + "\n";
+      out += "  - " + la + "\n  + " + lb + "\n";
+      return out;
+    }
+    before.push_back(la);
+    ++line;
+  }
+}
+
+}  // namespace advise::x3p
