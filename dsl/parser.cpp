@@ -3,6 +3,9 @@
 #include "dsl/parser.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -976,6 +979,35 @@ template <typename Rule, typename Input>
                         "`end` expected (to close the `rule` that starts at its line), found " + describe(f),
                         {note}};
   } else {
+    constexpr bool action_operand = std::is_same_v<Rule, g::note_text> || std::is_same_v<Rule, g::warn_text> ||
+                                    std::is_same_v<Rule, g::target> || std::is_same_v<Rule, g::add_value> ||
+                                    std::is_same_v<Rule, g::cite_value>;
+    if (action_operand && !f.text.empty() && f.text[0] == ':' && s.action.loc.begin < f.offset) {
+      // `recommend note: "..."`: the id is an action keyword, read as the
+      // next action. Or `note: "..."`, a colon too many.
+      const char* kw = s.base + s.action.loc.begin;
+      const char* kw_end = kw;
+      while (ident_char(*kw_end)) ++kw_end;
+      const char* back = kw;
+      while (back > s.base && (back[-1] == ' ' || back[-1] == '\t')) --back;
+      std::vector<std::string> words;  // the two words before the keyword, nearest first
+      for (const char* w = back; words.size() < 2 && w > s.base && ident_char(w[-1]);) {
+        const char* b = w;
+        while (b > s.base && ident_char(b[-1])) --b;
+        words.emplace_back(b, w);
+        w = b;
+        while (w > s.base && (w[-1] == ' ' || w[-1] == '\t')) --w;
+      }
+      std::string keyword(kw, kw_end);
+      if (std::find(words.begin(), words.end(), "recommend") != words.end())
+        throw SyntaxFailure{DiagKind::ReservedWord, s.action.loc.begin, static_cast<std::uint32_t>(keyword.size()),
+                            "`" + keyword + "` is a reserved word and cannot be a recommendation id", {}};
+      const char* what = expected<Rule>;
+      throw SyntaxFailure{DiagKind::SyntaxError, f.offset, 1,
+                          std::string("expected ") + (what ? what : "something else") + ", found `:`; write `" +
+                              keyword + " \"...\"` without `:`",
+                          {}};
+    }
     const char* what = expected<Rule>;
     std::string msg = std::string("expected ") + (what ? what : "something else") + ", found " + describe(f);
     DiagKind kind = DiagKind::SyntaxError;
@@ -1006,13 +1038,27 @@ struct control : p::normal<Rule> {
 // exhausting the stack.
 template <typename Rule>
 struct depth_control : p::normal<Rule> {
+  template <typename Input>
+  static bool opens_level(const Input& in) {
+    const char* c = in.current();
+    std::size_t left = in.size(4);
+    if constexpr (std::is_same_v<Rule, g::neg>) {
+      return left >= 1 && *c == '-';
+    } else if constexpr (std::is_same_v<Rule, g::not_rec>) {
+      return left >= 3 && std::string_view(c, 3) == "not" && (left == 3 || !ident_char(c[3]));
+    } else {
+      return true;
+    }
+  }
   template <typename Input, typename... States>
   [[noreturn]] static void raise(const Input& in, States&&... st) {
     raise_error<Rule>(in, st...);
   }
   template <typename Input>
   static void start(const Input& in, State& s) {
-    if (++s.depth > kMaxNesting) {
+    // `not` and `-` are tried before every operand; only one that is really
+    // there opens a level (else 255 parentheses around a name were too deep).
+    if (++s.depth > kMaxNesting && opens_level(in)) {
       Found f = found_at(s, in.current(), in.end());
       throw SyntaxFailure{DiagKind::NestingTooDeep, f.offset, f.length,
                           "the expression nests more than " + std::to_string(kMaxNesting) + " levels deep",
@@ -1072,16 +1118,34 @@ std::string ast::Text::joined() const {
   return out;
 }
 
+namespace {
+
+// "52,428,800 bytes; rule files may be at most 16 MiB (16,777,216 bytes)"
+std::string too_large(std::uintmax_t size) {
+  auto grouped = [](std::uintmax_t n) {
+    std::string digits = std::to_string(n), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+      out += digits[i];
+    }
+    return out;
+  };
+  return grouped(size) + " bytes; rule files may be at most " + std::to_string(kMaxSourceBytes / (1024 * 1024)) +
+         " MiB (" + grouped(kMaxSourceBytes) + " bytes)";
+}
+
+}  // namespace
+
 bool check_encoding(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags) {
   const std::string& t = sm.text(file_id);
   if (t.size() > kMaxSourceBytes) {
-    diags.report_file(DiagKind::FileTooLarge, sm.name(file_id),
-                      "the file is " + std::to_string(t.size() / (1024 * 1024)) +
-                          " MiB; rule files may be at most " + std::to_string(kMaxSourceBytes / (1024 * 1024)) +
-                          " MiB");
+    diags.report_file(DiagKind::FileTooLarge, sm.name(file_id), "the file is " + too_large(t.size()));
     return false;
   }
   // UTF-8 validation (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) and no NUL.
+  // A lone byte over 0x7f is most often an accented letter from an editor
+  // that saved in a Western single-byte encoding.
+  static const std::string kLatin1 = "; the file may have been saved as Latin-1 or Windows-1252";
   std::size_t i = 0;
   auto bad = [&](std::size_t at, const std::string& why) {
     diags.report(DiagKind::InvalidUtf8, {file_id, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(at + 1)},
@@ -1107,14 +1171,16 @@ bool check_encoding(const SourceManager& sm, std::uint32_t file_id, Diagnostics&
       n = 3;
       cp = c & 0x07;
     } else {
-      return bad(i, "the file is not valid UTF-8 text (byte 0x" +
-                        std::string(1, "0123456789abcdef"[c >> 4]) + std::string(1, "0123456789abcdef"[c & 15]) +
-                        " cannot start a character)");
+      return bad(i, "the file is not valid UTF-8 text: byte 0x" + std::string(1, "0123456789abcdef"[c >> 4]) +
+                        std::string(1, "0123456789abcdef"[c & 15]) + " cannot start a character" + kLatin1);
     }
     for (std::size_t k = 1; k <= n; ++k) {
       if (i + k >= t.size()) return bad(i, "the file ends in the middle of a UTF-8 character");
       auto cc = static_cast<unsigned char>(t[i + k]);
-      if ((cc & 0xC0) != 0x80) return bad(i, "the file is not valid UTF-8 text (a broken multi-byte character)");
+      if ((cc & 0xC0) != 0x80)
+        return bad(i, "the file is not valid UTF-8 text: byte 0x" + std::string(1, "0123456789abcdef"[c >> 4]) +
+                          std::string(1, "0123456789abcdef"[c & 15]) + " does not start a complete character" +
+                          kLatin1);
       cp = (cp << 6) | (cc & 0x3F);
     }
     if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
@@ -1144,7 +1210,9 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
   }
   if (pos == text.size()) {
     diags.report_file(DiagKind::EmptyFile, sm.name(file_id),
-                      out.comments.empty() ? "the file is empty" : "the file holds only comments, no rules");
+                      text.empty()            ? "the file is empty"
+                      : out.comments.empty() ? "the file holds only blank space, no rules"
+                                             : "the file holds only comments, no rules");
     return out;
   }
   while (pos < text.size()) {
@@ -1230,7 +1298,9 @@ struct Loader {
     }
     std::ifstream f(path, std::ios::binary);
     if (!f) {
-      error = "cannot open the file";
+      std::string why = std::strerror(errno);
+      if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+      error = "cannot open the file (" + why + ")";
       return false;
     }
     std::ostringstream ss;
@@ -1263,18 +1333,17 @@ struct Loader {
       if (from) {
         if (error.rfind("too-large:", 0) == 0) {
           diags.report(DiagKind::FileTooLarge, from->path.loc,
-                       "`" + from->path.joined() + "` is larger than " +
-                           std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB");
+                       "`" + from->path.joined() + "` is " + too_large(std::stoull(error.substr(10))));
         } else {
           diags.report(DiagKind::IncludeNotFound, from->path.loc,
                        "cannot include `" + from->path.joined() + "`: " +
-                           (error == "is a directory" ? "it is a directory" : "no such file") + " (looked for " +
-                           path.string() + ")");
+                           (error == "is a directory"                 ? "it is a directory"
+                            : error.rfind("cannot open", 0) == 0 ? "the file cannot be opened"
+                                                                       : "no such file") +
+                           " (looked for " + path.string() + ")");
         }
       } else if (error.rfind("too-large:", 0) == 0) {
-        diags.report_file(DiagKind::FileTooLarge, shown,
-                          "the file is " + error.substr(10) + " bytes; rule files may be at most " +
-                              std::to_string(kMaxSourceBytes / (1024 * 1024)) + " MiB");
+        diags.report_file(DiagKind::FileTooLarge, shown, "the file is " + too_large(std::stoull(error.substr(10))));
       } else {
         diags.report_file(DiagKind::IoError, shown, error);
       }

@@ -1,0 +1,169 @@
+// The registry of diagnostic kinds (dsl/diagnostic_kinds.def) against what
+// users can see: every kind is produced by at least one golden test, every
+// kind is documented in docs/language.md, and every golden message follows
+// the wording rules of docs/language.md ("Diagnostics"): lowercase, no
+// trailing period, sorted by position.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "dsl/diagnostics.hpp"
+#include "dsl/parser.hpp"
+
+using namespace advise;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kRoot = ADVISE_SOURCE_DIR;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Every expected stdout and stderr of the golden tests, by path.
+std::map<std::string, std::string> golden_outputs() {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(kRoot / "tests" / "golden")) {
+    if (!e.is_regular_file()) continue;
+    auto ext = e.path().extension();
+    if (ext == ".out" || ext == ".err") out[e.path().lexically_relative(kRoot).string()] = slurp(e.path());
+  }
+  return out;
+}
+
+// Kinds whose input cannot sensibly be committed: produced by a unit test instead.
+const std::map<std::string, std::string> kProducedElsewhere = {
+    {"file-too-large", "tests/hostile_test.cpp generates a 50 MB file at test time"},
+};
+
+// `path:line:col: severity: message [kind]` and `path: severity: message [kind]`.
+const std::regex kDiagLine(R"(^(\S+?)(?::(\d+):(\d+))?: (error|warning): (.*) \[([a-z0-9-]+)\]$)");
+
+}  // namespace
+
+TEST_CASE("diagnostics: every kind is produced by a golden test", "[diagnostics]") {
+  auto outputs = golden_outputs();
+  REQUIRE_FALSE(outputs.empty());
+  for (const DiagKindInfo& k : all_kinds()) {
+    std::string tag = "[" + std::string(k.name) + "]";
+    bool found = false;
+    for (const auto& [path, text] : outputs) found = found || text.find(tag) != std::string::npos;
+    INFO("kind " << k.name << ": add tests/golden/check/fail_" << k.name << ".rules and run tests/golden.sh --update");
+    if (kProducedElsewhere.count(std::string(k.name))) {
+      CHECK_FALSE(found);  // once a golden produces it, drop the exception
+    } else {
+      CHECK(found);
+    }
+  }
+}
+
+TEST_CASE("diagnostics: the exceptions are real kinds", "[diagnostics]") {
+  for (const auto& [name, why] : kProducedElsewhere) {
+    bool known = false;
+    for (const DiagKindInfo& k : all_kinds()) known = known || k.name == name;
+    INFO(name << " (" << why << ")");
+    CHECK(known);
+  }
+}
+
+TEST_CASE("diagnostics: docs/language.md lists every kind with what to do", "[diagnostics]") {
+  std::string doc = slurp(kRoot / "docs" / "language.md");
+  REQUIRE_FALSE(doc.empty());
+  for (const DiagKindInfo& k : all_kinds()) {
+    INFO("kind " << k.name);
+    CHECK(doc.find("`" + std::string(k.name) + "`") != std::string::npos);
+  }
+}
+
+TEST_CASE("diagnostics: the registry's names and help texts follow the wording rules", "[diagnostics]") {
+  std::set<std::string_view> names;
+  for (const DiagKindInfo& k : all_kinds()) {
+    INFO("kind " << k.name);
+    CHECK(names.insert(k.name).second);
+    CHECK(std::regex_match(std::string(k.name), std::regex("[a-z0-9]+(-[a-z0-9]+)*")));
+    REQUIRE_FALSE(k.help.empty());
+    CHECK_FALSE((k.help[0] >= 'A' && k.help[0] <= 'Z'));
+    CHECK(k.help.back() != '.');
+    CHECK(k.severity != Severity::Note);
+  }
+}
+
+TEST_CASE("diagnostics: golden messages are lowercase, without a trailing period, and sorted", "[diagnostics]") {
+  int seen = 0;
+  for (const auto& [path, text] : golden_outputs()) {
+    std::istringstream lines(text);
+    std::string line;
+    // Per file named in the output: the last position seen.
+    std::map<std::string, std::pair<int, int>> last;
+    while (std::getline(lines, line)) {
+      std::smatch m;
+      if (!std::regex_match(line, m, kDiagLine)) continue;
+      ++seen;
+      INFO(path << ": " << line);
+      std::string message = m[5];
+      REQUIRE_FALSE(message.empty());
+      CHECK_FALSE((message[0] >= 'A' && message[0] <= 'Z'));
+      CHECK(message.back() != '.');
+      bool known = false;
+      for (const DiagKindInfo& k : all_kinds()) known = known || k.name == m[6].str();
+      CHECK(known);
+      if (m[2].matched) {
+        std::pair<int, int> pos{std::stoi(m[2]), std::stoi(m[3])};
+        auto it = last.find(m[1]);
+        if (it != last.end()) CHECK(it->second <= pos);
+        last[m[1]] = pos;
+      }
+    }
+  }
+  CHECK(seen > 30);
+}
+
+TEST_CASE("diagnostics: one run reports every error of a file, sorted, recovering at the next rule",
+          "[diagnostics]") {
+  SourceManager sm;
+  Diagnostics d;
+  std::uint32_t id = sm.add("m.rules",
+                            "rule a \"x\" source \"S\" when step2ck = 1 then set strategy = dual end\n"
+                            "rule b \"x\" source \"S\" when then set strategy = dual end\n"
+                            "if step2ck < 1 then sett strategy = dual\n"
+                            "rule c \"x\" source \"S\" when step2ck < 1 then set strategy = dual\n");
+  parse_source(sm, id, d);
+  d.sort();
+  CHECK(render_text(sm, d) ==
+        "m.rules:1:36: error: `=` sets a value; to compare, write `==` or `is` [syntax-error]\n"
+        "  rule a \"x\" source \"S\" when step2ck = 1 then set strategy = dual end\n"
+        "                                     ^\n"
+        "m.rules:2:28: error: expected a condition, found `then` [syntax-error]\n"
+        "  rule b \"x\" source \"S\" when then set strategy = dual end\n"
+        "                             ^~~~\n"
+        "m.rules:3:21: error: expected an action: `set`, `add`, `recommend`, `note`, `warn` or `cite`, found `sett`; "
+        "did you mean `set`? [syntax-error]\n"
+        "  if step2ck < 1 then sett strategy = dual\n"
+        "                      ^~~~\n"
+        "m.rules:4:64: error: `end` expected (to close `rule` at line 4), found the end of the file [unclosed-block]\n"
+        "  rule c \"x\" source \"S\" when step2ck < 1 then set strategy = dual\n"
+        "                                                                 ^\n");
+}
+
+TEST_CASE("diagnostics: JSON output carries the kind, the span and the help line", "[diagnostics]") {
+  SourceManager sm;
+  Diagnostics d;
+  std::uint32_t id = sm.add("j.rules", "if step2ck = 1 then set strategy = dual\n");
+  parse_source(sm, id, d);
+  std::string json = render_json(sm, d);
+  CHECK(json.find("\"kind\": \"syntax-error\"") != std::string::npos);
+  CHECK(json.find("\"line\": 1") != std::string::npos);
+  CHECK(json.find("\"column\": 12") != std::string::npos);
+  CHECK(json.find("\"end_column\": 13") != std::string::npos);
+  CHECK(json.find("\"help\": \"" + std::string(kind_info(DiagKind::SyntaxError).help) + "\"") != std::string::npos);
+}

@@ -1,0 +1,1 @@
+check tests/golden/check/no_such_file.rules

@@ -1,0 +1,1 @@
+check tests/golden/check/fail_not_a_file.d
