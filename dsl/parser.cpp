@@ -45,6 +45,7 @@ struct State {
   std::vector<std::string> ops;
   std::uint32_t last_close_end = 0;
   int depth = 0;
+  int is_form = 0;  // 1: `is missing`, 2: `is present` just matched
   bool in_target_index = false;  // between `set NAME[` and its `]`
 
   ast::Text text;  // the text being read
@@ -106,6 +107,7 @@ struct State {
     prefix_begins.clear();
     ops.clear();
     depth = 0;
+    is_form = 0;
     text = {};
     rule = {};
     action = {};
@@ -443,13 +445,31 @@ bool is_negated(std::string_view text) {
 }
 
 template <>
+struct action<g::is_missing> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.is_form = 1;
+  }
+};
+template <>
+struct action<g::is_present> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.is_form = 2;
+  }
+};
+
+template <>
 struct action<g::is_tail> {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     std::string_view text(in.begin(), in.size());
     bool negated = is_negated(text);
-    bool ends_missing = text.size() >= 7 && text.substr(text.size() - 7) == "missing";
-    bool ends_present = text.size() >= 7 && text.substr(text.size() - 7) == "present";
+    // Which alternative matched is recorded by its own action (an `is`
+    // nested inside the value has consumed its record already).
+    bool ends_missing = s.is_form == 1;
+    bool ends_present = s.is_form == 2;
+    s.is_form = 0;
     if (ends_missing || ends_present) {
       // The value tested is on the stack; is-missing needs no right operand.
       ast::Expr kid = s.pop();
