@@ -43,7 +43,10 @@ namespace render_detail {
 
 // "rules/x.rules:12" -> {"rules/x.rules", 12}; line 0 when there is none.
 std::pair<std::string, int> split_where(const std::string& where);
-// Collapses runs of blanks (newlines included) to one space.
+// A control character (a newline, an escape...).
+bool is_control(char c);
+// Collapses runs of blanks and control characters (newlines, escapes) to one
+// space.
 std::string one_line(const std::string& text);
 // Named constants the text of a test mentions, with their values:
 // "extremely_strong_step2 = 260". For showing what a test required.

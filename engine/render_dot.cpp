@@ -30,7 +30,7 @@ std::string quote(const std::string& s) {
       out += "\\n";
       continue;
     }
-    out += c;
+    out += is_control(c) ? ' ' : c;
   }
   return out + "\"";
 }

@@ -37,8 +37,7 @@ std::string md(const std::string& s) {
         out += c;
         break;
       }
-      case '\n': out += ' '; break;
-      default: out += c;
+      default: out += is_control(c) ? ' ' : c;
     }
   }
   return out;

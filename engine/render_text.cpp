@@ -18,6 +18,11 @@ namespace advise {
 
 namespace render_detail {
 
+bool is_control(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
 std::pair<std::string, int> split_where(const std::string& where) {
   auto colon = where.rfind(':');
   if (colon == std::string::npos || colon + 1 == where.size()) return {where, 0};
@@ -34,7 +39,7 @@ std::string one_line(const std::string& text) {
   std::string out;
   bool blank = false;
   for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    if (is_control(c) || c == ' ') {
       blank = true;
       continue;
     }
@@ -171,7 +176,7 @@ class TextWriter {
   std::string bold(const std::string& s) const { return paint(s, "1"); }
 
   void section(const std::string& title) {
-    out_ << "\n" << bold(title) << "\n";
+    out_ << "\n" << bold(one_line(title)) << "\n";
     first_section_ = false;
   }
 
@@ -186,6 +191,8 @@ class TextWriter {
     std::string w;
     while (words >> w) {
       std::replace(w.begin(), w.end(), kGlue, ' ');
+      // Profile texts reach the terminal: no escape sequences or other controls.
+      w.erase(std::remove_if(w.begin(), w.end(), is_control), w.end());
       std::size_t ww = width(w);
       if (!line_start && col + 1 + ww > kWidth) {
         out_ << "\n" << std::string(indent, ' ');
@@ -242,7 +249,7 @@ class TextWriter {
     col = std::min<std::size_t>(col, 40);
     for (const TestRecord& t : ts) {
       std::string text = one_line(t.text);
-      std::string facts = facts_of(t);
+      std::string facts = one_line(facts_of(t));
       out_ << std::string(indent, ' ') << mark(t.result) << " " << text;
       if (!facts.empty()) {
         std::size_t w = width(text);
@@ -324,8 +331,8 @@ class TextWriter {
 
   void header() {
     std::string title = rep_.applicant.empty() ? "Advise report" : "Advise report for " + rep_.applicant;
-    out_ << bold(title) << "\n";
-    out_ << "Profile: " << (rep_.profile_source == "-" ? "standard input" : rep_.profile_source) << "\n";
+    out_ << bold(one_line(title)) << "\n";
+    out_ << "Profile: " << one_line(rep_.profile_source) << "\n";
   }
 
   std::string not_reached_reason(const std::string& name) const {

@@ -614,6 +614,25 @@ TEST_CASE("DOT graph: quotes and backslashes in labels are escaped") {
   CHECK(dot.find("label=\"Advise: Sam \\\"the\\\" \\\\ applicant\"") != std::string::npos);
 }
 
+TEST_CASE("renderers: control characters from a profile never reach the output") {
+  auto rs = rules_of(kTiny);
+  Result r = run(rs, R"({"name": "Sam\u001b[2J\nEvil\u0007", "target_specialty": "dermatology", "step2ck": 252})");
+  Report rep = report_of(r, true, true, {"strategy=single"});
+  std::string text = render_text(rep, *rs);
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find('\a') == std::string::npos);
+  CHECK(text.rfind("Advise report for Sam [2J Evil\n", 0) == 0);
+  std::string md = render_markdown(rep, *rs);
+  CHECK(md.find('\x1b') == std::string::npos);
+  CHECK(md.rfind("# Advise report for Sam \\[2J Evil \n", 0) == 0);
+  std::string dot = render_dot(rep, *rs);
+  CHECK(dot.find('\x1b') == std::string::npos);
+  CHECK(dot.find("label=\"Advise: Sam [2J\\nEvil \"") != std::string::npos);
+  // JSON keeps the value, escaped.
+  auto j = nlohmann::json::parse(render_json(rep, *rs));
+  CHECK(j["profile"]["name"] == "Sam\x1b[2J\nEvil\a");
+}
+
 TEST_CASE("renderers: the same input gives byte-identical output") {
   auto rs = rules_of(kTiny);
   for (int explain = 0; explain < 2; ++explain) {
