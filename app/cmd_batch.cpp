@@ -440,6 +440,9 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   jobs = std::min(jobs, kMaxJobs);
   spdlog::info("batch: reading {} with {} thread{}", shown, jobs, jobs == 1 ? "" : "s");
 
+  if (o.input == "-" && isatty(STDIN_FILENO))
+    err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
+
   Engine engine(loaded->rules);
   Context cx{engine, *loaded->rules, *loaded->kb, shown};
   LineReader reader(in);
@@ -456,7 +459,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
 
   if (jobs == 1) {
     Chunk c;
-    while (read_chunk(reader, c)) {
+    while (write_ok && read_chunk(reader, c)) {
       c.records.clear();
       c.statuses.clear();
       run_chunk(cx, c);
@@ -509,7 +512,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
         wait_for_one = false;
       }
     };
-    while (true) {
+    while (write_ok) {  // a failed write (disk full, closed pipe) stops the reading
       auto c = std::make_unique<Chunk>();
       if (!read_chunk(reader, *c)) break;
       c->seq = next_read++;
