@@ -38,10 +38,11 @@ fi
 flags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
 
 echo "== configuring $build ($cxx, libFuzzer + ASan + UBSan)"
+mkdir -p "$build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="" \
-  -DADVISE_FUZZ=ON -DADVISE_BUILD_TESTS=OFF -DADVISE_BUILD_BENCH=OFF >"$build.configure.log" 2>&1 ||
-  { cat "$build.configure.log" >&2; exit 2; }
+  -DADVISE_FUZZ=ON -DADVISE_BUILD_TESTS=OFF -DADVISE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log" >&2; exit 2; }
 
 if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^fuzz_differential:'; then
   echo "== building the harnesses"
@@ -88,7 +89,7 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$dir/corpus"
   case $h in
     fuzz_profile) seed_dir=$seeds/profiles; dict=$root/fuzz/profile.dict; max_len=8192 ;;
-    *) seed_dir=$seeds/rules; dict=$root/fuzz/rules.dict; max_len=16384 ;;
+    *) seed_dir=$seeds/rules; dict=$root/fuzz/rules.dict; max_len=4096 ;;
   esac
   echo "== $h: $secs s"
   set +e

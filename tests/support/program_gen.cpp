@@ -95,7 +95,10 @@ std::string ProgramGen::number() {
     }
     default: {
       std::string s = std::to_string(pick(1000));
-      if (chance(30)) s += "." + std::to_string(pick(100));
+      if (chance(30)) {
+        s += '.';
+        s += std::to_string(pick(100));
+      }
       return s;
     }
   }
@@ -373,7 +376,9 @@ void ProgramGen::item(Toks& out, int kind) {
           case 0: out.push_back({"source"}); text(out); break;
           case 1:
             out.push_back({"priority"});
-            out.push_back({(chance(30) ? "-" : "") + std::to_string(pick(100))});
+            std::string value = chance(30) ? "-" : "";
+            value += std::to_string(pick(100));
+            out.push_back({value});
             break;
           default: out.push_back({"category"}); out.push_back({ident()}); break;
         }
@@ -401,7 +406,11 @@ std::string ProgramGen::blank(bool required) {
   if (opts_.crlf && c < 84) return "\r\n";
   if (opts_.comments && c < 94) {
     std::string eol = opts_.crlf && chance(30) ? "\r\n" : "\n";
-    return (chance(50) ? " " : "") + comment_text() + eol + (chance(50) ? "  " : "");
+    std::string b = chance(50) ? " " : "";
+    b += comment_text();
+    b += eol;
+    if (chance(50)) b += "  ";
+    return b;
   }
   return "   ";
 }
@@ -429,7 +438,10 @@ std::string ProgramGen::join(const Toks& toks) {
     out += t;
   }
   if (chance(40)) out += blank(false);
-  if (opts_.comments && chance(15)) out += (out.empty() || out.back() == '\n' ? "" : "\n") + comment_text();
+  if (opts_.comments && chance(15)) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += comment_text();
+  }
   return out;
 }
 
@@ -474,7 +486,10 @@ std::string ProgramGen::mutate(std::string_view valid) {
       case 3: return number();
       case 4: return string_lit();
       case 5: return chance(50) ? "\"unterminated\n" : "\"bad \\q escape\"";
-      case 6: return nested(250 + pick(20), pick(7));
+      case 6: {  // around the nesting limit (arguments are read in a fixed order)
+        int depth = 250 + pick(20);
+        return nested(depth, pick(7));
+      }
       case 7: return std::string(1, static_cast<char>(pick(256)));
       default: return chance(50) ? "5and" : "#";
     }
