@@ -374,12 +374,13 @@ void ProgramGen::item(Toks& out, int kind) {
       for (int i = 0; i < clauses; ++i) {
         switch (pick(3)) {
           case 0: out.push_back({"source"}); text(out); break;
-          case 1:
+          case 1: {
             out.push_back({"priority"});
             std::string value = chance(30) ? "-" : "";
             value += std::to_string(pick(100));
             out.push_back({value});
             break;
+          }
           default: out.push_back({"category"}); out.push_back({ident()}); break;
         }
       }
