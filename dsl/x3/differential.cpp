@@ -215,22 +215,12 @@ std::string open_question(const Both& b) {
 std::string open_finding(const Both& b) {
   const std::string& s = b.text;
   const Diagnostic* d = b.pegtl_first_error();
-  // F5: the PEGTL depth guard counts attempts, so it stops a level early.
-  if (d && d->kind == DiagKind::NestingTooDeep && (b.x3.ok || b.x3.error_offset >= d->loc.begin))
-    return "F5: the PEGTL nesting limit";
   // F4: a PEGTL error inside a word, after a keyword that starts it.
   if (d && !b.x3.ok && d->loc.begin > 0 && d->loc.begin < s.size() && is_word_char(s[d->loc.begin - 1]) &&
       is_word_char(s[d->loc.begin])) {
     std::uint32_t w = d->loc.begin;
     while (w > 0 && is_word_char(s[w - 1])) --w;
     if (b.x3.error_offset == w) return "F4: a PEGTL error inside a keyword";
-  }
-  // F3: `is` then a name ending in `missing` / `present`.
-  for (const char* word : {"missing", "present"}) {
-    for (std::size_t at = s.find(word, 1); at != std::string::npos; at = s.find(word, at + 1)) {
-      if (is_word_char(s[at - 1]) && (at + 7 >= s.size() || !is_word_char(s[at + 7])))
-        return "F3: a name ending in missing / present";
-    }
   }
   return "";
 }
