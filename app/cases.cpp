@@ -524,7 +524,7 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
     out.cases.push_back(std::move(*open));
     open.reset();
   };
-  std::size_t pos = 0;
+  std::size_t pos = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // a UTF-8 byte-order mark
   while (pos < text.size()) {
     LineState s;
     s.base = base;

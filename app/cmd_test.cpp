@@ -66,7 +66,9 @@ std::string stem(const std::string& path) { return fs::path(path).stem().string(
 }  // namespace
 
 int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
-  bool json_coverage = o.coverage && o.coverage_format == "json";
+  // --coverage-format json alone asks for coverage too.
+  bool json_coverage = o.coverage_format == "json";
+  bool want_coverage = o.coverage || json_coverage;
   if (json_coverage && o.junit == "-") {
     err << "advise test: --coverage-format json and --junit - both write to standard output; write the JUnit "
            "XML to a file\n";
@@ -93,7 +95,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
 
   Engine engine(loaded->rules);
   std::optional<Coverage> coverage;
-  if (o.coverage || o.min_coverage >= 0) coverage.emplace(loaded->rules);
+  if (want_coverage || o.min_coverage >= 0) coverage.emplace(loaded->rules);
   std::vector<CaseResult> results;
   results.reserve(suite->cases.size());
   Result result;
@@ -190,7 +192,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   bool coverage_low = false;
   if (coverage) {
     if (json_coverage) out << coverage_json(*coverage, passed, failed);
-    else if (o.coverage) report << coverage_text(*coverage);
+    else if (want_coverage) report << coverage_text(*coverage);
     if (o.min_coverage >= 0 && coverage->below(o.min_coverage)) {
       coverage_low = true;
       err << "advise test: " << format_percent(coverage->rules_fired(), coverage->rules().size())

@@ -192,6 +192,16 @@ end
   CHECK(s.files[0]->cases[1].profile->path == ADVISE_SOURCE_DIR "/examples/profiles/derm_long_shot.json");
 }
 
+TEST_CASE("case files: CRLF line ends and a byte-order mark") {
+  World w;
+  Suite s = w.load_ok("\xEF\xBB\xBF# saved by a Windows editor\r\ncase \"crlf\"\r\n  profile { \"target_specialty\": "
+                      "\"dermatology\", \"step2ck\": 240 }\r\n  expect strategy == dual  # why\r\n"
+                      "  expect fired dual_below_band\r\nend\r\n");
+  REQUIRE(s.cases.size() == 1);
+  CHECK(s.cases[0].expectations.size() == 2);
+  for (const CaseResult& r : run(s)) CHECK(r.passed());
+}
+
 TEST_CASE("case files: syntax errors, with exact messages") {
   World w;
   CHECK(first_error(w, "case derm\nend\n") ==
