@@ -81,7 +81,13 @@ TEST_CASE("diagnostics: docs/language.md lists every kind with what to do", "[di
   REQUIRE_FALSE(doc.empty());
   for (const DiagKindInfo& k : all_kinds()) {
     INFO("kind " << k.name);
-    CHECK(doc.find("`" + std::string(k.name) + "`") != std::string::npos);
+    // The table row: `| `kind` | severity | what it means | the registry's help |`.
+    std::string row = "| `" + std::string(k.name) + "` | " + std::string(severity_name(k.severity)) + " | ";
+    std::size_t at = doc.find(row);
+    REQUIRE(at != std::string::npos);
+    std::string line = doc.substr(at, doc.find('\n', at) - at);
+    CHECK(line.size() > k.help.size() + 4);
+    CHECK(line.substr(line.size() - k.help.size() - 2) == std::string(k.help) + " |");
   }
 }
 
