@@ -978,8 +978,18 @@ template <typename Rule, typename Input>
     throw SyntaxFailure{DiagKind::SyntaxError, s.offset(in.current()) - 1, 1,
                         "`=` sets a value; to compare, write `==` or `is`", {}};
   } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
+    // Spell the fix with the advisor's own operands: `240 <= step2ck < 250`
+    // becomes `240 <= step2ck and step2ck < ...`.
+    std::string fix = "a < b and b < c";
+    if (!s.stack.empty() && s.stack.back().kind == ast::ExprKind::Compare) {
+      const ast::Expr& cmp = s.stack.back();
+      auto text_of = [&](const ast::Loc& l) { return std::string(s.base + l.begin, l.end - l.begin); };
+      std::string lhs = text_of(cmp.kids[0].loc), mid = text_of(cmp.kids[1].loc);
+      if (lhs.size() + mid.size() < 60 && lhs.find('\n') == std::string::npos && mid.find('\n') == std::string::npos)
+        fix = lhs + " " + cmp.text + " " + mid + " and " + mid + " " + f.text + " ...";
+    }
     throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length,
-                        "comparisons do not chain; write `a < b and b < c`", {}};
+                        "comparisons do not chain; write `" + fix + "`", {}};
   } else if constexpr (std::is_same_v<Rule, g::block_end>) {
     // Either a misspelt action inside the rule, or a rule that never ends.
     if (f.word && !is_keyword(f.text)) {
