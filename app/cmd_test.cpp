@@ -104,11 +104,10 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     if (coverage) coverage->add(result);
   }
 
-  std::size_t passed = 0, failed = 0, failed_expectations = 0;
+  std::size_t passed = 0, failed = 0;
   for (const CaseResult& r : results) {
     if (r.passed()) ++passed;
     else ++failed;
-    failed_expectations += r.failures.size();
   }
 
   // --update: rewrite what can be written, file by file.
