@@ -22,8 +22,12 @@ struct sp : p::star<p::sor<p::one<' ', '\t', '\r', '\n'>, comment>> {};
 template <typename R>
 struct tok : p::seq<R, sp> {};
 
+// A keyword is atomic: when the word goes on (`thence`, `when4`), nothing is
+// consumed, so that an error under must<> is located at the start of the
+// word, not after its first letters (PEGTL's keyword<> is a seq<>, which does
+// not rewind under must<>).
 #define ADVISE_KW(name, text) \
-  struct kw_##name : TAO_PEGTL_KEYWORD(text) {}
+  struct kw_##name : p::seq<p::at<TAO_PEGTL_KEYWORD(text)>, TAO_PEGTL_KEYWORD(text)> {}
 ADVISE_KW(include, "include");
 ADVISE_KW(group, "group");
 ADVISE_KW(const, "const");
@@ -65,7 +69,7 @@ struct keyword
 // ident <- [A-Za-z_][A-Za-z0-9_]* (not a reserved word)
 struct ident : p::seq<p::not_at<keyword>, p::identifier> {};
 
-// number <- [0-9]+ ('.' [0-9]+)?
+// number <- [0-9]+ ('.' [0-9]+)? ![A-Za-z0-9_]
 struct number : p::seq<p::plus<p::digit>, p::opt<p::one<'.'>, p::plus<p::digit>>,
                        p::not_at<p::identifier_other>> {};
 
@@ -220,8 +224,9 @@ struct action
 // clause <- 'source' text / 'priority' integer / 'category' ident
 struct clause_text : text {};
 struct source_clause : p::seq<kw_source, sp, p::must<clause_text>, sp> {};
-struct priority_value
-    : p::seq<p::opt<p::one<'-'>>, p::plus<p::digit>, p::not_at<p::identifier_other>> {};
+// integer <- '-'? [0-9]+ ![A-Za-z0-9_]   (atomic, like a keyword: `5when` is located at `5`)
+struct integer : p::seq<p::opt<p::one<'-'>>, p::plus<p::digit>, p::not_at<p::identifier_other>> {};
+struct priority_value : p::seq<p::at<integer>, integer> {};
 struct priority_clause : p::seq<kw_priority, sp, p::must<priority_value>, sp> {};
 struct category_value : ident {};
 struct category_clause : p::seq<kw_category, sp, p::must<category_value>, sp> {};
@@ -249,7 +254,8 @@ struct def_value : p::seq<expr, sp> {};
 struct definition_item : p::seq<def_keyword, sp, p::must<def_name>, sp, p::must<t_eq>, p::must<def_value>> {};
 
 // include <- 'include' string
-struct include_path : text {};
+// include <- KW(include) string   -- one file per include
+struct include_path : p::seq<text_part> {};
 struct include_item : p::seq<kw_include, sp, p::must<include_path>> {};
 
 // item <- include / definition / rule / short_rule

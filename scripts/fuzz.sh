@@ -10,12 +10,10 @@
 # examples/profiles/*.json) and from generated programs, and keeps corpora,
 # logs and crash artifacts in fuzz-out/<harness>/. Exits non-zero when a
 # harness found something; the artifact to reproduce it is printed
-# (run `build-fuzz/.../HARNESS ARTIFACT` to replay it).
+# (run `build-fuzz/fuzz/HARNESS ARTIFACT` to replay it).
 #
 # Environment: ADVISE_FUZZ_BUILD (build dir), ADVISE_FUZZ_OUT (output dir),
-# ADVISE_FUZZ_JOBS (build parallelism, default 2), ADVISE_FUZZ_STRICT=1
-# (fuzz_differential also reports the open questions and the open findings
-# of docs/parsers.md).
+# ADVISE_FUZZ_JOBS (build parallelism, default 2).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,29 +42,9 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DADVISE_FUZZ=ON -DADVISE_BUILD_TESTS=OFF -DADVISE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 2; }
 
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^fuzz_differential:'; then
-  echo "== building the harnesses"
-  cmake --build "$build" -j "$jobs" --target "${harnesses[@]}" gen_corpus
-  bin=$build/fuzz
-else
-  # fuzz/ is not (yet) added by the top-level CMakeLists.txt: build the
-  # libraries with CMake and link the harnesses here, with the same flags.
-  echo "== building the libraries (fuzz/ is not wired into CMake: linking the harnesses directly)"
-  cmake --build "$build" -j "$jobs" --target advise_x3 advise_dsl advise_kb
-  bin=$build/fuzz-direct
-  mkdir -p "$bin"
-  libs=("$build/dsl/libadvise_x3.a" "$build/dsl/libadvise_dsl.a" "$build/kb/libadvise_kb.a")
-  common=(-std=c++20 -I"$root" -DADVISE_SOURCE_DIR="\"$root\"" $flags)
-  for h in "${harnesses[@]}"; do
-    if [[ ! $bin/$h -nt $root/fuzz/$h.cpp || $build/dsl/libadvise_dsl.a -nt $bin/$h || $build/dsl/libadvise_x3.a -nt $bin/$h ]]; then
-      echo "   $h"
-      "$cxx" "${common[@]}" -fsanitize=fuzzer "$root/fuzz/$h.cpp" "${libs[@]}" -o "$bin/$h"
-    fi
-  done
-  if [[ ! $bin/gen_corpus -nt $root/tests/support/program_gen.cpp ]]; then
-    "$cxx" "${common[@]}" "$root/fuzz/gen_corpus.cpp" "$root/tests/support/program_gen.cpp" -o "$bin/gen_corpus"
-  fi
-fi
+echo "== building the harnesses"
+cmake --build "$build" -j "$jobs" --target "${harnesses[@]}" gen_corpus
+bin=$build/fuzz
 
 echo "== seed corpora"
 seeds=$out/seeds

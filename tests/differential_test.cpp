@@ -32,7 +32,6 @@ using x3p::Both;
 using x3p::allowed_position_difference;
 using x3p::describe;
 using x3p::disagreement;
-using x3p::open_question;
 using x3p::parse_both;
 
 void check_agree(const Both& b, const std::string& label) {
@@ -99,17 +98,13 @@ TEST_CASE("differential: mutated programs", "[differential]") {
   std::uint64_t seed = env_or("ADVISE_DIFF_SEED", 1);
   std::uint64_t count = env_or("ADVISE_DIFF_COUNT", 500) * 3 / 2;
   int failures = 0;
-  std::uint64_t rejected = 0, open = 0, tried = 0;
+  std::uint64_t rejected = 0, tried = 0;
   for (std::uint64_t i = 0; i < count && failures < 5; ++i, ++tried) {
     testgen::ProgramGen gen(seed * 7000003 + i);
     std::string program = gen.program();
     Both b = parse_both(gen.mutate(program));
     if (!b.x3.ok) ++rejected;
     std::string why = disagreement(b);
-    if (!why.empty() && (!open_question(b).empty() || !x3p::open_finding(b).empty())) {
-      ++open;
-      why.clear();
-    }
     if (!why.empty()) {
       ++failures;
       INFO("seed " << seed * 7000003 + i);
@@ -119,8 +114,6 @@ TEST_CASE("differential: mutated programs", "[differential]") {
     }
   }
   CHECK(failures == 0);
-  if (open > 0)
-    WARN(open << " of " << tried << " inputs disagree as an open question or open finding of docs/parsers.md says");
   // The mutations must mostly produce invalid programs, or this tests little.
   CHECK(rejected > tried / 2);
 }
@@ -233,11 +226,10 @@ TEST_CASE("differential: findings", "[differential]") {
   }
 }
 
-// F4 (open): an error inside a word that starts with a keyword (`thence`,
-// `when4`) must be located at the start of the word; the PEGTL parser
-// locates it after the keyword. Expected to fail until F4 is fixed: then
-// remove [!shouldfail] (Catch reports this case as failed when it passes).
-TEST_CASE("differential: finding F4 (open)", "[differential][!shouldfail]") {
+// F4: an error inside a word that starts with a keyword (`thence`, `when4`)
+// is located at the start of the word (the PEGTL parser located it after the
+// keyword, whose word-boundary check failed under must<> without rewinding).
+TEST_CASE("differential: finding F4, errors inside a word that starts with a keyword", "[differential]") {
   struct Case {
     const char* name;
     const char* text;
@@ -247,12 +239,16 @@ TEST_CASE("differential: finding F4 (open)", "[differential][!shouldfail]") {
       {"then followed by letters", "if a thence note \"x\"", 5},
       {"when followed by a digit", "rule r when4 then end", 7},
       {"and followed by a digit", "if a between 1 and2 then note \"x\"", 15},
+      {"priority glued to a word", "rule r priority 5when a then end", 16},
   };
   for (const Case& c : cases) {
     Both b = parse_both(c.text);
-    CHECK_FALSE(b.x3.ok);
+    INFO(c.name);
+    REQUIRE_FALSE(b.x3.ok);
     CHECK(b.x3.error_offset == c.offset);
-    CHECK(x3p::open_finding(b).empty());
+    const Diagnostic* d = b.pegtl_first_error();
+    REQUIRE(d);
+    CHECK(d->loc.begin == c.offset);
     check_agree(b, c.name);
   }
 }
@@ -269,28 +265,29 @@ TEST_CASE("differential: findings, nesting inside a target index", "[differentia
   }
 }
 
-// docs/grammar.md and the PEGTL parser disagree on these (docs/parsers.md,
-// "Open questions"); X3 follows the document. Expected to fail until one side
-// changes: then remove [!shouldfail] (Catch reports this case as failed when
-// it passes).
-TEST_CASE("differential: docs/grammar.md spellings", "[differential][grammar-doc][!shouldfail]") {
+// What were the open questions of docs/parsers.md, settled in docs/grammar.md
+// as the PEGTL parser read them: both parsers reject these, at the same place.
+TEST_CASE("differential: docs/grammar.md spellings", "[differential][grammar-doc]") {
   struct Case {
     const char* name;
     const char* text;
+    std::uint32_t offset;
   };
   const Case cases[] = {
-      // number <- [0-9]+ ('.' [0-9]+)? has no lookahead: `5and` is `5` `and`.
-      {"number glued to a keyword", "if a < 5and b then note \"x\""},
-      {"priority glued to when", "rule r priority 5when a then end"},
-      // primary <- text: adjacent strings join as a value too.
-      {"two strings as a value", "const c = \"a\" \"b\""},
+      // number <- [0-9]+ ('.' [0-9]+)? ![A-Za-z0-9_]: `5and` is not `5` `and`.
+      {"number glued to a keyword", "if a < 5and b then note \"x\"", 7},
+      {"priority glued to when", "rule r priority 5when a then end", 16},
+      // primary <- string: adjacent strings join in a text, not in a value.
+      {"two strings as a value", "const c = \"a\" \"b\"", 14},
       // include <- KW(include) string: one string only.
-      {"include with two strings", "include \"a\" \"b\""},
+      {"include with two strings", "include \"a\" \"b\"", 12},
   };
   for (const Case& c : cases) {
     Both b = parse_both(c.text);
+    INFO(c.name);
+    REQUIRE_FALSE(b.x3.ok);
+    CHECK(b.x3.error_offset == c.offset);
     check_agree(b, c.name);
-    if (!disagreement(b).empty()) CHECK_FALSE(open_question(b).empty());
   }
   // The same spellings, generated.
   testgen::GenOptions o;

@@ -88,37 +88,6 @@ std::uint32_t next_token(const std::string& s, std::uint32_t i) {
   return i;
 }
 
-// The token that ends just before `at` (blanks and comments skipped), as
-// [begin, end); {at, at} at the start of the input.
-std::pair<std::uint32_t, std::uint32_t> previous_token(const std::string& s, std::uint32_t at) {
-  // Comments run to the end of their line: find where the code of each line
-  // ends by scanning forward, then take the last token before `at`.
-  std::uint32_t tb = at, te = at;
-  for (std::uint32_t i = 0; i < at;) {
-    char c = s[i];
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else if (c == '#') {
-      while (i < at && s[i] != '\n') ++i;
-    } else if (c == '"') {
-      std::uint32_t j = i + 1;
-      while (j < s.size() && s[j] != '"' && s[j] != '\n') j += s[j] == '\\' ? 2 : 1;
-      if (j < s.size() && s[j] == '"') ++j;
-      tb = i;
-      te = i = std::min<std::uint32_t>(j, at);
-    } else if (is_word_char(c)) {
-      std::uint32_t j = i;
-      while (j < at && (is_word_char(s[j]) || (s[j] == '.' && j + 1 < at && s[j + 1] >= '0' && s[j + 1] <= '9'))) ++j;
-      tb = i;
-      te = i = j;
-    } else {
-      tb = i;
-      te = i = i + 1;
-    }
-  }
-  return {tb, te};
-}
-
 }  // namespace
 
 const Diagnostic* Both::pegtl_first_error() const {
@@ -175,54 +144,6 @@ bool allowed_position_difference(const Both& b, std::uint32_t pegtl_at) {
   if (pegtl_at + 3 < s.size() && is_word_char(s[pegtl_at + 3])) return false;
   return b.x3.error_offset == next_token(s, pegtl_at + 3) &&
          b.x3.expected == std::vector<std::string>{"contains", "in"};
-}
-
-// Disagreements that come from the open questions of docs/parsers.md, where
-// the PEGTL parser reads docs/grammar.md differently (X3 follows the
-// document). Recognised precisely, counted, and left to the tests tagged
-// [grammar-doc] until they are settled.
-std::string open_question(const Both& b) {
-  const std::string& s = b.text;
-  const Diagnostic* d = b.pegtl_first_error();
-  if (d && !(b.x3.ok == false && b.x3.error_offset <= d->loc.begin)) {
-    std::uint32_t p = d->loc.begin;
-    auto [tb, te] = previous_token(s, p);
-    // A: `"a" "b"` as a value (primary <- text).
-    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"' && te <= p) return "A: adjacent strings as a value";
-    // B: a number glued to a word (`5and`, `priority 3when`).
-    std::uint32_t q = p < s.size() && s[p] == '-' ? p + 1 : p;
-    if (q < s.size() && s[q] >= '0' && s[q] <= '9') {
-      while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
-      if (q + 1 < s.size() && s[q] == '.' && s[q + 1] >= '0' && s[q + 1] <= '9') {
-        ++q;
-        while (q < s.size() && s[q] >= '0' && s[q] <= '9') ++q;
-      }
-      if (q < s.size() && is_word_char(s[q])) return "B: a number glued to a word";
-    }
-  }
-  if (!b.x3.ok && (!d || d->loc.begin > b.x3.error_offset)) {
-    // C: include with several strings (include <- KW(include) string).
-    std::uint32_t p = b.x3.error_offset;
-    auto [tb, te] = previous_token(s, p);
-    if (p < s.size() && s[p] == '"' && te > tb && s[te - 1] == '"') {
-      auto [kb, ke] = previous_token(s, tb);
-      if (s.compare(kb, ke - kb, "include") == 0) return "C: include with several strings";
-    }
-  }
-  return "";
-}
-
-std::string open_finding(const Both& b) {
-  const std::string& s = b.text;
-  const Diagnostic* d = b.pegtl_first_error();
-  // F4: a PEGTL error inside a word, after a keyword that starts it.
-  if (d && !b.x3.ok && d->loc.begin > 0 && d->loc.begin < s.size() && is_word_char(s[d->loc.begin - 1]) &&
-      is_word_char(s[d->loc.begin])) {
-    std::uint32_t w = d->loc.begin;
-    while (w > 0 && is_word_char(s[w - 1])) --w;
-    if (b.x3.error_offset == w) return "F4: a PEGTL error inside a keyword";
-  }
-  return "";
 }
 
 // The differential property. Returns "" when it holds, else why not.

@@ -33,16 +33,6 @@ Both parse_both(const std::string& text);
 // ("Allowed differences"); otherwise what differs.
 std::string disagreement(const Both& b);
 
-// When the disagreement comes from one of the open questions of
-// docs/parsers.md (where grammar.md and the PEGTL parser differ), which one
-// ("A: ..."); otherwise "".
-std::string open_question(const Both& b);
-
-// When the disagreement has the signature of a finding of docs/parsers.md
-// that is still open (a known bug of one parser), which one; otherwise "".
-// The fuzzer skips these so that it can find something new; the tests do not.
-std::string open_finding(const Both& b);
-
 // Allowed difference 1 or 2 of docs/parsers.md, for a PEGTL error at `pegtl_at`.
 bool allowed_position_difference(const Both& b, std::uint32_t pegtl_at);
 

@@ -198,10 +198,10 @@ inline auto const id_rest = x3::char_("A-Za-z0-9_");
 inline auto const digits = +x3::char_("0-9");
 
 inline auto const ident_tok = tok<true, not_reserved>("identifier", id_start >> *id_rest);
-// number <- [0-9]+ ('.' [0-9]+)?
-inline auto const number_tok = tok("number", digits >> -(x3::lit('.') >> digits));
-// integer <- '-'? [0-9]+
-inline auto const integer_tok = tok("integer", -x3::lit('-') >> digits);
+// number <- [0-9]+ ('.' [0-9]+)? ![A-Za-z0-9_]
+inline auto const number_tok = tok<true, word_end>("number", digits >> -(x3::lit('.') >> digits));
+// integer <- '-'? [0-9]+ ![A-Za-z0-9_]
+inline auto const integer_tok = tok<true, word_end>("integer", -x3::lit('-') >> digits);
 // string <- '"' (escape / [^"\\\n])* '"' ; escape <- '\\' ["\\nt]
 inline auto const string_tok = tok<true, any_text, fail_in_string>(
     "string", x3::lit('"') >> *((x3::lit('\\') >> x3::char_("\"\\nt")) | ~x3::char_("\"\\\n")) >> x3::lit('"'));
@@ -448,11 +448,13 @@ struct make_number {
   }
 };
 
+// A string as a value: one literal (adjacent strings join only as a text).
 struct make_string {
   template <typename Ctx>
   void operator()(Ctx& ctx) const {
-    ast::Text& t = _attr(ctx);
-    _val(ctx) = HExpr{node(ast::ExprKind::String, t.loc, joined(t)), 1};
+    State& s = state(ctx);
+    Span sp = _attr(ctx);
+    _val(ctx) = HExpr{node(ast::ExprKind::String, s.loc(sp.begin, sp.end), unescape(slice(s, sp))), 1};
   }
 };
 
@@ -796,12 +798,12 @@ auto const postfix_def = primary[assign{}] >>
 // (expr (',' expr)*)?
 auto const items_def = -(expr[push_back{}] >> *(PU(",") >> expr[push_back{}]));
 
-// primary <- number / text / true / false / ident '(' items ')' / ident
+// primary <- number / string / true / false / ident '(' items ')' / ident
 //          / '[' items ']' / '{' items '}' / '(' expr ')'
 // The two ident alternatives are merged as ident ('(' items ')')?: the same
 // language, since `(` can never follow a complete value, and the name is read
 // once.
-auto const primary_def = number_tok[make_number{}] | text[make_string{}] | K("true")[make_bool<1>{}] |
+auto const primary_def = number_tok[make_number{}] | string_tok[make_string{}] | K("true")[make_bool<1>{}] |
                          K("false")[make_bool<0>{}] |
                          (ident[make_name{}] >> -(PU("(") >> nest[items] >> P(")"))[make_call{}]) |
                          (P("[") >> nest[items] >> P("]"))[make_collection<ast::ExprKind::List>{}] |
