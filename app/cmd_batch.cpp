@@ -50,19 +50,6 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kChunkLines = 64;
 constexpr int kMaxJobs = 256;
 
-// The bundled rules, named relative to the current directory when they are
-// under it (as `advise run` names them), so that reports cite
-// `rules/step5_application.rules:12`.
-std::string bundled_rules_path() {
-  std::string dir = default_rules_dir();
-  std::error_code ec;
-  fs::path cwd = fs::current_path(ec);
-  if (ec) return dir;
-  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
-  if (rel.empty() || *rel.begin() == "..") return dir;
-  return rel.string();
-}
-
 // One input line. Lines longer than the profile limit are not kept, only measured.
 struct Line {
   std::size_t number = 0;

@@ -25,19 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The bundled rules, named relative to the current directory when they are
-// under it, so that reports cite `rules/step5_application.rules:12` rather
-// than an absolute path.
-std::string bundled_rules_path() {
-  std::string dir = default_rules_dir();
-  std::error_code ec;
-  fs::path cwd = fs::current_path(ec);
-  if (ec) return dir;
-  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
-  if (rel.empty() || *rel.begin() == "..") return dir;
-  return rel.string();
-}
-
 // Reads the profile text; on failure prints `FILE: error: ...` and returns false.
 bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::ostream& err) {
   auto fail = [&](const std::string& message) {

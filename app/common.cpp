@@ -38,6 +38,16 @@ std::shared_ptr<const KnowledgeBase> load_kb_or_report(const std::string& kb_dir
   return std::make_shared<const KnowledgeBase>(std::move(*kb));
 }
 
+std::string bundled_rules_path() {
+  std::string dir = default_rules_dir();
+  std::error_code ec;
+  std::filesystem::path cwd = std::filesystem::current_path(ec);
+  if (ec) return dir;
+  std::filesystem::path rel = std::filesystem::path(dir).lexically_normal().lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return dir;
+  return rel.string();
+}
+
 std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths, const std::string& kb_dir,
                                            std::ostream& err) {
   Loaded l;

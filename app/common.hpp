@@ -23,6 +23,10 @@ inline constexpr int kExitUsage = 2;
 std::string data_dir();
 std::string default_kb_dir();
 std::string default_rules_dir();
+// The bundled rules (default_rules_dir()), named relative to the current
+// directory when they are under it, so that reports cite
+// `rules/step5_application.rules:12` rather than an absolute path.
+std::string bundled_rules_path();
 
 struct Loaded {
   std::shared_ptr<const KnowledgeBase> kb;

@@ -815,7 +815,6 @@ ADVISE_EXPECTED(g::paren_close, "`)`");
 ADVISE_EXPECTED(g::index_close, "`]`");
 ADVISE_EXPECTED(g::target_index_close, "`]`");
 ADVISE_EXPECTED(g::member_name, "an attribute name after `.`");
-ADVISE_EXPECTED(g::is_missing, "`missing`, `present` or a value after `is`");
 ADVISE_EXPECTED(is_operand, "`missing`, `present` or a value after `is`");
 ADVISE_EXPECTED(g::between_and, "`and` between the two bounds of `between`");
 ADVISE_EXPECTED(g::str_escape_char, "an escape: `\\\"`, `\\\\`, `\\n` or `\\t`");

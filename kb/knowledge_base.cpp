@@ -84,6 +84,17 @@ std::optional<json> parse_json_document(const std::string& text, const std::stri
     }
     errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
     return std::nullopt;
+  } catch (const json::out_of_range& e) {
+    // 406: a number too large for a double ("number overflow parsing '1e400'");
+    // nlohmann gives no position, so locate the literal's first occurrence.
+    std::string what = e.what();
+    auto q = what.find('\'');
+    auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
+    std::string lit = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
+    std::size_t at = lit.empty() ? std::string::npos : text.find(lit);
+    auto [line, col] = at == std::string::npos ? std::pair<std::uint32_t, std::uint32_t>{0, 0} : offset_to_line_col(text, at);
+    errors.push_back({file, "", line, col, "invalid JSON: the number `" + lit.substr(0, 30) + "` is too large", {}});
+    return std::nullopt;
   }
 }
 

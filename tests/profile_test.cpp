@@ -239,3 +239,20 @@ TEST_CASE("json schema: fields, enums, ranges and the x_ escape hatch") {
     CHECK(s["properties"][f.name]["description"] == f.description);
   }
 }
+
+TEST_CASE("knowledge-base files: bad JSON is a located error, never an exception", "[kb]") {
+  auto text_of = [](const std::string& json) {
+    std::vector<DataError> errors;
+    auto j = parse_json_document(json, "kb/figures.json", errors);
+    CHECK_FALSE(j);
+    std::string out;
+    for (const DataError& e : errors) out += e.text() + "\n";
+    return out;
+  };
+  CHECK(text_of("{\n  \"x\": 1e999\n}\n") == "kb/figures.json:2:8: error: invalid JSON: the number `1e999` is too large\n");
+  CHECK(text_of("{\"a\": 1, \"a\": 2}") ==
+        "kb/figures.json: error: at $.a: the key `a` appears twice in one object; keep one\n");
+  CHECK(text_of("{\"a\": tru}") ==
+        "kb/figures.json:1:10: error: invalid JSON: syntax error while parsing value - invalid literal; "
+        "last read: '\"a\": tru}' (near `}`)\n");
+}
