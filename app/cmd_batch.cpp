@@ -123,30 +123,6 @@ struct Outcome {
   Status status = Status::Ok;
 };
 
-// Removes the layout of a JSON text (blanks outside strings).
-std::string compact(const std::string& pretty) {
-  std::string out;
-  out.reserve(pretty.size());
-  bool in_string = false;
-  for (std::size_t i = 0; i < pretty.size(); ++i) {
-    char c = pretty[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < pretty.size()) {
-        out += pretty[++i];
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-      out += c;
-    } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
 
 std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
@@ -202,7 +178,7 @@ Outcome process(const Context& cx, const Line& line) {
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
   o.status = misbehaved ? Status::RuleProblem : Status::Ok;
   // {"line":N,"carried":{...}, then the report's own keys.
-  std::string body = compact(render_json(report, cx.rules));
+  std::string body = render_json(report, cx.rules, JsonLayout::Compact);
   o.record = "{\"line\":" + std::to_string(line.number) + ",\"carried\":" + dump(profile->carried) + "," +
              body.substr(1) + "\n";
   return o;

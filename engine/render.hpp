@@ -27,7 +27,10 @@ struct TextStyle {
 };
 
 std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style = {});
-std::string render_json(const Report& report, const RuleSet& rules);
+// Pretty: indented by two, ending in a newline (`advise --format json`).
+// Compact: one line without blanks outside strings and no newline (`advise batch`).
+enum class JsonLayout { Pretty, Compact };
+std::string render_json(const Report& report, const RuleSet& rules, JsonLayout layout = JsonLayout::Pretty);
 std::string render_markdown(const Report& report, const RuleSet& rules);
 // Draws the derivations of the report, so build it with ReportOptions::explain
 // (the CLI does for --format dot); without them the graph holds only the

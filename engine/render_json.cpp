@@ -157,7 +157,7 @@ json why_not_json(const WhyNot& w, const RuleSet& rules) {
 
 }  // namespace
 
-std::string render_json(const Report& rep, const RuleSet& rules) {
+std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layout) {
   const KnowledgeBase& kb = *rules.kb;
   json root = json::object();
   root["schema_version"] = kReportSchemaVersion;
@@ -268,6 +268,7 @@ std::string render_json(const Report& rep, const RuleSet& rules) {
   root["explanation"] = std::move(explanation);
   // Texts are valid UTF-8 (rule files and profiles are checked); replace
   // rather than throw should that ever not hold.
+  if (layout == JsonLayout::Compact) return root.dump(-1, ' ', false, json::error_handler_t::replace);
   return root.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
