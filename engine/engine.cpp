@@ -653,13 +653,11 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
   r.profile_source = profile.source;
   auto slots = static_cast<std::size_t>(rules_->slot_count());
   r.current.assign(slots, -1);
-  r.given_paths.assign(slots, std::string());
   r.facts.reserve(slots + 32);
   for (std::size_t i = 0; i < profile.values.size() && i < slots; ++i) {
     if (profile.values[i].is_missing()) continue;
     r.facts.push_back({static_cast<std::int32_t>(i), profile.values[i], {Evidence::Kind::Given, -1}});
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
-    r.given_paths[i] = "$." + rules_->kb->fields[i].name;
   }
   Run run(*this, by_rank_, rank_, r, options);
   run.go();

@@ -109,7 +109,6 @@ struct Result {
   std::vector<Conflict> conflicts;
   std::optional<RunawayError> runaway;
   std::string profile_source;
-  std::vector<std::string> given_paths;  // slot -> JSON path for given facts
 
   const Value& value(std::int32_t slot) const;
   const Value& conclusion(std::string_view name) const;
