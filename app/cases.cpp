@@ -1120,7 +1120,7 @@ Derivation derive(const Result& r, std::int32_t v, int depth, std::set<std::int3
     if (std::none_of(d.also.begin(), d.also.end(), [&](const RuleRef& x) { return x.rule == rl; }))
       d.also.push_back(rule_ref(rules, rl));
   }
-  SnapshotView view(r, fr.snapshot);
+  SnapshotView view(r, fr);
   d.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(fr.rule)].condition, view, true);
   if (depth > 1 && path.insert(v).second) {
     collect_premises(r, rules, fr, d, depth, path);
@@ -1136,7 +1136,7 @@ void collect_premises(const Result& r, const RuleSet& rules, const Firing& fr, D
     for (const FactValue& fv : t.facts) {
       if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
       seen.push_back(fv.slot);
-      std::int32_t pv = fr.snapshot[static_cast<std::size_t>(fv.slot)];
+      std::int32_t pv = r.version_at(fv.slot, fr);
       if (pv < 0) {
         Derivation m;
         m.slot = fv.slot;
@@ -1411,7 +1411,7 @@ void why_not_lines(const Result& r, const RuleSet& rules, const std::vector<std:
 
 void held_lines(const Result& r, const RuleSet& rules, std::int32_t firing, std::vector<std::string>& out) {
   const Firing& f = r.firings[static_cast<std::size_t>(firing)];
-  SnapshotView view(r, f.snapshot);
+  SnapshotView view(r, f);
   auto tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(f.rule)].condition, view, true);
   if (tests.empty()) return;
   out.push_back("  its condition held:");

@@ -192,7 +192,7 @@ ProfileDiff diff_results(const std::string& path, const std::string& name, const
 
 std::vector<TestRecord> tests_of(const Result& r, std::int32_t firing) {
   const Firing& f = r.firings[static_cast<std::size_t>(firing)];
-  SnapshotView view(r, f.snapshot);
+  SnapshotView view(r, f);
   return condition_tests(*r.rules, r.rules->rules[static_cast<std::size_t>(f.rule)].condition, view, true);
 }
 

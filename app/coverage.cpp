@@ -56,7 +56,7 @@ void Coverage::add(const Result& r) {
     for (std::size_t t : rc.tests) see(tests_[t], evaluate_expr(*tests_[t].test, final_view, kb));
   }
   for (const Firing& f : r.firings) {
-    SnapshotView view(r, f.snapshot);
+    SnapshotView view(r, f);
     for (std::size_t t : per_rule_[static_cast<std::size_t>(f.rule)].tests)
       see(tests_[t], evaluate_expr(*tests_[t].test, view, kb));
   }

@@ -40,8 +40,14 @@ const Recommendation* Result::recommendation(std::string_view id) const {
   return nullptr;
 }
 
+std::int32_t Result::version_at(std::int32_t slot, const Firing& firing) const {
+  std::int32_t v = current[static_cast<std::size_t>(slot)];
+  while (v >= firing.facts_before) v = facts[static_cast<std::size_t>(v)].prev;
+  return v;
+}
+
 const Value& SnapshotView::get(std::int32_t slot) const {
-  std::int32_t v = snap_[static_cast<std::size_t>(slot)];
+  std::int32_t v = r_.version_at(slot, firing_);
   return v < 0 ? kMissing : r_.facts[static_cast<std::size_t>(v)].value;
 }
 
@@ -461,7 +467,7 @@ class Run {
   void write(std::int32_t slot, Value v, std::int32_t firing) {
     Firing& f = r_.firings[static_cast<std::size_t>(firing)];
     std::int32_t before = r_.current[static_cast<std::size_t>(slot)];
-    r_.facts.push_back({slot, std::move(v), {Evidence::Kind::Derived, firing}});
+    r_.facts.push_back({slot, std::move(v), {Evidence::Kind::Derived, firing}, before});
     std::int32_t after = static_cast<std::int32_t>(r_.facts.size() - 1);
     r_.current[static_cast<std::size_t>(slot)] = after;
     f.changes.push_back({slot, before, after});
@@ -498,7 +504,7 @@ class Run {
     f.rule = rule;
     f.read.reserve(cr.reads.size());
     for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
-    f.snapshot = r_.current;
+    f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     r_.firings.push_back(std::move(f));
     last_fired_[static_cast<std::size_t>(rule)] = fi;
     set_active(rule, false);

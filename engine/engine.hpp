@@ -40,6 +40,7 @@ struct Fact {
   std::int32_t slot = -1;
   Value value;
   Evidence evidence;
+  std::int32_t prev = -1;  // the slot's previous version (index into facts), -1 when none
 };
 
 struct Change {
@@ -51,7 +52,9 @@ struct Change {
 struct Firing {
   std::int32_t rule = -1;
   std::vector<std::int32_t> read;  // for each of the rule's reads (same order): the fact version, -1 = missing
-  std::vector<std::int32_t> snapshot;  // every slot's version when it fired (for placeholders and explanations)
+  // Facts recorded before it fired: its snapshot is, for every slot, the last
+  // version below this index (Result::version_at).
+  std::int32_t facts_before = 0;
   std::vector<Change> changes;
 };
 
@@ -111,6 +114,8 @@ struct Result {
   std::string profile_source;
 
   const Value& value(std::int32_t slot) const;
+  // The slot's version when `firing` fired (index into facts), -1 when missing.
+  std::int32_t version_at(std::int32_t slot, const Firing& firing) const;
   const Value& conclusion(std::string_view name) const;
   bool fired(std::int32_t rule) const;
   std::vector<std::int32_t> firings_of(std::int32_t rule) const;
@@ -144,15 +149,15 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
 enum class Truth : std::uint8_t { False, True, Unknown };
 Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
 
-// The values of a firing's snapshot.
+// The values every slot had when a firing fired.
 class SnapshotView : public ValueView {
  public:
-  SnapshotView(const Result& r, const std::vector<std::int32_t>& snapshot) : r_(r), snap_(snapshot) {}
+  SnapshotView(const Result& r, const Firing& firing) : r_(r), firing_(firing) {}
   const Value& get(std::int32_t slot) const override;
 
  private:
   const Result& r_;
-  const std::vector<std::int32_t>& snap_;
+  const Firing& firing_;
 };
 
 // The final state of a result.

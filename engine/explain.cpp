@@ -125,7 +125,7 @@ struct Explainer {
         d.also.push_back(rule_ref(rules, rl));
     }
     const CRule& cr = rules.rules[static_cast<std::size_t>(fr.rule)];
-    SnapshotView view(r, fr.snapshot);
+    SnapshotView view(r, fr);
     d.tests = condition_tests(rules, cr.condition, view, true);
     if (depth <= 1 || !path.insert(v).second) return d;
     std::vector<std::int32_t> seen;
@@ -133,7 +133,7 @@ struct Explainer {
       for (const FactValue& fv : t.facts) {
         if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
         seen.push_back(fv.slot);
-        std::int32_t pv = fr.snapshot[static_cast<std::size_t>(fv.slot)];
+        std::int32_t pv = r.version_at(fv.slot, fr);
         d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
       }
     path.erase(v);
@@ -147,7 +147,8 @@ struct Explainer {
     return version(v, depth, path);
   }
 
-  std::vector<Derivation> premises_of(const std::vector<TestRecord>& tests, const std::vector<std::int32_t>& snapshot,
+  // `firing`: the state when it fired; nullptr: the final state.
+  std::vector<Derivation> premises_of(const std::vector<TestRecord>& tests, const Firing* firing,
                                       int depth) const {
     std::vector<Derivation> out;
     std::vector<std::int32_t> seen;
@@ -155,7 +156,7 @@ struct Explainer {
       for (const FactValue& fv : t.facts) {
         if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
         seen.push_back(fv.slot);
-        std::int32_t pv = snapshot[static_cast<std::size_t>(fv.slot)];
+        std::int32_t pv = firing ? r.version_at(fv.slot, *firing) : r.current[static_cast<std::size_t>(fv.slot)];
         std::set<std::int32_t> path;
         out.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth, path));
       }
@@ -263,7 +264,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     c.fired = result.fired(rule);
     if (!c.fired) {
       c.failed = condition_tests(rules, cr.condition, final_view, false);
-      c.derived_facts = x.premises_of(c.failed, result.current, max_depth);
+      c.derived_facts = x.premises_of(c.failed, nullptr, max_depth);
     }
     return c;
   };
@@ -394,9 +395,9 @@ Report build_report(const Result& result, const ReportOptions& options) {
     for (std::int32_t a : rec.also_by) re.also.push_back(rule_ref(rules, a));
     if (options.explain) {
       const Firing& f = result.firings[static_cast<std::size_t>(rec.firing)];
-      SnapshotView view(result, f.snapshot);
+      SnapshotView view(result, f);
       re.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rec.rule)].condition, view, true);
-      re.premises = x.premises_of(re.tests, f.snapshot, options.max_depth - 1);
+      re.premises = x.premises_of(re.tests, &f, options.max_depth - 1);
     }
     rep.recommendations.push_back(std::move(re));
   }
@@ -417,7 +418,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
     const Firing& rf = result.firings[static_cast<std::size_t>(cf.rejected_firing)];
     ce.kept_by = rule_ref(rules, kf.rule);
     ce.rejected_by = rule_ref(rules, rf.rule);
-    SnapshotView kv(result, kf.snapshot), rv(result, rf.snapshot);
+    SnapshotView kv(result, kf), rv(result, rf);
     ce.kept_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(kf.rule)].condition, kv, true);
     ce.rejected_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rf.rule)].condition, rv, true);
     ce.error = cf.error;
