@@ -539,7 +539,9 @@ std::string ProgramGen::mutate(std::string_view valid) {
         } else if (how == 1) {
           s[at] = static_cast<char>(s[at] ^ (1 << pick(8)));
         } else {
-          s.insert(at, 1, "\"\\#()[]{}.,=<>!-\n\r\t \x80\xff"[pick(24)]);
+          // 22 bytes and the terminating NUL, which is inserted too.
+          static constexpr char kBytes[] = "\"\\#()[]{}.,=<>!-\n\r\t \x80\xff";
+          s.insert(at, 1, kBytes[pick(static_cast<int>(sizeof kBytes))]);
         }
         ps = pieces(s);
         break;
