@@ -2,7 +2,12 @@
 // furthest failure (or a nesting overflow) into Result's error.
 #include "dsl/x3/x3_parser.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <exception>
+#include <functional>
+#include <stdexcept>
 
 #include "dsl/parser.hpp"
 #include "dsl/x3/grammar.hpp"
@@ -19,8 +24,43 @@ std::string expected_message(const std::vector<std::string>& names) {
   return m;
 }
 
+// X3 recurses through about a dozen rules per nesting level; 256 levels need
+// more than the 8 MiB main-thread stack in sanitizer builds (whose frames are
+// several times larger). Every parse runs on a thread of its own with a
+// 256 MiB stack: address space only, pages are committed as they are touched.
+constexpr std::size_t kParseStack = std::size_t{256} << 20;
+
+void on_big_stack(const std::function<void()>& work) {
+  struct Job {
+    const std::function<void()>* work;
+    std::exception_ptr error;
+  } job{&work, nullptr};
+  auto body = [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    try {
+      (*j->work)();
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool started = false;
+  if (pthread_attr_init(&attr) == 0) {
+    started = pthread_attr_setstacksize(&attr, kParseStack) == 0 && pthread_create(&thread, &attr, body, &job) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  if (!started) {
+    work();  // no thread to be had: parse on this stack
+    return;
+  }
+  pthread_join(thread, nullptr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
 template <typename Rule, typename Attr>
-bool run(State& st, const Rule& rule, const char* first, const char* last, Attr& out, std::uint32_t& error_offset,
+bool run_here(State& st, const Rule& rule, const char* first, const char* last, Attr& out, std::uint32_t& error_offset,
          ErrorKind& kind, std::vector<std::string>& expected) {
   Skipper skipper(&st);
   try {
@@ -39,6 +79,14 @@ bool run(State& st, const Rule& rule, const char* first, const char* last, Attr&
   expected.assign(st.expected.begin(), st.expected.end());
   std::sort(expected.begin(), expected.end());
   return false;
+}
+
+template <typename Rule, typename Attr>
+bool run(State& st, const Rule& rule, const char* first, const char* last, Attr& out, std::uint32_t& error_offset,
+         ErrorKind& kind, std::vector<std::string>& expected) {
+  bool ok = false;
+  on_big_stack([&] { ok = run_here(st, rule, first, last, out, error_offset, kind, expected); });
+  return ok;
 }
 
 }  // namespace
