@@ -93,6 +93,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   }
   if (size > limit) {
     error = path + ": the file is " + std::to_string(size) + " bytes; the limit is " + std::to_string(limit) + " bytes";
+    if (limit % (std::size_t{1} << 20) == 0) error += " (" + std::to_string(limit >> 20) + " MiB)";
     return false;
   }
   std::ifstream f(path, std::ios::binary);

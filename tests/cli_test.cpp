@@ -237,7 +237,7 @@ TEST_CASE("run: a profile over the size limit is refused with a clear message") 
   std::ostringstream out, err;
   CHECK(cmd_run(o, out, err) == 2);
   CHECK(out.str().empty());
-  CHECK(err.str() == o.profile + ": error: the file is 1048589 bytes; the limit is 1048576 bytes\n");
+  CHECK(err.str() == o.profile + ": error: the file is 1048589 bytes; the limit is 1048576 bytes (1 MiB)\n");
 }
 
 TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {

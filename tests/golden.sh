@@ -7,6 +7,9 @@
 # Layout (all paths relative to the repository root, where the tests run):
 #   tests/golden/<suite>/<name>.cmd     the arguments, one shell line (no `advise`)
 #   tests/golden/<suite>/<name>.stdin   optional standard input
+#   tests/golden/<suite>/<name>.setup   optional shell script run first (from the
+#                                       root) to make inputs too large to commit,
+#                                       in tests/golden/.tmp/ (removed at the end)
 #   tests/golden/check/<name>.rules     shorthand: `advise check tests/golden/check/<name>.rules`
 #   .../<name>.out  .err  .code         expected stdout, stderr and exit code
 # --update rewrites the expectations from the current output; review the diff.
@@ -27,12 +30,19 @@ cd "$root" || exit 2
 export NO_COLOR=1 ADVISE_HOME="$root" LC_ALL=C
 pass=0 fail=0 updated=0
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+gen="tests/golden/.tmp"
+trap 'rm -rf "$tmp" "$root/$gen"' EXIT
 
 run_case() {  # base args...
   local base="$1"; shift
   local stdin=/dev/null
   [ -f "$base.stdin" ] && stdin="$base.stdin"
+  if [ -f "$base.setup" ]; then
+    mkdir -p "$gen"
+    if ! bash "$base.setup"; then
+      echo "FAIL $base (its .setup script failed)"; fail=$((fail+1)); return
+    fi
+  fi
   "$advise" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
   echo $? >"$tmp/code"
   if [ $update = 1 ]; then
