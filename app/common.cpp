@@ -68,11 +68,15 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
 
 bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error) {
   if (path == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    out = ss.str();
+    // Read at most limit + 1 bytes: an endless input is refused, not buffered.
+    out.clear();
+    char buf[1 << 16];
+    while (out.size() <= limit && std::cin.read(buf, sizeof buf).gcount() > 0)
+      out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
     if (out.size() > limit) {
+      out.clear();
       error = "standard input is larger than the limit of " + std::to_string(limit) + " bytes";
+      if (limit % (std::size_t{1} << 20) == 0) error += " (" + std::to_string(limit >> 20) + " MiB)";
       return false;
     }
     return true;
