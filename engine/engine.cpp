@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <optional>
 
 namespace advise {
 
@@ -55,7 +56,16 @@ const Value& SnapshotView::get(std::int32_t slot) const {
 
 namespace {
 
-bool values_equal(const Value& a, const Value& b) { return a == b; }
+// Equality with the scalar kinds inline (the conditions' usual case).
+inline bool values_equal(const Value& a, const Value& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Value::Kind::Symbol: return a.sym == b.sym && a.enum_id == b.enum_id;
+    case Value::Kind::Number: return a.num == b.num;
+    case Value::Kind::Bool: return a.flag == b.flag;
+    default: return a == b;
+  }
+}
 
 bool list_has(const Value& list, const Value& x) {
   for (const Value& v : list.list_items())
@@ -214,19 +224,22 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
 // operands that already exist (facts, constants, knowledge-base data).
 namespace {
 
-const Value& operand(const CExpr& e, const ValueView& view, const KnowledgeBase& kb, Value& tmp) {
+// `tmp` holds a computed operand; it stays empty (nothing to construct or
+// destroy) for facts, constants and knowledge-base data, the usual case.
+// View: ValueView, or a final class derived from it, whose get() then inlines.
+template <typename View>
+const Value& operand(const CExpr& e, const View& view, const KnowledgeBase& kb, std::optional<Value>& tmp) {
   switch (e.op) {
     case Op::Const: return e.constant;
     case Op::Slot: return view.get(e.slot);
     case Op::Member: {
-      Value base_tmp;
+      std::optional<Value> base_tmp;
       const Value& base = operand(e.kids[0], view, kb, base_tmp);
       if (base.kind != Value::Kind::Symbol) return kMissing;
       return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
     }
     default:
-      tmp = evaluate_expr(e, view, kb);
-      return tmp;
+      return tmp.emplace(evaluate_expr(e, view, kb));
   }
 }
 
@@ -239,35 +252,38 @@ Truth from_bool(bool b) { return b ? Truth::True : Truth::False; }
 
 }  // namespace
 
-Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
+namespace {
+
+template <typename View>
+Truth test_condition_t(const CExpr& e, const View& view, const KnowledgeBase& kb) {
   switch (e.op) {
     case Op::And: {
-      Truth a = test_condition(e.kids[0], view, kb);
+      Truth a = test_condition_t(e.kids[0], view, kb);
       if (a == Truth::False) return a;
-      Truth b = test_condition(e.kids[1], view, kb);
+      Truth b = test_condition_t(e.kids[1], view, kb);
       if (b == Truth::False) return b;
       return (a == Truth::True && b == Truth::True) ? Truth::True : Truth::Unknown;
     }
     case Op::Or: {
-      Truth a = test_condition(e.kids[0], view, kb);
+      Truth a = test_condition_t(e.kids[0], view, kb);
       if (a == Truth::True) return a;
-      Truth b = test_condition(e.kids[1], view, kb);
+      Truth b = test_condition_t(e.kids[1], view, kb);
       if (b == Truth::True) return b;
       return (a == Truth::False && b == Truth::False) ? Truth::False : Truth::Unknown;
     }
     case Op::Not: {
-      Truth a = test_condition(e.kids[0], view, kb);
+      Truth a = test_condition_t(e.kids[0], view, kb);
       return a == Truth::Unknown ? a : from_bool(a == Truth::False);
     }
     case Op::Truthy: {
-      Value t;
+      std::optional<Value> t;
       return truth(operand(e.kids[0], view, kb, t));
     }
     case Op::Lt:
     case Op::Le:
     case Op::Gt:
     case Op::Ge: {
-      Value t1, t2;
+      std::optional<Value> t1, t2;
       const Value& a = operand(e.kids[0], view, kb, t1);
       if (a.kind != Value::Kind::Number) return Truth::Unknown;
       const Value& b = operand(e.kids[1], view, kb, t2);
@@ -281,16 +297,16 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
     }
     case Op::Eq:
     case Op::Ne: {
-      Value t1, t2;
+      std::optional<Value> t1, t2;
       const Value& a = operand(e.kids[0], view, kb, t1);
       if (a.is_missing()) return Truth::Unknown;
       const Value& b = operand(e.kids[1], view, kb, t2);
       if (b.is_missing()) return Truth::Unknown;
-      return from_bool((a == b) == (e.op == Op::Eq));
+      return from_bool(values_equal(a, b) == (e.op == Op::Eq));
     }
     case Op::In:
     case Op::NotIn: {
-      Value t1, t2;
+      std::optional<Value> t1, t2;
       const Value& a = operand(e.kids[0], view, kb, t1);
       if (a.is_missing()) return Truth::Unknown;
       const Value& c = operand(e.kids[1], view, kb, t2);
@@ -301,7 +317,7 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
     }
     case Op::Contains:
     case Op::NotContains: {
-      Value t1, t2;
+      std::optional<Value> t1, t2;
       const Value& l = operand(e.kids[0], view, kb, t1);
       if (l.is_missing()) return Truth::Unknown;
       const Value& x = operand(e.kids[1], view, kb, t2);
@@ -309,7 +325,7 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
       return from_bool(list_has(l, x) == (e.op == Op::Contains));
     }
     case Op::Between: {
-      Value t1, t2, t3;
+      std::optional<Value> t1, t2, t3;
       const Value& v = operand(e.kids[0], view, kb, t1);
       const Value& lo = operand(e.kids[1], view, kb, t2);
       const Value& hi = operand(e.kids[2], view, kb, t3);
@@ -319,12 +335,18 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
     }
     case Op::IsMissing:
     case Op::IsPresent: {
-      Value t;
+      std::optional<Value> t;
       bool missing = operand(e.kids[0], view, kb, t).is_missing();
       return from_bool(missing == (e.op == Op::IsMissing));
     }
     default: return truth(evaluate_expr(e, view, kb));
   }
+}
+
+}  // namespace
+
+Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
+  return test_condition_t(e, view, kb);
 }
 
 std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb) {
@@ -360,7 +382,7 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) 
 
 namespace {
 
-class CurrentView : public ValueView {
+class CurrentView final : public ValueView {
  public:
   explicit CurrentView(const Result& r) : r_(r) {}
   const Value& get(std::int32_t slot) const override { return r_.value(slot); }
@@ -449,7 +471,7 @@ class Run {
     for (std::int32_t rule : dirty_list_) {
       dirty_[static_cast<std::size_t>(rule)] = 0;
       const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-      bool on = test_condition(cr.condition, view_, *rs_.kb) == Truth::True && !refracted(rule);
+      bool on = test_condition_t(cr.condition, view_, *rs_.kb) == Truth::True && !refracted(rule);
       set_active(rule, on);
     }
     dirty_list_.clear();
