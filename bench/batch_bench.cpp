@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
       Report rep = build_report(r, ReportOptions{});
       auto t4 = Clock::now();
       t[3] += t4 - t3;
-      bytes += render_json(rep, *rules).size();
+      bytes += render_json(rep, *rules, JsonLayout::Compact).size();
       t[4] += Clock::now() - t4;
       ++ok;
     }
