@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "app/common.hpp"
 #include "kb/profile.hpp"
 
 using namespace advise;
@@ -247,4 +249,30 @@ TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {
   CHECK(cmd_schema(o, out, err) == 0);
   CHECK(err.str().empty());
   CHECK(out.str() == read(source("kb/profile.schema.json")));
+}
+
+TEST_CASE("read_input: standard input over the limit is refused without reading it all") {
+  std::istringstream in(std::string(3'000'000, 'a'));
+  std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
+  std::string out, error;
+  bool ok = read_input("-", kMaxProfileBytes, out, error);
+  std::cin.rdbuf(saved);
+  std::cin.clear();
+  CHECK_FALSE(ok);
+  CHECK(out.empty());
+  CHECK(error == "standard input is larger than the limit of 1048576 bytes (1 MiB)");
+  // It stopped within one 64 KiB read past the limit.
+  CHECK(static_cast<std::size_t>(in.tellg()) <= kMaxProfileBytes + 65536);
+}
+
+TEST_CASE("read_input: standard input at the limit is read whole") {
+  std::istringstream in(std::string(kMaxProfileBytes, 'a'));
+  std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
+  std::string out, error;
+  bool ok = read_input("-", kMaxProfileBytes, out, error);
+  std::cin.rdbuf(saved);
+  std::cin.clear();
+  CHECK(ok);
+  CHECK(out.size() == kMaxProfileBytes);
+  CHECK(error.empty());
 }
