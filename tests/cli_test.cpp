@@ -251,28 +251,41 @@ TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {
   CHECK(out.str() == read(source("kb/profile.schema.json")));
 }
 
-TEST_CASE("read_input: standard input over the limit is refused without reading it all") {
-  std::istringstream in(std::string(3'000'000, 'a'));
-  std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
+namespace {
+
+// read_input("-") with standard input replaced by `text`; also how far it read.
+struct StdinRead {
+  bool ok;
   std::string out, error;
-  bool ok = read_input("-", kMaxProfileBytes, out, error);
+  std::streamoff consumed;
+};
+StdinRead read_stdin(const std::string& text) {
+  std::istringstream in(text);
+  std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
+  StdinRead r{};
+  r.ok = read_input("-", kMaxProfileBytes, r.out, r.error);
   std::cin.rdbuf(saved);
   std::cin.clear();
-  CHECK_FALSE(ok);
-  CHECK(out.empty());
-  CHECK(error == "standard input is larger than the limit of 1048576 bytes (1 MiB)");
+  in.clear();
+  r.consumed = in.tellg();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("read_input: standard input over the limit is refused without reading it all") {
+  StdinRead r = read_stdin(std::string(3'000'000, 'a'));
+  CHECK_FALSE(r.ok);
+  CHECK(r.out.empty());
+  CHECK(r.error == "standard input is larger than the limit of 1048576 bytes (1 MiB)");
   // It stopped within one 64 KiB read past the limit.
-  CHECK(static_cast<std::size_t>(in.tellg()) <= kMaxProfileBytes + 65536);
+  CHECK(r.consumed <= static_cast<std::streamoff>(kMaxProfileBytes + 65536));
 }
 
 TEST_CASE("read_input: standard input at the limit is read whole") {
-  std::istringstream in(std::string(kMaxProfileBytes, 'a'));
-  std::streambuf* saved = std::cin.rdbuf(in.rdbuf());
-  std::string out, error;
-  bool ok = read_input("-", kMaxProfileBytes, out, error);
-  std::cin.rdbuf(saved);
-  std::cin.clear();
-  CHECK(ok);
-  CHECK(out.size() == kMaxProfileBytes);
-  CHECK(error.empty());
+  StdinRead r = read_stdin(std::string(kMaxProfileBytes, 'a'));
+  CHECK(r.ok);
+  CHECK(r.out.size() == kMaxProfileBytes);
+  CHECK(r.error.empty());
+  CHECK(r.consumed == static_cast<std::streamoff>(kMaxProfileBytes));
 }
