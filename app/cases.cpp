@@ -1090,72 +1090,6 @@ std::int32_t responsible_version(const Result& r, std::int32_t slot, const Value
   return prev.is_missing() ? -1 : found;
 }
 
-namespace {
-
-void collect_premises(const Result& r, const RuleSet& rules, const Firing& fr, Derivation& d, int depth,
-                      std::set<std::int32_t>& path);
-
-Derivation derive(const Result& r, std::int32_t v, int depth, std::set<std::int32_t>& path) {
-  const RuleSet& rules = *r.rules;
-  const Fact& f = r.facts[static_cast<std::size_t>(v)];
-  Derivation d;
-  d.slot = f.slot;
-  d.name = rules.slot_name(f.slot);
-  d.value = f.value;
-  d.display = rules.kb->display(f.value);
-  if (f.evidence.kind == Evidence::Kind::Given) {
-    d.kind = Derivation::Kind::Given;
-    d.json_path = "$." + d.name;
-    return d;
-  }
-  d.kind = Derivation::Kind::Derived;
-  d.firing = f.evidence.firing;
-  const Firing& fr = r.firings[static_cast<std::size_t>(d.firing)];
-  d.rule = rule_ref(rules, fr.rule);
-  for (std::int32_t i = 0; i < v; ++i) {
-    const Fact& pf = r.facts[static_cast<std::size_t>(i)];
-    if (pf.slot != f.slot || pf.evidence.kind != Evidence::Kind::Derived) continue;
-    std::int32_t rl = r.firings[static_cast<std::size_t>(pf.evidence.firing)].rule;
-    if (rl == fr.rule) continue;
-    if (std::none_of(d.also.begin(), d.also.end(), [&](const RuleRef& x) { return x.rule == rl; }))
-      d.also.push_back(rule_ref(rules, rl));
-  }
-  SnapshotView view(r, fr);
-  d.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(fr.rule)].condition, view, true);
-  if (depth > 1 && path.insert(v).second) {
-    collect_premises(r, rules, fr, d, depth, path);
-    path.erase(v);
-  }
-  return d;
-}
-
-void collect_premises(const Result& r, const RuleSet& rules, const Firing& fr, Derivation& d, int depth,
-                      std::set<std::int32_t>& path) {
-  std::vector<std::int32_t> seen;
-  for (const TestRecord& t : d.tests)
-    for (const FactValue& fv : t.facts) {
-      if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
-      seen.push_back(fv.slot);
-      std::int32_t pv = r.version_at(fv.slot, fr);
-      if (pv < 0) {
-        Derivation m;
-        m.slot = fv.slot;
-        m.name = rules.slot_name(fv.slot);
-        m.kind = Derivation::Kind::Missing;
-        d.premises.push_back(std::move(m));
-      } else {
-        d.premises.push_back(derive(r, pv, depth - 1, path));
-      }
-    }
-}
-
-}  // namespace
-
-Derivation derive_version(const Result& r, std::int32_t version, int max_depth) {
-  std::set<std::int32_t> path;
-  return derive(r, version, max_depth, path);
-}
-
 bool mentions_rule(const Derivation& d, std::int32_t rule) {
   if (d.kind != Derivation::Kind::Derived) return false;
   if (d.rule.rule == rule) return true;
@@ -1278,7 +1212,7 @@ void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::se
   if (!rules.is_conclusion(rd.slot)) return;
   std::int32_t v = responsible_version(r, rd.slot, rd.key ? &*rd.key : nullptr);
   if (v >= 0) {
-    Derivation d = derive_version(r, v, kExplainDepth);
+    Derivation d = explain_version(r, v, kExplainDepth);
     if (rd.key) d.value = read_value(r, rd);  // the entry, not the whole map
     render_derivation(d, rules, rd.label, 2, kExplainDepth, out, &shown);
     return;
@@ -1404,7 +1338,7 @@ void why_not_lines(const Result& r, const RuleSet& rules, const std::vector<std:
         seen.push_back(f.slot);
         std::int32_t v = r.current[static_cast<std::size_t>(f.slot)];
         if (v < 0) continue;  // "is missing" is in the test already
-        render_derivation(derive_version(r, v, 2), rules, f.name, 4, 2, out, &shown);
+        render_derivation(explain_version(r, v, 2), rules, f.name, 4, 2, out, &shown);
       }
   }
 }
@@ -1503,7 +1437,7 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
           f.update = Edit{x.body, subject_text + " is missing"};
           break;
         }
-        Derivation d = derive_version(result, v, 64);
+        Derivation d = explain_version(result, v, 64);
         ok = mentions_rule(d, ce.rule);
         if (ok) break;
         std::vector<std::string> names;

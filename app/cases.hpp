@@ -166,11 +166,6 @@ std::string apply_edits(const std::string& text, std::vector<Edit> edits);
 // With `key`, of a map: the version that last changed that key's entry.
 std::int32_t responsible_version(const Result& r, std::int32_t slot, const Value* key = nullptr);
 
-// The derivation of fact version `version` (as explain_fact does for the
-// current version): the rule that set it, the tests that held, and the
-// derivations of the conclusions those tests read, down to `max_depth`.
-Derivation derive_version(const Result& r, std::int32_t version, int max_depth);
-
 // Whether the derivation mentions rule `rule` (as the rule that set a fact,
 // one that also added to it, or anywhere among its premises).
 bool mentions_rule(const Derivation& d, std::int32_t rule);

@@ -83,10 +83,11 @@ struct Explainer {
   const RuleSet& rules;
   int max_depth;
 
-  std::vector<std::int32_t> versions_of(std::int32_t slot, std::int32_t upto) const {
+  // The versions of a fact's slot before it, oldest first (along Fact::prev).
+  std::vector<std::int32_t> earlier_versions(const Fact& f) const {
     std::vector<std::int32_t> out;
-    for (std::int32_t i = 0; i <= upto && i < static_cast<std::int32_t>(r.facts.size()); ++i)
-      if (r.facts[static_cast<std::size_t>(i)].slot == slot) out.push_back(i);
+    for (std::int32_t pv = f.prev; pv >= 0; pv = r.facts[static_cast<std::size_t>(pv)].prev) out.push_back(pv);
+    std::reverse(out.begin(), out.end());
     return out;
   }
 
@@ -116,7 +117,7 @@ struct Explainer {
     const Firing& fr = r.firings[static_cast<std::size_t>(d.firing)];
     d.rule = rule_ref(rules, fr.rule);
     // Earlier versions of the same list or map, added to by other rules.
-    for (std::int32_t pv : versions_of(f.slot, v - 1)) {
+    for (std::int32_t pv : earlier_versions(f)) {
       const Fact& pf = r.facts[static_cast<std::size_t>(pv)];
       if (pf.evidence.kind != Evidence::Kind::Derived) continue;
       std::int32_t rl = r.firings[static_cast<std::size_t>(pf.evidence.firing)].rule;
@@ -247,6 +248,12 @@ std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condi
 Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth) {
   Explainer x{result, *result.rules, max_depth};
   return x.slot(slot, max_depth);
+}
+
+Derivation explain_version(const Result& result, std::int32_t version, int max_depth) {
+  Explainer x{result, *result.rules, max_depth};
+  std::set<std::int32_t> path;
+  return x.version(version, max_depth, path);
 }
 
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth) {

@@ -152,6 +152,8 @@ Report build_report(const Result& result, const ReportOptions& options);
 
 // Explanation pieces, usable on their own (tests, `advise test`).
 Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth = 6);
+// The derivation of one fact version (an index into result.facts).
+Derivation explain_version(const Result& result, std::int32_t version, int max_depth = 6);
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
 // The tests of a rule's condition evaluated over `view`: the decisive ones

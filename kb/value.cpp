@@ -1,8 +1,8 @@
 #include "kb/value.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace advise {
 
@@ -134,9 +134,10 @@ std::string format_number(double d) {
   if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
     return std::to_string(static_cast<long long>(d));
   }
+  // Four significant digits in the shorter of fixed and scientific notation.
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.4g", d);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::general, 4);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
 }
 
 namespace {

@@ -256,3 +256,12 @@ TEST_CASE("knowledge-base files: bad JSON is a located error, never an exception
         "kb/figures.json:1:10: error: invalid JSON: syntax error while parsing value - invalid literal; "
         "last read: '\"a\": tru}' (near `}`)\n");
 }
+
+TEST_CASE("format_number: whole numbers exactly, others to four significant digits", "[kb]") {
+  CHECK(format_number(250) == "250");
+  CHECK(format_number(-3) == "-3");
+  CHECK(format_number(2.5) == "2.5");
+  CHECK(format_number(0.123456) == "0.1235");
+  CHECK(format_number(12345.6) == "1.235e+04");
+  CHECK(format_number(1e20) == "1e+20");
+}
