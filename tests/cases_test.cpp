@@ -14,22 +14,14 @@
 #include "app/coverage.hpp"
 #include "app/junit.hpp"
 #include "dsl/checker.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 using namespace advise::cases;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::shared_ptr<const KnowledgeBase> kb() {
-  static std::shared_ptr<const KnowledgeBase> k = [] {
-    std::vector<DataError> errors;
-    auto loaded = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
-    REQUIRE(loaded);
-    return std::make_shared<const KnowledgeBase>(std::move(*loaded));
-  }();
-  return k;
-}
 
 const char* kRules = R"(
 rule class_of_target "How competitive the target is"
@@ -74,7 +66,7 @@ struct World {
     std::uint32_t id = sm->add("t.rules", text);
     LoadedRules files;
     files.files.push_back(parse_source(*sm, id, d));
-    auto rs = check_rules(files, kb(), sm, d);
+    auto rs = check_rules(files, bundled_kb(), sm, d);
     INFO(render_text(*sm, d));
     REQUIRE(!d.has_errors());
     REQUIRE(rs);
@@ -121,29 +113,6 @@ std::vector<CaseResult> run(const Suite& s, Coverage* coverage = nullptr) {
   }
   return out;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("advise_cases_test_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream f(path / name, std::ios::binary);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  }
-};
 
 }  // namespace
 
@@ -509,8 +478,8 @@ TEST_CASE("JUnit: escaped, one suite per file, failures with their text") {
 
 TEST_CASE("advise test: files on disk, exit codes, --update and --junit") {
   TempDir dir;
-  std::string rules = dir.write("t.rules", kRules);
-  std::string cases = dir.write("t.cases", derm_case("  expect strategy == single\n"));
+  std::string rules = dir.file("t.rules", kRules);
+  std::string cases = dir.file("t.cases", derm_case("  expect strategy == single\n"));
   cli::TestOptions o;
   o.paths = {cases};
   o.rules = {rules};
@@ -519,7 +488,7 @@ TEST_CASE("advise test: files on disk, exit codes, --update and --junit") {
   CHECK(cli::cmd_test(o, out, err) == 1);
   CHECK(out.str().find("FAIL " + cases + ":1: case \"derm\"\n") == 0);
   CHECK(out.str().find("advise test: 0 passed, 1 failed (1 case, 1 expectation in 1 file)\n") != std::string::npos);
-  std::string xml = dir.read("report.xml");
+  std::string xml = read_file((dir.path / "report.xml").string());
   CHECK(xml.find("<testcase name=\"derm\" classname=\"t\"") != std::string::npos);
   CHECK(xml.find("<failure message=\"" + cases + ":3: expect strategy == single (actual: strategy = dual)\"") !=
         std::string::npos);
@@ -530,7 +499,7 @@ TEST_CASE("advise test: files on disk, exit codes, --update and --junit") {
   CHECK(cli::cmd_test(o, out2, err2) == 0);
   CHECK(out2.str().rfind("UPDATED " + cases + ":3: expect strategy == dual  (was: expect strategy == single)\n", 0) ==
         0);
-  CHECK(dir.read("t.cases") == derm_case("  expect strategy == dual\n"));
+  CHECK(read_file((dir.path / "t.cases").string()) == derm_case("  expect strategy == dual\n"));
 
   o.update = false;
   o.coverage = true;
@@ -543,7 +512,7 @@ TEST_CASE("advise test: files on disk, exit codes, --update and --junit") {
   CHECK(cli::cmd_test(o, out4, err4) == 0);
 
   std::ostringstream out5, err5;
-  o.paths = {dir.write("bad.cases", "case \"x\"\n")};
+  o.paths = {dir.file("bad.cases", "case \"x\"\n")};
   CHECK(cli::cmd_test(o, out5, err5) == 2);
   CHECK(out5.str().empty());
   CHECK(err5.str().find("no case was run") != std::string::npos);
@@ -551,8 +520,8 @@ TEST_CASE("advise test: files on disk, exit codes, --update and --junit") {
 
 TEST_CASE("advise test: FILE:LINE runs the case around that line") {
   TempDir dir;
-  std::string rules = dir.write("t.rules", kRules);
-  std::string cases = dir.write("t.cases", derm_case("  expect strategy == dual\n") +
+  std::string rules = dir.file("t.rules", kRules);
+  std::string cases = dir.file("t.cases", derm_case("  expect strategy == dual\n") +
                                                derm_case("  expect strategy == single\n"));
   cli::TestOptions o;
   o.rules = {rules};
@@ -571,13 +540,13 @@ TEST_CASE("advise test: FILE:LINE runs the case around that line") {
 
 TEST_CASE("advise diff: nothing printed when nothing changed; before and after when it did") {
   TempDir dir;
-  std::string old_rules = dir.write("old.rules", kRules);
+  std::string old_rules = dir.file("old.rules", kRules);
   std::string text = kRules;
   text.replace(text.find("step2ck < 250"), 13, "step2ck < 230");
   text.replace(text.find("step2ck >= 250"), 14, "step2ck >= 230");
-  std::string new_rules = dir.write("new.rules", text);
-  std::string derm = dir.write("derm.json", kDerm);
-  std::string high = dir.write("high.json", R"({ "target_specialty": "dermatology", "step2ck": 262 })");
+  std::string new_rules = dir.file("new.rules", text);
+  std::string derm = dir.file("derm.json", kDerm);
+  std::string high = dir.file("high.json", R"({ "target_specialty": "dermatology", "step2ck": 262 })");
   cli::DiffOptions o;
   o.old_rules = {old_rules};
   o.new_rules = {old_rules};
@@ -608,7 +577,7 @@ TEST_CASE("advise diff: nothing printed when nothing changed; before and after w
   CHECK(cli::cmd_diff(o, out3, err3) == 1);
   CHECK(out3.str().rfind("{\n  \"profiles\": 2,\n  \"changed\": 1,", 0) == 0);
 
-  o.profiles = {dir.write("bad.json", R"({ "step2ck": 999 })")};
+  o.profiles = {dir.file("bad.json", R"({ "step2ck": 999 })")};
   std::ostringstream out4, err4;
   CHECK(cli::cmd_diff(o, out4, err4) == 2);
   CHECK(out4.str().empty());

@@ -18,39 +18,14 @@
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "kb/profile.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 using namespace advise::cli;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory for one test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("advise_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::ofstream f(path / name, std::ios::binary);
-    f << content;
-    return (path / name).string();
-  }
-};
-
-std::string read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
 
@@ -89,7 +64,7 @@ std::vector<std::string> lines_of(const std::string& s) {
 }
 
 std::string example_line(const std::string& extra = "") {
-  std::string text = read(source("examples/profiles/example.json"));
+  std::string text = read_file(source("examples/profiles/example.json"));
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
   if (!extra.empty()) {
     auto e = nlohmann::ordered_json::parse(extra);
@@ -215,7 +190,7 @@ TEST_CASE("batch: --output is written whole, and only when the batch is complete
   std::ostringstream out, err;
   CHECK(cmd_batch(o, out, err) == 1);
   CHECK(out.str().empty());
-  auto lines = lines_of(read(o.output));
+  auto lines = lines_of(read_file(o.output));
   REQUIRE(lines.size() == 2);
   CHECK(lines[1].rfind(R"({"line":2,"errors":)", 0) == 0);
   // No temporary file left beside it.
@@ -248,7 +223,7 @@ TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {
   std::ostringstream out, err;
   CHECK(cmd_schema(o, out, err) == 0);
   CHECK(err.str().empty());
-  CHECK(out.str() == read(source("kb/profile.schema.json")));
+  CHECK(out.str() == read_file(source("kb/profile.schema.json")));
 }
 
 namespace {

@@ -7,41 +7,12 @@
 #include "dsl/checker.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 
 namespace {
-
-std::shared_ptr<const KnowledgeBase> test_kb() {
-  static std::shared_ptr<const KnowledgeBase> kb = [] {
-    std::vector<DataError> errors;
-    auto k = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
-    REQUIRE(k);
-    return std::make_shared<const KnowledgeBase>(std::move(*k));
-  }();
-  return kb;
-}
-
-std::shared_ptr<const RuleSet> compile(const std::string& text) {
-  auto sm = std::make_shared<SourceManager>();
-  Diagnostics d;
-  std::uint32_t id = sm->add("test.rules", text);
-  LoadedRules files;
-  files.files.push_back(parse_source(*sm, id, d));
-  auto rs = check_rules(files, test_kb(), sm, d);
-  INFO(render_text(*sm, d));
-  REQUIRE(!d.has_errors());
-  REQUIRE(rs);
-  return std::make_shared<const RuleSet>(std::move(*rs));
-}
-
-Profile profile(const std::string& json) {
-  std::vector<DataError> errors;
-  auto p = load_profile(json, "test.json", *test_kb(), errors);
-  REQUIRE(errors.empty());
-  REQUIRE(p);
-  return *p;
-}
 
 std::string display(const Result& r, const char* conclusion) {
   return r.rules->kb->display(r.conclusion(conclusion));
@@ -56,25 +27,25 @@ std::vector<std::string> fired_names(const Result& r) {
 }  // namespace
 
 TEST_CASE("agenda: priority first, then specificity, then source order") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule low "" source "t" when step2ck > 100 then add remediation to red_flags end
 rule high_simple "" source "t" priority 5 when step2ck > 100 then add professionalism to red_flags end
 rule high_specific "" source "t" priority 5 when step2ck > 100 and stage is ms3 then add unexplained_gap to red_flags end
 rule low_second "" source "t" when step2ck > 100 then add step1_failure to red_flags end
 )");
   Engine e(rs);
-  Result r = e.evaluate(profile(R"({"step2ck": 240, "stage": "ms3"})"));
+  Result r = e.evaluate(load_test_profile(R"({"step2ck": 240, "stage": "ms3"})"));
   CHECK(fired_names(r) == std::vector<std::string>{"high_specific", "high_simple", "low", "low_second"});
   CHECK(display(r, "red_flags") == "unexplained_gap, professionalism, remediation and step1_failure");
 }
 
 TEST_CASE("refraction: a rule fires once for the same facts, again when a fact it read changes") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule once "" source "t" when step2ck < 250 then add remediation to red_flags end
 rule grows "" source "t" when count(red_flags) < 5 then add professionalism to red_flags end
 )");
   Engine e(rs);
-  Result r = e.evaluate(profile(R"({"step2ck": 240})"));
+  Result r = e.evaluate(load_test_profile(R"({"step2ck": 240})"));
   // `once` reads only step2ck: one firing. `grows` reads red_flags, which
   // `once` and `grows` itself change: it fires again on each new version and
   // stops when its addition changes nothing.
@@ -83,14 +54,14 @@ rule grows "" source "t" when count(red_flags) < 5 then add professionalism to r
 }
 
 TEST_CASE("chaining: conclusions are facts other rules test, four levels deep") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule l4 "" source "t" when research_year == recommended then add research_year to contingency end
 rule l3 "" source "t" when backup_specialties contains internal_medicine then set research_year = recommended end
 rule l2 "" source "t" when strategy == dual then add internal_medicine to backup_specialties end
 rule l1 "" source "t" when step2ck < 250 then set strategy = dual end
 )");
   Engine e(rs);
-  Result r = e.evaluate(profile(R"({"step2ck": 238})"));
+  Result r = e.evaluate(load_test_profile(R"({"step2ck": 238})"));
   CHECK(fired_names(r) == std::vector<std::string>{"l1", "l2", "l3", "l4"});
   CHECK(display(r, "contingency") == "research_year");
 
@@ -112,24 +83,24 @@ rule l1 "" source "t" when step2ck < 250 then set strategy = dual end
 }
 
 TEST_CASE("missing facts are unknown: a rule fires only when its condition is true") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule low "" source "t" when step2ck < 250 then set strategy = dual end
 rule not_low "" source "t" when not (step2ck < 250) then set strategy = single end
 rule absent "" source "t" when step2ck is missing then add remediation to red_flags end
 )");
   Engine e(rs);
-  Result r = e.evaluate(profile(R"({})"));
+  Result r = e.evaluate(load_test_profile(R"({})"));
   CHECK(fired_names(r) == std::vector<std::string>{"absent"});
   CHECK(r.conclusion("strategy").is_missing());
 }
 
 TEST_CASE("conflicts: the higher priority stands; equal priority is an error and the first value stands") {
   SECTION("different priorities") {
-    auto rs = compile(R"(
+    auto rs = compile_rules(R"(
 rule general "" source "t" when step2ck < 250 then set strategy = dual end
 rule exception "" source "t" priority 10 when step2ck > 200 then set strategy = single end
 )");
-    Result r = Engine(rs).evaluate(profile(R"({"step2ck": 240})"));
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
     CHECK(display(r, "strategy") == "single");
     REQUIRE(r.conflicts.size() == 1);
     CHECK_FALSE(r.conflicts[0].error);
@@ -142,35 +113,35 @@ rule exception "" source "t" priority 10 when step2ck > 200 then set strategy = 
     CHECK(rep.conflicts[0].rejected_tests.at(0).text == "step2ck < 250");
   }
   SECTION("equal priorities") {
-    auto rs = compile(R"(
+    auto rs = compile_rules(R"(
 rule a "" source "t" when step2ck < 250 then set strategy = dual end
 rule b "" source "t" when step2ck > 200 then set strategy = single end
 )");
-    Result r = Engine(rs).evaluate(profile(R"({"step2ck": 240})"));
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
     CHECK(display(r, "strategy") == "dual");
     REQUIRE(r.conflicts.size() == 1);
     CHECK(r.conflicts[0].error);
   }
   SECTION("map entries conflict per key, not per map") {
-    auto rs = compile(R"(
+    auto rs = compile_rules(R"(
 rule a "" source "t" when step2ck > 100 then set applications[dermatology] = 60..100 end
 rule b "" source "t" when step2ck > 100 then set applications[internal_medicine] = 40..60 end
 )");
-    Result r = Engine(rs).evaluate(profile(R"({"step2ck": 240})"));
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
     CHECK(r.conflicts.empty());
     CHECK(display(r, "applications") == "dermatology: 60\u2013100; internal_medicine: 40\u201360");
   }
 }
 
 TEST_CASE("runaway: evaluation stops at the firing limit and names the cycle") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule reset "" source "t" when red_flags contains remediation then set red_flags = [professionalism] end
 rule regrow "" source "t" when red_flags contains professionalism then add remediation to red_flags end
 rule start "" source "t" when step2ck > 100 then add remediation to red_flags end
 )");
   EngineOptions opt;
   opt.max_firings = 50;
-  Result r = Engine(rs).evaluate(profile(R"({"step2ck": 240})"), opt);
+  Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"), opt);
   REQUIRE(r.runaway);
   CHECK(r.firings.size() == 50);
   CHECK(r.runaway->message ==
@@ -180,11 +151,11 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
 }
 
 TEST_CASE("why not: the first failing test with the actual value, or no rule at all") {
-  auto rs = compile(R"(
+  auto rs = compile_rules(R"(
 rule single_ok "" source "t" when step2ck >= 250 and publications >= 3 then set strategy = single end
 rule dual_low "" source "t" when step2ck < 250 then set strategy = dual end
 )");
-  Result r = Engine(rs).evaluate(profile(R"({"step2ck": 238, "publications": 5})"));
+  Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 238, "publications": 5})"));
   WhyNot w = explain_why_not(r, "strategy=single");
   CHECK_FALSE(w.reached);
   CHECK(w.actual == "`strategy` is dual");
@@ -217,7 +188,7 @@ std::shared_ptr<const RuleSet> bundled_rules() {
   static std::shared_ptr<const RuleSet> rs = [] {
     auto sm = std::make_shared<SourceManager>();
     Diagnostics d;
-    auto r = load_rule_set({std::string(ADVISE_SOURCE_DIR) + "/rules"}, test_kb(), sm, d);
+    auto r = load_rule_set({std::string(ADVISE_SOURCE_DIR) + "/rules"}, bundled_kb(), sm, d);
     INFO(render_text(*sm, d));
     REQUIRE(r);
     return std::make_shared<const RuleSet>(std::move(*r));
@@ -228,7 +199,7 @@ std::shared_ptr<const RuleSet> bundled_rules() {
 
 TEST_CASE("the same profile gives the same result on every run") {
   Engine e(bundled_rules());
-  Profile p = profile(R"({"name": "A", "citizenship": "us_citizen", "school_type": "img", "stage": "ms4",
+  Profile p = load_test_profile(R"({"name": "A", "citizenship": "us_citizen", "school_type": "img", "stage": "ms4",
                           "target_specialty": "dermatology", "step1": "pass", "step1_attempts": 1,
                           "step2ck": 246, "publications": 2, "abstracts_posters": 4})");
   std::string first = summary(e.evaluate(p));
@@ -240,7 +211,7 @@ TEST_CASE("evaluations of different profiles run concurrently on one engine") {
   std::vector<Profile> profiles;
   const char* specialties[] = {"dermatology", "orthopedic_surgery", "radiology", "family_medicine"};
   for (int i = 0; i < 16; ++i) {
-    profiles.push_back(profile(std::string(R"({"citizenship": "us_citizen", "school_type": "img", "stage": "ms3", "step2ck": )") +
+    profiles.push_back(load_test_profile(std::string(R"({"citizenship": "us_citizen", "school_type": "img", "stage": "ms3", "step2ck": )") +
                                std::to_string(225 + i * 3) + R"(, "target_specialty": ")" + specialties[i % 4] +
                                R"(", "nbme_practice": [230, 240]})"));
   }

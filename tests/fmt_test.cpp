@@ -23,9 +23,11 @@
 #include "tests/support/program_gen.hpp"
 #ifdef ADVISE_HAVE_X3
 #include "dsl/x3/x3_parser.hpp"
+#include "tests/support/fixtures.hpp"
 #endif
 
 using namespace advise;
+using namespace advise::testing;
 namespace fs = std::filesystem;
 
 namespace {
@@ -416,7 +418,6 @@ then
 TEST_CASE("fmt: comments before items, clauses and actions", "[fmt]") {
   check_fmt(R"(# File header
 
-
 # second paragraph
 include "definitions.rules"
     # about band
@@ -761,23 +762,6 @@ TEST_CASE("fmt: generated programs keep their tree and comments, and formatting 
 // ---- atomic writes ---------------------------------------------------------------
 
 namespace {
-
-// A fresh directory under the system's temporary directory, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "advise-fmt-test-XXXXXX").string();
-    REQUIRE(mkdtemp(templ.data()) != nullptr);
-    path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 void write_plain(const fs::path& p, const std::string& content) {
   std::ofstream out(p, std::ios::binary);

@@ -15,22 +15,14 @@
 
 #include "dsl/checker.hpp"
 #include "dsl/parser.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::shared_ptr<const KnowledgeBase> hostile_kb() {
-  static std::shared_ptr<const KnowledgeBase> kb = [] {
-    std::vector<DataError> errors;
-    auto k = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
-    REQUIRE(k);
-    return std::make_shared<const KnowledgeBase>(std::move(*k));
-  }();
-  return kb;
-}
 
 // What `advise check` does with one buffer: encoding, parse, check.
 struct Checked {
@@ -46,7 +38,7 @@ Checked check_text(const std::string& source, const std::string& name = "h.rules
   LoadedRules files;
   if (check_encoding(*sm, id, c.diags)) files.files.push_back(parse_source(*sm, id, c.diags));
   bool parse_errors = c.diags.has_errors();
-  c.rules = check_rules(files, hostile_kb(), sm, c.diags);
+  c.rules = check_rules(files, bundled_kb(), sm, c.diags);
   if (parse_errors) c.rules.reset();
   c.diags.sort();
   c.text = render_text(*sm, c.diags);
@@ -67,22 +59,6 @@ std::string repeat(const std::string& s, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out += s;
   return out;
 }
-
-// A temporary directory removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("advise_hostile_" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 const std::string kTooDeep = "levels deep";
 
@@ -191,7 +167,7 @@ TEST_CASE("hostile: a 50 MB file is file-too-large, found quickly without readin
   auto sm = std::make_shared<SourceManager>();
   Diagnostics d;
   auto start = std::chrono::steady_clock::now();
-  auto rs = load_rule_set({big.string()}, hostile_kb(), sm, d);
+  auto rs = load_rule_set({big.string()}, bundled_kb(), sm, d);
   auto took = std::chrono::steady_clock::now() - start;
   CHECK_FALSE(rs);
   CHECK(sm->size() == 0);  // never read into a buffer
@@ -211,7 +187,7 @@ TEST_CASE("hostile: a sparse 50 MB file of NUL bytes is file-too-large, not read
   fs::resize_file(big, 50u * 1024u * 1024u);
   auto sm = std::make_shared<SourceManager>();
   Diagnostics d;
-  load_rule_set({big.string()}, hostile_kb(), sm, d);
+  load_rule_set({big.string()}, bundled_kb(), sm, d);
   CHECK(kinds(d) == std::vector<std::string>{"file-too-large"});
 }
 
@@ -222,7 +198,7 @@ TEST_CASE("hostile: an included file over the limit is reported at the include",
   fs::resize_file(dir.path / "big.rules", kMaxSourceBytes + 1);
   auto sm = std::make_shared<SourceManager>();
   Diagnostics d;
-  load_rule_set({(dir.path / "main.rules").string()}, hostile_kb(), sm, d);
+  load_rule_set({(dir.path / "main.rules").string()}, bundled_kb(), sm, d);
   d.sort();
   REQUIRE(kinds(d) == std::vector<std::string>{"file-too-large"});
   CHECK(first_line(render_text(*sm, d)) ==

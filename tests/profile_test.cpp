@@ -7,20 +7,14 @@
 
 #include "kb/json_schema.hpp"
 #include "kb/profile.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 
 namespace {
 
-const KnowledgeBase& kb() {
-  static const KnowledgeBase k = [] {
-    std::vector<DataError> errors;
-    auto loaded = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
-    REQUIRE(loaded);
-    return std::move(*loaded);
-  }();
-  return k;
-}
+const KnowledgeBase& kb() { return *bundled_kb(); }
 
 // Every problem with `text`, one line each, as `advise` prints them.
 std::string problems(const std::string& text) {
@@ -30,13 +24,6 @@ std::string problems(const std::string& text) {
   std::string out;
   for (const DataError& e : errors) out += e.text() + "\n";
   return out;
-}
-
-std::string read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -55,7 +42,7 @@ TEST_CASE("profile: a valid profile loads, x_ fields carried in order and ignore
 TEST_CASE("profile: every example profile is valid", "[profile]") {
   for (const char* name : {"example", "derm_example1", "ortho_example2", "sparse"}) {
     std::vector<DataError> errors;
-    auto p = load_profile(read(std::string(ADVISE_SOURCE_DIR) + "/examples/profiles/" + name + ".json"), name, kb(),
+    auto p = load_profile(read_file(std::string(ADVISE_SOURCE_DIR) + "/examples/profiles/" + name + ".json"), name, kb(),
                           errors);
     INFO(name);
     CHECK(errors.empty());
@@ -216,7 +203,7 @@ TEST_CASE("profile: profile_from_json reports paths without places", "[profile]"
 
 TEST_CASE("json schema: the committed kb/profile.schema.json is generated from the knowledge base") {
   // Regenerate with: advise schema > kb/profile.schema.json
-  std::string committed = read(std::string(ADVISE_SOURCE_DIR) + "/kb/profile.schema.json");
+  std::string committed = read_file(std::string(ADVISE_SOURCE_DIR) + "/kb/profile.schema.json");
   CHECK(committed == profile_json_schema(kb()).dump(2) + "\n");
 }
 

@@ -20,38 +20,19 @@
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "kb/profile.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace advise;
+using namespace advise::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::shared_ptr<const KnowledgeBase> render_kb() {
-  static std::shared_ptr<const KnowledgeBase> kb = [] {
-    std::vector<DataError> errors;
-    auto k = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
-    REQUIRE(k);
-    return std::make_shared<const KnowledgeBase>(std::move(*k));
-  }();
-  return kb;
-}
-
-std::shared_ptr<const RuleSet> rules_of(const std::string& text) {
-  auto sm = std::make_shared<SourceManager>();
-  Diagnostics d;
-  std::uint32_t id = sm->add("tiny.rules", text);
-  LoadedRules files;
-  files.files.push_back(parse_source(*sm, id, d));
-  auto rs = check_rules(files, render_kb(), sm, d);
-  INFO(render_text(*sm, d));
-  REQUIRE_FALSE(d.has_errors());
-  REQUIRE(rs);
-  return std::make_shared<const RuleSet>(std::move(*rs));
-}
+std::shared_ptr<const RuleSet> rules_of(const std::string& text) { return compile_rules(text, "tiny.rules"); }
 
 Result run(const std::shared_ptr<const RuleSet>& rs, const std::string& json, int max_firings = 1000) {
   std::vector<DataError> errors;
-  auto p = load_profile(json, "sam.json", *render_kb(), errors);
+  auto p = load_profile(json, "sam.json", *bundled_kb(), errors);
   REQUIRE(errors.empty());
   REQUIRE(p);
   EngineOptions o;
@@ -427,7 +408,7 @@ TEST_CASE("JSON report: documented keys in a fixed order, values typed") {
                                          "notes", "figures", "conflicts", "runaway", "firings", "explanation"});
   CHECK(j["schema_version"] == kReportSchemaVersion);
   CHECK(j["profile"] == nlohmann::ordered_json::parse(R"({"source": "sam.json", "name": "Sam"})"));
-  CHECK(j["conclusions"].size() == render_kb()->conclusions.size());
+  CHECK(j["conclusions"].size() == bundled_kb()->conclusions.size());
   CHECK(j["conclusions"].begin().key() == "specialty_class");
   CHECK(j["conclusions"]["strategy"] == "dual");
   CHECK(j["conclusions"]["backup_specialties"] == nlohmann::json::parse(R"(["internal_medicine"])"));
@@ -648,33 +629,7 @@ TEST_CASE("renderers: the same input gives byte-identical output") {
 
 namespace {
 
-struct RunDir {
-  fs::path path;
-  RunDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("advise_render_test_" + std::to_string(::getpid()) + "_" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~RunDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::ofstream f(path / name, std::ios::binary);
-    f << content;
-    return (path / name).string();
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-cli::RunOptions run_options(const RunDir& d, const std::string& rules) {
+cli::RunOptions run_options(const TempDir& d, const std::string& rules) {
   cli::RunOptions o;
   o.kb_dir = std::string(ADVISE_SOURCE_DIR) + "/kb";
   o.rules = {d.file("tiny.rules", rules)};
@@ -686,7 +641,7 @@ cli::RunOptions run_options(const RunDir& d, const std::string& rules) {
 
 TEST_CASE("advise run --output: the report goes to the file, nothing to stdout") {
   spdlog::set_level(spdlog::level::warn);
-  RunDir d;
+  TempDir d;
   cli::RunOptions o = run_options(d, kTiny);
   o.format = "json";
   o.output = (d.path / "report.json").string();
@@ -694,19 +649,19 @@ TEST_CASE("advise run --output: the report goes to the file, nothing to stdout")
   CHECK(cli::cmd_run(o, out, err) == 0);
   CHECK(out.str().empty());
   CHECK(err.str().empty());
-  auto j = nlohmann::json::parse(slurp(o.output));
+  auto j = nlohmann::json::parse(read_file(o.output));
   CHECK(j["conclusions"]["strategy"] == "dual");
   // The same report as on stdout.
   cli::RunOptions p = o;
   p.output.clear();
   std::ostringstream out2, err2;
   CHECK(cli::cmd_run(p, out2, err2) == 0);
-  CHECK(out2.str() == slurp(o.output));
+  CHECK(out2.str() == read_file(o.output));
 }
 
 TEST_CASE("advise run: exit 1 for an equal-priority conflict or a runaway, 2 for an unknown --why-not") {
   spdlog::set_level(spdlog::level::warn);
-  RunDir d;
+  TempDir d;
   {
     cli::RunOptions o = run_options(d, R"(
 rule a "" source "t" when step2ck < 255 then set strategy = dual end
@@ -751,7 +706,7 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
 
 TEST_CASE("advise run: a bad profile is every problem on stderr, exit 2, nothing on stdout") {
   spdlog::set_level(spdlog::level::warn);
-  RunDir d;
+  TempDir d;
   cli::RunOptions o = run_options(d, kTiny);
   o.profile = d.file("bad.json", "{\"step2ck\": 400,\n \"stage\": \"ms5\"}");
   std::ostringstream out, err;
