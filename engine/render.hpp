@@ -57,9 +57,11 @@ std::vector<std::string> constants_in(const std::string& test_text, const RuleSe
 // How a fact's value reads: "(not given)" for a missing profile field,
 // "(not reached)" for a missing conclusion.
 std::string fact_display(const FactValue& f, const RuleSet& rules);
-// Recommendation categories in the order of the `category` enum, followed by
-// any category the enum does not name (in first-seen order).
+// The categories the report's recommendations use, in the order of the
+// `category` enum, followed by any the enum does not name (first seen first).
 std::vector<std::string> category_order(const Report& report, const RuleSet& rules);
+// A category as a heading: `long_term` reads "Long term".
+std::string category_title(const std::string& category);
 // Whether any rule can set `conclusion`, and how many.
 int rules_setting(const RuleSet& rules, const std::string& conclusion);
 }  // namespace render_detail

@@ -223,13 +223,7 @@ class MarkdownWriter {
     if (rep_.recommendations.empty()) return;
     out_ << "\n## What to do\n";
     for (const std::string& cat : category_order(rep_, rules_)) {
-      bool any = std::any_of(rep_.recommendations.begin(), rep_.recommendations.end(),
-                             [&](const RecommendationExplanation& r) { return r.category == cat; });
-      if (!any) continue;
-      std::string title = cat;
-      if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-      std::replace(title.begin(), title.end(), '_', ' ');
-      out_ << "\n### " << md(title) << "\n\n";
+      out_ << "\n### " << md(category_title(cat)) << "\n\n";
       for (const RecommendationExplanation& r : rep_.recommendations) {
         if (r.category != cat) continue;
         out_ << "- " << md(r.text) << "  \n  " << cite(r.rule);

@@ -101,13 +101,25 @@ std::string fact_display(const FactValue& f, const RuleSet& rules) {
 }
 
 std::vector<std::string> category_order(const Report& report, const RuleSet& rules) {
+  auto used = [&](const std::string& c) {
+    return std::any_of(report.recommendations.begin(), report.recommendations.end(),
+                       [&](const RecommendationExplanation& r) { return r.category == c; });
+  };
   std::vector<std::string> out;
   const KnowledgeBase& kb = *rules.kb;
   if (kb.category_enum >= 0)
-    for (const std::string& c : kb.enums[static_cast<std::size_t>(kb.category_enum)].values) out.push_back(c);
+    for (const std::string& c : kb.enums[static_cast<std::size_t>(kb.category_enum)].values)
+      if (used(c)) out.push_back(c);
   for (const RecommendationExplanation& r : report.recommendations)
     if (std::find(out.begin(), out.end(), r.category) == out.end()) out.push_back(r.category);
   return out;
+}
+
+std::string category_title(const std::string& category) {
+  std::string title = category;
+  if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  std::replace(title.begin(), title.end(), '_', ' ');
+  return title;
 }
 
 int rules_setting(const RuleSet& rules, const std::string& conclusion) {
@@ -363,13 +375,7 @@ class TextWriter {
     if (rep_.recommendations.empty()) return;
     section("What to do");
     for (const std::string& cat : category_order(rep_, rules_)) {
-      bool any = std::any_of(rep_.recommendations.begin(), rep_.recommendations.end(),
-                             [&](const RecommendationExplanation& r) { return r.category == cat; });
-      if (!any) continue;
-      std::string title = cat;
-      if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-      std::replace(title.begin(), title.end(), '_', ' ');
-      out_ << "\n  " << bold(title) << "\n";
+      out_ << "\n  " << bold(category_title(cat)) << "\n";
       for (const RecommendationExplanation& r : rep_.recommendations) {
         if (r.category != cat) continue;
         wrap("  \u2022 ", 4, 4, r.text);
