@@ -1,0 +1,1010 @@
+// The Rete network and one evaluation's matcher. See rete.hpp for the model
+// and docs/engine.md ("Design: matching over many facts") for the reasons.
+#include "engine/rete.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+namespace advise::rete {
+
+const char* strategy_name(Strategy s) {
+  switch (s) {
+    case Strategy::Advise: return "advise";
+    case Strategy::Depth: return "depth";
+    case Strategy::Breadth: return "breadth";
+    case Strategy::Lex: return "lex";
+    case Strategy::Mea: return "mea";
+  }
+  return "?";
+}
+
+// ------------------------------------------------------------------ builder
+
+NetworkBuilder::NetworkBuilder() {
+  NodeDesc root;
+  root.kind = NodeKind::Root;
+  net_.nodes_.push_back(root);
+}
+
+std::int32_t NetworkBuilder::add_template(TemplateDesc t) {
+  net_.templates_.push_back(std::move(t));
+  net_.by_template_.emplace_back();
+  return static_cast<std::int32_t>(net_.templates_.size() - 1);
+}
+
+std::int32_t NetworkBuilder::alpha(std::int32_t tmpl, std::vector<Test> tests) {
+  for (std::int32_t a : net_.by_template_[static_cast<std::size_t>(tmpl)])
+    if (net_.alphas_[static_cast<std::size_t>(a)].tests == tests) return a;  // shared
+  AlphaMemDesc d;
+  d.tmpl = tmpl;
+  d.tests = std::move(tests);
+  net_.alphas_.push_back(std::move(d));
+  auto id = static_cast<std::int32_t>(net_.alphas_.size() - 1);
+  net_.by_template_[static_cast<std::size_t>(tmpl)].push_back(id);
+  return id;
+}
+
+std::int32_t NetworkBuilder::beta(NodeDesc d) {
+  NodeDesc& parent = net_.nodes_[static_cast<std::size_t>(d.parent)];
+  // The checker refuses longer rules; a level is a bit of `agg_levels`.
+  if (parent.depth + 1 >= 64) throw std::length_error("a rule may have at most 63 patterns");
+  d.depth = parent.depth + (parent.emits_level ? 1 : 0);
+  d.agg_levels = parent.agg_levels;
+  if (parent.kind == NodeKind::Aggregate) d.agg_levels |= std::uint64_t{1} << parent.depth;
+  d.emits_level = d.kind == NodeKind::Join || d.kind == NodeKind::Aggregate;
+  if (d.kind != NodeKind::Production) {
+    for (std::int32_t c : parent.children) {  // an identical node under the same parent is shared
+      const NodeDesc& o = net_.nodes_[static_cast<std::size_t>(c)];
+      if (o.kind == d.kind && o.alpha == d.alpha && o.keys == d.keys && o.tests == d.tests && o.agg == d.agg &&
+          o.agg_value == d.agg_value && o.agg_tests == d.agg_tests)
+        return c;
+    }
+  }
+  if (d.alpha >= 0) {
+    AlphaMemDesc& a = net_.alphas_[static_cast<std::size_t>(d.alpha)];
+    std::vector<std::int16_t> fields;
+    for (const KeyPair& k : d.keys) fields.push_back(k.right);
+    std::int32_t idx = -1;
+    for (std::size_t i = 0; i < a.indexes.size(); ++i)
+      if (a.indexes[i].fields == fields) idx = static_cast<std::int32_t>(i);
+    if (idx < 0) {
+      a.indexes.push_back({fields});
+      idx = static_cast<std::int32_t>(a.indexes.size() - 1);
+    }
+    d.alpha_index = idx;
+  }
+  net_.nodes_.push_back(std::move(d));
+  auto id = static_cast<std::int32_t>(net_.nodes_.size() - 1);
+  const NodeDesc& n = net_.nodes_.back();
+  net_.nodes_[static_cast<std::size_t>(n.parent)].children.push_back(id);
+  if (n.alpha >= 0) net_.alphas_[static_cast<std::size_t>(n.alpha)].successors.push_back(id);
+  return id;
+}
+
+std::int32_t NetworkBuilder::join(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                                  std::vector<Test> tests) {
+  NodeDesc d;
+  d.kind = NodeKind::Join;
+  d.parent = parent;
+  d.alpha = alpha;
+  d.keys = std::move(keys);
+  d.tests = std::move(tests);
+  return beta(std::move(d));
+}
+
+std::int32_t NetworkBuilder::negative(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                                      std::vector<Test> tests) {
+  NodeDesc d;
+  d.kind = NodeKind::Not;
+  d.parent = parent;
+  d.alpha = alpha;
+  d.keys = std::move(keys);
+  d.tests = std::move(tests);
+  return beta(std::move(d));
+}
+
+std::int32_t NetworkBuilder::exists(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                                    std::vector<Test> tests) {
+  NodeDesc d;
+  d.kind = NodeKind::Exists;
+  d.parent = parent;
+  d.alpha = alpha;
+  d.keys = std::move(keys);
+  d.tests = std::move(tests);
+  return beta(std::move(d));
+}
+
+std::int32_t NetworkBuilder::aggregate(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                                       std::vector<Test> tests, AggKind kind, Operand value,
+                                       std::vector<Test> value_tests) {
+  NodeDesc d;
+  d.kind = NodeKind::Aggregate;
+  d.parent = parent;
+  d.alpha = alpha;
+  d.keys = std::move(keys);
+  d.tests = std::move(tests);
+  d.agg = kind;
+  d.agg_value = value;
+  d.agg_tests = std::move(value_tests);
+  return beta(std::move(d));
+}
+
+std::int32_t NetworkBuilder::production(std::int32_t parent, std::int32_t rule, std::int32_t priority,
+                                        std::int32_t specificity) {
+  NodeDesc d;
+  d.kind = NodeKind::Production;
+  d.parent = parent;
+  d.rule = rule;
+  d.priority = priority;
+  d.specificity = specificity;
+  std::int32_t id = beta(std::move(d));
+  if (static_cast<std::size_t>(rule) >= net_.productions_.size())
+    net_.productions_.resize(static_cast<std::size_t>(rule) + 1, -1);
+  net_.productions_[static_cast<std::size_t>(rule)] = id;
+  return id;
+}
+
+Network NetworkBuilder::finish(Strategy strategy) {
+  // A fact entering an alpha memory right-activates its successors deepest
+  // first (Doorenbos 2.4.1): a join below another on the same alpha memory
+  // must not see the tokens its ancestor makes from the same fact, or the
+  // match would be made twice.
+  for (AlphaMemDesc& a : net_.alphas_)
+    std::stable_sort(a.successors.begin(), a.successors.end(), [&](std::int32_t x, std::int32_t y) {
+      return net_.nodes_[static_cast<std::size_t>(x)].depth > net_.nodes_[static_cast<std::size_t>(y)].depth;
+    });
+  net_.strategy = strategy;
+  return std::move(net_);
+}
+
+// ------------------------------------------------------------------ matcher
+
+namespace {
+
+inline std::uint64_t mix(std::uint64_t h) {  // splitmix64's finaliser
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  return h;
+}
+
+struct Token {
+  std::int32_t parent = -1;
+  std::int32_t owner = -1;  // the node whose memory holds it
+  std::int32_t fact = -1;   // the fact added at its level, -1 for none
+  std::int32_t lv = 0;      // offset of its levels
+  std::int32_t child = -1, sib_next = -1, sib_prev = -1;
+  std::int32_t ftok_next = -1, ftok_prev = -1;
+  std::int32_t bnext = -1, bprev = -1;
+  std::uint32_t hash = 0;
+  std::int32_t blocker = -1, blk_next = -1, blk_prev = -1;
+  std::int32_t activation = -1;  // production tokens
+  std::int32_t agg = -1;         // aggregate tokens
+};
+
+struct Entry {  // a fact in one index of one alpha memory
+  std::int32_t fact = -1;
+  std::int32_t alpha = -1;
+  std::int32_t index = -1;
+  std::uint32_t hash = 0;
+  std::int32_t next = -1, prev = -1;
+  std::int32_t fact_next = -1;
+};
+
+struct Buckets {
+  std::vector<std::int32_t> heads;
+  std::uint32_t mask = 0;
+  std::int32_t count = 0;
+  bool keyed = false;
+  void init(bool has_keys) {
+    keyed = has_keys;
+    heads.assign(has_keys ? 8 : 1, -1);
+    mask = static_cast<std::uint32_t>(heads.size() - 1);
+  }
+  std::int32_t& head(std::uint32_t hash) { return heads[hash & mask]; }
+};
+
+struct AggState {
+  std::int64_t count = 0;
+  double sum = 0;
+  double extreme = 0;
+  bool has_extreme = false;
+};
+
+}  // namespace
+
+struct Matcher::Impl {
+  Matcher& m;
+  const Network& net;
+  std::vector<Token> tokens;
+  std::int32_t free_token = -1;
+  std::vector<std::uint64_t> lv;
+  std::vector<std::vector<std::int32_t>> lv_free;  // by depth
+  std::vector<Entry> entries;
+  std::int32_t free_entry = -1;
+  std::vector<Buckets> left;                   // by node
+  std::vector<std::vector<Buckets>> alpha_idx;  // by alpha memory, by index
+  std::vector<AggState> aggs;
+  std::vector<std::int32_t> free_agg;
+  std::vector<std::int32_t> heap;  // activations, lazily deleted
+  std::size_t dead = 0;
+  std::uint32_t clock = 0;       // fact time tags
+  std::uint32_t act_clock = 0;   // activation time tags
+  std::vector<std::int32_t> scratch_succ;
+  std::vector<std::vector<std::uint32_t>> sorted_tags;  // Lex/Mea: per activation
+  std::vector<std::uint32_t> first_tag;                 // Mea: per activation
+
+  Impl(Matcher& mm, const Network& n) : m(mm), net(n) {
+    left.resize(net.nodes().size());
+    for (std::size_t i = 0; i < net.nodes().size(); ++i) left[i].init(!net.nodes()[i].keys.empty());
+    alpha_idx.resize(net.alphas().size());
+    for (std::size_t a = 0; a < net.alphas().size(); ++a) {
+      for (const AlphaIndexDesc& d : net.alphas()[a].indexes) {
+        alpha_idx[a].emplace_back();
+        alpha_idx[a].back().init(!d.fields.empty());
+      }
+    }
+    // The root's children each hold one empty token.
+    for (std::int32_t c : net.node(0).children) {
+      std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
+      arrive(c, t);
+    }
+  }
+
+  const NodeDesc& node(std::int32_t n) const { return net.nodes()[static_cast<std::size_t>(n)]; }
+  Token& tok(std::int32_t t) { return tokens[static_cast<std::size_t>(t)]; }
+  const std::uint64_t* levels_of(std::int32_t t) const {
+    return lv.data() + tokens[static_cast<std::size_t>(t)].lv;
+  }
+
+  // ---- values
+
+  bool read(const Operand& o, const std::uint64_t* levels, std::int32_t self, Cell& out) const {
+    switch (o.kind) {
+      case Operand::Kind::Self: {
+        const FactRec& f = m.facts_[static_cast<std::size_t>(self)];
+        if ((f.missing >> o.field) & 1U) return false;
+        out = m.cells_[static_cast<std::size_t>(f.cells + o.field)];
+        return true;
+      }
+      case Operand::Kind::Level: {
+        const FactRec& f = m.facts_[static_cast<std::size_t>(levels[o.level])];
+        if ((f.missing >> o.field) & 1U) return false;
+        out = m.cells_[static_cast<std::size_t>(f.cells + o.field)];
+        return true;
+      }
+      case Operand::Kind::AggValue: out.bits = levels[o.level]; return true;
+      case Operand::Kind::Const: out = o.constant; return true;
+    }
+    return false;
+  }
+
+  bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
+    ++m.stats_.tests;
+    Cell a, b;
+    if (!read(t.lhs, levels, self, a) || !read(t.rhs, levels, self, b)) return false;  // unknown
+    switch (t.op) {
+      case TestOp::Eq: return a.bits == b.bits;
+      case TestOp::Ne: return a.bits != b.bits;
+      case TestOp::Lt: return a.num < b.num;
+      case TestOp::Le: return a.num <= b.num;
+      case TestOp::Gt: return a.num > b.num;
+      case TestOp::Ge: return a.num >= b.num;
+    }
+    return false;
+  }
+
+  bool tests_pass(const std::vector<Test>& ts, const std::uint64_t* levels, std::int32_t self) {
+    for (const Test& t : ts)
+      if (!test(t, levels, self)) return false;
+    return true;
+  }
+
+  bool keys_match(const NodeDesc& n, const std::uint64_t* levels, std::int32_t self) {
+    for (const KeyPair& k : n.keys) {
+      Cell a, b;
+      if (!read(k.left, levels, self, a)) return false;
+      if (!read(Operand::self(k.right), levels, self, b)) return false;
+      if (a.bits != b.bits) return false;
+    }
+    return true;
+  }
+
+  std::uint32_t left_hash(const NodeDesc& n, const std::uint64_t* levels) const {
+    std::uint64_t h = 0x12345;
+    for (const KeyPair& k : n.keys) {
+      Cell c{};
+      if (!read(k.left, levels, -1, c)) return 0;
+      h = mix(h ^ c.bits);
+    }
+    return static_cast<std::uint32_t>(h);
+  }
+
+  std::uint32_t fact_hash(const std::vector<std::int16_t>& fields, std::int32_t f, bool& ok) const {
+    std::uint64_t h = 0x12345;
+    ok = true;
+    for (std::int16_t fld : fields) {
+      Cell c{};
+      if (!read(Operand::self(fld), nullptr, f, c)) {
+        ok = false;
+        return 0;
+      }
+      h = mix(h ^ c.bits);
+    }
+    return static_cast<std::uint32_t>(h);
+  }
+
+  // ---- tokens
+
+  std::int32_t alloc_levels(std::int32_t depth) {
+    if (depth == 0) return 0;
+    auto d = static_cast<std::size_t>(depth);
+    if (lv_free.size() <= d) lv_free.resize(d + 1);
+    if (!lv_free[d].empty()) {
+      std::int32_t off = lv_free[d].back();
+      lv_free[d].pop_back();
+      return off;
+    }
+    auto off = static_cast<std::int32_t>(lv.size());
+    lv.resize(lv.size() + d);
+    return off;
+  }
+
+  // A token held by `owner`, child of `parent`, ending on `fact`; its levels
+  // are the parent's (`plevels`, `pdepth` of them) plus `extra` when given.
+  std::int32_t new_token(std::int32_t owner, std::int32_t parent, std::int32_t fact, const std::uint64_t* plevels,
+                         std::int32_t pdepth, const std::uint64_t* extra) {
+    std::int32_t depth = node(owner).depth;
+    std::int32_t off = alloc_levels(depth);  // before taking pointers: lv may move
+    if (plevels != nullptr && parent >= 0) plevels = levels_of(parent);
+    std::int32_t t;
+    if (free_token >= 0) {
+      t = free_token;
+      free_token = tokens[static_cast<std::size_t>(t)].parent;
+      tokens[static_cast<std::size_t>(t)] = Token{};
+    } else {
+      t = static_cast<std::int32_t>(tokens.size());
+      tokens.emplace_back();
+    }
+    ++m.stats_.tokens_made;
+    Token& x = tok(t);
+    x.owner = owner;
+    x.parent = parent;
+    x.fact = fact;
+    x.lv = off;
+    if (pdepth > 0) std::memcpy(lv.data() + off, plevels, static_cast<std::size_t>(pdepth) * sizeof(std::uint64_t));
+    if (extra != nullptr) lv[static_cast<std::size_t>(off + pdepth)] = *extra;
+    if (parent >= 0) {
+      Token& p = tok(parent);
+      x.sib_next = p.child;
+      if (p.child >= 0) tok(p.child).sib_prev = t;
+      p.child = t;
+    }
+    if (fact >= 0) {
+      FactRec& f = m.facts_[static_cast<std::size_t>(fact)];
+      x.ftok_next = f.tokens;
+      if (f.tokens >= 0) tok(f.tokens).ftok_prev = t;
+      f.tokens = t;
+    }
+    return t;
+  }
+
+  void unlink_bucket(std::int32_t t) {
+    Token& x = tok(t);
+    Buckets& b = left[static_cast<std::size_t>(x.owner)];
+    if (x.bprev >= 0)
+      tok(x.bprev).bnext = x.bnext;
+    else
+      b.head(x.hash) = x.bnext;
+    if (x.bnext >= 0) tok(x.bnext).bprev = x.bprev;
+    --b.count;
+  }
+
+  void link_bucket(std::int32_t t) {
+    Token& x = tok(t);
+    Buckets& b = left[static_cast<std::size_t>(x.owner)];
+    if (b.keyed && b.count >= static_cast<std::int32_t>(b.heads.size()) * 2) grow_left(b);
+    std::int32_t& h = b.head(x.hash);
+    x.bprev = -1;
+    x.bnext = h;
+    if (h >= 0) tok(h).bprev = t;
+    h = t;
+    ++b.count;
+  }
+
+  void grow_left(Buckets& b) {
+    std::vector<std::int32_t> all;
+    all.reserve(static_cast<std::size_t>(b.count));
+    for (std::int32_t h : b.heads)
+      for (std::int32_t t = h; t >= 0; t = tok(t).bnext) all.push_back(t);
+    b.heads.assign(b.heads.size() * 2, -1);
+    b.mask = static_cast<std::uint32_t>(b.heads.size() - 1);
+    // Relink keeping each bucket's order (oldest last, as insertion made it).
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      Token& x = tok(*it);
+      std::int32_t& h = b.head(x.hash);
+      x.bprev = -1;
+      x.bnext = h;
+      if (h >= 0) tok(h).bprev = *it;
+      h = *it;
+    }
+  }
+
+  void unlink_blocked(std::int32_t t) {
+    Token& x = tok(t);
+    if (x.blocker < 0) return;
+    FactRec& f = m.facts_[static_cast<std::size_t>(x.blocker)];
+    if (x.blk_prev >= 0)
+      tok(x.blk_prev).blk_next = x.blk_next;
+    else
+      f.blocked = x.blk_next;
+    if (x.blk_next >= 0) tok(x.blk_next).blk_prev = x.blk_prev;
+    x.blocker = x.blk_next = x.blk_prev = -1;
+  }
+
+  void set_blocker(std::int32_t t, std::int32_t fact) {
+    Token& x = tok(t);
+    FactRec& f = m.facts_[static_cast<std::size_t>(fact)];
+    x.blocker = fact;
+    x.blk_prev = -1;
+    x.blk_next = f.blocked;
+    if (f.blocked >= 0) tok(f.blocked).blk_prev = t;
+    f.blocked = t;
+  }
+
+  // Frees one token whose children are gone.
+  void free_one(std::int32_t t) {
+    Token& x = tok(t);
+    if (x.parent >= 0) {
+      if (x.sib_prev >= 0)
+        tok(x.sib_prev).sib_next = x.sib_next;
+      else
+        tok(x.parent).child = x.sib_next;
+      if (x.sib_next >= 0) tok(x.sib_next).sib_prev = x.sib_prev;
+    }
+    if (x.fact >= 0) {
+      FactRec& f = m.facts_[static_cast<std::size_t>(x.fact)];
+      if (x.ftok_prev >= 0)
+        tok(x.ftok_prev).ftok_next = x.ftok_next;
+      else
+        f.tokens = x.ftok_next;
+      if (x.ftok_next >= 0) tok(x.ftok_next).ftok_prev = x.ftok_prev;
+    }
+    const NodeDesc& n = node(x.owner);
+    switch (n.kind) {
+      case NodeKind::Production:
+        if (x.activation >= 0) {
+          Activation& a = m.acts_[static_cast<std::size_t>(x.activation)];
+          if (a.alive) {
+            a.alive = false;
+            ++dead;
+          }
+        }
+        break;
+      case NodeKind::Not:
+      case NodeKind::Exists: unlink_blocked(t); [[fallthrough]];
+      default: unlink_bucket(t); break;
+    }
+    if (x.agg >= 0) free_agg.push_back(x.agg);
+    if (n.depth > 0) {
+      auto d = static_cast<std::size_t>(n.depth);
+      if (lv_free.size() <= d) lv_free.resize(d + 1);
+      lv_free[d].push_back(x.lv);
+    }
+    ++m.stats_.tokens_freed;
+    x.owner = -1;
+    x.parent = free_token;  // the free list threads through `parent`
+    free_token = t;
+  }
+
+  // Removes a token and every token below it, leaves first, without recursion.
+  void remove_tree(std::int32_t t) {
+    std::vector<std::int32_t> stack{t};
+    while (!stack.empty()) {
+      std::int32_t x = stack.back();
+      std::int32_t c = tok(x).child;
+      if (c >= 0) {
+        stack.push_back(c);
+        continue;
+      }
+      stack.pop_back();
+      free_one(x);
+    }
+  }
+
+  void remove_children(std::int32_t t) {
+    while (tok(t).child >= 0) remove_tree(tok(t).child);
+  }
+
+  // ---- propagation
+
+  // Node `n` passes token `t` on, extended by `fact` (joins) or `extra` (aggregates).
+  void emit(std::int32_t n, std::int32_t t, std::int32_t fact, const std::uint64_t* extra) {
+    const NodeDesc& nd = node(n);
+    std::uint64_t level = 0;
+    const std::uint64_t* ext = nullptr;
+    if (nd.kind == NodeKind::Join) {
+      level = static_cast<std::uint64_t>(fact);
+      ext = &level;
+    } else if (nd.kind == NodeKind::Aggregate) {
+      level = *extra;
+      ext = &level;
+    }
+    for (std::int32_t c : nd.children) {
+      std::int32_t y = new_token(c, t, nd.kind == NodeKind::Join ? fact : -1, levels_of(t), nd.depth, ext);
+      arrive(c, y);
+    }
+  }
+
+  std::int32_t find_blocker(const NodeDesc& n, std::int32_t t, std::int32_t except) {
+    Buckets& b = alpha_idx[static_cast<std::size_t>(n.alpha)][static_cast<std::size_t>(n.alpha_index)];
+    std::uint32_t h = tok(t).hash;
+    const std::uint64_t* lvs = levels_of(t);
+    for (std::int32_t e = b.head(h); e >= 0; e = entries[static_cast<std::size_t>(e)].next) {
+      const Entry& en = entries[static_cast<std::size_t>(e)];
+      if (en.hash != h || en.fact == except) continue;
+      if (keys_match(n, lvs, en.fact) && tests_pass(n.tests, lvs, en.fact)) return en.fact;
+    }
+    return -1;
+  }
+
+  void compute_agg(const NodeDesc& n, std::int32_t t) {
+    Token& x = tok(t);
+    if (x.agg < 0) {
+      if (!free_agg.empty()) {
+        x.agg = free_agg.back();
+        free_agg.pop_back();
+      } else {
+        x.agg = static_cast<std::int32_t>(aggs.size());
+        aggs.emplace_back();
+      }
+    }
+    AggState s;
+    Buckets& b = alpha_idx[static_cast<std::size_t>(n.alpha)][static_cast<std::size_t>(n.alpha_index)];
+    std::uint32_t h = x.hash;
+    const std::uint64_t* lvs = levels_of(t);
+    for (std::int32_t e = b.head(h); e >= 0; e = entries[static_cast<std::size_t>(e)].next) {
+      const Entry& en = entries[static_cast<std::size_t>(e)];
+      if (en.hash != h) continue;
+      if (!keys_match(n, lvs, en.fact) || !tests_pass(n.tests, lvs, en.fact)) continue;
+      add_to_agg(n, s, en.fact);
+    }
+    aggs[static_cast<std::size_t>(tok(t).agg)] = s;
+  }
+
+  void add_to_agg(const NodeDesc& n, AggState& s, std::int32_t fact) {
+    ++s.count;
+    if (n.agg == AggKind::Count) return;
+    Cell c{};
+    if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is not counted in sum/min/max
+    s.sum += c.num;
+    if (!s.has_extreme || (n.agg == AggKind::Min ? c.num < s.extreme : c.num > s.extreme)) s.extreme = c.num;
+    s.has_extreme = true;
+  }
+
+  // The aggregate's value, false when it has none (min/max/avg of nothing).
+  bool agg_value(const NodeDesc& n, const AggState& s, std::uint64_t& out) const {
+    Cell c{};
+    switch (n.agg) {
+      case AggKind::Count: c = number_cell(static_cast<double>(s.count)); break;
+      case AggKind::Sum: c = number_cell(s.sum); break;
+      case AggKind::Min:
+      case AggKind::Max:
+        if (!s.has_extreme) return false;
+        c = number_cell(s.extreme);
+        break;
+      case AggKind::Avg:
+        if (s.count == 0) return false;
+        c = number_cell(s.sum / static_cast<double>(s.count));
+        break;
+    }
+    out = c.bits;
+    return true;
+  }
+
+  // Re-emits an aggregate token after its value may have changed.
+  void refresh_agg(std::int32_t n, std::int32_t t) {
+    const NodeDesc& nd = node(n);
+    compute_agg(nd, t);
+    std::uint64_t v = 0;
+    bool ok = agg_value(nd, aggs[static_cast<std::size_t>(tok(t).agg)], v);
+    if (ok) {
+      // The value is read as the level after the token's own.
+      std::uint64_t probe[64];
+      std::int32_t d = nd.depth;
+      if (d + 1 > 64) ok = false;
+      if (ok) {
+        std::memcpy(probe, levels_of(t), static_cast<std::size_t>(d) * sizeof(std::uint64_t));
+        probe[d] = v;
+        ok = tests_pass(nd.agg_tests, probe, -1);
+      }
+    }
+    // Unchanged and still passing: nothing to do.
+    std::int32_t c = tok(t).child;
+    if (ok && c >= 0 && lv[static_cast<std::size_t>(tok(c).lv + nd.depth)] == v) return;
+    remove_children(t);
+    if (ok) emit(n, t, -1, &v);
+  }
+
+  // Token `t` arrives in node `n`'s memory.
+  void arrive(std::int32_t n, std::int32_t t) {
+    const NodeDesc& nd = node(n);
+    if (nd.kind == NodeKind::Production) {
+      add_activation(n, t);
+      return;
+    }
+    tok(t).hash = left_hash(nd, levels_of(t));
+    link_bucket(t);
+    switch (nd.kind) {
+      case NodeKind::Join: {
+        Buckets& b = alpha_idx[static_cast<std::size_t>(nd.alpha)][static_cast<std::size_t>(nd.alpha_index)];
+        std::uint32_t h = tok(t).hash;
+        for (std::int32_t e = b.head(h); e >= 0;) {
+          const Entry en = entries[static_cast<std::size_t>(e)];
+          e = en.next;
+          if (en.hash != h) continue;
+          const std::uint64_t* lvs = levels_of(t);
+          if (keys_match(nd, lvs, en.fact) && tests_pass(nd.tests, lvs, en.fact)) emit(n, t, en.fact, nullptr);
+        }
+        break;
+      }
+      case NodeKind::Not: {
+        std::int32_t b = find_blocker(nd, t, -1);
+        if (b >= 0)
+          set_blocker(t, b);
+        else
+          emit(n, t, -1, nullptr);
+        break;
+      }
+      case NodeKind::Exists: {
+        std::int32_t b = find_blocker(nd, t, -1);
+        if (b >= 0) {
+          set_blocker(t, b);
+          emit(n, t, -1, nullptr);
+        }
+        break;
+      }
+      case NodeKind::Aggregate: refresh_agg(n, t); break;
+      default: break;
+    }
+  }
+
+  // Fact `f` entered the alpha memory of node `n`.
+  void right_activate(std::int32_t n, std::int32_t f) {
+    const NodeDesc& nd = node(n);
+    const auto& idx = net.alphas()[static_cast<std::size_t>(nd.alpha)].indexes[static_cast<std::size_t>(nd.alpha_index)];
+    bool ok = true;
+    std::uint32_t h = fact_hash(idx.fields, f, ok);
+    if (!ok) return;  // a key field is missing: it matches no token
+    Buckets& b = left[static_cast<std::size_t>(n)];
+    for (std::int32_t t = b.head(h); t >= 0;) {
+      std::int32_t next = tok(t).bnext;
+      if (tok(t).hash == h) {
+        const std::uint64_t* lvs = levels_of(t);
+        if (keys_match(nd, lvs, f) && tests_pass(nd.tests, lvs, f)) {
+          switch (nd.kind) {
+            case NodeKind::Join: emit(n, t, f, nullptr); break;
+            case NodeKind::Not:
+              if (tok(t).blocker < 0) {
+                set_blocker(t, f);
+                remove_children(t);
+              }
+              break;
+            case NodeKind::Exists:
+              if (tok(t).blocker < 0) {
+                set_blocker(t, f);
+                emit(n, t, -1, nullptr);
+              }
+              break;
+            case NodeKind::Aggregate: refresh_agg(n, t); break;
+            default: break;
+          }
+        }
+      }
+      t = next;
+    }
+  }
+
+  // ---- facts
+
+  bool alpha_pass(const AlphaMemDesc& a, std::int32_t f) {
+    for (const Test& t : a.tests)
+      if (!test(t, nullptr, f)) return false;
+    return true;
+  }
+
+  void add_entry(std::int32_t f, std::int32_t alpha, std::int32_t index, std::uint32_t hash) {
+    std::int32_t e;
+    if (free_entry >= 0) {
+      e = free_entry;
+      free_entry = entries[static_cast<std::size_t>(e)].next;
+    } else {
+      e = static_cast<std::int32_t>(entries.size());
+      entries.emplace_back();
+    }
+    Buckets& b = alpha_idx[static_cast<std::size_t>(alpha)][static_cast<std::size_t>(index)];
+    if (b.keyed && b.count >= static_cast<std::int32_t>(b.heads.size()) * 2) grow_alpha(b);
+    Entry& en = entries[static_cast<std::size_t>(e)];
+    FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
+    en = Entry{f, alpha, index, hash, -1, -1, fr.entries};
+    fr.entries = e;
+    // Appended at the bucket's tail would keep assertion order; a head insert
+    // with a tail pointer per bucket costs a word per bucket. Facts are
+    // scanned newest first, as CLIPS scans its alpha memories.
+    std::int32_t& h = b.head(hash);
+    en.next = h;
+    if (h >= 0) entries[static_cast<std::size_t>(h)].prev = e;
+    h = e;
+    ++b.count;
+  }
+
+  void grow_alpha(Buckets& b) {
+    std::vector<std::int32_t> all;
+    all.reserve(static_cast<std::size_t>(b.count));
+    for (std::int32_t h : b.heads)
+      for (std::int32_t e = h; e >= 0; e = entries[static_cast<std::size_t>(e)].next) all.push_back(e);
+    b.heads.assign(b.heads.size() * 2, -1);
+    b.mask = static_cast<std::uint32_t>(b.heads.size() - 1);
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      Entry& en = entries[static_cast<std::size_t>(*it)];
+      std::int32_t& h = b.head(en.hash);
+      en.prev = -1;
+      en.next = h;
+      if (h >= 0) entries[static_cast<std::size_t>(h)].prev = *it;
+      h = *it;
+    }
+  }
+
+  void assert_fact(std::int32_t f) {
+    const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
+    scratch_succ.clear();
+    for (std::int32_t a : net.alphas_of(fr.tmpl)) {
+      const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
+      if (!alpha_pass(ad, f)) continue;
+      for (std::size_t i = 0; i < ad.indexes.size(); ++i) {
+        bool ok = true;
+        std::uint32_t h = fact_hash(ad.indexes[i].fields, f, ok);
+        if (ok) add_entry(f, a, static_cast<std::int32_t>(i), h);
+      }
+      scratch_succ.insert(scratch_succ.end(), ad.successors.begin(), ad.successors.end());
+    }
+    if (scratch_succ.size() > 1)
+      std::stable_sort(scratch_succ.begin(), scratch_succ.end(), [&](std::int32_t x, std::int32_t y) {
+        return node(x).depth > node(y).depth;
+      });
+    std::vector<std::int32_t> succ;
+    succ.swap(scratch_succ);
+    for (std::int32_t n : succ) right_activate(n, f);
+    succ.swap(scratch_succ);
+  }
+
+  void retract(std::int32_t f) {
+    // 1. Out of its alpha memories.
+    std::vector<std::int32_t> alphas;
+    for (std::int32_t e = m.facts_[static_cast<std::size_t>(f)].entries; e >= 0;) {
+      Entry& en = entries[static_cast<std::size_t>(e)];
+      std::int32_t nx = en.fact_next;
+      if (alphas.empty() || alphas.back() != en.alpha) alphas.push_back(en.alpha);
+      Buckets& b = alpha_idx[static_cast<std::size_t>(en.alpha)][static_cast<std::size_t>(en.index)];
+      if (en.prev >= 0)
+        entries[static_cast<std::size_t>(en.prev)].next = en.next;
+      else
+        b.head(en.hash) = en.next;
+      if (en.next >= 0) entries[static_cast<std::size_t>(en.next)].prev = en.prev;
+      --b.count;
+      en.next = free_entry;
+      free_entry = e;
+      e = nx;
+    }
+    m.facts_[static_cast<std::size_t>(f)].entries = -1;
+    // 2. The tokens that end on it, and everything below them.
+    while (m.facts_[static_cast<std::size_t>(f)].tokens >= 0) remove_tree(m.facts_[static_cast<std::size_t>(f)].tokens);
+    // 3. The tokens it blocked look for another blocker.
+    while (m.facts_[static_cast<std::size_t>(f)].blocked >= 0) {
+      std::int32_t t = m.facts_[static_cast<std::size_t>(f)].blocked;
+      unlink_blocked(t);
+      std::int32_t n = tok(t).owner;
+      const NodeDesc& nd = node(n);
+      std::int32_t b = find_blocker(nd, t, f);
+      if (b >= 0) {
+        set_blocker(t, b);
+      } else if (nd.kind == NodeKind::Not) {
+        emit(n, t, -1, nullptr);
+      } else {
+        remove_children(t);
+      }
+    }
+    // 4. Aggregates over the memories it left.
+    for (std::int32_t a : alphas) {
+      for (std::int32_t n : net.alphas()[static_cast<std::size_t>(a)].successors) {
+        const NodeDesc& nd = node(n);
+        if (nd.kind != NodeKind::Aggregate) continue;
+        const auto& idx = net.alphas()[static_cast<std::size_t>(a)].indexes[static_cast<std::size_t>(nd.alpha_index)];
+        bool ok = true;
+        std::uint32_t h = fact_hash(idx.fields, f, ok);
+        if (!ok) continue;
+        Buckets& b = left[static_cast<std::size_t>(n)];
+        std::vector<std::int32_t> hit;
+        for (std::int32_t t = b.head(h); t >= 0; t = tok(t).bnext) {
+          if (tok(t).hash != h) continue;
+          const std::uint64_t* lvs = levels_of(t);
+          if (keys_match(nd, lvs, f) && tests_pass(nd.tests, lvs, f)) hit.push_back(t);
+        }
+        for (std::int32_t t : hit) refresh_agg(n, t);
+      }
+    }
+    m.facts_[static_cast<std::size_t>(f)].alive = false;
+  }
+
+  // ---- agenda
+
+  // True when activation a goes before b.
+  bool before(std::int32_t a, std::int32_t b) const {
+    const Activation& x = m.acts_[static_cast<std::size_t>(a)];
+    const Activation& y = m.acts_[static_cast<std::size_t>(b)];
+    const NodeDesc& nx = net.nodes()[static_cast<std::size_t>(x.node)];
+    const NodeDesc& ny = net.nodes()[static_cast<std::size_t>(y.node)];
+    if (nx.priority != ny.priority) return nx.priority > ny.priority;
+    switch (net.strategy) {
+      case Strategy::Depth: return x.timetag > y.timetag;
+      case Strategy::Breadth: return x.timetag < y.timetag;
+      case Strategy::Advise:
+        if (nx.specificity != ny.specificity) return nx.specificity > ny.specificity;
+        if (x.rule != y.rule) return x.rule < y.rule;
+        return x.timetag < y.timetag;
+      case Strategy::Lex:
+      case Strategy::Mea: {
+        if (net.strategy == Strategy::Mea) {
+          std::uint32_t fx = first_tag[static_cast<std::size_t>(a)], fy = first_tag[static_cast<std::size_t>(b)];
+          if (fx != fy) return fx > fy;
+        }
+        const auto& tx = sorted_tags[static_cast<std::size_t>(a)];
+        const auto& ty = sorted_tags[static_cast<std::size_t>(b)];
+        std::size_t n = std::min(tx.size(), ty.size());
+        for (std::size_t i = 0; i < n; ++i)
+          if (tx[i] != ty[i]) return tx[i] > ty[i];
+        if (tx.size() != ty.size()) return tx.size() > ty.size();
+        if (nx.specificity != ny.specificity) return nx.specificity > ny.specificity;
+        return x.timetag > y.timetag;
+      }
+    }
+    return a < b;
+  }
+
+  void add_activation(std::int32_t n, std::int32_t t) {
+    auto id = static_cast<std::int32_t>(m.acts_.size());
+    m.acts_.push_back({n, node(n).rule, t, ++act_clock, true});
+    tok(t).activation = id;
+    ++m.stats_.activations;
+    if (net.strategy == Strategy::Lex || net.strategy == Strategy::Mea) {
+      // Time tags of the matched facts, newest first, and the first pattern's (MEA).
+      std::vector<std::uint32_t> tags;
+      const std::uint64_t* lvs = levels_of(t);
+      std::uint32_t first = 0;
+      bool have_first = false;
+      for (std::int32_t i = 0; i < node(n).depth; ++i) {
+        if ((node(n).agg_levels >> i) & 1U) continue;  // an aggregate's value
+        auto f = static_cast<std::int64_t>(lvs[i]);
+        std::uint32_t tag = m.facts_[static_cast<std::size_t>(f)].timetag;
+        if (!have_first) first = tag, have_first = true;
+        tags.push_back(tag);
+      }
+      std::sort(tags.begin(), tags.end(), std::greater<>());
+      if (sorted_tags.size() <= static_cast<std::size_t>(id)) {
+        sorted_tags.resize(static_cast<std::size_t>(id) + 1);
+        first_tag.resize(static_cast<std::size_t>(id) + 1);
+      }
+      sorted_tags[static_cast<std::size_t>(id)] = std::move(tags);
+      first_tag[static_cast<std::size_t>(id)] = first;
+    }
+    heap.push_back(id);
+    std::push_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
+  }
+
+  void compact_heap() {
+    std::erase_if(heap, [&](std::int32_t a) { return !m.acts_[static_cast<std::size_t>(a)].alive; });
+    std::make_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
+    dead = 0;
+  }
+
+  void drop_dead_top() {
+    auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
+    while (!heap.empty() && !m.acts_[static_cast<std::size_t>(heap.front())].alive) {
+      std::pop_heap(heap.begin(), heap.end(), cmp);
+      heap.pop_back();
+      if (dead > 0) --dead;
+    }
+    if (dead > 64 && dead > heap.size() / 2) compact_heap();
+  }
+
+  std::int32_t pop() {
+    drop_dead_top();
+    if (heap.empty()) return -1;
+    auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
+    std::int32_t a = heap.front();
+    std::pop_heap(heap.begin(), heap.end(), cmp);
+    heap.pop_back();
+    Activation& act = m.acts_[static_cast<std::size_t>(a)];
+    act.alive = false;  // consumed: refraction keeps its token from activating again
+    tok(act.token).activation = -1;
+    return a;
+  }
+};
+
+Matcher::Matcher(const Network& net) : net_(net) { impl_ = std::make_unique<Impl>(*this, net); }
+Matcher::~Matcher() = default;
+
+std::int32_t Matcher::assert_fact(std::int32_t tmpl, std::span<const Cell> cells, std::uint64_t missing) {
+  FactRec f;
+  f.tmpl = tmpl;
+  f.timetag = ++impl_->clock;
+  f.missing = missing;
+  f.cells = static_cast<std::int32_t>(cells_.size());
+  f.alive = true;
+  cells_.insert(cells_.end(), cells.begin(), cells.end());
+  facts_.push_back(f);
+  auto id = static_cast<std::int32_t>(facts_.size() - 1);
+  impl_->assert_fact(id);
+  return id;
+}
+
+void Matcher::retract(std::int32_t fact) {
+  if (fact < 0 || static_cast<std::size_t>(fact) >= facts_.size() || !facts_[static_cast<std::size_t>(fact)].alive)
+    return;
+  impl_->retract(fact);
+}
+
+std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::int16_t, Cell>> changes) {
+  const FactRec old = facts_[static_cast<std::size_t>(fact)];
+  std::size_t n = net_.templates()[static_cast<std::size_t>(old.tmpl)].fields.size();
+  std::vector<Cell> cells(cells_.begin() + old.cells, cells_.begin() + old.cells + static_cast<std::ptrdiff_t>(n));
+  std::uint64_t missing = old.missing;
+  for (const auto& [field, c] : changes) {
+    cells[static_cast<std::size_t>(field)] = c;
+    missing &= ~(std::uint64_t{1} << field);
+  }
+  retract(fact);
+  return assert_fact(old.tmpl, cells, missing);
+}
+
+std::int32_t Matcher::pop() { return impl_->pop(); }
+
+bool Matcher::agenda_empty() {
+  impl_->drop_dead_top();
+  return impl_->heap.empty();
+}
+
+std::span<const std::uint64_t> Matcher::levels(std::int32_t token) const {
+  const auto& t = impl_->tokens[static_cast<std::size_t>(token)];
+  return {impl_->lv.data() + t.lv, static_cast<std::size_t>(net_.node(t.owner).depth)};
+}
+
+double Matcher::level_value(std::int32_t token, int level) const {
+  Cell c;
+  c.bits = levels(token)[static_cast<std::size_t>(level)];
+  return c.num;
+}
+
+std::int32_t Matcher::blocker(std::int32_t token) const {
+  return impl_->tokens[static_cast<std::size_t>(token)].blocker;
+}
+
+std::size_t Matcher::memory_bytes() const {
+  const Impl& i = *impl_;
+  std::size_t b = facts_.capacity() * sizeof(FactRec) + cells_.capacity() * sizeof(Cell) +
+                  acts_.capacity() * sizeof(Activation) + i.tokens.capacity() * sizeof(Token) +
+                  i.lv.capacity() * sizeof(std::uint64_t) + i.entries.capacity() * sizeof(Entry) +
+                  i.heap.capacity() * sizeof(std::int32_t);
+  for (const auto& l : i.left) b += l.heads.capacity() * sizeof(std::int32_t);
+  for (const auto& a : i.alpha_idx)
+    for (const auto& x : a) b += x.heads.capacity() * sizeof(std::int32_t);
+  return b;
+}
+
+}  // namespace advise::rete

@@ -1,0 +1,270 @@
+// Matching over many facts: a Rete network (docs/engine.md, "Design:
+// matching over many facts").
+//
+// Two halves, as the engine's thread-safety promise needs:
+//   - `Network`: the compiled patterns of a rule set — templates, alpha
+//     memories with their constant tests, join / not / exists / aggregate
+//     nodes and production nodes. Built once (NetworkBuilder), immutable,
+//     shared by every evaluation.
+//   - `Matcher`: one evaluation's working memory — facts with time tags,
+//     alpha and beta memories, tokens, the agenda. Owned by one thread.
+//
+// Facts are rows of 8-byte cells (a number as a double, a symbol, string or
+// enum value as an interned id, a boolean as 0/1) with one bit per field for
+// *missing*. Equality between cells compares bits (numbers are normalised so
+// that -0 is 0), so joins hash and compare raw words whatever the type.
+//
+// Tokens (partial matches) are small records in an arena with a free list:
+// a parent link, the fact added at this level, tree and bucket links, and the
+// facts of every level copied into one array so that a test reads any level
+// in O(1). Retracting a fact removes the tokens that end on it and their
+// descendants through the child links: nothing is searched.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace advise::rete {
+
+// ----------------------------------------------------------------- values
+
+enum class CellKind : std::uint8_t { Number, Id };  // Id: symbol, string, enum value, boolean
+
+union Cell {
+  double num;
+  std::int64_t id;
+  std::uint64_t bits;
+};
+static_assert(sizeof(Cell) == 8);
+
+inline Cell number_cell(double d) {
+  Cell c;
+  c.num = d == 0 ? 0.0 : d;  // -0 and 0 are one value: equal bits
+  return c;
+}
+inline Cell id_cell(std::int64_t i) {
+  Cell c;
+  c.id = i;
+  return c;
+}
+
+inline constexpr int kMaxFields = 64;  // the missing mask is one word
+
+struct FieldDesc {
+  std::string name;
+  CellKind kind = CellKind::Id;
+};
+
+struct TemplateDesc {
+  std::string name;
+  std::vector<FieldDesc> fields;
+};
+
+// ------------------------------------------------------------------ tests
+
+// An operand of a compiled test: a field of the fact being tested (Self), a
+// field of the fact matched at an earlier level of the token (Level), the
+// value an aggregate computed at a level (AggValue), or a constant.
+struct Operand {
+  enum class Kind : std::uint8_t { Self, Level, AggValue, Const };
+  Kind kind = Kind::Const;
+  std::int16_t level = 0;  // Level, AggValue
+  std::int16_t field = 0;  // Self, Level
+  Cell constant{};
+
+  static Operand self(int field) { return {Kind::Self, 0, static_cast<std::int16_t>(field), {}}; }
+  static Operand at(int level, int field) {
+    return {Kind::Level, static_cast<std::int16_t>(level), static_cast<std::int16_t>(field), {}};
+  }
+  static Operand agg(int level) { return {Kind::AggValue, static_cast<std::int16_t>(level), 0, {}}; }
+  static Operand value(Cell c) { return {Kind::Const, 0, 0, c}; }
+  friend bool operator==(const Operand& a, const Operand& b) {
+    return a.kind == b.kind && a.level == b.level && a.field == b.field && a.constant.bits == b.constant.bits;
+  }
+};
+
+// `lhs op rhs` with the comparison's kind fixed when compiled: Eq/Ne compare
+// bits (any kind); Lt/Le/Gt/Ge compare numbers. A missing operand makes the
+// test unknown, and a pattern matches only when every test is true.
+enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+
+struct Test {
+  TestOp op = TestOp::Eq;
+  Operand lhs, rhs;
+  friend bool operator==(const Test&, const Test&) = default;
+};
+
+// An equality between a field of an earlier level (left) and a field of the
+// fact being joined (right): the join's hash key is made of these.
+struct KeyPair {
+  Operand left;        // Level or AggValue
+  std::int16_t right;  // field of the joined fact
+  friend bool operator==(const KeyPair&, const KeyPair&) = default;
+};
+
+// ------------------------------------------------------------------ network
+
+enum class NodeKind : std::uint8_t { Root, Join, Not, Exists, Aggregate, Production };
+enum class AggKind : std::uint8_t { Count, Sum, Min, Max, Avg };
+
+struct AlphaIndexDesc {
+  std::vector<std::int16_t> fields;  // the key's fields; empty: one bucket
+};
+
+struct AlphaMemDesc {
+  std::int32_t tmpl = -1;
+  std::vector<Test> tests;               // operands Self or Const
+  std::vector<AlphaIndexDesc> indexes;   // one per distinct key of the nodes it feeds
+  std::vector<std::int32_t> successors;  // nodes it right-activates, deepest first
+};
+
+struct NodeDesc {
+  NodeKind kind = NodeKind::Root;
+  std::int32_t parent = -1;
+  std::int32_t depth = 0;   // levels in the tokens this node's left memory holds
+  std::int32_t alpha = -1;  // Join/Not/Exists/Aggregate: right input
+  std::int32_t alpha_index = -1;  // which index of the alpha memory its keys use
+  std::vector<KeyPair> keys;
+  std::vector<Test> tests;        // residual tests: Self, Level, AggValue, Const
+  AggKind agg = AggKind::Count;   // Aggregate
+  Operand agg_value;              // Aggregate: a Self field (not used by Count)
+  std::vector<Test> agg_tests;    // Aggregate: tests on the value (AggValue at depth)
+  std::vector<std::int32_t> children;
+  // Production
+  std::int32_t rule = -1;
+  std::int32_t priority = 0;
+  std::int32_t specificity = 0;
+  bool emits_level = false;  // Join and Aggregate add a level to the tokens they emit
+  std::uint64_t agg_levels = 0;  // bit per level of its tokens that holds an aggregate's value, not a fact
+};
+
+enum class Strategy : std::uint8_t { Advise, Depth, Breadth, Lex, Mea };
+const char* strategy_name(Strategy s);
+
+class Network {
+ public:
+  const std::vector<TemplateDesc>& templates() const { return templates_; }
+  const std::vector<AlphaMemDesc>& alphas() const { return alphas_; }
+  const std::vector<NodeDesc>& nodes() const { return nodes_; }
+  const NodeDesc& node(std::int32_t n) const { return nodes_[static_cast<std::size_t>(n)]; }
+  // The production node of each rule (index = rule), -1 when the rule has none.
+  const std::vector<std::int32_t>& productions() const { return productions_; }
+  // Alpha memories of a template, in build order.
+  const std::vector<std::int32_t>& alphas_of(std::int32_t tmpl) const {
+    return by_template_[static_cast<std::size_t>(tmpl)];
+  }
+  Strategy strategy = Strategy::Depth;
+
+ private:
+  friend class NetworkBuilder;
+  std::vector<TemplateDesc> templates_;
+  std::vector<AlphaMemDesc> alphas_;
+  std::vector<NodeDesc> nodes_;  // node 0 is the root
+  std::vector<std::int32_t> productions_;
+  std::vector<std::vector<std::int32_t>> by_template_;
+};
+
+// Builds a network rule by rule. Identical alpha memories and identical
+// prefixes of rules (same parent, same kind, same alpha memory, keys and
+// tests) are shared.
+class NetworkBuilder {
+ public:
+  NetworkBuilder();
+  std::int32_t add_template(TemplateDesc t);
+  std::int32_t alpha(std::int32_t tmpl, std::vector<Test> tests);
+  static constexpr std::int32_t root() { return 0; }
+  // `for each`: a positive pattern; adds a level.
+  std::int32_t join(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests);
+  // `there is no`: passes a token on while no fact matches it.
+  std::int32_t negative(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests);
+  // `there is a`: passes a token on while at least one fact matches it.
+  std::int32_t exists(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests);
+  // Aggregate over the matching facts; adds a level holding the value; the
+  // token is passed on while the value is defined and `value_tests` hold
+  // (they read Operand::agg(depth of the parent)).
+  std::int32_t aggregate(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests,
+                         AggKind kind, Operand value, std::vector<Test> value_tests);
+  std::int32_t production(std::int32_t parent, std::int32_t rule, std::int32_t priority, std::int32_t specificity);
+  Network finish(Strategy strategy);
+
+ private:
+  Network net_;
+  std::int32_t beta(NodeDesc d);
+};
+
+// --------------------------------------------------------------- matching
+
+// A fact of working memory. Retracted facts stay (for explanations), dead.
+struct FactRec {
+  std::int32_t tmpl = -1;
+  std::uint32_t timetag = 0;
+  std::uint64_t missing = 0;  // bit per field
+  std::int32_t cells = 0;     // offset into Matcher's cell array
+  bool alive = false;
+  std::int32_t tokens = -1;   // tokens that end on this fact
+  std::int32_t entries = -1;  // its alpha-memory entries
+  std::int32_t blocked = -1;  // tokens it blocks (not / exists)
+};
+
+struct Activation {
+  std::int32_t node = -1;   // production node
+  std::int32_t rule = -1;
+  std::int32_t token = -1;
+  std::uint32_t timetag = 0;  // order of creation
+  bool alive = false;
+};
+
+struct MatchStats {
+  std::uint64_t tokens_made = 0, tokens_freed = 0, activations = 0, tests = 0;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(const Network& net);
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  // Asserts a fact; `cells` has one cell per field of the template.
+  std::int32_t assert_fact(std::int32_t tmpl, std::span<const Cell> cells, std::uint64_t missing = 0);
+  void retract(std::int32_t fact);
+  // CLIPS's modify: retract, then assert the changed copy with a new time tag.
+  std::int32_t modify(std::int32_t fact, std::span<const std::pair<std::int16_t, Cell>> changes);
+
+  // The activation the strategy puts first, removed from the agenda; -1 when empty.
+  std::int32_t pop();
+  bool agenda_empty();
+  const Activation& activation(std::int32_t a) const { return acts_[static_cast<std::size_t>(a)]; }
+  // The facts (or aggregate values) of an activation's token, by level.
+  std::span<const std::uint64_t> levels(std::int32_t token) const;
+  std::int32_t level_fact(std::int32_t token, int level) const {
+    return static_cast<std::int32_t>(levels(token)[static_cast<std::size_t>(level)]);
+  }
+  double level_value(std::int32_t token, int level) const;
+
+  const FactRec& fact(std::int32_t f) const { return facts_[static_cast<std::size_t>(f)]; }
+  std::size_t fact_count() const { return facts_.size(); }
+  Cell cell(std::int32_t f, int field) const {
+    return cells_[static_cast<std::size_t>(facts_[static_cast<std::size_t>(f)].cells + field)];
+  }
+  bool is_missing(std::int32_t f, int field) const { return (fact(f).missing >> field) & 1U; }
+  std::int32_t blocker(std::int32_t token) const;  // not/exists nodes' left tokens
+  const MatchStats& stats() const { return stats_; }
+  std::size_t live_tokens() const { return static_cast<std::size_t>(stats_.tokens_made - stats_.tokens_freed); }
+  std::size_t memory_bytes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  const Network& net_;
+  std::vector<FactRec> facts_;
+  std::vector<Cell> cells_;
+  std::vector<Activation> acts_;
+  MatchStats stats_;
+  friend struct Impl;
+};
+
+}  // namespace advise::rete

@@ -1,0 +1,271 @@
+// The Rete network of engine/rete.hpp, node kind by node kind: hashed joins,
+// `there is no`, `there is a`, aggregates under retraction, sharing, the
+// agenda's strategies and refraction per activation.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/rete.hpp"
+
+using namespace advise::rete;
+
+namespace {
+
+// person(name, city, age) and office(city): symbols are small integers here.
+struct World {
+  NetworkBuilder b;
+  std::int32_t person = b.add_template({"person", {{"name", CellKind::Id}, {"city", CellKind::Id}, {"age", CellKind::Number}}});
+  std::int32_t office = b.add_template({"office", {{"city", CellKind::Id}}});
+};
+
+std::int32_t add_person(Matcher& m, std::int32_t tmpl, int name, int city, double age) {
+  Cell c[3] = {id_cell(name), id_cell(city), number_cell(age)};
+  return m.assert_fact(tmpl, c);
+}
+std::int32_t add_office(Matcher& m, std::int32_t tmpl, int city) {
+  Cell c[1] = {id_cell(city)};
+  return m.assert_fact(tmpl, c);
+}
+
+// Pops the whole agenda: the rules of the activations, in firing order.
+std::vector<std::int32_t> drain(Matcher& m) {
+  std::vector<std::int32_t> out;
+  for (std::int32_t a = m.pop(); a >= 0; a = m.pop()) out.push_back(m.activation(a).rule);
+  return out;
+}
+
+std::size_t agenda_size(Matcher& m) { return drain(m).size(); }
+
+}  // namespace
+
+TEST_CASE("rete: a join on an equality is hashed and follows asserts and retracts") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto ao = w.b.alpha(w.office, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  auto j2 = w.b.join(j1, ao, {{Operand::at(0, 1), 0}}, {});  // office.city is p.city
+  w.b.production(j2, 0, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  for (int i = 0; i < 10; ++i) add_person(m, w.person, i, i % 3, 30);  // cities 0,1,2: 4,3,3 people
+  auto o1 = add_office(m, w.office, 1);
+  CHECK(m.live_tokens() > 0);
+  std::vector<std::int32_t> names;
+  for (std::int32_t a = m.pop(); a >= 0; a = m.pop()) {
+    auto t = m.activation(a).token;
+    names.push_back(static_cast<std::int32_t>(m.cell(m.level_fact(t, 0), 0).id));
+    CHECK(m.cell(m.level_fact(t, 1), 0).id == 1);
+  }
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::int32_t>{1, 4, 7});
+  // A second office in city 1 matches the same people again; retracting it
+  // removes those matches before they fire.
+  auto o2 = add_office(m, w.office, 1);
+  m.retract(o2);
+  CHECK(agenda_size(m) == 0);
+  m.retract(o1);
+  add_office(m, w.office, 2);
+  CHECK(agenda_size(m) == 3);
+}
+
+TEST_CASE("rete: a self-join makes each pair exactly once") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  // p2.city is p1.city and p2.name is not p1.name
+  auto j2 = w.b.join(j1, ap, {{Operand::at(0, 1), 1}}, {{TestOp::Ne, Operand::self(0), Operand::at(0, 0)}});
+  w.b.production(j2, 0, 0, 2);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  for (int i = 0; i < 6; ++i) add_person(m, w.person, i, i % 2, 30);  // two cities of 3
+  CHECK(agenda_size(m) == 12);  // 2 cities x 3 x 2 ordered pairs
+}
+
+TEST_CASE("rete: there is no blocks by one fact and unblocks when the last blocker goes") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto ao = w.b.alpha(w.office, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  auto n = w.b.negative(j1, ao, {{Operand::at(0, 1), 0}}, {});
+  w.b.production(n, 0, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  auto p = add_person(m, w.person, 1, 5, 30);
+  (void)p;
+  auto o1 = add_office(m, w.office, 5);
+  auto o2 = add_office(m, w.office, 5);
+  CHECK(agenda_size(m) == 0);  // blocked as soon as the office came
+  m.retract(o1);
+  CHECK(agenda_size(m) == 0);  // o2 still blocks
+  m.retract(o2);
+  CHECK(agenda_size(m) == 1);  // unblocked: a new activation
+  add_office(m, w.office, 6);  // another city: no effect
+  CHECK(agenda_size(m) == 0);
+}
+
+TEST_CASE("rete: there is a activates once however many facts match") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto ao = w.b.alpha(w.office, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  auto e = w.b.exists(j1, ao, {{Operand::at(0, 1), 0}}, {});
+  w.b.production(e, 0, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  add_person(m, w.person, 1, 5, 30);
+  auto o1 = add_office(m, w.office, 5);
+  add_office(m, w.office, 5);
+  CHECK(agenda_size(m) == 1);
+  m.retract(o1);  // still one office: the activation was consumed and stays so
+  CHECK(agenda_size(m) == 0);
+}
+
+TEST_CASE("rete: an aggregate follows asserts and retracts") {
+  World w;
+  auto ao = w.b.alpha(w.office, {});
+  auto ap = w.b.alpha(w.person, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ao, {}, {});
+  // the number of person q where q.city is o.city >= 2
+  auto ag = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Count, {},
+                          {{TestOp::Ge, Operand::agg(1), Operand::value(number_cell(2))}});
+  auto prod = w.b.production(ag, 0, 0, 1);
+  // the oldest age in the city
+  auto mx = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Max, Operand::self(2), {});
+  w.b.production(mx, 1, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  CHECK(net.node(prod).depth == 2);
+  Matcher m(net);
+  add_office(m, w.office, 7);
+  auto p1 = add_person(m, w.person, 1, 7, 30);
+  CHECK(drain(m) == std::vector<std::int32_t>{1});  // max defined, count 1 < 2
+  auto p2 = add_person(m, w.person, 2, 7, 50);
+  std::int32_t count_token = -1, max_token = -1;
+  for (std::int32_t a = m.pop(); a >= 0; a = m.pop())
+    (m.activation(a).rule == 0 ? count_token : max_token) = m.activation(a).token;
+  REQUIRE(count_token >= 0);
+  REQUIRE(max_token >= 0);
+  CHECK(m.level_value(count_token, 1) == 2);
+  CHECK(m.level_value(max_token, 1) == 50);
+  m.retract(p2);  // count drops below 2; the max goes back to 30
+  std::vector<std::int32_t> rules;
+  for (std::int32_t a = m.pop(); a >= 0; a = m.pop()) {
+    rules.push_back(m.activation(a).rule);
+    CHECK(m.level_value(m.activation(a).token, 1) == 30);
+  }
+  CHECK(rules == std::vector<std::int32_t>{1});
+  m.retract(p1);  // max of nothing: no value
+  CHECK(agenda_size(m) == 0);
+}
+
+TEST_CASE("rete: rules with the same first patterns share their nodes and alpha memories") {
+  World w;
+  auto ap = w.b.alpha(w.person, {{TestOp::Ge, Operand::self(2), Operand::value(number_cell(18))}});
+  auto ap2 = w.b.alpha(w.person, {{TestOp::Ge, Operand::self(2), Operand::value(number_cell(18))}});
+  CHECK(ap == ap2);
+  auto j1 = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  auto j1b = w.b.join(NetworkBuilder::root(), ap2, {}, {});
+  CHECK(j1 == j1b);
+  auto ao = w.b.alpha(w.office, {});
+  auto j2 = w.b.join(j1, ao, {{Operand::at(0, 1), 0}}, {});
+  auto n2 = w.b.negative(j1b, ao, {{Operand::at(0, 1), 0}}, {});
+  CHECK(j2 != n2);
+  w.b.production(j2, 0, 0, 2);
+  w.b.production(n2, 1, 0, 2);
+  Network net = w.b.finish(Strategy::Breadth);
+  CHECK(net.nodes().size() == 6);  // root, j1, j2, n2, two productions
+  Matcher m(net);
+  add_person(m, w.person, 1, 3, 17);  // filtered by the alpha test
+  add_person(m, w.person, 2, 3, 40);
+  add_office(m, w.office, 3);
+  CHECK(drain(m) == std::vector<std::int32_t>{0});  // n2's activation came and went
+}
+
+TEST_CASE("rete: depth takes the newest activation first, breadth the oldest") {
+  for (Strategy s : {Strategy::Depth, Strategy::Breadth}) {
+    World w;
+    auto ap = w.b.alpha(w.person, {});
+    w.b.production(w.b.join(NetworkBuilder::root(), ap, {}, {}), 0, 0, 0);
+    Network net = w.b.finish(s);
+    Matcher m(net);
+    for (int i = 0; i < 4; ++i) add_person(m, w.person, i, 0, 0);
+    std::vector<std::int64_t> order;
+    for (std::int32_t a = m.pop(); a >= 0; a = m.pop()) order.push_back(m.cell(m.level_fact(m.activation(a).token, 0), 0).id);
+    if (s == Strategy::Depth)
+      CHECK(order == std::vector<std::int64_t>{3, 2, 1, 0});
+    else
+      CHECK(order == std::vector<std::int64_t>{0, 1, 2, 3});
+  }
+}
+
+TEST_CASE("rete: priority goes first in every strategy; advise then orders by specificity and rule") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto j = w.b.join(NetworkBuilder::root(), ap, {}, {});
+  w.b.production(j, 0, 0, 1);
+  w.b.production(j, 1, 5, 1);  // higher priority
+  w.b.production(j, 2, 0, 3);  // more specific
+  Network net = w.b.finish(Strategy::Advise);
+  Matcher m(net);
+  add_person(m, w.person, 1, 0, 0);
+  add_person(m, w.person, 2, 0, 0);
+  CHECK(drain(m) == std::vector<std::int32_t>{1, 1, 2, 2, 0, 0});
+}
+
+TEST_CASE("rete: lex prefers the activation with the most recent facts; mea the most recent first pattern") {
+  for (Strategy s : {Strategy::Lex, Strategy::Mea}) {
+    World w;
+    auto ap = w.b.alpha(w.person, {});
+    auto ao = w.b.alpha(w.office, {});
+    // rule 0: office then person; rule 1: person then office (same facts)
+    auto r0 = w.b.join(w.b.join(NetworkBuilder::root(), ao, {}, {}), ap, {{Operand::at(0, 0), 1}}, {});
+    w.b.production(r0, 0, 0, 2);
+    auto r1 = w.b.join(w.b.join(NetworkBuilder::root(), ap, {}, {}), ao, {{Operand::at(0, 1), 0}}, {});
+    w.b.production(r1, 1, 0, 2);
+    Network net = w.b.finish(s);
+    Matcher m(net);
+    add_office(m, w.office, 1);             // time tag 1
+    add_person(m, w.person, 9, 1, 0);       // time tag 2
+    // LEX: both have tags {2, 1}: a tie broken by the newer activation.
+    // MEA: rule 1's first pattern (the person, tag 2) is newer than rule 0's (the office, tag 1).
+    auto order = drain(m);
+    REQUIRE(order.size() == 2);
+    CHECK(order[0] == 1);
+  }
+}
+
+TEST_CASE("rete: refraction is per activation; a modified fact activates again") {
+  World w;
+  auto ap = w.b.alpha(w.person, {{TestOp::Ge, Operand::self(2), Operand::value(number_cell(18))}});
+  w.b.production(w.b.join(NetworkBuilder::root(), ap, {}, {}), 0, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  auto p = add_person(m, w.person, 1, 0, 20);
+  CHECK(agenda_size(m) == 1);
+  CHECK(agenda_size(m) == 0);  // fired once for these facts
+  std::pair<std::int16_t, Cell> older[] = {{2, number_cell(21)}};
+  auto p2 = m.modify(p, older);
+  CHECK(m.fact(p2).timetag > m.fact(p).timetag);
+  CHECK_FALSE(m.fact(p).alive);
+  CHECK(agenda_size(m) == 1);
+  std::pair<std::int16_t, Cell> younger[] = {{2, number_cell(10)}};
+  m.modify(p2, younger);
+  CHECK(agenda_size(m) == 0);
+}
+
+TEST_CASE("rete: a missing field never matches a test, and never blocks") {
+  World w;
+  auto ap = w.b.alpha(w.person, {{TestOp::Lt, Operand::self(2), Operand::value(number_cell(18))}});
+  w.b.production(w.b.join(NetworkBuilder::root(), ap, {}, {}), 0, 0, 1);
+  auto all = w.b.alpha(w.person, {});
+  auto ao = w.b.alpha(w.office, {});
+  w.b.production(w.b.negative(w.b.join(NetworkBuilder::root(), ao, {}, {}), all, {{Operand::at(0, 0), 1}}, {}), 1, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  Cell c[3] = {id_cell(1), id_cell(0), number_cell(0)};
+  m.assert_fact(w.person, c, 0b110);  // city and age missing
+  add_office(m, w.office, 0);
+  CHECK(drain(m) == std::vector<std::int32_t>{1});  // no age: not under 18; no city: not in office 0's city
+}
