@@ -68,7 +68,9 @@ trap 'rm -rf "$tmp"' EXIT
   echo "(if (not (load-facts \"$facts\")) then (printout t \"@@ERROR load-facts\" crlf))"
   case $mode in
     rules) echo "(watch rules)" ;;
-    answer) echo "(bind ?*output* t)" ;;
+    # Manners prints its seating while it runs, to ?*output*; the others
+    # print theirs from bench-answer after (run).
+    answer) [[ $program == manners ]] && echo "(bind ?*output* t)" ;;
     quiet) echo "(watch statistics)" ;;
   esac
   # (run) itself, between two readings of the clock.  These are top-level
