@@ -8,8 +8,8 @@
 # Prints one row per case: the TOTAL of rule firings, whether the per-rule
 # counts equal expected/CASE.rules, whether the answer equals
 # expected/CASE.answer, whether a Manners seating is valid (every guest
-# seated once; neighbours of opposite sex sharing a hobby), and the run-phase
-# time.  Exit status 1 if any case does not match.
+# seated once; neighbours of opposite sex sharing a hobby), the run-phase
+# time (with the watch trace on) and the peak memory of the clips process.  Exit status 1 if any case does not match.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -66,7 +66,7 @@ valid_seating() {
 }
 
 status=0
-printf '%-12s %8s %6s %6s %6s %9s\n' case TOTAL rules answer valid run_s
+printf '%-12s %8s %6s %6s %6s %9s %9s\n' case TOTAL rules answer valid run_s peak_KiB
 for c in "${cases[@]}"; do
   rules=no answer=no valid=-
   total=?
@@ -75,13 +75,14 @@ for c in "${cases[@]}"; do
     cmp -s "$tmp/rules" "$expected/$c.rules" && rules=yes
   fi
   run_s=$(awk '$1 == "run-phase" { print $2 }' "$tmp/err")
+  peak=$(awk '$1 == "peak-rss" { print $2 }' "$tmp/err")
   if "$here/run.sh" "$c" --answer >"$tmp/answer" 2>/dev/null; then
     cmp -s "$tmp/answer" "$expected/$c.answer" && answer=yes
     if [[ $c == manners_* ]]; then
       valid=$(valid_seating "$shared/bench/data/$c.fct" "$tmp/answer")
     fi
   fi
-  printf '%-12s %8s %6s %6s %6s %9s\n' "$c" "$total" "$rules" "$answer" "$valid" "${run_s:-?}"
+  printf '%-12s %8s %6s %6s %6s %9s %9s\n' "$c" "$total" "$rules" "$answer" "$valid" "${run_s:-?}" "${peak:--}"
   # Manners answers are only required to be valid; the rest must be identical.
   if [[ $rules != yes ]]; then status=1; fi
   if [[ $c == manners_* ]]; then
@@ -89,8 +90,8 @@ for c in "${cases[@]}"; do
   else
     [[ $answer == yes ]] || status=1
   fi
-  if [[ -s $tmp/err ]] && grep -v '^run-phase ' "$tmp/err" | grep -q .; then
-    grep -v '^run-phase ' "$tmp/err" | sed "s/^/  $c: /" >&2
+  if [[ -s $tmp/err ]] && grep -v -E '^(run-phase|peak-rss) ' "$tmp/err" | grep -q .; then
+    grep -v -E '^(run-phase|peak-rss) ' "$tmp/err" | sed "s/^/  $c: /" >&2
   fi
 done
 exit $status

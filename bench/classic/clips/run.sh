@@ -15,7 +15,8 @@
 #   --answer   the format of expected/CASE.answer (no watch trace)
 #   --quiet    `TOTAL N` only, from (watch statistics): no per-rule trace, so
 #              the run phase is not slowed down by printing (use it for timing)
-# On stderr: `run-phase S s` (CPU seconds spent in (run), from CLIPS's (time)).
+# On stderr: `run-phase S s` (CPU seconds spent in (run), from CLIPS's (time))
+# and, when GNU time is installed, `peak-rss K KiB` (the whole clips process).
 #
 # Exit status: 0 on success, 2 on bad usage or a missing file, 1 if CLIPS
 # printed something unexpected (an error).
@@ -85,7 +86,13 @@ trap 'rm -rf "$tmp"' EXIT
   echo "(exit)"
 } >"$tmp/run.bat"
 
-clips -f2 "$tmp/run.bat" >"$tmp/out" 2>&1 || true
+# Peak memory (maximum resident set size of the clips process, loading
+# included) comes from GNU time when it is installed.
+if [[ -x /usr/bin/time ]]; then
+  /usr/bin/time -f '%M' -o "$tmp/rss" clips -f2 "$tmp/run.bat" >"$tmp/out" 2>&1 || true
+else
+  clips -f2 "$tmp/run.bat" >"$tmp/out" 2>&1 || true
+fi
 
 # Anything that is neither a trace line, an answer line nor a driver line
 # is an error message from CLIPS.  (With rules watched, CLIPS notes the
@@ -101,6 +108,9 @@ fi
 grep -q '^@@RUNTIME ' "$tmp/out" || { echo "run.sh: clips did not finish $case_name" >&2; exit 1; }
 
 awk '/^@@RUNTIME / { printf "run-phase %.3f s\n", $2 }' "$tmp/out" >&2
+if [[ -s $tmp/rss ]]; then
+  awk 'END { printf "peak-rss %d KiB\n", $1 }' "$tmp/rss" >&2
+fi
 
 case $mode in
   rules)
