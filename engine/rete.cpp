@@ -153,6 +153,11 @@ Network NetworkBuilder::finish(Strategy strategy) {
   // first (Doorenbos 2.4.1): a join below another on the same alpha memory
   // must not see the tokens its ancestor makes from the same fact, or the
   // match would be made twice.
+  // Children and successors are visited newest rule first, as CLIPS links a
+  // new rule's joins at the head of the lists it shares: under `depth` the
+  // activations of the rule written first are then the newest, and fire first.
+  for (NodeDesc& n : net_.nodes_) std::reverse(n.children.begin(), n.children.end());
+  for (AlphaMemDesc& a : net_.alphas_) std::reverse(a.successors.begin(), a.successors.end());
   for (AlphaMemDesc& a : net_.alphas_)
     std::stable_sort(a.successors.begin(), a.successors.end(), [&](std::int32_t x, std::int32_t y) {
       return net_.nodes_[static_cast<std::size_t>(x)].depth > net_.nodes_[static_cast<std::size_t>(y)].depth;
@@ -197,17 +202,23 @@ struct Entry {  // a fact in one index of one alpha memory
   std::int32_t fact_next = -1;
 };
 
+// A hash table of intrusive doubly-linked lists. Each list keeps insertion
+// order (appended at its tail), so memories are scanned oldest first, as
+// CLIPS scans them: under `depth` the newest fact's matches are made last
+// and therefore fire first.
 struct Buckets {
-  std::vector<std::int32_t> heads;
+  std::vector<std::int32_t> heads, tails;
   std::uint32_t mask = 0;
   std::int32_t count = 0;
   bool keyed = false;
   void init(bool has_keys) {
     keyed = has_keys;
     heads.assign(has_keys ? 8 : 1, -1);
+    tails.assign(heads.size(), -1);
     mask = static_cast<std::uint32_t>(heads.size() - 1);
   }
   std::int32_t& head(std::uint32_t hash) { return heads[hash & mask]; }
+  std::int32_t& tail(std::uint32_t hash) { return tails[hash & mask]; }
 };
 
 struct AggState {
@@ -402,7 +413,10 @@ struct Matcher::Impl {
       tok(x.bprev).bnext = x.bnext;
     else
       b.head(x.hash) = x.bnext;
-    if (x.bnext >= 0) tok(x.bnext).bprev = x.bprev;
+    if (x.bnext >= 0)
+      tok(x.bnext).bprev = x.bprev;
+    else
+      b.tail(x.hash) = x.bprev;
     --b.count;
   }
 
@@ -410,12 +424,20 @@ struct Matcher::Impl {
     Token& x = tok(t);
     Buckets& b = left[static_cast<std::size_t>(x.owner)];
     if (b.keyed && b.count >= static_cast<std::int32_t>(b.heads.size()) * 2) grow_left(b);
-    std::int32_t& h = b.head(x.hash);
-    x.bprev = -1;
-    x.bnext = h;
-    if (h >= 0) tok(h).bprev = t;
-    h = t;
+    append_token(b, t);
     ++b.count;
+  }
+
+  void append_token(Buckets& b, std::int32_t t) {
+    Token& x = tok(t);
+    std::int32_t& tl = b.tail(x.hash);
+    x.bnext = -1;
+    x.bprev = tl;
+    if (tl >= 0)
+      tok(tl).bnext = t;
+    else
+      b.head(x.hash) = t;
+    tl = t;
   }
 
   void grow_left(Buckets& b) {
@@ -424,16 +446,9 @@ struct Matcher::Impl {
     for (std::int32_t h : b.heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) all.push_back(t);
     b.heads.assign(b.heads.size() * 2, -1);
+    b.tails.assign(b.heads.size(), -1);
     b.mask = static_cast<std::uint32_t>(b.heads.size() - 1);
-    // Relink keeping each bucket's order (oldest last, as insertion made it).
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {
-      Token& x = tok(*it);
-      std::int32_t& h = b.head(x.hash);
-      x.bprev = -1;
-      x.bnext = h;
-      if (h >= 0) tok(h).bprev = *it;
-      h = *it;
-    }
+    for (std::int32_t t : all) append_token(b, t);  // each old bucket's order is kept
   }
 
   void unlink_blocked(std::int32_t t) {
@@ -734,14 +749,20 @@ struct Matcher::Impl {
     FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
     en = Entry{f, alpha, index, hash, -1, -1, fr.entries};
     fr.entries = e;
-    // Appended at the bucket's tail would keep assertion order; a head insert
-    // with a tail pointer per bucket costs a word per bucket. Facts are
-    // scanned newest first, as CLIPS scans its alpha memories.
-    std::int32_t& h = b.head(hash);
-    en.next = h;
-    if (h >= 0) entries[static_cast<std::size_t>(h)].prev = e;
-    h = e;
+    append_entry(b, e);
     ++b.count;
+  }
+
+  void append_entry(Buckets& b, std::int32_t e) {
+    Entry& en = entries[static_cast<std::size_t>(e)];
+    std::int32_t& tl = b.tail(en.hash);
+    en.next = -1;
+    en.prev = tl;
+    if (tl >= 0)
+      entries[static_cast<std::size_t>(tl)].next = e;
+    else
+      b.head(en.hash) = e;
+    tl = e;
   }
 
   void grow_alpha(Buckets& b) {
@@ -750,15 +771,9 @@ struct Matcher::Impl {
     for (std::int32_t h : b.heads)
       for (std::int32_t e = h; e >= 0; e = entries[static_cast<std::size_t>(e)].next) all.push_back(e);
     b.heads.assign(b.heads.size() * 2, -1);
+    b.tails.assign(b.heads.size(), -1);
     b.mask = static_cast<std::uint32_t>(b.heads.size() - 1);
-    for (auto it = all.rbegin(); it != all.rend(); ++it) {
-      Entry& en = entries[static_cast<std::size_t>(*it)];
-      std::int32_t& h = b.head(en.hash);
-      en.prev = -1;
-      en.next = h;
-      if (h >= 0) entries[static_cast<std::size_t>(h)].prev = *it;
-      h = *it;
-    }
+    for (std::int32_t e : all) append_entry(b, e);
   }
 
   void assert_fact(std::int32_t f) {
@@ -796,7 +811,10 @@ struct Matcher::Impl {
         entries[static_cast<std::size_t>(en.prev)].next = en.next;
       else
         b.head(en.hash) = en.next;
-      if (en.next >= 0) entries[static_cast<std::size_t>(en.next)].prev = en.prev;
+      if (en.next >= 0)
+        entries[static_cast<std::size_t>(en.next)].prev = en.prev;
+      else
+        b.tail(en.hash) = en.prev;
       --b.count;
       en.next = free_entry;
       free_entry = e;
