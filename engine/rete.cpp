@@ -248,6 +248,15 @@ struct Matcher::Impl {
   std::uint32_t clock = 0;       // fact time tags
   std::uint32_t act_clock = 0;   // activation time tags
   std::vector<std::int32_t> scratch_succ;
+  std::vector<std::int32_t> tree_stack;
+  // Depth and breadth: one list of activations per priority, highest first;
+  // insertion at the head (depth) or tail (breadth), removal by links: O(1).
+  struct Group {
+    std::int32_t priority, head, tail;
+  };
+  std::vector<Group> groups;
+  std::vector<std::int32_t> act_next, act_prev, act_group;
+  bool listed() const { return net.strategy == Strategy::Depth || net.strategy == Strategy::Breadth; }
   std::vector<std::vector<std::uint32_t>> sorted_tags;  // Lex/Mea: per activation
   std::vector<std::uint32_t> first_tag;                 // Mea: per activation
 
@@ -498,7 +507,10 @@ struct Matcher::Impl {
           Activation& a = m.acts_[static_cast<std::size_t>(x.activation)];
           if (a.alive) {
             a.alive = false;
-            ++dead;
+            if (listed())
+              unlist(x.activation);
+            else
+              ++dead;
           }
         }
         break;
@@ -520,8 +532,10 @@ struct Matcher::Impl {
 
   // Removes a token and every token below it, leaves first, without recursion.
   void remove_tree(std::int32_t t) {
-    std::vector<std::int32_t> stack{t};
-    while (!stack.empty()) {
+    std::vector<std::int32_t>& stack = tree_stack;
+    std::size_t base = stack.size();  // re-entrant: freeing never removes more trees, but be safe
+    stack.push_back(t);
+    while (stack.size() > base) {
       std::int32_t x = stack.back();
       std::int32_t c = tok(x).child;
       if (c >= 0) {
@@ -921,8 +935,48 @@ struct Matcher::Impl {
       sorted_tags[static_cast<std::size_t>(id)] = std::move(tags);
       first_tag[static_cast<std::size_t>(id)] = first;
     }
+    if (listed()) {
+      enlist(id, node(n).priority);
+      return;
+    }
     heap.push_back(id);
     std::push_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
+  }
+
+  void enlist(std::int32_t id, std::int32_t priority) {
+    std::size_t g = 0;
+    while (g < groups.size() && groups[g].priority > priority) ++g;
+    if (g == groups.size() || groups[g].priority != priority)
+      groups.insert(groups.begin() + static_cast<std::ptrdiff_t>(g), Group{priority, -1, -1});
+    auto i = static_cast<std::size_t>(id);
+    if (act_next.size() <= i) {
+      std::size_t n = std::max(i + 1, act_next.size() * 2);
+      act_next.resize(n, -1);
+      act_prev.resize(n, -1);
+      act_group.resize(n, 0);
+    }
+    act_group[i] = priority;
+    Group& gr = groups[g];
+    if (net.strategy == Strategy::Depth) {
+      act_prev[i] = -1;
+      act_next[i] = gr.head;
+      if (gr.head >= 0) act_prev[static_cast<std::size_t>(gr.head)] = id; else gr.tail = id;
+      gr.head = id;
+    } else {
+      act_next[i] = -1;
+      act_prev[i] = gr.tail;
+      if (gr.tail >= 0) act_next[static_cast<std::size_t>(gr.tail)] = id; else gr.head = id;
+      gr.tail = id;
+    }
+  }
+
+  void unlist(std::int32_t id) {
+    auto i = static_cast<std::size_t>(id);
+    Group* gr = nullptr;
+    for (Group& g : groups)
+      if (g.priority == act_group[i]) gr = &g;
+    if (act_prev[i] >= 0) act_next[static_cast<std::size_t>(act_prev[i])] = act_next[i]; else gr->head = act_next[i];
+    if (act_next[i] >= 0) act_prev[static_cast<std::size_t>(act_next[i])] = act_prev[i]; else gr->tail = act_prev[i];
   }
 
   void compact_heap() {
@@ -942,6 +996,18 @@ struct Matcher::Impl {
   }
 
   std::int32_t pop() {
+    if (listed()) {
+      for (Group& g : groups) {
+        if (g.head < 0) continue;
+        std::int32_t a = g.head;
+        unlist(a);
+        Activation& act = m.acts_[static_cast<std::size_t>(a)];
+        act.alive = false;
+        tok(act.token).activation = -1;
+        return a;
+      }
+      return -1;
+    }
     drop_dead_top();
     if (heap.empty()) return -1;
     auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
@@ -994,6 +1060,11 @@ std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::i
 std::int32_t Matcher::pop() { return impl_->pop(); }
 
 bool Matcher::agenda_empty() {
+  if (impl_->listed()) {
+    for (const auto& g : impl_->groups)
+      if (g.head >= 0) return false;
+    return true;
+  }
   impl_->drop_dead_top();
   return impl_->heap.empty();
 }
