@@ -962,7 +962,7 @@ std::optional<Suite> load_suite(const std::vector<std::string>& paths, std::shar
       for (const fs::path& f : found) add(f, std::nullopt);
       continue;
     }
-    if (fs::exists(path, ec)) {
+    if (fs::exists(path, ec) || ec) {  // ec: it may exist but cannot be looked at; reading says why
       add(path, std::nullopt);
       continue;
     }

@@ -41,7 +41,9 @@ std::vector<std::string> expand(const std::vector<std::string>& paths, std::ostr
       }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (p != "-" && !fs::exists(fs::symlink_status(p, ec))) {
+    } else if (p != "-" && fs::symlink_status(p, ec).type() == fs::file_type::not_found) {
+      // Only a path that is not there: one that cannot be looked at is read,
+      // and reading says why (permission denied).
       err << p << ": error: no such file or directory\n";
       ok = false;
     } else {
