@@ -4,15 +4,14 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <stdexcept>
-#include <sstream>
 
 #include <tao/pegtl.hpp>
 #include <tao/pegtl/contrib/analyze.hpp>
 
+#include "app/common.hpp"
 #include "dsl/checker.hpp"
 #include "dsl/grammar.hpp"
 #include "dsl/parser.hpp"
@@ -734,30 +733,13 @@ struct Compiler {
     auto it = profiles.find(key);
     if (it == profiles.end()) {
       CachedProfile cp;
-      std::error_code ec;
-      auto st = fs::status(shown, ec);
-      if (!fs::exists(st)) {
+      std::string text, error;
+      if (cli::read_input(key, kMaxProfileBytes, text, error, nullptr, "a profile file (a JSON object)"))
+        cp.profile = load_profile(text, key, *rules->kb, cp.errors);
+      else if (error == "no such file")
         cp.not_found = true;
-      } else if (fs::is_directory(st)) {
-        cp.error = "it is a directory";
-      } else {
-        auto size = fs::file_size(shown, ec);
-        if (ec) {
-          cp.error = ec.message();
-        } else if (size > kMaxProfileBytes) {
-          cp.error = "the file is " + std::to_string(size) + " bytes; profiles may be at most " +
-                     std::to_string(kMaxProfileBytes) + " bytes";
-        } else {
-          std::ifstream f(shown, std::ios::binary);
-          std::ostringstream ss;
-          ss << f.rdbuf();
-          if (!f && !f.eof()) {
-            cp.error = "cannot read the file";
-          } else {
-            cp.profile = load_profile(ss.str(), key, *rules->kb, cp.errors);
-          }
-        }
-      }
+      else
+        cp.error = error;
       it = profiles.emplace(key, std::move(cp)).first;
     }
     const CachedProfile& cp = it->second;
@@ -980,7 +962,7 @@ std::optional<Suite> load_suite(const std::vector<std::string>& paths, std::shar
       for (const fs::path& f : found) add(f, std::nullopt);
       continue;
     }
-    if (fs::exists(path, ec)) {
+    if (fs::exists(path, ec) || ec) {  // ec: it may exist but cannot be looked at; reading says why
       add(path, std::nullopt);
       continue;
     }
@@ -999,26 +981,13 @@ std::optional<Suite> load_suite(const std::vector<std::string>& paths, std::shar
   suite.rules = rules;
   Compiler comp(rules, sources, diags);
   for (const Source& s : files) {
-    std::error_code ec;
-    auto size = fs::file_size(s.path, ec);
-    if (ec) {
-      diags.report_file(DiagKind::IoError, s.shown, "cannot read: " + ec.message());
+    std::string text, error;
+    if (!cli::read_input(s.path, kMaxCaseFileBytes, text, error, nullptr, "a case file")) {
+      bool too_large = error.rfind("the file is ", 0) == 0;
+      diags.report_file(too_large ? DiagKind::FileTooLarge : DiagKind::IoError, s.shown, error);
       continue;
     }
-    if (size > kMaxCaseFileBytes) {
-      diags.report_file(DiagKind::FileTooLarge, s.shown,
-                        "the file is " + std::to_string(size) + " bytes; case files may be at most " +
-                            std::to_string(kMaxCaseFileBytes / (1024 * 1024)) + " MiB");
-      continue;
-    }
-    std::ifstream f(s.path, std::ios::binary);
-    if (!f) {
-      diags.report_file(DiagKind::IoError, s.shown, "cannot open the file");
-      continue;
-    }
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    std::uint32_t id = static_cast<std::uint32_t>(sources.add(s.shown, ss.str()));
+    std::uint32_t id = static_cast<std::uint32_t>(sources.add(s.shown, std::move(text)));
     if (!check_encoding(sources, id, diags)) continue;
     std::size_t errors_before = diags.error_count();
     auto cf = std::make_unique<CaseFile>(parse_case_file(sources, id, diags));

@@ -15,17 +15,16 @@
 // With --jobs N, worker threads take chunks of lines while the main thread
 // reads ahead and writes finished chunks strictly in input order; the Engine
 // and RuleSet are immutable and shared.
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -33,6 +32,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "app/atomic_file.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "engine/explain.hpp"
@@ -43,7 +43,6 @@ namespace advise::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
 using ojson = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
@@ -207,91 +206,32 @@ struct Counts {
   }
 };
 
-// Where the records go: the stream, or a temporary file beside --output that
-// replaces it only once the batch is complete.
+// Where the records go: standard output (the stream), or an AtomicFile that
+// replaces --output only once the batch is complete.
 class Sink {
  public:
   Sink(std::ostream& out, const std::string& path) : out_(out), path_(path) {}
-  ~Sink() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
-  bool open(std::string& error) {
-    if (path_.empty()) return true;
-    fs::path target(path_);
-    std::error_code ec;
-    if (fs::is_directory(target, ec)) {
-      error = "is a directory; give a file to write";
-      return false;
-    }
-    fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-    tmp_ = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-    std::vector<char> name(tmp_.begin(), tmp_.end());
-    name.push_back('\0');
-    fd_ = ::mkstemp(name.data());
-    if (fd_ < 0) {
-      error = std::string("cannot create a file in ") + dir.string() + ": " + std::strerror(errno);
-      return false;
-    }
-    tmp_ = name.data();
-    struct stat st {};
-    mode_t mode = 0666;
-    if (::stat(path_.c_str(), &st) == 0) {
-      mode = st.st_mode & 07777;
-    } else {
-      mode_t mask = ::umask(0);
-      ::umask(mask);
-      mode &= ~mask;
-    }
-    ::fchmod(fd_, mode);
-    return true;
+  bool open(const WriteOptions& options, std::string& error) {
+    return path_.empty() || file_.open(path_, options, error);
   }
   bool write(const std::string& s) {
-    if (fd_ < 0) {
-      out_.write(s.data(), static_cast<std::streamsize>(s.size()));
-      return static_cast<bool>(out_);
-    }
-    const char* p = s.data();
-    std::size_t left = s.size();
-    while (left > 0) {
-      ssize_t n = ::write(fd_, p, left);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        error_ = std::strerror(errno);
-        return false;
-      }
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    return true;
+    if (path_.empty()) return write_output(out_, s, error_);
+    return file_.write(s, error_);
   }
-  bool commit(std::string& error) {
-    if (fd_ < 0) {
-      out_.flush();
-      if (!out_) error = "cannot write to standard output";
-      return static_cast<bool>(out_);
+  // Puts the file in place; on failure `error` says why (once).
+  bool commit(bool written, std::string& error) {
+    if (!written) {
+      error = error_;
+      return false;
     }
-    bool ok = error_.empty() && ::fsync(fd_) == 0;
-    if (!ok && error_.empty()) error_ = std::strerror(errno);
-    ok = (::close(fd_) == 0) && ok;
-    fd_ = -1;
-    if (ok && ::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      error_ = std::strerror(errno);
-      ok = false;
-    }
-    if (!ok) {
-      ::unlink(tmp_.c_str());
-      error = error_.empty() ? "cannot write the file" : error_;
-    }
-    return ok;
+    if (path_.empty()) return true;
+    return file_.commit(error);
   }
 
  private:
   std::ostream& out_;
-  std::string path_, tmp_, error_;
-  int fd_ = -1;
+  std::string path_, error_;
+  AtomicFile file_;
 };
 
 // The progress bar: on a terminal, after the first second, at most five times a second.
@@ -366,19 +306,25 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   };
   // The input first: a wrong path is the commonest mistake and needs no rules.
+  // A pipe or a device is read as a stream; only a directory is refused.
   std::FILE* in = stdin;
   std::uintmax_t total_bytes = 0;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
   if (o.input != "-") {
-    std::error_code ec;
-    auto status = fs::status(o.input, ec);
-    if (!fs::exists(status)) return fail_input("no such file");
-    if (fs::is_directory(status)) return fail_input("is a directory; give a JSON Lines file (one profile a line)");
+    struct stat st {};
+    if (::stat(o.input.c_str(), &st) != 0)
+      return fail_input(errno == ENOENT ? "no such file" : "cannot open the file: " + os_reason(errno));
+    if (S_ISDIR(st.st_mode)) return fail_input("is a directory; give a JSON Lines file (one profile a line)");
     owned.reset(std::fopen(o.input.c_str(), "rb"));
-    if (!owned) return fail_input(std::string("cannot open the file: ") + std::strerror(errno));
+    if (!owned) return fail_input("cannot open the file: " + os_reason(errno));
     in = owned.get();
-    if (fs::is_regular_file(status)) total_bytes = fs::file_size(o.input, ec);
+    if (S_ISREG(st.st_mode)) total_bytes = static_cast<std::uintmax_t>(st.st_size);
   }
+  // What --output may not overwrite: the input, by device and inode (also
+  // when standard input is redirected from a file).
+  WriteOptions write_options;
+  if (struct stat st {}; ::fstat(::fileno(in), &st) == 0 && S_ISREG(st.st_mode))
+    write_options.inputs.emplace_back(shown, *stamp_of_fd(::fileno(in)));
   if (o.jobs < 0) {
     err << "advise batch: --jobs must be 0 (every core) or more\n";
     return kExitUsage;
@@ -393,7 +339,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   Sink sink(out, o.output);
   {
     std::string error;
-    if (!sink.open(error)) {
+    if (!sink.open(write_options, error)) {
       err << DataError{o.output, "", 0, 0, "cannot write the results: " + error, {}}.text() << "\n";
       return kExitUsage;
     }
@@ -500,14 +446,13 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
 
   if (reader.failed()) {
     err << DataError{shown, "", 0, 0, std::string("cannot read the input after line ") +
-                                          std::to_string(counts.lines) + ": " + std::strerror(errno), {}}
+                                          std::to_string(counts.lines) + ": " + os_reason(errno), {}}
                .text()
         << "\n";
     return kExitUsage;
   }
   std::string error;
-  if (!write_ok || !sink.commit(error)) {
-    if (error.empty()) error = "cannot write the results";
+  if (!sink.commit(write_ok, error)) {
     err << DataError{o.output.empty() ? "<stdout>" : o.output, "", 0, 0, "cannot write the results: " + error, {}}
                .text()
         << "\n";

@@ -397,7 +397,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<Profile> profiles;
   for (const std::string& f : files) {
     std::string text, error;
-    if (!read_input(f, kMaxProfileBytes, text, error)) {
+    if (!read_input(f, kMaxProfileBytes, text, error, nullptr, "a profile file (a JSON object)")) {
       err << f << ": error: " << error << "\n";
       bad = true;
       continue;

@@ -1,4 +1,10 @@
 // advise fmt [--check] [PATH...]: rewrite rule files in the canonical layout.
+//
+// Exit 0 when every file is formatted (or, with --check, would not change);
+// 1 when a file has syntax errors (it is left alone) or, with --check, would
+// change; 2 when a path is missing, a directory holds no `.rules` file, or a
+// file cannot be read or replaced (docs/fmt.md, "Which files are rewritten").
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -20,13 +26,25 @@ std::vector<std::string> expand(const std::vector<std::string>& paths, std::ostr
     std::error_code ec;
     if (p != "-" && fs::is_directory(p, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec))
+      auto it = fs::recursive_directory_iterator(p, ec);
+      for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
         if (it->is_regular_file() && it->path().extension() == ".rules") found.push_back(it->path().string());
+      if (ec) {
+        err << p << ": error: cannot list the directory: " << os_reason(ec.value()) << "\n";
+        ok = false;
+        continue;
+      }
+      if (found.empty()) {
+        err << p << ": error: the directory holds no `.rules` files; nothing to format\n";
+        ok = false;
+        continue;
+      }
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (p != "-" && !fs::exists(p, ec)) {
-      err << p << ": no such file or directory\n";
+    } else if (p != "-" && fs::symlink_status(p, ec).type() == fs::file_type::not_found) {
+      // Only a path that is not there: one that cannot be looked at is read,
+      // and reading says why (permission denied).
+      err << p << ": error: no such file or directory\n";
       ok = false;
     } else {
       files.push_back(p);
@@ -41,12 +59,13 @@ int cmd_fmt(const FmtOptions& o, std::ostream& out, std::ostream& err) {
   bool ok = true;
   std::vector<std::string> files = expand(o.paths.empty() ? std::vector<std::string>{default_rules_dir()} : o.paths, err, ok);
   if (!ok) return kExitUsage;
-  int changed = 0, failed = 0;
+  int changed = 0, failed = 0, unusable = 0;
   for (const std::string& path : files) {
     std::string text, error;
-    if (!read_input(path, kMaxSourceBytes, text, error)) {
-      err << error << "\n";
-      ++failed;
+    std::optional<FileStamp> stamp;
+    if (!read_input(path, kMaxSourceBytes, text, error, &stamp, "a rule file")) {
+      err << (path == "-" ? "<stdin>" : path) << ": error: " << error << "\n";
+      ++unusable;
       continue;
     }
     SourceManager sm;
@@ -81,13 +100,18 @@ int cmd_fmt(const FmtOptions& o, std::ostream& out, std::ostream& err) {
       out << path << ": would be reformatted\n";
       continue;
     }
-    if (!write_file_atomically(path, formatted, error)) {
-      err << path << ": " << error << "\n";
-      ++failed;
+    // Replaced only if it is still the file that was read: an edit made
+    // meanwhile is kept, not overwritten.
+    WriteOptions wo;
+    wo.unchanged_since = stamp;
+    if (!write_file_atomically(path, formatted, error, wo)) {
+      err << path << ": error: not formatted: " << error << "\n";
+      ++unusable;
       continue;
     }
     out << path << ": formatted\n";
   }
+  if (unusable) return kExitUsage;
   if (failed) return kExitFindings;
   if (o.check && changed) return kExitFindings;
   return kExitOk;

@@ -9,7 +9,6 @@
 // nothing, an output file that cannot be written). docs/report.md.
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "app/atomic_file.hpp"
@@ -23,26 +22,15 @@ namespace advise::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-
 // Reads the profile text; on failure prints `FILE: error: ...` and returns false.
-bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::ostream& err) {
+bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::optional<FileStamp>& stamp,
+                  std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << DataError{shown, "", 0, 0, message, {}}.text() << "\n";
     return false;
   };
-  if (path != "-") {
-    std::error_code ec;
-    auto status = fs::status(path, ec);
-    if (!fs::exists(status)) return fail("no such file");
-    if (fs::is_directory(status)) return fail("is a directory; give a profile file (a JSON object)");
-    if (!fs::is_regular_file(status)) return fail("not a regular file; give a profile file (a JSON object)");
-  }
   std::string error;
-  if (!read_input(path, kMaxProfileBytes, text, error)) {
-    // read_input names the file itself; keep only what went wrong.
-    std::string prefix = path + ": ";
-    if (error.rfind(prefix, 0) == 0) error = error.substr(prefix.size());
+  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) {
     if (path == "-" && error.rfind("standard input is ", 0) == 0) error = "the input is " + error.substr(18);
     return fail(error);
   }
@@ -72,7 +60,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
   std::string shown = o.profile == "-" ? "<stdin>" : o.profile;
   std::string text;
-  if (!read_profile(o.profile, shown, text, err)) return kExitUsage;
+  std::optional<FileStamp> profile_stamp;
+  if (!read_profile(o.profile, shown, text, profile_stamp, err)) return kExitUsage;
   std::vector<DataError> errors;
   auto profile = load_profile(text, shown, *loaded->kb, errors);
   if (!profile) {
@@ -112,11 +101,16 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   if (o.output.empty()) {
-    out << rendered;
-    out.flush();
+    std::string error;
+    if (!write_output(out, rendered, error)) {
+      err << DataError{"<stdout>", "", 0, 0, "cannot write the report: " + error, {}}.text() << "\n";
+      return kExitUsage;
+    }
   } else {
     std::string error;
-    if (!write_file_atomically(o.output, rendered, error)) {
+    WriteOptions wo;
+    if (profile_stamp) wo.inputs.emplace_back(shown, *profile_stamp);
+    if (!write_file_atomically(o.output, rendered, error, wo)) {
       err << DataError{o.output, "", 0, 0, "cannot write the report: " + error, {}}.text() << "\n";
       return kExitUsage;
     }

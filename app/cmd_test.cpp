@@ -180,8 +180,12 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     if (o.junit == "-") {
       out << xml;
     } else {
+      // Never over one of the inputs (a case file or a rule file).
+      WriteOptions wo;
+      for (std::uint32_t id = 0; id < loaded->sources->size(); ++id)
+        if (auto stamp = stamp_of_path(loaded->sources->name(id))) wo.inputs.emplace_back(loaded->sources->name(id), *stamp);
       std::string error;
-      if (!write_file_atomically(o.junit, xml, error)) {
+      if (!write_file_atomically(o.junit, xml, error, wo)) {
         err << o.junit << ": error: cannot write the JUnit report: " << error << "\n";
         return kExitUsage;
       }

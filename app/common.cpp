@@ -1,12 +1,14 @@
 #include "app/common.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace advise::cli {
 
@@ -66,7 +68,18 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
   return l;
 }
 
-bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error) {
+namespace {
+
+std::string limit_text(std::size_t limit) {
+  std::string s = std::to_string(limit) + " bytes";
+  if (limit % (std::size_t{1} << 20) == 0) s += " (" + std::to_string(limit >> 20) + " MiB)";
+  return s;
+}
+
+}  // namespace
+
+bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
+                std::optional<FileStamp>* stamp, std::string_view give) {
   if (path == "-") {
     // Read at most limit + 1 bytes: an endless input is refused, not buffered.
     out.clear();
@@ -75,39 +88,98 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
       out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
     if (out.size() > limit) {
       out.clear();
-      error = "standard input is larger than the limit of " + std::to_string(limit) + " bytes";
-      if (limit % (std::size_t{1} << 20) == 0) error += " (" + std::to_string(limit >> 20) + " MiB)";
+      error = "standard input is larger than the limit of " + limit_text(limit);
       return false;
+    }
+    if (stamp) {
+      struct stat st {};
+      if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) *stamp = stamp_of_fd(STDIN_FILENO);
     }
     return true;
   }
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    error = path + ": is a directory; give a file";
+  auto not_regular = [&](const struct stat& st) {
+    if (S_ISDIR(st.st_mode))
+      error = "is a directory; give " + std::string(give);
+    else
+      error = "not a regular file (a device, pipe or socket); give " + std::string(give);
+    return false;
+  };
+  // Look before opening: opening a FIFO would wait for a writer, and a
+  // device should not be opened at all.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    error = err == ENOENT ? "no such file" : "cannot open the file: " + os_reason(err);
     return false;
   }
-  if (!fs::exists(path, ec)) {
-    error = path + ": no such file";
+  if (!S_ISREG(st.st_mode)) return not_regular(st);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    int err = errno;
+    error = err == ENOENT ? "no such file" : "cannot open the file: " + os_reason(err);
     return false;
   }
-  auto size = fs::file_size(path, ec);
-  if (ec) {
-    error = path + ": cannot read: " + ec.message();
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &st) != 0) {
+    error = "cannot read the file: " + os_reason(errno);
     return false;
   }
-  if (size > limit) {
-    error = path + ": the file is " + std::to_string(size) + " bytes; the limit is " + std::to_string(limit) + " bytes";
-    if (limit % (std::size_t{1} << 20) == 0) error += " (" + std::to_string(limit >> 20) + " MiB)";
+  if (!S_ISREG(st.st_mode)) return not_regular(st);  // replaced since the look
+  auto too_large = [&](std::uintmax_t size) {
+    error = "the file is " + std::to_string(size) + " bytes; the limit is " + limit_text(limit);
+    return false;
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > limit) return too_large(static_cast<std::uintmax_t>(st.st_size));
+  FileStamp before = *stamp_of_fd(fd);
+  std::string data;
+  data.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[1 << 16];
+  while (data.size() <= limit) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = "cannot read the file: " + os_reason(errno);
+      return false;
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  if (data.size() > limit) {  // it grew while being read
+    error = "the file is larger than the limit of " + limit_text(limit);
     return false;
   }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    error = path + ": cannot open the file";
-    return false;
+  if (stamp) {
+    std::optional<FileStamp> after = stamp_of_fd(fd);
+    if (!after || !(*after == before)) {
+      error = "the file changed while it was being read; try again";
+      return false;
+    }
+    *stamp = before;
   }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  out = ss.str();
+  out = std::move(data);
+  return true;
+}
+
+bool write_output(std::ostream& out, std::string_view data, std::string& error) {
+  if (&out != &std::cout) {
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) error = "the stream refused the output";
+    return static_cast<bool>(out);
+  }
+  std::cout.flush();
+  while (!data.empty()) {
+    ssize_t n = ::write(STDOUT_FILENO, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = os_reason(errno);
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
   return true;
 }
 

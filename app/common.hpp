@@ -6,8 +6,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "app/atomic_file.hpp"
 #include "dsl/checker.hpp"
 #include "engine/engine.hpp"
 #include "kb/knowledge_base.hpp"
@@ -43,8 +45,23 @@ std::shared_ptr<const KnowledgeBase> load_kb_or_report(const std::string& kb_dir
 std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths, const std::string& kb_dir,
                                            std::ostream& err);
 
-// Reads a whole file ("-" = stdin) with a size limit; false with a message.
-bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error);
+// Reads a whole file ("-" = stdin) with a size limit: the one function every
+// command reads its inputs with. Only regular files are read (a directory, a
+// device, a pipe or a socket is refused without being opened, so a FIFO never
+// blocks and /dev/zero is never read). On failure returns false and sets
+// `error` to what went wrong, without the file's name (the caller shows it):
+// "no such file", "cannot open the file: permission denied", "is a directory;
+// give GIVE", "the file is N bytes; the limit is ...". `stamp`, when given,
+// receives the file's identity as read (for standard input, when it is a
+// regular file), so that outputs can refuse to overwrite it.
+bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
+                std::optional<FileStamp>* stamp = nullptr, std::string_view give = "a file");
+
+// Writes `data` to `out`; when `out` is std::cout, straight to file
+// descriptor 1, so that a failure says why ("no space left on the device",
+// "the reading end of the pipe was closed (broken pipe)"). False with
+// `error` set to that reason.
+bool write_output(std::ostream& out, std::string_view data, std::string& error);
 
 // True when `stream` is a terminal and NO_COLOR is not set.
 bool use_color(int fd);

@@ -201,7 +201,7 @@ TEST_CASE("batch: --output is written whole, and only when the batch is complete
   o.output = dir.path.string();
   std::ostringstream out2, err2;
   CHECK(cmd_batch(o, out2, err2) == 2);
-  CHECK(err2.str() == dir.path.string() + ": error: cannot write the results: is a directory; give a file to write\n");
+  CHECK(err2.str() == dir.path.string() + ": error: cannot write the results: it is a directory; give a file to write\n");
 }
 
 TEST_CASE("run: a profile over the size limit is refused with a clear message") {

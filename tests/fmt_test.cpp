@@ -1,4 +1,5 @@
-// The formatter (format_file) and the atomic writes `advise fmt` relies on.
+// The formatter (format_file); the atomic writes `advise fmt` relies on are
+// tested in files_test.cpp.
 //
 // Exact expected layouts, comments in every place a comment can be, and the
 // three promises over every .rules file of the repository and over generated
@@ -16,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "app/atomic_file.hpp"
 #include "dsl/ast.hpp"
 #include "dsl/parser.hpp"
 #include "dsl/printer.hpp"
@@ -757,130 +757,4 @@ TEST_CASE("fmt: generated programs keep their tree and comments, and formatting 
     WARN(disputed << " generated programs skipped: the two parsers read them differently "
                      "(tests/differential_test.cpp reports why)");
   CHECK(checked >= 500);
-}
-
-// ---- atomic writes ---------------------------------------------------------------
-
-namespace {
-
-void write_plain(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
-
-std::size_t entries(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
-
-mode_t mode_of(const fs::path& p) {
-  struct stat st {};
-  REQUIRE(::stat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
-}  // namespace
-
-TEST_CASE("atomic write: replaces the content and keeps the permissions", "[fmt][atomic]") {
-  TempDir dir;
-  fs::path target = dir.path / "a.rules";
-  write_plain(target, "old content that is longer than the new one\n");
-  REQUIRE(::chmod(target.c_str(), 0640) == 0);
-  std::string error;
-  REQUIRE(write_file_atomically(target.string(), "new\n", error));
-  CHECK(error.empty());
-  CHECK(read_all(target) == "new\n");
-  CHECK(mode_of(target) == 0640);
-  CHECK(entries(dir.path) == 1);  // no temporary file left behind
-}
-
-TEST_CASE("atomic write: creates a missing file", "[fmt][atomic]") {
-  TempDir dir;
-  fs::path target = dir.path / "new.rules";
-  std::string error;
-  REQUIRE(write_file_atomically(target.string(), "const a = 1\n", error));
-  CHECK(read_all(target) == "const a = 1\n");
-  mode_t umask_now = ::umask(0);
-  ::umask(umask_now);
-  CHECK(mode_of(target) == (0666 & ~umask_now));
-  CHECK(entries(dir.path) == 1);
-}
-
-TEST_CASE("atomic write: writes through a symbolic link", "[fmt][atomic]") {
-  TempDir dir;
-  fs::path real = dir.path / "real.rules";
-  fs::path link = dir.path / "link.rules";
-  write_plain(real, "old\n");
-  fs::create_symlink("real.rules", link);
-  std::string error;
-  REQUIRE(write_file_atomically(link.string(), "new\n", error));
-  CHECK(fs::is_symlink(link));
-  CHECK(read_all(real) == "new\n");
-  CHECK(entries(dir.path) == 2);
-}
-
-TEST_CASE("atomic write: a failure leaves the original untouched", "[fmt][atomic]") {
-  TempDir dir;
-  std::string error;
-
-  SECTION("the path is a directory") {
-    fs::path sub = dir.path / "sub.rules";
-    fs::create_directory(sub);
-    write_plain(sub / "inside", "x");
-    CHECK_FALSE(write_file_atomically(sub.string(), "new\n", error));
-    CHECK(error == "cannot write `" + sub.string() + "`: it is a directory");
-    CHECK(fs::is_directory(sub));
-    CHECK(read_all(sub / "inside") == "x");
-    CHECK(entries(dir.path) == 1);
-  }
-  SECTION("the directory does not exist") {
-    fs::path target = dir.path / "missing" / "a.rules";
-    CHECK_FALSE(write_file_atomically(target.string(), "new\n", error));
-    CHECK(error.find("cannot create a temporary file in `" + (dir.path / "missing").string() + "`") == 0);
-    CHECK(entries(dir.path) == 0);
-  }
-  SECTION("the directory is not writable") {
-    if (::geteuid() == 0) {
-      WARN("running as root: permissions do not stop root, so this case is covered by the "
-           "injected failures below");
-      return;
-    }
-    fs::path target = dir.path / "a.rules";
-    write_plain(target, "original\n");
-    fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
-    CHECK_FALSE(write_file_atomically(target.string(), "new\n", error));
-    CHECK(error.find("cannot create a temporary file in `" + dir.path.string() + "`") == 0);
-    fs::permissions(dir.path, fs::perms::owner_all);
-    CHECK(read_all(target) == "original\n");
-    CHECK(entries(dir.path) == 1);
-  }
-  SECTION("a step fails after the temporary file exists") {
-    using detail::AtomicWriteStep;
-    for (AtomicWriteStep step : {AtomicWriteStep::Write, AtomicWriteStep::Sync, AtomicWriteStep::Close,
-                                 AtomicWriteStep::Rename}) {
-      INFO("failing step " << static_cast<int>(step));
-      fs::path target = dir.path / "a.rules";
-      write_plain(target, "original\n");
-      detail::fail_atomic_write_at(step);
-      CHECK_FALSE(write_file_atomically(target.string(), std::string(100000, 'x'), error));
-      detail::fail_atomic_write_at(AtomicWriteStep::None);
-      CHECK_FALSE(error.empty());
-      CHECK(read_all(target) == "original\n");
-      CHECK(entries(dir.path) == 1);  // the temporary file is gone
-    }
-  }
-}
-
-TEST_CASE("read_file: reads files and refuses directories", "[fmt][atomic]") {
-  TempDir dir;
-  std::string out, error;
-  fs::path file = dir.path / "a.rules";
-  write_plain(file, std::string("a\0b\n", 4));
-  REQUIRE(read_file(file.string(), out, error));
-  CHECK(out == std::string("a\0b\n", 4));
-
-  CHECK_FALSE(read_file(dir.path.string(), out, error));
-  CHECK(error == "cannot read `" + dir.path.string() + "`: it is a directory");
-
-  CHECK_FALSE(read_file((dir.path / "none.rules").string(), out, error));
-  CHECK(error == "cannot read `" + (dir.path / "none.rules").string() + "`: No such file or directory");
 }

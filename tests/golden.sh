@@ -7,6 +7,8 @@
 # Layout (all paths relative to the repository root, where the tests run):
 #   tests/golden/<suite>/<name>.cmd     the arguments, one shell line (no `advise`)
 #   tests/golden/<suite>/<name>.stdin   optional standard input
+#   tests/golden/<suite>/<name>.stdout  optional: a path standard output goes to
+#                                       instead (e.g. /dev/full); .out is then empty
 #   tests/golden/<suite>/<name>.setup   optional shell script run first (from the
 #                                       root) to make inputs too large to commit,
 #                                       in tests/golden/.tmp/ (removed at the end)
@@ -43,8 +45,14 @@ run_case() {  # base args...
       echo "FAIL $base (its .setup script failed)"; fail=$((fail+1)); return
     fi
   fi
-  "$advise" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
-  echo $? >"$tmp/code"
+  if [ -f "$base.stdout" ]; then
+    "$advise" "$@" <"$stdin" >"$(cat "$base.stdout")" 2>"$tmp/err"
+    echo $? >"$tmp/code"
+    : >"$tmp/out"
+  else
+    "$advise" "$@" <"$stdin" >"$tmp/out" 2>"$tmp/err"
+    echo $? >"$tmp/code"
+  fi
   if [ $update = 1 ]; then
     for k in out err code; do
       if ! cmp -s "$tmp/$k" "$base.$k" 2>/dev/null; then cp "$tmp/$k" "$base.$k"; updated=$((updated+1)); fi

@@ -1,0 +1,1 @@
+batch --no-timing -o tests/golden/.tmp/out.fifo tests/golden/cli/mixed.jsonl

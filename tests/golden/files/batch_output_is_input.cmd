@@ -1,0 +1,1 @@
+batch --no-timing -o tests/golden/.tmp/in.jsonl tests/golden/.tmp/in.jsonl

@@ -1,0 +1,1 @@
+batch --no-timing tests/golden/cli/mixed.jsonl

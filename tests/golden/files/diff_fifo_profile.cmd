@@ -1,0 +1,1 @@
+diff --old tests/golden/test/tiny.rules --new tests/golden/test/tiny.rules tests/golden/.tmp/fifo.json

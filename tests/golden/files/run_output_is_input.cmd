@@ -1,0 +1,1 @@
+run -o tests/golden/.tmp/p.json tests/golden/.tmp/p.json

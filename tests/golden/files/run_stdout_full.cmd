@@ -1,0 +1,1 @@
+run examples/profiles/example.json

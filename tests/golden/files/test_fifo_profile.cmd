@@ -1,0 +1,1 @@
+test tests/golden/.tmp/fifo.cases --rules tests/golden/test/tiny.rules
