@@ -36,7 +36,20 @@ std::int32_t NetworkBuilder::add_template(TemplateDesc t) {
   return static_cast<std::int32_t>(net_.templates_.size() - 1);
 }
 
+namespace {
+bool reads_global(const Operand& o) { return o.kind == Operand::Kind::Global; }
+bool reads_global(const Test& t) { return reads_global(t.lhs) || reads_global(t.rhs); }
+}  // namespace
+
+const std::vector<std::int32_t>& Network::readers_of_global(std::int32_t slot) const {
+  static const std::vector<std::int32_t> none;
+  if (slot < 0 || static_cast<std::size_t>(slot) >= global_readers_.size()) return none;
+  return global_readers_[static_cast<std::size_t>(slot)];
+}
+
 std::int32_t NetworkBuilder::alpha(std::int32_t tmpl, std::vector<Test> tests) {
+  for (const Test& t : tests)
+    if (reads_global(t)) throw std::invalid_argument("an alpha test reads a global");
   for (std::int32_t a : net_.by_template_[static_cast<std::size_t>(tmpl)])
     if (net_.alphas_[static_cast<std::size_t>(a)].tests == tests) return a;  // shared
   AlphaMemDesc d;
@@ -52,6 +65,8 @@ std::int32_t NetworkBuilder::beta(NodeDesc d) {
   NodeDesc& parent = net_.nodes_[static_cast<std::size_t>(d.parent)];
   // The checker refuses longer rules; a level is a bit of `agg_levels`.
   if (parent.depth + 1 >= 64) throw std::length_error("a rule may have at most 63 patterns");
+  for (const KeyPair& k : d.keys)
+    if (reads_global(k.left)) throw std::invalid_argument("a join key reads a global");
   d.depth = parent.depth + (parent.emits_level ? 1 : 0);
   d.agg_levels = parent.agg_levels;
   if (parent.kind == NodeKind::Aggregate) d.agg_levels |= std::uint64_t{1} << parent.depth;
@@ -162,6 +177,24 @@ Network NetworkBuilder::finish(Strategy strategy) {
     std::stable_sort(a.successors.begin(), a.successors.end(), [&](std::int32_t x, std::int32_t y) {
       return net_.nodes_[static_cast<std::size_t>(x)].depth > net_.nodes_[static_cast<std::size_t>(y)].depth;
     });
+  for (std::size_t n = 0; n < net_.nodes_.size(); ++n) {
+    const NodeDesc& d = net_.nodes_[n];
+    std::vector<std::int32_t> slots;
+    for (const auto* ts : {&d.tests, &d.agg_tests})
+      for (const Test& t : *ts)
+        for (const Operand* o : {&t.lhs, &t.rhs})
+          if (reads_global(*o)) slots.push_back(o->field);
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    for (std::int32_t g : slots) {
+      if (static_cast<std::size_t>(g) >= net_.global_readers_.size()) net_.global_readers_.resize(static_cast<std::size_t>(g) + 1);
+      net_.global_readers_[static_cast<std::size_t>(g)].push_back(static_cast<std::int32_t>(n));
+    }
+  }
+  for (auto& r : net_.global_readers_)
+    std::stable_sort(r.begin(), r.end(), [&](std::int32_t x, std::int32_t y) {
+      return net_.nodes_[static_cast<std::size_t>(x)].depth < net_.nodes_[static_cast<std::size_t>(y)].depth;
+    });
   net_.strategy = strategy;
   return std::move(net_);
 }
@@ -191,6 +224,13 @@ struct Token {
   std::int32_t blocker = -1, blk_next = -1, blk_prev = -1;
   std::int32_t activation = -1;  // production tokens
   std::int32_t agg = -1;         // aggregate tokens
+  std::int32_t support = -1;     // production tokens: what they logically support
+};
+
+struct SupportLink {
+  std::int32_t target = -1;
+  bool external = false;
+  std::int32_t next = -1;
 };
 
 struct Entry {  // a fact in one index of one alpha memory
@@ -249,6 +289,12 @@ struct Matcher::Impl {
   std::uint32_t act_clock = 0;   // activation time tags
   std::vector<std::int32_t> scratch_succ;
   std::vector<std::int32_t> tree_stack;
+  std::vector<Cell> globals;
+  std::vector<char> global_missing;
+  std::vector<SupportLink> links;
+  std::int32_t free_link = -1;
+  std::vector<std::int32_t> support_count;  // by fact: 0 = holds unconditionally
+  std::vector<std::int32_t> lost_facts, lost_external;
   // Depth and breadth: one list of activations per priority, highest first;
   // insertion at the head (depth) or tail (breadth), removal by links: O(1).
   struct Group {
@@ -270,6 +316,8 @@ struct Matcher::Impl {
         alpha_idx[a].back().init(!d.fields.empty());
       }
     }
+    globals.assign(static_cast<std::size_t>(net.global_count()), Cell{});
+    global_missing.assign(globals.size(), 1);
     // The root's children each hold one empty token.
     for (std::int32_t c : net.node(0).children) {
       std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
@@ -301,6 +349,12 @@ struct Matcher::Impl {
       }
       case Operand::Kind::AggValue: out.bits = levels[o.level]; return true;
       case Operand::Kind::Const: out = o.constant; return true;
+      case Operand::Kind::Global: {
+        auto g = static_cast<std::size_t>(o.field);
+        if (g >= globals.size() || global_missing[g]) return false;
+        out = globals[g];
+        return true;
+      }
     }
     return false;
   }
@@ -503,6 +557,19 @@ struct Matcher::Impl {
     const NodeDesc& n = node(x.owner);
     switch (n.kind) {
       case NodeKind::Production:
+        for (std::int32_t l = x.support; l >= 0;) {
+          SupportLink& sl = links[static_cast<std::size_t>(l)];
+          std::int32_t nx = sl.next;
+          if (sl.external) {
+            lost_external.push_back(sl.target);
+          } else if (--support_count[static_cast<std::size_t>(sl.target)] == 0) {
+            lost_facts.push_back(sl.target);
+          }
+          sl.next = free_link;
+          free_link = l;
+          l = nx;
+        }
+        x.support = -1;
         if (x.activation >= 0) {
           Activation& a = m.acts_[static_cast<std::size_t>(x.activation)];
           if (a.alive) {
@@ -874,6 +941,83 @@ struct Matcher::Impl {
     m.facts_[static_cast<std::size_t>(f)].alive = false;
   }
 
+  // ---- globals and truth maintenance
+
+  // Re-runs node n's tests for every token it holds (a global it reads changed).
+  void reseed(std::int32_t n) {
+    const NodeDesc& nd = node(n);
+    std::vector<std::int32_t> held;
+    for (std::int32_t h : left[static_cast<std::size_t>(n)].heads)
+      for (std::int32_t t = h; t >= 0; t = tok(t).bnext) held.push_back(t);
+    for (std::int32_t t : held) {
+      if (tok(t).owner != n) continue;  // removed meanwhile
+      switch (nd.kind) {
+        case NodeKind::Join: {
+          remove_children(t);
+          Buckets& b = alpha_idx[static_cast<std::size_t>(nd.alpha)][static_cast<std::size_t>(nd.alpha_index)];
+          std::uint32_t h = tok(t).hash;
+          for (std::int32_t e = b.head(h); e >= 0;) {
+            const Entry en = entries[static_cast<std::size_t>(e)];
+            e = en.next;
+            if (en.hash != h) continue;
+            const std::uint64_t* lvs = levels_of(t);
+            if (keys_match(nd, lvs, en.fact) && tests_pass(nd.tests, lvs, en.fact)) emit(n, t, en.fact, nullptr);
+          }
+          break;
+        }
+        case NodeKind::Not:
+        case NodeKind::Exists: {
+          unlink_blocked(t);
+          remove_children(t);
+          std::int32_t b = find_blocker(nd, t, -1);
+          if (b >= 0) set_blocker(t, b);
+          if ((b >= 0) == (nd.kind == NodeKind::Exists)) emit(n, t, -1, nullptr);
+          break;
+        }
+        case NodeKind::Aggregate:
+          remove_children(t);
+          refresh_agg(n, t);
+          break;
+        default: break;
+      }
+    }
+  }
+
+  void set_global(std::int32_t slot, Cell value, bool missing) {
+    auto g = static_cast<std::size_t>(slot);
+    if (g >= globals.size()) return;  // no node reads it
+    if (global_missing[g] == static_cast<char>(missing) && (missing || globals[g].bits == value.bits)) return;
+    globals[g] = value;
+    global_missing[g] = static_cast<char>(missing);
+    for (std::int32_t n : net.readers_of_global(slot)) reseed(n);
+  }
+
+  void add_support(std::int32_t token, std::int32_t target, bool external) {
+    std::int32_t l;
+    if (free_link >= 0) {
+      l = free_link;
+      free_link = links[static_cast<std::size_t>(l)].next;
+    } else {
+      l = static_cast<std::int32_t>(links.size());
+      links.emplace_back();
+    }
+    links[static_cast<std::size_t>(l)] = SupportLink{target, external, tok(token).support};
+    tok(token).support = l;
+    if (!external) {
+      if (support_count.size() <= static_cast<std::size_t>(target)) support_count.resize(m.facts_.size(), 0);
+      ++support_count[static_cast<std::size_t>(target)];
+    }
+  }
+
+  // Retracts the facts that lost their last support, and what that undoes in turn.
+  void settle() {
+    while (!lost_facts.empty()) {
+      std::int32_t f = lost_facts.back();
+      lost_facts.pop_back();
+      if (m.facts_[static_cast<std::size_t>(f)].alive && support_count[static_cast<std::size_t>(f)] == 0) retract(f);
+    }
+  }
+
   // ---- agenda
 
   // True when activation a goes before b.
@@ -1035,6 +1179,7 @@ std::int32_t Matcher::assert_fact(std::int32_t tmpl, std::span<const Cell> cells
   facts_.push_back(f);
   auto id = static_cast<std::int32_t>(facts_.size() - 1);
   impl_->assert_fact(id);
+  impl_->settle();
   return id;
 }
 
@@ -1042,6 +1187,21 @@ void Matcher::retract(std::int32_t fact) {
   if (fact < 0 || static_cast<std::size_t>(fact) >= facts_.size() || !facts_[static_cast<std::size_t>(fact)].alive)
     return;
   impl_->retract(fact);
+  impl_->settle();
+}
+
+void Matcher::set_global(std::int32_t slot, Cell value, bool missing) {
+  impl_->set_global(slot, value, missing);
+  impl_->settle();
+}
+
+void Matcher::support(std::int32_t token, std::int32_t fact) { impl_->add_support(token, fact, false); }
+void Matcher::support_external(std::int32_t token, std::int32_t id) { impl_->add_support(token, id, true); }
+
+std::vector<std::int32_t> Matcher::take_unsupported() {
+  std::vector<std::int32_t> out;
+  out.swap(impl_->lost_external);
+  return out;
 }
 
 std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::int16_t, Cell>> changes) {

@@ -67,9 +67,11 @@ struct TemplateDesc {
 
 // An operand of a compiled test: a field of the fact being tested (Self), a
 // field of the fact matched at an earlier level of the token (Level), the
-// value an aggregate computed at a level (AggValue), or a constant.
+// value an aggregate computed at a level (AggValue), a constant, or a global
+// slot (Global: the applicant's fields and the conclusions, which the engine
+// keeps outside the network and sets with Matcher::set_global).
 struct Operand {
-  enum class Kind : std::uint8_t { Self, Level, AggValue, Const };
+  enum class Kind : std::uint8_t { Self, Level, AggValue, Const, Global };
   Kind kind = Kind::Const;
   std::int16_t level = 0;  // Level, AggValue
   std::int16_t field = 0;  // Self, Level
@@ -81,6 +83,7 @@ struct Operand {
   }
   static Operand agg(int level) { return {Kind::AggValue, static_cast<std::int16_t>(level), 0, {}}; }
   static Operand value(Cell c) { return {Kind::Const, 0, 0, c}; }
+  static Operand global(int slot) { return {Kind::Global, 0, static_cast<std::int16_t>(slot), {}}; }
   friend bool operator==(const Operand& a, const Operand& b) {
     return a.kind == b.kind && a.level == b.level && a.field == b.field && a.constant.bits == b.constant.bits;
   }
@@ -128,7 +131,7 @@ struct NodeDesc {
   std::int32_t alpha = -1;  // Join/Not/Exists/Aggregate: right input
   std::int32_t alpha_index = -1;  // which index of the alpha memory its keys use
   std::vector<KeyPair> keys;
-  std::vector<Test> tests;        // residual tests: Self, Level, AggValue, Const
+  std::vector<Test> tests;        // residual tests: Self, Level, AggValue, Const, Global
   AggKind agg = AggKind::Count;   // Aggregate
   Operand agg_value;              // Aggregate: a Self field (not used by Count)
   std::vector<Test> agg_tests;    // Aggregate: tests on the value (AggValue at depth)
@@ -156,6 +159,9 @@ class Network {
   const std::vector<std::int32_t>& alphas_of(std::int32_t tmpl) const {
     return by_template_[static_cast<std::size_t>(tmpl)];
   }
+  // The nodes whose tests read a global slot, shallowest first.
+  const std::vector<std::int32_t>& readers_of_global(std::int32_t slot) const;
+  std::int32_t global_count() const { return static_cast<std::int32_t>(global_readers_.size()); }
   Strategy strategy = Strategy::Depth;
 
  private:
@@ -165,11 +171,16 @@ class Network {
   std::vector<NodeDesc> nodes_;  // node 0 is the root
   std::vector<std::int32_t> productions_;
   std::vector<std::vector<std::int32_t>> by_template_;
+  std::vector<std::vector<std::int32_t>> global_readers_;
 };
 
 // Builds a network rule by rule. Identical alpha memories and identical
 // prefixes of rules (same parent, same kind, same alpha memory, keys and
-// tests) are shared.
+// tests) are shared. Alpha tests and join keys never read globals (a global
+// changes during a run; memories keyed on it would have to be rebuilt): tests
+// reading a global go in a node's residual tests, which are re-run when it
+// changes. Breaking these rules throws std::invalid_argument (a compiler
+// bug, never an author's error: the checker compiles rules to this API).
 class NetworkBuilder {
  public:
   NetworkBuilder();
@@ -252,6 +263,22 @@ class Matcher {
   }
   bool is_missing(std::int32_t f, int field) const { return (fact(f).missing >> field) & 1U; }
   std::int32_t blocker(std::int32_t token) const;  // not/exists nodes' left tokens
+
+  // Globals: the applicant's fields and the conclusions, read by tests as
+  // Operand::global(slot). Changing one re-runs the tests of the nodes that
+  // read it, for every token they hold: matches appear and disappear, and an
+  // activation that reappears is a new activation (the rule may fire again,
+  // as a single-record rule does when a fact it read changes).
+  void set_global(std::int32_t slot, Cell value, bool missing);
+
+  // Truth maintenance (CLIPS's `logical`). `support(token, fact)`: the fact
+  // holds while the production token does; a fact with supports is retracted
+  // when the last one goes. `support_external(token, id)`: the same for
+  // something the engine keeps (a conclusion's value); when its last support
+  // goes, `id` is queued for the engine to take with take_unsupported().
+  void support(std::int32_t token, std::int32_t fact);
+  void support_external(std::int32_t token, std::int32_t id);
+  std::vector<std::int32_t> take_unsupported();
   const MatchStats& stats() const { return stats_; }
   std::size_t live_tokens() const { return static_cast<std::size_t>(stats_.tokens_made - stats_.tokens_freed); }
   std::size_t memory_bytes() const;

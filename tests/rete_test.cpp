@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -268,4 +269,71 @@ TEST_CASE("rete: a missing field never matches a test, and never blocks") {
   m.assert_fact(w.person, c, 0b110);  // city and age missing
   add_office(m, w.office, 0);
   CHECK(drain(m) == std::vector<std::int32_t>{1});  // no age: not under 18; no city: not in office 0's city
+}
+
+TEST_CASE("rete: a test that reads a global is re-run when the global changes") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  // for each person p where p.age >= global 0 (a threshold the engine keeps)
+  auto j = w.b.join(NetworkBuilder::root(), ap, {}, {{TestOp::Ge, Operand::self(2), Operand::global(0)}});
+  w.b.production(j, 0, 0, 1);
+  CHECK_THROWS_AS(w.b.alpha(w.person, {{TestOp::Eq, Operand::self(0), Operand::global(0)}}), std::invalid_argument);
+  Network net = w.b.finish(Strategy::Depth);
+  CHECK(net.readers_of_global(0) == std::vector<std::int32_t>{j});
+  Matcher m(net);
+  add_person(m, w.person, 1, 0, 20);
+  add_person(m, w.person, 2, 0, 40);
+  CHECK(agenda_size(m) == 0);  // the global is missing: unknown, no match
+  m.set_global(0, number_cell(30), false);
+  CHECK(agenda_size(m) == 1);
+  m.set_global(0, number_cell(30), false);  // unchanged: nothing happens
+  CHECK(agenda_size(m) == 0);
+  m.set_global(0, number_cell(10), false);  // both match; both are new activations
+  CHECK(agenda_size(m) == 2);
+  m.set_global(0, Cell{}, true);
+  CHECK(agenda_size(m) == 0);
+}
+
+TEST_CASE("rete: a logically supported fact goes when its support goes, and what it supported with it") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  auto ao = w.b.alpha(w.office, {});
+  auto r0 = w.b.production(w.b.join(NetworkBuilder::root(), ap, {}, {}), 0, 0, 1);
+  auto r1 = w.b.production(w.b.join(NetworkBuilder::root(), ao, {}, {}), 1, 0, 1);
+  (void)r0;
+  (void)r1;
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  auto p = add_person(m, w.person, 1, 7, 30);
+  // rule 0 fires for the person and, logically, creates an office in its city;
+  // rule 1 fires for the office and logically supports an external item 42.
+  auto a = m.pop();
+  REQUIRE(m.activation(a).rule == 0);
+  auto o = add_office(m, w.office, 7);
+  m.support(m.activation(a).token, o);
+  auto b = m.pop();
+  REQUIRE(m.activation(b).rule == 1);
+  m.support_external(m.activation(b).token, 42);
+  CHECK(m.take_unsupported().empty());
+  m.retract(p);
+  CHECK_FALSE(m.fact(o).alive);                               // the office lost its support
+  CHECK(m.take_unsupported() == std::vector<std::int32_t>{42});  // and so did item 42
+}
+
+TEST_CASE("rete: a fact supported twice stays until both supports go") {
+  World w;
+  auto ap = w.b.alpha(w.person, {});
+  w.b.production(w.b.join(NetworkBuilder::root(), ap, {}, {}), 0, 0, 1);
+  Network net = w.b.finish(Strategy::Breadth);
+  Matcher m(net);
+  auto p1 = add_person(m, w.person, 1, 7, 30);
+  auto p2 = add_person(m, w.person, 2, 7, 30);
+  auto a1 = m.pop(), a2 = m.pop();
+  auto o = add_office(m, w.office, 7);
+  m.support(m.activation(a1).token, o);
+  m.support(m.activation(a2).token, o);
+  m.retract(p1);
+  CHECK(m.fact(o).alive);
+  m.retract(p2);
+  CHECK_FALSE(m.fact(o).alive);
 }
