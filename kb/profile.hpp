@@ -20,6 +20,12 @@ inline constexpr std::size_t kMaxProfileBytes = 1024u * 1024u;
 // The deepest nesting of lists and objects in a profile (the profile object
 // itself is level 1). Profiles are flat; only `x_` fields may nest at all.
 inline constexpr int kMaxProfileDepth = 64;
+// The most keys in one object of a profile (the profile has a few dozen
+// fields; an `x_` field may hold objects of its own).
+inline constexpr std::size_t kMaxProfileKeys = 1000;
+// The most items in the list of a profile field (`nbme_practice`,
+// `backup_specialties`, ...); `x_` fields are bounded by the size limit only.
+inline constexpr std::size_t kMaxProfileListItems = 1000;
 
 struct Profile {
   std::string source;            // file name, "-" for stdin, or "line N"
