@@ -608,7 +608,7 @@ std::optional<Pending> not_text(const std::string& text, const std::string& sour
     return Pending{{source, "", 0, 0, std::move(message), {}}, offset};
   };
   if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
-    return problem(0, "the profile is UTF-16 (it starts with a UTF-16 byte-order mark)" + convert);
+    return problem(0, "invalid JSON: the profile is UTF-16 (it starts with a UTF-16 byte-order mark)" + convert);
   const void* nul = std::memchr(text.data(), 0, text.size());
   if (!nul) return std::nullopt;
   // ASCII in UTF-16: a NUL byte after (little-endian) or before (big-endian)
@@ -620,10 +620,10 @@ std::optional<Pending> not_text(const std::string& text, const std::string& sour
       auto c = static_cast<unsigned char>(text[i + 1 - zero]);
       utf16 = text[i + zero] == '\0' && c != 0 && c < 0x80;
     }
-    if (utf16) return problem(0, "the profile looks like UTF-16 (every other byte is a NUL byte)" + convert);
+    if (utf16) return problem(0, "invalid JSON: the profile looks like UTF-16 (every other byte is a NUL byte)" + convert);
   }
   return problem(static_cast<std::size_t>(static_cast<const char*>(nul) - text.data()),
-                 "found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8");
+                 "invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8");
 }
 
 // Parses, collecting problems with their offsets; nothing when the text

@@ -35,16 +35,21 @@ struct Profile {
   const KnowledgeBase* kb = nullptr;
 };
 
-// Parses and validates `text`. On failure returns nothing and appends every
-// problem to `errors` (file set to `source`, line and column within `text`),
-// sorted by where it is in the text.
+// Parses (as parse_profile_json does) and validates `text`; a profile
+// field's list may have at most kMaxProfileListItems items. On failure
+// returns nothing and appends every problem to `errors` (file set to
+// `source`, line and column within `text`), sorted by where it is in the text.
 std::optional<Profile> load_profile(const std::string& text, const std::string& source, const KnowledgeBase& kb,
                                     std::vector<DataError>& errors);
 
-// Parses a profile's JSON text, keeping the order of its keys. Refuses, with
-// line and column: syntax errors (saying what was found and what was
-// expected), duplicate keys, nesting deeper than kMaxProfileDepth, numbers
-// too large to represent. Never throws.
+// Parses a profile's JSON text, keeping the order of its keys, in time
+// linear in its size. Refuses, with line and column: text that is not UTF-8
+// (UTF-16, or any NUL byte: the JSON reader would take it for the end),
+// syntax errors (saying what was found and what was expected), duplicate
+// keys, nesting deeper than kMaxProfileDepth, objects of more than
+// kMaxProfileKeys keys, numbers too large to represent or so small they
+// would round to 0 (with their JSON path). A UTF-8 byte-order mark is
+// skipped. Never throws.
 std::optional<nlohmann::ordered_json> parse_profile_json(const std::string& text, const std::string& source,
                                                          std::vector<DataError>& errors);
 

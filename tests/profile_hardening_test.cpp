@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "kb/json_schema.hpp"
 #include "kb/profile.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -103,13 +104,13 @@ TEST_CASE("profile hardening: a NUL byte is refused where it is, never taken for
   // Issue 10, item 10: this was accepted, the text after the NUL ignored.
   std::string text("{\"step2ck\": 240}\0, \"professionalism_concern\": true}", 50);
   REQUIRE(text.size() == 50);
-  CHECK(problems(text) == "p.json:1:17: error: found a NUL byte (0x00), so this is not text; a profile is a JSON "
+  CHECK(problems(text) == "p.json:1:17: error: invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON "
                           "object in UTF-8\n");
   CHECK(problems(std::string("{\"name\": \"a\0b\"}", 15)) ==
-        "p.json:1:12: error: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
+        "p.json:1:12: error: invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
   const char after_end[] = "{\n\"stage\": \"ms3\"\n}\n\0";
   CHECK(problems(std::string(after_end, sizeof after_end - 1)) ==
-        "p.json:4:1: error: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
+        "p.json:4:1: error: invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
   // parse_profile_json is the same reader.
   std::vector<DataError> errors;
   CHECK_FALSE(parse_profile_json(text, "p.json", errors));
@@ -119,15 +120,15 @@ TEST_CASE("profile hardening: a NUL byte is refused where it is, never taken for
 
 TEST_CASE("profile hardening: a file of NUL bytes is not text", "[profile][hardening]") {
   CHECK(problems(std::string(kMaxProfileBytes, '\0')) ==
-        "p.json:1:1: error: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
+        "p.json:1:1: error: invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8\n");
 }
 
 TEST_CASE("profile hardening: UTF-16 is named, with how to convert it", "[profile][hardening]") {
   const std::string bom_message =
-      "p.json:1:1: error: the profile is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8, for "
+      "p.json:1:1: error: invalid JSON: the profile is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8, for "
       "example with `iconv -f UTF-16 -t UTF-8`\n";
   const std::string nul_message =
-      "p.json:1:1: error: the profile looks like UTF-16 (every other byte is a NUL byte); save it as UTF-8, for "
+      "p.json:1:1: error: invalid JSON: the profile looks like UTF-16 (every other byte is a NUL byte); save it as UTF-8, for "
       "example with `iconv -f UTF-16 -t UTF-8`\n";
   auto utf16 = [](const std::string& ascii, bool little_endian) {
     std::string s;
@@ -173,4 +174,12 @@ TEST_CASE("profile hardening: a number that overflows says where it is", "[profi
   // Not confused by the same text earlier on.
   CHECK(problems(R"({"x_note": "1e400", "step2ck": 1e400})") ==
         "p.json:1:32: error: at $.step2ck: invalid JSON: the number `1e400` is too large\n");
+}
+
+TEST_CASE("profile hardening: the JSON Schema states the key and list limits", "[profile][hardening]") {
+  nlohmann::ordered_json s = profile_json_schema(kb());
+  CHECK(s["maxProperties"] == kMaxProfileKeys);
+  CHECK(s["properties"]["nbme_practice"]["maxItems"] == kMaxProfileListItems);
+  CHECK(s["properties"]["backup_specialties"]["maxItems"] == kMaxProfileListItems);
+  CHECK_FALSE(s["properties"]["step2ck"].contains("maxItems"));
 }
