@@ -3,6 +3,8 @@
 #include <cmath>
 #include <set>
 
+#include "kb/profile.hpp"
+
 namespace advise {
 
 using nlohmann::ordered_json;
@@ -69,6 +71,7 @@ ordered_json profile_json_schema(const KnowledgeBase& kb) {
       "Fields prefixed x_ are carried but ignored. Generated from the knowledge base by `advise schema`; "
       "do not edit by hand.";
   schema["type"] = "object";
+  schema["maxProperties"] = kMaxProfileKeys;
   std::set<std::int32_t> used;
   ordered_json props = ordered_json::object();
   for (const FieldDef& f : kb.fields) {
@@ -76,6 +79,7 @@ ordered_json profile_json_schema(const KnowledgeBase& kb) {
     if (!f.description.empty()) p["description"] = f.description;
     ordered_json t = type_schema(kb, f.type, &f, used);
     for (auto it = t.begin(); it != t.end(); ++it) p[it.key()] = it.value();
+    if (kb.types.at(f.type).kind == TypeKind::List) p["maxItems"] = kMaxProfileListItems;
     props[f.name] = std::move(p);
   }
   schema["properties"] = std::move(props);

@@ -12,8 +12,9 @@
 namespace advise {
 
 // Fields in schema order, each with its description, type, enum (by $ref to
-// $defs) and minimum/maximum; `x_` fields allowed by patternProperties,
-// everything else refused (additionalProperties false). Deterministic.
+// $defs) and minimum/maximum, lists with maxItems (kMaxProfileListItems);
+// `x_` fields allowed by patternProperties, everything else refused
+// (additionalProperties false); at most kMaxProfileKeys fields. Deterministic.
 nlohmann::ordered_json profile_json_schema(const KnowledgeBase& kb);
 
 }  // namespace advise

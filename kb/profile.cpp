@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <new>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -193,7 +196,8 @@ class Locator {
 };
 
 // Converts offsets to 1-based line and column (columns count characters, so
-// that they agree with editors on UTF-8 text) in one pass over the text.
+// that they agree with editors on UTF-8 text; a byte-order mark is not one)
+// in one pass over the text.
 void place(const std::string& text, std::vector<Pending>& pending) {
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < pending.size(); ++i)
@@ -201,7 +205,7 @@ void place(const std::string& text, std::vector<Pending>& pending) {
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return pending[a].offset < pending[b].offset; });
   std::uint32_t line = 1, col = 1;
-  std::size_t at = 0;
+  std::size_t at = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   for (std::size_t idx : order) {
     std::size_t target = std::min(pending[idx].offset, text.size());
     for (; at < target; ++at) {
@@ -392,107 +396,326 @@ Pending syntax_error(const std::string& text, const std::string& source, const o
   return out;
 }
 
-struct TooDeep {};
+// --- Reading the text ---
 
-// Parses, collecting problems with their offsets; nothing on a syntax error.
-// With duplicate keys the value is returned (the last of each key kept) so
-// that its other problems can be reported too; `duplicates` tells.
-std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
-                                          std::vector<Pending>& out, bool& duplicates) {
+// A pointer into the text that publishes how far the reader has got, so that
+// the SAX handler below can say where it is (nlohmann's lexer keeps that to
+// itself). The lexer reads at most one character past a number.
+struct TrackedChar {
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = char;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const char*;
+  using reference = const char&;
+  const char* p = nullptr;
+  const char** seen = nullptr;  // shared; null for the end iterator
+  reference operator*() const { return *p; }
+  TrackedChar& operator++() {
+    ++p;
+    if (seen) *seen = p;
+    return *this;
+  }
+  TrackedChar operator++(int) {
+    TrackedChar old = *this;
+    ++*this;
+    return old;
+  }
+  friend bool operator==(const TrackedChar& a, const TrackedChar& b) { return a.p == b.p; }
+  friend bool operator!=(const TrackedChar& a, const TrackedChar& b) { return a.p != b.p; }
+};
+
+// Builds the ordered_json a profile's text holds, in time linear in the text:
+// each object's keys are indexed in a hash table, so that a duplicate is
+// found in O(1) and a member is appended without ordered_map's linear search.
+// Stops at the first problem that makes the text unreadable (too deep, too
+// many keys, a number out of range, a syntax error) and records it.
+class Builder {
+ public:
+  using number_integer_t = ordered_json::number_integer_t;
+  using number_unsigned_t = ordered_json::number_unsigned_t;
+  using number_float_t = ordered_json::number_float_t;
+  using string_t = ordered_json::string_t;
+  using binary_t = ordered_json::binary_t;
+
   struct Dup {
     std::string key, top;
     bool nested;
   };
-  std::vector<std::unordered_set<std::string>> keys;
-  std::vector<Dup> dups;
-  std::string top;  // the top-level key being read
-  ordered_json::parser_callback_t cb = [&](int depth, ordered_json::parse_event_t ev, ordered_json& parsed) {
-    switch (ev) {
-      case ordered_json::parse_event_t::object_start:
-        if (depth >= kMaxProfileDepth) throw TooDeep{};
-        keys.emplace_back();
-        break;
-      case ordered_json::parse_event_t::array_start:
-        if (depth >= kMaxProfileDepth) throw TooDeep{};
-        break;
-      case ordered_json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case ordered_json::parse_event_t::key: {
-        const std::string& k = parsed.get_ref<const std::string&>();
-        if (depth == 1) top = k;
-        if (!keys.empty() && !keys.back().insert(k).second) dups.push_back({k, top, depth > 1});
-        break;
-      }
-      default: break;
+  enum class Stop { None, TooDeep, TooManyKeys, Underflow, Overflow, Syntax };
+
+  Builder(const std::string& text, const char** seen) : text_(text), seen_(seen) {}
+
+  bool null() { return put(nullptr); }
+  bool boolean(bool b) { return put(b); }
+  bool number_integer(number_integer_t n) { return put(n); }
+  bool number_unsigned(number_unsigned_t n) { return put(n); }
+  bool number_float(number_float_t d, const string_t& token) {
+    if (d == 0 && nonzero_mantissa(token)) {
+      stop = Stop::Underflow;
+      literal = token;
+      at = token_start(text_, read() - 1);
+      where = path(true);
+      return false;
     }
-    return true;
-  };
-  std::size_t before = out.size();
-  auto fail = [&](std::size_t offset, std::string message) {
-    out.push_back({{source, "", 0, 0, std::move(message), {}}, offset});
-    return std::nullopt;
-  };
-  try {
-    ordered_json j = ordered_json::parse(text, cb, true, false);
-    if (!dups.empty()) {
-      Locator loc(text);
-      // For each key, where it occurs, in order; each duplicate takes the next one.
-      std::unordered_map<std::string, std::vector<std::size_t>> occurrences;
-      std::unordered_map<std::string, std::size_t> used;
-      for (const Member& m : loc.members()) occurrences[m.key].push_back(m.key_at);
-      for (const Dup& d : dups) {
-        Pending p;
-        p.error.file = source;
-        p.error.path = profile_path(d.top);
-        if (d.nested) {
-          p.error.message = "the key `" + shown(d.key) + "` appears twice in one object inside this value; keep one";
-          if (const Member* m = loc.find(d.top)) p.offset = m->value_at;
-        } else {
-          p.error.message = "the field `" + shown(d.key) + "` appears twice; keep one";
-          const auto& at = occurrences[d.key];
-          std::size_t n = ++used[d.key];  // 1 for the first duplicate: the second occurrence
-          if (n < at.size()) p.offset = at[n];
-        }
-        out.push_back(std::move(p));
-      }
-    }
-    duplicates = !dups.empty();
-    if (out.size() > before && !duplicates) return std::nullopt;
-    return j;
-  } catch (const TooDeep&) {
-    // The first list or object that opens too deep.
-    Scanner s{text};
-    int depth = 0;
-    while (s.more()) {
-      char c = text[s.i];
-      if (c == '"') {
-        s.string();
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        if (++depth > kMaxProfileDepth) break;
-      } else if (c == '}' || c == ']') {
-        --depth;
-      }
-      ++s.i;
-    }
-    return fail(s.i, "lists and objects nest deeper than " + std::to_string(kMaxProfileDepth) +
-                         " levels; a profile is a flat object of fields");
-  } catch (const ordered_json::parse_error& e) {
-    out.push_back(syntax_error(text, source, e));
-    return std::nullopt;
-  } catch (const ordered_json::out_of_range& e) {
-    // 406: a number too large for a double ("number overflow parsing '1e400'").
-    std::string what = e.what();
-    auto q = what.find('\'');
-    auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
-    std::string lit = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
-    std::size_t at = lit.empty() ? kNowhere : text.find(lit);
-    return fail(at, "invalid JSON: the number `" + cut(lit, 30) + "` is too large");
-  } catch (const ordered_json::exception& e) {
-    return fail(kNowhere, std::string("invalid JSON: ") + e.what());
+    return put(d);
   }
+  bool string(string_t& s) { return put(std::move(s)); }
+  bool binary(binary_t&) { return false; }  // not in JSON text
+  bool start_object(std::size_t) { return open(ordered_json::value_t::object); }
+  bool start_array(std::size_t) { return open(ordered_json::value_t::array); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(string_t& k) {
+    Frame& f = frames_.back();
+    auto& members = static_cast<ordered_json::object_t::Container&>(stack_.back()->get_ref<ordered_json::object_t&>());
+    if (members.size() + f.repeats >= kMaxProfileKeys) {
+      stop = Stop::TooManyKeys;
+      at = token_start(text_, read() - 1);
+      where = frames_.size() == 1 ? "$" : top_path();
+      nested = frames_.size() > 1;
+      return false;
+    }
+    if (frames_.size() == 1) top_ = k;
+    auto [it, fresh] = f.index.try_emplace(k, members.size());
+    if (fresh) {
+      members.emplace_back(std::move(k), nullptr);
+      slot_ = &members.back().second;
+    } else {
+      // The last value of a key is kept, where the key first appeared (as
+      // nlohmann does); the problem is reported, once per top-level field
+      // for keys repeated deeper down.
+      ++f.repeats;
+      slot_ = &members[it->second].second;
+      *slot_ = nullptr;
+      bool inner = frames_.size() > 1;
+      if (!inner || nested_dup_in_.insert(top_).second) dups.push_back({it->first, top_, inner});
+    }
+    f.key = &members[it->second].first;
+    return true;
+  }
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string&, const Exception& e) {
+    if constexpr (std::is_same_v<Exception, ordered_json::out_of_range>) {
+      // 406: "number overflow parsing '1e400'"
+      std::string what = e.what();
+      auto q = what.find('\'');
+      auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
+      literal = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
+      stop = Stop::Overflow;
+      at = position > 0 ? token_start(text_, std::min(position, text_.size()) - 1) : kNowhere;
+      where = path(true);
+    } else if constexpr (std::is_same_v<Exception, ordered_json::parse_error>) {
+      stop = Stop::Syntax;
+      syntax.emplace(e);
+    } else {
+      stop = Stop::Syntax;
+      literal = e.what();
+    }
+    return false;
+  }
+
+  // What was read, and what stopped the reading.
+  ordered_json root;
+  Stop stop = Stop::None;
+  std::size_t at = kNowhere;  // where the problem that stopped the reading is
+  std::string where, literal;
+  bool nested = false;
+  std::optional<ordered_json::parse_error> syntax;
+  std::vector<Dup> dups;
+
+ private:
+  struct Frame {
+    std::unordered_map<std::string, std::size_t> index;  // objects: key -> member
+    std::size_t repeats = 0;                              // objects: keys seen again
+    const std::string* key = nullptr;                     // objects: the member being read
+  };
+
+  static bool nonzero_mantissa(const std::string& literal) {
+    for (char c : literal) {
+      if (c == 'e' || c == 'E') break;
+      if (c >= '1' && c <= '9') return true;
+    }
+    return false;
+  }
+  std::size_t read() const { return static_cast<std::size_t>(*seen_ - text_.data()); }
+
+  // Where the next value goes; null when it is the whole document.
+  ordered_json* place_for_value() {
+    if (stack_.empty()) return &root;
+    ordered_json& top = *stack_.back();
+    if (top.is_array()) {
+      auto& items = top.get_ref<ordered_json::array_t&>();
+      items.emplace_back();
+      return &items.back();
+    }
+    return slot_;
+  }
+  template <class V>
+  bool put(V&& v) {
+    *place_for_value() = ordered_json(std::forward<V>(v));
+    return true;
+  }
+  bool open(ordered_json::value_t kind) {
+    if (stack_.size() >= static_cast<std::size_t>(kMaxProfileDepth)) {
+      stop = Stop::TooDeep;
+      return false;
+    }
+    ordered_json* v = place_for_value();
+    *v = ordered_json(kind);
+    stack_.push_back(v);
+    frames_.emplace_back();
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    frames_.pop_back();
+    return true;
+  }
+  static std::string step(const std::string& key) {
+    if (plain_name(key)) return "." + key;
+    return "[" + ordered_json(key).dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "]";
+  }
+  // The JSON path of the value being read; `pending` when it is not yet in its list.
+  std::string path(bool pending) const {
+    std::string p = "$";
+    for (std::size_t i = 0; i < stack_.size(); ++i) {
+      if (stack_[i]->is_array()) {
+        std::size_t n = stack_[i]->size();
+        bool innermost = i + 1 == stack_.size();
+        p += "[" + std::to_string(innermost && pending ? n : n - 1) + "]";
+      } else if (frames_[i].key) {
+        p += step(*frames_[i].key);
+      }
+    }
+    return p;
+  }
+  std::string top_path() const { return profile_path(top_); }
+
+  const std::string& text_;
+  const char** seen_;
+  std::vector<ordered_json*> stack_;  // the open lists and objects
+  std::vector<Frame> frames_;         // one per open list or object
+  ordered_json* slot_ = nullptr;      // the member whose key was just read
+  std::string top_;                   // the top-level key being read
+  std::unordered_set<std::string> nested_dup_in_;
+};
+
+// A text that is not UTF-8 JSON at all: UTF-16, or binary with NUL bytes
+// (nlohmann's reader would take a NUL byte for the end of the text).
+std::optional<Pending> not_text(const std::string& text, const std::string& source) {
+  const std::string convert = "; save it as UTF-8, for example with `iconv -f UTF-16 -t UTF-8`";
+  auto problem = [&](std::size_t offset, std::string message) {
+    return Pending{{source, "", 0, 0, std::move(message), {}}, offset};
+  };
+  if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
+    return problem(0, "invalid JSON: the profile is UTF-16 (it starts with a UTF-16 byte-order mark)" + convert);
+  const void* nul = std::memchr(text.data(), 0, text.size());
+  if (!nul) return std::nullopt;
+  // ASCII in UTF-16: a NUL byte after (little-endian) or before (big-endian)
+  // every character, as far as the first few characters show.
+  std::size_t n = std::min<std::size_t>(text.size(), 64) & ~std::size_t{1};
+  for (std::size_t zero = 0; zero < 2 && n >= 4; ++zero) {
+    bool utf16 = true;
+    for (std::size_t i = 0; i < n && utf16; i += 2) {
+      auto c = static_cast<unsigned char>(text[i + 1 - zero]);
+      utf16 = text[i + zero] == '\0' && c != 0 && c < 0x80;
+    }
+    if (utf16) return problem(0, "invalid JSON: the profile looks like UTF-16 (every other byte is a NUL byte)" + convert);
+  }
+  return problem(static_cast<std::size_t>(static_cast<const char*>(nul) - text.data()),
+                 "invalid JSON: found a NUL byte (0x00), so this is not text; a profile is a JSON object in UTF-8");
+}
+
+// Parses, collecting problems with their offsets; nothing when the text
+// cannot be read. With duplicate keys the value is returned (the last of
+// each key kept) so that its other problems can be reported too;
+// `duplicates` tells.
+std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
+                                          std::vector<Pending>& out, bool& duplicates) {
+  std::size_t before = out.size();
+  auto fail = [&](std::size_t offset, std::string path, std::string message) {
+    out.push_back({{source, std::move(path), 0, 0, std::move(message), {}}, offset});
+    return std::nullopt;
+  };
+  if (auto p = not_text(text, source)) {
+    out.push_back(std::move(*p));
+    return std::nullopt;
+  }
+  const char* seen = text.data();
+  Builder b(text, &seen);
+  TrackedChar first{text.data(), &seen}, last{text.data() + text.size(), nullptr};
+  try {
+    ordered_json::sax_parse(first, last, &b, nlohmann::detail::input_format_t::json, true, false);
+  } catch (const ordered_json::exception& e) {
+    return fail(kNowhere, "", std::string("invalid JSON: ") + e.what());
+  }
+  switch (b.stop) {
+    case Builder::Stop::None: break;
+    case Builder::Stop::TooDeep: {
+      // The first list or object that opens too deep.
+      Scanner s{text};
+      int depth = 0;
+      while (s.more()) {
+        char c = text[s.i];
+        if (c == '"') {
+          s.string();
+          continue;
+        }
+        if (c == '{' || c == '[') {
+          if (++depth > kMaxProfileDepth) break;
+        } else if (c == '}' || c == ']') {
+          --depth;
+        }
+        ++s.i;
+      }
+      return fail(s.i, "", "lists and objects nest deeper than " + std::to_string(kMaxProfileDepth) +
+                               " levels; a profile is a flat object of fields");
+    }
+    case Builder::Stop::TooManyKeys: {
+      std::string limit = std::to_string(kMaxProfileKeys);
+      return fail(b.at, b.where,
+                  (b.nested ? "an object inside this value has more than " + limit + " keys"
+                             : "the profile has more than " + limit + " fields") +
+                      "; an object in a profile may have at most " + limit + " keys");
+    }
+    case Builder::Stop::Underflow:
+      return fail(b.at, b.where,
+                  "invalid JSON: the number `" + cut(b.literal, 30) +
+                      "` is too small to represent (it underflows to 0); write 0 if zero is meant");
+    case Builder::Stop::Overflow:
+      return fail(b.at, b.where, "invalid JSON: the number `" + cut(b.literal, 30) + "` is too large");
+    case Builder::Stop::Syntax:
+      if (b.syntax) {
+        out.push_back(syntax_error(text, source, *b.syntax));
+        return std::nullopt;
+      }
+      return fail(kNowhere, "", "invalid JSON: " + b.literal);
+  }
+  if (!b.dups.empty()) {
+    Locator loc(text);
+    // For each key, where it occurs, in order; each duplicate takes the next one.
+    std::unordered_map<std::string, std::vector<std::size_t>> occurrences;
+    std::unordered_map<std::string, std::size_t> used;
+    for (const Member& m : loc.members()) occurrences[m.key].push_back(m.key_at);
+    for (const Builder::Dup& d : b.dups) {
+      Pending p;
+      p.error.file = source;
+      p.error.path = profile_path(d.top);
+      if (d.nested) {
+        p.error.message = "the key `" + shown(d.key) + "` appears twice in one object inside this value; keep one";
+        if (const Member* m = loc.find(d.top)) p.offset = m->value_at;
+      } else {
+        p.error.message = "the field `" + shown(d.key) + "` appears twice; keep one";
+        const auto& at = occurrences[d.key];
+        std::size_t n = ++used[d.key];  // 1 for the first duplicate: the second occurrence
+        if (n < at.size()) p.offset = at[n];
+      }
+      out.push_back(std::move(p));
+    }
+  }
+  duplicates = !b.dups.empty();
+  if (out.size() > before && !duplicates) return std::nullopt;
+  return std::move(b.root);
 }
 
 // A hint for a value of the wrong JSON type that is obviously meant as the right one.
@@ -545,8 +768,12 @@ std::optional<std::string> field_hint(const KnowledgeBase& kb, const std::string
 }
 
 // The validation proper; `text` (may be null) gives problems their places.
+// The x_ values are copied into the profile, or moved when `j` may be
+// given up (`take_carried`: they can be large, and validation never looks
+// at them).
 std::optional<Profile> validate(const ordered_json& j, const std::string& source, const KnowledgeBase& kb,
-                                const std::string* text, std::vector<Pending>& out) {
+                                const std::string* text, std::vector<Pending>& out,
+                                ordered_json* take_carried = nullptr) {
   std::size_t before = out.size();
   std::optional<Locator> loc;
   if (text) loc.emplace(*text);
@@ -572,10 +799,18 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
   std::vector<std::string> names;
   names.reserve(kb.fields.size());
   for (const FieldDef& f : kb.fields) names.push_back(f.name);
-  for (auto it = j.begin(); it != j.end(); ++it) {
+  auto& carried = static_cast<ordered_json::object_t::Container&>(p.carried.get_ref<ordered_json::object_t&>());
+  std::size_t member = 0;
+  for (auto it = j.begin(); it != j.end(); ++it, ++member) {
     const std::string& key = it.key();
     if (key.rfind("x_", 0) == 0) {
-      p.carried[key] = it.value();
+      // Keys are unique here: append, without ordered_map's linear search.
+      if (take_carried)
+        carried.emplace_back(key, std::move(static_cast<ordered_json::object_t::Container&>(
+                                                 take_carried->get_ref<ordered_json::object_t&>())[member]
+                                                 .second));
+      else
+        carried.emplace_back(key, it.value());
       continue;
     }
     const Member* m = loc ? loc->find(key) : nullptr;
@@ -592,6 +827,15 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
     const FieldDef& f = kb.fields[static_cast<std::size_t>(idx)];
     if (it.value().is_null()) {
       out.push_back({{source, path, 0, 0, "null is not a value; leave the field out when it is not known", {}},
+                     value_at});
+      continue;
+    }
+    if (it.value().is_array() && it.value().size() > kMaxProfileListItems) {
+      out.push_back({{source, path, 0, 0,
+                      "the list has " + std::to_string(it.value().size()) +
+                          " items; a list in a profile field may have at most " +
+                          std::to_string(kMaxProfileListItems),
+                      {}},
                      value_at});
       continue;
     }
@@ -689,7 +933,7 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
   // Validate without looking at the text; only when something is wrong, go
   // over it again to say where (the common case stays one pass).
   std::size_t parse_problems = pending.size();
-  auto p = validate(*j, source, kb, nullptr, pending);
+  auto p = validate(*j, source, kb, nullptr, pending, &*j);
   if (p && !duplicates) return p;
   pending.resize(parse_problems);
   validate(*j, source, kb, &text, pending);

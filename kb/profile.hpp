@@ -20,6 +20,12 @@ inline constexpr std::size_t kMaxProfileBytes = 1024u * 1024u;
 // The deepest nesting of lists and objects in a profile (the profile object
 // itself is level 1). Profiles are flat; only `x_` fields may nest at all.
 inline constexpr int kMaxProfileDepth = 64;
+// The most keys in one object of a profile (the profile has a few dozen
+// fields; an `x_` field may hold objects of its own).
+inline constexpr std::size_t kMaxProfileKeys = 1000;
+// The most items in the list of a profile field (`nbme_practice`,
+// `backup_specialties`, ...); `x_` fields are bounded by the size limit only.
+inline constexpr std::size_t kMaxProfileListItems = 1000;
 
 struct Profile {
   std::string source;            // file name, "-" for stdin, or "line N"
@@ -29,16 +35,21 @@ struct Profile {
   const KnowledgeBase* kb = nullptr;
 };
 
-// Parses and validates `text`. On failure returns nothing and appends every
-// problem to `errors` (file set to `source`, line and column within `text`),
-// sorted by where it is in the text.
+// Parses (as parse_profile_json does) and validates `text`; a profile
+// field's list may have at most kMaxProfileListItems items. On failure
+// returns nothing and appends every problem to `errors` (file set to
+// `source`, line and column within `text`), sorted by where it is in the text.
 std::optional<Profile> load_profile(const std::string& text, const std::string& source, const KnowledgeBase& kb,
                                     std::vector<DataError>& errors);
 
-// Parses a profile's JSON text, keeping the order of its keys. Refuses, with
-// line and column: syntax errors (saying what was found and what was
-// expected), duplicate keys, nesting deeper than kMaxProfileDepth, numbers
-// too large to represent. Never throws.
+// Parses a profile's JSON text, keeping the order of its keys, in time
+// linear in its size. Refuses, with line and column: text that is not UTF-8
+// (UTF-16, or any NUL byte: the JSON reader would take it for the end),
+// syntax errors (saying what was found and what was expected), duplicate
+// keys, nesting deeper than kMaxProfileDepth, objects of more than
+// kMaxProfileKeys keys, numbers too large to represent or so small they
+// would round to 0 (with their JSON path). A UTF-8 byte-order mark is
+// skipped. Never throws.
 std::optional<nlohmann::ordered_json> parse_profile_json(const std::string& text, const std::string& source,
                                                          std::vector<DataError>& errors);
 

@@ -7,7 +7,8 @@
 # fuzz_differential, fuzz_profile (default: all three, one after the other).
 # Builds with clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer
 # in build-fuzz/, seeds each corpus from the repository (every .rules file,
-# examples/profiles/*.json) and from generated programs, and keeps corpora,
+# examples/profiles/*.json, fuzz/seeds/profile/*: reproducers of past profile
+# bugs) and from generated programs, and keeps corpora,
 # logs and crash artifacts in fuzz-out/<harness>/. Exits non-zero when a
 # harness found something; the artifact to reproduce it is printed
 # (run `build-fuzz/fuzz/HARNESS ARTIFACT` to replay it).
@@ -55,7 +56,7 @@ while IFS= read -r -d '' f; do
   cp "$f" "$seeds/rules/${rel//\//_}"
 done < <(find "$root" \( -path "$root/build*" -o -path "$root/.git" -o -path "$out" \) -prune -o -name '*.rules' -type f -print0)
 "$bin/gen_corpus" "$seeds/rules" 200 1
-for f in "$root"/examples/profiles/*.json; do
+for f in "$root"/examples/profiles/*.json "$root"/fuzz/seeds/profile/*; do
   [[ -e $f ]] && cp "$f" "$seeds/profiles/"
 done
 echo "   $(ls "$seeds/rules" | wc -l) rule files, $(ls "$seeds/profiles" | wc -l) profiles"

@@ -112,7 +112,7 @@ TEST_CASE("profile: JSON syntax errors say where, what was found and what was ex
       {R"({"stage": "ms3"} {)",
        "p.json:1:18: error: invalid JSON: unexpected `{` after the end of the JSON object; a profile is one object\n"},
       {R"({'stage': 'ms3'})", "p.json:1:2: error: invalid JSON: texts and field names need double quotes, found `'`\n"},
-      {R"({"step2ck": 1e400})", "p.json:1:13: error: invalid JSON: the number `1e400` is too large\n"},
+      {R"({"step2ck": 1e400})", "p.json:1:13: error: at $.step2ck: invalid JSON: the number `1e400` is too large\n"},
       {"{\"name\": \"a\nb\"}",
        "p.json:1:12: error: invalid JSON: in a text in double quotes: control character U+000A (LF) must be escaped "
        "to \\u000A or \\n\n"},
@@ -184,12 +184,13 @@ TEST_CASE("profile: odd keys get a JSON path that names them exactly, and short 
 
 TEST_CASE("profile: many problems in a large profile are located in linear time", "[profile]") {
   std::string text = "{";
-  for (int i = 0; i < 20000; ++i) text += (i ? ",\"u" : "\"u") + std::to_string(i) + "\": 1";
+  // As many fields as an object may have (kMaxProfileKeys), all unknown.
+  for (int i = 0; i < 1000; ++i) text += (i ? ",\"u" : "\"u") + std::to_string(i) + "\": 1";
   text += "}";
   std::vector<DataError> errors;
   CHECK_FALSE(load_profile(text, "p.json", kb(), errors));
-  REQUIRE(errors.size() == 20000);
-  CHECK(errors.back().column == text.size() - 11);
+  REQUIRE(errors.size() == 1000);
+  CHECK(errors.back().column == text.size() - 9);  // the last key, "u999"
 }
 
 TEST_CASE("profile: profile_from_json reports paths without places", "[profile]") {

@@ -1,0 +1,1 @@
+batch --no-timing tests/golden/.tmp/hostile.jsonl

@@ -1,0 +1,1 @@
+tests/golden/.tmp/many_keys.json

@@ -1,0 +1,1 @@
+tests/golden/run/profile_utf16.json
