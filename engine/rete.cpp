@@ -289,6 +289,14 @@ struct Matcher::Impl {
   std::uint32_t act_clock = 0;   // activation time tags
   std::vector<std::int32_t> scratch_succ;
   std::vector<std::int32_t> tree_stack;
+  // Activation records are recycled: a dead one as soon as nothing refers to
+  // it, a popped one at the next pop (the caller reads it while firing).
+  std::int32_t free_act = -1, last_popped = -1;
+  void free_activation(std::int32_t a) {
+    m.acts_[static_cast<std::size_t>(a)].alive = false;
+    m.acts_[static_cast<std::size_t>(a)].token = free_act;
+    free_act = a;
+  }
   std::vector<Cell> globals;
   std::vector<char> global_missing;
   std::vector<SupportLink> links;
@@ -574,10 +582,12 @@ struct Matcher::Impl {
           Activation& a = m.acts_[static_cast<std::size_t>(x.activation)];
           if (a.alive) {
             a.alive = false;
-            if (listed())
+            if (listed()) {
               unlist(x.activation);
-            else
+              free_activation(x.activation);
+            } else {
               ++dead;
+            }
           }
         }
         break;
@@ -1054,8 +1064,15 @@ struct Matcher::Impl {
   }
 
   void add_activation(std::int32_t n, std::int32_t t) {
-    auto id = static_cast<std::int32_t>(m.acts_.size());
-    m.acts_.push_back({n, node(n).rule, t, ++act_clock, true});
+    std::int32_t id;
+    if (free_act >= 0) {
+      id = free_act;
+      free_act = m.acts_[static_cast<std::size_t>(id)].token;
+      m.acts_[static_cast<std::size_t>(id)] = {n, node(n).rule, t, ++act_clock, true};
+    } else {
+      id = static_cast<std::int32_t>(m.acts_.size());
+      m.acts_.push_back({n, node(n).rule, t, ++act_clock, true});
+    }
     tok(t).activation = id;
     ++m.stats_.activations;
     if (net.strategy == Strategy::Lex || net.strategy == Strategy::Mea) {
@@ -1124,7 +1141,11 @@ struct Matcher::Impl {
   }
 
   void compact_heap() {
-    std::erase_if(heap, [&](std::int32_t a) { return !m.acts_[static_cast<std::size_t>(a)].alive; });
+    std::erase_if(heap, [&](std::int32_t a) {
+      if (m.acts_[static_cast<std::size_t>(a)].alive) return false;
+      free_activation(a);
+      return true;
+    });
     std::make_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
     dead = 0;
   }
@@ -1132,14 +1153,20 @@ struct Matcher::Impl {
   void drop_dead_top() {
     auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
     while (!heap.empty() && !m.acts_[static_cast<std::size_t>(heap.front())].alive) {
+      std::int32_t d = heap.front();
       std::pop_heap(heap.begin(), heap.end(), cmp);
       heap.pop_back();
+      free_activation(d);
       if (dead > 0) --dead;
     }
     if (dead > 64 && dead > heap.size() / 2) compact_heap();
   }
 
   std::int32_t pop() {
+    if (last_popped >= 0) {
+      free_activation(last_popped);
+      last_popped = -1;
+    }
     if (listed()) {
       for (Group& g : groups) {
         if (g.head < 0) continue;
@@ -1148,6 +1175,7 @@ struct Matcher::Impl {
         Activation& act = m.acts_[static_cast<std::size_t>(a)];
         act.alive = false;
         tok(act.token).activation = -1;
+        last_popped = a;
         return a;
       }
       return -1;
@@ -1161,6 +1189,7 @@ struct Matcher::Impl {
     Activation& act = m.acts_[static_cast<std::size_t>(a)];
     act.alive = false;  // consumed: refraction keeps its token from activating again
     tok(act.token).activation = -1;
+    last_popped = a;
     return a;
   }
 };

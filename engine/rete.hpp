@@ -245,7 +245,8 @@ class Matcher {
   // CLIPS's modify: retract, then assert the changed copy with a new time tag.
   std::int32_t modify(std::int32_t fact, std::span<const std::pair<std::int16_t, Cell>> changes);
 
-  // The activation the strategy puts first, removed from the agenda; -1 when empty.
+  // The activation the strategy puts first, removed from the agenda; -1 when
+  // empty. Its record stays valid until the next pop (records are recycled).
   std::int32_t pop();
   bool agenda_empty();
   const Activation& activation(std::int32_t a) const { return acts_[static_cast<std::size_t>(a)]; }

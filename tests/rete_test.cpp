@@ -328,10 +328,11 @@ TEST_CASE("rete: a fact supported twice stays until both supports go") {
   Matcher m(net);
   auto p1 = add_person(m, w.person, 1, 7, 30);
   auto p2 = add_person(m, w.person, 2, 7, 30);
-  auto a1 = m.pop(), a2 = m.pop();
+  auto t1 = m.activation(m.pop()).token;  // a record is valid until the next pop; its token stays
+  auto t2 = m.activation(m.pop()).token;
   auto o = add_office(m, w.office, 7);
-  m.support(m.activation(a1).token, o);
-  m.support(m.activation(a2).token, o);
+  m.support(t1, o);
+  m.support(t2, o);
   m.retract(p1);
   CHECK(m.fact(o).alive);
   m.retract(p2);
