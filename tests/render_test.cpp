@@ -596,22 +596,30 @@ TEST_CASE("DOT graph: quotes and backslashes in labels are escaped") {
 }
 
 TEST_CASE("renderers: control characters from a profile never reach the output") {
+  // ESC, BEL, a C1 CSI (U+009B) and a right-to-left override (U+202E): shown
+  // as escapes by the one sanitizer (kb/sanitize.hpp), never sent.
   auto rs = rules_of(kTiny);
-  Result r = run(rs, R"({"name": "Sam\u001b[2J\nEvil\u0007", "target_specialty": "dermatology", "step2ck": 252})");
+  Result r = run(rs, R"({"name": "Sam\u001b[2J\nEvil\u0007\u009b1m\u202ex", "target_specialty": "dermatology", "step2ck": 252})");
   Report rep = report_of(r, true, true, {"strategy=single"});
+  auto raw = [](const std::string& s) {
+    return s.find('\x1b') != std::string::npos || s.find('\a') != std::string::npos ||
+           s.find("\xC2\x9B") != std::string::npos || s.find("\xE2\x80\xAE") != std::string::npos;
+  };
   std::string text = render_text(rep, *rs);
-  CHECK(text.find('\x1b') == std::string::npos);
-  CHECK(text.find('\a') == std::string::npos);
-  CHECK(text.rfind("Advise report for Sam [2J Evil\n", 0) == 0);
+  CHECK_FALSE(raw(text));
+  CHECK(text.rfind("Advise report for Sam\\x1b[2J Evil\\x07\\u009b1m\\u202ex\n", 0) == 0);
   std::string md = render_markdown(rep, *rs);
-  CHECK(md.find('\x1b') == std::string::npos);
-  CHECK(md.rfind("# Advise report for Sam \\[2J Evil \n", 0) == 0);
+  CHECK_FALSE(raw(md));
+  CHECK(md.rfind("# Advise report for Sam\\\\x1b\\[2J Evil\\\\x07\\\\u009b1m\\\\u202ex\n", 0) == 0);
   std::string dot = render_dot(rep, *rs);
-  CHECK(dot.find('\x1b') == std::string::npos);
-  CHECK(dot.find("label=\"Advise: Sam [2J\\nEvil \"") != std::string::npos);
-  // JSON keeps the value, escaped.
-  auto j = nlohmann::json::parse(render_json(rep, *rs));
-  CHECK(j["profile"]["name"] == "Sam\x1b[2J\nEvil\a");
+  CHECK_FALSE(raw(dot));
+  CHECK(dot.find("label=\"Advise: Sam\\\\x1b[2J\\nEvil\\\\x07\\\\u009b1m\\\\u202ex\"") != std::string::npos);
+  // JSON keeps the value, with every control escaped.
+  std::string json = render_json(rep, *rs);
+  CHECK_FALSE(raw(json));
+  CHECK(json.find(R"("name": "Sam\u001b[2J\nEvil\u0007\u009b1m\u202ex")") != std::string::npos);
+  auto j = nlohmann::json::parse(json);
+  CHECK(j["profile"]["name"] == "Sam\x1b[2J\nEvil\a\xC2\x9B" "1m\xE2\x80\xAEx");
 }
 
 TEST_CASE("renderers: the same input gives byte-identical output") {
