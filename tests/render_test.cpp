@@ -351,9 +351,10 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
   std::string text = render_text(report_of(r), *rs);
   CHECK(block(text, "Evaluation stopped") ==
         "Evaluation stopped\n"
-        "  error: evaluation stopped after 20 firings: the rules `reset` (tiny.rules:2),\n"
-        "    `regrow` (tiny.rules:3) keep firing and keep changing `red_flags`; make\n"
-        "    their conditions exclusive, or test that the conclusion is not already set\n"
+        "  error: evaluation stopped at the limit of 20 repeated firings (23 firings in\n"
+        "    all): the rules `reset` (tiny.rules:2), `regrow` (tiny.rules:3) keep firing\n"
+        "    and keep changing `red_flags`; make their conditions exclusive, or test that\n"
+        "    the conclusion is not already set\n"
         "  The advice above is incomplete: the rules kept firing without settling. Tell\n"
         "  the rule authors.\n");
 }
@@ -498,8 +499,8 @@ rule regrow "" source "t" when red_flags contains professionalism then add remed
 rule start "" source "t" when step2ck > 100 then add remediation to red_flags end
 )");
   auto k = nlohmann::ordered_json::parse(render_json(report_of(run(loop, R"({"step2ck": 240})", 10)), *loop));
-  CHECK(k["runaway"].get<std::string>().rfind("evaluation stopped after 10 firings", 0) == 0);
-  CHECK(k["firings"] == 10);
+  CHECK(k["runaway"].get<std::string>().rfind("evaluation stopped at the limit of 10 repeated firings (13 firings in all)", 0) == 0);
+  CHECK(k["firings"] == 13);
 }
 
 TEST_CASE("Markdown report: the same sections as a document") {
@@ -699,7 +700,7 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
     o.max_firings = 7;
     std::ostringstream out, err;
     CHECK(cli::cmd_run(o, out, err) == 1);
-    CHECK(err.str().rfind("advise: evaluation stopped after 7 firings: the rules `reset`", 0) == 0);
+    CHECK(err.str().rfind("advise: evaluation stopped at the limit of 7 repeated firings (10 firings in all): the rules `reset`", 0) == 0);
   }
   {
     cli::RunOptions o = run_options(d, kTiny);
