@@ -35,6 +35,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "kb/sanitize.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "kb/profile.hpp"
@@ -123,7 +124,8 @@ struct Outcome {
   Status status = Status::Ok;
 };
 
-std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+// DEL, C1 and bidirectional controls as \u escapes too (kb/sanitize.hpp), as in the reports.
+std::string dump(const ojson& j) { return json_terminal_safe(j.dump(-1, ' ', false, ojson::error_handler_t::replace)); }
 
 std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
   ojson rec = ojson::object();
