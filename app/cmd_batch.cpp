@@ -29,6 +29,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -189,6 +190,10 @@ Outcome process(const Context& cx, const Line& line) {
 Outcome process_guarded(const Context& cx, const Line& line) {
   try {
     return process(cx, line);
+  } catch (const std::bad_alloc&) {
+    return {error_record(line.number, {{cx.shown, "", 0, 0,
+                                         "out of memory while evaluating this line; try fewer `--jobs`", {}}}),
+            Status::Failed};
   } catch (const std::exception& e) {
     // Never lose a line, never take the batch down with one.
     return {error_record(line.number, {{cx.shown, "", 0, 0, std::string("internal error: ") + e.what(), {}}}),

@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <unordered_map>
 
 namespace advise {
 
@@ -441,6 +442,8 @@ class Run {
   std::vector<char> dirty_;
   std::vector<std::int32_t> dirty_list_;
   std::vector<Setter> setters_;
+  std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
+  std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
 
   void set_active(std::int32_t rule, bool on) {
     auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
@@ -609,29 +612,36 @@ class Run {
         }
         case ast::ActionKind::Recommend: {
           std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view_, *rs_.kb);
-          bool merged = false;
-          for (Recommendation& rec : r_.recommendations) {
-            if (rec.id != a.id) continue;
-            merged = true;
-            if (rec.rule == rule) {
-              rec.text = std::move(text);  // the same rule, fired again on newer facts
-              rec.firing = fi;
-            } else if (std::find(rec.also_by.begin(), rec.also_by.end(), rule) == rec.also_by.end()) {
-              rec.also_by.push_back(rule);
-            }
+          // One recommendation per id, found by index (not by a scan: a
+          // rule set may make hundreds of thousands).
+          auto [it, fresh] = rec_index_.try_emplace(a.id, r_.recommendations.size());
+          if (fresh) {
+            r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
             break;
           }
-          if (!merged) r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
+          Recommendation& rec = r_.recommendations[it->second];
+          if (rec.rule == rule) {
+            rec.text = std::move(text);  // the same rule, fired again on newer facts
+            rec.firing = fi;
+          } else if (std::find(rec.also_by.begin(), rec.also_by.end(), rule) == rec.also_by.end()) {
+            rec.also_by.push_back(rule);
+          }
           break;
         }
         case ast::ActionKind::Note:
         case ast::ActionKind::Warn: {
           std::string text = render_template(a.text, view_, *rs_.kb);
           Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
-          bool dup = false;
-          for (Message& m : r_.messages)
-            if (m.rule == rule && m.kind == k && m.text == text) dup = true;
-          if (!dup) r_.messages.push_back({k, std::move(text), rule, fi});
+          // The same text from the same rule once: only this rule's messages are compared.
+          std::vector<std::int32_t>& mine = messages_of_[rule];
+          bool dup = std::any_of(mine.begin(), mine.end(), [&](std::int32_t m) {
+            const Message& old = r_.messages[static_cast<std::size_t>(m)];
+            return old.kind == k && old.text == text;
+          });
+          if (!dup) {
+            mine.push_back(static_cast<std::int32_t>(r_.messages.size()));
+            r_.messages.push_back({k, std::move(text), rule, fi});
+          }
           break;
         }
         case ast::ActionKind::Cite: {
