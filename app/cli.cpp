@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <cstdlib>
+#include <new>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -76,12 +78,54 @@ void setup_logging(int verbosity) {
   spdlog::set_default_logger(logger);
 }
 
+// Memory set aside when the command line starts and given back when an
+// allocation fails, so that unwinding (some destructors allocate, such as
+// nlohmann::json's, and would otherwise end the process in std::terminate)
+// and the message still have memory; the failure then goes on as bad_alloc.
+// Not touched, so it costs address space, not resident memory.
+constexpr std::size_t kReserveBytes = std::size_t{64} << 20;
+void* g_reserve = nullptr;
+
+void release_reserve() {
+  std::free(g_reserve);
+  g_reserve = nullptr;
+  std::set_new_handler(nullptr);
+  throw std::bad_alloc();
+}
+
+void set_aside_reserve() {
+  if (!g_reserve) g_reserve = std::malloc(kReserveBytes);
+  std::set_new_handler(g_reserve ? release_reserve : nullptr);
+}
+
+// What to try when a command ran out of memory.
+const char* memory_hint(const std::string& command) {
+  if (command == "run") return "try a lower `--max-firings`, or leave out `--trace` and `--explain`";
+  if (command == "batch") return "try fewer `--jobs`";
+  if (command == "test" || command == "diff") return "try fewer or smaller rule files, cases or profiles";
+  return "try fewer or smaller rule files";
+}
+
 bool is_subcommand(const std::string& s) {
   return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
          s == "help";
 }
 
 }  // namespace
+
+int run_command(const std::string& command, const std::function<int()>& body, std::ostream& err) {
+  set_aside_reserve();
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    err << "advise: out of memory while running `advise " << command << "`; " << memory_hint(command)
+        << " (docs/cli.md, \"Limits\")\n";
+    return kExitOutOfMemory;
+  } catch (const std::exception& e) {
+    err << "advise: internal error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+}
 
 int main(int argc, char** argv) {
   // `advise [options] PROFILE` is `advise run [options] PROFILE`.
@@ -122,7 +166,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.footer(
       "\nCommands: run (default), check, fmt, batch, test, diff, schema. `advise COMMAND --help` for each.\n"
-      "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input.");
+      "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
+      "3 out of memory.");
   int verbosity = 0;
   std::string kb_dir;
   app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
@@ -141,8 +186,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--rules", run.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
       ->allow_extra_args(false);
   run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
-  run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N firings")
-      ->check(CLI::Range(1, 100000000));
+  run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
+      ->check(CLI::Range(1, kMaxFiringsCap));
   run_cmd->footer(kRunExamples);
 
   CheckOptions check;
@@ -215,38 +260,33 @@ int main(int argc, char** argv) {
     std::cout << app.help();
     return kExitUsage;
   }
-  try {
-    if (*run_cmd) {
-      run.kb_dir = kb_dir;
-      run.color = run.output.empty() && use_color(STDOUT_FILENO);
-      return cmd_run(run, std::cout, std::cerr);
-    }
-    if (*check_cmd) {
-      check.kb_dir = kb_dir;
-      return cmd_check(check, std::cout, std::cerr);
-    }
-    if (*fmt_cmd) return cmd_fmt(fmt, std::cout, std::cerr);
-    if (*batch_cmd) {
-      batch.kb_dir = kb_dir;
-      batch.progress = isatty(STDERR_FILENO) != 0;
-      batch.timing = !no_timing;
-      return cmd_batch(batch, std::cout, std::cerr);
-    }
-    if (*test_cmd) {
-      test.kb_dir = kb_dir;
-      return cmd_test(test, std::cout, std::cerr);
-    }
-    if (*schema_cmd) {
-      schema.kb_dir = kb_dir;
-      return cmd_schema(schema, std::cout, std::cerr);
-    }
-    if (*diff_cmd) {
-      diff.kb_dir = kb_dir;
-      return cmd_diff(diff, std::cout, std::cerr);
-    }
-  } catch (const std::exception& e) {
-    std::cerr << "advise: internal error: " << e.what() << "\n";
-    return kExitUsage;
+  if (*run_cmd) {
+    run.kb_dir = kb_dir;
+    run.color = run.output.empty() && use_color(STDOUT_FILENO);
+    return run_command("run", [&] { return cmd_run(run, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*check_cmd) {
+    check.kb_dir = kb_dir;
+    return run_command("check", [&] { return cmd_check(check, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*fmt_cmd) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);
+  if (*batch_cmd) {
+    batch.kb_dir = kb_dir;
+    batch.progress = isatty(STDERR_FILENO) != 0;
+    batch.timing = !no_timing;
+    return run_command("batch", [&] { return cmd_batch(batch, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*test_cmd) {
+    test.kb_dir = kb_dir;
+    return run_command("test", [&] { return cmd_test(test, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*schema_cmd) {
+    schema.kb_dir = kb_dir;
+    return run_command("schema", [&] { return cmd_schema(schema, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*diff_cmd) {
+    diff.kb_dir = kb_dir;
+    return run_command("diff", [&] { return cmd_diff(diff, std::cout, std::cerr); }, std::cerr);
   }
   std::cout << app.help();
   return kExitUsage;

@@ -28,6 +28,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <new>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@
 #include "app/atomic_file.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "kb/sanitize.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "kb/profile.hpp"
@@ -122,7 +124,8 @@ struct Outcome {
   Status status = Status::Ok;
 };
 
-std::string dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+// DEL, C1 and bidirectional controls as \u escapes too (kb/sanitize.hpp), as in the reports.
+std::string dump(const ojson& j) { return json_terminal_safe(j.dump(-1, ' ', false, ojson::error_handler_t::replace)); }
 
 std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
   ojson rec = ojson::object();
@@ -186,6 +189,10 @@ Outcome process(const Context& cx, const Line& line) {
 Outcome process_guarded(const Context& cx, const Line& line) {
   try {
     return process(cx, line);
+  } catch (const std::bad_alloc&) {
+    return {error_record(line.number, {{cx.shown, "", 0, 0,
+                                         "out of memory while evaluating this line; try fewer `--jobs`", {}}}),
+            Status::Failed};
   } catch (const std::exception& e) {
     // Never lose a line, never take the batch down with one.
     return {error_record(line.number, {{cx.shown, "", 0, 0, std::string("internal error: ") + e.what(), {}}}),

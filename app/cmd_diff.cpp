@@ -4,10 +4,14 @@
 // Both rule sets run on every profile. For each profile whose conclusions or
 // recommendations differ, the text report gives each change before and
 // after, with the rule responsible on each side and the tests that held when
-// it fired. Nothing is printed when nothing changed. Exit 0 when nothing
-// changed, 1 when some profile's advice changed (as `diff` and
-// `git diff --exit-code` do, so CI can gate on it), 2 for bad rules,
-// profiles or options. `--format json` always prints one document.
+// it fired. A side whose evaluation did not finish (the rules kept firing
+// until the firing limit) is a finding too, reported with the engine's
+// message. Nothing is printed when nothing changed. Exit 0 when nothing
+// changed, 1 when some profile's advice changed or a side did not finish (as
+// `diff` and `git diff --exit-code` do, so CI can gate on it), 2 for bad
+// rules, profiles or options. `--format json` always prints one document.
+// Text from files (names, paths, rule texts) goes through the one sanitizer
+// (kb/sanitize.hpp) on its way to the terminal.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +22,7 @@
 #include "app/cases.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise::cli {
 
@@ -52,7 +57,11 @@ struct ProfileDiff {
   std::string path, name;
   std::vector<ConclusionChange> conclusions;
   std::vector<RecommendationChange> recommendations;
-  bool changed() const { return !conclusions.empty() || !recommendations.empty(); }
+  // A side that stopped at the firing limit: the engine's message. Its advice
+  // is incomplete, so the profile is a finding even when nothing else differs.
+  std::optional<std::string> old_runaway, new_runaway;
+  bool unfinished() const { return old_runaway || new_runaway; }
+  bool changed() const { return !conclusions.empty() || !recommendations.empty() || unfinished(); }
 };
 
 std::int32_t firing_of_version(const Result& r, std::int32_t v) {
@@ -132,6 +141,8 @@ ProfileDiff diff_results(const std::string& path, const std::string& name, const
   ProfileDiff d;
   d.path = path;
   d.name = name;
+  if (a.runaway) d.old_runaway = a.runaway->message;
+  if (b.runaway) d.new_runaway = b.runaway->message;
   for (std::size_t ci = 0; ci < kb.conclusions.size(); ++ci) {
     std::int32_t slot = ra.field_count() + static_cast<std::int32_t>(ci);
     const Value& va = a.value(slot);
@@ -245,7 +256,9 @@ void recommendation_side(const Result& r, const Recommendation& rec, const char*
 
 std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) {
   const RuleSet& ra = *a.rules;
-  std::string out = d.path + (d.name.empty() ? "" : " (" + d.name + ")") + "\n";
+  std::string out = terminal_safe(d.path) + (d.name.empty() ? "" : " (" + terminal_safe(d.name) + ")") + "\n";
+  if (d.old_runaway) out += "  the old rules did not finish: " + *d.old_runaway + "\n";
+  if (d.new_runaway) out += "  the new rules did not finish: " + *d.new_runaway + "\n";
   for (const ConclusionChange& c : d.conclusions) {
     out += "  " + c.label + ": " + source_value(c.before, ra) + " -> " + source_value(c.after, ra) + "\n";
     for (const Side& s : c.old_side) side_text(s, "before", out);
@@ -265,8 +278,8 @@ std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) 
         break;
       case RecommendationChange::Kind::Text:
         out += "  recommendation " + rc.id + ": its text changed\n";
-        out += "    before: \"" + rc.before->text + "\"\n";
-        out += "    after:  \"" + rc.after->text + "\"\n";
+        out += "    before: \"" + terminal_safe(rc.before->text) + "\"\n";
+        out += "    after:  \"" + terminal_safe(rc.after->text) + "\"\n";
         break;
     }
   }
@@ -334,7 +347,12 @@ J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
       entry["did_not_act"] = counterpart_json(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name);
     recs.push_back(std::move(entry));
   }
-  return J{{"profile", d.path}, {"name", d.name}, {"conclusions", conclusions}, {"recommendations", recs}};
+  auto runaway = [](const std::optional<std::string>& m) { return m ? J(*m) : J(nullptr); };
+  return J{{"profile", d.path},
+           {"name", d.name},
+           {"runaway", J{{"old", runaway(d.old_runaway)}, {"new", runaway(d.new_runaway)}}},
+           {"conclusions", conclusions},
+           {"recommendations", recs}};
 }
 
 std::string shown(const fs::path& p) {
@@ -386,7 +404,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
         if (it->is_regular_file() && it->path().extension() == ".json") found.push_back(it->path());
       std::sort(found.begin(), found.end());
       if (found.empty()) {
-        err << shown(p) << ": error: the directory holds no `.json` profiles\n";
+        err << terminal_safe(shown(p)) << ": error: the directory holds no `.json` profiles\n";
         bad = true;
       }
       for (const fs::path& f : found) files.push_back(shown(f));
@@ -398,7 +416,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
   for (const std::string& f : files) {
     std::string text, error;
     if (!read_input(f, kMaxProfileBytes, text, error, nullptr, "a profile file (a JSON object)")) {
-      err << f << ": error: " << error << "\n";
+      err << terminal_safe(f) << ": error: " << terminal_safe(error) << "\n";
       bad = true;
       continue;
     }
@@ -418,7 +436,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
 
   Engine old_engine(std::make_shared<const RuleSet>(std::move(*old_rs)));
   Engine new_engine(std::make_shared<const RuleSet>(std::move(*new_rs)));
-  std::size_t changed = 0;
+  std::size_t changed = 0, unfinished = 0;
   std::string text;
   J list = J::array();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
@@ -427,6 +445,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     ProfileDiff d = diff_results(files[i], profiles[i].name(), a, b);
     if (!d.changed()) continue;
     ++changed;
+    if (d.unfinished()) ++unfinished;
     if (o.format == "json") {
       list.push_back(json_report(d, a, b));
     } else {
@@ -435,12 +454,14 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
     }
   }
   if (o.format == "json") {
-    J doc{{"profiles", profiles.size()}, {"changed", changed}, {"changes", list}};
-    out << doc.dump(2) << "\n";
+    J doc{{"profiles", profiles.size()}, {"changed", changed}, {"unfinished", unfinished}, {"changes", list}};
+    out << json_terminal_safe(doc.dump(2, ' ', false, J::error_handler_t::replace)) << "\n";
   } else if (changed > 0) {
-    out << text << "\n"
-        << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s")
-        << " changed\n";
+    out << terminal_safe(text, Layout::Lines) << "\n"
+        << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s") << " changed";
+    if (unfinished > 0)
+      out << "; " << unfinished << " did not finish under one of the rule sets (the firing limit stopped it)";
+    out << "\n";
   }
   return changed > 0 ? kExitFindings : kExitOk;
 }

@@ -16,6 +16,7 @@
 #include "app/common.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "kb/sanitize.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cli {
@@ -120,12 +121,12 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   int code = kExitOk;
   for (const WhyNot& w : report.why_not)
     if (!w.error.empty()) {
-      err << "advise: --why-not " << w.query << ": " << w.error << "\n";
+      err << "advise: --why-not " << terminal_safe(w.query) << ": " << terminal_safe(w.error) << "\n";
       code = kExitUsage;
     }
   if (code != kExitOk) return code;
   if (report.runaway) {
-    err << "advise: " << *report.runaway << "\n";
+    err << "advise: " << terminal_safe(*report.runaway) << "\n";
     code = kExitFindings;
   }
   if (has_error_conflict(report)) {

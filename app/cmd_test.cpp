@@ -16,6 +16,7 @@
 #include "app/common.hpp"
 #include "app/coverage.hpp"
 #include "app/junit.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise::cli {
 
@@ -39,9 +40,11 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// The report of one failing case, as `advise test` prints it.
+// The report of one failing case, as `advise test` prints it. Case names,
+// file names and the texts of case files go through the one sanitizer
+// (kb/sanitize.hpp) before they reach the terminal, as the report is written.
 std::string failure_text(const CaseResult& r, bool updating) {
-  std::string out = "FAIL " + r.where + ": case \"" + r.test->source->name + "\"\n";
+  std::string out = "FAIL " + terminal_safe(r.where) + ": case \"" + terminal_safe(r.test->source->name) + "\"\n";
   for (const std::string& p : r.problems) out += "  " + r.where + ": " + p + "\n";
   for (const ExpectationFailure& f : r.failures) {
     if (updating && f.update) continue;
@@ -127,7 +130,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
       std::string text = apply_edits(loaded->sources->text(file), list);
       std::string error;
       if (!write_file_atomically(name, text, error)) {
-        err << name << ": error: cannot write the updated cases: " << error << "\n";
+        err << terminal_safe(name) << ": error: cannot write the updated cases: " << terminal_safe(error) << "\n";
         write_failed = true;
         continue;
       }
@@ -136,7 +139,8 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     }
     for (const CaseResult& r : results)
       for (const ExpectationFailure& f : r.failures)
-        if (f.update && !write_failed) report << "UPDATED " << f.where << ": " << f.updated << "  (was: " << f.expected << ")\n";
+        if (f.update && !write_failed)
+          report << terminal_safe("UPDATED " + f.where + ": " + f.updated + "  (was: " + f.expected + ")") << "\n";
   }
 
   for (const CaseResult& r : results) {
@@ -144,7 +148,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     if (o.update && r.problems.empty() &&
         std::all_of(r.failures.begin(), r.failures.end(), [](const ExpectationFailure& f) { return f.update.has_value(); }))
       continue;
-    report << failure_text(r, o.update);
+    report << terminal_safe(failure_text(r, o.update), Layout::Lines);
   }
 
   std::size_t files = suite->files.size();
@@ -186,7 +190,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
         if (auto stamp = stamp_of_path(loaded->sources->name(id))) wo.inputs.emplace_back(loaded->sources->name(id), *stamp);
       std::string error;
       if (!write_file_atomically(o.junit, xml, error, wo)) {
-        err << o.junit << ": error: cannot write the JUnit report: " << error << "\n";
+        err << terminal_safe(o.junit) << ": error: cannot write the JUnit report: " << terminal_safe(error) << "\n";
         return kExitUsage;
       }
     }
@@ -195,7 +199,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   bool coverage_low = false;
   if (coverage) {
     if (json_coverage) out << coverage_json(*coverage, passed, failed);
-    else if (want_coverage) report << coverage_text(*coverage);
+    else if (want_coverage) report << terminal_safe(coverage_text(*coverage), Layout::Lines);
     if (o.min_coverage >= 0 && coverage->below(o.min_coverage)) {
       coverage_low = true;
       err << "advise test: " << format_percent(coverage->rules_fired(), coverage->rules().size())

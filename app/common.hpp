@@ -19,6 +19,7 @@ namespace advise::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFindings = 1;
 inline constexpr int kExitUsage = 2;
+inline constexpr int kExitOutOfMemory = 3;  // an allocation failed (app/cli.cpp run_command)
 
 // The directory holding kb/ and rules/: $ADVISE_HOME, else the installed
 // share/advise next to the executable, else the source tree it was built from.

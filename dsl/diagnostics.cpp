@@ -4,6 +4,8 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "kb/sanitize.hpp"
+
 namespace advise {
 
 const std::vector<DiagKindInfo>& all_kinds() {
@@ -70,12 +72,15 @@ namespace {
 
 std::string location_prefix(const SourceManager& sm, const ast::Loc& loc) {
   LineCol lc = sm.line_col(loc.file, loc.begin);
-  return sm.name(loc.file) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
+  return terminal_safe(sm.name(loc.file)) + ":" + std::to_string(lc.line) + ":" + std::to_string(lc.col);
 }
 
 // The source line, then a caret under the first byte of the span and tildes
-// under the rest of it (clipped to the line). Tabs are kept so that the
-// underline lines up in a terminal.
+// under the rest of it (clipped to the line). The line goes through the one
+// sanitizer (kb/sanitize.hpp): a control character or a byte that is not
+// UTF-8 is shown as an escape (`\x1b`), and the underline spans the escape.
+// Tabs are kept so that the underline lines up in a terminal; a multi-byte
+// UTF-8 character takes one column.
 std::string snippet(const SourceManager& sm, const ast::Loc& loc) {
   std::string_view line = sm.line_text(loc.file, loc.begin);
   LineCol lc = sm.line_col(loc.file, loc.begin);
@@ -84,37 +89,27 @@ std::string snippet(const SourceManager& sm, const ast::Loc& loc) {
   std::size_t start = 0;
   if (line.size() > 200 && lc.col > 100) start = lc.col - 100;
   std::string_view shown = line.substr(start, 200);
-  // One terminal column per character, not per byte: a multi-byte UTF-8
-  // character is copied whole and takes one column; a byte that is not valid
-  // UTF-8 (an invalid-utf8 diagnostic points at one) is shown as `?`, so the
-  // output stays valid text.
-  std::vector<bool> column(shown.size(), true);  // does this byte start a column?
+  // For each byte of `shown`: the columns its character takes in the output
+  // (0 for the bytes after the first of a character), and whether it is a tab.
+  std::vector<std::size_t> columns(shown.size() + 1, 0);
   for (std::size_t i = 0; i < shown.size();) {
-    auto c = static_cast<unsigned char>(shown[i]);
-    std::size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    bool valid = n > 0 && i + n <= shown.size();
-    for (std::size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(shown[i + k]) & 0xC0) == 0x80;
-    if (!valid) {
-      out += '?';
-      ++i;
-    } else if (n == 1) {
-      out += (c < 0x20 && c != '\t') ? ' ' : shown[i];
-      ++i;
-    } else {
-      out.append(shown.substr(i, n));
-      for (std::size_t k = 1; k < n; ++k) column[i + k] = false;
-      i += n;
-    }
+    std::size_t before = out.size();
+    std::size_t n = append_terminal_safe(shown, i, out, Layout::Lines);
+    std::size_t width = 0;
+    for (std::size_t k = before; k < out.size(); ++k)
+      if ((static_cast<unsigned char>(out[k]) & 0xC0) != 0x80) ++width;
+    columns[i] = width;
+    i += n;
   }
   out += "\n  ";
-  std::size_t caret = lc.col - 1 - start;
-  for (std::size_t i = 0; i < caret && i < shown.size(); ++i)
-    if (column[i]) out += shown[i] == '\t' ? '\t' : ' ';
+  std::size_t caret = std::min<std::size_t>(lc.col - 1 - start, shown.size());
+  for (std::size_t i = 0; i < caret; ++i) out.append(columns[i], shown[i] == '\t' ? '\t' : ' ');
   out += '^';
   std::size_t len = loc.end > loc.begin ? loc.end - loc.begin : 1;
   std::size_t last = std::min(caret + len, shown.size());
-  for (std::size_t i = caret + 1; i < last; ++i)
-    if (column[i]) out += '~';
+  std::size_t tildes = 0;
+  for (std::size_t i = caret; i < last; ++i) tildes += columns[i];
+  if (tildes > 1) out.append(tildes - 1, '~');
   out += '\n';
   return out;
 }
@@ -126,22 +121,22 @@ std::string render_text(const SourceManager& sm, const Diagnostic& d) {
   if (d.has_loc) {
     out += location_prefix(sm, d.loc);
   } else {
-    out += d.file_name;
+    out += terminal_safe(d.file_name);
   }
   out += ": ";
   out += severity_name(d.severity);
   out += ": ";
-  out += d.message;
+  out += terminal_safe(d.message);
   out += " [";
   out += kind_info(d.kind).name;
   out += "]\n";
   if (d.has_loc) out += snippet(sm, d.loc);
   for (const DiagNote& n : d.notes) {
     if (n.has_loc) {
-      out += location_prefix(sm, n.loc) + ": note: " + n.message + "\n";
+      out += location_prefix(sm, n.loc) + ": note: " + terminal_safe(n.message) + "\n";
       out += snippet(sm, n.loc);
     } else {
-      out += "  note: " + n.message + "\n";
+      out += "  note: " + terminal_safe(n.message) + "\n";
     }
   }
   return out;
@@ -185,7 +180,7 @@ std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
     j["notes"] = std::move(notes);
     arr.push_back(std::move(j));
   }
-  return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return json_terminal_safe(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
 }
 
 }  // namespace advise

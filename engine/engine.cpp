@@ -5,6 +5,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <unordered_map>
 
 namespace advise {
 
@@ -416,10 +417,14 @@ class Run {
       refresh();
       std::int32_t pick = first_active();
       if (pick < 0) break;
-      if (static_cast<std::int32_t>(r_.firings.size()) >= opt_.max_firings) {
+      // The guard counts repeat firings only: each rule fires a first time at
+      // most once, so a large rule set that does not loop never reaches it.
+      bool repeat = last_fired_[static_cast<std::size_t>(pick)] >= 0;
+      if (repeat && repeats_ >= opt_.max_firings) {
         runaway();
         break;
       }
+      if (repeat) ++repeats_;
       fire(pick);
     }
   }
@@ -432,10 +437,13 @@ class Run {
   const EngineOptions& opt_;
   CurrentView view_;
   std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
+  std::int32_t repeats_ = 0;              // firings of rules that had fired before
   std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
   std::vector<char> dirty_;
   std::vector<std::int32_t> dirty_list_;
   std::vector<Setter> setters_;
+  std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
+  std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
 
   void set_active(std::int32_t rule, bool on) {
     auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
@@ -604,29 +612,36 @@ class Run {
         }
         case ast::ActionKind::Recommend: {
           std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view_, *rs_.kb);
-          bool merged = false;
-          for (Recommendation& rec : r_.recommendations) {
-            if (rec.id != a.id) continue;
-            merged = true;
-            if (rec.rule == rule) {
-              rec.text = std::move(text);  // the same rule, fired again on newer facts
-              rec.firing = fi;
-            } else if (std::find(rec.also_by.begin(), rec.also_by.end(), rule) == rec.also_by.end()) {
-              rec.also_by.push_back(rule);
-            }
+          // One recommendation per id, found by index (not by a scan: a
+          // rule set may make hundreds of thousands).
+          auto [it, fresh] = rec_index_.try_emplace(a.id, r_.recommendations.size());
+          if (fresh) {
+            r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
             break;
           }
-          if (!merged) r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
+          Recommendation& rec = r_.recommendations[it->second];
+          if (rec.rule == rule) {
+            rec.text = std::move(text);  // the same rule, fired again on newer facts
+            rec.firing = fi;
+          } else if (std::find(rec.also_by.begin(), rec.also_by.end(), rule) == rec.also_by.end()) {
+            rec.also_by.push_back(rule);
+          }
           break;
         }
         case ast::ActionKind::Note:
         case ast::ActionKind::Warn: {
           std::string text = render_template(a.text, view_, *rs_.kb);
           Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
-          bool dup = false;
-          for (Message& m : r_.messages)
-            if (m.rule == rule && m.kind == k && m.text == text) dup = true;
-          if (!dup) r_.messages.push_back({k, std::move(text), rule, fi});
+          // The same text from the same rule once: only this rule's messages are compared.
+          std::vector<std::int32_t>& mine = messages_of_[rule];
+          bool dup = std::any_of(mine.begin(), mine.end(), [&](std::int32_t m) {
+            const Message& old = r_.messages[static_cast<std::size_t>(m)];
+            return old.kind == k && old.text == text;
+          });
+          if (!dup) {
+            mine.push_back(static_cast<std::int32_t>(r_.messages.size()));
+            r_.messages.push_back({k, std::move(text), rule, fi});
+          }
           break;
         }
         case ast::ActionKind::Cite: {
@@ -659,16 +674,38 @@ class Run {
       if (c >= 2) e.rules.push_back(rule);
     for (auto [slot, c] : slots)
       if (c >= 2) e.slots.push_back(slot);
-    std::string names, facts;
-    for (std::int32_t rl : e.rules) {
+    auto rule_text = [&](std::int32_t rl) {
       const CRule& cr = rs_.rules[static_cast<std::size_t>(rl)];
-      names += (names.empty() ? "" : ", ") + ("`" + cr.name + "` (" + rs_.where(cr.loc) + ")");
-    }
+      return "`" + cr.name + "` (" + rs_.where(cr.loc) + ")";
+    };
+    std::string names, facts;
+    for (std::int32_t rl : e.rules) names += (names.empty() ? "" : ", ") + rule_text(rl);
     for (std::int32_t s : e.slots) facts += (facts.empty() ? "" : ", ") + ("`" + rs_.slot_name(s) + "`");
-    e.message = "evaluation stopped after " + std::to_string(opt_.max_firings) +
-                " firings: the rules " + names + " keep firing" +
-                (facts.empty() ? std::string() : " and keep changing " + facts) +
-                "; make their conditions exclusive, or test that the conclusion is not already set";
+    e.message = "evaluation stopped at the limit of " + std::to_string(opt_.max_firings) + " repeated firings (" +
+                std::to_string(r_.firings.size()) + " firings in all): ";
+    if (!e.rules.empty()) {
+      e.message += "the rules " + names + " keep firing" +
+                   (facts.empty() ? std::string() : " and keep changing " + facts) +
+                   "; make their conditions exclusive, or test that the conclusion is not already set";
+    } else {
+      // No rule fired twice lately: many different rules fired again. Name
+      // those that fired most over the whole run (ties in source order).
+      std::map<std::int32_t, int> all;
+      for (const Firing& f : r_.firings) all[f.rule]++;
+      std::vector<std::pair<std::int32_t, int>> most;
+      for (auto [rule, c] : all)
+        if (c >= 2) most.emplace_back(rule, c);
+      std::stable_sort(most.begin(), most.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::size_t again = most.size();
+      if (most.size() > 5) most.resize(5);
+      std::string top;
+      for (auto [rule, c] : most) {
+        e.rules.push_back(rule);
+        top += (top.empty() ? "" : ", ") + rule_text(rule) + " " + std::to_string(c) + " times";
+      }
+      e.message += "the limit was reached by " + std::to_string(again) + " different rules firing again, most often " +
+                   top + "; if the rules do not loop, raise the limit (`--max-firings`)";
+    }
     r_.runaway = std::move(e);
   }
 };

@@ -90,14 +90,18 @@ struct Conflict {
   bool error = false;  // equal priorities
 };
 
+// Evaluation stopped at the firing limit (docs/engine.md, "Runaway guard").
 struct RunawayError {
   std::int32_t limit = 0;
-  std::vector<std::int32_t> rules;  // the rules that keep firing
+  std::vector<std::int32_t> rules;  // the rules that keep firing (or, when none fired twice lately, those that fired most)
   std::vector<std::int32_t> slots;  // the facts they keep changing
-  std::string message;
+  std::string message;              // never empty
 };
 
 struct EngineOptions {
+  // The limit on repeat firings: firings of a rule that has fired before in
+  // this evaluation. First firings are free (each rule has one), so a run
+  // makes at most (rules + max_firings) firings.
   std::int32_t max_firings = 1000;
 };
 

@@ -46,11 +46,13 @@ namespace render_detail {
 
 // "rules/x.rules:12" -> {"rules/x.rules", 12}; line 0 when there is none.
 std::pair<std::string, int> split_where(const std::string& where);
-// A control character (a newline, an escape...).
-bool is_control(char c);
-// Collapses runs of blanks and control characters (newlines, escapes) to one
-// space.
+// Collapses runs of blanks (space, tab, newline, carriage return, vertical
+// tab, form feed) to one space. Other controls are left for the sanitizer.
 std::string one_line(const std::string& text);
+// Text from a profile, a rule file or a file name as the text and Markdown
+// reports show it: blanks become spaces, and the rest goes through the one
+// sanitizer (kb/sanitize.hpp), so that escapes show as `\x1b`.
+std::string terminal_text(const std::string& text);
 // Named constants the text of a test mentions, with their values:
 // "extremely_strong_step2 = 260". For showing what a test required.
 std::vector<std::string> constants_in(const std::string& test_text, const RuleSet& rules);

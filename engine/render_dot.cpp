@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "engine/render.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise {
 
@@ -22,15 +23,15 @@ namespace {
 
 using namespace render_detail;
 
-std::string quote(const std::string& s) {
+std::string quote(const std::string& text) {
   std::string out = "\"";
-  for (char c : s) {
+  for (char c : terminal_safe(text, Layout::Lines)) {
     if (c == '"' || c == '\\') out += '\\';
     if (c == '\n') {
       out += "\\n";
       continue;
     }
-    out += is_control(c) ? ' ' : c;
+    out += c == '\t' ? ' ' : c;
   }
   return out + "\"";
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/render.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise {
 
@@ -268,8 +269,10 @@ std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layo
   root["explanation"] = std::move(explanation);
   // Texts are valid UTF-8 (rule files and profiles are checked); replace
   // rather than throw should that ever not hold.
-  if (layout == JsonLayout::Compact) return root.dump(-1, ' ', false, json::error_handler_t::replace);
-  return root.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // DEL, C1 and bidirectional controls as \u escapes too (kb/sanitize.hpp):
+  // the same data, and a report `cat` to a terminal cannot drive it.
+  if (layout == JsonLayout::Compact) return json_terminal_safe(root.dump(-1, ' ', false, json::error_handler_t::replace));
+  return json_terminal_safe(root.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
 }
 
 }  // namespace advise

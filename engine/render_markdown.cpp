@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/render.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise {
 
@@ -18,7 +19,8 @@ bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || (
 // Escapes what Markdown would read as markup; underscores inside words
 // (strongly_recommended) are left alone, as CommonMark does not read them,
 // and block markers (> # + -) only matter at the start of a text.
-std::string md(const std::string& s) {
+std::string md(const std::string& text) {
+  std::string s = terminal_text(text);
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -37,7 +39,7 @@ std::string md(const std::string& s) {
         out += c;
         break;
       }
-      default: out += is_control(c) ? ' ' : c;
+      default: out += c;
     }
   }
   return out;
@@ -45,7 +47,8 @@ std::string md(const std::string& s) {
 
 // Text that marks names as `code` already (the model's sentences): the code
 // spans are kept, the rest escaped.
-std::string md_rich(const std::string& s) {
+std::string md_rich(const std::string& text) {
+  std::string s = terminal_text(text);
   if (std::count(s.begin(), s.end(), '`') % 2 != 0) return md(s);
   std::string out;
   std::size_t i = 0;
@@ -63,7 +66,7 @@ std::string md_rich(const std::string& s) {
 }
 
 std::string code(const std::string& s) {
-  std::string t = one_line(s);
+  std::string t = terminal_safe(one_line(s));
   if (t.find('`') == std::string::npos) return "`" + t + "`";
   return "`` " + t + " ``";
 }

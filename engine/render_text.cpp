@@ -13,14 +13,20 @@
 #include <sstream>
 
 #include "engine/render.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise {
 
 namespace render_detail {
 
-bool is_control(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
+namespace {
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+}  // namespace
+
+std::string terminal_text(const std::string& text) {
+  std::string t = text;
+  std::replace_if(t.begin(), t.end(), is_blank, ' ');
+  return terminal_safe(t);
 }
 
 std::pair<std::string, int> split_where(const std::string& where) {
@@ -39,7 +45,7 @@ std::string one_line(const std::string& text) {
   std::string out;
   bool blank = false;
   for (char c : text) {
-    if (is_control(c) || c == ' ') {
+    if (is_blank(c)) {
       blank = true;
       continue;
     }
@@ -186,9 +192,11 @@ class TextWriter {
     return std::string("\x1b[") + code + "m" + s + "\x1b[0m";
   }
   std::string bold(const std::string& s) const { return paint(s, "1"); }
+  // One line of text from a file, safe for the terminal.
+  static std::string line(const std::string& s) { return terminal_safe(one_line(s)); }
 
   void section(const std::string& title) {
-    out_ << "\n" << bold(one_line(title)) << "\n";
+    out_ << "\n" << bold(line(title)) << "\n";
     first_section_ = false;
   }
 
@@ -203,8 +211,8 @@ class TextWriter {
     std::string w;
     while (words >> w) {
       std::replace(w.begin(), w.end(), kGlue, ' ');
-      // Profile texts reach the terminal: no escape sequences or other controls.
-      w.erase(std::remove_if(w.begin(), w.end(), is_control), w.end());
+      // Profile and rule texts reach the terminal: escapes are shown, not sent.
+      w = terminal_safe(w);
       std::size_t ww = width(w);
       if (!line_start && col + 1 + ww > kWidth) {
         out_ << "\n" << std::string(indent, ' ');
@@ -257,11 +265,11 @@ class TextWriter {
 
   void tests(const std::vector<TestRecord>& ts, std::size_t indent) {
     std::size_t col = 0;
-    for (const TestRecord& t : ts) col = std::max(col, width(one_line(t.text)));
+    for (const TestRecord& t : ts) col = std::max(col, width(line(t.text)));
     col = std::min<std::size_t>(col, 40);
     for (const TestRecord& t : ts) {
-      std::string text = one_line(t.text);
-      std::string facts = one_line(facts_of(t));
+      std::string text = line(t.text);
+      std::string facts = line(facts_of(t));
       out_ << std::string(indent, ' ') << mark(t.result) << " " << text;
       if (!facts.empty()) {
         std::size_t w = width(text);
@@ -299,12 +307,12 @@ class TextWriter {
       case Derivation::Kind::Missing:
         return;
       case Derivation::Kind::Given:
-        out_ << pad << "given: " << d.json_path << "\n";
+        out_ << pad << "given: " << line(d.json_path) << "\n";
         return;
       case Derivation::Kind::Derived: break;
     }
     shown_.insert({d.slot, d.firing});
-    std::string head = pad + "set by rule `" + d.rule.name + "`";
+    std::string head = pad + "set by rule `" + line(d.rule.name) + "`";
     if (d.rule.description.empty())
       out_ << head << "\n";
     else
@@ -319,7 +327,7 @@ class TextWriter {
 
   void premises(const std::vector<TestRecord>& ts, const std::vector<Derivation>& ps, std::size_t indent) {
     for (const Derivation& p : ps) {
-      std::string head = std::string(indent, ' ') + p.name + " = ";
+      std::string head = std::string(indent, ' ') + line(p.name) + " = ";
       if (p.kind == Derivation::Kind::Missing) {
         out_ << head << "(not reached)\n";
       } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.slot, p.firing})) {
@@ -338,13 +346,13 @@ class TextWriter {
             std::find(cut.begin(), cut.end(), f.name) == cut.end())
           cut.push_back(f.name);
     for (const std::string& c : cut)
-      out_ << std::string(indent, ' ') << c << ": (not followed further; ask --why-not or --explain on it)\n";
+      out_ << std::string(indent, ' ') << line(c) << ": (not followed further; ask --why-not or --explain on it)\n";
   }
 
   void header() {
     std::string title = rep_.applicant.empty() ? "Advise report" : "Advise report for " + rep_.applicant;
-    out_ << bold(one_line(title)) << "\n";
-    out_ << "Profile: " << one_line(rep_.profile_source) << "\n";
+    out_ << bold(line(title)) << "\n";
+    out_ << "Profile: " << line(rep_.profile_source) << "\n";
   }
 
   std::string not_reached_reason(const std::string& name) const {
@@ -501,7 +509,7 @@ class TextWriter {
       wrap(head, head.size(), head.size() + 2, rule_line(t.rule));
       std::string pad(head.size() + 2, ' ');
       for (const std::string& ch : t.changes) wrap(pad, pad.size(), pad.size() + 2, ch);
-      for (const std::string& o : t.outputs) wrap(pad, pad.size(), pad.size() + 2, one_line(o));
+      for (const std::string& o : t.outputs) wrap(pad, pad.size(), pad.size() + 2, o);
     }
   }
 

@@ -7,19 +7,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/sanitize.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
 
 using nlohmann::json;
 
+// For a terminal: the file name and the message (which may quote the file)
+// go through the one sanitizer.
 std::string DataError::text() const {
-  std::string out = file;
+  std::string out = terminal_safe(file);
   if (line) out += ":" + std::to_string(line) + ":" + std::to_string(column);
   out += ": error: ";
-  if (!path.empty()) out += "at " + path + ": ";
-  out += message;
-  if (suggestion) out += "; did you mean `" + *suggestion + "`?";
+  if (!path.empty()) out += "at " + terminal_safe(path) + ": ";
+  out += terminal_safe(message);
+  if (suggestion) out += "; did you mean `" + terminal_safe(*suggestion) + "`?";
   return out;
 }
 

@@ -44,7 +44,9 @@ struct DataError {
   std::uint32_t line = 0, column = 0;  // 0 when not known
   std::string message;
   std::optional<std::string> suggestion;
-  std::string text() const;  // file:line:col: error: at $.path: message; did you mean `x`?
+  // file:line:col: error: at $.path: message; did you mean `x`? Safe for a
+  // terminal (kb/sanitize.hpp).
+  std::string text() const;
 };
 
 class KnowledgeBase {

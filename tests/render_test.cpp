@@ -351,9 +351,10 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
   std::string text = render_text(report_of(r), *rs);
   CHECK(block(text, "Evaluation stopped") ==
         "Evaluation stopped\n"
-        "  error: evaluation stopped after 20 firings: the rules `reset` (tiny.rules:2),\n"
-        "    `regrow` (tiny.rules:3) keep firing and keep changing `red_flags`; make\n"
-        "    their conditions exclusive, or test that the conclusion is not already set\n"
+        "  error: evaluation stopped at the limit of 20 repeated firings (23 firings in\n"
+        "    all): the rules `reset` (tiny.rules:2), `regrow` (tiny.rules:3) keep firing\n"
+        "    and keep changing `red_flags`; make their conditions exclusive, or test that\n"
+        "    the conclusion is not already set\n"
         "  The advice above is incomplete: the rules kept firing without settling. Tell\n"
         "  the rule authors.\n");
 }
@@ -498,8 +499,8 @@ rule regrow "" source "t" when red_flags contains professionalism then add remed
 rule start "" source "t" when step2ck > 100 then add remediation to red_flags end
 )");
   auto k = nlohmann::ordered_json::parse(render_json(report_of(run(loop, R"({"step2ck": 240})", 10)), *loop));
-  CHECK(k["runaway"].get<std::string>().rfind("evaluation stopped after 10 firings", 0) == 0);
-  CHECK(k["firings"] == 10);
+  CHECK(k["runaway"].get<std::string>().rfind("evaluation stopped at the limit of 10 repeated firings (13 firings in all)", 0) == 0);
+  CHECK(k["firings"] == 13);
 }
 
 TEST_CASE("Markdown report: the same sections as a document") {
@@ -596,22 +597,30 @@ TEST_CASE("DOT graph: quotes and backslashes in labels are escaped") {
 }
 
 TEST_CASE("renderers: control characters from a profile never reach the output") {
+  // ESC, BEL, a C1 CSI (U+009B) and a right-to-left override (U+202E): shown
+  // as escapes by the one sanitizer (kb/sanitize.hpp), never sent.
   auto rs = rules_of(kTiny);
-  Result r = run(rs, R"({"name": "Sam\u001b[2J\nEvil\u0007", "target_specialty": "dermatology", "step2ck": 252})");
+  Result r = run(rs, R"({"name": "Sam\u001b[2J\nEvil\u0007\u009b1m\u202ex", "target_specialty": "dermatology", "step2ck": 252})");
   Report rep = report_of(r, true, true, {"strategy=single"});
+  auto raw = [](const std::string& s) {
+    return s.find('\x1b') != std::string::npos || s.find('\a') != std::string::npos ||
+           s.find("\xC2\x9B") != std::string::npos || s.find("\xE2\x80\xAE") != std::string::npos;
+  };
   std::string text = render_text(rep, *rs);
-  CHECK(text.find('\x1b') == std::string::npos);
-  CHECK(text.find('\a') == std::string::npos);
-  CHECK(text.rfind("Advise report for Sam [2J Evil\n", 0) == 0);
+  CHECK_FALSE(raw(text));
+  CHECK(text.rfind("Advise report for Sam\\x1b[2J Evil\\x07\\u009b1m\\u202ex\n", 0) == 0);
   std::string md = render_markdown(rep, *rs);
-  CHECK(md.find('\x1b') == std::string::npos);
-  CHECK(md.rfind("# Advise report for Sam \\[2J Evil \n", 0) == 0);
+  CHECK_FALSE(raw(md));
+  CHECK(md.rfind("# Advise report for Sam\\\\x1b\\[2J Evil\\\\x07\\\\u009b1m\\\\u202ex\n", 0) == 0);
   std::string dot = render_dot(rep, *rs);
-  CHECK(dot.find('\x1b') == std::string::npos);
-  CHECK(dot.find("label=\"Advise: Sam [2J\\nEvil \"") != std::string::npos);
-  // JSON keeps the value, escaped.
-  auto j = nlohmann::json::parse(render_json(rep, *rs));
-  CHECK(j["profile"]["name"] == "Sam\x1b[2J\nEvil\a");
+  CHECK_FALSE(raw(dot));
+  CHECK(dot.find("label=\"Advise: Sam\\\\x1b[2J\\nEvil\\\\x07\\\\u009b1m\\\\u202ex\"") != std::string::npos);
+  // JSON keeps the value, with every control escaped.
+  std::string json = render_json(rep, *rs);
+  CHECK_FALSE(raw(json));
+  CHECK(json.find(R"("name": "Sam\u001b[2J\nEvil\u0007\u009b1m\u202ex")") != std::string::npos);
+  auto j = nlohmann::json::parse(json);
+  CHECK(j["profile"]["name"] == "Sam\x1b[2J\nEvil\a\xC2\x9B" "1m\xE2\x80\xAEx");
 }
 
 TEST_CASE("renderers: the same input gives byte-identical output") {
@@ -691,7 +700,7 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
     o.max_firings = 7;
     std::ostringstream out, err;
     CHECK(cli::cmd_run(o, out, err) == 1);
-    CHECK(err.str().rfind("advise: evaluation stopped after 7 firings: the rules `reset`", 0) == 0);
+    CHECK(err.str().rfind("advise: evaluation stopped at the limit of 7 repeated firings (10 firings in all): the rules `reset`", 0) == 0);
   }
   {
     cli::RunOptions o = run_options(d, kTiny);

@@ -1,0 +1,1 @@
+--max-firings 100001 tests/golden/run/rules/applicant.json

@@ -1,0 +1,1 @@
+--max-firings 100000 --rules tests/golden/run/rules/runaway.rules tests/golden/run/rules/applicant.json

@@ -1,0 +1,1 @@
+test tests/golden/.tmp/inj --rules tests/golden/test/tiny.rules
