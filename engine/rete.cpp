@@ -389,11 +389,19 @@ struct Matcher::Impl {
   }
 
   bool keys_match(const NodeDesc& n, const std::uint64_t* levels, std::int32_t self) {
+    const FactRec& sf = m.facts_[static_cast<std::size_t>(self)];
+    const Cell* sc = m.cells_.data() + sf.cells;
     for (const KeyPair& k : n.keys) {
-      Cell a, b;
-      if (!read(k.left, levels, self, a)) return false;
-      if (!read(Operand::self(k.right), levels, self, b)) return false;
-      if (a.bits != b.bits) return false;
+      if ((sf.missing >> k.right) & 1U) return false;
+      std::uint64_t b = sc[k.right].bits;
+      if (k.left.kind == Operand::Kind::Level) {  // the usual key: a field of an earlier fact
+        const FactRec& lf = m.facts_[static_cast<std::size_t>(levels[k.left.level])];
+        if ((lf.missing >> k.left.field) & 1U) return false;
+        if (m.cells_[static_cast<std::size_t>(lf.cells + k.left.field)].bits != b) return false;
+        continue;
+      }
+      Cell a;
+      if (!read(k.left, levels, self, a) || a.bits != b) return false;
     }
     return true;
   }
@@ -608,19 +616,16 @@ struct Matcher::Impl {
   }
 
   // Removes a token and every token below it, leaves first, without recursion.
+  // The walk goes down to a leaf, frees it and climbs back by the parent
+  // link: no stack, since every token knows its parent.
   void remove_tree(std::int32_t t) {
-    std::vector<std::int32_t>& stack = tree_stack;
-    std::size_t base = stack.size();  // re-entrant: freeing never removes more trees, but be safe
-    stack.push_back(t);
-    while (stack.size() > base) {
-      std::int32_t x = stack.back();
-      std::int32_t c = tok(x).child;
-      if (c >= 0) {
-        stack.push_back(c);
-        continue;
-      }
-      stack.pop_back();
+    std::int32_t x = t;
+    while (true) {
+      while (tok(x).child >= 0) x = tok(x).child;
+      std::int32_t p = tok(x).parent;
       free_one(x);
+      if (x == t) return;
+      x = p;
     }
   }
 
