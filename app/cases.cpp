@@ -646,6 +646,11 @@ namespace {
 // A profile error's diagnostic kind, from what it says.
 DiagKind profile_error_kind(const DataError& e) {
   const std::string& m = e.message;
+  // Limits of the profile reader (kb/profile.hpp): nesting, size, keys.
+  if (m.find("nest deeper") != std::string::npos || m.find("profiles may be at most") != std::string::npos ||
+      m.find("too many") != std::string::npos)
+    return DiagKind::ProfileTooLarge;
+  if (m.rfind("the profile is empty", 0) == 0) return DiagKind::SyntaxError;
   if (m.rfind("unknown field", 0) == 0) return DiagKind::UnknownName;
   if (m.rfind("unknown ", 0) == 0) return DiagKind::UnknownValue;
   if (m.rfind("invalid JSON", 0) == 0) return DiagKind::SyntaxError;
@@ -671,6 +676,31 @@ std::size_t offset_of(const std::string& text, std::uint32_t line, std::uint32_t
     off = nl + 1;
   }
   return std::min(text.size(), off + (col > 0 ? col - 1 : 0));
+}
+
+// Whether canonical path `p` lies inside canonical folder `root`.
+bool inside(const fs::path& p, const fs::path& root) {
+  fs::path rel = p.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+// Why a case's profile path may not be read (empty when it may): a profile
+// is a `.json` file inside the case file's folder (or below it), or inside
+// the Advise data directory (`$ADVISE_HOME`, the bundled examples), symbolic
+// links resolved. Nothing outside is opened, so a case file cannot make
+// `advise test` quote other files.
+std::string refused_profile_path(const std::string& case_file, const fs::path& path) {
+  std::error_code ec;
+  auto canonical = [&](const fs::path& p) { return fs::weakly_canonical(fs::absolute(p, ec), ec); };
+  fs::path folder = fs::path(case_file).parent_path();
+  fs::path target = canonical(path);
+  if (ec) return "the path cannot be resolved (" + ec.message() + ")";
+  fs::path case_root = canonical(folder.empty() ? fs::path(".") : folder);
+  fs::path data_root = canonical(cli::data_dir());
+  if (!inside(target, case_root) && !inside(target, data_root))
+    return "it is outside the case file's folder and the Advise data directory; profiles are read only from there";
+  if (target.extension() != ".json") return "a profile is a `.json` file";
+  return {};
 }
 
 struct Compiler {
@@ -730,6 +760,10 @@ struct Compiler {
     }
     fs::path shown = (fs::path(case_file).parent_path() / ref.path).lexically_normal();
     std::string key = shown.string();
+    if (std::string why = refused_profile_path(case_file, shown); !why.empty()) {
+      diags.report(DiagKind::PathRefused, ref.loc, "cannot read the profile `" + ref.path + "`: " + why);
+      return std::nullopt;
+    }
     auto it = profiles.find(key);
     if (it == profiles.end()) {
       CachedProfile cp;

@@ -78,7 +78,29 @@ struct DefEntry {
   enum State { Unresolved, Resolving, Resolved, Failed } state = Unresolved;
   CExpr value;
   bool used = false;
+  // Measured before resolving (Checker::measure_definitions): the height and
+  // the number of parts of the definition with the definitions it uses
+  // written out, each use counting one level; `via` is the used definition
+  // that makes it that high, for naming the chain in diagnostics.
+  std::uint32_t height = 0;
+  std::size_t parts = 0;
+  std::string via;
 };
+
+// "`a` uses `b`, which uses `c`": the chain of definitions, shortened in the
+// middle when long (the first four and the last two are named).
+std::string chain_text(const std::vector<std::string>& chain) {
+  std::string out;
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (chain.size() > 6 && i == 4) {
+      out += ", which uses ... (" + std::to_string(chain.size() - 6) + " more)";
+      i = chain.size() - 3;
+      continue;
+    }
+    out += (i == 0 ? "`" : i == 1 ? " uses `" : ", which uses `") + chain[i] + "`";
+  }
+  return out;
+}
 
 // Bounds of a numeric expression when they are known from the schema.
 struct Bounds {
@@ -166,14 +188,19 @@ class Checker {
     }
     if (d.state == DefEntry::Failed) return CExpr{};  // already reported
     if (d.state == DefEntry::Resolving) {
-      std::string msg = "`" + name + "` is defined in terms of itself";
-      auto from = std::find(resolving_.begin(), resolving_.end(), name);
-      if (from != resolving_.end() && from + 1 != resolving_.end()) {
-        msg += ": `" + *from + "` uses";
-        for (auto n = from + 1; n != resolving_.end(); ++n) msg += " `" + *n + "`, which uses";
-        msg += " `" + name + "`";
-      }
-      error(DiagKind::CyclicDefinition, d.def->name.loc, msg);
+      // measure_definitions() reports cycles first; this is a safety net.
+      std::vector<std::string> cycle(std::find(resolving_.begin(), resolving_.end(), name), resolving_.end());
+      cycle.push_back(name);
+      error(DiagKind::CyclicDefinition, d.def->name.loc,
+            "`" + name + "` is defined in terms of itself" + (cycle.size() > 2 ? ": " + chain_text(cycle) : ""));
+      d.state = DefEntry::Failed;
+      return CExpr{};
+    }
+    if (resolving_.size() >= static_cast<std::size_t>(kMaxNesting)) {
+      // measure_definitions() resolves in dependency order, so this depth is
+      // never reached; a safety net against exhausting the stack.
+      error(DiagKind::NestingTooDeep, d.def->name.loc,
+            "`" + name + "` is defined through more than " + std::to_string(kMaxNesting) + " other definitions");
       d.state = DefEntry::Failed;
       return CExpr{};
     }
@@ -194,6 +221,120 @@ class Checker {
     CExpr c = d.value;
     c.loc = use;
     return c;
+  }
+
+  // Before any definition is compiled: finds which definitions each one uses,
+  // reports cycles and definitions too deep or too large once the ones they
+  // use are written out (marking them, and every definition that uses them,
+  // failed), and returns the order to resolve them in: each after the ones it
+  // uses. Resolving in that order keeps the checker's recursion to one
+  // definition at a time however long a chain is; the walk here is iterative.
+  std::vector<std::string> measure_definitions() {
+    struct Use {
+      std::string name;
+      std::uint32_t depth;  // of the name in the definition's tree, the root being 1
+    };
+    struct Node {
+      std::vector<Use> uses;
+      std::uint32_t height = 0;  // of the definition's own tree
+      std::size_t parts = 0;
+      enum { New, Open, Done } mark = New;
+      bool bad = false;  // failed, or uses one that failed (reported once)
+    };
+    std::map<std::string, Node, std::less<>> nodes;
+    for (const std::string& n : def_order_) {
+      Node& node = nodes[n];
+      std::vector<std::pair<const ast::Expr*, std::uint32_t>> todo{{&defs_[n].def->value, 1}};
+      while (!todo.empty()) {
+        auto [e, depth] = todo.back();
+        todo.pop_back();
+        node.height = std::max(node.height, depth);
+        ++node.parts;
+        if (e->kind == ast::ExprKind::Name) {
+          if (auto d = defs_.find(e->text); d != defs_.end()) {
+            node.uses.push_back({e->text, depth});
+            d->second.used = true;  // as compiling would mark it, whether or not this one fails
+          }
+        }
+        for (auto k = e->kids.rbegin(); k != e->kids.rend(); ++k) todo.emplace_back(&*k, depth + 1);
+      }
+    }
+    constexpr auto kMaxHeight = static_cast<std::uint32_t>(kMaxNesting);
+    std::vector<std::string> order;
+    struct Frame {
+      std::string name;
+      std::size_t next = 0;
+    };
+    for (const std::string& root : def_order_) {
+      if (nodes[root].mark != Node::New) continue;
+      std::vector<Frame> stack{{root, 0}};
+      nodes[root].mark = Node::Open;
+      while (!stack.empty()) {
+        Frame& f = stack.back();
+        Node& node = nodes[f.name];
+        if (f.next < node.uses.size()) {
+          const std::string& used = node.uses[f.next++].name;
+          Node& u = nodes[used];
+          if (u.mark == Node::New) {
+            u.mark = Node::Open;
+            stack.push_back({used, 0});
+          } else if (u.mark == Node::Open && !u.bad) {
+            std::vector<std::string> cycle;
+            for (auto it = std::find_if(stack.begin(), stack.end(), [&](const Frame& x) { return x.name == used; });
+                 it != stack.end(); ++it)
+              cycle.push_back(it->name);
+            cycle.push_back(used);
+            DefEntry& d = defs_[used];
+            error(DiagKind::CyclicDefinition, d.def->name.loc,
+                  "`" + used + "` is defined in terms of itself" + (cycle.size() > 2 ? ": " + chain_text(cycle) : ""));
+            u.bad = true;
+          }
+          continue;
+        }
+        // Every definition it uses is measured (or on the stack, in a cycle).
+        DefEntry& d = defs_[f.name];
+        d.height = node.height;
+        d.parts = node.parts;
+        for (const Use& use : node.uses) {
+          Node& u = nodes[use.name];
+          if (u.bad || u.mark != Node::Done) {
+            node.bad = true;
+            continue;
+          }
+          const DefEntry& ud = defs_[use.name];
+          if (use.depth + ud.height > d.height) {
+            d.height = use.depth + ud.height;
+            d.via = use.name;
+          }
+          d.parts += ud.parts;
+        }
+        if (!node.bad && (d.height > kMaxHeight || d.parts > kMaxDefinitionParts)) {
+          std::vector<std::string> chain{f.name};
+          for (const std::string* v = &d.via; !v->empty(); v = &defs_[*v].via) chain.push_back(*v);
+          if (d.height > kMaxHeight) {
+            error(DiagKind::NestingTooDeep, d.def->name.loc,
+                  "the definitions under `" + f.name + "` nest more than " + std::to_string(kMaxHeight) +
+                      " levels deep (each use of a definition adds one): " + chain_text(chain) +
+                      "; define some of them directly, not through the others");
+          } else {
+            error(DiagKind::DefinitionTooLarge, d.def->name.loc,
+                  "`" + f.name + "` grows to more than " + std::to_string(kMaxDefinitionParts) +
+                      " parts when the definitions it uses are written out" +
+                      (chain.size() > 1 ? " (" + chain_text(chain) + ")" : "") +
+                      "; use them fewer times, or split the condition into several rules");
+          }
+          node.bad = true;
+        }
+        node.mark = Node::Done;
+        if (node.bad) {
+          defs_[f.name].state = DefEntry::Failed;
+        } else {
+          order.push_back(f.name);
+        }
+        stack.pop_back();
+      }
+    }
+    return order;
   }
 
   std::optional<CExpr> compile_definition(const ast::Definition& def) {
@@ -886,6 +1027,20 @@ class Checker {
         } else if (ch == '{') {
           std::uint32_t close = pos + 1;
           while (close < text.loc.end && file[close] != '}' && file[close] != '"') ++close;
+          std::uint32_t backslashes = 0;
+          while (close < text.loc.end && close - backslashes > pos + 1 && file[close - backslashes - 1] == '\\')
+            ++backslashes;
+          if (close < text.loc.end && file[close] == '"' && backslashes % 2 == 1) {
+            // `\"` inside the braces: the text's quote, escaped, not a placeholder's.
+            error(DiagKind::BadPlaceholder, {text.loc.file, close - 1, close + 1},
+                  "a placeholder cannot hold a quote `\\\"`: texts inside `{}` are not supported; define the text "
+                  "with `const NAME = \"...\"` and write `{NAME}`");
+            ok = false;
+            while (close < text.loc.end && file[close] != '}' && !(file[close] == '"' && file[close - 1] != '\\'))
+              ++close;
+            pos = close < text.loc.end && file[close] == '}' ? close + 1 : close;
+            continue;
+          }
           if (close >= text.loc.end || file[close] != '}') {
             error(DiagKind::BadPlaceholder, {text.loc.file, pos, pos + 1}, "this `{` has no closing `}`; write `{{` for a brace");
             ok = false;
@@ -1194,7 +1349,7 @@ class Checker {
         def_order_.push_back(n);
       }
     }
-    for (const std::string& n : def_order_) {
+    for (const std::string& n : measure_definitions()) {
       DefEntry& e = defs_[n];
       bool used = e.used;
       resolve_definition(n, e.def->name.loc);

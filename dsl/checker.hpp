@@ -19,6 +19,12 @@
 
 namespace advise {
 
+// A definition with the definitions it uses written out (each use counted)
+// may have at most this many parts (names, numbers, operators...); beyond it,
+// `definition-too-large`. Its height, each use of a definition adding one
+// level, is limited to kMaxNesting (`nesting-too-deep`).
+inline constexpr std::size_t kMaxDefinitionParts = 10000;
+
 // Checks parsed files. Returns a RuleSet when there are no errors (warnings
 // are allowed).
 std::optional<RuleSet> check_rules(const LoadedRules& files, std::shared_ptr<const KnowledgeBase> kb,

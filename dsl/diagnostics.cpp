@@ -130,11 +130,11 @@ std::string render_text(const SourceManager& sm, const Diagnostic& d) {
   out += " [";
   out += kind_info(d.kind).name;
   out += "]\n";
-  if (d.has_loc) out += snippet(sm, d.loc);
+  if (d.has_loc && sm.quotable(d.loc.file)) out += snippet(sm, d.loc);
   for (const DiagNote& n : d.notes) {
     if (n.has_loc) {
       out += location_prefix(sm, n.loc) + ": note: " + terminal_safe(n.message) + "\n";
-      out += snippet(sm, n.loc);
+      if (sm.quotable(n.loc.file)) out += snippet(sm, n.loc);
     } else {
       out += "  note: " + terminal_safe(n.message) + "\n";
     }

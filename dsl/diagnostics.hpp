@@ -63,6 +63,7 @@ class Diagnostics {
   void sort();
   void clear() { diags_.clear(); }
   void append(const Diagnostics& other);
+  void append_one(Diagnostic d) { diags_.push_back(std::move(d)); }
 
  private:
   std::vector<Diagnostic> diags_;

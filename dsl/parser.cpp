@@ -860,7 +860,42 @@ struct Found {
   std::uint32_t length;
   std::string text;  // empty at end of file
   bool word = false;
+  std::uint32_t code_point = 0;  // a character outside ASCII, decoded whole
 };
+
+// The length of the UTF-8 character starting at `p` and its code point (1
+// and the byte itself when the bytes are not a valid sequence).
+std::uint32_t utf8_char(const char* p, const char* end, std::uint32_t& cp) {
+  auto c = static_cast<unsigned char>(*p);
+  std::uint32_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+  cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : n == 4 ? c & 0x07u : c;
+  if (n == 1 || end - p < static_cast<std::ptrdiff_t>(n)) {
+    cp = c;
+    return 1;
+  }
+  for (std::uint32_t k = 1; k < n; ++k) {
+    auto cc = static_cast<unsigned char>(p[k]);
+    if ((cc & 0xC0) != 0x80) {
+      cp = c;
+      return 1;
+    }
+    cp = (cp << 6) | (cc & 0x3Fu);
+  }
+  return n;
+}
+
+std::string code_point_name(std::uint32_t cp) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string digits;
+  for (std::uint32_t v = cp; v > 0 || digits.size() < 4; v >>= 4) digits.insert(digits.begin(), hex[v & 15]);
+  return "U+" + digits;
+}
+
+// Characters that look like blank space (or nothing) on screen.
+bool blank_like(std::uint32_t cp) {
+  return cp == 0xA0 || cp == 0xAD || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
+         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+}
 
 Found found_at(const State& s, const char* pos, const char* end) {
   const char* q = pos;
@@ -889,6 +924,11 @@ Found found_at(const State& s, const char* pos, const char* end) {
   } else if (ident_char(*r)) {
     while (r < end && ident_char(*r)) ++r;
     f.word = true;
+  } else if (static_cast<unsigned char>(*r) >= 0x80) {
+    // One whole character, never a partial UTF-8 sequence.
+    std::uint32_t cp = 0;
+    r += utf8_char(r, end, cp);
+    f.code_point = cp;
   } else if (*r == '"') {
     ++r;
     while (r < end && *r != '"' && *r != '\n') ++r;
@@ -906,6 +946,17 @@ Found found_at(const State& s, const char* pos, const char* end) {
 }
 
 std::string describe(const Found& f) {
+  if (f.code_point >= 0x80) {
+    std::uint32_t cp = f.code_point;
+    std::string code = code_point_name(cp);
+    if (cp == 0xFEFF) return code + " (a byte-order mark)";
+    if (cp == 0xA0) return code + " (a no-break space)";
+    if (cp == 0x200B) return code + " (a zero-width space)";
+    // Invisible, control and direction characters are named, never printed.
+    if (blank_like(cp) || cp < 0xA0 || (cp >= 0x202A && cp <= 0x206F) || cp >= 0xFFF0 || f.text.size() < 2)
+      return code + " (an invisible or control character)";
+    return "`" + f.text + "` (" + code + ")";
+  }
   if (f.text.empty()) return "the end of the file";
   if (f.text[0] == '\n') return "the end of the line";
   return "`" + f.text + "`";
@@ -935,6 +986,16 @@ void point_after_last_line(const State& s, const char* input_end, Found& f) {
 
 // A word an advisor may bring from another language, and what to write instead.
 std::string hint_for(const Found& f) {
+  if (std::uint32_t cp = f.code_point; cp >= 0x80) {
+    if (cp == 0xFEFF) return "; a byte-order mark is allowed only as the file's first character: delete this one";
+    if (blank_like(cp)) return "; replace it with a plain space (outside texts and comments, rules are ASCII)";
+    if (cp == 0x2018 || cp == 0x2019 || cp == 0x201C || cp == 0x201D)
+      return "; write texts between straight double quotes `\"`";
+    if (cp == 0x2010 || cp == 0x2011 || cp == 0x2012 || cp == 0x2013 || cp == 0x2014 || cp == 0x2212)
+      return "; write the minus sign as `-`";
+    return "; names are made of ASCII letters, digits and `_`; other characters may appear only inside texts "
+           "and comments";
+  }
   if (f.text == "&&" || f.text == "&") return "; to join two conditions, write `and`";
   if (f.text == "||" || f.text == "|") return "; to join two conditions, write `or`";
   if (f.text == "!") return "; to negate a condition, write `not`";
@@ -1229,10 +1290,11 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
   s.file = file_id;
   s.out = &out;
 
-  // Leading spacing (and comments) first.
-  std::uint32_t pos = 0;
+  // A UTF-8 byte-order mark opening the file is skipped (editors on Windows
+  // write one); anywhere else it is an error. Then leading spacing and comments.
+  std::uint32_t pos = text.compare(0, 3, kByteOrderMark) == 0 ? 3 : 0;
   {
-    p::memory_input<p::tracking_mode::lazy, p::eol::lf_crlf> in(text.data(), text.data() + text.size(),
+    p::memory_input<p::tracking_mode::lazy, p::eol::lf_crlf> in(text.data() + pos, text.data() + text.size(),
                                                                  sm.name(file_id));
     p::parse<g::sp, action, control>(in, s);
     pos = s.offset(in.current());
@@ -1303,17 +1365,47 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether canonical path `p` lies inside canonical folder `root`.
+bool inside(const fs::path& p, const fs::path& root) {
+  fs::path rel = p.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != ".." && rel != ".";
+}
+
+std::string lowercase_first(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 struct Loader {
   SourceManager& sm;
   Diagnostics& diags;
   LoadedRules result;
   std::map<std::string, bool> state;  // canonical path -> finished?
   std::vector<std::string> chain;     // canonical paths on the current include chain
+  // The folder of the rule set being loaded (the folder given, or the folder
+  // of the file given), symbolic links resolved: includes stay inside it.
+  fs::path root;
+  std::string root_shown;  // as the user wrote it
 
+  void set_root(const fs::path& folder) {
+    std::error_code ec;
+    fs::path f = folder.empty() ? fs::path(".") : folder;
+    root = fs::weakly_canonical(fs::absolute(f, ec), ec);
+    root_shown = f.lexically_normal().string();
+    if (root_shown.size() > 1 && root_shown.back() == '/') root_shown.pop_back();
+  }
+
+  // Reads a regular file of at most kMaxSourceBytes. On failure `error` is
+  // "is a directory", "not-regular", "too-large:SIZE" or a sentence.
   bool read(const fs::path& path, std::string& out, std::string& error) {
     std::error_code ec;
-    if (fs::is_directory(path, ec)) {
+    fs::file_status st = fs::status(path, ec);
+    if (fs::is_directory(st)) {
       error = "is a directory";
+      return false;
+    }
+    if (fs::exists(st) && !fs::is_regular_file(st)) {
+      error = "not-regular";
       return false;
     }
     auto size = fs::file_size(path, ec);
@@ -1327,15 +1419,58 @@ struct Loader {
     }
     std::ifstream f(path, std::ios::binary);
     if (!f) {
-      std::string why = std::strerror(errno);
-      if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-      error = "cannot open the file (" + why + ")";
+      error = "cannot open the file (" + lowercase_first(std::strerror(errno)) + ")";
       return false;
     }
     std::ostringstream ss;
     ss << f.rdbuf();
     out = ss.str();
     return true;
+  }
+
+  // `include "PATH"` in the file at `from`: confined to the rule set's folder,
+  // and to `.rules` files, before anything of the file is read.
+  void include(const fs::path& from, const std::string& from_shown, const ast::Include& inc, std::uint32_t id) {
+    const std::string written = inc.path.joined();
+    auto refuse = [&](DiagKind kind, const std::string& why) {
+      diags.report(kind, inc.path.loc, "cannot include `" + written + "`: " + why);
+    };
+    if (written.empty()) {
+      diags.report(DiagKind::IncludeNotFound, inc.path.loc,
+                   "the path to include is empty; write the file to include between the quotes, relative to this "
+                   "file");
+      return;
+    }
+    fs::path target = from.parent_path() / written;
+    std::string shown = (fs::path(from_shown).parent_path() / written).lexically_normal().string();
+    std::error_code ec;
+    fs::path canon = fs::weakly_canonical(fs::absolute(target, ec), ec);
+    if (ec || !inside(canon, root)) {
+      refuse(DiagKind::PathRefused, "it is outside the folder of the rule set (`" + root_shown +
+                                           "`); only files inside that folder can be included");
+      return;
+    }
+    fs::file_status st = fs::status(canon, ec);
+    if (!fs::exists(st)) {
+      refuse(DiagKind::IncludeNotFound, "no such file (looked for " + shown + ")");
+      return;
+    }
+    if (fs::is_directory(st)) {
+      refuse(DiagKind::IncludeNotFound, "it is a directory (looked for " + shown + ")");
+      return;
+    }
+    if (!fs::is_regular_file(st)) {
+      refuse(DiagKind::PathRefused, "it is not a regular file (a device, a pipe or a socket)");
+      return;
+    }
+    if (canon.extension() != ".rules") {
+      refuse(DiagKind::PathRefused,
+             canon.filename() == target.filename()
+                 ? "only `.rules` files can be included"
+                 : "it is a link to `" + canon.filename().string() + "`, and only `.rules` files can be included");
+      return;
+    }
+    load(target, shown, &inc, id);
   }
 
   void load(const fs::path& path, const std::string& shown, const ast::Include* from, std::uint32_t from_file) {
@@ -1366,13 +1501,18 @@ struct Loader {
         } else {
           diags.report(DiagKind::IncludeNotFound, from->path.loc,
                        "cannot include `" + from->path.joined() + "`: " +
-                           (error == "is a directory"                 ? "it is a directory"
+                           (error == "is a directory"            ? "it is a directory"
+                            : error == "not-regular"             ? "it is not a regular file"
                             : error.rfind("cannot open", 0) == 0 ? "the file cannot be opened"
-                                                                       : "no such file") +
-                           " (looked for " + path.string() + ")");
+                                                                 : "no such file") +
+                           " (looked for " + shown + ")");
         }
       } else if (error.rfind("too-large:", 0) == 0) {
         diags.report_file(DiagKind::FileTooLarge, shown, "the file is " + too_large(std::stoull(error.substr(10))));
+      } else if (error == "not-regular") {
+        diags.report_file(DiagKind::NotAFile, shown,
+                          "it is not a regular file (a device, a pipe or a socket); give a `.rules` file or a "
+                          "directory of them");
       } else {
         diags.report_file(DiagKind::IoError, shown, error);
       }
@@ -1380,16 +1520,29 @@ struct Loader {
     }
     state[key] = false;
     chain.push_back(key);
-    std::uint32_t id = sm.add(shown, std::move(text));
-    if (check_encoding(sm, id, diags)) {
-      ast::File file = parse_source(sm, id, diags);
-      std::vector<ast::Include> incs = file.includes;
-      result.files.push_back(std::move(file));
-      for (const ast::Include& inc : incs) {
-        fs::path target = path.parent_path() / inc.path.joined();
-        std::string target_shown = (fs::path(shown).parent_path() / inc.path.joined()).lexically_normal().string();
-        load(target, target_shown, &inc, id);
+    // A file that is not a `.rules` file (given by name) may hold anything:
+    // its text is never quoted, and only its first problem is reported.
+    bool rules_file = path.extension() == ".rules" && (ec || canon.extension() == ".rules");
+    std::uint32_t id = sm.add(shown, std::move(text), rules_file);
+    Diagnostics own;
+    if (check_encoding(sm, id, own)) {
+      ast::File file = parse_source(sm, id, own);
+      if (rules_file || !own.has_errors()) {
+        std::vector<ast::Include> incs = file.includes;
+        result.files.push_back(std::move(file));
+        diags.append(own);
+        for (const ast::Include& inc : incs) include(path, shown, inc, id);
+      } else {
+        for (const Diagnostic& d : own.all()) {
+          if (d.severity != Severity::Error) continue;
+          Diagnostic first = d;
+          first.notes = {{{}, false, "the file is not a `.rules` file: only its first problem is shown, and none of its text"}};
+          diags.append_one(std::move(first));
+          break;
+        }
       }
+    } else {
+      diags.append(own);
     }
     chain.pop_back();
     state[key] = true;
@@ -1399,11 +1552,12 @@ struct Loader {
 }  // namespace
 
 LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags) {
-  Loader l{sm, diags, {}, {}, {}};
+  Loader l{sm, diags, {}, {}, {}, {}, {}};
   for (const std::string& p : paths) {
     std::error_code ec;
     fs::path path(p);
     if (fs::is_directory(path, ec)) {
+      l.set_root(path);
       std::vector<fs::path> found;
       for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
            it.increment(ec)) {
@@ -1411,10 +1565,22 @@ LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm,
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) diags.report_file(DiagKind::NotAFile, p, "the directory holds no `.rules` files");
-      for (const fs::path& f : found) l.load(f, f.lexically_normal().string(), nullptr, 0);
+      for (const fs::path& f : found) {
+        std::string shown = f.lexically_normal().string();
+        fs::path canon = fs::weakly_canonical(f, ec);
+        if (ec || !inside(canon, l.root) || canon.extension() != ".rules") {
+          // A symbolic link out of the folder (or to another kind of file).
+          diags.report_file(DiagKind::PathRefused, shown,
+                            "it is a link to a file outside the folder `" + l.root_shown +
+                                "` (or not a `.rules` file); only `.rules` files inside the folder are read");
+          continue;
+        }
+        l.load(f, shown, nullptr, 0);
+      }
     } else if (!fs::exists(path, ec)) {
       diags.report_file(DiagKind::IoError, p, "no such file or directory");
     } else {
+      l.set_root(path.parent_path());
       l.load(path, p, nullptr, 0);
     }
   }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dsl/ast.hpp"
@@ -18,6 +19,8 @@ namespace advise {
 
 inline constexpr std::size_t kMaxSourceBytes = 16u * 1024u * 1024u;
 inline constexpr int kMaxNesting = 256;
+// Skipped when it opens a file (both parsers); an error anywhere else.
+inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 // Parses buffer `file_id`. The returned File holds every item that parsed;
 // items with syntax errors are skipped after their diagnostic.

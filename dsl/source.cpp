@@ -4,8 +4,8 @@
 
 namespace advise {
 
-std::uint32_t SourceManager::add(std::string name, std::string text) {
-  Buffer b{std::move(name), std::move(text), {0}};
+std::uint32_t SourceManager::add(std::string name, std::string text, bool quotable) {
+  Buffer b{std::move(name), std::move(text), {0}, quotable};
   for (std::uint32_t i = 0; i < b.text.size(); ++i)
     if (b.text[i] == '\n') b.line_starts.push_back(i + 1);
   files_.push_back(std::move(b));

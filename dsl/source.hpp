@@ -18,11 +18,14 @@ struct LineCol {
 class SourceManager {
  public:
   // Adds a buffer; returns its id. `name` is what diagnostics print.
-  std::uint32_t add(std::string name, std::string text);
+  // `quotable` false: diagnostics about it never show its text (a file read
+  // as rules that is not a `.rules` file, which may hold anything).
+  std::uint32_t add(std::string name, std::string text, bool quotable = true);
 
   const std::string& name(std::uint32_t id) const { return files_.at(id).name; }
   const std::string& text(std::uint32_t id) const { return files_.at(id).text; }
   std::size_t size() const { return files_.size(); }
+  bool quotable(std::uint32_t id) const { return files_.at(id).quotable; }
 
   LineCol line_col(std::uint32_t id, std::uint32_t offset) const;
   // The text of the line holding `offset`, without its newline.
@@ -33,6 +36,7 @@ class SourceManager {
     std::string name;
     std::string text;
     std::vector<std::uint32_t> line_starts;
+    bool quotable = true;
   };
   std::vector<Buffer> files_;
 };

@@ -99,7 +99,9 @@ Result parse(const SourceManager& sm, std::uint32_t file_id) {
   st.file = file_id;
   Result r;
   r.file.file = file_id;
-  r.ok = run(st, file_rule(), text.data(), text.data() + text.size(), r.file, r.error_offset, r.error, r.expected);
+  std::size_t skip = text.compare(0, kByteOrderMark.size(), kByteOrderMark) == 0 ? kByteOrderMark.size() : 0;
+  r.ok = run(st, file_rule(), text.data() + skip, text.data() + text.size(), r.file, r.error_offset, r.error,
+             r.expected);
   if (r.ok) {
     r.file.comments = std::move(st.comments);
   } else if (r.error == ErrorKind::TooDeep) {

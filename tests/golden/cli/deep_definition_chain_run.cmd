@@ -1,0 +1,1 @@
+run --rules tests/golden/.tmp/chain.rules examples/profiles/example.json

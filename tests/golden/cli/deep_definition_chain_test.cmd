@@ -1,0 +1,1 @@
+test tests/golden/test/pass.cases --rules tests/golden/.tmp/chain.rules
