@@ -648,7 +648,8 @@ DiagKind profile_error_kind(const DataError& e) {
   const std::string& m = e.message;
   // Limits of the profile reader (kb/profile.hpp): nesting, size, keys.
   if (m.find("nest deeper") != std::string::npos || m.find("profiles may be at most") != std::string::npos ||
-      m.find("too many") != std::string::npos)
+      m.find("too many") != std::string::npos || m.find("has more than") != std::string::npos ||
+      m.find("may have at most") != std::string::npos)
     return DiagKind::ProfileTooLarge;
   if (m.rfind("the profile is empty", 0) == 0) return DiagKind::SyntaxError;
   if (m.rfind("unknown field", 0) == 0) return DiagKind::UnknownName;
