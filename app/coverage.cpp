@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/sanitize.hpp"
+
 namespace advise::cases {
 
 namespace {
@@ -160,7 +162,9 @@ std::string coverage_json(const Coverage& c, std::size_t passed, std::size_t fai
                       {"both_ways", both},
                       {"percent", percent_value(both, tests)},
                       {"each", tests_each}};
-  return j.dump(2) + "\n";
+  // Names come from files: ill-formed UTF-8 becomes U+FFFD, and controls are
+  // \u escapes, like every JSON Advise writes (docs/cli.md).
+  return json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
 }
 
 }  // namespace advise::cases

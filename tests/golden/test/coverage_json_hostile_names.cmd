@@ -1,0 +1,1 @@
+test tests/golden/.tmp/cov/c.cases --rules tests/golden/.tmp/cov/rules --coverage-format json
