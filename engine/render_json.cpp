@@ -2,29 +2,25 @@
 // docs/report.md ("The JSON report"). Keys always appear in the order written
 // here; a key that does not apply holds null or an empty array rather than
 // being left out, so that consumers never have to guess.
-#include <nlohmann/json.hpp>
+#include "engine/render_json.hpp"
+
+#include <cmath>
 
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise {
 
-namespace {
-
-using json = nlohmann::ordered_json;
-using namespace render_detail;
-
-// A value as JSON: numbers as numbers (integers without a fraction), enum
-// values as strings, ranges as {"min", "max"}, lists as arrays, maps as
-// objects keyed by the display of their keys (in the map's own order),
-// Missing as null.
-json value_json(const Value& v, const KnowledgeBase& kb) {
+nlohmann::ordered_json value_json(const Value& v, const KnowledgeBase& kb) {
+  using json = nlohmann::ordered_json;
   switch (v.kind) {
     case Value::Kind::Missing: return nullptr;
     case Value::Kind::Bool: return v.flag;
     case Value::Kind::Number:
-      if (v.num == static_cast<double>(static_cast<long long>(v.num)) && v.num < 1e15 && v.num > -1e15)
-        return static_cast<long long>(v.num);
+      // Range first: converting a double outside long long's range is
+      // undefined behaviour (`step2ck * 1e20`).
+      if (!std::isfinite(v.num)) return nullptr;
+      if (std::fabs(v.num) < 1e15 && v.num == std::floor(v.num)) return static_cast<long long>(v.num);
       return v.num;
     case Value::Kind::Symbol: return kb.display(v);
     case Value::Kind::Text: return *v.text;
@@ -48,6 +44,11 @@ json value_json(const Value& v, const KnowledgeBase& kb) {
   }
   return nullptr;
 }
+
+namespace {
+
+using json = nlohmann::ordered_json;
+using namespace render_detail;
 
 json rule_json(const RuleRef& r) {
   auto [file, line] = split_where(r.where);

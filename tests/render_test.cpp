@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/render_json.hpp"
 #include "kb/profile.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -501,6 +503,27 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
   auto k = nlohmann::ordered_json::parse(render_json(report_of(run(loop, R"({"step2ck": 240})", 10)), *loop));
   CHECK(k["runaway"].get<std::string>().rfind("evaluation stopped at the limit of 10 repeated firings (13 firings in all)", 0) == 0);
   CHECK(k["firings"] == 13);
+}
+
+TEST_CASE("JSON values: numbers past the integer range, non-finite numbers, and map keys in the map's order") {
+  // `step2ck * 1e20` used to be cast to long long before the range check:
+  // undefined behaviour (UBSan: float-cast-overflow).
+  auto rs = rules_of(R"(
+rule big "" source "t" when step2ck is present then
+  set applications[internal_medicine] = step2ck * 100000000000000000000 .. step2ck * 100000000000000000000
+  set applications[dermatology] = 80..100
+end
+)");
+  auto j = nlohmann::ordered_json::parse(render_json(report_of(run(rs, kSam)), *rs));
+  CHECK(j["conclusions"]["applications"].dump() ==
+        R"({"internal_medicine":{"min":2.52e+22,"max":2.52e+22},"dermatology":{"min":80,"max":100}})");
+  const KnowledgeBase& kb = *bundled_kb();
+  CHECK(value_json(Value::number(-9.3e18), kb).dump() == "-9.3e+18");
+  CHECK(value_json(Value::number(999999999999999.0), kb).dump() == "999999999999999");
+  CHECK(value_json(Value::number(1e15), kb).dump() == "1e+15");
+  CHECK(value_json(Value::number(2.5), kb).dump() == "2.5");
+  CHECK(value_json(Value::number(std::nan("")), kb).is_null());
+  CHECK(value_json(Value::number(HUGE_VAL), kb).is_null());
 }
 
 TEST_CASE("Markdown report: the same sections as a document") {
