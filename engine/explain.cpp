@@ -1,6 +1,7 @@
 #include "engine/explain.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "kb/suggest.hpp"
@@ -16,9 +17,63 @@ const char* truth_name(Truth t) {
   return "unknown";
 }
 
+namespace {
+
+std::string file_of(const RuleSet& rules, const ast::Loc& loc) { return rules.sources->name(loc.file); }
+int line_of(const RuleSet& rules, const ast::Loc& loc) {
+  return static_cast<int>(rules.sources->line_col(loc.file, loc.begin).line);
+}
+
+bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
+  for (const EnumDef& e : kb.enums)
+    if (e.find(name) >= 0) return true;
+  return false;
+}
+
+}  // namespace
+
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) {
   const CRule& r = rules.rules[static_cast<std::size_t>(rule)];
-  return {rule, r.name, r.description, r.source, rules.where(r.loc), r.priority};
+  return {rule, r.name, r.description, r.source, rules.where(r.loc), file_of(rules, r.loc), line_of(rules, r.loc),
+          r.priority};
+}
+
+std::vector<NamedConstant> constants_in(const std::string& test_text, const RuleSet& rules) {
+  std::vector<NamedConstant> out;
+  std::vector<std::string> seen;
+  const std::string& t = test_text;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '"') {  // skip a string literal
+      for (++i; i < t.size() && t[i] != '"'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+      continue;
+    }
+    if (c == '#') {  // a comment inside a multi-line test
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t b = i;
+      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_')) ++i;
+      bool member = b > 0 && t[b - 1] == '.';
+      std::string word = t.substr(b, i - b);
+      if (member || std::count(seen.begin(), seen.end(), word)) continue;
+      seen.push_back(word);
+      for (const auto& [name, expr] : rules.definitions) {
+        if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
+        const Value& v = expr.constant;
+        std::string shown = rules.kb->source_text(v);
+        if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
+        out.push_back({name, shown});
+      }
+      continue;
+    }
+    ++i;
+  }
+  return out;
 }
 
 namespace {
@@ -34,13 +89,35 @@ void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
 }
 
 FactValue fact_value(const RuleSet& rules, std::int32_t slot, const Value& v) {
-  return {slot, rules.slot_name(slot), v, rules.kb->display(v)};
+  FactValue f{slot, rules.slot_name(slot), v, rules.kb->display(v), rules.is_conclusion(slot), ""};
+  if (!f.conclusion) f.json_path = "$." + f.name;
+  if (v.is_missing()) f.display = f.conclusion ? "(not reached)" : "(not given)";
+  return f;
+}
+
+Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>& premises) {
+  Reads r;
+  auto add = [](std::vector<std::string>& into, const std::string& x) {
+    if (std::find(into.begin(), into.end(), x) == into.end()) into.push_back(x);
+  };
+  for (const TestRecord& t : ts)
+    for (const FactValue& f : t.facts) {
+      if (!f.conclusion) {
+        add(f.value.is_missing() ? r.not_given : r.given, f.json_path);
+      } else if (std::none_of(premises.begin(), premises.end(), [&](const Derivation& p) { return p.slot == f.slot; })) {
+        add(r.not_followed, f.name);
+      }
+    }
+  return r;
 }
 
 void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out) {
   TestRecord rec;
   rec.text = std::string(rules.text_of(e.loc));
   rec.where = rules.where(e.loc);
+  rec.file = file_of(rules, e.loc);
+  rec.line = line_of(rules, e.loc);
+  rec.constants = constants_in(rec.text, rules);
   rec.result = t;
   std::vector<std::int32_t> slots;
   collect_slots(e, slots);
@@ -96,7 +173,7 @@ struct Explainer {
     d.slot = slot;
     d.name = rules.slot_name(slot);
     d.kind = Derivation::Kind::Missing;
-    d.display = rules.kb->display(Value{});
+    d.display = rules.is_conclusion(slot) ? "(not reached)" : "(not given)";
     return d;
   }
 
@@ -128,7 +205,10 @@ struct Explainer {
     const CRule& cr = rules.rules[static_cast<std::size_t>(fr.rule)];
     SnapshotView view(r, fr);
     d.tests = condition_tests(rules, cr.condition, view, true);
-    if (depth <= 1 || !path.insert(v).second) return d;
+    if (depth <= 1 || !path.insert(v).second) {
+      d.reads = reads_of(d.tests, d.premises);
+      return d;
+    }
     std::vector<std::int32_t> seen;
     for (const TestRecord& t : d.tests)
       for (const FactValue& fv : t.facts) {
@@ -138,6 +218,7 @@ struct Explainer {
         d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
       }
     path.erase(v);
+    d.reads = reads_of(d.tests, d.premises);
     return d;
   }
 
@@ -272,6 +353,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     if (!c.fired) {
       c.failed = condition_tests(rules, cr.condition, final_view, false);
       c.derived_facts = x.premises_of(c.failed, nullptr, max_depth);
+      c.reads = reads_of(c.failed, c.derived_facts);
     }
     return c;
   };
@@ -390,6 +472,8 @@ Report build_report(const Result& result, const ReportOptions& options) {
     e.value = result.value(slot);
     e.display = e.value.is_missing() ? "(not reached)" : kb.display(e.value);
     if (options.explain) e.derivation = x.slot(slot, options.max_depth);
+    for (const CRule& r : rules.rules)
+      if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++e.rules_setting;
     rep.conclusions.push_back(std::move(e));
   }
   const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
@@ -405,15 +489,30 @@ Report build_report(const Result& result, const ReportOptions& options) {
       SnapshotView view(result, f);
       re.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rec.rule)].condition, view, true);
       re.premises = x.premises_of(re.tests, &f, options.max_depth - 1);
+      re.reads = reads_of(re.tests, re.premises);
     }
     rep.recommendations.push_back(std::move(re));
   }
+  auto add_category = [&](const std::string& c) {
+    for (const CategoryRef& have : rep.categories)
+      if (have.id == c) return;
+    std::string title = c;
+    if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    std::replace(title.begin(), title.end(), '_', ' ');
+    rep.categories.push_back({c, title});
+  };
+  for (const std::string& c : cats.values)
+    if (std::any_of(rep.recommendations.begin(), rep.recommendations.end(),
+                    [&](const RecommendationExplanation& r) { return r.category == c; }))
+      add_category(c);
+  for (const RecommendationExplanation& r : rep.recommendations) add_category(r.category);
   for (const Message& m : result.messages)
     rep.messages.push_back({m.kind == Message::Kind::Warning, m.text, rule_ref(rules, m.rule)});
   for (const Citation& c : result.citations) {
     const Figure& f = kb.figures[static_cast<std::size_t>(c.figure)];
+    bool repeated = std::any_of(rep.figures.begin(), rep.figures.end(), [&](const FigureRef& g) { return g.id == f.id; });
     rep.figures.push_back({f.id, f.text, f.source, f.year, f.secondary,
-                           rule_ref(rules, result.firings[static_cast<std::size_t>(c.firing)].rule)});
+                           rule_ref(rules, result.firings[static_cast<std::size_t>(c.firing)].rule), repeated});
   }
   for (const Conflict& cf : result.conflicts) {
     ConflictExplanation ce;

@@ -27,15 +27,29 @@ struct FactValue {
   std::int32_t slot = -1;
   std::string name;
   Value value;  // Missing when not known
-  std::string display;  // value as applicants read it ("(not given)" when missing)
+  // The value as applicants read it: "(not given)" for a missing profile
+  // field, "(not reached)" for a missing conclusion.
+  std::string display;
+  bool conclusion = false;  // a conclusion (derived), not a profile field
+  std::string json_path;    // profile fields: where the profile gives it ("$.step2ck")
+};
+
+// A named constant a test mentions, with its value: `extremely_strong_step2`
+// and "260" (a list reads "{a, b}").
+struct NamedConstant {
+  std::string name;
+  std::string value;
 };
 
 // One test of a condition (a comparison, membership, presence...).
 struct TestRecord {
   std::string text;  // as the rule author wrote it: "step2ck < 250"
-  std::string where; // file:line
+  std::string where; // file:line, for messages; renderers use file and line
+  std::string file;
+  int line = 0;
   Truth result = Truth::Unknown;
   std::vector<FactValue> facts;  // the facts the test read, with their values
+  std::vector<NamedConstant> constants;  // named constants in `text`, each once
 };
 
 struct RuleRef {
@@ -43,8 +57,19 @@ struct RuleRef {
   std::string name;
   std::string description;
   std::string source;  // guide section
-  std::string where;   // file:line
+  std::string where;   // file:line, for messages; renderers use file and line
+  std::string file;
+  int line = 0;
   int priority = 0;
+};
+
+// What a group of tests read, as a report shows it under them: the profile
+// fields given and not given (JSON paths, each once, first read first), and
+// the conclusions they read whose derivations were not followed (the depth
+// limit), each once.
+struct Reads {
+  std::vector<std::string> given, not_given;
+  std::vector<std::string> not_followed;
 };
 
 // How a fact came to have its value.
@@ -60,6 +85,7 @@ struct Derivation {
   std::vector<RuleRef> also;    // Derived lists: other rules that added items
   std::vector<TestRecord> tests;       // the tests that held when the rule fired
   std::vector<Derivation> premises;    // derived facts those tests read (recursively)
+  Reads reads;                         // of `tests`
 };
 
 struct RecommendationExplanation {
@@ -70,6 +96,7 @@ struct RecommendationExplanation {
   std::vector<RuleRef> also;
   std::vector<TestRecord> tests;
   std::vector<Derivation> premises;
+  Reads reads;  // of `tests`
 };
 
 struct WhyNotCandidate {
@@ -78,6 +105,7 @@ struct WhyNotCandidate {
   std::string note;    // e.g. "overridden by `x` (priority 10)"
   std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
   std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
+  Reads reads;                             // of `failed`
 };
 
 struct WhyNot {
@@ -109,6 +137,7 @@ struct FigureRef {
   int year = 0;
   bool secondary = false;
   RuleRef cited_by;
+  bool repeated = false;  // cited again (by another firing): lists show each figure once
 };
 
 struct MessageRef {
@@ -123,6 +152,12 @@ struct ConclusionEntry {
   Value value;          // Missing when no rule reached it
   std::string display;
   Derivation derivation;  // filled when explaining
+  int rules_setting = 0;  // how many rules can set it (why it was not reached)
+};
+
+struct CategoryRef {
+  std::string id;     // "long_term"
+  std::string title;  // "Long term"
 };
 
 struct Report {
@@ -130,6 +165,9 @@ struct Report {
   std::string applicant;  // the `name` field
   std::vector<ConclusionEntry> conclusions;        // every conclusion of the schema, in schema order
   std::vector<RecommendationExplanation> recommendations;  // in firing order
+  // The categories the recommendations use, in the order of the `category`
+  // enum, then any it does not name (first seen first).
+  std::vector<CategoryRef> categories;
   std::vector<MessageRef> messages;
   std::vector<FigureRef> figures;
   std::vector<ConflictExplanation> conflicts;
@@ -156,6 +194,9 @@ Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth =
 Derivation explain_version(const Result& result, std::int32_t version, int max_depth = 6);
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
+// Named constants the text of a test mentions (not inside strings or
+// comments, not after a dot, not enum values), each once, first seen first.
+std::vector<NamedConstant> constants_in(const std::string& test_text, const RuleSet& rules);
 // The tests of a rule's condition evaluated over `view`: the decisive ones
 // when it holds (all of an `and`, the true branches of an `or`), or the first
 // failing ones when it does not.

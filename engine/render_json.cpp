@@ -51,13 +51,12 @@ using json = nlohmann::ordered_json;
 using namespace render_detail;
 
 json rule_json(const RuleRef& r) {
-  auto [file, line] = split_where(r.where);
   json j = json::object();
   j["name"] = r.name;
   j["description"] = r.description;
   j["guide"] = r.source;
-  j["file"] = file;
-  j["line"] = line;
+  j["file"] = r.file;
+  j["line"] = r.line;
   j["priority"] = r.priority;
   return j;
 }
@@ -80,24 +79,23 @@ json truth_json(Truth t) {
 json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules) {
   json a = json::array();
   for (const TestRecord& t : ts) {
-    auto [file, line] = split_where(t.where);
     json j = json::object();
     j["test"] = one_line(t.text);
-    j["file"] = file;
-    j["line"] = line;
+    j["file"] = t.file;
+    j["line"] = t.line;
     j["result"] = truth_json(t.result);
     json facts = json::array();
     for (const FactValue& f : t.facts) {
       json fj = json::object();
       fj["fact"] = f.name;
-      fj["kind"] = rules.is_conclusion(f.slot) ? "conclusion" : "field";
+      fj["kind"] = f.conclusion ? "conclusion" : "field";
       fj["value"] = value_json(f.value, *rules.kb);
-      fj["display"] = fact_display(f, rules);
+      fj["display"] = f.display;
       facts.push_back(std::move(fj));
     }
     j["facts"] = std::move(facts);
     json consts = json::array();
-    for (const std::string& c : constants_in(t.text, rules)) consts.push_back(c);
+    for (const NamedConstant& c : t.constants) consts.push_back(c.name + " = " + c.value);
     j["constants"] = std::move(consts);
     a.push_back(std::move(j));
   }
@@ -118,8 +116,7 @@ json derivation_json(const Derivation& d, const RuleSet& rules) {
   j["fact"] = d.name;
   j["kind"] = kind_name(d.kind);
   j["value"] = value_json(d.value, *rules.kb);
-  j["display"] = d.kind == Derivation::Kind::Missing ? (rules.is_conclusion(d.slot) ? "(not reached)" : "(not given)")
-                                                      : d.display;
+  j["display"] = d.display;
   j["path"] = d.kind == Derivation::Kind::Given ? json(d.json_path) : json(nullptr);
   j["rule"] = d.kind == Derivation::Kind::Derived ? rule_json(d.rule) : json(nullptr);
   j["also"] = rules_json(d.also);

@@ -108,18 +108,24 @@ std::size_t columns(const std::string& line) {
 
 TEST_CASE("render helpers: places, one-line tests, named constants") {
   using namespace render_detail;
-  CHECK(split_where("rules/step5_application.rules:12") == std::make_pair(std::string("rules/step5_application.rules"), 12));
-  CHECK(split_where("c:/x.rules:7") == std::make_pair(std::string("c:/x.rules"), 7));
-  CHECK(split_where("nowhere") == std::make_pair(std::string("nowhere"), 0));
-  CHECK(split_where("a.rules:") == std::make_pair(std::string("a.rules:"), 0));
+  CHECK(place("rules/step5_application.rules", 12) == "rules/step5_application.rules:12");
   CHECK(one_line("step2ck >= 250\n   and  x") == "step2ck >= 250 and x");
   auto rs = rules_of(kTiny);
-  CHECK(constants_in("step2ck >= extremely_strong_step2", *rs) ==
-        std::vector<std::string>{"extremely_strong_step2 = 260"});
+  // Rules and tests carry their file and line apart: nothing re-parses "file:line".
+  RuleRef r = rule_ref(*rs, 1);
+  CHECK(r.file == "tiny.rules");
+  CHECK(r.line == 9);
+  CHECK(r.where == "tiny.rules:9");
+  auto named = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (const NamedConstant& c : constants_in(text, *rs)) out.push_back(c.name + " = " + c.value);
+    return out;
+  };
+  CHECK(named("step2ck >= extremely_strong_step2") == std::vector<std::string>{"extremely_strong_step2 = 260"});
   // Not inside strings, not after a dot, not an enum value, each once.
-  CHECK(constants_in("\"extremely_strong_step2\" == x.extremely_strong_step2", *rs).empty());
-  CHECK(constants_in("specialty_class is ultra", *rs).empty());
-  CHECK(constants_in("extremely_strong_step2 < extremely_strong_step2", *rs).size() == 1);
+  CHECK(named("\"extremely_strong_step2\" == x.extremely_strong_step2").empty());
+  CHECK(named("specialty_class is ultra").empty());
+  CHECK(named("extremely_strong_step2 < extremely_strong_step2").size() == 1);
 }
 
 TEST_CASE("text report: the sections an applicant reads, exactly") {
