@@ -17,6 +17,34 @@ const char* truth_name(Truth t) {
   return "unknown";
 }
 
+Sentence& Sentence::text(std::string t) {
+  spans.push_back({Span::Kind::Text, std::move(t), {}, 0});
+  return *this;
+}
+Sentence& Sentence::code(std::string name) {
+  spans.push_back({Span::Kind::Code, std::move(name), {}, 0});
+  return *this;
+}
+Sentence& Sentence::value(std::string shown) {
+  spans.push_back({Span::Kind::Value, std::move(shown), {}, 0});
+  return *this;
+}
+Sentence& Sentence::rule(std::string name, std::string file, int line) {
+  spans.push_back({Span::Kind::Rule, std::move(name), std::move(file), line});
+  return *this;
+}
+std::string Sentence::marked() const {
+  std::string out;
+  for (const Span& s : spans)
+    out += s.kind == Span::Kind::Code || s.kind == Span::Kind::Rule ? "`" + s.text + "`" : s.text;
+  return out;
+}
+std::string Sentence::plain() const {
+  std::string out;
+  for (const Span& s : spans) out += s.text;
+  return out;
+}
+
 namespace {
 
 std::string file_of(const RuleSet& rules, const ast::Loc& loc) { return rules.sources->name(loc.file); }
@@ -376,10 +404,16 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
       }
       want = *v;
     }
-    w.subject = value_text.empty() ? "conclusion `" + name + "`" : "`" + name + "` = " + kb.display(want);
+    if (value_text.empty())
+      w.subject.text("conclusion ").code(name);
+    else
+      w.subject.code(name).text(" = ").value(kb.display(want));
     const Value& have = result.value(slot);
     w.reached = reached(have, want);
-    w.actual = have.is_missing() ? "`" + name + "` was not reached" : "`" + name + "` is " + kb.display(have);
+    if (have.is_missing())
+      w.actual.code(name).text(" was not reached");
+    else
+      w.actual.code(name).text(" is ").value(kb.display(have));
     for (const CRule& cr : rules.rules) {
       bool any = false, sure = false;
       for (const CAction& a : cr.actions) {
@@ -396,13 +430,16 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
           if (cf.slot != slot || result.firings[static_cast<std::size_t>(cf.rejected_firing)].rule != cr.index) continue;
           std::int32_t kept_rule = result.firings[static_cast<std::size_t>(cf.kept_firing)].rule;
           const CRule& kr = rules.rules[static_cast<std::size_t>(kept_rule)];
-          c.note = "it fired, but `" + kr.name + "` (priority " + std::to_string(kr.priority) + ", " +
-                   rules.where(kr.loc) + ") set " + kb.display(cf.kept) + " instead" +
-                   (cf.error ? "; equal priorities are a conflict in the rules" : "");
+          c.note = Sentence{};
+          c.note.text("it fired, but ")
+              .rule(kr.name, file_of(rules, kr.loc), line_of(rules, kr.loc))
+              .text(" (priority " + std::to_string(kr.priority) + ", " + rules.where(kr.loc) + ") set ")
+              .value(kb.display(cf.kept))
+              .text(std::string(" instead") + (cf.error ? "; equal priorities are a conflict in the rules" : ""));
         }
         if (c.note.empty())
-          c.note = w.reached ? (sure ? "it fired and set it" : "it fired")
-                             : (sure ? "it fired; its value was replaced later" : "it fired and computed another value");
+          c.note.text(w.reached ? (sure ? "it fired and set it" : "it fired")
+                                : (sure ? "it fired; its value was replaced later" : "it fired and computed another value"));
       }
       w.candidates.push_back(std::move(c));
     }
@@ -414,9 +451,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     for (const CAction& a : cr.actions)
       if (a.kind == ast::ActionKind::Recommend && a.id == query) is_rec = true;
   if (is_rec) {
-    w.subject = "recommendation `" + query + "`";
+    w.subject.text("recommendation ").code(query);
     w.reached = result.recommendation(query) != nullptr;
-    w.actual = w.reached ? "it was recommended" : "it was not recommended";
+    w.actual.text(w.reached ? "it was recommended" : "it was not recommended");
     for (const CRule& cr : rules.rules) {
       bool any = std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
         return a.kind == ast::ActionKind::Recommend && a.id == query;
@@ -427,9 +464,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   }
   // A rule's name.
   if (const CRule* cr = rules.find_rule(query)) {
-    w.subject = "rule `" + query + "`";
+    w.subject.text("rule ").code(query);
     w.reached = result.fired(cr->index);
-    w.actual = w.reached ? "it fired" : "it did not fire";
+    w.actual.text(w.reached ? "it fired" : "it did not fire");
     w.candidates.push_back(candidate_for(cr->index));
     return w;
   }
@@ -474,6 +511,13 @@ Report build_report(const Result& result, const ReportOptions& options) {
     if (options.explain) e.derivation = x.slot(slot, options.max_depth);
     for (const CRule& r : rules.rules)
       if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++e.rules_setting;
+    if (e.value.is_missing()) {
+      int n = e.rules_setting;
+      e.not_reached.text(n == 0            ? "no rule decides it"
+                         : result.runaway ? "evaluation stopped early"
+                         : n == 1         ? "the rule that decides it did not apply to you"
+                                          : "none of the " + std::to_string(n) + " rules that decide it applied to you");
+    }
     rep.conclusions.push_back(std::move(e));
   }
   const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
@@ -528,9 +572,33 @@ Report build_report(const Result& result, const ReportOptions& options) {
     ce.kept_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(kf.rule)].condition, kv, true);
     ce.rejected_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rf.rule)].condition, rv, true);
     ce.error = cf.error;
+    Sentence& s = ce.summary;
+    s.audience = Audience::Author;
+    s.code(ce.conclusion)
+        .text(": rule ")
+        .rule(ce.kept_by.name, ce.kept_by.file, ce.kept_by.line)
+        .text(" set ")
+        .value(ce.kept)
+        .text(" and rule ")
+        .rule(ce.rejected_by.name, ce.rejected_by.file, ce.rejected_by.line)
+        .text(" set ")
+        .value(ce.rejected)
+        .text("; ")
+        .value(ce.kept);
+    if (ce.error)
+      s.text(" stood because it came first. The two rules have the same priority (" +
+             std::to_string(ce.kept_by.priority) +
+             "), so the rules contradict each other: ask the rule authors to fix them.");
+    else
+      s.text(" stood (priority " + std::to_string(ce.kept_by.priority) + " over " +
+             std::to_string(ce.rejected_by.priority) + ").");
     rep.conflicts.push_back(std::move(ce));
   }
-  if (result.runaway) rep.runaway = result.runaway->message;
+  if (result.runaway) {
+    rep.runaway = result.runaway->message;
+    rep.runaway_consequence.text(
+        "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
+  }
   for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
   if (options.trace) {
     for (std::size_t i = 0; i < result.firings.size(); ++i) {

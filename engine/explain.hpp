@@ -22,6 +22,44 @@ namespace advise {
 
 const char* truth_name(Truth t);  // Truth is declared in engine.hpp
 
+// Who a part of the report is for: the applicant (their advice and why), or
+// the rule authors (conflicts between rules, a runaway stop). Views for one
+// audience or the other draw on this.
+enum class Audience : std::uint8_t { Applicant, Author };
+
+// One typed part of a sentence. Renderers choose how each kind looks (plain
+// in the terminal, a code span in Markdown...); no sentence carries markup.
+struct Span {
+  enum class Kind : std::uint8_t {
+    Text,   // words
+    Code,   // a name from the rules or the knowledge base: a conclusion, a recommendation id
+    Value,  // a value as applicants read it: "dual", "80–100"
+    Rule,   // a rule, by name, with where it is
+  };
+  Kind kind = Kind::Text;
+  std::string text;
+  std::string file;  // Rule
+  int line = 0;      // Rule
+};
+
+// A sentence of the report as typed parts.
+struct Sentence {
+  std::vector<Span> spans;
+  Audience audience = Audience::Applicant;
+
+  bool empty() const { return spans.empty(); }
+  Sentence& text(std::string t);
+  Sentence& code(std::string name);
+  Sentence& value(std::string shown);
+  Sentence& rule(std::string name, std::string file, int line);
+  // The sentence with names (Code, Rule) in backticks, as diagnostics and the
+  // JSON report write it: "`strategy` is dual".
+  std::string marked() const;
+  // Without any marks: "strategy is dual".
+  std::string plain() const;
+};
+inline bool operator==(const Sentence& s, const std::string& marked) { return s.marked() == marked; }
+
 // A fact a test read: its name as the rules know it and its value then.
 struct FactValue {
   std::int32_t slot = -1;
@@ -102,7 +140,7 @@ struct RecommendationExplanation {
 struct WhyNotCandidate {
   RuleRef rule;
   bool fired = false;  // fired, but its value did not stand (see note)
-  std::string note;    // e.g. "overridden by `x` (priority 10)"
+  Sentence note;       // when it fired: "it fired, but `x` (priority 10, file:line) set dual instead"
   std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
   std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
   Reads reads;                             // of `failed`
@@ -110,10 +148,12 @@ struct WhyNotCandidate {
 
 struct WhyNot {
   std::string query;      // as asked: "strategy=single", "dual_application"
-  std::string subject;    // what it is: conclusion value, recommendation, rule
+  Sentence subject;       // what it is: conclusion value, recommendation, rule (empty with an error)
   bool reached = false;   // it was reached after all
-  std::string actual;     // what was reached instead ("strategy is dual")
-  std::string error;      // the query names nothing Advise knows (with a suggestion)
+  Sentence actual;        // what was reached instead ("`strategy` is dual")
+  // The query names nothing Advise knows (with a suggestion): a diagnostic,
+  // also printed on stderr, with code in backticks as diagnostics write it.
+  std::string error;
   std::vector<WhyNotCandidate> candidates;  // empty: no rule can produce it
 };
 
@@ -130,6 +170,9 @@ struct ConflictExplanation {
   RuleRef kept_by, rejected_by;
   std::vector<TestRecord> kept_tests, rejected_tests;
   bool error = false;
+  // What happened and what to do, for the rule authors: "`strategy`: rule
+  // `a` set dual and rule `b` set single; dual stood (priority 10 over 0)."
+  Sentence summary;
 };
 
 struct FigureRef {
@@ -152,7 +195,8 @@ struct ConclusionEntry {
   Value value;          // Missing when no rule reached it
   std::string display;
   Derivation derivation;  // filled when explaining
-  int rules_setting = 0;  // how many rules can set it (why it was not reached)
+  int rules_setting = 0;  // how many rules can set it
+  Sentence not_reached;   // when missing, why in brief: "no rule decides it"
 };
 
 struct CategoryRef {
@@ -172,6 +216,8 @@ struct Report {
   std::vector<FigureRef> figures;
   std::vector<ConflictExplanation> conflicts;
   std::optional<std::string> runaway;
+  // With a runaway stop, what it means for the advice (for the applicant).
+  Sentence runaway_consequence;
   std::vector<WhyNot> why_not;
   std::vector<TraceEntry> trace;
   bool explained = false;  // derivations filled

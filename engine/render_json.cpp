@@ -136,16 +136,16 @@ json premises_json(const std::vector<Derivation>& ps, const RuleSet& rules) {
 json why_not_json(const WhyNot& w, const RuleSet& rules) {
   json j = json::object();
   j["query"] = w.query;
-  j["subject"] = w.subject;
+  j["subject"] = w.subject.marked();
   j["error"] = w.error.empty() ? json(nullptr) : json(w.error);
   j["reached"] = w.reached;
-  j["actual"] = w.actual;
+  j["actual"] = w.actual.marked();
   json cs = json::array();
   for (const WhyNotCandidate& c : w.candidates) {
     json cj = json::object();
     cj["rule"] = rule_json(c.rule);
     cj["fired"] = c.fired;
-    cj["note"] = c.note;
+    cj["note"] = c.note.marked();
     cj["failed"] = tests_json(c.failed, rules);
     cj["premises"] = premises_json(c.derived_facts, rules);
     cs.push_back(std::move(cj));

@@ -71,6 +71,13 @@ std::string code(const std::string& s) {
   return "`` " + t + " ``";
 }
 
+// A sentence of the model: names as code spans, the rest escaped.
+std::string sentence(const Sentence& s) {
+  std::string out;
+  for (const Span& p : s.spans) out += p.kind == Span::Kind::Code || p.kind == Span::Kind::Rule ? code(p.text) : md(p.text);
+  return out;
+}
+
 class MarkdownWriter {
  public:
   explicit MarkdownWriter(const Report& rep) : rep_(rep) {}
@@ -179,7 +186,8 @@ class MarkdownWriter {
       out_ << "\n";
       derivation_body(p, pad + "  ");
     }
-    for (const std::string& c : reads.not_followed) out_ << pad << "- " << code(c) << ": *(not followed further)*\n";
+    for (const std::string& c : reads.not_followed)
+      out_ << pad << "- " << code(c) << ": *(not followed further; ask `--why-not` or `--explain` on it)*\n";
   }
 
   void header() {
@@ -192,12 +200,7 @@ class MarkdownWriter {
     for (const ConclusionEntry& c : rep_.conclusions) {
       out_ << "| " << code(c.name) << " | ";
       if (c.value.is_missing()) {
-        int n = c.rules_setting;
-        std::string why = n == 0            ? "no rule decides it"
-                          : rep_.runaway    ? "evaluation stopped early"
-                          : n == 1          ? "the rule that decides it did not apply"
-                                            : "none of the " + std::to_string(n) + " rules that decide it applied";
-        out_ << "*not reached* (" << why << ")";
+        out_ << "*not reached* (" << sentence(c.not_reached) << ")";
       } else {
         out_ << md(c.display);
       }
@@ -246,14 +249,7 @@ class MarkdownWriter {
     if (rep_.conflicts.empty()) return;
     out_ << "\n## Where rules disagreed\n";
     for (const ConflictExplanation& c : rep_.conflicts) {
-      out_ << "\n" << (c.error ? "**Error:** " : "") << code(c.conclusion) << ": rule " << code(c.kept_by.name)
-           << " set " << md(c.kept) << " and rule " << code(c.rejected_by.name) << " set " << md(c.rejected) << "; "
-           << md(c.kept) << " stood";
-      if (c.error)
-        out_ << " because it came first. The two rules have the same priority (" << c.kept_by.priority
-             << "), so the rules contradict each other: ask the rule authors to fix them.\n\n";
-      else
-        out_ << " (priority " << c.kept_by.priority << " over " << c.rejected_by.priority << ").\n\n";
+      out_ << "\n" << (c.error ? "**Error:** " : "") << sentence(c.summary) << "\n\n";
       out_ << "- kept: " << rule_line(c.kept_by) << ", priority " << c.kept_by.priority << ", set " << md(c.kept)
            << " because\n";
       tests(c.kept_tests, "  ");
@@ -265,8 +261,8 @@ class MarkdownWriter {
 
   void runaway() {
     if (!rep_.runaway) return;
-    out_ << "\n## Evaluation stopped\n\n**Error:** " << md(*rep_.runaway)
-         << "\n\nThe advice above is incomplete: the rules kept firing without settling.\n";
+    out_ << "\n## Evaluation stopped\n\n**Error:** " << md(*rep_.runaway) << "\n\n"
+         << sentence(rep_.runaway_consequence) << "\n";
   }
 
   void how() {
@@ -287,12 +283,12 @@ class MarkdownWriter {
   }
 
   void why_not(const WhyNot& w) {
-    out_ << "\n## Why not " << (w.subject.empty() ? code(w.query) : md_rich(w.subject)) << "?\n\n";
+    out_ << "\n## Why not " << (w.subject.empty() ? code(w.query) : sentence(w.subject)) << "?\n\n";
     if (!w.error.empty()) {
       out_ << "**Error:** " << md_rich(w.error) << "\n";
       return;
     }
-    out_ << (w.reached ? "Reached after all: " : "Not reached: ") << md_rich(w.actual) << ".\n";
+    out_ << (w.reached ? "Reached after all: " : "Not reached: ") << sentence(w.actual) << ".\n";
     if (w.candidates.empty()) {
       out_ << "\nNo rule can produce it: none of the rules sets it.\n";
       return;
@@ -302,7 +298,7 @@ class MarkdownWriter {
     for (const WhyNotCandidate& c : w.candidates) {
       out_ << "- " << rule_line(c.rule) << "\n";
       if (c.fired) {
-        out_ << "  - " << md_rich(c.note.empty() ? "it fired" : c.note) << "\n";
+        out_ << "  - " << (c.note.empty() ? "it fired" : sentence(c.note)) << "\n";
         continue;
       }
       if (c.failed.empty()) {

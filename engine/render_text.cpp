@@ -246,14 +246,6 @@ class TextWriter {
     out_ << "Profile: " << line(rep_.profile_source) << "\n";
   }
 
-  std::string not_reached_reason(const ConclusionEntry& c) const {
-    int n = c.rules_setting;
-    if (n == 0) return "no rule decides it";
-    if (rep_.runaway) return "evaluation stopped early";
-    return n == 1 ? "the rule that decides it did not apply to you"
-                  : "none of the " + std::to_string(n) + " rules that decide it applied to you";
-  }
-
   void strategy() {
     section("Your strategy");
     std::size_t col = 0;
@@ -262,7 +254,7 @@ class TextWriter {
     for (const ConclusionEntry& c : rep_.conclusions) {
       std::string head = "  " + c.name + std::string(col - 2 - c.name.size(), ' ');
       if (c.value.is_missing()) {
-        wrap(head, col, col, "(not reached: " + not_reached_reason(c) + ")");
+        wrap(head, col, col, "(not reached: " + c.not_reached.marked() + ")");
       } else {
         wrap(head, col, col, c.display);
       }
@@ -328,14 +320,7 @@ class TextWriter {
     section("Where rules disagreed");
     for (const ConflictExplanation& c : rep_.conflicts) {
       std::string head = std::string("  ") + (c.error ? paint("error", "31") + ": " : "");
-      std::string text = "`" + c.conclusion + "`: rule `" + c.kept_by.name + "` set " + c.kept + " and rule `" +
-                         c.rejected_by.name + "` set " + c.rejected + "; " + c.kept + " stood";
-      text += c.error ? " because it came first. The two rules have the same priority (" +
-                            std::to_string(c.kept_by.priority) +
-                            "), so the rules contradict each other: ask the rule authors to fix them."
-                      : " (priority " + std::to_string(c.kept_by.priority) + " over " +
-                            std::to_string(c.rejected_by.priority) + ").";
-      wrap(head, c.error ? 9 : 2, 4, text);
+      wrap(head, c.error ? 9 : 2, 4, c.summary.marked());
       auto side = [&](const char* role, const RuleRef& r, const std::string& value, const std::vector<TestRecord>& ts) {
         wrap(std::string("    ") + role + " ", 5 + std::string(role).size(), 6,
              rule_line(r) + ", priority " + std::to_string(r.priority) + ", set " + value + " because");
@@ -350,17 +335,17 @@ class TextWriter {
     if (!rep_.runaway) return;
     section("Evaluation stopped");
     wrap("  " + paint("error", "31") + ": ", 9, 4, *rep_.runaway);
-    wrap("  ", 2, 2, "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
+    wrap("  ", 2, 2, rep_.runaway_consequence.marked());
   }
 
   void why_not(const WhyNot& w) {
-    std::string subject = w.subject.empty() ? "`" + w.query + "`" : w.subject;
+    std::string subject = w.subject.empty() ? "`" + w.query + "`" : w.subject.marked();
     section("Why not " + subject + "?");
     if (!w.error.empty()) {
       wrap("  " + paint("error", "31") + ": ", 9, 4, w.error);
       return;
     }
-    wrap("  ", 2, 2, (w.reached ? "Reached after all: " : "Not reached: ") + w.actual + ".");
+    wrap("  ", 2, 2, (w.reached ? "Reached after all: " : "Not reached: ") + w.actual.marked() + ".");
     if (w.candidates.empty()) {
       wrap("  ", 2, 2, "No rule can produce it: none of the rules sets it.");
       return;
@@ -370,7 +355,7 @@ class TextWriter {
     for (const WhyNotCandidate& c : w.candidates) {
       wrap("  \u2022 ", 4, 4, rule_line(c.rule));
       if (c.fired) {
-        wrap("    ", 4, 4, c.note.empty() ? "it fired" : c.note);
+        wrap("    ", 4, 4, c.note.empty() ? "it fired" : c.note.marked());
         continue;
       }
       if (c.failed.empty()) {

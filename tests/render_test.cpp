@@ -555,6 +555,42 @@ TEST_CASE("Markdown report: the same sections as a document") {
   CHECK(md.find("    - \u2717 `step2ck >= extremely_strong_step2` \u2014 your step2ck: 252") != std::string::npos);
 }
 
+TEST_CASE("report model: one wording for text and Markdown, sentences as typed parts") {
+  // Sentences are built once by build_report; the renderers only choose how
+  // names look. Markdown used to say "did not apply" where text said "did not
+  // apply to you", and left out "Tell the rule authors." after a runaway.
+  auto rs = rules_of(R"(
+rule reset "" source "t" when red_flags contains remediation then set red_flags = [professionalism] end
+rule regrow "" source "t" when red_flags contains professionalism then add remediation to red_flags end
+rule start "" source "t" when step2ck > 100 then add remediation to red_flags end
+rule gap "" source "t" when step2ck > 290 then set research_year = recommended end
+)");
+  Report rep = report_of(run(rs, R"({"step2ck": 240})", 20));
+  const ConclusionEntry* ry = nullptr;
+  for (const ConclusionEntry& c : rep.conclusions)
+    if (c.name == "research_year") ry = &c;
+  REQUIRE(ry);
+  CHECK(ry->rules_setting == 1);
+  CHECK(ry->not_reached.plain() == "evaluation stopped early");
+  std::string consequence =
+      "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.";
+  CHECK(rep.runaway_consequence.plain() == consequence);
+  CHECK(render_markdown(rep, *rs).find("\n\n" + consequence + "\n") != std::string::npos);
+
+  auto tiny = rules_of(kTiny);
+  Report sam = report_of(run(tiny, R"({"name": "Sam", "target_specialty": "internal_medicine", "step2ck": 252})"),
+                         false, false, {"strategy=single"});
+  std::string md = render_markdown(sam, *tiny);
+  CHECK(md.find("| `strategy` | *not reached* (none of the 2 rules that decide it applied to you) |") != std::string::npos);
+  const WhyNot& w = sam.why_not.at(0);
+  REQUIRE(w.subject.spans.size() == 3);
+  CHECK(w.subject.spans[0].kind == Span::Kind::Code);
+  CHECK(w.subject.spans[2].kind == Span::Kind::Value);
+  CHECK(w.subject.marked() == "`strategy` = single");
+  CHECK(w.subject.plain() == "strategy = single");
+  CHECK(md.find("## Why not `strategy` = single?\n\nNot reached: `strategy` was not reached.\n") != std::string::npos);
+}
+
 TEST_CASE("Markdown report: texts that look like markup are escaped") {
   auto rs = rules_of("rule m \"\" source \"Step 1.1\" category assessment when step2ck > 1 then\n"
                      "  recommend odd: \"Use *all* | [links] <b> and snake_case, not _this_.\"\nend\n");
