@@ -22,6 +22,7 @@
 #include "app/cases.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "engine/render_json.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise::cli {
@@ -314,7 +315,7 @@ J counterpart_json(const Result& r, const std::string& name) {
 
 J side_json(const Side& s, const KnowledgeBase& kb) {
   J j = J::object();
-  if (s.item) j["item"] = J(kb.value_to_json(*s.item));
+  if (s.item) j["item"] = value_json(*s.item, kb);
   j["rule"] = rule_json(*s.result, s.firing);
   if (s.firing < 0 && !s.counterpart.empty()) j["did_not_act"] = counterpart_json(*s.result, s.counterpart);
   return j;
@@ -328,8 +329,8 @@ J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
     for (const Side& s : c.old_side) before_rules.push_back(side_json(s, kb));
     for (const Side& s : c.new_side) after_rules.push_back(side_json(s, kb));
     conclusions.push_back(J{{"conclusion", c.label},
-                            {"before", c.before.is_missing() ? J(nullptr) : J(kb.value_to_json(c.before))},
-                            {"after", c.after.is_missing() ? J(nullptr) : J(kb.value_to_json(c.after))},
+                            {"before", value_json(c.before, kb)},
+                            {"after", value_json(c.after, kb)},
                             {"before_rules", before_rules},
                             {"after_rules", after_rules}});
   }

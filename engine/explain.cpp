@@ -1,6 +1,7 @@
 #include "engine/explain.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "kb/suggest.hpp"
@@ -16,9 +17,91 @@ const char* truth_name(Truth t) {
   return "unknown";
 }
 
+Sentence& Sentence::text(std::string t) {
+  spans.push_back({Span::Kind::Text, std::move(t), {}, 0});
+  return *this;
+}
+Sentence& Sentence::code(std::string name) {
+  spans.push_back({Span::Kind::Code, std::move(name), {}, 0});
+  return *this;
+}
+Sentence& Sentence::value(std::string shown) {
+  spans.push_back({Span::Kind::Value, std::move(shown), {}, 0});
+  return *this;
+}
+Sentence& Sentence::rule(std::string name, std::string file, int line) {
+  spans.push_back({Span::Kind::Rule, std::move(name), std::move(file), line});
+  return *this;
+}
+std::string Sentence::marked() const {
+  std::string out;
+  for (const Span& s : spans)
+    out += s.kind == Span::Kind::Code || s.kind == Span::Kind::Rule ? "`" + s.text + "`" : s.text;
+  return out;
+}
+std::string Sentence::plain() const {
+  std::string out;
+  for (const Span& s : spans) out += s.text;
+  return out;
+}
+
+namespace {
+
+std::string file_of(const RuleSet& rules, const ast::Loc& loc) { return rules.sources->name(loc.file); }
+int line_of(const RuleSet& rules, const ast::Loc& loc) {
+  return static_cast<int>(rules.sources->line_col(loc.file, loc.begin).line);
+}
+
+bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
+  for (const EnumDef& e : kb.enums)
+    if (e.find(name) >= 0) return true;
+  return false;
+}
+
+}  // namespace
+
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) {
   const CRule& r = rules.rules[static_cast<std::size_t>(rule)];
-  return {rule, r.name, r.description, r.source, rules.where(r.loc), r.priority};
+  return {rule, r.name, r.description, r.source, rules.where(r.loc), file_of(rules, r.loc), line_of(rules, r.loc),
+          r.priority};
+}
+
+std::vector<NamedConstant> constants_in(const std::string& test_text, const RuleSet& rules) {
+  std::vector<NamedConstant> out;
+  std::vector<std::string> seen;
+  const std::string& t = test_text;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    char c = t[i];
+    if (c == '"') {  // skip a string literal
+      for (++i; i < t.size() && t[i] != '"'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+      continue;
+    }
+    if (c == '#') {  // a comment inside a multi-line test
+      while (i < t.size() && t[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::size_t b = i;
+      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_')) ++i;
+      bool member = b > 0 && t[b - 1] == '.';
+      std::string word = t.substr(b, i - b);
+      if (member || std::count(seen.begin(), seen.end(), word)) continue;
+      seen.push_back(word);
+      for (const auto& [name, expr] : rules.definitions) {
+        if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
+        const Value& v = expr.constant;
+        std::string shown = rules.kb->source_text(v);
+        if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
+        out.push_back({name, shown});
+      }
+      continue;
+    }
+    ++i;
+  }
+  return out;
 }
 
 namespace {
@@ -34,13 +117,35 @@ void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
 }
 
 FactValue fact_value(const RuleSet& rules, std::int32_t slot, const Value& v) {
-  return {slot, rules.slot_name(slot), v, rules.kb->display(v)};
+  FactValue f{slot, rules.slot_name(slot), v, rules.kb->display(v), rules.is_conclusion(slot), ""};
+  if (!f.conclusion) f.json_path = "$." + f.name;
+  if (v.is_missing()) f.display = f.conclusion ? "(not reached)" : "(not given)";
+  return f;
+}
+
+Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>& premises) {
+  Reads r;
+  auto add = [](std::vector<std::string>& into, const std::string& x) {
+    if (std::find(into.begin(), into.end(), x) == into.end()) into.push_back(x);
+  };
+  for (const TestRecord& t : ts)
+    for (const FactValue& f : t.facts) {
+      if (!f.conclusion) {
+        add(f.value.is_missing() ? r.not_given : r.given, f.json_path);
+      } else if (std::none_of(premises.begin(), premises.end(), [&](const Derivation& p) { return p.slot == f.slot; })) {
+        add(r.not_followed, f.name);
+      }
+    }
+  return r;
 }
 
 void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out) {
   TestRecord rec;
   rec.text = std::string(rules.text_of(e.loc));
   rec.where = rules.where(e.loc);
+  rec.file = file_of(rules, e.loc);
+  rec.line = line_of(rules, e.loc);
+  rec.constants = constants_in(rec.text, rules);
   rec.result = t;
   std::vector<std::int32_t> slots;
   collect_slots(e, slots);
@@ -96,7 +201,7 @@ struct Explainer {
     d.slot = slot;
     d.name = rules.slot_name(slot);
     d.kind = Derivation::Kind::Missing;
-    d.display = rules.kb->display(Value{});
+    d.display = rules.is_conclusion(slot) ? "(not reached)" : "(not given)";
     return d;
   }
 
@@ -128,7 +233,10 @@ struct Explainer {
     const CRule& cr = rules.rules[static_cast<std::size_t>(fr.rule)];
     SnapshotView view(r, fr);
     d.tests = condition_tests(rules, cr.condition, view, true);
-    if (depth <= 1 || !path.insert(v).second) return d;
+    if (depth <= 1 || !path.insert(v).second) {
+      d.reads = reads_of(d.tests, d.premises);
+      return d;
+    }
     std::vector<std::int32_t> seen;
     for (const TestRecord& t : d.tests)
       for (const FactValue& fv : t.facts) {
@@ -138,6 +246,7 @@ struct Explainer {
         d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
       }
     path.erase(v);
+    d.reads = reads_of(d.tests, d.premises);
     return d;
   }
 
@@ -272,6 +381,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     if (!c.fired) {
       c.failed = condition_tests(rules, cr.condition, final_view, false);
       c.derived_facts = x.premises_of(c.failed, nullptr, max_depth);
+      c.reads = reads_of(c.failed, c.derived_facts);
     }
     return c;
   };
@@ -294,10 +404,16 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
       }
       want = *v;
     }
-    w.subject = value_text.empty() ? "conclusion `" + name + "`" : "`" + name + "` = " + kb.display(want);
+    if (value_text.empty())
+      w.subject.text("conclusion ").code(name);
+    else
+      w.subject.code(name).text(" = ").value(kb.display(want));
     const Value& have = result.value(slot);
     w.reached = reached(have, want);
-    w.actual = have.is_missing() ? "`" + name + "` was not reached" : "`" + name + "` is " + kb.display(have);
+    if (have.is_missing())
+      w.actual.code(name).text(" was not reached");
+    else
+      w.actual.code(name).text(" is ").value(kb.display(have));
     for (const CRule& cr : rules.rules) {
       bool any = false, sure = false;
       for (const CAction& a : cr.actions) {
@@ -314,13 +430,16 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
           if (cf.slot != slot || result.firings[static_cast<std::size_t>(cf.rejected_firing)].rule != cr.index) continue;
           std::int32_t kept_rule = result.firings[static_cast<std::size_t>(cf.kept_firing)].rule;
           const CRule& kr = rules.rules[static_cast<std::size_t>(kept_rule)];
-          c.note = "it fired, but `" + kr.name + "` (priority " + std::to_string(kr.priority) + ", " +
-                   rules.where(kr.loc) + ") set " + kb.display(cf.kept) + " instead" +
-                   (cf.error ? "; equal priorities are a conflict in the rules" : "");
+          c.note = Sentence{};
+          c.note.text("it fired, but ")
+              .rule(kr.name, file_of(rules, kr.loc), line_of(rules, kr.loc))
+              .text(" (priority " + std::to_string(kr.priority) + ", " + rules.where(kr.loc) + ") set ")
+              .value(kb.display(cf.kept))
+              .text(std::string(" instead") + (cf.error ? "; equal priorities are a conflict in the rules" : ""));
         }
         if (c.note.empty())
-          c.note = w.reached ? (sure ? "it fired and set it" : "it fired")
-                             : (sure ? "it fired; its value was replaced later" : "it fired and computed another value");
+          c.note.text(w.reached ? (sure ? "it fired and set it" : "it fired")
+                                : (sure ? "it fired; its value was replaced later" : "it fired and computed another value"));
       }
       w.candidates.push_back(std::move(c));
     }
@@ -332,9 +451,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     for (const CAction& a : cr.actions)
       if (a.kind == ast::ActionKind::Recommend && a.id == query) is_rec = true;
   if (is_rec) {
-    w.subject = "recommendation `" + query + "`";
+    w.subject.text("recommendation ").code(query);
     w.reached = result.recommendation(query) != nullptr;
-    w.actual = w.reached ? "it was recommended" : "it was not recommended";
+    w.actual.text(w.reached ? "it was recommended" : "it was not recommended");
     for (const CRule& cr : rules.rules) {
       bool any = std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
         return a.kind == ast::ActionKind::Recommend && a.id == query;
@@ -345,9 +464,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   }
   // A rule's name.
   if (const CRule* cr = rules.find_rule(query)) {
-    w.subject = "rule `" + query + "`";
+    w.subject.text("rule ").code(query);
     w.reached = result.fired(cr->index);
-    w.actual = w.reached ? "it fired" : "it did not fire";
+    w.actual.text(w.reached ? "it fired" : "it did not fire");
     w.candidates.push_back(candidate_for(cr->index));
     return w;
   }
@@ -390,6 +509,15 @@ Report build_report(const Result& result, const ReportOptions& options) {
     e.value = result.value(slot);
     e.display = e.value.is_missing() ? "(not reached)" : kb.display(e.value);
     if (options.explain) e.derivation = x.slot(slot, options.max_depth);
+    for (const CRule& r : rules.rules)
+      if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++e.rules_setting;
+    if (e.value.is_missing()) {
+      int n = e.rules_setting;
+      e.not_reached.text(n == 0            ? "no rule decides it"
+                         : result.runaway ? "evaluation stopped early"
+                         : n == 1         ? "the rule that decides it did not apply to you"
+                                          : "none of the " + std::to_string(n) + " rules that decide it applied to you");
+    }
     rep.conclusions.push_back(std::move(e));
   }
   const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
@@ -405,15 +533,30 @@ Report build_report(const Result& result, const ReportOptions& options) {
       SnapshotView view(result, f);
       re.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rec.rule)].condition, view, true);
       re.premises = x.premises_of(re.tests, &f, options.max_depth - 1);
+      re.reads = reads_of(re.tests, re.premises);
     }
     rep.recommendations.push_back(std::move(re));
   }
+  auto add_category = [&](const std::string& c) {
+    for (const CategoryRef& have : rep.categories)
+      if (have.id == c) return;
+    std::string title = c;
+    if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+    std::replace(title.begin(), title.end(), '_', ' ');
+    rep.categories.push_back({c, title});
+  };
+  for (const std::string& c : cats.values)
+    if (std::any_of(rep.recommendations.begin(), rep.recommendations.end(),
+                    [&](const RecommendationExplanation& r) { return r.category == c; }))
+      add_category(c);
+  for (const RecommendationExplanation& r : rep.recommendations) add_category(r.category);
   for (const Message& m : result.messages)
     rep.messages.push_back({m.kind == Message::Kind::Warning, m.text, rule_ref(rules, m.rule)});
   for (const Citation& c : result.citations) {
     const Figure& f = kb.figures[static_cast<std::size_t>(c.figure)];
+    bool repeated = std::any_of(rep.figures.begin(), rep.figures.end(), [&](const FigureRef& g) { return g.id == f.id; });
     rep.figures.push_back({f.id, f.text, f.source, f.year, f.secondary,
-                           rule_ref(rules, result.firings[static_cast<std::size_t>(c.firing)].rule)});
+                           rule_ref(rules, result.firings[static_cast<std::size_t>(c.firing)].rule), repeated});
   }
   for (const Conflict& cf : result.conflicts) {
     ConflictExplanation ce;
@@ -429,9 +572,33 @@ Report build_report(const Result& result, const ReportOptions& options) {
     ce.kept_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(kf.rule)].condition, kv, true);
     ce.rejected_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rf.rule)].condition, rv, true);
     ce.error = cf.error;
+    Sentence& s = ce.summary;
+    s.audience = Audience::Author;
+    s.code(ce.conclusion)
+        .text(": rule ")
+        .rule(ce.kept_by.name, ce.kept_by.file, ce.kept_by.line)
+        .text(" set ")
+        .value(ce.kept)
+        .text(" and rule ")
+        .rule(ce.rejected_by.name, ce.rejected_by.file, ce.rejected_by.line)
+        .text(" set ")
+        .value(ce.rejected)
+        .text("; ")
+        .value(ce.kept);
+    if (ce.error)
+      s.text(" stood because it came first. The two rules have the same priority (" +
+             std::to_string(ce.kept_by.priority) +
+             "), so the rules contradict each other: ask the rule authors to fix them.");
+    else
+      s.text(" stood (priority " + std::to_string(ce.kept_by.priority) + " over " +
+             std::to_string(ce.rejected_by.priority) + ").");
     rep.conflicts.push_back(std::move(ce));
   }
-  if (result.runaway) rep.runaway = result.runaway->message;
+  if (result.runaway) {
+    rep.runaway = result.runaway->message;
+    rep.runaway_consequence.text(
+        "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
+  }
   for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
   if (options.trace) {
     for (std::size_t i = 0; i < result.firings.size(); ++i) {

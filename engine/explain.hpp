@@ -22,20 +22,72 @@ namespace advise {
 
 const char* truth_name(Truth t);  // Truth is declared in engine.hpp
 
+// Who a part of the report is for: the applicant (their advice and why), or
+// the rule authors (conflicts between rules, a runaway stop). Views for one
+// audience or the other draw on this.
+enum class Audience : std::uint8_t { Applicant, Author };
+
+// One typed part of a sentence. Renderers choose how each kind looks (plain
+// in the terminal, a code span in Markdown...); no sentence carries markup.
+struct Span {
+  enum class Kind : std::uint8_t {
+    Text,   // words
+    Code,   // a name from the rules or the knowledge base: a conclusion, a recommendation id
+    Value,  // a value as applicants read it: "dual", "80–100"
+    Rule,   // a rule, by name, with where it is
+  };
+  Kind kind = Kind::Text;
+  std::string text;
+  std::string file;  // Rule
+  int line = 0;      // Rule
+};
+
+// A sentence of the report as typed parts.
+struct Sentence {
+  std::vector<Span> spans;
+  Audience audience = Audience::Applicant;
+
+  bool empty() const { return spans.empty(); }
+  Sentence& text(std::string t);
+  Sentence& code(std::string name);
+  Sentence& value(std::string shown);
+  Sentence& rule(std::string name, std::string file, int line);
+  // The sentence with names (Code, Rule) in backticks, as diagnostics and the
+  // JSON report write it: "`strategy` is dual".
+  std::string marked() const;
+  // Without any marks: "strategy is dual".
+  std::string plain() const;
+};
+inline bool operator==(const Sentence& s, const std::string& marked) { return s.marked() == marked; }
+
 // A fact a test read: its name as the rules know it and its value then.
 struct FactValue {
   std::int32_t slot = -1;
   std::string name;
   Value value;  // Missing when not known
-  std::string display;  // value as applicants read it ("(not given)" when missing)
+  // The value as applicants read it: "(not given)" for a missing profile
+  // field, "(not reached)" for a missing conclusion.
+  std::string display;
+  bool conclusion = false;  // a conclusion (derived), not a profile field
+  std::string json_path;    // profile fields: where the profile gives it ("$.step2ck")
+};
+
+// A named constant a test mentions, with its value: `extremely_strong_step2`
+// and "260" (a list reads "{a, b}").
+struct NamedConstant {
+  std::string name;
+  std::string value;
 };
 
 // One test of a condition (a comparison, membership, presence...).
 struct TestRecord {
   std::string text;  // as the rule author wrote it: "step2ck < 250"
-  std::string where; // file:line
+  std::string where; // file:line, for messages; renderers use file and line
+  std::string file;
+  int line = 0;
   Truth result = Truth::Unknown;
   std::vector<FactValue> facts;  // the facts the test read, with their values
+  std::vector<NamedConstant> constants;  // named constants in `text`, each once
 };
 
 struct RuleRef {
@@ -43,8 +95,19 @@ struct RuleRef {
   std::string name;
   std::string description;
   std::string source;  // guide section
-  std::string where;   // file:line
+  std::string where;   // file:line, for messages; renderers use file and line
+  std::string file;
+  int line = 0;
   int priority = 0;
+};
+
+// What a group of tests read, as a report shows it under them: the profile
+// fields given and not given (JSON paths, each once, first read first), and
+// the conclusions they read whose derivations were not followed (the depth
+// limit), each once.
+struct Reads {
+  std::vector<std::string> given, not_given;
+  std::vector<std::string> not_followed;
 };
 
 // How a fact came to have its value.
@@ -60,6 +123,7 @@ struct Derivation {
   std::vector<RuleRef> also;    // Derived lists: other rules that added items
   std::vector<TestRecord> tests;       // the tests that held when the rule fired
   std::vector<Derivation> premises;    // derived facts those tests read (recursively)
+  Reads reads;                         // of `tests`
 };
 
 struct RecommendationExplanation {
@@ -70,22 +134,26 @@ struct RecommendationExplanation {
   std::vector<RuleRef> also;
   std::vector<TestRecord> tests;
   std::vector<Derivation> premises;
+  Reads reads;  // of `tests`
 };
 
 struct WhyNotCandidate {
   RuleRef rule;
   bool fired = false;  // fired, but its value did not stand (see note)
-  std::string note;    // e.g. "overridden by `x` (priority 10)"
+  Sentence note;       // when it fired: "it fired, but `x` (priority 10, file:line) set dual instead"
   std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
   std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
+  Reads reads;                             // of `failed`
 };
 
 struct WhyNot {
   std::string query;      // as asked: "strategy=single", "dual_application"
-  std::string subject;    // what it is: conclusion value, recommendation, rule
+  Sentence subject;       // what it is: conclusion value, recommendation, rule (empty with an error)
   bool reached = false;   // it was reached after all
-  std::string actual;     // what was reached instead ("strategy is dual")
-  std::string error;      // the query names nothing Advise knows (with a suggestion)
+  Sentence actual;        // what was reached instead ("`strategy` is dual")
+  // The query names nothing Advise knows (with a suggestion): a diagnostic,
+  // also printed on stderr, with code in backticks as diagnostics write it.
+  std::string error;
   std::vector<WhyNotCandidate> candidates;  // empty: no rule can produce it
 };
 
@@ -102,6 +170,9 @@ struct ConflictExplanation {
   RuleRef kept_by, rejected_by;
   std::vector<TestRecord> kept_tests, rejected_tests;
   bool error = false;
+  // What happened and what to do, for the rule authors: "`strategy`: rule
+  // `a` set dual and rule `b` set single; dual stood (priority 10 over 0)."
+  Sentence summary;
 };
 
 struct FigureRef {
@@ -109,6 +180,7 @@ struct FigureRef {
   int year = 0;
   bool secondary = false;
   RuleRef cited_by;
+  bool repeated = false;  // cited again (by another firing): lists show each figure once
 };
 
 struct MessageRef {
@@ -123,6 +195,13 @@ struct ConclusionEntry {
   Value value;          // Missing when no rule reached it
   std::string display;
   Derivation derivation;  // filled when explaining
+  int rules_setting = 0;  // how many rules can set it
+  Sentence not_reached;   // when missing, why in brief: "no rule decides it"
+};
+
+struct CategoryRef {
+  std::string id;     // "long_term"
+  std::string title;  // "Long term"
 };
 
 struct Report {
@@ -130,10 +209,15 @@ struct Report {
   std::string applicant;  // the `name` field
   std::vector<ConclusionEntry> conclusions;        // every conclusion of the schema, in schema order
   std::vector<RecommendationExplanation> recommendations;  // in firing order
+  // The categories the recommendations use, in the order of the `category`
+  // enum, then any it does not name (first seen first).
+  std::vector<CategoryRef> categories;
   std::vector<MessageRef> messages;
   std::vector<FigureRef> figures;
   std::vector<ConflictExplanation> conflicts;
   std::optional<std::string> runaway;
+  // With a runaway stop, what it means for the advice (for the applicant).
+  Sentence runaway_consequence;
   std::vector<WhyNot> why_not;
   std::vector<TraceEntry> trace;
   bool explained = false;  // derivations filled
@@ -156,6 +240,9 @@ Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth =
 Derivation explain_version(const Result& result, std::int32_t version, int max_depth = 6);
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
+// Named constants the text of a test mentions (not inside strings or
+// comments, not after a dot, not enum values), each once, first seen first.
+std::vector<NamedConstant> constants_in(const std::string& test_text, const RuleSet& rules);
 // The tests of a rule's condition evaluated over `view`: the decisive ones
 // when it holds (all of an `and`, the true branches of an `or`), or the first
 // failing ones when it does not.

@@ -44,8 +44,6 @@ inline constexpr int kReportSchemaVersion = 1;
 namespace render_detail {
 // Helpers shared by the renderers (engine/render_text.cpp).
 
-// "rules/x.rules:12" -> {"rules/x.rules", 12}; line 0 when there is none.
-std::pair<std::string, int> split_where(const std::string& where);
 // Collapses runs of blanks (space, tab, newline, carriage return, vertical
 // tab, form feed) to one space. Other controls are left for the sanitizer.
 std::string one_line(const std::string& text);
@@ -53,19 +51,8 @@ std::string one_line(const std::string& text);
 // reports show it: blanks become spaces, and the rest goes through the one
 // sanitizer (kb/sanitize.hpp), so that escapes show as `\x1b`.
 std::string terminal_text(const std::string& text);
-// Named constants the text of a test mentions, with their values:
-// "extremely_strong_step2 = 260". For showing what a test required.
-std::vector<std::string> constants_in(const std::string& test_text, const RuleSet& rules);
-// How a fact's value reads: "(not given)" for a missing profile field,
-// "(not reached)" for a missing conclusion.
-std::string fact_display(const FactValue& f, const RuleSet& rules);
-// The categories the report's recommendations use, in the order of the
-// `category` enum, followed by any the enum does not name (first seen first).
-std::vector<std::string> category_order(const Report& report, const RuleSet& rules);
-// A category as a heading: `long_term` reads "Long term".
-std::string category_title(const std::string& category);
-// Whether any rule can set `conclusion`, and how many.
-int rules_setting(const RuleSet& rules, const std::string& conclusion);
+// "file:line" of a rule or a test, as the text and Markdown reports show it.
+std::string place(const std::string& file, int line);
 }  // namespace render_detail
 
 }  // namespace advise

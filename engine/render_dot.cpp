@@ -78,13 +78,13 @@ class DotWriter {
       reads(c.rejected_tests, {}, rejected, "");
     }
     for (const WhyNot& w : rep_.why_not) {
-      std::string label = "why not " + (w.subject.empty() ? w.query : w.subject) + "?\n";
-      label += !w.error.empty() ? w.error : w.candidates.empty() ? "no rule can produce it" : w.actual;
+      std::string label = "why not " + (w.subject.empty() ? w.query : w.subject.plain()) + "?\n";
+      label += !w.error.empty() ? w.error : w.candidates.empty() ? "no rule can produce it" : w.actual.plain();
       label.erase(std::remove(label.begin(), label.end(), '`'), label.end());
       std::string q = node("why_not:" + w.query, 4, "shape=octagon, style=dashed, label=" + quote(label));
       for (const WhyNotCandidate& c : w.candidates) {
         std::string rl = rule_node(c.rule);
-        edge(rl, q, c.fired ? c.note : "did not apply", "style=dashed, color=red");
+        edge(rl, q, c.fired ? c.note.marked() : "did not apply", "style=dashed, color=red");
         reads(c.failed, c.derived_facts, rl, "color=red");
       }
     }
@@ -158,7 +158,7 @@ class DotWriter {
   std::string rule_node(const RuleRef& r) {
     std::string label = r.name;
     if (!r.source.empty()) label += "\nguide: " + r.source;
-    label += "\n" + r.where;
+    label += "\n" + place(r.file, r.line);
     return node("rule:" + r.name, 2, "shape=box, style=rounded, label=" + quote(label));
   }
 

@@ -2,29 +2,25 @@
 // docs/report.md ("The JSON report"). Keys always appear in the order written
 // here; a key that does not apply holds null or an empty array rather than
 // being left out, so that consumers never have to guess.
-#include <nlohmann/json.hpp>
+#include "engine/render_json.hpp"
+
+#include <cmath>
 
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise {
 
-namespace {
-
-using json = nlohmann::ordered_json;
-using namespace render_detail;
-
-// A value as JSON: numbers as numbers (integers without a fraction), enum
-// values as strings, ranges as {"min", "max"}, lists as arrays, maps as
-// objects keyed by the display of their keys (in the map's own order),
-// Missing as null.
-json value_json(const Value& v, const KnowledgeBase& kb) {
+nlohmann::ordered_json value_json(const Value& v, const KnowledgeBase& kb) {
+  using json = nlohmann::ordered_json;
   switch (v.kind) {
     case Value::Kind::Missing: return nullptr;
     case Value::Kind::Bool: return v.flag;
     case Value::Kind::Number:
-      if (v.num == static_cast<double>(static_cast<long long>(v.num)) && v.num < 1e15 && v.num > -1e15)
-        return static_cast<long long>(v.num);
+      // Range first: converting a double outside long long's range is
+      // undefined behaviour (`step2ck * 1e20`).
+      if (!std::isfinite(v.num)) return nullptr;
+      if (std::fabs(v.num) < 1e15 && v.num == std::floor(v.num)) return static_cast<long long>(v.num);
       return v.num;
     case Value::Kind::Symbol: return kb.display(v);
     case Value::Kind::Text: return *v.text;
@@ -49,14 +45,18 @@ json value_json(const Value& v, const KnowledgeBase& kb) {
   return nullptr;
 }
 
+namespace {
+
+using json = nlohmann::ordered_json;
+using namespace render_detail;
+
 json rule_json(const RuleRef& r) {
-  auto [file, line] = split_where(r.where);
   json j = json::object();
   j["name"] = r.name;
   j["description"] = r.description;
   j["guide"] = r.source;
-  j["file"] = file;
-  j["line"] = line;
+  j["file"] = r.file;
+  j["line"] = r.line;
   j["priority"] = r.priority;
   return j;
 }
@@ -79,24 +79,23 @@ json truth_json(Truth t) {
 json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules) {
   json a = json::array();
   for (const TestRecord& t : ts) {
-    auto [file, line] = split_where(t.where);
     json j = json::object();
     j["test"] = one_line(t.text);
-    j["file"] = file;
-    j["line"] = line;
+    j["file"] = t.file;
+    j["line"] = t.line;
     j["result"] = truth_json(t.result);
     json facts = json::array();
     for (const FactValue& f : t.facts) {
       json fj = json::object();
       fj["fact"] = f.name;
-      fj["kind"] = rules.is_conclusion(f.slot) ? "conclusion" : "field";
+      fj["kind"] = f.conclusion ? "conclusion" : "field";
       fj["value"] = value_json(f.value, *rules.kb);
-      fj["display"] = fact_display(f, rules);
+      fj["display"] = f.display;
       facts.push_back(std::move(fj));
     }
     j["facts"] = std::move(facts);
     json consts = json::array();
-    for (const std::string& c : constants_in(t.text, rules)) consts.push_back(c);
+    for (const NamedConstant& c : t.constants) consts.push_back(c.name + " = " + c.value);
     j["constants"] = std::move(consts);
     a.push_back(std::move(j));
   }
@@ -117,8 +116,7 @@ json derivation_json(const Derivation& d, const RuleSet& rules) {
   j["fact"] = d.name;
   j["kind"] = kind_name(d.kind);
   j["value"] = value_json(d.value, *rules.kb);
-  j["display"] = d.kind == Derivation::Kind::Missing ? (rules.is_conclusion(d.slot) ? "(not reached)" : "(not given)")
-                                                      : d.display;
+  j["display"] = d.display;
   j["path"] = d.kind == Derivation::Kind::Given ? json(d.json_path) : json(nullptr);
   j["rule"] = d.kind == Derivation::Kind::Derived ? rule_json(d.rule) : json(nullptr);
   j["also"] = rules_json(d.also);
@@ -138,16 +136,16 @@ json premises_json(const std::vector<Derivation>& ps, const RuleSet& rules) {
 json why_not_json(const WhyNot& w, const RuleSet& rules) {
   json j = json::object();
   j["query"] = w.query;
-  j["subject"] = w.subject;
+  j["subject"] = w.subject.marked();
   j["error"] = w.error.empty() ? json(nullptr) : json(w.error);
   j["reached"] = w.reached;
-  j["actual"] = w.actual;
+  j["actual"] = w.actual.marked();
   json cs = json::array();
   for (const WhyNotCandidate& c : w.candidates) {
     json cj = json::object();
     cj["rule"] = rule_json(c.rule);
     cj["fired"] = c.fired;
-    cj["note"] = c.note;
+    cj["note"] = c.note.marked();
     cj["failed"] = tests_json(c.failed, rules);
     cj["premises"] = premises_json(c.derived_facts, rules);
     cs.push_back(std::move(cj));

@@ -71,9 +71,16 @@ std::string code(const std::string& s) {
   return "`` " + t + " ``";
 }
 
+// A sentence of the model: names as code spans, the rest escaped.
+std::string sentence(const Sentence& s) {
+  std::string out;
+  for (const Span& p : s.spans) out += p.kind == Span::Kind::Code || p.kind == Span::Kind::Rule ? code(p.text) : md(p.text);
+  return out;
+}
+
 class MarkdownWriter {
  public:
-  MarkdownWriter(const Report& rep, const RuleSet& rules) : rep_(rep), rules_(rules) {}
+  explicit MarkdownWriter(const Report& rep) : rep_(rep) {}
 
   std::string render() {
     header();
@@ -94,12 +101,11 @@ class MarkdownWriter {
 
  private:
   const Report& rep_;
-  const RuleSet& rules_;
   std::ostringstream out_;
   std::set<std::pair<std::int32_t, std::int32_t>> shown_;
 
   std::string rule_line(const RuleRef& r) const {
-    std::string s = "rule " + code(r.name) + " (" + code(r.where);
+    std::string s = "rule " + code(r.name) + " (" + code(place(r.file, r.line));
     if (!r.source.empty()) s += "; guide: " + md(r.source);
     return s + ")";
   }
@@ -107,7 +113,7 @@ class MarkdownWriter {
   std::string cite(const RuleRef& r) const {
     std::string s = "\u2014 ";
     if (!r.source.empty()) s += "guide: " + md(r.source) + " ";
-    return s + "(rule " + code(r.name) + ", " + code(r.where) + ")";
+    return s + "(rule " + code(r.name) + ", " + code(place(r.file, r.line)) + ")";
   }
 
   std::string mark(Truth t) const {
@@ -123,12 +129,11 @@ class MarkdownWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (rules_.is_conclusion(f.slot) ? "" : "your ") + md(f.name) + ": " + md(fact_display(f, rules_));
+      s += (f.conclusion ? "" : "your ") + md(f.name) + ": " + md(f.display);
     }
-    std::vector<std::string> consts = constants_in(t.text, rules_);
-    if (!consts.empty()) {
+    if (!t.constants.empty()) {
       std::string c;
-      for (const std::string& x : consts) c += (c.empty() ? "" : ", ") + code(x);
+      for (const NamedConstant& x : t.constants) c += (c.empty() ? "" : ", ") + code(x.name + " = " + x.value);
       s += (s.empty() ? "" : " ") + ("(" + c + ")");
     }
     return s;
@@ -141,23 +146,15 @@ class MarkdownWriter {
     }
   }
 
-  void given(const std::vector<TestRecord>& ts, const std::string& pad) {
-    std::vector<std::string> have, lack;
-    for (const TestRecord& t : ts)
-      for (const FactValue& f : t.facts) {
-        if (rules_.is_conclusion(f.slot)) continue;
-        std::string path = code("$." + f.name);
-        auto& into = f.value.is_missing() ? lack : have;
-        if (std::find(into.begin(), into.end(), path) == into.end()) into.push_back(path);
-      }
+  void given(const Reads& reads, const std::string& pad) {
     auto line = [&](const char* label, const std::vector<std::string>& paths) {
       if (paths.empty()) return;
       out_ << pad << "- " << label;
-      for (std::size_t i = 0; i < paths.size(); ++i) out_ << (i ? ", " : "") << paths[i];
+      for (std::size_t i = 0; i < paths.size(); ++i) out_ << (i ? ", " : "") << code(paths[i]);
       out_ << "\n";
     };
-    line("given: ", have);
-    line("not given: ", lack);
+    line("given: ", reads.given);
+    line("not given: ", reads.not_given);
   }
 
   void derivation_body(const Derivation& d, const std::string& pad) {
@@ -174,11 +171,11 @@ class MarkdownWriter {
     out_ << "\n";
     for (const RuleRef& a : d.also) out_ << pad << "- also added to by " << rule_line(a) << "\n";
     tests(d.tests, pad);
-    given(d.tests, pad);
-    premises(d.tests, d.premises, pad);
+    given(d.reads, pad);
+    premises(d.reads, d.premises, pad);
   }
 
-  void premises(const std::vector<TestRecord>& ts, const std::vector<Derivation>& ps, const std::string& pad) {
+  void premises(const Reads& reads, const std::vector<Derivation>& ps, const std::string& pad) {
     for (const Derivation& p : ps) {
       out_ << pad << "- " << code(p.name) << " = "
            << (p.kind == Derivation::Kind::Missing ? "*(not reached)*" : md(p.display));
@@ -189,14 +186,8 @@ class MarkdownWriter {
       out_ << "\n";
       derivation_body(p, pad + "  ");
     }
-    std::vector<std::string> cut;
-    for (const TestRecord& t : ts)
-      for (const FactValue& f : t.facts)
-        if (rules_.is_conclusion(f.slot) &&
-            std::none_of(ps.begin(), ps.end(), [&](const Derivation& p) { return p.slot == f.slot; }) &&
-            std::find(cut.begin(), cut.end(), f.name) == cut.end())
-          cut.push_back(f.name);
-    for (const std::string& c : cut) out_ << pad << "- " << code(c) << ": *(not followed further)*\n";
+    for (const std::string& c : reads.not_followed)
+      out_ << pad << "- " << code(c) << ": *(not followed further; ask `--why-not` or `--explain` on it)*\n";
   }
 
   void header() {
@@ -209,12 +200,7 @@ class MarkdownWriter {
     for (const ConclusionEntry& c : rep_.conclusions) {
       out_ << "| " << code(c.name) << " | ";
       if (c.value.is_missing()) {
-        int n = rules_setting(rules_, c.name);
-        std::string why = n == 0            ? "no rule decides it"
-                          : rep_.runaway    ? "evaluation stopped early"
-                          : n == 1          ? "the rule that decides it did not apply"
-                                            : "none of the " + std::to_string(n) + " rules that decide it applied";
-        out_ << "*not reached* (" << why << ")";
+        out_ << "*not reached* (" << sentence(c.not_reached) << ")";
       } else {
         out_ << md(c.display);
       }
@@ -225,10 +211,10 @@ class MarkdownWriter {
   void recommendations() {
     if (rep_.recommendations.empty()) return;
     out_ << "\n## What to do\n";
-    for (const std::string& cat : category_order(rep_, rules_)) {
-      out_ << "\n### " << md(category_title(cat)) << "\n\n";
+    for (const CategoryRef& cat : rep_.categories) {
+      out_ << "\n### " << md(cat.title) << "\n\n";
       for (const RecommendationExplanation& r : rep_.recommendations) {
-        if (r.category != cat) continue;
+        if (r.category != cat.id) continue;
         out_ << "- " << md(r.text) << "  \n  " << cite(r.rule);
         for (const RuleRef& a : r.also) out_ << "; also recommended by " << rule_line(a);
         out_ << "\n";
@@ -250,10 +236,8 @@ class MarkdownWriter {
   void figures() {
     if (rep_.figures.empty()) return;
     out_ << "\n## Where you stand\n\n";
-    std::vector<std::string> seen;
     for (const FigureRef& f : rep_.figures) {
-      if (std::count(seen.begin(), seen.end(), f.id)) continue;
-      seen.push_back(f.id);
+      if (f.repeated) continue;
       out_ << "- " << md(f.text) << "  \n  \u2014 source: *" << md(f.source) << "*";
       if (f.year) out_ << ", " << f.year;
       if (f.secondary) out_ << " (secondary source)";
@@ -265,14 +249,7 @@ class MarkdownWriter {
     if (rep_.conflicts.empty()) return;
     out_ << "\n## Where rules disagreed\n";
     for (const ConflictExplanation& c : rep_.conflicts) {
-      out_ << "\n" << (c.error ? "**Error:** " : "") << code(c.conclusion) << ": rule " << code(c.kept_by.name)
-           << " set " << md(c.kept) << " and rule " << code(c.rejected_by.name) << " set " << md(c.rejected) << "; "
-           << md(c.kept) << " stood";
-      if (c.error)
-        out_ << " because it came first. The two rules have the same priority (" << c.kept_by.priority
-             << "), so the rules contradict each other: ask the rule authors to fix them.\n\n";
-      else
-        out_ << " (priority " << c.kept_by.priority << " over " << c.rejected_by.priority << ").\n\n";
+      out_ << "\n" << (c.error ? "**Error:** " : "") << sentence(c.summary) << "\n\n";
       out_ << "- kept: " << rule_line(c.kept_by) << ", priority " << c.kept_by.priority << ", set " << md(c.kept)
            << " because\n";
       tests(c.kept_tests, "  ");
@@ -284,8 +261,8 @@ class MarkdownWriter {
 
   void runaway() {
     if (!rep_.runaway) return;
-    out_ << "\n## Evaluation stopped\n\n**Error:** " << md(*rep_.runaway)
-         << "\n\nThe advice above is incomplete: the rules kept firing without settling.\n";
+    out_ << "\n## Evaluation stopped\n\n**Error:** " << md(*rep_.runaway) << "\n\n"
+         << sentence(rep_.runaway_consequence) << "\n";
   }
 
   void how() {
@@ -300,18 +277,18 @@ class MarkdownWriter {
       out_ << "\n### Recommendation " << code(r.id) << "\n\n";
       out_ << "- from " << rule_line(r.rule) << "\n";
       tests(r.tests, "");
-      given(r.tests, "");
-      premises(r.tests, r.premises, "");
+      given(r.reads, "");
+      premises(r.reads, r.premises, "");
     }
   }
 
   void why_not(const WhyNot& w) {
-    out_ << "\n## Why not " << (w.subject.empty() ? code(w.query) : md_rich(w.subject)) << "?\n\n";
+    out_ << "\n## Why not " << (w.subject.empty() ? code(w.query) : sentence(w.subject)) << "?\n\n";
     if (!w.error.empty()) {
       out_ << "**Error:** " << md_rich(w.error) << "\n";
       return;
     }
-    out_ << (w.reached ? "Reached after all: " : "Not reached: ") << md_rich(w.actual) << ".\n";
+    out_ << (w.reached ? "Reached after all: " : "Not reached: ") << sentence(w.actual) << ".\n";
     if (w.candidates.empty()) {
       out_ << "\nNo rule can produce it: none of the rules sets it.\n";
       return;
@@ -321,7 +298,7 @@ class MarkdownWriter {
     for (const WhyNotCandidate& c : w.candidates) {
       out_ << "- " << rule_line(c.rule) << "\n";
       if (c.fired) {
-        out_ << "  - " << md_rich(c.note.empty() ? "it fired" : c.note) << "\n";
+        out_ << "  - " << (c.note.empty() ? "it fired" : sentence(c.note)) << "\n";
         continue;
       }
       if (c.failed.empty()) {
@@ -330,7 +307,7 @@ class MarkdownWriter {
       }
       out_ << "  - it did not apply: the first test that failed\n";
       tests(c.failed, "    ");
-      premises(c.failed, c.derived_facts, "    ");
+      premises(c.reads, c.derived_facts, "    ");
     }
   }
 
@@ -350,8 +327,8 @@ class MarkdownWriter {
 
 }  // namespace
 
-std::string render_markdown(const Report& report, const RuleSet& rules) {
-  MarkdownWriter w(report, rules);
+std::string render_markdown(const Report& report, const RuleSet& /*rules*/) {
+  MarkdownWriter w(report);
   return w.render();
 }
 

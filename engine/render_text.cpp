@@ -8,7 +8,6 @@
 // derivation: the rule, the tests it made with your values, and the derived
 // facts those tests read, down to the fields of your profile.
 #include <algorithm>
-#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -29,17 +28,7 @@ std::string terminal_text(const std::string& text) {
   return terminal_safe(t);
 }
 
-std::pair<std::string, int> split_where(const std::string& where) {
-  auto colon = where.rfind(':');
-  if (colon == std::string::npos || colon + 1 == where.size()) return {where, 0};
-  int line = 0;
-  for (std::size_t i = colon + 1; i < where.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(where[i]))) return {where, 0};
-    line = line * 10 + (where[i] - '0');
-    if (line > 100000000) return {where, 0};
-  }
-  return {where.substr(0, colon), line};
-}
+std::string place(const std::string& file, int line) { return file + ":" + std::to_string(line); }
 
 std::string one_line(const std::string& text) {
   std::string out;
@@ -54,87 +43,6 @@ std::string one_line(const std::string& text) {
     out += c;
   }
   return out;
-}
-
-namespace {
-bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
-  for (const EnumDef& e : kb.enums)
-    if (e.find(name) >= 0) return true;
-  return false;
-}
-}  // namespace
-
-std::vector<std::string> constants_in(const std::string& test_text, const RuleSet& rules) {
-  std::vector<std::string> out, seen;
-  const std::string& t = test_text;
-  std::size_t i = 0;
-  while (i < t.size()) {
-    char c = t[i];
-    if (c == '"') {  // skip a string literal
-      for (++i; i < t.size() && t[i] != '"'; ++i)
-        if (t[i] == '\\') ++i;
-      ++i;
-      continue;
-    }
-    if (c == '#') {  // a comment inside a multi-line test
-      while (i < t.size() && t[i] != '\n') ++i;
-      continue;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      std::size_t b = i;
-      while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '_')) ++i;
-      bool member = b > 0 && t[b - 1] == '.';
-      std::string word = t.substr(b, i - b);
-      if (member || std::count(seen.begin(), seen.end(), word)) continue;
-      seen.push_back(word);
-      for (const auto& [name, expr] : rules.definitions) {
-        if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
-        const Value& v = expr.constant;
-        std::string shown = rules.kb->source_text(v);
-        if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
-        out.push_back(name + " = " + shown);
-      }
-      continue;
-    }
-    ++i;
-  }
-  return out;
-}
-
-std::string fact_display(const FactValue& f, const RuleSet& rules) {
-  if (f.value.is_missing()) return rules.is_conclusion(f.slot) ? "(not reached)" : "(not given)";
-  return f.display;
-}
-
-std::vector<std::string> category_order(const Report& report, const RuleSet& rules) {
-  auto used = [&](const std::string& c) {
-    return std::any_of(report.recommendations.begin(), report.recommendations.end(),
-                       [&](const RecommendationExplanation& r) { return r.category == c; });
-  };
-  std::vector<std::string> out;
-  const KnowledgeBase& kb = *rules.kb;
-  if (kb.category_enum >= 0)
-    for (const std::string& c : kb.enums[static_cast<std::size_t>(kb.category_enum)].values)
-      if (used(c)) out.push_back(c);
-  for (const RecommendationExplanation& r : report.recommendations)
-    if (std::find(out.begin(), out.end(), r.category) == out.end()) out.push_back(r.category);
-  return out;
-}
-
-std::string category_title(const std::string& category) {
-  std::string title = category;
-  if (!title.empty()) title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-  std::replace(title.begin(), title.end(), '_', ' ');
-  return title;
-}
-
-int rules_setting(const RuleSet& rules, const std::string& conclusion) {
-  std::int32_t slot = rules.conclusion_slot(conclusion);
-  if (slot < 0) return 0;
-  int n = 0;
-  for (const CRule& r : rules.rules)
-    if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++n;
-  return n;
 }
 
 }  // namespace render_detail
@@ -162,7 +70,7 @@ std::string glue(std::string s) {
 
 class TextWriter {
  public:
-  TextWriter(const Report& rep, const RuleSet& rules, const TextStyle& style) : rep_(rep), rules_(rules), style_(style) {}
+  TextWriter(const Report& rep, const TextStyle& style) : rep_(rep), style_(style) {}
 
   std::string render() {
     header();
@@ -181,7 +89,6 @@ class TextWriter {
 
  private:
   const Report& rep_;
-  const RuleSet& rules_;
   TextStyle style_;
   std::ostringstream out_;
   std::set<std::pair<std::int32_t, std::int32_t>> shown_;  // (slot, firing) derivations written in full
@@ -243,8 +150,8 @@ class TextWriter {
   // between the name, the place and the guide section.
   std::string rule_line(const RuleRef& r) const {
     std::string s = glue("rule `" + r.name + "`") + " ";
-    if (r.source.empty()) return s + glue("(" + r.where + ")");
-    return s + glue("(" + r.where + ";") + " " + glue("guide: " + r.source + ")");
+    if (r.source.empty()) return s + glue("(" + place(r.file, r.line) + ")");
+    return s + glue("(" + place(r.file, r.line) + ";") + " " + glue("guide: " + r.source + ")");
   }
 
   // "your step2ck: 252" for profile fields, "specialty_class: ultra" for conclusions.
@@ -252,12 +159,11 @@ class TextWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (rules_.is_conclusion(f.slot) ? "" : "your ") + f.name + ": " + fact_display(f, rules_);
+      s += (f.conclusion ? "" : "your ") + f.name + ": " + f.display;
     }
-    std::vector<std::string> consts = constants_in(t.text, rules_);
-    if (!consts.empty()) {
+    if (!t.constants.empty()) {
       std::string c;
-      for (const std::string& x : consts) c += (c.empty() ? "" : ", ") + x;
+      for (const NamedConstant& x : t.constants) c += (c.empty() ? "" : ", ") + x.name + " = " + x.value;
       s += (s.empty() ? "" : " ") + ("(" + c + ")");
     }
     return s;
@@ -280,23 +186,15 @@ class TextWriter {
   }
 
   // The profile fields the tests read: "given: $.a, $.b" and "not given: $.c".
-  void given(const std::vector<TestRecord>& ts, std::size_t indent) {
-    std::vector<std::string> have, lack;
-    for (const TestRecord& t : ts)
-      for (const FactValue& f : t.facts) {
-        if (rules_.is_conclusion(f.slot)) continue;
-        std::string path = "$." + f.name;
-        auto& into = f.value.is_missing() ? lack : have;
-        if (std::find(into.begin(), into.end(), path) == into.end()) into.push_back(path);
-      }
+  void given(const Reads& reads, std::size_t indent) {
     auto line = [&](const char* label, const std::vector<std::string>& paths) {
       if (paths.empty()) return;
       std::string s;
       for (const std::string& p : paths) s += (s.empty() ? "" : ", ") + p;
       wrap(std::string(indent, ' ') + label, indent + std::string(label).size(), indent + 2, s);
     };
-    line("given: ", have);
-    line("not given: ", lack);
+    line("given: ", reads.given);
+    line("not given: ", reads.not_given);
   }
 
   // The body of a derivation (rule, tests, given fields, premises), under a
@@ -317,15 +215,15 @@ class TextWriter {
       out_ << head << "\n";
     else
       wrap(head + ": ", width(head) + 2, indent + 4, d.rule.description);
-    std::string place = d.rule.where + (d.rule.source.empty() ? "" : "; guide: " + d.rule.source);
-    wrap(pad + "  ", indent + 2, indent + 4, glue("(" + place + ")"));
+    std::string at = place(d.rule.file, d.rule.line) + (d.rule.source.empty() ? "" : "; guide: " + d.rule.source);
+    wrap(pad + "  ", indent + 2, indent + 4, glue("(" + at + ")"));
     for (const RuleRef& a : d.also) wrap(pad + "  also added to by ", indent + 19, indent + 4, rule_line(a));
     tests(d.tests, indent + 2);
-    given(d.tests, indent + 2);
-    premises(d.tests, d.premises, indent + 2);
+    given(d.reads, indent + 2);
+    premises(d.reads, d.premises, indent + 2);
   }
 
-  void premises(const std::vector<TestRecord>& ts, const std::vector<Derivation>& ps, std::size_t indent) {
+  void premises(const Reads& reads, const std::vector<Derivation>& ps, std::size_t indent) {
     for (const Derivation& p : ps) {
       std::string head = std::string(indent, ' ') + line(p.name) + " = ";
       if (p.kind == Derivation::Kind::Missing) {
@@ -338,14 +236,7 @@ class TextWriter {
       }
     }
     // Conclusions the tests read but the model did not follow (depth limit).
-    std::vector<std::string> cut;
-    for (const TestRecord& t : ts)
-      for (const FactValue& f : t.facts)
-        if (rules_.is_conclusion(f.slot) &&
-            std::none_of(ps.begin(), ps.end(), [&](const Derivation& p) { return p.slot == f.slot; }) &&
-            std::find(cut.begin(), cut.end(), f.name) == cut.end())
-          cut.push_back(f.name);
-    for (const std::string& c : cut)
+    for (const std::string& c : reads.not_followed)
       out_ << std::string(indent, ' ') << line(c) << ": (not followed further; ask --why-not or --explain on it)\n";
   }
 
@@ -353,14 +244,6 @@ class TextWriter {
     std::string title = rep_.applicant.empty() ? "Advise report" : "Advise report for " + rep_.applicant;
     out_ << bold(line(title)) << "\n";
     out_ << "Profile: " << line(rep_.profile_source) << "\n";
-  }
-
-  std::string not_reached_reason(const std::string& name) const {
-    int n = rules_setting(rules_, name);
-    if (n == 0) return "no rule decides it";
-    if (rep_.runaway) return "evaluation stopped early";
-    return n == 1 ? "the rule that decides it did not apply to you"
-                  : "none of the " + std::to_string(n) + " rules that decide it applied to you";
   }
 
   void strategy() {
@@ -371,7 +254,7 @@ class TextWriter {
     for (const ConclusionEntry& c : rep_.conclusions) {
       std::string head = "  " + c.name + std::string(col - 2 - c.name.size(), ' ');
       if (c.value.is_missing()) {
-        wrap(head, col, col, "(not reached: " + not_reached_reason(c.name) + ")");
+        wrap(head, col, col, "(not reached: " + c.not_reached.marked() + ")");
       } else {
         wrap(head, col, col, c.display);
       }
@@ -382,18 +265,18 @@ class TextWriter {
   void recommendations() {
     if (rep_.recommendations.empty()) return;
     section("What to do");
-    for (const std::string& cat : category_order(rep_, rules_)) {
-      out_ << "\n  " << bold(category_title(cat)) << "\n";
+    for (const CategoryRef& cat : rep_.categories) {
+      out_ << "\n  " << bold(cat.title) << "\n";
       for (const RecommendationExplanation& r : rep_.recommendations) {
-        if (r.category != cat) continue;
+        if (r.category != cat.id) continue;
         wrap("  \u2022 ", 4, 4, r.text);
         cite_line(r.rule, 4);
         for (const RuleRef& a : r.also) wrap("    also recommended by ", 24, 6, rule_line(a));
         if (rep_.explained) {
           out_ << "    because:\n";
           tests(r.tests, 6);
-          given(r.tests, 6);
-          premises(r.tests, r.premises, 6);
+          given(r.reads, 6);
+          premises(r.reads, r.premises, 6);
         }
       }
     }
@@ -402,7 +285,7 @@ class TextWriter {
   // "— guide: Step 5.1 (rule `x`, rules/step5_application.rules:12)"
   void cite_line(const RuleRef& r, std::size_t indent) {
     std::string s = r.source.empty() ? "" : glue("guide: " + r.source) + " ";
-    s += glue("(rule `" + r.name + "`,") + " " + glue(r.where + ")");
+    s += glue("(rule `" + r.name + "`,") + " " + glue(place(r.file, r.line) + ")");
     wrap(std::string(indent, ' ') + "\u2014 ", indent + 2, indent + 2, s);
   }
 
@@ -421,15 +304,13 @@ class TextWriter {
   void figures() {
     if (rep_.figures.empty()) return;
     section("Where you stand");
-    std::vector<std::string> seen;
     for (const FigureRef& f : rep_.figures) {
-      if (std::count(seen.begin(), seen.end(), f.id)) continue;
-      seen.push_back(f.id);
+      if (f.repeated) continue;
       wrap("  \u2022 ", 4, 4, f.text);
       std::string src = f.source;
       if (f.year) src += ", " + std::to_string(f.year);
       if (f.secondary) src += " [secondary source]";
-      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name + "` (" + f.cited_by.where + ")";
+      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name + "` (" + place(f.cited_by.file, f.cited_by.line) + ")";
       wrap("    \u2014 source: ", 14, 6, src);
     }
   }
@@ -439,14 +320,7 @@ class TextWriter {
     section("Where rules disagreed");
     for (const ConflictExplanation& c : rep_.conflicts) {
       std::string head = std::string("  ") + (c.error ? paint("error", "31") + ": " : "");
-      std::string text = "`" + c.conclusion + "`: rule `" + c.kept_by.name + "` set " + c.kept + " and rule `" +
-                         c.rejected_by.name + "` set " + c.rejected + "; " + c.kept + " stood";
-      text += c.error ? " because it came first. The two rules have the same priority (" +
-                            std::to_string(c.kept_by.priority) +
-                            "), so the rules contradict each other: ask the rule authors to fix them."
-                      : " (priority " + std::to_string(c.kept_by.priority) + " over " +
-                            std::to_string(c.rejected_by.priority) + ").";
-      wrap(head, c.error ? 9 : 2, 4, text);
+      wrap(head, c.error ? 9 : 2, 4, c.summary.marked());
       auto side = [&](const char* role, const RuleRef& r, const std::string& value, const std::vector<TestRecord>& ts) {
         wrap(std::string("    ") + role + " ", 5 + std::string(role).size(), 6,
              rule_line(r) + ", priority " + std::to_string(r.priority) + ", set " + value + " because");
@@ -461,17 +335,17 @@ class TextWriter {
     if (!rep_.runaway) return;
     section("Evaluation stopped");
     wrap("  " + paint("error", "31") + ": ", 9, 4, *rep_.runaway);
-    wrap("  ", 2, 2, "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
+    wrap("  ", 2, 2, rep_.runaway_consequence.marked());
   }
 
   void why_not(const WhyNot& w) {
-    std::string subject = w.subject.empty() ? "`" + w.query + "`" : w.subject;
+    std::string subject = w.subject.empty() ? "`" + w.query + "`" : w.subject.marked();
     section("Why not " + subject + "?");
     if (!w.error.empty()) {
       wrap("  " + paint("error", "31") + ": ", 9, 4, w.error);
       return;
     }
-    wrap("  ", 2, 2, (w.reached ? "Reached after all: " : "Not reached: ") + w.actual + ".");
+    wrap("  ", 2, 2, (w.reached ? "Reached after all: " : "Not reached: ") + w.actual.marked() + ".");
     if (w.candidates.empty()) {
       wrap("  ", 2, 2, "No rule can produce it: none of the rules sets it.");
       return;
@@ -481,7 +355,7 @@ class TextWriter {
     for (const WhyNotCandidate& c : w.candidates) {
       wrap("  \u2022 ", 4, 4, rule_line(c.rule));
       if (c.fired) {
-        wrap("    ", 4, 4, c.note.empty() ? "it fired" : c.note);
+        wrap("    ", 4, 4, c.note.empty() ? "it fired" : c.note.marked());
         continue;
       }
       if (c.failed.empty()) {
@@ -490,7 +364,7 @@ class TextWriter {
       }
       out_ << "    it did not apply: the first test that failed\n";
       tests(c.failed, 6);
-      premises(c.failed, c.derived_facts, 6);
+      premises(c.reads, c.derived_facts, 6);
     }
   }
 
@@ -524,8 +398,8 @@ class TextWriter {
 
 }  // namespace
 
-std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style) {
-  TextWriter w(report, rules, style);
+std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style) {
+  TextWriter w(report, style);
   return w.render();
 }
 

@@ -292,36 +292,6 @@ bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* ran
   return false;
 }
 
-json KnowledgeBase::value_to_json(const Value& v) const {
-  switch (v.kind) {
-    case Value::Kind::Missing: return nullptr;
-    case Value::Kind::Bool: return v.flag;
-    case Value::Kind::Number:
-      if (v.num == std::floor(v.num) && std::fabs(v.num) < 1e15) return static_cast<long long>(v.num);
-      return v.num;
-    case Value::Kind::Symbol: return display(v);
-    case Value::Kind::Text: return *v.text;
-    case Value::Kind::Range: {
-      json r = json::object();
-      r["min"] = value_to_json(Value::number(v.num));
-      r["max"] = value_to_json(Value::number(v.hi));
-      return r;
-    }
-    case Value::Kind::List: {
-      json a = json::array();
-      for (const Value& x : v.list_items()) a.push_back(value_to_json(x));
-      return a;
-    }
-    case Value::Kind::Map: {
-      nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      const ValueList& it = v.list_items();
-      for (std::size_t i = 0; i + 1 < it.size(); i += 2) o[display(it[i])] = value_to_json(it[i + 1]);
-      return json::parse(o.dump());  // keys sorted in plain json; callers wanting order use ordered_json
-    }
-  }
-  return nullptr;
-}
-
 namespace {
 
 std::optional<std::string> read_text(const std::string& path, std::vector<DataError>& errors) {

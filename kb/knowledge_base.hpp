@@ -83,7 +83,6 @@ class KnowledgeBase {
   // JSON path and suggest enum values.
   bool value_from_json(const nlohmann::json& j, TypeId t, const FieldDef* range, const std::string& path,
                        Value& out, std::vector<DataError>& errors) const;
-  nlohmann::json value_to_json(const Value& v) const;
 
  private:
   std::map<std::string, int, std::less<>> field_index_, conclusion_index_, attribute_index_, enum_index_;

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,6 +20,7 @@
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/render_json.hpp"
 #include "kb/profile.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -106,18 +108,24 @@ std::size_t columns(const std::string& line) {
 
 TEST_CASE("render helpers: places, one-line tests, named constants") {
   using namespace render_detail;
-  CHECK(split_where("rules/step5_application.rules:12") == std::make_pair(std::string("rules/step5_application.rules"), 12));
-  CHECK(split_where("c:/x.rules:7") == std::make_pair(std::string("c:/x.rules"), 7));
-  CHECK(split_where("nowhere") == std::make_pair(std::string("nowhere"), 0));
-  CHECK(split_where("a.rules:") == std::make_pair(std::string("a.rules:"), 0));
+  CHECK(place("rules/step5_application.rules", 12) == "rules/step5_application.rules:12");
   CHECK(one_line("step2ck >= 250\n   and  x") == "step2ck >= 250 and x");
   auto rs = rules_of(kTiny);
-  CHECK(constants_in("step2ck >= extremely_strong_step2", *rs) ==
-        std::vector<std::string>{"extremely_strong_step2 = 260"});
+  // Rules and tests carry their file and line apart: nothing re-parses "file:line".
+  RuleRef r = rule_ref(*rs, 1);
+  CHECK(r.file == "tiny.rules");
+  CHECK(r.line == 9);
+  CHECK(r.where == "tiny.rules:9");
+  auto named = [&](const std::string& text) {
+    std::vector<std::string> out;
+    for (const NamedConstant& c : constants_in(text, *rs)) out.push_back(c.name + " = " + c.value);
+    return out;
+  };
+  CHECK(named("step2ck >= extremely_strong_step2") == std::vector<std::string>{"extremely_strong_step2 = 260"});
   // Not inside strings, not after a dot, not an enum value, each once.
-  CHECK(constants_in("\"extremely_strong_step2\" == x.extremely_strong_step2", *rs).empty());
-  CHECK(constants_in("specialty_class is ultra", *rs).empty());
-  CHECK(constants_in("extremely_strong_step2 < extremely_strong_step2", *rs).size() == 1);
+  CHECK(named("\"extremely_strong_step2\" == x.extremely_strong_step2").empty());
+  CHECK(named("specialty_class is ultra").empty());
+  CHECK(named("extremely_strong_step2 < extremely_strong_step2").size() == 1);
 }
 
 TEST_CASE("text report: the sections an applicant reads, exactly") {
@@ -503,6 +511,27 @@ rule start "" source "t" when step2ck > 100 then add remediation to red_flags en
   CHECK(k["firings"] == 13);
 }
 
+TEST_CASE("JSON values: numbers past the integer range, non-finite numbers, and map keys in the map's order") {
+  // `step2ck * 1e20` used to be cast to long long before the range check:
+  // undefined behaviour (UBSan: float-cast-overflow).
+  auto rs = rules_of(R"(
+rule big "" source "t" when step2ck is present then
+  set applications[internal_medicine] = step2ck * 100000000000000000000 .. step2ck * 100000000000000000000
+  set applications[dermatology] = 80..100
+end
+)");
+  auto j = nlohmann::ordered_json::parse(render_json(report_of(run(rs, kSam)), *rs));
+  CHECK(j["conclusions"]["applications"].dump() ==
+        R"({"internal_medicine":{"min":2.52e+22,"max":2.52e+22},"dermatology":{"min":80,"max":100}})");
+  const KnowledgeBase& kb = *bundled_kb();
+  CHECK(value_json(Value::number(-9.3e18), kb).dump() == "-9.3e+18");
+  CHECK(value_json(Value::number(999999999999999.0), kb).dump() == "999999999999999");
+  CHECK(value_json(Value::number(1e15), kb).dump() == "1e+15");
+  CHECK(value_json(Value::number(2.5), kb).dump() == "2.5");
+  CHECK(value_json(Value::number(std::nan("")), kb).is_null());
+  CHECK(value_json(Value::number(HUGE_VAL), kb).is_null());
+}
+
 TEST_CASE("Markdown report: the same sections as a document") {
   auto rs = rules_of(kTiny);
   Result r = run(rs, kSam);
@@ -524,6 +553,42 @@ TEST_CASE("Markdown report: the same sections as a document") {
                 "- `specialty_class` = ultra (set by rule `class_of_target`; see above)\n") != std::string::npos);
   CHECK(md.find("## Why not `strategy` = single?\n\nNot reached: `strategy` is dual.\n") != std::string::npos);
   CHECK(md.find("    - \u2717 `step2ck >= extremely_strong_step2` \u2014 your step2ck: 252") != std::string::npos);
+}
+
+TEST_CASE("report model: one wording for text and Markdown, sentences as typed parts") {
+  // Sentences are built once by build_report; the renderers only choose how
+  // names look. Markdown used to say "did not apply" where text said "did not
+  // apply to you", and left out "Tell the rule authors." after a runaway.
+  auto rs = rules_of(R"(
+rule reset "" source "t" when red_flags contains remediation then set red_flags = [professionalism] end
+rule regrow "" source "t" when red_flags contains professionalism then add remediation to red_flags end
+rule start "" source "t" when step2ck > 100 then add remediation to red_flags end
+rule gap "" source "t" when step2ck > 290 then set research_year = recommended end
+)");
+  Report rep = report_of(run(rs, R"({"step2ck": 240})", 20));
+  const ConclusionEntry* ry = nullptr;
+  for (const ConclusionEntry& c : rep.conclusions)
+    if (c.name == "research_year") ry = &c;
+  REQUIRE(ry);
+  CHECK(ry->rules_setting == 1);
+  CHECK(ry->not_reached.plain() == "evaluation stopped early");
+  std::string consequence =
+      "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.";
+  CHECK(rep.runaway_consequence.plain() == consequence);
+  CHECK(render_markdown(rep, *rs).find("\n\n" + consequence + "\n") != std::string::npos);
+
+  auto tiny = rules_of(kTiny);
+  Report sam = report_of(run(tiny, R"({"name": "Sam", "target_specialty": "internal_medicine", "step2ck": 252})"),
+                         false, false, {"strategy=single"});
+  std::string md = render_markdown(sam, *tiny);
+  CHECK(md.find("| `strategy` | *not reached* (none of the 2 rules that decide it applied to you) |") != std::string::npos);
+  const WhyNot& w = sam.why_not.at(0);
+  REQUIRE(w.subject.spans.size() == 3);
+  CHECK(w.subject.spans[0].kind == Span::Kind::Code);
+  CHECK(w.subject.spans[2].kind == Span::Kind::Value);
+  CHECK(w.subject.marked() == "`strategy` = single");
+  CHECK(w.subject.plain() == "strategy = single");
+  CHECK(md.find("## Why not `strategy` = single?\n\nNot reached: `strategy` was not reached.\n") != std::string::npos);
 }
 
 TEST_CASE("Markdown report: texts that look like markup are escaped") {
