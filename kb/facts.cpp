@@ -405,7 +405,7 @@ class Converter {
       why = " (a spreadsheet drops a leading zero unless the column is formatted as text)";
     }
     return Problem{"expected " + std::to_string(f.digits) + " digits, found `" + shown(s) + "`" +
-                       (all ? " (" + std::to_string(s.size()) + " digits)" : "") + why,
+                       (all ? " (" + std::to_string(s.size()) + (s.size() == 1 ? " digit)" : " digits)") : "") + why,
                    hint};
   }
 
@@ -544,10 +544,23 @@ class RecordBuilder {
   bool commit(const std::string& text, std::vector<FactRecord>& out, Where key_where) {
     std::unordered_map<std::string, std::size_t> seen;  // key -> index among existing + new
     auto key_of = [&](const FactRecord& r) {
-      std::string k = std::to_string(r.tmpl);
+      // Kind and contents of each key value, unambiguous and cheap.
+      std::string k(reinterpret_cast<const char*>(&r.tmpl), sizeof r.tmpl);
       for (std::int32_t f : tdef(r.tmpl).key) {
-        k += '\x1f';
-        k += kb_.source_text(r.values[static_cast<std::size_t>(f)]);
+        const Value& v = r.values[static_cast<std::size_t>(f)];
+        k += static_cast<char>(v.kind);
+        if (v.kind == Value::Kind::Text) {
+          k += std::to_string(v.text->size());
+          k += ':';
+          k += *v.text;
+        } else if (v.kind == Value::Kind::Number) {
+          double d = v.num == 0 ? 0.0 : v.num;
+          k.append(reinterpret_cast<const char*>(&d), sizeof d);
+        } else if (v.kind == Value::Kind::Symbol) {
+          k.append(reinterpret_cast<const char*>(&v.sym), sizeof v.sym);
+        } else if (v.kind == Value::Kind::Bool) {
+          k += v.flag ? '1' : '0';
+        }
       }
       return k;
     };
@@ -1168,10 +1181,10 @@ class FactsSax {
     for (Entry& e : entries_) {
       if (!top_object_ && e.key == "template") continue;
       if ((!e.key.empty() && e.key[0] == '$') || e.key.rfind("x_", 0) == 0) continue;
-      std::string fpath = path + json_step(e.key);
+      auto fpath = [&] { return path + json_step(e.key); };
       int idx = t.field_index(e.key);
       if (idx < 0) {
-        rb_.problem(e.key_at, fpath,
+        rb_.problem(e.key_at, fpath(),
                     "unknown field `" + shown(e.key) + "`: `" + t.name +
                         "` has no such field (prefix it with `x_` to carry a field Advise should ignore)",
                     field_hint(t, e.key));
@@ -1181,12 +1194,12 @@ class FactsSax {
       const TemplateField& f = t.fields[field];
       if (f.derived_only()) {
         const std::string& owner = t.fields[static_cast<std::size_t>(f.none_of)].def.name;
-        rb_.problem(e.key_at, fpath, "`" + e.key + "` is set by the reader; write \"none\" in `" + owner + "` instead",
+        rb_.problem(e.key_at, fpath(), "`" + e.key + "` is set by the reader; write \"none\" in `" + owner + "` instead",
                     owner);
         continue;
       }
       if (e.value.is_null() && !e.nested) {
-        rb_.problem(e.value_at, fpath, "null is not a value; leave the field out when it is not known");
+        rb_.problem(e.value_at, fpath(), "null is not a value; leave the field out when it is not known");
         rb_.set_failed(field, e.value_at);
         continue;
       }
@@ -1203,7 +1216,7 @@ class FactsSax {
         p = rb_.converter().from_json_scalar(f, e.value, v);
       if (p) {
         rb_.set_failed(field, e.value_at);
-        rb_.problem(e.value_at, fpath, std::move(p->message), std::move(p->suggestion));
+        rb_.problem(e.value_at, fpath(), std::move(p->message), std::move(p->suggestion));
         continue;
       }
       rb_.set(field, std::move(v), none, e.value_at);

@@ -180,7 +180,14 @@ class TemplatesReader {
         }
       }
     }
-    if (errors_.size() > before) return false;
+    if (errors_.size() > before) {
+      // In document order, as profile problems are.
+      std::stable_sort(errors_.begin() + static_cast<std::ptrdiff_t>(before), errors_.end(),
+                       [](const DataError& a, const DataError& b) {
+                         return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                       });
+      return false;
+    }
     for (TemplateDef& t : made) out.templates.push_back(std::move(t));
     return true;
   }
