@@ -2,11 +2,13 @@
 //
 //   python3 scripts/gen_catalog.py --count 10000 --out /tmp/p10k.csv
 //   build/bench/facts_bench /tmp/p10k.csv [--runs 15] [--template program] [--unknowns]
+//   build/bench/facts_bench ../shared/bench/data/manners_128.fct --templates manners.json
 //
 // Reads the file's text once, then parses and validates it --runs times
 // (kb/facts.hpp: read_facts_csv, read_facts_json or read_facts_clips by the
 // extension) and prints the median, the fastest and the slowest run.
-// --unknowns prints the unknown values per field of the last run.
+// --unknowns prints the unknown values per field of the last run;
+// --templates FILE adds the templates of FILE (the form of kb/templates.json).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,7 +23,7 @@
 using namespace advise;
 
 int main(int argc, char** argv) {
-  std::string path, tmpl_name = "program";
+  std::string path, tmpl_name = "program", extra;
   int runs = 15;
   bool unknowns = false;
   for (int i = 1; i < argc; ++i) {
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else if (a == "--template" && i + 1 < argc) {
       tmpl_name = argv[++i];
+    } else if (a == "--templates" && i + 1 < argc) {
+      extra = argv[++i];
     } else if (a == "--unknowns") {
       unknowns = true;
     } else if (path.empty() && a.rfind("--", 0) != 0) {
@@ -40,13 +44,15 @@ int main(int argc, char** argv) {
     }
   }
   if (path.empty()) {
-    std::cerr << "usage: facts_bench FILE.csv|FILE.json|FILE.fct [--runs N] [--template NAME] [--unknowns]\n";
+    std::cerr << "usage: facts_bench FILE.csv|FILE.json|FILE.fct [--runs N] [--template NAME] [--templates FILE] "
+                 "[--unknowns]\n";
     return 2;
   }
   std::vector<DataError> errors;
   auto kb = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
   TemplateSet templates;
-  if (!kb || !load_templates(std::string(ADVISE_SOURCE_DIR) + "/kb/templates.json", *kb, templates, errors)) {
+  if (!kb || !load_templates(std::string(ADVISE_SOURCE_DIR) + "/kb/templates.json", *kb, templates, errors) ||
+      (!extra.empty() && !load_templates(extra, *kb, templates, errors))) {
     for (const auto& e : errors) std::cerr << e.text() << "\n";
     return 1;
   }
