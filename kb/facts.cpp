@@ -199,6 +199,8 @@ class Converter {
     const TemplateDef& t = templates_.templates[static_cast<std::size_t>(tmpl)];
     const TemplateField& f = t.fields[index];
     none = false;
+    if (s.empty())
+      return Problem{"the value is empty; leave `" + f.def.name + "` out when it is not known", {}};
     if (s.size() > kMaxFactValueBytes)
       return Problem{"the value is " + std::to_string(s.size()) + " bytes; a value may be at most " +
                          std::to_string(kMaxFactValueBytes),
@@ -250,7 +252,14 @@ class Converter {
         return std::nullopt;
       default: {
         std::optional<std::string> hint;
-        if (j.is_number() && d.kind == TypeKind::String) hint = "\"" + j.dump() + "\"";
+        if (j.is_number() && d.kind == TypeKind::String) {
+          std::string n = j.dump();
+          // An id that lost its leading zero on the way through a spreadsheet.
+          if (f.format == TextFormat::Digits && j.is_number_unsigned() &&
+              n.size() + 1 == static_cast<std::size_t>(f.digits))
+            n = "0" + n;
+          hint = "\"" + n + "\"";
+        }
         std::string extra = d.kind == TypeKind::String && f.format == TextFormat::Digits
                                 ? " (an id with leading zeros is a string)"
                                 : "";

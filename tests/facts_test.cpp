@@ -374,7 +374,7 @@ TEST_CASE("facts: JSON problems with line, column, path and suggestions", "[fact
 })") == "p.json:3:3: error: at $.programs: unknown template `programs` (keys starting with `$` are comments); did "
         "you mean `program`?\n"
         "p.json:5:20: error: at $.program[0].program_id: expected a text in double quotes, found a number 800390001 "
-        "(an id with leading zeros is a string); did you mean `\"800390001\"`?\n"
+        "(an id with leading zeros is a string); did you mean `\"0800390001\"`?\n"
         "p.json:5:39: error: at $.program[0].name: null is not a value; leave the field out when it is not known\n"
         "p.json:6:61: error: at $.program[0].positions: expected an integer, found a string \"3\"; did you mean `3`?\n"
         "p.json:6:83: error: at $.program[0].takes_signals: expected true or false, found a string \"true\"; did you "
@@ -394,6 +394,9 @@ TEST_CASE("facts: JSON problems with line, column, path and suggestions", "[fact
         "record\n"
         "p.json:9:5: error: at $.program[2]: the record has no `retrieved`; `retrieved` is required in every "
         "`program` record\n");
+  CHECK(json_problems(R"({"program": [{"program_id": "0800390001", "name": "", "specialty": "dermatology",
+    "track": "advanced", "source": "s", "retrieved": "2025-07-03"}]})") ==
+        "p.json:1:51: error: at $.program[0].name: the value is empty; leave `name` out when it is not known\n");
   CHECK(json_problems(R"([{"program_id": "0800390001"}, {"template": "programme"}])") ==
         "p.json:1:2: error: at $[0]: the record has no `template` key naming its template (in a top-level list, "
         "every record says which template it is, like {\"template\": \"program\", ...})\n"
