@@ -1,4 +1,5 @@
 #include "kb/facts.hpp"
+#include "kb/value_json.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -1592,7 +1593,7 @@ ordered_json fact_to_json(const KnowledgeBase& kb, const TemplateSet& templates,
       }
     }
     if (v.is_missing()) continue;
-    o[f.def.name] = ordered_json(kb.value_to_json(v));
+    o[f.def.name] = value_json(v, kb);
   }
   return o;
 }
