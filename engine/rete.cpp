@@ -100,48 +100,38 @@ std::int32_t NetworkBuilder::beta(NodeDesc d) {
   return id;
 }
 
-std::int32_t NetworkBuilder::join(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
-                                  std::vector<Test> tests) {
+namespace {
+NodeDesc pattern_node(NodeKind kind, std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                      std::vector<Test> tests) {
   NodeDesc d;
-  d.kind = NodeKind::Join;
+  d.kind = kind;
   d.parent = parent;
   d.alpha = alpha;
   d.keys = std::move(keys);
   d.tests = std::move(tests);
-  return beta(std::move(d));
+  return d;
+}
+}  // namespace
+
+std::int32_t NetworkBuilder::join(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
+                                  std::vector<Test> tests) {
+  return beta(pattern_node(NodeKind::Join, parent, alpha, std::move(keys), std::move(tests)));
 }
 
 std::int32_t NetworkBuilder::negative(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
                                       std::vector<Test> tests) {
-  NodeDesc d;
-  d.kind = NodeKind::Not;
-  d.parent = parent;
-  d.alpha = alpha;
-  d.keys = std::move(keys);
-  d.tests = std::move(tests);
-  return beta(std::move(d));
+  return beta(pattern_node(NodeKind::Not, parent, alpha, std::move(keys), std::move(tests)));
 }
 
 std::int32_t NetworkBuilder::exists(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
                                     std::vector<Test> tests) {
-  NodeDesc d;
-  d.kind = NodeKind::Exists;
-  d.parent = parent;
-  d.alpha = alpha;
-  d.keys = std::move(keys);
-  d.tests = std::move(tests);
-  return beta(std::move(d));
+  return beta(pattern_node(NodeKind::Exists, parent, alpha, std::move(keys), std::move(tests)));
 }
 
 std::int32_t NetworkBuilder::aggregate(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys,
                                        std::vector<Test> tests, AggKind kind, Operand value,
                                        std::vector<Test> value_tests) {
-  NodeDesc d;
-  d.kind = NodeKind::Aggregate;
-  d.parent = parent;
-  d.alpha = alpha;
-  d.keys = std::move(keys);
-  d.tests = std::move(tests);
+  NodeDesc d = pattern_node(NodeKind::Aggregate, parent, alpha, std::move(keys), std::move(tests));
   d.agg = kind;
   d.agg_value = value;
   d.agg_tests = std::move(value_tests);
