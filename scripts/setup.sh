@@ -46,7 +46,7 @@ suite() {  # dir
   ADVISE_HOME="$root" "$dir/app/advise" test --coverage --min-coverage 100 tests/cases
   echo "== the knowledge base checks clean, formatted ($dir)"
   ADVISE_HOME="$root" "$dir/app/advise" check rules/
-  "$dir/app/advise" fmt --check rules/ examples/
+  "$dir/app/advise" fmt --check rules/
   if [ "$dir" = build ] && [ "${ADVISE_SKIP_FUZZ:-0}" != 1 ]; then
     echo "== fuzzing smoke run: each libFuzzer harness for 15 s"
     scripts/fuzz.sh 15
