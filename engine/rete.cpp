@@ -733,6 +733,21 @@ struct Matcher::Impl {
     if (ok) emit(n, t, -1, &v);
   }
 
+  // Join node `n` matches its token `t` against the facts of its alpha
+  // memory's bucket (a token arrived, or a global its tests read changed).
+  void join_probe(std::int32_t n, std::int32_t t) {
+    const NodeDesc& nd = node(n);
+    Buckets& b = alpha_idx[static_cast<std::size_t>(nd.alpha)][static_cast<std::size_t>(nd.alpha_index)];
+    std::uint32_t h = tok(t).hash;
+    for (std::int32_t e = b.head(h); e >= 0;) {
+      const Entry en = entries[static_cast<std::size_t>(e)];
+      e = en.next;
+      if (en.hash != h) continue;
+      const std::uint64_t* lvs = levels_of(t);  // emit may move the level arrays: read them again
+      if (keys_match(nd, lvs, en.fact) && tests_pass(nd.tests, lvs, en.fact)) emit(n, t, en.fact, nullptr);
+    }
+  }
+
   // Token `t` arrives in node `n`'s memory.
   void arrive(std::int32_t n, std::int32_t t) {
     const NodeDesc& nd = node(n);
@@ -744,15 +759,7 @@ struct Matcher::Impl {
     link_bucket(t);
     switch (nd.kind) {
       case NodeKind::Join: {
-        Buckets& b = alpha_idx[static_cast<std::size_t>(nd.alpha)][static_cast<std::size_t>(nd.alpha_index)];
-        std::uint32_t h = tok(t).hash;
-        for (std::int32_t e = b.head(h); e >= 0;) {
-          const Entry en = entries[static_cast<std::size_t>(e)];
-          e = en.next;
-          if (en.hash != h) continue;
-          const std::uint64_t* lvs = levels_of(t);
-          if (keys_match(nd, lvs, en.fact) && tests_pass(nd.tests, lvs, en.fact)) emit(n, t, en.fact, nullptr);
-        }
+        join_probe(n, t);
         break;
       }
       case NodeKind::Not: {
@@ -959,15 +966,7 @@ struct Matcher::Impl {
       switch (nd.kind) {
         case NodeKind::Join: {
           remove_children(t);
-          Buckets& b = alpha_idx[static_cast<std::size_t>(nd.alpha)][static_cast<std::size_t>(nd.alpha_index)];
-          std::uint32_t h = tok(t).hash;
-          for (std::int32_t e = b.head(h); e >= 0;) {
-            const Entry en = entries[static_cast<std::size_t>(e)];
-            e = en.next;
-            if (en.hash != h) continue;
-            const std::uint64_t* lvs = levels_of(t);
-            if (keys_match(nd, lvs, en.fact) && tests_pass(nd.tests, lvs, en.fact)) emit(n, t, en.fact, nullptr);
-          }
+          join_probe(n, t);
           break;
         }
         case NodeKind::Not:
