@@ -1,14 +1,17 @@
 // The command functions behind `advise` (app/commands.hpp), called directly:
 // what the golden tests cannot hold in a committed file (inputs over the size
 // limit, output identical whatever the number of threads), and the exact
-// records of `advise batch`.
+// records of `advise batch`; and, running the real binary twice as separate
+// processes, that its output is the same bytes every time.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
