@@ -7,8 +7,8 @@
 #     build/       gcc: the whole suite (ctest), benchmarks built
 #     build-san/   clang, ASan+UBSan and libFuzzer's instrumentation: the whole
 #                  suite again, then a 15-second libFuzzer run of each harness
-#     build-tsan/  clang, ThreadSanitizer, only what the concurrency tests need:
-#                  those tests (tag [concurrency])
+#     build-tsan/  clang -O0, ThreadSanitizer, only what the concurrency tests
+#                  need: those tests (tag [concurrency])
 #
 # The suite is defined once, as ctest tests (tests/CMakeLists.txt; listed in
 # docs/testing.md). Each phase prints the seconds since the start. Run as root
@@ -69,8 +69,9 @@ case "$mode" in
       echo "== fuzzing smoke run: each libFuzzer harness for 15 s [${SECONDS}s]"
       ADVISE_FUZZ_BUILD="$root/build-san" scripts/fuzz.sh 15
     fi
-    build build-tsan -DCMAKE_CXX_COMPILER=clang++ -DADVISE_WERROR=ON -DADVISE_TSAN=ON -DADVISE_BUILD_BENCH=OFF \
-      -- advise_tests
+    # -O0 (Debug): these two tests need no speed, and it halves this build.
+    build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DADVISE_WERROR=ON -DADVISE_TSAN=ON \
+      -DADVISE_BUILD_BENCH=OFF -- advise_tests
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 suite build-tsan
     echo "setup: all tests passed [${SECONDS}s]"
     ;;
