@@ -5,16 +5,22 @@
 #
 # SECONDS per harness (default 30); HARNESS among fuzz_parser,
 # fuzz_differential, fuzz_profile (default: all three, one after the other).
-# Builds with clang, libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer
-# in build-fuzz/, seeds each corpus from the repository (every .rules file,
-# examples/profiles/*.json, fuzz/seeds/profile/*: reproducers of past profile
-# bugs) and from generated programs, and keeps corpora,
-# logs and crash artifacts in fuzz-out/<harness>/. Exits non-zero when a
-# harness found something; the artifact to reproduce it is printed
-# (run `build-fuzz/fuzz/HARNESS ARTIFACT` to replay it).
+# Builds the harnesses in build-fuzz/ (or ADVISE_FUZZ_BUILD), seeds each corpus
+# from the repository (every .rules file, examples/profiles/*.json,
+# fuzz/seeds/profile/*: reproducers of past profile bugs) and from generated
+# programs, and keeps corpora, logs and crash artifacts in
+# fuzz-out/<harness>/. Exits non-zero when a harness found something; the
+# artifact to reproduce it is printed (run `BUILD/fuzz/HARNESS ARTIFACT` to
+# replay it).
+#
+# A build directory already configured with ADVISE_FUZZ=ON is used as it is
+# (scripts/setup.sh test passes its build-san/, which also runs the tests);
+# otherwise it is configured here: clang, -DADVISE_FUZZ=ON -DADVISE_SANITIZE=ON
+# (libFuzzer, AddressSanitizer, UndefinedBehaviorSanitizer), no tests.
 #
 # Environment: ADVISE_FUZZ_BUILD (build dir), ADVISE_FUZZ_OUT (output dir),
-# ADVISE_FUZZ_JOBS (build parallelism, default 2).
+# ADVISE_FUZZ_JOBS (build parallelism, default 2), CXX_FUZZ (the clang++ to
+# configure with).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -26,22 +32,26 @@ build=${ADVISE_FUZZ_BUILD:-$root/build-fuzz}
 out=${ADVISE_FUZZ_OUT:-$root/fuzz-out}
 jobs=${ADVISE_FUZZ_JOBS:-2}
 
-cxx=${CXX_FUZZ:-}
-if [[ -z $cxx ]]; then
-  for c in clang++ clang++-14 clang++-15 clang++-16; do
-    if command -v "$c" >/dev/null; then cxx=$c; break; fi
-  done
+if [[ -f $build/CMakeCache.txt ]]; then
+  if ! grep -q '^ADVISE_FUZZ:BOOL=ON$' "$build/CMakeCache.txt"; then
+    echo "fuzz.sh: $build is configured without ADVISE_FUZZ=ON; give another ADVISE_FUZZ_BUILD" >&2
+    exit 2
+  fi
+  echo "== using $build as it is configured"
+else
+  cxx=${CXX_FUZZ:-}
+  if [[ -z $cxx ]]; then
+    for c in clang++ clang++-14 clang++-15 clang++-16; do
+      if command -v "$c" >/dev/null; then cxx=$c; break; fi
+    done
+  fi
+  [[ -n $cxx ]] || { echo "fuzz.sh: clang++ is needed (libFuzzer)" >&2; exit 2; }
+  echo "== configuring $build ($cxx, libFuzzer + ASan + UBSan)"
+  mkdir -p "$build"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DADVISE_FUZZ=ON -DADVISE_SANITIZE=ON -DADVISE_BUILD_TESTS=OFF -DADVISE_BUILD_BENCH=OFF \
+    >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 2; }
 fi
-[[ -n $cxx ]] || { echo "fuzz.sh: clang++ is needed (libFuzzer)" >&2; exit 2; }
-
-flags="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-
-echo "== configuring $build ($cxx, libFuzzer + ASan + UBSan)"
-mkdir -p "$build"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="" \
-  -DADVISE_FUZZ=ON -DADVISE_BUILD_TESTS=OFF -DADVISE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 ||
-  { cat "$build/configure.log" >&2; exit 2; }
 
 echo "== building the harnesses"
 cmake --build "$build" -j "$jobs" --target "${harnesses[@]}" gen_corpus

@@ -1,14 +1,17 @@
 // The command functions behind `advise` (app/commands.hpp), called directly:
 // what the golden tests cannot hold in a committed file (inputs over the size
 // limit, output identical whatever the number of threads), and the exact
-// records of `advise batch`.
+// records of `advise batch`; and, running the real binary twice as separate
+// processes, that its output is the same bytes every time.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -128,7 +131,7 @@ TEST_CASE("batch: a line of exactly the limit is read, with or without \\r\\n") 
   CHECK(r.code == 0);
 }
 
-TEST_CASE("batch: the output is the same, byte for byte, on one thread and on many") {
+TEST_CASE("batch: the output is the same, byte for byte, on one thread and on many", "[concurrency]") {
   TempDir dir;
   std::string input;
   const char* variants[] = {R"({"target_specialty": "dermatology", "step2ck": 262})",
@@ -263,4 +266,84 @@ TEST_CASE("read_input: standard input at the limit is read whole") {
   CHECK(r.out.size() == kMaxProfileBytes);
   CHECK(r.error.empty());
   CHECK(r.consumed == static_cast<std::streamoff>(kMaxProfileBytes));
+}
+
+// ---------------------------------------------------------------- determinism across processes
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct Process {
+  int code;
+  std::string out, err;
+};
+
+// The `advise` binary of this build (ADVISE_BINARY), run as a process of its
+// own with ADVISE_HOME at the source tree; its output goes through files in `dir`.
+Process run_advise(const TempDir& dir, const std::vector<std::string>& args) {
+  std::string out = (dir.path / "stdout").string(), err = (dir.path / "stderr").string();
+  std::string command = "ADVISE_HOME=" + shell_quote(ADVISE_SOURCE_DIR) + " " + shell_quote(ADVISE_BINARY);
+  for (const std::string& a : args) command += " " + shell_quote(a);
+  command += " </dev/null >" + shell_quote(out) + " 2>" + shell_quote(err);
+  int status = std::system(command.c_str());
+  INFO(command);
+  REQUIRE(status != -1);
+  REQUIRE(WIFEXITED(status));
+  return {WEXITSTATUS(status), read_file(out), read_file(err)};
+}
+
+}  // namespace
+
+// In one process, a result that depended on addresses (a container ordered by
+// pointer, a hash of one) or on the state a previous run left could repeat
+// itself; two processes, with the addresses laid out afresh, cannot hide it.
+TEST_CASE("determinism: two separate `advise` processes print the same bytes, for every view of several profiles") {
+  TempDir dir;
+  const char* profiles[] = {"example.json", "derm_long_shot.json", "sparse.json", "step1_failure.json",
+                            "matched_gs_after_ortho.json"};
+  const std::vector<std::vector<std::string>> views = {
+      {"--explain"}, {"--trace"}, {"--why-not", "strategy=single"}, {"--format", "json", "--explain"},
+      {"--format", "markdown", "--explain"}, {"--format", "dot"}};
+  for (const char* p : profiles) {
+    for (const auto& view : views) {
+      std::vector<std::string> args = view;
+      args.push_back(source(std::string("examples/profiles/") + p));
+      Process first = run_advise(dir, args);
+      Process second = run_advise(dir, args);
+      INFO(p << " " << view[0]);
+      CHECK(first.code == 0);
+      CHECK(first.err.empty());
+      CHECK(first.out.size() > 100);
+      CHECK(second.code == first.code);
+      CHECK(second.out == first.out);
+      CHECK(second.err == first.err);
+    }
+  }
+}
+
+TEST_CASE("determinism: two separate `advise batch -j 4` and `advise test --coverage` processes print the same bytes") {
+  TempDir dir;
+  std::string jsonl;
+  for (const auto& e : fs::directory_iterator(source("examples/profiles")))
+    jsonl += nlohmann::ordered_json::parse(read_file(e.path().string())).dump() + "\n";
+  std::string input = dir.file("all.jsonl", jsonl);
+  const std::vector<std::vector<std::string>> commands = {
+      {"batch", "--no-timing", "-j", "4", input},
+      {"test", "--coverage", source("tests/cases")},
+      {"test", "--coverage-format", "json", source("tests/cases")}};
+  for (const auto& args : commands) {
+    Process first = run_advise(dir, args);
+    Process second = run_advise(dir, args);
+    INFO(args[0] << " " << args[1]);
+    CHECK(first.code == 0);
+    CHECK(first.out.size() > 100);
+    CHECK(second.code == first.code);
+    CHECK(second.out == first.out);
+    CHECK(second.err == first.err);
+  }
 }

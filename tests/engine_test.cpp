@@ -206,7 +206,7 @@ TEST_CASE("the same profile gives the same result on every run") {
   for (int i = 0; i < 5; ++i) CHECK(summary(e.evaluate(p)) == first);
 }
 
-TEST_CASE("evaluations of different profiles run concurrently on one engine") {
+TEST_CASE("evaluations of different profiles run concurrently on one engine", "[concurrency]") {
   Engine e(bundled_rules());
   std::vector<Profile> profiles;
   const char* specialties[] = {"dermatology", "orthopedic_surgery", "radiology", "family_medicine"};

