@@ -357,8 +357,12 @@ struct Matcher::Impl {
     return false;
   }
 
+  PredicateHost* host = nullptr;
+
   bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
     ++m.stats_.tests;
+    if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
+    if (t.op == TestOp::Reads) return true;
     Cell a, b;
     if (!read(t.lhs, levels, self, a) || !read(t.rhs, levels, self, b)) return false;  // unknown
     switch (t.op) {
@@ -368,6 +372,8 @@ struct Matcher::Impl {
       case TestOp::Le: return a.num <= b.num;
       case TestOp::Gt: return a.num > b.num;
       case TestOp::Ge: return a.num >= b.num;
+      case TestOp::Pred:
+      case TestOp::Reads: break;
     }
     return false;
   }
@@ -1190,6 +1196,8 @@ struct Matcher::Impl {
 
 Matcher::Matcher(const Network& net) : net_(net) { impl_ = std::make_unique<Impl>(*this, net); }
 Matcher::~Matcher() = default;
+
+void Matcher::set_predicate_host(PredicateHost* host) { impl_->host = host; }
 
 std::int32_t Matcher::assert_fact(std::int32_t tmpl, std::span<const Cell> cells, std::uint64_t missing) {
   FactRec f;

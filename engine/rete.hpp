@@ -92,7 +92,13 @@ struct Operand {
 // `lhs op rhs` with the comparison's kind fixed when compiled: Eq/Ne compare
 // bits (any kind); Lt/Le/Gt/Ge compare numbers. A missing operand makes the
 // test unknown, and a pattern matches only when every test is true.
-enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+//
+// Pred: a test the compiler could not reduce to two operands (arithmetic,
+// `in` a group, `or`...), evaluated by the Matcher's PredicateHost:
+// lhs = Const(id of the predicate), rhs = Const or the Global it reads first.
+// Reads: always true; rhs = Global(slot) registers the node as a reader of
+// that slot, for predicates that read more than one global.
+enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, Reads };
 
 struct Test {
   TestOp op = TestOp::Eq;
@@ -228,6 +234,15 @@ struct Activation {
   bool alive = false;
 };
 
+// Evaluates Pred tests: `levels` are the token's facts (or aggregate values)
+// by level, `self` the fact being tested (-1 at a node with no right input).
+// True only when the predicate is true (false and unknown both fail).
+class PredicateHost {
+ public:
+  virtual ~PredicateHost() = default;
+  virtual bool predicate(std::int64_t id, const std::uint64_t* levels, std::int32_t self) = 0;
+};
+
 struct MatchStats {
   std::uint64_t tokens_made = 0, tokens_freed = 0, activations = 0, tests = 0;
 };
@@ -271,6 +286,8 @@ class Matcher {
   // activation that reappears is a new activation (the rule may fire again,
   // as a single-record rule does when a fact it read changes).
   void set_global(std::int32_t slot, Cell value, bool missing);
+  // Where Pred tests go; required before the first assert when the network has any.
+  void set_predicate_host(PredicateHost* host);
 
   // Truth maintenance (CLIPS's `logical`). `support(token, fact)`: the fact
   // holds while the production token does; a fact with supports is retracted
