@@ -1,5 +1,8 @@
 #include "engine/engine.hpp"
 
+#include "engine/compile.hpp"
+#include "engine/rete.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -95,6 +98,12 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
     case Op::Truthy: {
       Value v = ev(0);
       return v.kind == Value::Kind::Bool ? v : Value{};
+    }
+    case Op::FactField: return view.fact_field(e.level, e.slot);
+    case Op::AggValue: return view.aggregate(e.level);
+    case Op::Untrue: {
+      Value v = ev(0);
+      return Value::boolean(!(v.kind == Value::Kind::Bool && v.flag));
     }
     case Op::Not: {
       Value v = ev(0);
@@ -276,6 +285,7 @@ Truth test_condition_t(const CExpr& e, const View& view, const KnowledgeBase& kb
       Truth a = test_condition_t(e.kids[0], view, kb);
       return a == Truth::Unknown ? a : from_bool(a == Truth::False);
     }
+    case Op::Untrue: return from_bool(test_condition_t(e.kids[0], view, kb) != Truth::True);
     case Op::Truthy: {
       std::optional<Value> t;
       return truth(operand(e.kids[0], view, kb, t));
@@ -379,6 +389,7 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) 
   });
   rank_.resize(rs.size());
   for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
+  if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
 }
 
 namespace {
@@ -403,8 +414,8 @@ struct Setter {
 class Run {
  public:
   Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
-      Result& r, const EngineOptions& opt)
-      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), r_(r), opt_(opt), view_(r) {}
+      const PatternProgram* patterns, Result& r, const EngineOptions& opt)
+      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), r_(r), opt_(opt), view_(r) {}
 
   void go() {
     std::size_t n = rs_.rules.size();
@@ -413,9 +424,22 @@ class Run {
     dirty_.assign(n, 1);
     dirty_list_.resize(n);
     std::iota(dirty_list_.begin(), dirty_list_.end(), 0);
+    if (pp_) start_matching();
     while (true) {
       refresh();
       std::int32_t pick = first_active();
+      if (m_) {
+        std::int32_t act = m_->peek();
+        if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
+          if (fact_firings_ >= opt_.max_fact_firings) {
+            runaway();
+            break;
+          }
+          ++fact_firings_;
+          fire_activation(m_->pop());
+          continue;
+        }
+      }
       if (pick < 0) break;
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
@@ -433,6 +457,7 @@ class Run {
   const RuleSet& rs_;
   const std::vector<std::int32_t>& by_rank_;
   const std::vector<std::int32_t>& rank_;
+  const PatternProgram* pp_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
@@ -444,6 +469,209 @@ class Run {
   std::vector<Setter> setters_;
   std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
   std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
+
+  // ---- rules over facts (docs/engine.md, "Design: matching over many facts")
+
+  std::unique_ptr<rete::Matcher> m_;
+  std::int64_t fact_firings_ = 0;
+  std::vector<std::string> strings_;  // interned texts: the rules' constants, then the facts'
+  std::unordered_map<std::string, std::int64_t> string_ids_;
+
+  std::int64_t intern(const std::string& t) {
+    auto [it, fresh] = string_ids_.try_emplace(t, static_cast<std::int64_t>(strings_.size()));
+    if (fresh) strings_.push_back(t);
+    return it->second;
+  }
+
+  // A value as a cell of a field (or slot) of type `t`; false when missing.
+  bool to_cell(const Value& v, rete::Cell& c) {
+    switch (v.kind) {
+      case Value::Kind::Number: c = rete::number_cell(v.num); return true;
+      case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
+      case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
+      case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
+      default: return false;
+    }
+  }
+
+  Value from_cell(rete::Cell c, TypeId t) const {
+    const TypeDesc& d = rs_.kb->types.at(t);
+    switch (d.kind) {
+      case TypeKind::Integer:
+      case TypeKind::Number: return Value::number(c.num);
+      case TypeKind::Boolean: return Value::boolean(c.id != 0);
+      case TypeKind::Enum: return Value::symbol(d.enum_id, static_cast<std::int32_t>(c.id));
+      case TypeKind::String: return Value::string(strings_[static_cast<std::size_t>(c.id)]);
+      default: return {};
+    }
+  }
+
+ public:
+  Value record_field(std::int32_t fact, std::int32_t field) const {
+    if (fact < 0 || m_->is_missing(fact, field)) return {};
+    const rete::FactRec& f = m_->fact(fact);
+    return from_cell(m_->cell(fact, field),
+                     rs_.templates[static_cast<std::size_t>(f.tmpl)].fields[static_cast<std::size_t>(field)].def.type);
+  }
+  const RuleSet& rules() const { return rs_; }
+
+ private:
+  // The values a rule over facts reads: slots as they are now, bound facts
+  // through the match's levels (and the fact being tested, for predicates).
+  class BoundView final : public ValueView {
+   public:
+    BoundView(const Run& run, const std::uint64_t* levels, std::int32_t self, std::int32_t self_level,
+              std::int32_t offset)
+        : run_(run), levels_(levels), self_(self), self_level_(self_level), offset_(offset) {}
+    const Value& get(std::int32_t slot) const override { return run_.r_.value(slot); }
+    Value fact_field(std::int32_t level, std::int32_t field) const override {
+      std::int32_t fact = level == self_level_ ? self_
+                        : levels_ ? static_cast<std::int32_t>(levels_[level + offset_])
+                                  : -1;
+      return run_.record_field(fact, field);
+    }
+    Value aggregate(std::int32_t level) const override {
+      if (!levels_) return {};
+      rete::Cell c;
+      c.bits = levels_[level + offset_];
+      return Value::number(c.num);
+    }
+
+   private:
+    const Run& run_;
+    const std::uint64_t* levels_;
+    std::int32_t self_, self_level_, offset_;
+  };
+
+  struct Host final : rete::PredicateHost {
+    Run* run = nullptr;
+    bool predicate(std::int64_t id, const std::uint64_t* levels, std::int32_t self) override {
+      const PatternProgram::Pred& p = run->pp_->preds[static_cast<std::size_t>(id)];
+      BoundView v(*run, levels, self, p.self_level, p.offset);
+      return test_condition(*p.expr, v, *run->rs_.kb) == Truth::True;
+    }
+  } host_;
+
+  void set_global(std::int32_t slot) {
+    if (!m_ || !pp_->global_read[static_cast<std::size_t>(slot)]) return;
+    const Value& v = r_.value(slot);
+    rete::Cell c;
+    bool known = to_cell(v, c);
+    if (!known && !v.is_missing()) c = rete::id_cell(r_.current[static_cast<std::size_t>(slot)]);  // a list or map: its version
+    m_->set_global(slot, c, v.is_missing());
+  }
+
+  std::int32_t add_record(std::int32_t tmpl, std::vector<Value> values, std::int32_t input, std::int32_t firing) {
+    std::int32_t id = -1;
+    if (tmpl < 0) {
+      id = m_->assert_fact(pp_->applicant_tmpl, {}, 0);
+    } else {
+      std::vector<rete::Cell> cells(values.size());
+      std::uint64_t missing = 0;
+      for (std::size_t f = 0; f < values.size(); ++f)
+        if (!to_cell(values[f], cells[f])) missing |= std::uint64_t{1} << f;
+      id = m_->assert_fact(tmpl, cells, missing);
+    }
+    if (static_cast<std::size_t>(id) >= r_.records.size()) r_.records.resize(static_cast<std::size_t>(id) + 1);
+    Record& rec = r_.records[static_cast<std::size_t>(id)];
+    rec.tmpl = tmpl;
+    rec.values = std::move(values);
+    rec.input = input;
+    rec.created_by = firing;
+    rec.timetag = m_->fact(id).timetag;
+    return id;
+  }
+
+  void start_matching() {
+    m_ = std::make_unique<rete::Matcher>(pp_->net);
+    host_.run = this;
+    m_->set_predicate_host(&host_);
+    strings_ = pp_->strings;
+    string_ids_ = pp_->string_ids;
+    for (std::size_t s = 0; s < pp_->global_read.size(); ++s) set_global(static_cast<std::int32_t>(s));
+    add_record(-1, {}, -1, -1);
+    if (opt_.facts) {
+      for (std::size_t i = 0; i < opt_.facts->size(); ++i) {
+        const FactRecord& fr = (*opt_.facts)[i];
+        add_record(fr.tmpl, fr.values, static_cast<std::int32_t>(i), -1);
+      }
+    }
+  }
+
+  // Whether an activation of a rule over facts fires before the single-record rule `rule`.
+  bool activation_first(const rete::Activation& a, std::int32_t rule) const {
+    const CRule& x = rs_.rules[static_cast<std::size_t>(a.rule)];
+    const CRule& y = rs_.rules[static_cast<std::size_t>(rule)];
+    if (x.priority != y.priority) return x.priority > y.priority;
+    if (rs_.strategy != RuleStrategy::Advise) return false;
+    if (x.specificity != y.specificity) return x.specificity > y.specificity;
+    return x.index < y.index;
+  }
+
+  void end_record(std::int32_t fact, std::int32_t firing) {
+    if (fact >= 0 && static_cast<std::size_t>(fact) < r_.records.size()) r_.records[static_cast<std::size_t>(fact)].ended_by = firing;
+  }
+
+  void fire_activation(std::int32_t activation) {
+    const rete::Activation a = m_->activation(activation);
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(a.rule)];
+    std::span<const std::uint64_t> lv = m_->levels(a.token);
+    std::vector<std::uint64_t> levels(lv.begin(), lv.end());  // the token may go while the actions run
+    std::int32_t offset = pp_->offset[static_cast<std::size_t>(a.rule)];
+    Firing f;
+    f.rule = a.rule;
+    f.read.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    f.facts_before = static_cast<std::int32_t>(r_.facts.size());
+    f.matched.assign(static_cast<std::size_t>(cr.levels), -1);
+    f.aggregates.assign(static_cast<std::size_t>(cr.levels), Value{});
+    for (const CPattern& p : cr.patterns) {
+      auto l = static_cast<std::size_t>(p.level + offset);
+      if (p.kind == CPattern::Kind::ForEach) {
+        f.matched[static_cast<std::size_t>(p.level)] = static_cast<std::int32_t>(levels[l]);
+      } else if (p.kind == CPattern::Kind::Aggregate) {
+        rete::Cell c;
+        c.bits = levels[l];
+        f.aggregates[static_cast<std::size_t>(p.level)] = Value::number(c.num);
+      }
+    }
+    auto fi = static_cast<std::int32_t>(r_.firings.size());
+    r_.firings.push_back(std::move(f));
+    last_fired_[static_cast<std::size_t>(a.rule)] = fi;
+    BoundView view(*this, levels.data(), -1, -1, offset);
+    for (const CAction& ca : cr.actions) {
+      switch (ca.kind) {
+        case ast::ActionKind::Create: {
+          const TemplateDef& t = rs_.templates[static_cast<std::size_t>(ca.tmpl)];
+          std::vector<Value> values(t.fields.size());
+          for (std::size_t i = 0; i < t.fields.size(); ++i)
+            if (t.fields[i].default_value) values[i] = *t.fields[i].default_value;
+          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          std::int32_t id = add_record(ca.tmpl, std::move(values), -1, fi);
+          if (cr.logical && a.token >= 0) m_->support(a.token, id);
+          break;
+        }
+        case ast::ActionKind::Change: {
+          auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
+          if (!m_->fact(fact).alive) break;  // removed by an earlier action of this firing
+          std::vector<Value> values = r_.records[static_cast<std::size_t>(fact)].values;
+          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          m_->retract(fact);
+          end_record(fact, fi);
+          add_record(ca.tmpl, std::move(values), -1, fi);
+          break;
+        }
+        case ast::ActionKind::Remove: {
+          auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
+          if (!m_->fact(fact).alive) break;
+          m_->retract(fact);
+          end_record(fact, fi);
+          break;
+        }
+        default: run_action(cr, a.rule, ca, fi, view); break;
+      }
+    }
+  }
 
   void set_active(std::int32_t rule, bool on) {
     auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
@@ -479,7 +707,8 @@ class Run {
     for (std::int32_t rule : dirty_list_) {
       dirty_[static_cast<std::size_t>(rule)] = 0;
       const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-      bool on = test_condition_t(cr.condition, view_, *rs_.kb) == Truth::True && !refracted(rule);
+      bool on = cr.patterns.empty() && test_condition_t(cr.condition, view_, *rs_.kb) == Truth::True &&
+                !refracted(rule);
       set_active(rule, on);
     }
     dirty_list_.clear();
@@ -502,6 +731,7 @@ class Run {
     r_.current[static_cast<std::size_t>(slot)] = after;
     f.changes.push_back({slot, before, after});
     touched(slot);
+    set_global(slot);
   }
 
   // Decides whether `firing` (of priority `prio`) may set slot[key] to v.
@@ -538,15 +768,19 @@ class Run {
     r_.firings.push_back(std::move(f));
     last_fired_[static_cast<std::size_t>(rule)] = fi;
     set_active(rule, false);
+    for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
+  }
 
-    for (const CAction& a : cr.actions) {
+  // One action of a firing (the fact actions are fire_activation's).
+  void run_action(const CRule& cr, std::int32_t rule, const CAction& a, std::int32_t fi, const ValueView& view) {
+    {
       switch (a.kind) {
         case ast::ActionKind::Set: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;  // nothing known to set
           const Value& cur = r_.value(a.slot);
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            Value key = evaluate_expr(a.key, view, *rs_.kb);
             if (key.is_missing()) break;
             Value old = cur.map_get(key);
             if (!claim(a.slot, key, v, old, fi, cr.priority)) break;
@@ -569,11 +803,11 @@ class Run {
           break;
         }
         case ast::ActionKind::Add: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;
           ValueList add = a.add_each ? v.list_items() : ValueList{v};
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            Value key = evaluate_expr(a.key, view, *rs_.kb);
             if (key.is_missing()) break;
             const Value& cur = r_.value(a.slot);
             Value list = cur.map_get(key);
@@ -611,7 +845,7 @@ class Run {
           break;
         }
         case ast::ActionKind::Recommend: {
-          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view_, *rs_.kb);
+          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view, *rs_.kb);
           // One recommendation per id, found by index (not by a scan: a
           // rule set may make hundreds of thousands).
           auto [it, fresh] = rec_index_.try_emplace(a.id, r_.recommendations.size());
@@ -630,7 +864,7 @@ class Run {
         }
         case ast::ActionKind::Note:
         case ast::ActionKind::Warn: {
-          std::string text = render_template(a.text, view_, *rs_.kb);
+          std::string text = render_template(a.text, view, *rs_.kb);
           Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
           // The same text from the same rule once: only this rule's messages are compared.
           std::vector<std::int32_t>& mine = messages_of_[rule];
@@ -645,7 +879,7 @@ class Run {
           break;
         }
         case ast::ActionKind::Cite: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;
           ValueList figs = a.add_each ? v.list_items() : ValueList{v};
           for (const Value& x : figs) {
@@ -655,6 +889,9 @@ class Run {
           }
           break;
         }
+        case ast::ActionKind::Create:
+        case ast::ActionKind::Change:
+        case ast::ActionKind::Remove: break;  // only in rules over facts: fire_activation
       }
     }
   }
@@ -724,7 +961,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.facts.push_back({static_cast<std::int32_t>(i), profile.values[i], {Evidence::Kind::Given, -1}});
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
-  Run run(*this, by_rank_, rank_, r, options);
+  Run run(*this, by_rank_, rank_, patterns_.get(), r, options);
   run.go();
   return r;
 }

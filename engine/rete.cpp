@@ -1250,6 +1250,16 @@ std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::i
 
 std::int32_t Matcher::pop() { return impl_->pop(); }
 
+std::int32_t Matcher::peek() {
+  if (impl_->listed()) {
+    for (const auto& g : impl_->groups)
+      if (g.head >= 0) return g.head;
+    return -1;
+  }
+  impl_->drop_dead_top();
+  return impl_->heap.empty() ? -1 : impl_->heap.front();
+}
+
 bool Matcher::agenda_empty() {
   if (impl_->listed()) {
     for (const auto& g : impl_->groups)

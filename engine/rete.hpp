@@ -263,6 +263,8 @@ class Matcher {
   // The activation the strategy puts first, removed from the agenda; -1 when
   // empty. Its record stays valid until the next pop (records are recycled).
   std::int32_t pop();
+  // The activation pop() would return, left on the agenda; -1 when empty.
+  std::int32_t peek();
   bool agenda_empty();
   const Activation& activation(std::int32_t a) const { return acts_[static_cast<std::size_t>(a)]; }
   // The facts (or aggregate values) of an activation's token, by level.
