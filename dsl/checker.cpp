@@ -462,6 +462,7 @@ class Checker {
   std::optional<CExpr> name(const ast::Expr& e, TypeId expected) {
     const std::string& n = e.text;
     if (const Binding* b = bound(n)) {
+      if (b->tmpl < 0) return std::nullopt;
       const TemplateDef& t = templates_[static_cast<std::size_t>(b->tmpl)];
       std::string example = t.fields.empty() ? "field" : t.fields.front().name();
       error(DiagKind::PatternPlacement, e.loc,
@@ -519,6 +520,12 @@ class Checker {
       return std::nullopt;
     auto& diag = error(DiagKind::UnknownName, e.loc, "unknown name `" + n + "`");
     std::vector<std::string> candidates = all_names();
+    for (const Binding& b : scope_) candidates.push_back(b.name);
+    if (expected != kNoType && kind(expected) == TypeKind::String) {
+      // A word compared with a text or symbol field: it is data, in quotes.
+      diag.message += "; a text or symbol is written in quotes: `\"" + n + "\"`";
+      return std::nullopt;
+    }
     if (auto s = did_you_mean(n, candidates)) {
       diag.message += "; did you mean `" + *s + "`?";
     } else {
@@ -708,7 +715,7 @@ class Checker {
 
   bool known_name(const std::string& n) const {
     return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n) ||
-           kb_->alias(n);
+           kb_->alias(n) || bound(n);
   }
 
   std::optional<CExpr> expr(const ast::Expr& e, TypeId expected) {
@@ -1104,6 +1111,7 @@ class Checker {
   }
 
   std::optional<CExpr> fact_field(const Binding& b, const ast::Expr& e) {
+    if (b.tmpl < 0) return std::nullopt;  // its template is unknown, already reported
     const TemplateDef& t = templates_[static_cast<std::size_t>(b.tmpl)];
     int f = t.field_index(e.text);
     if (f < 0) {
@@ -1267,7 +1275,11 @@ class Checker {
   // Binds `x` of `T x`, checking the name is free.
   bool bind(const ast::Expr& tmpl_name, const ast::Expr& var, std::int32_t level, std::int32_t& tmpl) {
     tmpl = find_template(tmpl_name.text, tmpl_name.loc);
-    if (tmpl < 0) return false;
+    if (tmpl < 0) {
+      // Bound all the same, to an unknown template: its uses are not reported again.
+      scope_.push_back({var.text, -1, level, var.loc});
+      return false;
+    }
     const std::string& n = var.text;
     std::string clash;
     if (bound(n)) clash = "already bound by a pattern of this rule";
@@ -1736,7 +1748,7 @@ class Checker {
       case ast::ActionKind::Change:
       case ast::ActionKind::Remove: {
         const Binding* b = action_binding(a.id);
-        if (!b) return std::nullopt;
+        if (!b || b->tmpl < 0) return std::nullopt;
         out.tmpl = b->tmpl;
         out.level = b->level;
         if (a.kind == ast::ActionKind::Change && !field_values(a, out.tmpl, out, false)) return std::nullopt;

@@ -671,6 +671,7 @@ class Run {
         default: run_action(cr, a.rule, ca, fi, view); break;
       }
     }
+    for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);
   }
 
   void set_active(std::int32_t rule, bool on) {
@@ -769,6 +770,8 @@ class Run {
     last_fired_[static_cast<std::size_t>(rule)] = fi;
     set_active(rule, false);
     for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
+    if (m_)
+      for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);  // a guard went false
   }
 
   // One action of a firing (the fact actions are fire_activation's).

@@ -253,6 +253,7 @@ struct Buckets {
 
 struct AggState {
   std::int64_t count = 0;
+  std::int64_t valued = 0;  // facts whose value is known (sum, min, max, average)
   double sum = 0;
   double extreme = 0;
   bool has_extreme = false;
@@ -689,7 +690,8 @@ struct Matcher::Impl {
     ++s.count;
     if (n.agg == AggKind::Count) return;
     Cell c{};
-    if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is not counted in sum/min/max
+    if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is left out of sum/min/max/average
+    ++s.valued;
     s.sum += c.num;
     if (!s.has_extreme || (n.agg == AggKind::Min ? c.num < s.extreme : c.num > s.extreme)) s.extreme = c.num;
     s.has_extreme = true;
@@ -707,8 +709,8 @@ struct Matcher::Impl {
         c = number_cell(s.extreme);
         break;
       case AggKind::Avg:
-        if (s.count == 0) return false;
-        c = number_cell(s.sum / static_cast<double>(s.count));
+        if (s.valued == 0) return false;
+        c = number_cell(s.sum / static_cast<double>(s.valued));
         break;
     }
     out = c.bits;
@@ -1024,9 +1026,13 @@ struct Matcher::Impl {
     while (!lost_facts.empty()) {
       std::int32_t f = lost_facts.back();
       lost_facts.pop_back();
-      if (m.facts_[static_cast<std::size_t>(f)].alive && support_count[static_cast<std::size_t>(f)] == 0) retract(f);
+      if (m.facts_[static_cast<std::size_t>(f)].alive && support_count[static_cast<std::size_t>(f)] == 0) {
+        retract(f);
+        withdrawn.push_back(f);
+      }
     }
   }
+  std::vector<std::int32_t> withdrawn;  // facts retracted for lost support, until taken
 
   // ---- agenda
 
@@ -1228,6 +1234,12 @@ void Matcher::set_global(std::int32_t slot, Cell value, bool missing) {
 
 void Matcher::support(std::int32_t token, std::int32_t fact) { impl_->add_support(token, fact, false); }
 void Matcher::support_external(std::int32_t token, std::int32_t id) { impl_->add_support(token, id, true); }
+
+std::vector<std::int32_t> Matcher::take_withdrawn() {
+  std::vector<std::int32_t> out;
+  out.swap(impl_->withdrawn);
+  return out;
+}
 
 std::vector<std::int32_t> Matcher::take_unsupported() {
   std::vector<std::int32_t> out;

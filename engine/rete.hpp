@@ -299,6 +299,8 @@ class Matcher {
   void support(std::int32_t token, std::int32_t fact);
   void support_external(std::int32_t token, std::int32_t id);
   std::vector<std::int32_t> take_unsupported();
+  // The facts retracted because they lost their last support, since the last call.
+  std::vector<std::int32_t> take_withdrawn();
   const MatchStats& stats() const { return stats_; }
   std::size_t live_tokens() const { return static_cast<std::size_t>(stats_.tokens_made - stats_.tokens_freed); }
   std::size_t memory_bytes() const;
