@@ -964,6 +964,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.facts.push_back({static_cast<std::int32_t>(i), profile.values[i], {Evidence::Kind::Given, -1}});
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
+  r.given = options.facts;
   Run run(*this, by_rank_, rank_, patterns_.get(), r, options);
   run.go();
   return r;

@@ -139,6 +139,9 @@ struct Result {
   std::vector<Citation> citations;
   std::vector<Conflict> conflicts;
   std::vector<Record> records;            // rules over facts: every fact of a template, by time of assertion
+  // The facts given (EngineOptions::facts), for their origins in
+  // explanations: valid while the caller keeps them.
+  const std::vector<FactRecord>* given = nullptr;
   std::optional<RunawayError> runaway;
   std::string profile_source;
 
