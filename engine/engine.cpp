@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -375,6 +376,97 @@ std::string render_template(const TextTemplate& t, const ValueView& view, const 
 
 // ---------------------------------------------------------------- engine
 
+// The top-level conjuncts of the single-record rules' conditions, interned
+// across the rule set (docs/engine.md, "Rules over the applicant alone"): a
+// conjunct written identically in many rules is tested once per change of a
+// slot it reads, and each rule keeps the number of its conjuncts that are not
+// true; it is a candidate for the agenda when that number is zero. Rules that
+// do not match then cost a counter, not a test of their condition.
+struct ConjunctIndex {
+  std::vector<const CExpr*> conj;                  // distinct conjuncts
+  std::vector<std::vector<std::int32_t>> rules_of;  // conjunct -> rules containing it (once each)
+  std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
+  std::vector<std::int32_t> count;                  // rule -> its distinct conjuncts (0: a rule over facts)
+};
+
+namespace {
+
+bool same_expr(const CExpr& a, const CExpr& b) {
+  if (a.op != b.op || a.type != b.type || a.slot != b.slot || a.level != b.level || a.kids.size() != b.kids.size())
+    return false;
+  if (a.op == Op::Const && (a.constant.kind != b.constant.kind || !(a.constant == b.constant))) return false;
+  for (std::size_t i = 0; i < a.kids.size(); ++i)
+    if (!same_expr(a.kids[i], b.kids[i])) return false;
+  return true;
+}
+
+std::uint64_t hash_expr(const CExpr& e) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](std::uint64_t x) { h = (h ^ x) * 1099511628211ULL; };
+  mix(static_cast<std::uint64_t>(e.op));
+  mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.slot)));
+  if (e.op == Op::Const) {
+    mix(static_cast<std::uint64_t>(e.constant.kind));
+    mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.constant.sym)));
+    std::uint64_t bits = 0;
+    double d = e.constant.num;
+    std::memcpy(&bits, &d, sizeof bits);
+    mix(bits);
+    if (e.constant.text) mix(std::hash<std::string>{}(*e.constant.text));
+  }
+  for (const CExpr& k : e.kids) mix(hash_expr(k));
+  return h;
+}
+
+void conjuncts_of(const CExpr& e, std::vector<const CExpr*>& out) {
+  if (e.op == Op::And) {
+    conjuncts_of(e.kids[0], out);
+    conjuncts_of(e.kids[1], out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
+void slots_of(const CExpr& e, std::vector<std::int32_t>& out) {
+  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
+  for (const CExpr& k : e.kids) slots_of(k, out);
+}
+
+ConjunctIndex index_conjuncts(const RuleSet& rs) {
+  ConjunctIndex x;
+  x.of_slot.resize(static_cast<std::size_t>(rs.slot_count()));
+  x.count.assign(rs.rules.size(), 0);
+  std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
+  for (const CRule& r : rs.rules) {
+    if (!r.patterns.empty()) continue;
+    std::vector<const CExpr*> parts;
+    conjuncts_of(r.condition, parts);
+    for (const CExpr* e : parts) {
+      std::vector<std::int32_t>& bucket = by_hash[hash_expr(*e)];
+      std::int32_t id = -1;
+      for (std::int32_t c : bucket)
+        if (same_expr(*x.conj[static_cast<std::size_t>(c)], *e)) id = c;
+      if (id < 0) {
+        id = static_cast<std::int32_t>(x.conj.size());
+        x.conj.push_back(e);
+        x.rules_of.emplace_back();
+        bucket.push_back(id);
+        std::vector<std::int32_t> slots;
+        slots_of(*e, slots);
+        for (std::int32_t s : slots) x.of_slot[static_cast<std::size_t>(s)].push_back(id);
+      }
+      std::vector<std::int32_t>& rules = x.rules_of[static_cast<std::size_t>(id)];
+      if (rules.empty() || rules.back() != r.index) {
+        rules.push_back(r.index);
+        ++x.count[static_cast<std::size_t>(r.index)];
+      }
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   const auto& rs = rules_->rules;
   by_rank_.resize(rs.size());
@@ -390,6 +482,7 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) 
   rank_.resize(rs.size());
   for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
   if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
+  conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
 }
 
 namespace {
@@ -414,16 +507,25 @@ struct Setter {
 class Run {
  public:
   Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
-      const PatternProgram* patterns, Result& r, const EngineOptions& opt)
-      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), r_(r), opt_(opt), view_(r) {}
+      const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r, const EngineOptions& opt)
+      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt),
+        view_(r) {}
 
   void go() {
     std::size_t n = rs_.rules.size();
     last_fired_.assign(n, -1);
     agenda_.assign((n + 63) / 64, 0);
-    dirty_.assign(n, 1);
-    dirty_list_.resize(n);
-    std::iota(dirty_list_.begin(), dirty_list_.end(), 0);
+    // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
+    not_true_ = cx_.count;
+    conj_true_.assign(cx_.conj.size(), 0);
+    conj_dirty_.assign(cx_.conj.size(), 0);
+    for (std::size_t c = 0; c < cx_.conj.size(); ++c) {
+      if (test_condition_t(*cx_.conj[c], view_, *rs_.kb) != Truth::True) continue;
+      conj_true_[c] = 1;
+      for (std::int32_t rule : cx_.rules_of[c]) --not_true_[static_cast<std::size_t>(rule)];
+    }
+    for (std::size_t rule = 0; rule < n; ++rule)
+      if (cx_.count[rule] > 0 && not_true_[rule] == 0) set_active(static_cast<std::int32_t>(rule), true);
     if (pp_) start_matching();
     while (true) {
       refresh();
@@ -458,14 +560,17 @@ class Run {
   const std::vector<std::int32_t>& by_rank_;
   const std::vector<std::int32_t>& rank_;
   const PatternProgram* pp_;
+  const ConjunctIndex& cx_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
   std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
   std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
-  std::vector<char> dirty_;
-  std::vector<std::int32_t> dirty_list_;
+  std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
+  std::vector<char> conj_true_;          // conjunct -> true now
+  std::vector<char> conj_dirty_;         // conjunct -> a slot it reads changed
+  std::vector<std::int32_t> dirty_list_;  // the dirty conjuncts
   std::vector<Setter> setters_;
   std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
   std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
@@ -704,22 +809,34 @@ class Run {
     return true;
   }
 
+  // Re-tests the conjuncts whose slots changed. A rule whose conjuncts are
+  // all true is active unless it already fired on the current versions of
+  // what it reads (a slot it reads changed, so it is looked at again).
   void refresh() {
-    for (std::int32_t rule : dirty_list_) {
-      dirty_[static_cast<std::size_t>(rule)] = 0;
-      const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-      bool on = cr.patterns.empty() && test_condition_t(cr.condition, view_, *rs_.kb) == Truth::True &&
-                !refracted(rule);
-      set_active(rule, on);
+    for (std::int32_t c : dirty_list_) {
+      auto ci = static_cast<std::size_t>(c);
+      conj_dirty_[ci] = 0;
+      bool now = test_condition_t(*cx_.conj[ci], view_, *rs_.kb) == Truth::True;
+      bool was = conj_true_[ci] != 0;
+      conj_true_[ci] = now ? 1 : 0;
+      for (std::int32_t rule : cx_.rules_of[ci]) {
+        std::int32_t& nt = not_true_[static_cast<std::size_t>(rule)];
+        if (now != was) nt += now ? -1 : 1;
+        if (nt == 0) {
+          set_active(rule, !refracted(rule));
+        } else if (was && !now) {
+          set_active(rule, false);
+        }
+      }
     }
     dirty_list_.clear();
   }
 
   void touched(std::int32_t slot) {
-    for (std::int32_t rule : rs_.readers[static_cast<std::size_t>(slot)]) {
-      if (!dirty_[static_cast<std::size_t>(rule)]) {
-        dirty_[static_cast<std::size_t>(rule)] = 1;
-        dirty_list_.push_back(rule);
+    for (std::int32_t c : cx_.of_slot[static_cast<std::size_t>(slot)]) {
+      if (!conj_dirty_[static_cast<std::size_t>(c)]) {
+        conj_dirty_[static_cast<std::size_t>(c)] = 1;
+        dirty_list_.push_back(c);
       }
     }
   }
@@ -965,7 +1082,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
   r.given = options.facts;
-  Run run(*this, by_rank_, rank_, patterns_.get(), r, options);
+  Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
   run.go();
   return r;
 }
