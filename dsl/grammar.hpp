@@ -235,13 +235,16 @@ struct and_expr : p::seq<not_expr, p::star<and_tail>> {};
 // aggregate <- the number of binding where?
 //            / the (sum / minimum / maximum / average) of sum for each binding where?
 struct count_head : p::seq<kw_the, sp, kw_number, sp, kw_of> {};
-struct count_aggregate : p::seq<count_head, sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+// What follows the head is one nesting level deeper (the parser's depth guard).
+struct count_rest : p::seq<sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct count_aggregate : p::seq<count_head, count_rest> {};
 struct value_function : p::sor<kw_sum, kw_minimum, kw_maximum, kw_average> {};
 struct value_head : p::seq<kw_the, sp, value_function, sp, kw_of> {};
 struct aggregate_value : sum {};
 struct aggregate_for : kw_for {};
-struct value_aggregate : p::seq<value_head, sp, p::must<aggregate_value>, sp, p::must<aggregate_for>, sp,
-                                p::must<kw_each>, sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct value_rest : p::seq<sp, p::must<aggregate_value>, sp, p::must<aggregate_for>, sp, p::must<kw_each>, sp,
+                           p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct value_aggregate : p::seq<value_head, value_rest> {};
 struct aggregate : p::sor<count_aggregate, value_aggregate> {};
 
 // or <- and ('or' and)*
@@ -286,7 +289,7 @@ struct cite_action : p::seq<kw_cite, sp, p::must<cite_value>> {};
 // field_init <- ident '=' expr
 struct field_name : ident {};
 struct field_eq : p::one<'='> {};
-struct field_value : expr {};
+struct field_value : p::seq<expr> {};
 struct field_init : p::seq<field_name, sp, p::must<field_eq>, sp, p::must<field_value>> {};
 struct field_inits : p::seq<p::must<field_init>, p::star<comma, p::must<field_init>>, sp> {};
 struct create_name : ident {};

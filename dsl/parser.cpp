@@ -1522,8 +1522,7 @@ struct depth_control : p::normal<Rule> {
       return left >= 1 && *c == '-';
     } else if constexpr (std::is_same_v<Rule, g::pattern>) {
       return word("for") || word("there") || word("every");
-    } else if constexpr (std::is_same_v<Rule, g::aggregate>) {
-      return word("the");
+
     } else if constexpr (std::is_same_v<Rule, g::not_rec>) {
       return left >= 3 && std::string_view(c, 3) == "not" && (left == 3 || !ident_char(c[3]));
     } else {
@@ -1588,7 +1587,12 @@ struct control<g::neg> : depth_control<g::neg> {};
 template <>
 struct control<g::pattern> : depth_control<g::pattern> {};
 template <>
-struct control<g::aggregate> : depth_control<g::aggregate> {};
+struct control<g::count_rest> : depth_control<g::count_rest> {};
+template <>
+struct control<g::value_rest> : depth_control<g::value_rest> {};
+// A type's range is an expression of its own (level 1, as a definition's value).
+template <>
+struct control<g::type_range> : depth_control<g::type_range> {};
 template <>
 struct control<g::pattern_where> : where_control<g::pattern_where, false> {};
 template <>
