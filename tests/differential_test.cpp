@@ -385,6 +385,10 @@ TEST_CASE("differential: templates, patterns, aggregates and fact actions", "[di
       "if (the number of t v where v.a) > 1 > 2 then note \"x\"\n",
       "if the number of t v where v.a # c\n >= 3 then note \"x\"\n",
       "rule r logical logical when x then change a with b = 1, c = d remove e create f end\n",
+      "if a then recommend dual\nstrategy mea\nif b then recommend c strategy: \"t\"\nif c then recommend strategy\n",
+      "template t\n  a: integer -5..max optional\n  b: x - 5\n  c: y 1 .. -2\nend\n",
+      "template t\n  a: integer 5\n  b: x\nend\n",
+      "template t\n  a: integer (1)..2\nend\n",
   };
   for (const char* text : inputs) check_agree(parse_both(text), text);
   const char* opens[] = {"for each t v where ", "there is no t v where ", "every t v has ", "every t v where ",
@@ -410,6 +414,24 @@ TEST_CASE("differential: templates, patterns, aggregates and fact actions", "[di
     std::string lo = std::string(static_cast<std::size_t>(n), '(') + "1" + std::string(static_cast<std::size_t>(n), ')');
     check_agree(parse_both("template t\n  a: integer " + lo + ".." + lo + "\nend\n"), "range " + std::to_string(n));
     check_agree(parse_both("if x then create t with a = " + lo + "\n"), "field " + std::to_string(n));
+  }
+}
+
+// A tree taller than the limit and, after it, a continuation the PEGTL parser
+// commits to and that fails (`[` without an index): the PEGTL parser reports
+// the syntax error, since it never completes the tall node; X3 reported
+// nesting-too-deep at the node it completed after backtracking (found by the
+// generator of issue 12, with no pattern in it).
+TEST_CASE("differential: a syntax error after a tree that would be too tall", "[differential]") {
+  for (int n = kMaxNesting - 4; n <= kMaxNesting + 1; ++n) {
+    std::string chain;
+    for (int i = 0; i < n; ++i) chain += "a[";
+    chain += "x" + std::string(static_cast<std::size_t>(n), ']');
+    for (const std::string& text : {"const c = y is b + " + chain + " [\n", "const c = y is b + " + chain + " +\n",
+                                    "const c = y is b + " + chain + "\n", "if y is b + " + chain + " [ then note \"x\"\n"}) {
+      Both b = parse_both(text);
+      check_agree(b, text.substr(0, 30) + " n=" + std::to_string(n));
+    }
   }
 }
 

@@ -189,6 +189,37 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject, AtOper
   }
 };
 
+// quiet[p]: a lookahead whose failures are no error position (the PEGTL
+// parser reads it with at<>, which records nothing); p must commit to nothing.
+template <typename Subject>
+struct quiet_directive : x3::unary_parser<Subject, quiet_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, quiet_directive<Subject>>;
+  static bool const is_pass_through_unary = true;
+  static bool const handles_container = Subject::handles_container;
+  constexpr explicit quiet_directive(Subject const& s) : base_type(s) {}
+
+  template <typename It, typename Ctx, typename RCtx, typename Attr>
+  bool parse(It& first, It const& last, Ctx const& ctx, RCtx& rctx, Attr& attr) const {
+    State& st = x3::get<state_tag>(ctx);
+    std::uint32_t furthest = st.furthest;
+    bool failed_any = st.failed_any;
+    std::vector<const char*> expected = st.expected;
+    if (this->subject.parse(first, last, ctx, rctx, attr)) return true;
+    st.furthest = furthest;
+    st.failed_any = failed_any;
+    st.expected = std::move(expected);
+    return false;
+  }
+};
+struct quiet_gen {
+  template <typename Subject>
+  auto operator[](Subject const& s) const {
+    using subject_t = std::decay_t<decltype(x3::as_parser(s))>;
+    return quiet_directive<subject_t>(x3::as_parser(s));
+  }
+};
+inline constexpr quiet_gen quiet{};
+
 template <bool AtOperator>
 struct nest_gen {
   template <typename Subject>
@@ -278,13 +309,35 @@ inline ast::Expr node(ast::ExprKind kind, ast::Loc loc, std::string text = {}) {
   return e;
 }
 
+// A node taller than kMaxNesting. The PEGTL parser builds a node only once
+// everything after its last kid that it committed to has matched: in
+// `y is b + a[a[...]] [` it reports the `[` without an index, never the
+// tall comparison. X3 backtracks out of such a failed continuation and
+// completes the node; when a token beyond the node's next one has already
+// failed, a continuation was tried there and failed, so the tall node is only
+// recorded, and the parse ends with that syntax error (as the PEGTL parser's
+// does), or, if it succeeds after all, with nesting-too-deep.
+[[noreturn]] inline void throw_too_deep(std::uint32_t at) { throw NestingTooDeep{at}; }
+inline void too_tall(const ast::Expr& e) {
+  std::uint32_t at = e.kids.back().loc.begin;
+  State* st = current_state;
+  if (st && st->limit && st->failed_any && e.loc.end >= st->shift) {
+    const char* end = st->base + (e.loc.end - st->shift);
+    if (end <= st->limit && st->furthest > st->off(skip_blank(end, st->limit))) {
+      st->deferred_too_deep = std::min(st->deferred_too_deep, at);
+      return;
+    }
+  }
+  throw_too_deep(at);
+}
+
 // Moves the kids into `e` and measures the result.
 template <typename... Kids>
 HExpr with_kids(ast::Expr e, Kids&&... kids) {
   std::uint32_t h = 0;
   e.kids.reserve(sizeof...(Kids));
   ((h = std::max(h, kids.h), e.kids.push_back(std::move(kids.e))), ...);
-  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) throw NestingTooDeep{e.kids.back().loc.begin};
+  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) too_tall(e);
   return {std::move(e), h + 1};
 }
 
@@ -296,7 +349,7 @@ inline HExpr with_kids(ast::Expr e, std::vector<HExpr>&& kids) {
     e.kids.push_back(std::move(k.e));
   }
   if (e.kids.empty()) return {std::move(e), 1};
-  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) throw NestingTooDeep{e.kids.back().loc.begin};
+  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) too_tall(e);
   return {std::move(e), h + 1};
 }
 
@@ -1077,7 +1130,7 @@ auto const field_inits_def = field_init[push_back{}] >> *(PU(",") >> field_init[
 //         / note text / warn text / cite expr
 auto const action_def = (K("set") >> target >> PU("=") >> expr)[make_set{}] |
                         (K("add") >> expr >> KU("to") >> target)[make_add{}] |
-                        (K("recommend") >> ident >> -ident >> -(PU(":") >> text))[make_recommend{}] |
+                        (K("recommend") >> ident >> -(!quiet[KU("strategy") >> ident] >> ident) >> -(PU(":") >> text))[make_recommend{}] |
                         (K("note") >> text)[make_text_action<ast::ActionKind::Note>{}] |
                         (K("warn") >> text)[make_text_action<ast::ActionKind::Warn>{}] |
                         (K("cite") >> expr)[make_cite{}] |
@@ -1101,13 +1154,21 @@ auto const include_item_def = (K("include") >> string_tok)[make_include{}];
 
 // template <- KW(template) ident text? field_decl* KW(end)
 // field_decl <- ident ':' type (W(optional) !(_ ':'))?
-// type <- '{' (ident (',' ident)*)? '}' / ident (sum '..' sum)?
-// A range is an expression of its own (level 1), so not nested.
+// type <- '{' (ident (',' ident)*)? '}' / ident (bound '..' bound)?
+// bound <- '-'? number / ident
+// Whether a range follows is a lookahead (quiet: see quiet_directive).
+struct bound_class;
+struct bound_number_class;
+x3::rule<bound_class, HExpr> const bound = "bound";
+x3::rule<bound_number_class, HExpr> const bound_number = "number";
+auto const bound_number_def = number_tok[make_number{}];
+auto const bound_def = (P("-") >> bound_number)[make_prefix<ast::ExprKind::Neg>{}] | bound_number[assign{}] |
+                       ident[make_name{}];
 auto const value_names_def = -(ident[push_back{}] >> *(PU(",") >> ident[push_back{}]));
 auto const field_decl_def =
     ident[set_field_name{}] >> PU(":") >>
     ((P("{") >> value_names >> P("}"))[set_field_values{}] |
-     (ident[set_field_type{}] >> -(sum >> PU("..") >> sum)[set_field_range{}])) >>
+     (ident[set_field_type{}] >> -(quiet[bound >> PU("..")] >> bound)[set_field_range{}])) >>
     -((tok<true, word_end>("optional", x3::lit("optional")) >> !PU(":"))[set_field_optional{}]);
 auto const template_item_def = (K("template") >> ident >> -text >> *field_decl >> K("end"))[make_template{}];
 
@@ -1135,7 +1196,7 @@ auto const expr_entry_body = expr[assign_expr{}] >> end_of_input;
 BOOST_SPIRIT_DEFINE(ident, text, expr, or_expr, and_expr, not_expr, test, range, sum, product, unary, postfix,
                     primary, items, target, clause, action, rule_item, short_rule_item, definition_item,
                     include_item, pattern_body, there_body, every_body, value_body, value_aggregate_parts,
-                    field_init, field_inits, field_decl, value_names, template_item, strategy_item)
+                    field_init, field_inits, field_decl, value_names, template_item, strategy_item, bound, bound_number)
 
 }  // namespace grammar
 
