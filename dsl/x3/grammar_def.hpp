@@ -111,6 +111,24 @@ struct fail_in_string {
 
 // ------------------------------------------------------------ directives
 
+// !cmp, the end of a test: no comparison operator follows. A failure here is
+// an error position (the PEGTL parser's chained-comparison error is there),
+// which !tok would not record.
+struct no_chain : x3::parser<no_chain> {
+  using attribute_type = x3::unused_type;
+  static bool const has_attribute = false;
+
+  template <typename It, typename Ctx, typename RCtx, typename Attr>
+  bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, Attr&) const {
+    It i = first;
+    x3::skip_over(i, last, ctx);
+    bool cmp = i != last && (*i == '<' || *i == '>' || ((*i == '!' || *i == '=') && i + 1 != last && i[1] == '='));
+    if (!cmp) return true;
+    x3::get<state_tag>(ctx).fail_at(i, "no second comparison");
+    return false;
+  }
+};
+
 // tok[p]: one token. Attribute: its Span (or nothing when HasSpan is false).
 template <typename Subject, bool HasSpan, typename Check, typename FailAt>
 struct tok_parser : x3::unary_parser<Subject, tok_parser<Subject, HasSpan, Check, FailAt>> {
@@ -313,17 +331,24 @@ inline ast::Expr node(ast::ExprKind kind, ast::Loc loc, std::string text = {}) {
 // everything after its last kid that it committed to has matched: in
 // `y is b + a[a[...]] [` it reports the `[` without an index, never the
 // tall comparison. X3 backtracks out of such a failed continuation and
-// completes the node; when a token beyond the node's next one has already
-// failed, a continuation was tried there and failed, so the tall node is only
-// recorded, and the parse ends with that syntax error (as the PEGTL parser's
-// does), or, if it succeeds after all, with nesting-too-deep.
+// completes the node. When the last token matched is a continuation after
+// the node (past its closing parentheses) and a token beyond it has failed,
+// that continuation failed: the tall node is only recorded, and the parse ends
+// with that syntax error (as the PEGTL parser's does), or, if it succeeds
+// after all, with nesting-too-deep.
 [[noreturn]] inline void throw_too_deep(std::uint32_t at) { throw NestingTooDeep{at}; }
 inline void too_tall(const ast::Expr& e) {
   std::uint32_t at = e.kids.back().loc.begin;
   State* st = current_state;
   if (st && st->limit && st->failed_any && e.loc.end >= st->shift) {
-    const char* end = st->base + (e.loc.end - st->shift);
-    if (end <= st->limit && st->furthest > st->off(skip_blank(end, st->limit))) {
+    const char* p = st->base + (e.loc.end - st->shift);
+    while (p <= st->limit) {
+      p = skip_blank(p, st->limit);
+      if (p == st->limit || *p != ')') break;
+      ++p;
+    }
+    std::uint32_t next = p <= st->limit ? st->off(p) : UINT32_MAX;
+    if (next != UINT32_MAX && st->last_token >= next && st->furthest > next) {
       st->deferred_too_deep = std::min(st->deferred_too_deep, at);
       return;
     }
@@ -1058,7 +1083,7 @@ auto const test_def =
       (-K("not") >> K("in") >> range)[make_negatable<ast::ExprKind::In>{}] |
       (-K("not") >> K("contains") >> range)[make_negatable<ast::ExprKind::Contains>{}] |
       (K("between") >> range >> KU("and") >> range)[make_between{}]) >>
-    !cmp_op;  // comparisons do not chain (and do not continue after an aggregate's `where`)
+    no_chain{};  // comparisons do not chain (and do not continue after an aggregate's `where`)
 
 // range <- sum ('..' sum)?
 auto const range_def = sum[assign{}] >> -(PU("..") >> sum[fold<ast::ExprKind::Range>{}]);
