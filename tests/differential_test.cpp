@@ -389,6 +389,10 @@ TEST_CASE("differential: templates, patterns, aggregates and fact actions", "[di
       "template t\n  a: integer -5..max optional\n  b: x - 5\n  c: y 1 .. -2\nend\n",
       "template t\n  a: integer 5\n  b: x\nend\n",
       "template t\n  a: integer (1)..2\nend\n",
+      // findings F9 and F11 (docs/parsers.md)
+      "const c = [1 *\nstrategy and x\n",
+      "const c = x is present < y\n",
+      "const c = x is not 1 between 2 and 3 == 4\n",
   };
   for (const char* text : inputs) check_agree(parse_both(text), text);
   const char* opens[] = {"for each t v where ", "there is no t v where ", "every t v has ", "every t v where ",
