@@ -235,13 +235,16 @@ struct and_expr : p::seq<not_expr, p::star<and_tail>> {};
 // aggregate <- the number of binding where?
 //            / the (sum / minimum / maximum / average) of sum for each binding where?
 struct count_head : p::seq<kw_the, sp, kw_number, sp, kw_of> {};
-struct count_aggregate : p::seq<count_head, sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+// What follows the head is one nesting level deeper (the parser's depth guard).
+struct count_rest : p::seq<sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct count_aggregate : p::seq<count_head, count_rest> {};
 struct value_function : p::sor<kw_sum, kw_minimum, kw_maximum, kw_average> {};
 struct value_head : p::seq<kw_the, sp, value_function, sp, kw_of> {};
 struct aggregate_value : sum {};
 struct aggregate_for : kw_for {};
-struct value_aggregate : p::seq<value_head, sp, p::must<aggregate_value>, sp, p::must<aggregate_for>, sp,
-                                p::must<kw_each>, sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct value_rest : p::seq<sp, p::must<aggregate_value>, sp, p::must<aggregate_for>, sp, p::must<kw_each>, sp,
+                           p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct value_aggregate : p::seq<value_head, value_rest> {};
 struct aggregate : p::sor<count_aggregate, value_aggregate> {};
 
 // or <- and ('or' and)*
@@ -267,11 +270,13 @@ struct set_action : p::seq<kw_set, sp, p::must<target>, p::must<t_eq>, p::must<s
 // add <- 'add' expr 'to' target
 struct add_value : p::seq<expr, sp> {};
 struct add_action : p::seq<kw_add, sp, p::must<add_value>, p::must<kw_to>, sp, p::must<target>> {};
-// recommend <- 'recommend' ident ident? (':' text)?
+// recommend <- 'recommend' ident (!(W(strategy) ident) ident)? (':' text)?
+// (`recommend dual` and then `strategy mea` on the next line: the item, not an id)
+struct strategy_ahead : p::seq<kw_strategy, sp, ident> {};
 struct rec_ident : ident {};
 struct rec_text : text {};
 struct recommend_action
-    : p::seq<kw_recommend, sp, p::must<rec_ident>, sp, p::opt<rec_ident, sp>,
+    : p::seq<kw_recommend, sp, p::must<rec_ident>, sp, p::opt<p::not_at<strategy_ahead>, rec_ident, sp>,
              p::opt<p::one<':'>, sp, p::must<rec_text>, sp>> {};
 // note <- 'note' text ; warn <- 'warn' text ; cite <- 'cite' expr
 struct note_text : text {};
@@ -286,7 +291,7 @@ struct cite_action : p::seq<kw_cite, sp, p::must<cite_value>> {};
 // field_init <- ident '=' expr
 struct field_name : ident {};
 struct field_eq : p::one<'='> {};
-struct field_value : expr {};
+struct field_value : p::seq<expr> {};
 struct field_init : p::seq<field_name, sp, p::must<field_eq>, sp, p::must<field_value>> {};
 struct field_inits : p::seq<p::must<field_init>, p::star<comma, p::must<field_init>>, sp> {};
 struct create_name : ident {};
@@ -343,7 +348,8 @@ struct include_item : p::seq<kw_include, sp, p::must<include_path>> {};
 
 // template <- 'template' ident text? field_decl* 'end'
 // field_decl <- ident ':' type (W(optional) !(_ ':'))?
-// type <- '{' (ident (',' ident)*)? '}' / ident (sum '..' sum)?
+// type <- '{' (ident (',' ident)*)? '}' / ident (bound '..' bound)?
+// bound <- '-'? number / ident
 struct template_name : ident {};
 struct template_description : text {};
 struct field_decl_name : ident {};
@@ -354,11 +360,13 @@ struct values_close : close_brace {};
 struct value_set : p::seq<values_open, sp, p::opt<value_name, p::star<comma, p::must<value_name>>>, sp,
                           p::must<values_close>> {};
 struct type_name : ident {};
-struct type_range_lo : sum {};
-struct type_range_hi : sum {};
-// The range is tried only when `..` follows its first bound (actions do not
-// undo: a field on the next line must not be read as a bound).
-struct type_range : p::seq<p::at<sum, sp, p::string<'.', '.'>>, type_range_lo, sp, p::string<'.', '.'>, sp,
+// A bound is one token (a `-` before a number is a Neg node, as in values),
+// so that whether a range follows the type is decided by a lookahead of two
+// tokens that commits to nothing: a field on the next line is no bound.
+struct bound_neg : p::seq<minus_op, sp, expr_number> {};
+struct bound : p::sor<bound_neg, expr_number, name_atom> {};
+struct type_range_hi : bound {};
+struct type_range : p::seq<p::at<bound, sp, p::string<'.', '.'>>, bound, sp, p::string<'.', '.'>, sp,
                            p::must<type_range_hi>> {};
 struct type_named : p::seq<type_name, p::opt<sp, type_range>> {};
 struct field_type : p::sor<value_set, type_named> {};

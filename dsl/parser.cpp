@@ -408,6 +408,8 @@ struct prefix_action {
 template <>
 struct action<g::neg> : prefix_action<ast::ExprKind::Neg> {};
 template <>
+struct action<g::bound_neg> : prefix_action<ast::ExprKind::Neg> {};
+template <>
 struct action<g::not_rec> : prefix_action<ast::ExprKind::Not> {};
 
 struct record_op {
@@ -1160,7 +1162,7 @@ ADVISE_EXPECTED(g::field_colon, "`:` after the field name (as in `grade: number`
 ADVISE_EXPECTED(g::field_type, "a type (a type name like `number`, or a set of values like `{low, high}`)");
 ADVISE_EXPECTED(g::value_name, "a value name");
 ADVISE_EXPECTED(g::values_close, "`,` or `}` to close the set of values");
-ADVISE_EXPECTED(g::type_range_hi, "a value");
+ADVISE_EXPECTED(g::type_range_hi, "the range's upper bound: a number or a name");
 ADVISE_EXPECTED(g::template_end, "a field (`NAME: TYPE`) or `end`");
 ADVISE_EXPECTED(g::strategy_name, "a strategy: `depth`, `breadth`, `lex`, `mea` or `advise`");
 #undef ADVISE_EXPECTED
@@ -1522,8 +1524,7 @@ struct depth_control : p::normal<Rule> {
       return left >= 1 && *c == '-';
     } else if constexpr (std::is_same_v<Rule, g::pattern>) {
       return word("for") || word("there") || word("every");
-    } else if constexpr (std::is_same_v<Rule, g::aggregate>) {
-      return word("the");
+
     } else if constexpr (std::is_same_v<Rule, g::not_rec>) {
       return left >= 3 && std::string_view(c, 3) == "not" && (left == 3 || !ident_char(c[3]));
     } else {
@@ -1588,7 +1589,10 @@ struct control<g::neg> : depth_control<g::neg> {};
 template <>
 struct control<g::pattern> : depth_control<g::pattern> {};
 template <>
-struct control<g::aggregate> : depth_control<g::aggregate> {};
+struct control<g::count_rest> : depth_control<g::count_rest> {};
+template <>
+struct control<g::value_rest> : depth_control<g::value_rest> {};
+
 template <>
 struct control<g::pattern_where> : where_control<g::pattern_where, false> {};
 template <>
@@ -1613,7 +1617,11 @@ std::uint32_t recovery_point(const std::string& text, std::uint32_t item_begin, 
   for (std::size_t pos = line; pos < text.size();) {
     std::size_t q = pos;
     while (q < text.size() && (text[q] == ' ' || text[q] == '\t')) ++q;
-    if (q > item_begin && q < text.size() && starts_item(q)) return static_cast<std::uint32_t>(q);
+    // `strategy` is a name too (`set strategy = dual`): a line that starts
+    // with it before the error may be inside the item that failed.
+    bool contextual = text.compare(q, 8, "strategy") == 0;
+    if (q > item_begin && q < text.size() && starts_item(q) && (!contextual || q >= error_at))
+      return static_cast<std::uint32_t>(q);
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) break;
     pos = nl + 1;

@@ -288,7 +288,7 @@ TEST_CASE("patterns parse: the messages of likely mistakes", "[patterns]") {
                    ^
 )-");
   CHECK(errors("template letter\n  grade: integer 1..\nend\n") ==
-        R"-(t.rules:3:1: error: expected a value, found `end` [syntax-error]
+        R"-(t.rules:3:1: error: expected the range's upper bound: a number or a name, found `end` [syntax-error]
   end
   ^~~
 )-");
@@ -356,4 +356,37 @@ TEST_CASE("patterns parse: nested patterns and aggregates are bounded by the nes
     REQUIRE(d2.all().size() == 1);
     CHECK(kind_info(d2.all()[0].kind).name == "nesting-too-deep");
   }
+}
+
+TEST_CASE("patterns parse: `strategy NAME` after a recommendation is the strategy item, not the id", "[patterns]") {
+  CHECK(ast_of("if a then recommend dual\nstrategy mea\nif b then recommend c strategy: \"t\"\n") == R"-(file 0
+short-rule@0:0-24 ""@0:0-0
+  when
+    Name@0:3-4 "a"
+  action 2@0:10-24
+    category ""@0:0-0 id "dual"@0:20-24
+    has_text=0 text@0:0-0
+strategy@0:25-37 "mea"@0:34-37
+short-rule@0:38-73 ""@0:0-0
+  when
+    Name@0:41-42 "b"
+  action 2@0:48-73
+    category "c"@0:58-59 id "strategy"@0:60-68
+    has_text=1 text@0:70-73 "t"
+)-");
+}
+
+TEST_CASE("patterns parse: recovery does not restart at a line that starts with the name `strategy`", "[patterns]") {
+  CHECK(errors("const c = [1 *\nstrategy and x\n") ==
+        "t.rules:2:15: error: expected `,` or `]` to close the list, found the end of the file [syntax-error]\n"
+        "  strategy and x\n"
+        "                ^\n");
+  CHECK(errors("rule r when x < then note \"x\" end\nstrategy mea\nstrategy\n") ==
+        "t.rules:1:17: error: expected a value, found `then` [syntax-error]\n"
+        "  rule r when x < then note \"x\" end\n"
+        "                  ^~~~\n"
+        "t.rules:3:9: error: expected a strategy: `depth`, `breadth`, `lex`, `mea` or `advise`, found the end of "
+        "the file [syntax-error]\n"
+        "  strategy\n"
+        "          ^\n");
 }
