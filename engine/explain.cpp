@@ -497,6 +497,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
   Explainer x{result, rules, max_depth};
+  if (auto fact = explain_why_not_fact(result, query)) return *fact;
   FinalView final_view(result);
   WhyNot w;
   w.query = query;
@@ -761,6 +762,243 @@ Report build_report(const Result& result, const ReportOptions& options) {
     }
   }
   return rep;
+}
+
+// ---------------------------------------------------------------- why not, for a fact
+
+namespace {
+
+// The values a rule's tests read when a fact is put in one of its patterns:
+// the final slots, and the records bound to levels (others unknown).
+class BindingView final : public ValueView {
+ public:
+  BindingView(const Result& r, std::vector<std::int32_t> bound) : r_(r), bound_(std::move(bound)) {}
+  const Value& get(std::int32_t slot) const override { return r_.value(slot); }
+  Value fact_field(std::int32_t level, std::int32_t field) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= bound_.size() || bound_[static_cast<std::size_t>(level)] < 0)
+      return {};
+    return r_.records[static_cast<std::size_t>(bound_[static_cast<std::size_t>(level)])]
+        .values[static_cast<std::size_t>(field)];
+  }
+  void bind(std::int32_t level, std::int32_t rec) {
+    if (static_cast<std::size_t>(level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(level) + 1, -1);
+    bound_[static_cast<std::size_t>(level)] = rec;
+  }
+
+ private:
+  const Result& r_;
+  std::vector<std::int32_t> bound_;
+};
+
+bool reads_level(const CExpr& e, std::int32_t level) {
+  if (e.op == Op::FactField && e.level == level) return true;
+  return std::any_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_level(k, level); });
+}
+
+bool reads_only(const CExpr& e, const std::set<std::int32_t>& levels) {
+  if ((e.op == Op::FactField || e.op == Op::AggValue) && !levels.count(e.level)) return false;
+  return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_only(k, levels); });
+}
+
+std::string record_key(const RuleSet& rules, const Record& rec) {
+  const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
+  std::vector<std::int32_t> key = t.key;
+  if (key.empty() && !t.fields.empty()) key.push_back(0);
+  std::string out;
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    auto f = static_cast<std::size_t>(key[k]);
+    out += (k ? ", " : "") + t.fields[f].name() + " " +
+           (rec.values[f].is_missing() ? "unknown" : rules.kb->display(rec.values[f]));
+  }
+  return out;
+}
+
+std::string record_origin(const Result& result, const Record& rec) {
+  const RuleSet& rules = *result.rules;
+  if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size())
+    return (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
+  if (rec.created_by >= 0)
+    return "created by rule `" +
+           rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(rec.created_by)].rule)].name +
+           "`";
+  return "";
+}
+
+// A pattern's test that failed, as the report shows it.
+TestRecord pattern_record(const RuleSet& rules, const ast::Loc& loc, const std::string& note) {
+  TestRecord rec;
+  rec.text = std::string(rules.text_of(loc));
+  rec.where = rules.where(loc);
+  rec.file = file_of(rules, loc);
+  rec.line = line_of(rules, loc);
+  rec.result = Truth::False;
+  FactValue f;
+  f.name = "because";
+  f.display = note;
+  rec.facts.push_back(std::move(f));
+  return rec;
+}
+
+}  // namespace
+
+std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::string& query) {
+  const RuleSet& rules = *result.rules;
+  if (rules.templates.empty()) return std::nullopt;
+  // TEMPLATE[field=value, ...] or TEMPLATE=KEY
+  std::string name = query, inside;
+  std::vector<std::pair<std::string, std::string>> want;
+  auto br = query.find('[');
+  auto eq = query.find('=');
+  if (br != std::string::npos && query.back() == ']' && (eq == std::string::npos || br < eq)) {
+    name = query.substr(0, br);
+    inside = query.substr(br + 1, query.size() - br - 2);
+  } else if (eq != std::string::npos) {
+    name = query.substr(0, eq);
+  }
+  std::int32_t tmpl = -1;
+  for (std::size_t t = 0; t < rules.templates.size(); ++t)
+    if (rules.templates[t].name == name) tmpl = static_cast<std::int32_t>(t);
+  if (tmpl < 0 || rules.conclusion_slot(name) >= 0) return std::nullopt;
+  const TemplateDef& td = rules.templates[static_cast<std::size_t>(tmpl)];
+  WhyNot w;
+  w.query = query;
+  auto trim = [](std::string x) {
+    x.erase(0, x.find_first_not_of(' '));
+    x.erase(x.find_last_not_of(' ') + 1);
+    return x;
+  };
+  if (!inside.empty()) {
+    std::size_t at = 0;
+    while (at <= inside.size()) {
+      std::size_t comma = inside.find(',', at);
+      std::string part = inside.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      auto e = part.find('=');
+      if (e == std::string::npos) {
+        w.error = "`" + trim(part) + "` is not `field=value`; write `" + name + "[field=value]`";
+        return w;
+      }
+      want.emplace_back(trim(part.substr(0, e)), trim(part.substr(e + 1)));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  } else if (eq != std::string::npos) {
+    std::int32_t key = td.key.empty() ? 0 : td.key.front();
+    want.emplace_back(td.fields[static_cast<std::size_t>(key)].name(), trim(query.substr(eq + 1)));
+  } else {
+    w.error = "name a " + name + " by its fields, as in `" + name + "[" +
+              (td.fields.empty() ? std::string("field") : td.fields.front().name()) + "=...]`";
+    return w;
+  }
+  std::vector<std::pair<std::int32_t, std::string>> tests;
+  for (const auto& [field, value] : want) {
+    int f = td.field_index(field);
+    if (f < 0) {
+      w.error = "a " + name + " has no field `" + field + "`";
+      if (auto sug = did_you_mean(field, td.given_names())) w.error += "; did you mean `" + *sug + "`?";
+      return w;
+    }
+    tests.emplace_back(f, value);
+  }
+  // The fact: the last record of the template with those values.
+  std::int32_t found = -1;
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < result.records.size(); ++i) {
+    const Record& rec = result.records[i];
+    if (rec.tmpl != tmpl) continue;
+    bool all = true;
+    for (const auto& [f, v] : tests) {
+      const Value& have = rec.values[static_cast<std::size_t>(f)];
+      std::string shown = have.is_missing() ? "" : rules.kb->display(have);
+      if (shown != v && (have.is_missing() || rules.kb->source_text(have) != v)) all = false;
+    }
+    if (all) found = static_cast<std::int32_t>(i);
+    if (seen.size() < 10000 && !rec.values.empty()) {
+      const Value& k = rec.values[static_cast<std::size_t>(tests.front().first)];
+      if (!k.is_missing()) seen.push_back(rules.kb->display(k));
+    }
+  }
+  if (found < 0) {
+    const auto& [f, v] = tests.front();
+    w.error = "no " + name + " has " + td.fields[static_cast<std::size_t>(f)].name() + " `" + v + "`";
+    if (auto sug = did_you_mean(v, seen)) w.error += "; did you mean `" + *sug + "`?";
+    return w;
+  }
+  const Record& rec = result.records[static_cast<std::size_t>(found)];
+  w.subject.text(name + " ").value(record_key(rules, rec));
+  std::string origin = record_origin(result, rec);
+  if (rec.ended_by >= 0) {
+    const Firing& by = result.firings[static_cast<std::size_t>(rec.ended_by)];
+    w.actual.text("it was removed or changed by rule ")
+        .rule(rules.rules[static_cast<std::size_t>(by.rule)].name,
+              file_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc),
+              line_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc));
+  } else {
+    w.actual.text("it is a fact" + (origin.empty() ? std::string() : " (" + origin + ")"));
+  }
+  const KnowledgeBase& kb = *rules.kb;
+  for (const CRule& cr : rules.rules) {
+    for (const CPattern& p : cr.patterns) {
+      if (p.kind != CPattern::Kind::ForEach || p.tmpl != tmpl) continue;
+      WhyNotCandidate c;
+      c.rule = rule_ref(rules, cr.index);
+      for (const Firing& f : result.firings)
+        if (f.rule == cr.index && f.matched[static_cast<std::size_t>(p.level)] == found) c.fired = true;
+      if (c.fired) {
+        c.note.text("it fired for this " + name);
+        w.reached = true;
+        w.candidates.push_back(std::move(c));
+        continue;
+      }
+      BindingView view(result, {});
+      view.bind(p.level, found);
+      std::set<std::int32_t> mine{p.level};
+      // Tests over the applicant, and over this fact alone: every one that fails.
+      for (const CExpr& g : cr.guards)
+        if (test_condition(g, view, kb) != Truth::True) record(rules, g, view, test_condition(g, view, kb), c.failed);
+      for (const CExpr& t : p.tests)
+        if (reads_only(t, mine)) {
+          Truth tr = test_condition(t, view, kb);
+          if (tr != Truth::True) record(rules, t, view, tr, c.failed);
+        }
+      // Then the other patterns, with this fact in place: a partner that is
+      // missing, a fact that blocks a `there is no`.
+      if (c.failed.empty()) {
+        for (const CPattern& q : cr.patterns) {
+          if (&q == &p) continue;
+          bool joined = false;
+          for (const CExpr& t : q.tests) joined = joined || reads_level(t, p.level);
+          if (!joined && q.kind != CPattern::Kind::NotExists) continue;
+          std::int32_t hit = -1;
+          for (std::size_t i = 0; i < result.records.size() && hit < 0; ++i) {
+            const Record& other = result.records[i];
+            if (other.tmpl != q.tmpl || other.ended_by >= 0 || static_cast<std::int32_t>(i) == found) continue;
+            BindingView v2 = view;
+            v2.bind(q.level, static_cast<std::int32_t>(i));
+            std::set<std::int32_t> both{p.level, q.level};
+            bool ok = true;
+            for (const CExpr& t : q.tests)
+              if (reads_only(t, both) && test_condition(t, v2, kb) != Truth::True) ok = false;
+            if (ok) hit = static_cast<std::int32_t>(i);
+          }
+          const TemplateDef& qt = rules.templates[static_cast<std::size_t>(q.tmpl)];
+          if (q.kind == CPattern::Kind::NotExists && hit >= 0) {
+            const Record& b = result.records[static_cast<std::size_t>(hit)];
+            std::string bo = record_origin(result, b);
+            c.failed.push_back(pattern_record(rules, q.loc, "blocked by " + qt.name + " " + record_key(rules, b) +
+                                                                (bo.empty() ? "" : ", from " + bo)));
+          } else if ((q.kind == CPattern::Kind::ForEach || q.kind == CPattern::Kind::Exists) && hit < 0) {
+            c.failed.push_back(pattern_record(rules, q.loc, "no " + qt.name + " matches with this " + name));
+          }
+        }
+      }
+      if (c.failed.empty())
+        c.note.text("its tests hold for this " + name + " but it did not fire for it (an aggregate or a later "
+                    "change); run with --trace");
+      c.reads = reads_of(c.failed, {});
+      w.candidates.push_back(std::move(c));
+    }
+  }
+  return w;
 }
 
 }  // namespace advise

@@ -253,6 +253,13 @@ Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth =
 // The derivation of one fact version (an index into result.facts).
 Derivation explain_version(const Result& result, std::int32_t version, int max_depth = 6);
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
+// Why not, for a fact of a template: `program=0800390001` (its key field) or
+// `rotation[specialty=dermatology, letter=true]`. For each rule with a
+// `for each` over the template: whether it fired for that fact, else every
+// test over the applicant and that fact alone that fails, or else the
+// partner that no fact supplies, or the fact that blocks its `there is no`.
+// nullopt when the query names no template (explain_why_not handles it).
+std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::string& query);
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
 // Named constants the text of a test mentions (not inside strings or
 // comments, not after a dot, not enum values), each once, first seen first.
