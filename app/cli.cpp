@@ -188,6 +188,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
   run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
       ->check(CLI::Range(1, kMaxFiringsCap));
+  run_cmd->add_option("--facts", run.facts,
+                      "Facts of the rules' templates: FILE.json, FILE.fct, or TEMPLATE=FILE.csv; repeat for more")
+      ->allow_extra_args(false);
+  run_cmd->add_option("--strategy", run.strategy, "Conflict resolution: advise, depth, breadth, lex or mea (default: the rules')")
+      ->check(CLI::IsMember({"advise", "depth", "breadth", "lex", "mea"}));
   run_cmd->footer(kRunExamples);
 
   CheckOptions check;

@@ -17,6 +17,7 @@
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
+#include "kb/facts.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cli {
@@ -38,6 +39,42 @@ bool read_profile(const std::string& path, const std::string& shown, std::string
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     return fail(std::string(path == "-" ? "standard input" : "the file") + (text.empty() ? " is empty" : " holds only blanks") +
                 "; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}");
+  return true;
+}
+
+// Reads every --facts argument against the rules' templates; prints the
+// problems and returns false on any (nothing is evaluated then).
+bool read_facts(const std::vector<std::string>& args, const RuleSet& rules, std::vector<FactRecord>& out,
+                std::ostream& err) {
+  TemplateSet templates{rules.templates};
+  std::size_t problems = 0;
+  for (const std::string& arg : args) {
+    std::string path = arg, tmpl;
+    auto eq = arg.find('=');
+    if (eq != std::string::npos && arg.find('/') > eq) {
+      tmpl = arg.substr(0, eq);
+      path = arg.substr(eq + 1);
+    }
+    std::vector<DataError> errors;
+    if (templates.templates.empty()) {
+      err << DataError{path, "", 0, 0,
+                       "the rules declare no template, so they read no facts; declare one (`template NAME ... end`) "
+                       "or leave out --facts",
+                       {}}
+                 .text()
+          << "\n";
+      return false;
+    }
+    if (!read_facts_file(path, tmpl, *rules.kb, templates, out, errors)) {
+      for (const DataError& e : errors) err << e.text() << "\n";
+      problems += errors.empty() ? 1 : errors.size();
+    }
+  }
+  if (problems > 0) {
+    err << "advise: " << problems << (problems == 1 ? " problem" : " problems")
+        << " in the facts; nothing was evaluated\n";
+    return false;
+  }
   return true;
 }
 
@@ -73,9 +110,20 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   spdlog::info("profile {} read: {} bytes", shown, text.size());
 
-  Engine engine(loaded->rules);
+  std::shared_ptr<const RuleSet> rule_set = loaded->rules;
+  if (!o.strategy.empty()) {
+    auto copy = std::make_shared<RuleSet>(*rule_set);
+    copy->strategy = *parse_rule_strategy(o.strategy);
+    rule_set = std::move(copy);
+  }
+  std::vector<FactRecord> facts;
+  if (!read_facts(o.facts, *rule_set, facts, err)) return kExitUsage;
+  if (!o.facts.empty()) spdlog::info("{} facts read", facts.size());
+
+  Engine engine(rule_set);
   EngineOptions eo;
   eo.max_firings = o.max_firings;
+  eo.facts = &facts;
   Result result = engine.evaluate(*profile, eo);
   spdlog::info("{} firings, {} recommendations, {} conflicts{}", result.firings.size(),
                result.recommendations.size(), result.conflicts.size(), result.runaway ? ", stopped (runaway)" : "");

@@ -32,6 +32,10 @@ struct RunOptions {
   std::string output;              // empty: stdout
   bool color = false;
   int max_firings = 1000;
+  // Facts of the rules' templates: FILE (JSON, CLIPS .fct/.clp) or
+  // TEMPLATE=FILE (CSV of one template), in order.
+  std::vector<std::string> facts;
+  std::string strategy;            // empty: the rule set's own
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 

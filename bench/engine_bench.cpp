@@ -2,7 +2,13 @@
 // profiles, on one thread and on every core; the cost of parsing the
 // profiles' JSON beside it; memory per evaluation. Medians of several runs.
 //
-//   build/bench/engine_bench [PROFILES=100000] [RUNS=3]
+//   build/bench/engine_bench [PROFILES=100000] [RUNS=3] [COPIES=0]
+//
+// COPIES > 0 adds that many copies of every rule that never fire: each copy
+// is the rule, renamed, with `and name is "nobody"` after its condition (the
+// generated profiles are named "Applicant N"), so that the engine must see
+// the copy's condition fail: the cost of rules that do not match
+// (docs/benchmarks.md, "Rules that do not match").
 #include <malloc.h>
 
 #include <cstdio>
@@ -72,9 +78,43 @@ int main(int argc, char** argv) {
   auto kbv = load_knowledge_base(std::string(ADVISE_SOURCE_DIR) + "/kb", errors);
   if (!kbv) return 1;
   auto kb = std::make_shared<const KnowledgeBase>(std::move(*kbv));
+  int copies = argc > 3 ? std::atoi(argv[3]) : 0;
   auto sm = std::make_shared<SourceManager>();
   Diagnostics diags;
-  auto rs = load_rule_set({std::string(ADVISE_SOURCE_DIR) + "/rules"}, kb, sm, diags);
+  LoadedRules loaded = load_rules({std::string(ADVISE_SOURCE_DIR) + "/rules"}, *sm, diags);
+  if (copies > 0 && !loaded.files.empty()) {
+    ast::File extra;
+    extra.file = loaded.files.front().file;
+    for (const ast::File& f : loaded.files)
+      for (const ast::Rule& r : f.rules) {
+        if (r.short_form) continue;
+        for (int c = 1; c <= copies; ++c) {
+          ast::Rule copy = r;
+          copy.name.name += "_copy" + std::to_string(c);
+          ast::Expr name_is;
+          name_is.kind = ast::ExprKind::Compare;
+          name_is.text = "==";
+          name_is.loc = r.condition.loc;
+          ast::Expr lhs, rhs;
+          lhs.kind = ast::ExprKind::Name;
+          lhs.text = "name";
+          lhs.loc = r.condition.loc;
+          rhs.kind = ast::ExprKind::String;
+          rhs.text = "nobody";
+          rhs.loc = r.condition.loc;
+          name_is.kids = {lhs, rhs};
+          ast::Expr both;
+          both.kind = ast::ExprKind::And;
+          both.loc = r.condition.loc;
+          both.kids = {r.condition, name_is};
+          copy.condition = std::move(both);
+          extra.items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(extra.rules.size())});
+          extra.rules.push_back(std::move(copy));
+        }
+      }
+    loaded.files.push_back(std::move(extra));
+  }
+  auto rs = check_rules(loaded, kb, sm, diags);
   if (!rs) {
     std::fprintf(stderr, "%s", render_text(*sm, diags).c_str());
     return 1;

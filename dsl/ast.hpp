@@ -59,7 +59,23 @@ enum class ExprKind : std::uint8_t {
   Call,     // f(args)             text = function name; kids = args
   Member,   // a.b                 text = member name; kids = {a}
   Index,    // a[b]                kids = {a, b}
+
+  // Patterns over facts of templates (docs/language.md, "Facts and
+  // patterns"). For each: kids[0] = Name (the template), kids[1] = Name (the
+  // bound name); `number` holds flags: kHasWhere when a `where` clause was
+  // written, which is then kids[2].
+  ForEach,    // for each T x [where C]                      kids = {T, x, C?}
+  Exists,     // there is a T x [where C] / there is an …   kids = {T, x, C?}; text = "a" or "an"
+  NotExists,  // there is no T x [where C]                   kids = {T, x, C?}
+  Every,      // every T x [where C] has D                   kids = {T, x, C?, D}
+  // the number of T x [where C]                             text = "count"; kids = {T, x, C?}
+  // the sum|minimum|maximum|average of V for each T x [where C]
+  //                                                         text = "sum"|"min"|"max"|"average"; kids = {T, x, C?, V}
+  Aggregate,
 };
+
+// ExprKind pattern flags (Expr::number).
+inline constexpr double kHasWhere = 1;
 
 struct Expr {
   ExprKind kind = ExprKind::Number;
@@ -77,6 +93,17 @@ enum class ActionKind : std::uint8_t {
   Note,       // note TEXT
   Warn,       // warn TEXT
   Cite,       // cite VALUE   (a figure id, or a list of them)
+  Create,     // create T [with f = v, ...]       id = T; fields
+  Change,     // change x with f = v, ...          id = x; fields
+  Remove,     // remove x                          id = x
+};
+
+// `f = v` in `create … with` and `change … with`.
+struct FieldInit {
+  Ident field;
+  Expr value;
+  Loc loc;  // from the field name to the end of the value
+  friend bool operator==(const FieldInit&, const FieldInit&) = default;
 };
 
 struct Action {
@@ -84,8 +111,9 @@ struct Action {
   Loc loc;
   Expr target;      // Set, Add: a Name or Index expression
   Expr value;       // Set, Add, Cite
-  Ident id;         // Recommend
+  Ident id;         // Recommend; Create (template); Change, Remove (bound name)
   Ident category;   // Recommend (empty name when not written)
+  std::vector<FieldInit> fields;  // Create, Change: in the order written
   Text text;        // Recommend (may be empty), Note, Warn
   bool has_text = false;
   friend bool operator==(const Action&, const Action&) = default;
@@ -97,8 +125,9 @@ struct Rule {
   Ident name;              // empty in short form
   Text description;        // optional in block form
   bool has_description = false;
-  // Header clauses, in the order written. kind is "source", "priority" or
-  // "category"; value holds the string, the integer spelling, or the identifier.
+  // Header clauses, in the order written. kind is "source", "priority",
+  // "category" or "logical"; value holds the string, the integer spelling, or
+  // the identifier ("" for `logical`, which has no value: value_loc = loc).
   struct Clause {
     std::string kind;
     Loc loc;        // whole clause
@@ -126,6 +155,37 @@ struct Definition {
   friend bool operator==(const Definition&, const Definition&) = default;
 };
 
+// template NAME [TEXT]
+//   FIELD: TYPE [optional]     -- TYPE: a type name, optionally with a range
+//   ...                           (`integer 1..200`), or a set of values
+// end                             (`{considers, case_by_case}`)
+struct FieldDecl {
+  Loc loc;           // from the field name to the end of its type (`optional` included)
+  Ident name;
+  Ident type;        // empty name when the type is a set of values
+  Expr range;        // ExprKind::Range when has_range
+  bool has_range = false;
+  Expr values;       // ExprKind::Set when the type is a set of values
+  bool optional = false;
+  friend bool operator==(const FieldDecl&, const FieldDecl&) = default;
+};
+
+struct Template {
+  Loc loc;  // `template` .. `end`
+  Ident name;
+  Text description;
+  bool has_description = false;
+  std::vector<FieldDecl> fields;
+  friend bool operator==(const Template&, const Template&) = default;
+};
+
+// strategy NAME   -- the rule set's conflict-resolution strategy
+struct StrategyDecl {
+  Loc loc;
+  Ident name;
+  friend bool operator==(const StrategyDecl&, const StrategyDecl&) = default;
+};
+
 struct Include {
   Loc loc;
   Text path;  // one part
@@ -138,7 +198,7 @@ struct Comment {
   friend bool operator==(const Comment&, const Comment&) = default;
 };
 
-enum class ItemKind : std::uint8_t { Include, Definition, Rule };
+enum class ItemKind : std::uint8_t { Include, Definition, Rule, Template, Strategy };
 
 // Top-level items in source order. `index` selects the element of the
 // matching vector in File.
@@ -154,6 +214,8 @@ struct File {
   std::vector<Include> includes;
   std::vector<Definition> definitions;
   std::vector<Rule> rules;
+  std::vector<Template> templates;
+  std::vector<StrategyDecl> strategies;
   std::vector<Comment> comments;  // every comment, in source order
   friend bool operator==(const File&, const File&) = default;
 };

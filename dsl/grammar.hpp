@@ -58,13 +58,40 @@ ADVISE_KW(missing, "missing");
 ADVISE_KW(present, "present");
 ADVISE_KW(true, "true");
 ADVISE_KW(false, "false");
+ADVISE_KW(for, "for");
+ADVISE_KW(each, "each");
+ADVISE_KW(there, "there");
+ADVISE_KW(where, "where");
+ADVISE_KW(every, "every");
+ADVISE_KW(has, "has");
+ADVISE_KW(with, "with");
+ADVISE_KW(template, "template");
+ADVISE_KW(create, "create");
+ADVISE_KW(change, "change");
+ADVISE_KW(remove, "remove");
+// Contextual words: matched like keywords where the grammar expects them,
+// identifiers everywhere else (they are not in `keyword`).
+ADVISE_KW(strategy, "strategy");
+ADVISE_KW(logical, "logical");
+ADVISE_KW(optional, "optional");
+ADVISE_KW(a, "a");
+ADVISE_KW(an, "an");
+ADVISE_KW(no, "no");
+ADVISE_KW(the, "the");
+ADVISE_KW(number, "number");
+ADVISE_KW(of, "of");
+ADVISE_KW(sum, "sum");
+ADVISE_KW(minimum, "minimum");
+ADVISE_KW(maximum, "maximum");
+ADVISE_KW(average, "average");
 #undef ADVISE_KW
 
 struct keyword
     : p::sor<kw_include, kw_group, kw_const, kw_alias, kw_rule, kw_if, kw_when, kw_then, kw_end,
              kw_source, kw_priority, kw_category, kw_set, kw_add, kw_to, kw_recommend, kw_note,
              kw_warn, kw_cite, kw_and, kw_or, kw_not, kw_is, kw_in, kw_contains, kw_between,
-             kw_missing, kw_present, kw_true, kw_false> {};
+             kw_missing, kw_present, kw_true, kw_false, kw_for, kw_each, kw_there, kw_where,
+             kw_every, kw_has, kw_with, kw_template, kw_create, kw_change, kw_remove> {};
 
 // ident <- [A-Za-z_][A-Za-z0-9_]* (not a reserved word)
 struct ident : p::seq<p::not_at<keyword>, p::identifier> {};
@@ -115,8 +142,9 @@ struct set_lit
 struct paren_open : p::one<'('> {};
 struct paren_close : close_paren {};
 struct paren_expr : p::seq<paren_open, sp, p::must<expr>, sp, p::must<paren_close>> {};
-struct primary : p::sor<expr_number, expr_string, expr_true, expr_false, name_or_call, list_lit,
-                        set_lit, paren_expr> {};
+struct aggregate;
+struct primary : p::sor<expr_number, expr_string, expr_true, expr_false, aggregate, name_or_call,
+                        list_lit, set_lit, paren_expr> {};
 
 // postfix <- primary ('.' ident / '[' expr ']')*
 struct member_name : ident {};
@@ -171,15 +199,53 @@ struct test_tail : p::sor<cmp_tail, is_tail, in_tail, contains_tail, between_tai
                           p::seq<single_eq, p::must<compare_with_eq>>> {};
 struct test : p::seq<range, p::opt<sp, test_tail>, no_chain> {};
 
-// not <- 'not' not / test
+// not <- 'not' not / pattern / test
 struct not_expr;
+struct and_expr;
 struct not_op : kw_not {};
 struct not_rec : p::seq<not_op, sp, p::must<not_expr>> {};
-struct not_expr : p::sor<not_rec, test> {};
+
+// Patterns over facts (docs/grammar.md). Each opens a frame on the stack at
+// its head, so that its kids {T, x, C?, D?/V?} are collected at its end.
+// binding <- ident ident
+struct binding_template : ident {};
+struct binding_name : ident {};
+struct binding : p::seq<binding_template, sp, p::must<binding_name>> {};
+// where <- 'where' and   -- a pattern's, or an aggregate's (for the message
+// of a comparison chained onto the aggregate's last test)
+struct pattern_where : p::seq<kw_where, sp, p::must<and_expr>> {};
+struct aggregate_where : p::seq<kw_where, sp, p::must<and_expr>> {};
+struct for_each_head : p::seq<kw_for, sp, p::must<kw_each>> {};
+struct for_each : p::seq<for_each_head, sp, p::must<binding>, p::opt<sp, pattern_where>> {};
+struct article : p::sor<kw_an, kw_a, kw_no> {};
+struct there_is_head : p::seq<kw_there, sp, p::must<kw_is>, sp, p::must<article>> {};
+struct there_is : p::seq<there_is_head, sp, p::must<binding>, p::opt<sp, pattern_where>> {};
+struct every_head : kw_every {};
+struct every_has : kw_has {};
+struct every : p::seq<every_head, sp, p::must<binding>, p::opt<sp, pattern_where>, sp, p::must<every_has>, sp,
+                      p::must<not_expr>> {};
+struct pattern : p::sor<for_each, there_is, every> {};
+
+struct not_expr : p::sor<not_rec, pattern, test> {};
 
 // and <- not ('and' not)*
 struct and_tail : p::seq<sp, kw_and, sp, p::must<not_expr>> {};
 struct and_expr : p::seq<not_expr, p::star<and_tail>> {};
+
+// aggregate <- the number of binding where?
+//            / the (sum / minimum / maximum / average) of sum for each binding where?
+struct count_head : p::seq<kw_the, sp, kw_number, sp, kw_of> {};
+// What follows the head is one nesting level deeper (the parser's depth guard).
+struct count_rest : p::seq<sp, p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct count_aggregate : p::seq<count_head, count_rest> {};
+struct value_function : p::sor<kw_sum, kw_minimum, kw_maximum, kw_average> {};
+struct value_head : p::seq<kw_the, sp, value_function, sp, kw_of> {};
+struct aggregate_value : sum {};
+struct aggregate_for : kw_for {};
+struct value_rest : p::seq<sp, p::must<aggregate_value>, sp, p::must<aggregate_for>, sp, p::must<kw_each>, sp,
+                           p::must<binding>, p::opt<sp, aggregate_where>> {};
+struct value_aggregate : p::seq<value_head, value_rest> {};
+struct aggregate : p::sor<count_aggregate, value_aggregate> {};
 
 // or <- and ('or' and)*
 struct or_tail : p::seq<sp, kw_or, sp, p::must<and_expr>> {};
@@ -204,11 +270,13 @@ struct set_action : p::seq<kw_set, sp, p::must<target>, p::must<t_eq>, p::must<s
 // add <- 'add' expr 'to' target
 struct add_value : p::seq<expr, sp> {};
 struct add_action : p::seq<kw_add, sp, p::must<add_value>, p::must<kw_to>, sp, p::must<target>> {};
-// recommend <- 'recommend' ident ident? (':' text)?
+// recommend <- 'recommend' ident (!(W(strategy) ident) ident)? (':' text)?
+// (`recommend dual` and then `strategy mea` on the next line: the item, not an id)
+struct strategy_ahead : p::seq<kw_strategy, sp, ident> {};
 struct rec_ident : ident {};
 struct rec_text : text {};
 struct recommend_action
-    : p::seq<kw_recommend, sp, p::must<rec_ident>, sp, p::opt<rec_ident, sp>,
+    : p::seq<kw_recommend, sp, p::must<rec_ident>, sp, p::opt<p::not_at<strategy_ahead>, rec_ident, sp>,
              p::opt<p::one<':'>, sp, p::must<rec_text>, sp>> {};
 // note <- 'note' text ; warn <- 'warn' text ; cite <- 'cite' expr
 struct note_text : text {};
@@ -217,8 +285,27 @@ struct warn_text : text {};
 struct warn_action : p::seq<kw_warn, sp, p::must<warn_text>, sp> {};
 struct cite_value : p::seq<expr, sp> {};
 struct cite_action : p::seq<kw_cite, sp, p::must<cite_value>> {};
-struct action
-    : p::sor<set_action, add_action, recommend_action, note_action, warn_action, cite_action> {};
+// create <- 'create' ident ('with' field_init (',' field_init)*)?
+// change <- 'change' ident 'with' field_init (',' field_init)*
+// remove <- 'remove' ident
+// field_init <- ident '=' expr
+struct field_name : ident {};
+struct field_eq : p::one<'='> {};
+struct field_value : p::seq<expr> {};
+struct field_init : p::seq<field_name, sp, p::must<field_eq>, sp, p::must<field_value>> {};
+struct field_inits : p::seq<p::must<field_init>, p::star<comma, p::must<field_init>>, sp> {};
+struct create_name : ident {};
+// `create T f = v`: the fields without `with`.
+struct missing_with : p::failure {};
+struct create_fields : p::sor<p::seq<kw_with, sp, field_inits>,
+                              p::seq<p::at<ident, sp, field_eq>, p::must<missing_with>>> {};
+struct create_action : p::seq<kw_create, sp, p::must<create_name>, sp, p::opt<create_fields>> {};
+struct fact_name : ident {};
+struct change_with : kw_with {};
+struct change_action : p::seq<kw_change, sp, p::must<fact_name>, sp, p::must<change_with>, sp, field_inits> {};
+struct remove_action : p::seq<kw_remove, sp, p::must<fact_name>, sp> {};
+struct action : p::sor<set_action, add_action, recommend_action, note_action, warn_action, cite_action,
+                       create_action, change_action, remove_action> {};
 
 // Rules.
 // clause <- 'source' text / 'priority' integer / 'category' ident
@@ -230,7 +317,8 @@ struct priority_value : p::seq<p::at<integer>, integer> {};
 struct priority_clause : p::seq<kw_priority, sp, p::must<priority_value>, sp> {};
 struct category_value : ident {};
 struct category_clause : p::seq<kw_category, sp, p::must<category_value>, sp> {};
-struct clause : p::sor<source_clause, priority_clause, category_clause> {};
+struct logical_clause : p::seq<kw_logical, sp> {};
+struct clause : p::sor<source_clause, priority_clause, category_clause, logical_clause> {};
 
 // rule <- 'rule' ident text? clause* 'when' expr 'then' action* 'end'
 struct rule_name : ident {};
@@ -258,8 +346,43 @@ struct definition_item : p::seq<def_keyword, sp, p::must<def_name>, sp, p::must<
 struct include_path : p::seq<text_part> {};
 struct include_item : p::seq<kw_include, sp, p::must<include_path>> {};
 
-// item <- include / definition / rule / short_rule
-struct item : p::sor<include_item, definition_item, rule_item, short_rule_item> {};
+// template <- 'template' ident text? field_decl* 'end'
+// field_decl <- ident ':' type (W(optional) !(_ ':'))?
+// type <- '{' (ident (',' ident)*)? '}' / ident (bound '..' bound)?
+// bound <- '-'? number / ident
+struct template_name : ident {};
+struct template_description : text {};
+struct field_decl_name : ident {};
+struct field_colon : p::one<':'> {};
+struct value_name : ident {};
+struct values_open : p::one<'{'> {};
+struct values_close : close_brace {};
+struct value_set : p::seq<values_open, sp, p::opt<value_name, p::star<comma, p::must<value_name>>>, sp,
+                          p::must<values_close>> {};
+struct type_name : ident {};
+// A bound is one token (a `-` before a number is a Neg node, as in values),
+// so that whether a range follows the type is decided by a lookahead of two
+// tokens that commits to nothing: a field on the next line is no bound.
+struct bound_neg : p::seq<minus_op, sp, expr_number> {};
+struct bound : p::sor<bound_neg, expr_number, name_atom> {};
+struct type_range_hi : bound {};
+struct type_range : p::seq<p::at<bound, sp, p::string<'.', '.'>>, bound, sp, p::string<'.', '.'>, sp,
+                           p::must<type_range_hi>> {};
+struct type_named : p::seq<type_name, p::opt<sp, type_range>> {};
+struct field_type : p::sor<value_set, type_named> {};
+struct field_optional : p::seq<kw_optional, p::not_at<sp, p::one<':'>>> {};
+struct field_decl : p::seq<field_decl_name, sp, p::must<field_colon>, sp, p::must<field_type>,
+                           p::opt<sp, field_optional>, sp> {};
+struct template_end : kw_end {};
+struct template_item : p::seq<kw_template, sp, p::must<template_name>, sp, p::opt<template_description, sp>,
+                              p::star<field_decl>, p::must<template_end>> {};
+
+// strategy <- W(strategy) ident
+struct strategy_name : ident {};
+struct strategy_item : p::seq<kw_strategy, sp, p::must<strategy_name>> {};
+
+// item <- include / definition / rule / short_rule / template / strategy
+struct item : p::sor<include_item, definition_item, rule_item, short_rule_item, template_item, strategy_item> {};
 // One top-level item with the spacing after it; the parser loops over these
 // so that it can recover after an error.
 struct one_item : p::seq<p::must<item>, sp> {};

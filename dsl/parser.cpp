@@ -56,6 +56,24 @@ struct State {
   ast::Action action;
   std::vector<ast::Ident> rec_idents;
   ast::Definition def;
+  ast::Template tmpl;
+  ast::FieldDecl field;
+  std::string value_function;  // the word after `the` in `the sum of ...`
+  std::string article;         // `a`, `an` or `no` after `there is`
+  // The patterns being read, innermost last (each also has a frame).
+  struct Pattern {
+    ast::ExprKind kind;
+    std::string text;
+  };
+  std::vector<Pattern> patterns;
+  // Where a chained comparison would be: inside an aggregate's `where`
+  // (true) or inside a pattern's `where` or a bracketed expression (false).
+  struct Context {
+    bool aggregate;
+    std::uint32_t aggregate_begin;
+    std::uint32_t where_begin;
+  };
+  std::vector<Context> contexts;
   std::uint32_t rule_keyword_line_offset = 0;
   const char* rule_keyword = "rule";
 
@@ -113,6 +131,12 @@ struct State {
     action = {};
     rec_idents.clear();
     def = {};
+    tmpl = {};
+    field = {};
+    value_function.clear();
+    article.clear();
+    patterns.clear();
+    contexts.clear();
   }
 };
 
@@ -384,6 +408,8 @@ struct prefix_action {
 template <>
 struct action<g::neg> : prefix_action<ast::ExprKind::Neg> {};
 template <>
+struct action<g::bound_neg> : prefix_action<ast::ExprKind::Neg> {};
+template <>
 struct action<g::not_rec> : prefix_action<ast::ExprKind::Not> {};
 
 struct record_op {
@@ -520,6 +546,117 @@ struct action<g::between_tail> {
   }
 };
 
+// ---- patterns and aggregates
+
+void begin_pattern(State& s, ast::ExprKind kind, std::string text, std::uint32_t begin) {
+  s.frames.push_back({s.stack.size(), begin});
+  s.patterns.push_back({kind, std::move(text)});
+}
+
+template <>
+struct action<g::for_each_head> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    begin_pattern(s, ast::ExprKind::ForEach, {}, s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::article> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.article = in.string();
+  }
+};
+template <>
+struct action<g::there_is_head> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    bool no = s.article == "no";
+    begin_pattern(s, no ? ast::ExprKind::NotExists : ast::ExprKind::Exists, no ? std::string() : s.article,
+                  s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::every_head> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    begin_pattern(s, ast::ExprKind::Every, {}, s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::count_head> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    begin_pattern(s, ast::ExprKind::Aggregate, "count", s.offset(in.begin()));
+  }
+};
+template <>
+struct action<g::value_function> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.value_function = in.string();
+  }
+};
+template <>
+struct action<g::value_head> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    const std::string& w = s.value_function;
+    begin_pattern(s, ast::ExprKind::Aggregate, w == "minimum" ? "min" : w == "maximum" ? "max" : w,
+                  s.offset(in.begin()));
+  }
+};
+
+struct push_name {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Expr e;
+    e.kind = ast::ExprKind::Name;
+    e.loc = loc_of(s, in);
+    e.text = in.string();
+    s.push(std::move(e));
+  }
+};
+template <>
+struct action<g::binding_template> : push_name {};
+template <>
+struct action<g::binding_name> : push_name {};
+
+// The pattern's kids are on the stack since its frame opened: {T, x, C?, D?}
+// or, for `the sum of V for each ...`, {V, T, x, C?}, V moved last.
+struct end_pattern {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    Frame f{};
+    ast::Expr e;
+    e.kind = s.patterns.back().kind;
+    e.text = std::move(s.patterns.back().text);
+    s.patterns.pop_back();
+    e.kids = take_frame(s, f);
+    std::size_t plain = 2;  // kids without `where`
+    if (e.kind == ast::ExprKind::Every) plain = 3;
+    if (e.kind == ast::ExprKind::Aggregate && e.text != "count") {
+      std::rotate(e.kids.begin(), e.kids.begin() + 1, e.kids.end());
+      plain = 3;
+    }
+    e.number = e.kids.size() > plain ? ast::kHasWhere : 0;
+    std::uint32_t end = f.begin;
+    for (const ast::Expr& k : e.kids) end = std::max(end, k.loc.end);
+    e.loc = span(s, f.begin, end);
+    s.push(std::move(e));
+  }
+};
+template <>
+struct action<g::for_each> : end_pattern {};
+template <>
+struct action<g::there_is> : end_pattern {};
+template <>
+struct action<g::every> : end_pattern {};
+template <>
+struct action<g::count_aggregate> : end_pattern {};
+template <>
+struct action<g::value_aggregate> : end_pattern {};
+
 // ---- actions of actions
 
 template <>
@@ -571,6 +708,42 @@ template <>
 struct action<g::kw_warn> : begin_action_on_keyword<ast::ActionKind::Warn> {};
 template <>
 struct action<g::kw_cite> : begin_action_on_keyword<ast::ActionKind::Cite> {};
+template <>
+struct action<g::kw_create> : begin_action_on_keyword<ast::ActionKind::Create> {};
+template <>
+struct action<g::kw_change> : begin_action_on_keyword<ast::ActionKind::Change> {};
+template <>
+struct action<g::kw_remove> : begin_action_on_keyword<ast::ActionKind::Remove> {};
+
+struct take_action_id {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.action.id = {in.string(), loc_of(s, in)};
+  }
+};
+template <>
+struct action<g::create_name> : take_action_id {};
+template <>
+struct action<g::fact_name> : take_action_id {};
+template <>
+struct action<g::field_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::FieldInit f;
+    f.field = {in.string(), loc_of(s, in)};
+    f.loc = f.field.loc;
+    s.action.fields.push_back(std::move(f));
+  }
+};
+template <>
+struct action<g::field_value> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::FieldInit& f = s.action.fields.back();
+    f.value = s.pop();
+    f.loc.end = f.value.loc.end;
+  }
+};
 
 struct take_value {
   template <typename Input>
@@ -614,6 +787,9 @@ std::uint32_t end_of(const ast::Action& a) {
     case ast::ActionKind::Note:
     case ast::ActionKind::Warn: return a.text.loc.end;
     case ast::ActionKind::Recommend: return a.has_text ? a.text.loc.end : a.id.loc.end;
+    case ast::ActionKind::Create:
+    case ast::ActionKind::Change: return a.fields.empty() ? a.id.loc.end : a.fields.back().loc.end;
+    case ast::ActionKind::Remove: return a.id.loc.end;
   }
   return a.loc.end;
 }
@@ -720,6 +896,14 @@ struct action<g::category_clause> {
   }
 };
 template <>
+struct action<g::kw_logical> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Loc l = loc_of(s, in);
+    s.rule.clauses.push_back({"logical", l, l, {}});
+  }
+};
+template <>
 struct action<g::condition> {
   template <typename Input>
   static void apply(const Input&, State& s) {
@@ -790,6 +974,125 @@ struct action<g::include_item> {
   }
 };
 
+// ---- templates and the strategy
+
+template <>
+struct action<g::kw_template> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.tmpl = {};
+    s.tmpl.loc = loc_of(s, in);
+  }
+};
+template <>
+struct action<g::template_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.tmpl.name = {in.string(), loc_of(s, in)};
+  }
+};
+template <>
+struct action<g::template_description> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.tmpl.description = s.take_text();
+    s.tmpl.has_description = true;
+  }
+};
+template <>
+struct action<g::field_decl_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.field = {};
+    s.field.name = {in.string(), loc_of(s, in)};
+    s.field.loc = s.field.name.loc;
+  }
+};
+template <>
+struct action<g::type_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.field.type = {in.string(), loc_of(s, in)};
+    s.field.loc.end = s.offset(in.end());
+  }
+};
+template <>
+struct action<g::type_range> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    ast::Expr hi = s.pop();
+    ast::Expr lo = s.pop();
+    s.field.range = binary(ast::ExprKind::Range, std::move(lo), std::move(hi));
+    s.field.has_range = true;
+    s.field.loc.end = s.field.range.loc.end;
+  }
+};
+template <>
+struct action<g::values_open> : open_frame {};
+template <>
+struct action<g::values_close> : record_close {};
+template <>
+struct action<g::value_name> : push_name {};
+template <>
+struct action<g::value_set> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    Frame f{};
+    ast::Expr e;
+    e.kind = ast::ExprKind::Set;
+    e.kids = take_frame(s, f);
+    e.loc = span(s, f.begin, s.last_close_end);
+    s.field.values = std::move(e);
+    s.field.loc.end = s.last_close_end;
+  }
+};
+template <>
+struct action<g::field_optional> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.field.optional = true;
+    s.field.loc.end = s.offset(in.end());
+  }
+};
+template <>
+struct action<g::field_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& s) {
+    s.tmpl.fields.push_back(std::move(s.field));
+    s.field = {};
+  }
+};
+template <>
+struct action<g::template_end> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.tmpl.loc.end = s.offset(in.end());
+    s.out->items.push_back({ast::ItemKind::Template, static_cast<std::uint32_t>(s.out->templates.size())});
+    s.out->templates.push_back(std::move(s.tmpl));
+    s.tmpl = {};
+  }
+};
+template <>
+struct action<g::strategy_name> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.text.loc = loc_of(s, in);  // borrowed to carry the name
+    s.text.parts = {in.string()};
+  }
+};
+template <>
+struct action<g::strategy_item> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    ast::Text t = s.take_text();
+    ast::StrategyDecl d;
+    d.loc = span(s, s.offset(in.begin()), t.loc.end);
+    d.name = {t.parts.at(0), t.loc};
+    s.out->items.push_back({ast::ItemKind::Strategy, static_cast<std::uint32_t>(s.out->strategies.size())});
+    s.out->strategies.push_back(std::move(d));
+  }
+};
+
 // ---------------------------------------------------------------- errors
 
 template <typename Rule>
@@ -799,7 +1102,7 @@ using is_operand = p::sor<g::is_missing, g::is_present, g::is_value>;
 #define ADVISE_EXPECTED(rule, text) \
   template <>                       \
   inline constexpr const char* expected<rule> = text
-ADVISE_EXPECTED(g::item, "`rule`, `if`, `include`, `group`, `const` or `alias`");
+ADVISE_EXPECTED(g::item, "`rule`, `if`, `include`, `group`, `const`, `alias`, `template` or `strategy`");
 ADVISE_EXPECTED(g::expr, "a condition or value");
 ADVISE_EXPECTED(g::condition, "a condition");
 ADVISE_EXPECTED(g::unary, "a value");
@@ -832,19 +1135,45 @@ ADVISE_EXPECTED(g::clause_text, "the guide section in quotes, like `\"Step 5.1\"
 ADVISE_EXPECTED(g::priority_value, "a whole number");
 ADVISE_EXPECTED(g::category_value, "a recommendation category");
 ADVISE_EXPECTED(g::rule_name, "the rule's name");
-ADVISE_EXPECTED(g::kw_when, "`when`, `source`, `priority` or `category`");
+ADVISE_EXPECTED(g::kw_when, "`when`, `source`, `priority`, `category` or `logical`");
 ADVISE_EXPECTED(g::kw_then, "`then`");
-ADVISE_EXPECTED(g::action, "an action: `set`, `add`, `recommend`, `note`, `warn` or `cite`");
+ADVISE_EXPECTED(g::action,
+                "an action: `set`, `add`, `recommend`, `note`, `warn`, `cite`, `create`, `change` or `remove`");
 ADVISE_EXPECTED(g::def_name, "the name being defined");
 ADVISE_EXPECTED(g::def_value, "a value");
 ADVISE_EXPECTED(g::include_path, "the file to include, in quotes");
+ADVISE_EXPECTED(g::kw_each, "`each` after `for`");
+ADVISE_EXPECTED(g::kw_is, "`is` after `there` (as in `there is a T x`)");
+ADVISE_EXPECTED(g::article, "`a`, `an` or `no` after `there is`");
+ADVISE_EXPECTED(g::binding, "a template name");
+ADVISE_EXPECTED(g::binding_name, "a name for the fact");
+ADVISE_EXPECTED(g::every_has, "`has` (as in `every T x where C has D`)");
+ADVISE_EXPECTED(g::aggregate_value, "a value");
+ADVISE_EXPECTED(g::aggregate_for, "`for each` after the value (as in `the sum of x.amount for each T x`)");
+ADVISE_EXPECTED(g::field_init, "a field name (as in `FIELD = VALUE`)");
+ADVISE_EXPECTED(g::field_eq, "`=` after the field name (as in `FIELD = VALUE`)");
+ADVISE_EXPECTED(g::field_value, "a value");
+ADVISE_EXPECTED(g::create_name, "a template name");
+ADVISE_EXPECTED(g::fact_name, "the name of a matched fact (as in `for each T x`)");
+ADVISE_EXPECTED(g::change_with, "`with` (as in `change x with FIELD = VALUE`)");
+ADVISE_EXPECTED(g::missing_with, "`with` before the fields (as in `create T with FIELD = VALUE`)");
+ADVISE_EXPECTED(g::template_name, "the template's name");
+ADVISE_EXPECTED(g::field_colon, "`:` after the field name (as in `grade: number`)");
+ADVISE_EXPECTED(g::field_type, "a type (a type name like `number`, or a set of values like `{low, high}`)");
+ADVISE_EXPECTED(g::value_name, "a value name");
+ADVISE_EXPECTED(g::values_close, "`,` or `}` to close the set of values");
+ADVISE_EXPECTED(g::type_range_hi, "the range's upper bound: a number or a name");
+ADVISE_EXPECTED(g::template_end, "a field (`NAME: TYPE`) or `end`");
+ADVISE_EXPECTED(g::strategy_name, "a strategy: `depth`, `breadth`, `lex`, `mea` or `advise`");
 #undef ADVISE_EXPECTED
 
 constexpr const char* kKeywords[] = {
     "include", "group", "const",  "alias",    "rule",    "if",      "when",    "then",
     "end",     "source", "priority", "category", "set",   "add",     "to",      "recommend",
     "note",    "warn",  "cite",   "and",      "or",      "not",     "is",      "in",
-    "contains", "between", "missing", "present", "true",  "false"};
+    "contains", "between", "missing", "present", "true",  "false", "for",  "each",
+    "there",   "where", "every",  "has",      "with",    "template", "create", "change",
+    "remove"};
 
 bool is_keyword(std::string_view w) {
   return std::find(std::begin(kKeywords), std::end(kKeywords), w) != std::end(kKeywords);
@@ -1013,6 +1342,11 @@ const char* name_role() {
   if constexpr (std::is_same_v<Rule, g::target>) return "a conclusion name";
   if constexpr (std::is_same_v<Rule, g::member_name>) return "an attribute name";
   if constexpr (std::is_same_v<Rule, g::category_value>) return "a recommendation category";
+  if constexpr (std::is_same_v<Rule, g::binding> || std::is_same_v<Rule, g::create_name>) return "a template name";
+  if constexpr (std::is_same_v<Rule, g::binding_name>) return "the name of a fact";
+  if constexpr (std::is_same_v<Rule, g::fact_name>) return "the name of a fact";
+  if constexpr (std::is_same_v<Rule, g::template_name>) return "the name of a template";
+  if constexpr (std::is_same_v<Rule, g::field_init> || std::is_same_v<Rule, g::template_end>) return "a field name";
   return nullptr;
 }
 
@@ -1037,7 +1371,53 @@ template <typename Rule, typename Input>
                           "expected `]` to close `[` before `=`", {}};
     throw SyntaxFailure{DiagKind::SyntaxError, s.offset(in.current()) - 1, 1,
                         "`=` sets a value; to compare, write `==` or `is`", {}};
+  } else if constexpr (std::is_same_v<Rule, g::binding_name>) {
+    // `for each program where ...`: the name the fact is bound to is missing.
+    std::string tmpl = !s.stack.empty() && s.stack.back().kind == ast::ExprKind::Name ? s.stack.back().text : "T";
+    std::string name(1, static_cast<char>(std::tolower(static_cast<unsigned char>(tmpl[0]))));
+    if (name[0] == '_') name = "x";
+    std::string example = "for each " + tmpl + " " + name + " where ...";
+    if (!s.patterns.empty()) {
+      const State::Pattern& pt = s.patterns.back();
+      if (pt.kind == ast::ExprKind::Exists) example = "there is " + pt.text + " " + tmpl + " " + name + " where ...";
+      if (pt.kind == ast::ExprKind::NotExists) example = "there is no " + tmpl + " " + name + " where ...";
+      if (pt.kind == ast::ExprKind::Every) example = "every " + tmpl + " " + name + " where ... has ...";
+      if (pt.kind == ast::ExprKind::Aggregate && pt.text == "count")
+        example = "the number of " + tmpl + " " + name + " where ...";
+      else if (pt.kind == ast::ExprKind::Aggregate)
+        example = "the ... of " + name + ".FIELD for each " + tmpl + " " + name;
+    }
+    DiagKind kind = f.word && is_keyword(f.text) && f.text != "where" && f.text != "has" ? DiagKind::ReservedWord
+                                                                                       : DiagKind::SyntaxError;
+    std::string msg = kind == DiagKind::ReservedWord
+                          ? "`" + f.text + "` is a reserved word and cannot be the name of a fact"
+                          : "expected a name for the matched `" + tmpl + "` after `" + tmpl + "` (as in `" +
+                                example + "`), found " + describe(f);
+    throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
   } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
+    if (!s.contexts.empty() && s.contexts.back().aggregate) {
+      // `the number of letter l where l.grade > 2 >= 3`: the `where` took
+      // the comparison meant for the aggregate.
+      const State::Context& c = s.contexts.back();
+      std::string head;
+      bool space = false;
+      for (const char* q = s.base + c.aggregate_begin; q < s.base + c.where_begin; ++q) {
+        if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
+          space = true;
+          continue;
+        }
+        if (*q == '#') break;
+        if (space && !head.empty()) head += ' ';
+        space = false;
+        head += *q;
+      }
+      if (head.size() > 60) head = "the ... of ...";
+      throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length,
+                          "comparisons do not chain, and an aggregate's `where` runs to the end of its condition; "
+                          "to compare the aggregate, put it in parentheses: `(" +
+                              head + " where ...) " + f.text + " ...`",
+                          {}};
+    }
     // Spell the fix with the advisor's own operands: `240 <= step2ck < 250`
     // becomes `240 <= step2ck and step2ck < ...`.
     std::string fix = "a < b and b < c";
@@ -1053,9 +1433,12 @@ template <typename Rule, typename Input>
   } else if constexpr (std::is_same_v<Rule, g::block_end>) {
     // Either a misspelt action inside the rule, or a rule that never ends.
     if (f.word && !is_keyword(f.text)) {
-      std::vector<std::string> actions = {"set", "add", "recommend", "note", "warn", "cite", "end"};
-      std::string msg = "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`) or `end`, found " +
-                        describe(f);
+      std::vector<std::string> actions = {"set",  "add",    "recommend", "note",   "warn",
+                                          "cite", "create", "change",    "remove", "end"};
+      std::string msg =
+          "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`, `create`, `change`, `remove`) or "
+          "`end`, found " +
+          describe(f);
       if (auto dym = did_you_mean(f.text, actions)) {
         msg += "; did you mean `" + *dym + "`?";
       } else {
@@ -1109,6 +1492,8 @@ template <typename Rule, typename Input>
       msg += h;
     } else if (f.word && !is_keyword(f.text)) {
       std::vector<std::string> kws(std::begin(kKeywords), std::end(kKeywords));
+      // Contextual words long enough not to be suggested for any short name.
+      kws.insert(kws.end(), {"logical", "strategy", "optional"});
       if (auto dym = did_you_mean(f.text, kws)) msg += "; did you mean `" + *dym + "`?";
     }
     throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
@@ -1131,9 +1516,15 @@ struct depth_control : p::normal<Rule> {
   template <typename Input>
   static bool opens_level(const Input& in) {
     const char* c = in.current();
-    std::size_t left = in.size(4);
+    std::size_t left = in.size(6);
+    auto word = [&](std::string_view w) {
+      return left >= w.size() && std::string_view(c, w.size()) == w && (left == w.size() || !ident_char(c[w.size()]));
+    };
     if constexpr (std::is_same_v<Rule, g::neg>) {
       return left >= 1 && *c == '-';
+    } else if constexpr (std::is_same_v<Rule, g::pattern>) {
+      return word("for") || word("there") || word("every");
+
     } else if constexpr (std::is_same_v<Rule, g::not_rec>) {
       return left >= 3 && std::string_view(c, 3) == "not" && (left == 3 || !ident_char(c[3]));
     } else {
@@ -1146,6 +1537,7 @@ struct depth_control : p::normal<Rule> {
   }
   template <typename Input>
   static void start(const Input& in, State& s) {
+    if constexpr (std::is_same_v<Rule, g::expr>) s.contexts.push_back({false, 0, 0});
     // `not` and `-` are tried before every operand; only one that is really
     // there opens a level (else 255 parentheses around a name were too deep).
     if (++s.depth > kMaxNesting && opens_level(in)) {
@@ -1158,10 +1550,34 @@ struct depth_control : p::normal<Rule> {
   template <typename Input>
   static void success(const Input&, State& s) {
     --s.depth;
+    if constexpr (std::is_same_v<Rule, g::expr>) s.contexts.pop_back();
   }
   template <typename Input>
   static void failure(const Input&, State& s) {
     --s.depth;
+    if constexpr (std::is_same_v<Rule, g::expr>) s.contexts.pop_back();
+  }
+};
+
+// A `where` records whether a comparison chained onto its last test belongs
+// to an aggregate (see chained_compare).
+template <typename Rule, bool Aggregate>
+struct where_control : p::normal<Rule> {
+  template <typename Input, typename... States>
+  [[noreturn]] static void raise(const Input& in, States&&... st) {
+    raise_error<Rule>(in, st...);
+  }
+  template <typename Input>
+  static void start(const Input& in, State& s) {
+    s.contexts.push_back({Aggregate, s.frames.empty() ? 0 : s.frames.back().begin, s.offset(in.current())});
+  }
+  template <typename Input>
+  static void success(const Input&, State& s) {
+    s.contexts.pop_back();
+  }
+  template <typename Input>
+  static void failure(const Input&, State& s) {
+    s.contexts.pop_back();
   }
 };
 template <>
@@ -1170,11 +1586,23 @@ template <>
 struct control<g::not_rec> : depth_control<g::not_rec> {};
 template <>
 struct control<g::neg> : depth_control<g::neg> {};
+template <>
+struct control<g::pattern> : depth_control<g::pattern> {};
+template <>
+struct control<g::count_rest> : depth_control<g::count_rest> {};
+template <>
+struct control<g::value_rest> : depth_control<g::value_rest> {};
+
+template <>
+struct control<g::pattern_where> : where_control<g::pattern_where, false> {};
+template <>
+struct control<g::aggregate_where> : where_control<g::aggregate_where, true> {};
 
 // Where to resume after an error: the next line whose first word starts a
 // top-level item, strictly after `from_item` and not before `error_at`'s line.
 std::uint32_t recovery_point(const std::string& text, std::uint32_t item_begin, std::uint32_t error_at) {
-  static constexpr std::string_view starters[] = {"rule", "if", "include", "group", "const", "alias"};
+  static constexpr std::string_view starters[] = {"rule",  "if",       "include", "group",
+                                                  "const", "alias", "template", "strategy"};
   auto starts_item = [&](std::size_t pos) {
     for (std::string_view w : starters) {
       if (text.compare(pos, w.size(), w) == 0 &&
@@ -1189,7 +1617,11 @@ std::uint32_t recovery_point(const std::string& text, std::uint32_t item_begin, 
   for (std::size_t pos = line; pos < text.size();) {
     std::size_t q = pos;
     while (q < text.size() && (text[q] == ' ' || text[q] == '\t')) ++q;
-    if (q > item_begin && q < text.size() && starts_item(q)) return static_cast<std::uint32_t>(q);
+    // `strategy` is a name too (`set strategy = dual`): a line that starts
+    // with it before the error may be inside the item that failed.
+    bool contextual = text.compare(q, 8, "strategy") == 0;
+    if (q > item_begin && q < text.size() && starts_item(q) && (!contextual || q >= error_at))
+      return static_cast<std::uint32_t>(q);
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string::npos) break;
     pos = nl + 1;

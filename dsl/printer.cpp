@@ -51,7 +51,11 @@ int prec(const Expr& e) {
   switch (e.kind) {
     case ExprKind::Or: return kOr;
     case ExprKind::And: return kAnd;
-    case ExprKind::Not: return kNot;
+    case ExprKind::Not:
+    case ExprKind::ForEach:
+    case ExprKind::Exists:
+    case ExprKind::NotExists:
+    case ExprKind::Every: return kNot;
     case ExprKind::Compare:
     case ExprKind::In:
     case ExprKind::Contains:
@@ -68,7 +72,8 @@ int prec(const Expr& e) {
     case ExprKind::Name:
     case ExprKind::List:
     case ExprKind::Set:
-    case ExprKind::Call: return kPrimary;
+    case ExprKind::Call:
+    case ExprKind::Aggregate: return kPrimary;
   }
   return kPrimary;
 }
@@ -226,9 +231,87 @@ class ExprTokens {
 
   static bool is_chain(const Expr& e) { return e.kind == ExprKind::And || e.kind == ExprKind::Or; }
 
-  // Prints `e` where the grammar expects at least `min_prec`.
-  void gen(const Expr& e, int min_prec, Ctx ctx) {
-    if (prec(e) < min_prec) {
+  // A pattern or aggregate with `where`: its condition runs to the end of the
+  // `and` chain, so whatever an `and` chain would take in after it must not
+  // follow it unparenthesised.
+  static bool open_ended(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::ForEach:
+      case ExprKind::Exists:
+      case ExprKind::NotExists:
+      case ExprKind::Aggregate: return e.number == ast::kHasWhere;
+      default: return false;
+    }
+  }
+
+  // The words and names of a pattern or an aggregate, each at its source offset.
+  void word(const char* w, std::uint32_t& pos) {
+    push(w, pos);
+    pos = next_token(src_, pos + static_cast<std::uint32_t>(std::string_view(w).size()));
+  }
+  void binding(const Expr& t, const Expr& x, int parent) {
+    gen(t, kPrimary, inside(parent));
+    gen(x, kPrimary, inside(parent));
+  }
+  // `where C`, its `and` chain laid out as a chain of its own.
+  void where(const Expr& c, int parent, bool followed) {
+    push("where", next_token(src_, last_end_));
+    Ctx cc = inside(parent);
+    if (groups_ && is_chain(c)) cc.kind = parent >= 0 ? GroupKind::Nested : GroupKind::Root;
+    gen(c, kAnd, cc, followed);
+  }
+
+  void pattern(const Expr& e, int parent, bool followed) {
+    const auto& k = e.kids;
+    bool has_where = e.number == ast::kHasWhere;
+    std::uint32_t pos = e.loc.begin;
+    switch (e.kind) {
+      case ExprKind::ForEach:
+        word("for", pos);
+        word("each", pos);
+        break;
+      case ExprKind::Exists:
+      case ExprKind::NotExists:
+        word("there", pos);
+        word("is", pos);
+        word(e.kind == ExprKind::NotExists ? "no" : e.text == "an" ? "an" : "a", pos);
+        break;
+      case ExprKind::Every: word("every", pos); break;
+      default: break;
+    }
+    if (e.kind == ExprKind::Aggregate) {
+      word("the", pos);
+      if (e.text == "count") {
+        word("number", pos);
+        word("of", pos);
+      } else {
+        word(e.text == "min" ? "minimum" : e.text == "max" ? "maximum" : e.text == "sum" ? "sum" : "average", pos);
+        word("of", pos);
+        const Expr& v = k.back();
+        gen(v, kSum, inside(parent));
+        pos = next_token(src_, v.loc.end);
+        word("for", pos);
+        word("each", pos);
+      }
+    }
+    binding(k.at(0), k.at(1), parent);
+    last_end_ = k.at(1).loc.end;
+    if (e.kind == ExprKind::Every) {
+      if (has_where) {
+        where(k.at(2), parent, false);
+        last_end_ = k.at(2).loc.end;
+      }
+      push("has", src_.empty() ? kNoFlush : next_token(src_, last_end_));
+      gen(k.back(), kNot, inside(parent), followed);
+      return;
+    }
+    if (has_where) where(k.at(2), parent, false);
+  }
+
+  // Prints `e` where the grammar expects at least `min_prec`. `followed`:
+  // something an `and` chain takes in comes after it (see open_ended).
+  void gen(const Expr& e, int min_prec, Ctx ctx, bool followed = false) {
+    if (prec(e) < min_prec || (followed && open_ended(e))) {
       std::size_t open = out_.size();
       std::size_t before = groups_ ? groups_->size() : 0;
       push("(", e.loc.begin);
@@ -266,20 +349,25 @@ class ExprTokens {
         // 80..100, but `a + 1 .. b` when a side is unparenthesised arithmetic.
         auto arith = [](const Expr& x) { return prec(x) >= kSum && prec(x) < kUnary; };
         bool spaced = arith(k.at(0)) || arith(k.at(1));
-        gen(k.at(0), kSum, inside(parent));
+        gen(k.at(0), kSum, inside(parent), true);
         push("..", after(k.at(0).loc), spaced);
         next_space_ = spaced;
-        gen(k.at(1), kSum, inside(parent));
+        gen(k.at(1), kSum, inside(parent), followed);
         return;
       }
       case ExprKind::Not:
         push("not", e.loc.begin);
-        gen(k.at(0), kNot, inside(parent));
+        gen(k.at(0), kNot, inside(parent), followed);
         return;
+      case ExprKind::ForEach:
+      case ExprKind::Exists:
+      case ExprKind::NotExists:
+      case ExprKind::Every:
+      case ExprKind::Aggregate: pattern(e, parent, followed); return;
       case ExprKind::Neg:
         push("-", e.loc.begin);
         next_space_ = false;
-        gen(k.at(0), kUnary, inside(parent));
+        gen(k.at(0), kUnary, inside(parent), followed);
         return;
       case ExprKind::And:
       case ExprKind::Or: {
@@ -305,52 +393,52 @@ class ExprTokens {
         else if (g >= 0 && is_chain(l)) lc.kind = GroupKind::Nested;
         Ctx rc = inside(g >= 0 ? g : parent);
         if (g >= 0 && is_chain(r)) rc.kind = GroupKind::Nested;  // parenthesised: becomes Paren
-        gen(l, p, lc);
+        gen(l, p, lc, e.kind == ExprKind::And || followed);
         push(e.kind == ExprKind::And ? "and" : "or", after(l.loc));
         out_.back().group = g;
-        gen(r, p + 1, rc);
+        gen(r, p + 1, rc, followed);
         if (head) (*groups_)[static_cast<std::size_t>(g)].last = out_.size() - 1;
         return;
       }
       case ExprKind::Arith: {
         int p = prec(e);
-        gen(k.at(0), p, inside(parent));
+        gen(k.at(0), p, inside(parent), true);
         push(e.text, after(k.at(0).loc));
-        gen(k.at(1), p + 1, inside(parent));
+        gen(k.at(1), p + 1, inside(parent), followed);
         return;
       }
       case ExprKind::Compare: {
-        gen(k.at(0), kRange, inside(parent));
+        gen(k.at(0), kRange, inside(parent), true);
         std::uint32_t off = after(k.at(0).loc);
         push(spelled_is(off) ? (e.text == "==" ? "is" : "is not") : e.text, off);
-        gen(k.at(1), kRange, inside(parent));
+        gen(k.at(1), kRange, inside(parent), followed);
         return;
       }
       case ExprKind::In:
       case ExprKind::Contains: {
         std::string op = e.kind == ExprKind::In ? "in" : "contains";
-        gen(k.at(0), kRange, inside(parent));
+        gen(k.at(0), kRange, inside(parent), true);
         push(e.number != 0 ? "not " + op : op, after(k.at(0).loc));
-        gen(k.at(1), kRange, inside(parent));
+        gen(k.at(1), kRange, inside(parent), followed);
         return;
       }
       case ExprKind::Between:
-        gen(k.at(0), kRange, inside(parent));
+        gen(k.at(0), kRange, inside(parent), true);
         push("between", after(k.at(0).loc));
-        gen(k.at(1), kRange, inside(parent));
+        gen(k.at(1), kRange, inside(parent), true);
         push("and", after(k.at(1).loc));
-        gen(k.at(2), kRange, inside(parent));
+        gen(k.at(2), kRange, inside(parent), followed);
         return;
       case ExprKind::Missing:
-        gen(k.at(0), kRange, inside(parent));
+        gen(k.at(0), kRange, inside(parent), true);
         push(e.number != 0 ? "is present" : "is missing", after(k.at(0).loc));
         return;
       case ExprKind::Member:
-        gen(k.at(0), kPostfix, inside(parent));
+        gen(k.at(0), kPostfix, inside(parent), true);
         push("." + e.text, kNoFlush, false);
         return;
       case ExprKind::Index:
-        gen(k.at(0), kPostfix, inside(parent));
+        gen(k.at(0), kPostfix, inside(parent), true);
         push("[", kNoFlush, false);
         next_space_ = false;
         gen(k.at(1), kOr, inside(parent));
@@ -363,6 +451,7 @@ class ExprTokens {
   std::string_view src_;
   std::vector<Group>* groups_;
   bool next_space_ = false;
+  std::uint32_t last_end_ = 0;  // the end of what precedes a `where` or `has`
 };
 
 // ---------------------------------------------------------------------------
@@ -544,6 +633,8 @@ class Formatter {
       case ast::ItemKind::Include: return f.includes.at(it.index).loc;
       case ast::ItemKind::Definition: return f.definitions.at(it.index).loc;
       case ast::ItemKind::Rule: return f.rules.at(it.index).loc;
+      case ast::ItemKind::Template: return f.templates.at(it.index).loc;
+      case ast::ItemKind::Strategy: return f.strategies.at(it.index).loc;
     }
     return {};
   }
@@ -645,6 +736,13 @@ class Formatter {
         const ast::Rule& r = f_.rules.at(it.index);
         return r.short_form ? short_rule(r) : block_rule(r);
       }
+      case ast::ItemKind::Template: return template_item(f_.templates.at(it.index));
+      case ast::ItemKind::Strategy: {
+        const ast::StrategyDecl& d = f_.strategies.at(it.index);
+        push(t, "strategy", d.loc.begin);
+        push(t, d.name.name, d.name.loc.begin);
+        break;
+      }
     }
     line_at(t, 0, 0, 2);
     return seq;
@@ -719,7 +817,65 @@ class Formatter {
         push(t, "cite", a.loc.begin);
         expr(t, a.value);
         return;
+      case ast::ActionKind::Create:
+      case ast::ActionKind::Change:
+        push(t, a.kind == ast::ActionKind::Create ? "create" : "change", a.loc.begin);
+        push(t, a.id.name, a.id.loc.begin);
+        if (!a.fields.empty()) push(t, "with", next(a.id.loc.end));
+        for (std::size_t i = 0; i < a.fields.size(); ++i) {
+          const ast::FieldInit& f = a.fields[i];
+          if (i > 0) push(t, ",", kNoFlush, false);
+          std::size_t mark = t.size();
+          push(t, f.field.name, f.field.loc.begin);
+          push(t, "=", next(f.field.loc.end));
+          expr(t, f.value);
+          if (i > 0) {
+            // Each field after the first may wrap, as items of a list do.
+            t[mark].brk = Brk::Soft;
+            t[mark].soft_width = display_width(join(t, mark)) + 1;
+          }
+        }
+        return;
+      case ast::ActionKind::Remove:
+        push(t, "remove", a.loc.begin);
+        push(t, a.id.name, a.id.loc.begin);
+        return;
     }
+  }
+
+  // template NAME [TEXT], one field a line indented like a rule's actions, end.
+  Seq template_item(const ast::Template& tp) const {
+    Seq seq;
+    std::vector<Tok>& t = seq.toks;
+    push(t, "template", tp.loc.begin);
+    line_at(t, 0, 0, 4);
+    push(t, tp.name.name, tp.name.loc.begin);
+    std::uint32_t last = tp.name.loc.end;
+    if (tp.has_description) {
+      text(t, tp.description.parts, tp.description.loc);
+      last = tp.description.loc.end;
+    }
+    for (const ast::FieldDecl& fd : tp.fields) {
+      std::size_t mark = t.size();
+      push(t, fd.name.name, fd.name.loc.begin);
+      push(t, ":", next(fd.name.loc.end), false);
+      if (fd.type.name.empty()) {
+        expr(t, fd.values);
+      } else {
+        push(t, fd.type.name, fd.type.loc.begin);
+        if (fd.has_range) expr(t, fd.range);
+      }
+      if (fd.optional) push(t, "optional", src_.empty() ? kNoFlush : fd.loc.end - 8);
+      line_at(t, mark, 2, 4);
+      last = fd.loc.end;
+    }
+    std::size_t mark = t.size();
+    std::uint32_t end_off = tp.loc.end >= 3 && tp.loc.end <= src_.size() && src_.substr(tp.loc.end - 3, 3) == "end"
+                                ? tp.loc.end - 3
+                                : next(last);
+    push(t, "end", end_off);
+    line_at(t, mark, 0, 2, 2);
+    return seq;
   }
 
   void actions(std::vector<Tok>& t, const ast::Rule& r) const {
@@ -732,6 +888,7 @@ class Formatter {
 
   void clause(std::vector<Tok>& t, const ast::Rule::Clause& c) const {
     push(t, c.kind, c.loc.begin);
+    if (c.kind == "logical") return;
     if (c.kind == "source") {
       // The value is the joined text; keep the parts as the author split them.
       std::vector<std::uint32_t> offs;

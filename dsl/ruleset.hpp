@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "dsl/ast.hpp"
 #include "dsl/source.hpp"
 #include "kb/knowledge_base.hpp"
+#include "kb/template.hpp"
 
 namespace advise {
 
@@ -33,6 +35,9 @@ enum class Op : std::uint8_t {
   MakeList,               // kids = items
   MakeRange,              // kids = {lo, hi}
   Truthy,                 // a boolean fact used as a condition: kids = {value}
+  FactField,              // a field of a bound fact: level = the token level of its pattern, slot = field
+  AggValue,               // an aggregate's value: level = the token level of the aggregate
+  Untrue,                 // kids = {x}: true when x is false or unknown, never unknown (`every … has x`)
 };
 
 const char* op_name(Op op);
@@ -41,9 +46,31 @@ struct CExpr {
   Op op = Op::Const;
   TypeId type = kNoType;
   std::int32_t slot = -1;
+  std::int32_t level = -1;  // FactField, AggValue
   Value constant;
   std::vector<CExpr> kids;
   ast::Loc loc;  // where the rule author wrote it (source text via SourceManager)
+};
+
+// A pattern of a rule over facts of a template (docs/engine.md, "Design:
+// matching over many facts"), in the order written. ForEach and Aggregate
+// add a level to the rule's partial matches; Exists and NotExists do not
+// (their bound name is visible only inside their `where`). `every T x where C
+// has D` is compiled as NotExists with tests C and `not D`.
+struct CPattern {
+  enum class Kind : std::uint8_t { ForEach, Exists, NotExists, Aggregate };
+  enum class Agg : std::uint8_t { Count, Sum, Min, Max, Avg };
+  Kind kind = Kind::ForEach;
+  std::int32_t tmpl = -1;   // index into RuleSet::templates
+  std::string var;          // the bound name
+  std::int32_t level = 0;   // the level its fact has in a match (ForEach, Aggregate); the depth before it otherwise
+  ast::Loc loc;
+  // Conjuncts that read this pattern's fact (FactField at `level`), and
+  // possibly facts bound before it and globals (slots).
+  std::vector<CExpr> tests;
+  Agg agg = Agg::Count;
+  CExpr value;                 // Aggregate (not Count): FactField of this pattern
+  std::vector<CExpr> agg_tests;  // tests that read the aggregate's value (AggValue at `level`)
 };
 
 // A text with {placeholders}: literal segments and expressions, alternating.
@@ -67,6 +94,10 @@ struct CAction {
   std::string id;          // Recommend
   std::int32_t category = -1;  // Recommend: symbol of the `category` enum
   TextTemplate text;       // Recommend, Note, Warn
+  // Create: tmpl; Change, Remove: the level of the bound fact.
+  std::int32_t tmpl = -1;
+  std::int32_t level = -1;
+  std::vector<std::pair<std::int32_t, CExpr>> fields;  // Create, Change: field index, value
 };
 
 struct CRule {
@@ -83,10 +114,27 @@ struct CRule {
   int specificity = 0;     // number of tests in the condition (agenda tie-break)
   std::vector<std::int32_t> reads;   // slots the condition reads, sorted
   std::vector<std::int32_t> writes;  // slots the actions write, sorted
+  // Rules over facts: the patterns, and the conjuncts over slots alone
+  // (applicant fields, conclusions), which are tested at the rule's first
+  // node. A rule without patterns runs on the single-record path.
+  std::vector<CPattern> patterns;
+  std::vector<CExpr> guards;
+  bool logical = false;  // its creations hold only while its match holds
+  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
 };
 
+// The order in which activations fire (docs/engine.md, "The agenda").
+enum class RuleStrategy : std::uint8_t { Advise, Depth, Breadth, Lex, Mea };
+const char* rule_strategy_name(RuleStrategy s);
+std::optional<RuleStrategy> parse_rule_strategy(std::string_view name);
+
 struct RuleSet {
+  // The rule set's own knowledge base: a copy of the one it was checked
+  // against, with the types and enums its templates and expressions added.
   std::shared_ptr<const KnowledgeBase> kb;
+  std::vector<TemplateDef> templates;  // declared in the rules, or read from kb/templates.json when used
+  RuleStrategy strategy = RuleStrategy::Advise;
+  bool has_patterns() const;
   std::shared_ptr<const SourceManager> sources;
   std::vector<CRule> rules;
   std::vector<std::vector<std::int32_t>> readers;  // slot -> rules whose condition reads it

@@ -1,7 +1,11 @@
 #include "engine/engine.hpp"
 
+#include "engine/compile.hpp"
+#include "engine/rete.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -95,6 +99,12 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
     case Op::Truthy: {
       Value v = ev(0);
       return v.kind == Value::Kind::Bool ? v : Value{};
+    }
+    case Op::FactField: return view.fact_field(e.level, e.slot);
+    case Op::AggValue: return view.aggregate(e.level);
+    case Op::Untrue: {
+      Value v = ev(0);
+      return Value::boolean(!(v.kind == Value::Kind::Bool && v.flag));
     }
     case Op::Not: {
       Value v = ev(0);
@@ -276,6 +286,7 @@ Truth test_condition_t(const CExpr& e, const View& view, const KnowledgeBase& kb
       Truth a = test_condition_t(e.kids[0], view, kb);
       return a == Truth::Unknown ? a : from_bool(a == Truth::False);
     }
+    case Op::Untrue: return from_bool(test_condition_t(e.kids[0], view, kb) != Truth::True);
     case Op::Truthy: {
       std::optional<Value> t;
       return truth(operand(e.kids[0], view, kb, t));
@@ -365,6 +376,97 @@ std::string render_template(const TextTemplate& t, const ValueView& view, const 
 
 // ---------------------------------------------------------------- engine
 
+// The top-level conjuncts of the single-record rules' conditions, interned
+// across the rule set (docs/engine.md, "Rules over the applicant alone"): a
+// conjunct written identically in many rules is tested once per change of a
+// slot it reads, and each rule keeps the number of its conjuncts that are not
+// true; it is a candidate for the agenda when that number is zero. Rules that
+// do not match then cost a counter, not a test of their condition.
+struct ConjunctIndex {
+  std::vector<const CExpr*> conj;                  // distinct conjuncts
+  std::vector<std::vector<std::int32_t>> rules_of;  // conjunct -> rules containing it (once each)
+  std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
+  std::vector<std::int32_t> count;                  // rule -> its distinct conjuncts (0: a rule over facts)
+};
+
+namespace {
+
+bool same_expr(const CExpr& a, const CExpr& b) {
+  if (a.op != b.op || a.type != b.type || a.slot != b.slot || a.level != b.level || a.kids.size() != b.kids.size())
+    return false;
+  if (a.op == Op::Const && (a.constant.kind != b.constant.kind || !(a.constant == b.constant))) return false;
+  for (std::size_t i = 0; i < a.kids.size(); ++i)
+    if (!same_expr(a.kids[i], b.kids[i])) return false;
+  return true;
+}
+
+std::uint64_t hash_expr(const CExpr& e) {
+  std::uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](std::uint64_t x) { h = (h ^ x) * 1099511628211ULL; };
+  mix(static_cast<std::uint64_t>(e.op));
+  mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.slot)));
+  if (e.op == Op::Const) {
+    mix(static_cast<std::uint64_t>(e.constant.kind));
+    mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.constant.sym)));
+    std::uint64_t bits = 0;
+    double d = e.constant.num;
+    std::memcpy(&bits, &d, sizeof bits);
+    mix(bits);
+    if (e.constant.text) mix(std::hash<std::string>{}(*e.constant.text));
+  }
+  for (const CExpr& k : e.kids) mix(hash_expr(k));
+  return h;
+}
+
+void conjuncts_of(const CExpr& e, std::vector<const CExpr*>& out) {
+  if (e.op == Op::And) {
+    conjuncts_of(e.kids[0], out);
+    conjuncts_of(e.kids[1], out);
+  } else {
+    out.push_back(&e);
+  }
+}
+
+void slots_of(const CExpr& e, std::vector<std::int32_t>& out) {
+  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
+  for (const CExpr& k : e.kids) slots_of(k, out);
+}
+
+ConjunctIndex index_conjuncts(const RuleSet& rs) {
+  ConjunctIndex x;
+  x.of_slot.resize(static_cast<std::size_t>(rs.slot_count()));
+  x.count.assign(rs.rules.size(), 0);
+  std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
+  for (const CRule& r : rs.rules) {
+    if (!r.patterns.empty()) continue;
+    std::vector<const CExpr*> parts;
+    conjuncts_of(r.condition, parts);
+    for (const CExpr* e : parts) {
+      std::vector<std::int32_t>& bucket = by_hash[hash_expr(*e)];
+      std::int32_t id = -1;
+      for (std::int32_t c : bucket)
+        if (same_expr(*x.conj[static_cast<std::size_t>(c)], *e)) id = c;
+      if (id < 0) {
+        id = static_cast<std::int32_t>(x.conj.size());
+        x.conj.push_back(e);
+        x.rules_of.emplace_back();
+        bucket.push_back(id);
+        std::vector<std::int32_t> slots;
+        slots_of(*e, slots);
+        for (std::int32_t s : slots) x.of_slot[static_cast<std::size_t>(s)].push_back(id);
+      }
+      std::vector<std::int32_t>& rules = x.rules_of[static_cast<std::size_t>(id)];
+      if (rules.empty() || rules.back() != r.index) {
+        rules.push_back(r.index);
+        ++x.count[static_cast<std::size_t>(r.index)];
+      }
+    }
+  }
+  return x;
+}
+
+}  // namespace
+
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   const auto& rs = rules_->rules;
   by_rank_.resize(rs.size());
@@ -379,6 +481,8 @@ Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) 
   });
   rank_.resize(rs.size());
   for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
+  if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
+  conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
 }
 
 namespace {
@@ -403,19 +507,41 @@ struct Setter {
 class Run {
  public:
   Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
-      Result& r, const EngineOptions& opt)
-      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), r_(r), opt_(opt), view_(r) {}
+      const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r, const EngineOptions& opt)
+      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt),
+        view_(r) {}
 
   void go() {
     std::size_t n = rs_.rules.size();
     last_fired_.assign(n, -1);
     agenda_.assign((n + 63) / 64, 0);
-    dirty_.assign(n, 1);
-    dirty_list_.resize(n);
-    std::iota(dirty_list_.begin(), dirty_list_.end(), 0);
+    // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
+    not_true_ = cx_.count;
+    conj_true_.assign(cx_.conj.size(), 0);
+    conj_dirty_.assign(cx_.conj.size(), 0);
+    for (std::size_t c = 0; c < cx_.conj.size(); ++c) {
+      if (test_condition_t(*cx_.conj[c], view_, *rs_.kb) != Truth::True) continue;
+      conj_true_[c] = 1;
+      for (std::int32_t rule : cx_.rules_of[c]) --not_true_[static_cast<std::size_t>(rule)];
+    }
+    for (std::size_t rule = 0; rule < n; ++rule)
+      if (cx_.count[rule] > 0 && not_true_[rule] == 0) set_active(static_cast<std::int32_t>(rule), true);
+    if (pp_) start_matching();
     while (true) {
       refresh();
       std::int32_t pick = first_active();
+      if (m_) {
+        std::int32_t act = m_->peek();
+        if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
+          if (fact_firings_ >= opt_.max_fact_firings) {
+            runaway();
+            break;
+          }
+          ++fact_firings_;
+          fire_activation(m_->pop());
+          continue;
+        }
+      }
       if (pick < 0) break;
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
@@ -433,17 +559,225 @@ class Run {
   const RuleSet& rs_;
   const std::vector<std::int32_t>& by_rank_;
   const std::vector<std::int32_t>& rank_;
+  const PatternProgram* pp_;
+  const ConjunctIndex& cx_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
   std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
   std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
-  std::vector<char> dirty_;
-  std::vector<std::int32_t> dirty_list_;
+  std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
+  std::vector<char> conj_true_;          // conjunct -> true now
+  std::vector<char> conj_dirty_;         // conjunct -> a slot it reads changed
+  std::vector<std::int32_t> dirty_list_;  // the dirty conjuncts
   std::vector<Setter> setters_;
   std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
   std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
+
+  // ---- rules over facts (docs/engine.md, "Design: matching over many facts")
+
+  std::unique_ptr<rete::Matcher> m_;
+  std::int64_t fact_firings_ = 0;
+  std::vector<std::string> strings_;  // interned texts: the rules' constants, then the facts'
+  std::unordered_map<std::string, std::int64_t> string_ids_;
+
+  std::int64_t intern(const std::string& t) {
+    auto [it, fresh] = string_ids_.try_emplace(t, static_cast<std::int64_t>(strings_.size()));
+    if (fresh) strings_.push_back(t);
+    return it->second;
+  }
+
+  // A value as a cell of a field (or slot) of type `t`; false when missing.
+  bool to_cell(const Value& v, rete::Cell& c) {
+    switch (v.kind) {
+      case Value::Kind::Number: c = rete::number_cell(v.num); return true;
+      case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
+      case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
+      case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
+      default: return false;
+    }
+  }
+
+  Value from_cell(rete::Cell c, TypeId t) const {
+    const TypeDesc& d = rs_.kb->types.at(t);
+    switch (d.kind) {
+      case TypeKind::Integer:
+      case TypeKind::Number: return Value::number(c.num);
+      case TypeKind::Boolean: return Value::boolean(c.id != 0);
+      case TypeKind::Enum: return Value::symbol(d.enum_id, static_cast<std::int32_t>(c.id));
+      case TypeKind::String: return Value::string(strings_[static_cast<std::size_t>(c.id)]);
+      default: return {};
+    }
+  }
+
+ public:
+  Value record_field(std::int32_t fact, std::int32_t field) const {
+    if (fact < 0 || m_->is_missing(fact, field)) return {};
+    const rete::FactRec& f = m_->fact(fact);
+    return from_cell(m_->cell(fact, field),
+                     rs_.templates[static_cast<std::size_t>(f.tmpl)].fields[static_cast<std::size_t>(field)].def.type);
+  }
+  const RuleSet& rules() const { return rs_; }
+
+ private:
+  // The values a rule over facts reads: slots as they are now, bound facts
+  // through the match's levels (and the fact being tested, for predicates).
+  class BoundView final : public ValueView {
+   public:
+    BoundView(const Run& run, const std::uint64_t* levels, std::int32_t self, std::int32_t self_level,
+              std::int32_t offset)
+        : run_(run), levels_(levels), self_(self), self_level_(self_level), offset_(offset) {}
+    const Value& get(std::int32_t slot) const override { return run_.r_.value(slot); }
+    Value fact_field(std::int32_t level, std::int32_t field) const override {
+      std::int32_t fact = level == self_level_ ? self_
+                        : levels_ ? static_cast<std::int32_t>(levels_[level + offset_])
+                                  : -1;
+      return run_.record_field(fact, field);
+    }
+    Value aggregate(std::int32_t level) const override {
+      if (!levels_) return {};
+      rete::Cell c;
+      c.bits = levels_[level + offset_];
+      return Value::number(c.num);
+    }
+
+   private:
+    const Run& run_;
+    const std::uint64_t* levels_;
+    std::int32_t self_, self_level_, offset_;
+  };
+
+  struct Host final : rete::PredicateHost {
+    Run* run = nullptr;
+    bool predicate(std::int64_t id, const std::uint64_t* levels, std::int32_t self) override {
+      const PatternProgram::Pred& p = run->pp_->preds[static_cast<std::size_t>(id)];
+      BoundView v(*run, levels, self, p.self_level, p.offset);
+      return test_condition(*p.expr, v, *run->rs_.kb) == Truth::True;
+    }
+  } host_;
+
+  void set_global(std::int32_t slot) {
+    if (!m_ || !pp_->global_read[static_cast<std::size_t>(slot)]) return;
+    const Value& v = r_.value(slot);
+    rete::Cell c;
+    bool known = to_cell(v, c);
+    if (!known && !v.is_missing()) c = rete::id_cell(r_.current[static_cast<std::size_t>(slot)]);  // a list or map: its version
+    m_->set_global(slot, c, v.is_missing());
+  }
+
+  std::int32_t add_record(std::int32_t tmpl, std::vector<Value> values, std::int32_t input, std::int32_t firing) {
+    std::int32_t id = -1;
+    if (tmpl < 0) {
+      id = m_->assert_fact(pp_->applicant_tmpl, {}, 0);
+    } else {
+      std::vector<rete::Cell> cells(values.size());
+      std::uint64_t missing = 0;
+      for (std::size_t f = 0; f < values.size(); ++f)
+        if (!to_cell(values[f], cells[f])) missing |= std::uint64_t{1} << f;
+      id = m_->assert_fact(tmpl, cells, missing);
+    }
+    if (static_cast<std::size_t>(id) >= r_.records.size()) r_.records.resize(static_cast<std::size_t>(id) + 1);
+    Record& rec = r_.records[static_cast<std::size_t>(id)];
+    rec.tmpl = tmpl;
+    rec.values = std::move(values);
+    rec.input = input;
+    rec.created_by = firing;
+    rec.timetag = m_->fact(id).timetag;
+    return id;
+  }
+
+  void start_matching() {
+    m_ = std::make_unique<rete::Matcher>(pp_->net);
+    host_.run = this;
+    m_->set_predicate_host(&host_);
+    strings_ = pp_->strings;
+    string_ids_ = pp_->string_ids;
+    for (std::size_t s = 0; s < pp_->global_read.size(); ++s) set_global(static_cast<std::int32_t>(s));
+    add_record(-1, {}, -1, -1);
+    if (opt_.facts) {
+      for (std::size_t i = 0; i < opt_.facts->size(); ++i) {
+        const FactRecord& fr = (*opt_.facts)[i];
+        add_record(fr.tmpl, fr.values, static_cast<std::int32_t>(i), -1);
+      }
+    }
+  }
+
+  // Whether an activation of a rule over facts fires before the single-record rule `rule`.
+  bool activation_first(const rete::Activation& a, std::int32_t rule) const {
+    const CRule& x = rs_.rules[static_cast<std::size_t>(a.rule)];
+    const CRule& y = rs_.rules[static_cast<std::size_t>(rule)];
+    if (x.priority != y.priority) return x.priority > y.priority;
+    if (rs_.strategy != RuleStrategy::Advise) return false;
+    if (x.specificity != y.specificity) return x.specificity > y.specificity;
+    return x.index < y.index;
+  }
+
+  void end_record(std::int32_t fact, std::int32_t firing) {
+    if (fact >= 0 && static_cast<std::size_t>(fact) < r_.records.size()) r_.records[static_cast<std::size_t>(fact)].ended_by = firing;
+  }
+
+  void fire_activation(std::int32_t activation) {
+    const rete::Activation a = m_->activation(activation);
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(a.rule)];
+    std::span<const std::uint64_t> lv = m_->levels(a.token);
+    std::vector<std::uint64_t> levels(lv.begin(), lv.end());  // the token may go while the actions run
+    std::int32_t offset = pp_->offset[static_cast<std::size_t>(a.rule)];
+    Firing f;
+    f.rule = a.rule;
+    f.read.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    f.facts_before = static_cast<std::int32_t>(r_.facts.size());
+    f.matched.assign(static_cast<std::size_t>(cr.levels), -1);
+    f.aggregates.assign(static_cast<std::size_t>(cr.levels), Value{});
+    for (const CPattern& p : cr.patterns) {
+      auto l = static_cast<std::size_t>(p.level + offset);
+      if (p.kind == CPattern::Kind::ForEach) {
+        f.matched[static_cast<std::size_t>(p.level)] = static_cast<std::int32_t>(levels[l]);
+      } else if (p.kind == CPattern::Kind::Aggregate) {
+        rete::Cell c;
+        c.bits = levels[l];
+        f.aggregates[static_cast<std::size_t>(p.level)] = Value::number(c.num);
+      }
+    }
+    auto fi = static_cast<std::int32_t>(r_.firings.size());
+    r_.firings.push_back(std::move(f));
+    last_fired_[static_cast<std::size_t>(a.rule)] = fi;
+    BoundView view(*this, levels.data(), -1, -1, offset);
+    for (const CAction& ca : cr.actions) {
+      switch (ca.kind) {
+        case ast::ActionKind::Create: {
+          const TemplateDef& t = rs_.templates[static_cast<std::size_t>(ca.tmpl)];
+          std::vector<Value> values(t.fields.size());
+          for (std::size_t i = 0; i < t.fields.size(); ++i)
+            if (t.fields[i].default_value) values[i] = *t.fields[i].default_value;
+          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          std::int32_t id = add_record(ca.tmpl, std::move(values), -1, fi);
+          if (cr.logical && a.token >= 0) m_->support(a.token, id);
+          break;
+        }
+        case ast::ActionKind::Change: {
+          auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
+          if (!m_->fact(fact).alive) break;  // removed by an earlier action of this firing
+          std::vector<Value> values = r_.records[static_cast<std::size_t>(fact)].values;
+          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          m_->retract(fact);
+          end_record(fact, fi);
+          add_record(ca.tmpl, std::move(values), -1, fi);
+          break;
+        }
+        case ast::ActionKind::Remove: {
+          auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
+          if (!m_->fact(fact).alive) break;
+          m_->retract(fact);
+          end_record(fact, fi);
+          break;
+        }
+        default: run_action(cr, a.rule, ca, fi, view); break;
+      }
+    }
+    for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);
+  }
 
   void set_active(std::int32_t rule, bool on) {
     auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
@@ -475,21 +809,34 @@ class Run {
     return true;
   }
 
+  // Re-tests the conjuncts whose slots changed. A rule whose conjuncts are
+  // all true is active unless it already fired on the current versions of
+  // what it reads (a slot it reads changed, so it is looked at again).
   void refresh() {
-    for (std::int32_t rule : dirty_list_) {
-      dirty_[static_cast<std::size_t>(rule)] = 0;
-      const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-      bool on = test_condition_t(cr.condition, view_, *rs_.kb) == Truth::True && !refracted(rule);
-      set_active(rule, on);
+    for (std::int32_t c : dirty_list_) {
+      auto ci = static_cast<std::size_t>(c);
+      conj_dirty_[ci] = 0;
+      bool now = test_condition_t(*cx_.conj[ci], view_, *rs_.kb) == Truth::True;
+      bool was = conj_true_[ci] != 0;
+      conj_true_[ci] = now ? 1 : 0;
+      for (std::int32_t rule : cx_.rules_of[ci]) {
+        std::int32_t& nt = not_true_[static_cast<std::size_t>(rule)];
+        if (now != was) nt += now ? -1 : 1;
+        if (nt == 0) {
+          set_active(rule, !refracted(rule));
+        } else if (was && !now) {
+          set_active(rule, false);
+        }
+      }
     }
     dirty_list_.clear();
   }
 
   void touched(std::int32_t slot) {
-    for (std::int32_t rule : rs_.readers[static_cast<std::size_t>(slot)]) {
-      if (!dirty_[static_cast<std::size_t>(rule)]) {
-        dirty_[static_cast<std::size_t>(rule)] = 1;
-        dirty_list_.push_back(rule);
+    for (std::int32_t c : cx_.of_slot[static_cast<std::size_t>(slot)]) {
+      if (!conj_dirty_[static_cast<std::size_t>(c)]) {
+        conj_dirty_[static_cast<std::size_t>(c)] = 1;
+        dirty_list_.push_back(c);
       }
     }
   }
@@ -502,6 +849,7 @@ class Run {
     r_.current[static_cast<std::size_t>(slot)] = after;
     f.changes.push_back({slot, before, after});
     touched(slot);
+    set_global(slot);
   }
 
   // Decides whether `firing` (of priority `prio`) may set slot[key] to v.
@@ -538,15 +886,21 @@ class Run {
     r_.firings.push_back(std::move(f));
     last_fired_[static_cast<std::size_t>(rule)] = fi;
     set_active(rule, false);
+    for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
+    if (m_)
+      for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);  // a guard went false
+  }
 
-    for (const CAction& a : cr.actions) {
+  // One action of a firing (the fact actions are fire_activation's).
+  void run_action(const CRule& cr, std::int32_t rule, const CAction& a, std::int32_t fi, const ValueView& view) {
+    {
       switch (a.kind) {
         case ast::ActionKind::Set: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;  // nothing known to set
           const Value& cur = r_.value(a.slot);
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            Value key = evaluate_expr(a.key, view, *rs_.kb);
             if (key.is_missing()) break;
             Value old = cur.map_get(key);
             if (!claim(a.slot, key, v, old, fi, cr.priority)) break;
@@ -569,11 +923,11 @@ class Run {
           break;
         }
         case ast::ActionKind::Add: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;
           ValueList add = a.add_each ? v.list_items() : ValueList{v};
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view_, *rs_.kb);
+            Value key = evaluate_expr(a.key, view, *rs_.kb);
             if (key.is_missing()) break;
             const Value& cur = r_.value(a.slot);
             Value list = cur.map_get(key);
@@ -611,7 +965,7 @@ class Run {
           break;
         }
         case ast::ActionKind::Recommend: {
-          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view_, *rs_.kb);
+          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view, *rs_.kb);
           // One recommendation per id, found by index (not by a scan: a
           // rule set may make hundreds of thousands).
           auto [it, fresh] = rec_index_.try_emplace(a.id, r_.recommendations.size());
@@ -630,7 +984,7 @@ class Run {
         }
         case ast::ActionKind::Note:
         case ast::ActionKind::Warn: {
-          std::string text = render_template(a.text, view_, *rs_.kb);
+          std::string text = render_template(a.text, view, *rs_.kb);
           Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
           // The same text from the same rule once: only this rule's messages are compared.
           std::vector<std::int32_t>& mine = messages_of_[rule];
@@ -645,7 +999,7 @@ class Run {
           break;
         }
         case ast::ActionKind::Cite: {
-          Value v = evaluate_expr(a.value, view_, *rs_.kb);
+          Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;
           ValueList figs = a.add_each ? v.list_items() : ValueList{v};
           for (const Value& x : figs) {
@@ -655,6 +1009,9 @@ class Run {
           }
           break;
         }
+        case ast::ActionKind::Create:
+        case ast::ActionKind::Change:
+        case ast::ActionKind::Remove: break;  // only in rules over facts: fire_activation
       }
     }
   }
@@ -724,7 +1081,8 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.facts.push_back({static_cast<std::int32_t>(i), profile.values[i], {Evidence::Kind::Given, -1}});
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
-  Run run(*this, by_rank_, rank_, r, options);
+  r.given = options.facts;
+  Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
   run.go();
   return r;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dsl/ruleset.hpp"
+#include "kb/facts.hpp"
 #include "kb/profile.hpp"
 
 namespace advise {
@@ -51,6 +52,11 @@ struct Change {
 
 struct Firing {
   std::int32_t rule = -1;
+  // Rules over facts: the record each level of the match holds (index into
+  // Result::records; -1 for the level of an aggregate, whose value is in
+  // `aggregates`, and for the applicant's level of a guarded rule).
+  std::vector<std::int32_t> matched;
+  std::vector<Value> aggregates;  // by level; Missing where the level is a record
   std::vector<std::int32_t> read;  // for each of the rule's reads (same order): the fact version, -1 = missing
   // Facts recorded before it fired: its snapshot is, for every slot, the last
   // version below this index (Result::version_at).
@@ -98,11 +104,29 @@ struct RunawayError {
   std::string message;              // never empty
 };
 
+// A fact of a template in working memory: given (read from a facts file) or
+// created by a firing. Records are never erased: a removed or changed one
+// keeps its values and says which firing ended it.
+struct Record {
+  std::int32_t tmpl = -1;     // index into RuleSet::templates; -1 for the applicant
+  std::vector<Value> values;  // by field; Missing = unknown
+  std::int32_t input = -1;       // index into EngineOptions::facts
+  std::int32_t created_by = -1;  // the firing that created it (`create`, `change`)
+  std::int32_t ended_by = -1;    // the firing that removed or changed it; -1 while it holds
+  std::uint32_t timetag = 0;
+};
+
 struct EngineOptions {
   // The limit on repeat firings: firings of a rule that has fired before in
   // this evaluation. First firings are free (each rule has one), so a run
   // makes at most (rules + max_firings) firings.
   std::int32_t max_firings = 1000;
+  // Rules over facts: firings of their activations are bounded apart (each
+  // activation fires once, and a program such as Manners makes thousands).
+  std::int64_t max_fact_firings = 10'000'000;
+  // Facts of the rule set's templates (FactRecord::tmpl indexes
+  // RuleSet::templates), asserted in order after the applicant.
+  const std::vector<FactRecord>* facts = nullptr;
 };
 
 struct Result {
@@ -114,6 +138,10 @@ struct Result {
   std::vector<Message> messages;
   std::vector<Citation> citations;
   std::vector<Conflict> conflicts;
+  std::vector<Record> records;            // rules over facts: every fact of a template, by time of assertion
+  // The facts given (EngineOptions::facts), for their origins in
+  // explanations: valid while the caller keeps them.
+  const std::vector<FactRecord>* given = nullptr;
   std::optional<RunawayError> runaway;
   std::string profile_source;
 
@@ -135,6 +163,8 @@ class Engine {
 
  private:
   std::shared_ptr<const RuleSet> rules_;
+  std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
+  std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
   std::vector<std::int32_t> rank_;     // rule index -> agenda rank
   std::vector<std::int32_t> by_rank_;  // agenda rank -> rule index
 };
@@ -145,6 +175,10 @@ class ValueView {
  public:
   virtual ~ValueView() = default;
   virtual const Value& get(std::int32_t slot) const = 0;
+  // A field of the fact bound at `level` of a rule over facts, and an
+  // aggregate's value; Missing outside such a rule.
+  virtual Value fact_field(std::int32_t /*level*/, std::int32_t /*field*/) const { return {}; }
+  virtual Value aggregate(std::int32_t /*level*/) const { return {}; }
 };
 Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
 

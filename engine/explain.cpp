@@ -116,6 +116,17 @@ void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
   for (const CExpr& k : e.kids) collect_slots(k, out);
 }
 
+// Fields of bound facts and aggregates a test reads, each once, as written.
+void collect_fact_reads(const CExpr& e, std::vector<const CExpr*>& out) {
+  if (e.op == Op::FactField || e.op == Op::AggValue) {
+    bool seen = std::any_of(out.begin(), out.end(),
+                            [&](const CExpr* x) { return x->op == e.op && x->level == e.level && x->slot == e.slot; });
+    if (!seen) out.push_back(&e);
+    return;
+  }
+  for (const CExpr& k : e.kids) collect_fact_reads(k, out);
+}
+
 FactValue fact_value(const RuleSet& rules, std::int32_t slot, const Value& v) {
   FactValue f{slot, rules.slot_name(slot), v, rules.kb->display(v), rules.is_conclusion(slot), ""};
   if (!f.conclusion) f.json_path = "$." + f.name;
@@ -130,6 +141,7 @@ Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>&
   };
   for (const TestRecord& t : ts)
     for (const FactValue& f : t.facts) {
+      if (f.slot < 0) continue;  // a field of a fact of a template
       if (!f.conclusion) {
         add(f.value.is_missing() ? r.not_given : r.given, f.json_path);
       } else if (std::none_of(premises.begin(), premises.end(), [&](const Derivation& p) { return p.slot == f.slot; })) {
@@ -150,8 +162,40 @@ void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t
   std::vector<std::int32_t> slots;
   collect_slots(e, slots);
   for (std::int32_t s : slots) rec.facts.push_back(fact_value(rules, s, view.get(s)));
+  std::vector<const CExpr*> reads;
+  collect_fact_reads(e, reads);
+  for (const CExpr* x : reads) {
+    FactValue f;
+    f.name = std::string(rules.text_of(x->loc));
+    f.value = x->op == Op::FactField ? view.fact_field(x->level, x->slot) : view.aggregate(x->level);
+    f.display = f.value.is_missing() ? "(unknown)" : rules.kb->display(f.value);
+    rec.facts.push_back(std::move(f));
+  }
   out.push_back(std::move(rec));
 }
+
+// The values when a firing of a rule over facts fired: slots as then, bound
+// facts' fields from the records it matched, aggregates as computed.
+class FiringView final : public ValueView {
+ public:
+  FiringView(const Result& r, const Firing& f) : r_(r), f_(f), snap_(r, f) {}
+  const Value& get(std::int32_t slot) const override { return snap_.get(slot); }
+  Value fact_field(std::int32_t level, std::int32_t field) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= f_.matched.size()) return {};
+    std::int32_t rec = f_.matched[static_cast<std::size_t>(level)];
+    if (rec < 0) return {};
+    return r_.records[static_cast<std::size_t>(rec)].values[static_cast<std::size_t>(field)];
+  }
+  Value aggregate(std::int32_t level) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= f_.aggregates.size()) return {};
+    return f_.aggregates[static_cast<std::size_t>(level)];
+  }
+
+ private:
+  const Result& r_;
+  const Firing& f_;
+  SnapshotView snap_;
+};
 
 void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out) {
   const KnowledgeBase& kb = *rules.kb;
@@ -230,9 +274,8 @@ struct Explainer {
       if (std::none_of(d.also.begin(), d.also.end(), [&](const RuleRef& x) { return x.rule == rl; }))
         d.also.push_back(rule_ref(rules, rl));
     }
-    const CRule& cr = rules.rules[static_cast<std::size_t>(fr.rule)];
-    SnapshotView view(r, fr);
-    d.tests = condition_tests(rules, cr.condition, view, true);
+    d.tests = firing_tests(r, fr);
+    d.matched = matched_facts(r, fr);
     if (depth <= 1 || !path.insert(v).second) {
       d.reads = reads_of(d.tests, d.premises);
       return d;
@@ -354,6 +397,91 @@ std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condi
   return out;
 }
 
+std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing) {
+  const RuleSet& rules = *result.rules;
+  const CRule& cr = rules.rules[static_cast<std::size_t>(firing.rule)];
+  if (cr.patterns.empty()) {
+    SnapshotView view(result, firing);
+    return condition_tests(rules, cr.condition, view, true);
+  }
+  FiringView view(result, firing);
+  const KnowledgeBase& kb = *rules.kb;
+  std::vector<TestRecord> out;
+  for (const CExpr& g : cr.guards) walk(rules, g, view, true, out);
+  for (const CPattern& p : cr.patterns) {
+    switch (p.kind) {
+      case CPattern::Kind::ForEach:
+        for (const CExpr& t : p.tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out);
+        break;
+      case CPattern::Kind::Aggregate:
+        for (const CExpr& t : p.agg_tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out);
+        break;
+      case CPattern::Kind::Exists:
+      case CPattern::Kind::NotExists: {
+        // The pattern as a whole held when the rule fired (its facts are not bound).
+        TestRecord rec;
+        rec.text = std::string(rules.text_of(p.loc));
+        rec.where = rules.where(p.loc);
+        rec.file = file_of(rules, p.loc);
+        rec.line = line_of(rules, p.loc);
+        rec.constants = constants_in(rec.text, rules);
+        rec.result = Truth::True;
+        out.push_back(std::move(rec));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+// "pair left n4, right n3": a record's template and fields, unknown ones left out.
+std::string record_text(const RuleSet& rules, const Record& rec) {
+  const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
+  std::string out = t.name;
+  bool first = true;
+  for (std::size_t f = 0; f < t.fields.size(); ++f) {
+    if (rec.values[f].is_missing() || t.fields[f].derived_only()) continue;
+    out += std::string(first ? " " : ", ") + t.fields[f].name() + " " + rules.kb->display(rec.values[f]);
+    first = false;
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<MatchedFact> matched_facts(const Result& result, const Firing& firing) {
+  const RuleSet& rules = *result.rules;
+  const CRule& cr = rules.rules[static_cast<std::size_t>(firing.rule)];
+  std::vector<MatchedFact> out;
+  for (const CPattern& p : cr.patterns) {
+    if (p.kind != CPattern::Kind::ForEach) continue;
+    std::int32_t id = firing.matched[static_cast<std::size_t>(p.level)];
+    if (id < 0) continue;
+    const Record& rec = result.records[static_cast<std::size_t>(id)];
+    const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
+    MatchedFact m;
+    m.var = p.var;
+    m.tmpl = t.name;
+    std::vector<std::int32_t> key = t.key;
+    if (key.empty() && !t.fields.empty()) key.push_back(0);
+    for (std::size_t k = 0; k < key.size(); ++k) {
+      auto f = static_cast<std::size_t>(key[k]);
+      const Value& v = rec.values[f];
+      m.key += (k ? ", " : "") + t.fields[f].name() + " " + (v.is_missing() ? "unknown" : rules.kb->display(v));
+    }
+    if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size()) {
+      m.origin = (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
+    } else if (rec.created_by >= 0) {
+      const Firing& by = result.firings[static_cast<std::size_t>(rec.created_by)];
+      m.origin = "created by rule `" + rules.rules[static_cast<std::size_t>(by.rule)].name + "` (firing " +
+                 std::to_string(rec.created_by + 1) + ")";
+    }
+    m.ended = rec.ended_by >= 0;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth) {
   Explainer x{result, *result.rules, max_depth};
   return x.slot(slot, max_depth);
@@ -369,6 +497,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
   Explainer x{result, rules, max_depth};
+  if (auto fact = explain_why_not_fact(result, query)) return *fact;
   FinalView final_view(result);
   WhyNot w;
   w.query = query;
@@ -530,8 +659,8 @@ Report build_report(const Result& result, const ReportOptions& options) {
     for (std::int32_t a : rec.also_by) re.also.push_back(rule_ref(rules, a));
     if (options.explain) {
       const Firing& f = result.firings[static_cast<std::size_t>(rec.firing)];
-      SnapshotView view(result, f);
-      re.tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rec.rule)].condition, view, true);
+      re.tests = firing_tests(result, f);
+      re.matched = matched_facts(result, f);
       re.premises = x.premises_of(re.tests, &f, options.max_depth - 1);
       re.reads = reads_of(re.tests, re.premises);
     }
@@ -568,9 +697,8 @@ Report build_report(const Result& result, const ReportOptions& options) {
     const Firing& rf = result.firings[static_cast<std::size_t>(cf.rejected_firing)];
     ce.kept_by = rule_ref(rules, kf.rule);
     ce.rejected_by = rule_ref(rules, rf.rule);
-    SnapshotView kv(result, kf), rv(result, rf);
-    ce.kept_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(kf.rule)].condition, kv, true);
-    ce.rejected_tests = condition_tests(rules, rules.rules[static_cast<std::size_t>(rf.rule)].condition, rv, true);
+    ce.kept_tests = firing_tests(result, kf);
+    ce.rejected_tests = firing_tests(result, rf);
     ce.error = cf.error;
     Sentence& s = ce.summary;
     s.audience = Audience::Author;
@@ -601,11 +729,20 @@ Report build_report(const Result& result, const ReportOptions& options) {
   }
   for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
   if (options.trace) {
+    // The facts each firing created and removed (a change is both).
+    std::vector<std::vector<std::int32_t>> created_in(result.firings.size()), ended_in(result.firings.size());
+    for (std::size_t rec = 0; rec < result.records.size(); ++rec) {
+      const Record& r = result.records[rec];
+      if (r.tmpl < 0) continue;
+      if (r.created_by >= 0) created_in[static_cast<std::size_t>(r.created_by)].push_back(static_cast<std::int32_t>(rec));
+      if (r.ended_by >= 0) ended_in[static_cast<std::size_t>(r.ended_by)].push_back(static_cast<std::int32_t>(rec));
+    }
     for (std::size_t i = 0; i < result.firings.size(); ++i) {
       const Firing& f = result.firings[i];
       TraceEntry t;
       t.index = static_cast<std::int32_t>(i + 1);
       t.rule = rule_ref(rules, f.rule);
+      t.matched = matched_facts(result, f);
       for (const Change& ch : f.changes) {
         std::string before = ch.before < 0 ? "(not set)" : kb.display(result.facts[static_cast<std::size_t>(ch.before)].value);
         std::string after = kb.display(result.facts[static_cast<std::size_t>(ch.after)].value);
@@ -619,10 +756,249 @@ Report build_report(const Result& result, const ReportOptions& options) {
       for (const Citation& c : result.citations)
         if (c.firing == static_cast<std::int32_t>(i))
           t.outputs.push_back("cite " + kb.figures[static_cast<std::size_t>(c.figure)].id);
+      for (std::int32_t rec : ended_in[i]) t.outputs.push_back("remove " + record_text(rules, result.records[static_cast<std::size_t>(rec)]));
+      for (std::int32_t rec : created_in[i]) t.outputs.push_back("create " + record_text(rules, result.records[static_cast<std::size_t>(rec)]));
       rep.trace.push_back(std::move(t));
     }
   }
   return rep;
+}
+
+// ---------------------------------------------------------------- why not, for a fact
+
+namespace {
+
+// The values a rule's tests read when a fact is put in one of its patterns:
+// the final slots, and the records bound to levels (others unknown).
+class BindingView final : public ValueView {
+ public:
+  BindingView(const Result& r, std::vector<std::int32_t> bound) : r_(r), bound_(std::move(bound)) {}
+  const Value& get(std::int32_t slot) const override { return r_.value(slot); }
+  Value fact_field(std::int32_t level, std::int32_t field) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= bound_.size() || bound_[static_cast<std::size_t>(level)] < 0)
+      return {};
+    return r_.records[static_cast<std::size_t>(bound_[static_cast<std::size_t>(level)])]
+        .values[static_cast<std::size_t>(field)];
+  }
+  void bind(std::int32_t level, std::int32_t rec) {
+    if (static_cast<std::size_t>(level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(level) + 1, -1);
+    bound_[static_cast<std::size_t>(level)] = rec;
+  }
+
+ private:
+  const Result& r_;
+  std::vector<std::int32_t> bound_;
+};
+
+bool reads_level(const CExpr& e, std::int32_t level) {
+  if (e.op == Op::FactField && e.level == level) return true;
+  return std::any_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_level(k, level); });
+}
+
+bool reads_only(const CExpr& e, const std::set<std::int32_t>& levels) {
+  if ((e.op == Op::FactField || e.op == Op::AggValue) && !levels.count(e.level)) return false;
+  return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_only(k, levels); });
+}
+
+std::string record_key(const RuleSet& rules, const Record& rec) {
+  const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
+  std::vector<std::int32_t> key = t.key;
+  if (key.empty() && !t.fields.empty()) key.push_back(0);
+  std::string out;
+  for (std::size_t k = 0; k < key.size(); ++k) {
+    auto f = static_cast<std::size_t>(key[k]);
+    out += (k ? ", " : "") + t.fields[f].name() + " " +
+           (rec.values[f].is_missing() ? "unknown" : rules.kb->display(rec.values[f]));
+  }
+  return out;
+}
+
+std::string record_origin(const Result& result, const Record& rec) {
+  const RuleSet& rules = *result.rules;
+  if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size())
+    return (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
+  if (rec.created_by >= 0)
+    return "created by rule `" +
+           rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(rec.created_by)].rule)].name +
+           "`";
+  return "";
+}
+
+// A pattern's test that failed, as the report shows it.
+TestRecord pattern_record(const RuleSet& rules, const ast::Loc& loc, const std::string& note) {
+  TestRecord rec;
+  rec.text = std::string(rules.text_of(loc));
+  rec.where = rules.where(loc);
+  rec.file = file_of(rules, loc);
+  rec.line = line_of(rules, loc);
+  rec.result = Truth::False;
+  FactValue f;
+  f.name = "because";
+  f.display = note;
+  rec.facts.push_back(std::move(f));
+  return rec;
+}
+
+}  // namespace
+
+std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::string& query) {
+  const RuleSet& rules = *result.rules;
+  if (rules.templates.empty()) return std::nullopt;
+  // TEMPLATE[field=value, ...] or TEMPLATE=KEY
+  std::string name = query, inside;
+  std::vector<std::pair<std::string, std::string>> want;
+  auto br = query.find('[');
+  auto eq = query.find('=');
+  if (br != std::string::npos && query.back() == ']' && (eq == std::string::npos || br < eq)) {
+    name = query.substr(0, br);
+    inside = query.substr(br + 1, query.size() - br - 2);
+  } else if (eq != std::string::npos) {
+    name = query.substr(0, eq);
+  }
+  std::int32_t tmpl = -1;
+  for (std::size_t t = 0; t < rules.templates.size(); ++t)
+    if (rules.templates[t].name == name) tmpl = static_cast<std::int32_t>(t);
+  if (tmpl < 0 || rules.conclusion_slot(name) >= 0) return std::nullopt;
+  const TemplateDef& td = rules.templates[static_cast<std::size_t>(tmpl)];
+  WhyNot w;
+  w.query = query;
+  auto trim = [](std::string x) {
+    x.erase(0, x.find_first_not_of(' '));
+    x.erase(x.find_last_not_of(' ') + 1);
+    return x;
+  };
+  if (!inside.empty()) {
+    std::size_t at = 0;
+    while (at <= inside.size()) {
+      std::size_t comma = inside.find(',', at);
+      std::string part = inside.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      auto e = part.find('=');
+      if (e == std::string::npos) {
+        w.error = "`" + trim(part) + "` is not `field=value`; write `" + name + "[field=value]`";
+        return w;
+      }
+      want.emplace_back(trim(part.substr(0, e)), trim(part.substr(e + 1)));
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+  } else if (eq != std::string::npos) {
+    std::int32_t key = td.key.empty() ? 0 : td.key.front();
+    want.emplace_back(td.fields[static_cast<std::size_t>(key)].name(), trim(query.substr(eq + 1)));
+  } else {
+    w.error = "name a " + name + " by its fields, as in `" + name + "[" +
+              (td.fields.empty() ? std::string("field") : td.fields.front().name()) + "=...]`";
+    return w;
+  }
+  std::vector<std::pair<std::int32_t, std::string>> tests;
+  for (const auto& [field, value] : want) {
+    int f = td.field_index(field);
+    if (f < 0) {
+      w.error = "a " + name + " has no field `" + field + "`";
+      if (auto sug = did_you_mean(field, td.given_names())) w.error += "; did you mean `" + *sug + "`?";
+      return w;
+    }
+    tests.emplace_back(f, value);
+  }
+  // The fact: the last record of the template with those values.
+  std::int32_t found = -1;
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < result.records.size(); ++i) {
+    const Record& rec = result.records[i];
+    if (rec.tmpl != tmpl) continue;
+    bool all = true;
+    for (const auto& [f, v] : tests) {
+      const Value& have = rec.values[static_cast<std::size_t>(f)];
+      std::string shown = have.is_missing() ? "" : rules.kb->display(have);
+      if (shown != v && (have.is_missing() || rules.kb->source_text(have) != v)) all = false;
+    }
+    if (all) found = static_cast<std::int32_t>(i);
+    if (seen.size() < 10000 && !rec.values.empty()) {
+      const Value& k = rec.values[static_cast<std::size_t>(tests.front().first)];
+      if (!k.is_missing()) seen.push_back(rules.kb->display(k));
+    }
+  }
+  if (found < 0) {
+    const auto& [f, v] = tests.front();
+    w.error = "no " + name + " has " + td.fields[static_cast<std::size_t>(f)].name() + " `" + v + "`";
+    if (auto sug = did_you_mean(v, seen)) w.error += "; did you mean `" + *sug + "`?";
+    return w;
+  }
+  const Record& rec = result.records[static_cast<std::size_t>(found)];
+  w.subject.text(name + " ").value(record_key(rules, rec));
+  std::string origin = record_origin(result, rec);
+  if (rec.ended_by >= 0) {
+    const Firing& by = result.firings[static_cast<std::size_t>(rec.ended_by)];
+    w.actual.text("it was removed or changed by rule ")
+        .rule(rules.rules[static_cast<std::size_t>(by.rule)].name,
+              file_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc),
+              line_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc));
+  } else {
+    w.actual.text("it is a fact" + (origin.empty() ? std::string() : " (" + origin + ")"));
+  }
+  const KnowledgeBase& kb = *rules.kb;
+  for (const CRule& cr : rules.rules) {
+    for (const CPattern& p : cr.patterns) {
+      if (p.kind != CPattern::Kind::ForEach || p.tmpl != tmpl) continue;
+      WhyNotCandidate c;
+      c.rule = rule_ref(rules, cr.index);
+      for (const Firing& f : result.firings)
+        if (f.rule == cr.index && f.matched[static_cast<std::size_t>(p.level)] == found) c.fired = true;
+      if (c.fired) {
+        c.note.text("it fired for this " + name);
+        w.reached = true;
+        w.candidates.push_back(std::move(c));
+        continue;
+      }
+      BindingView view(result, {});
+      view.bind(p.level, found);
+      std::set<std::int32_t> mine{p.level};
+      // Tests over the applicant, and over this fact alone: every one that fails.
+      for (const CExpr& g : cr.guards)
+        if (test_condition(g, view, kb) != Truth::True) record(rules, g, view, test_condition(g, view, kb), c.failed);
+      for (const CExpr& t : p.tests)
+        if (reads_only(t, mine)) {
+          Truth tr = test_condition(t, view, kb);
+          if (tr != Truth::True) record(rules, t, view, tr, c.failed);
+        }
+      // Then the other patterns, with this fact in place: a partner that is
+      // missing, a fact that blocks a `there is no`.
+      if (c.failed.empty()) {
+        for (const CPattern& q : cr.patterns) {
+          if (&q == &p) continue;
+          bool joined = false;
+          for (const CExpr& t : q.tests) joined = joined || reads_level(t, p.level);
+          if (!joined && q.kind != CPattern::Kind::NotExists) continue;
+          std::int32_t hit = -1;
+          for (std::size_t i = 0; i < result.records.size() && hit < 0; ++i) {
+            const Record& other = result.records[i];
+            if (other.tmpl != q.tmpl || other.ended_by >= 0 || static_cast<std::int32_t>(i) == found) continue;
+            BindingView v2 = view;
+            v2.bind(q.level, static_cast<std::int32_t>(i));
+            std::set<std::int32_t> both{p.level, q.level};
+            bool ok = true;
+            for (const CExpr& t : q.tests)
+              if (reads_only(t, both) && test_condition(t, v2, kb) != Truth::True) ok = false;
+            if (ok) hit = static_cast<std::int32_t>(i);
+          }
+          const TemplateDef& qt = rules.templates[static_cast<std::size_t>(q.tmpl)];
+          if (q.kind == CPattern::Kind::NotExists && hit >= 0) {
+            const Record& b = result.records[static_cast<std::size_t>(hit)];
+            std::string bo = record_origin(result, b);
+            c.failed.push_back(pattern_record(rules, q.loc, "blocked by " + qt.name + " " + record_key(rules, b) +
+                                                                (bo.empty() ? "" : ", from " + bo)));
+          } else if ((q.kind == CPattern::Kind::ForEach || q.kind == CPattern::Kind::Exists) && hit < 0) {
+            c.failed.push_back(pattern_record(rules, q.loc, "no " + qt.name + " matches with this " + name));
+          }
+        }
+      }
+      if (c.failed.empty())
+        c.note.text("its tests hold for this " + name + " but it did not fire for it (an aggregate or a later "
+                    "change); run with --trace");
+      c.reads = reads_of(c.failed, {});
+      w.candidates.push_back(std::move(c));
+    }
+  }
+  return w;
 }
 
 }  // namespace advise

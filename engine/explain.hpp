@@ -72,6 +72,17 @@ struct FactValue {
   std::string json_path;    // profile fields: where the profile gives it ("$.step2ck")
 };
 
+// A fact of a template that a rule over facts matched: "program p", its key
+// ("program_id 0800390001, track advanced") and where it came from (a facts
+// file's line and row, or the firing that created it).
+struct MatchedFact {
+  std::string var;     // the bound name
+  std::string tmpl;    // its template
+  std::string key;
+  std::string origin;  // "examples/catalog/programs.csv:14:1 (row 14)", "created by rule `x`"
+  bool ended = false;  // removed or changed since
+};
+
 // A named constant a test mentions, with its value: `extremely_strong_step2`
 // and "260" (a list reads "{a, b}").
 struct NamedConstant {
@@ -122,6 +133,7 @@ struct Derivation {
   RuleRef rule;                 // Derived
   std::vector<RuleRef> also;    // Derived lists: other rules that added items
   std::vector<TestRecord> tests;       // the tests that held when the rule fired
+  std::vector<MatchedFact> matched;    // rules over facts: the facts it matched
   std::vector<Derivation> premises;    // derived facts those tests read (recursively)
   Reads reads;                         // of `tests`
 };
@@ -133,6 +145,7 @@ struct RecommendationExplanation {
   RuleRef rule;
   std::vector<RuleRef> also;
   std::vector<TestRecord> tests;
+  std::vector<MatchedFact> matched;  // rules over facts: the facts it matched
   std::vector<Derivation> premises;
   Reads reads;  // of `tests`
 };
@@ -162,6 +175,7 @@ struct TraceEntry {
   RuleRef rule;
   std::vector<std::string> changes;  // "strategy: (not set) -> dual"
   std::vector<std::string> outputs;  // "recommend dual_application", "note ...", "cite ..."
+  std::vector<MatchedFact> matched;  // rules over facts: the facts it matched
 };
 
 struct ConflictExplanation {
@@ -239,6 +253,13 @@ Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth =
 // The derivation of one fact version (an index into result.facts).
 Derivation explain_version(const Result& result, std::int32_t version, int max_depth = 6);
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth = 3);
+// Why not, for a fact of a template: `program=0800390001` (its key field) or
+// `rotation[specialty=dermatology, letter=true]`. For each rule with a
+// `for each` over the template: whether it fired for that fact, else every
+// test over the applicant and that fact alone that fails, or else the
+// partner that no fact supplies, or the fact that blocks its `there is no`.
+// nullopt when the query names no template (explain_why_not handles it).
+std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::string& query);
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule);
 // Named constants the text of a test mentions (not inside strings or
 // comments, not after a dot, not enum values), each once, first seen first.
@@ -248,5 +269,11 @@ std::vector<NamedConstant> constants_in(const std::string& test_text, const Rule
 // failing ones when it does not.
 std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condition, const ValueView& view,
                                         bool holds);
+// The tests that held when a firing fired, with the values then: its
+// condition's, or for a rule over facts, its guards and patterns' tests over
+// the facts it matched (each field read shown as `p.field` with its value).
+std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing);
+// The facts a firing of a rule over facts matched, in pattern order.
+std::vector<MatchedFact> matched_facts(const Result& result, const Firing& firing);
 
 }  // namespace advise

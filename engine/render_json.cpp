@@ -54,7 +54,7 @@ json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules) {
     for (const FactValue& f : t.facts) {
       json fj = json::object();
       fj["fact"] = f.name;
-      fj["kind"] = f.conclusion ? "conclusion" : "field";
+      fj["kind"] = f.conclusion ? "conclusion" : f.slot < 0 ? "fact_field" : "field";
       fj["value"] = value_json(f.value, *rules.kb);
       fj["display"] = f.display;
       facts.push_back(std::move(fj));
@@ -77,6 +77,22 @@ const char* kind_name(Derivation::Kind k) {
   return "missing";
 }
 
+// The facts a rule over facts matched; only rules over facts have the key.
+void matched_json(json& j, const std::vector<MatchedFact>& ms) {
+  if (ms.empty()) return;
+  json a = json::array();
+  for (const MatchedFact& m : ms) {
+    json mj = json::object();
+    mj["name"] = m.var;
+    mj["template"] = m.tmpl;
+    mj["key"] = m.key;
+    mj["origin"] = m.origin;
+    mj["ended"] = m.ended;
+    a.push_back(std::move(mj));
+  }
+  j["matched"] = std::move(a);
+}
+
 json derivation_json(const Derivation& d, const RuleSet& rules) {
   json j = json::object();
   j["fact"] = d.name;
@@ -87,6 +103,7 @@ json derivation_json(const Derivation& d, const RuleSet& rules) {
   j["rule"] = d.kind == Derivation::Kind::Derived ? rule_json(d.rule) : json(nullptr);
   j["also"] = rules_json(d.also);
   j["tests"] = tests_json(d.tests, rules);
+  matched_json(j, d.matched);
   json ps = json::array();
   for (const Derivation& p : d.premises) ps.push_back(derivation_json(p, rules));
   j["premises"] = std::move(ps);
@@ -203,6 +220,7 @@ std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layo
       j["id"] = r.id;
       j["rule"] = rule_json(r.rule);
       j["tests"] = tests_json(r.tests, rules);
+      matched_json(j, r.matched);
       j["premises"] = premises_json(r.premises, rules);
       hr.push_back(std::move(j));
     }
@@ -221,6 +239,7 @@ std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layo
       j["index"] = t.index;
       j["rule"] = rule_json(t.rule);
       j["changes"] = t.changes;
+      matched_json(j, t.matched);
       json outs = json::array();
       for (const std::string& o : t.outputs) outs.push_back(one_line(o));
       j["outputs"] = std::move(outs);

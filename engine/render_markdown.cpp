@@ -129,7 +129,7 @@ class MarkdownWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (f.conclusion ? "" : "your ") + md(f.name) + ": " + md(f.display);
+      s += (f.conclusion || f.slot < 0 ? "" : "your ") + md(f.name) + ": " + md(f.display);
     }
     if (!t.constants.empty()) {
       std::string c;
@@ -144,6 +144,12 @@ class MarkdownWriter {
       std::string facts = facts_of(t);
       out_ << pad << "- " << mark(t.result) << " " << code(t.text) << (facts.empty() ? "" : " \u2014 " + facts) << "\n";
     }
+  }
+
+  void matched(const std::vector<MatchedFact>& ms, const std::string& pad) {
+    for (const MatchedFact& m : ms)
+      out_ << pad << "- matched " << md(m.tmpl) << " " << code(m.var) << ": " << md(m.key)
+           << (m.origin.empty() ? "" : ", from " + md(m.origin)) << (m.ended ? "; since removed or changed" : "") << "\n";
   }
 
   void given(const Reads& reads, const std::string& pad) {
@@ -170,6 +176,7 @@ class MarkdownWriter {
     if (!d.rule.description.empty()) out_ << ": \u201c" << md(d.rule.description) << "\u201d";
     out_ << "\n";
     for (const RuleRef& a : d.also) out_ << pad << "- also added to by " << rule_line(a) << "\n";
+    matched(d.matched, pad);
     tests(d.tests, pad);
     given(d.reads, pad);
     premises(d.reads, d.premises, pad);
@@ -276,6 +283,7 @@ class MarkdownWriter {
     for (const RecommendationExplanation& r : rep_.recommendations) {
       out_ << "\n### Recommendation " << code(r.id) << "\n\n";
       out_ << "- from " << rule_line(r.rule) << "\n";
+      matched(r.matched, "");
       tests(r.tests, "");
       given(r.reads, "");
       premises(r.reads, r.premises, "");
@@ -319,6 +327,7 @@ class MarkdownWriter {
     for (const TraceEntry& t : rep_.trace) {
       std::string pad(std::to_string(t.index).size() + 2, ' ');  // nested under the number
       out_ << t.index << ". " << rule_line(t.rule) << "\n";
+      matched(t.matched, pad);
       for (const std::string& ch : t.changes) out_ << pad << "- " << md(ch) << "\n";
       for (const std::string& o : t.outputs) out_ << pad << "- " << md(one_line(o)) << "\n";
     }

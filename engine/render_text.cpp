@@ -159,7 +159,7 @@ class TextWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (f.conclusion ? "" : "your ") + f.name + ": " + f.display;
+      s += (f.conclusion || f.slot < 0 ? "" : "your ") + f.name + ": " + f.display;
     }
     if (!t.constants.empty()) {
       std::string c;
@@ -182,6 +182,17 @@ class TextWriter {
         out_ << std::string(w < col ? col - w + 3 : 3, ' ') << facts;
       }
       out_ << "\n";
+    }
+  }
+
+  // The facts a rule over facts matched: "program p: program_id 0800390001
+  // (examples/catalog/programs.csv:14:1 (row 14))".
+  void matched(const std::vector<MatchedFact>& ms, std::size_t indent) {
+    for (const MatchedFact& m : ms) {
+      std::string head = std::string(indent, ' ') + "matched " + line(m.tmpl) + " " + line(m.var) + ": ";
+      std::string body = line(m.key) + (m.origin.empty() ? "" : ", from " + line(m.origin)) +
+                         (m.ended ? "; since removed or changed" : "");
+      wrap(head, width(head), indent + 4, body);
     }
   }
 
@@ -218,6 +229,7 @@ class TextWriter {
     std::string at = place(d.rule.file, d.rule.line) + (d.rule.source.empty() ? "" : "; guide: " + d.rule.source);
     wrap(pad + "  ", indent + 2, indent + 4, glue("(" + at + ")"));
     for (const RuleRef& a : d.also) wrap(pad + "  also added to by ", indent + 19, indent + 4, rule_line(a));
+    matched(d.matched, indent + 2);
     tests(d.tests, indent + 2);
     given(d.reads, indent + 2);
     premises(d.reads, d.premises, indent + 2);
@@ -274,6 +286,7 @@ class TextWriter {
         for (const RuleRef& a : r.also) wrap("    also recommended by ", 24, 6, rule_line(a));
         if (rep_.explained) {
           out_ << "    because:\n";
+          matched(r.matched, 6);
           tests(r.tests, 6);
           given(r.reads, 6);
           premises(r.reads, r.premises, 6);
@@ -382,6 +395,7 @@ class TextWriter {
       std::string head = "  " + std::string(digits - num.size(), ' ') + num + ". ";
       wrap(head, head.size(), head.size() + 2, rule_line(t.rule));
       std::string pad(head.size() + 2, ' ');
+      matched(t.matched, pad.size());
       for (const std::string& ch : t.changes) wrap(pad, pad.size(), pad.size() + 2, ch);
       for (const std::string& o : t.outputs) wrap(pad, pad.size(), pad.size() + 2, o);
     }

@@ -253,6 +253,7 @@ struct Buckets {
 
 struct AggState {
   std::int64_t count = 0;
+  std::int64_t valued = 0;  // facts whose value is known (sum, min, max, average)
   double sum = 0;
   double extreme = 0;
   bool has_extreme = false;
@@ -357,8 +358,12 @@ struct Matcher::Impl {
     return false;
   }
 
+  PredicateHost* host = nullptr;
+
   bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
     ++m.stats_.tests;
+    if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
+    if (t.op == TestOp::Reads) return true;
     Cell a, b;
     if (!read(t.lhs, levels, self, a) || !read(t.rhs, levels, self, b)) return false;  // unknown
     switch (t.op) {
@@ -368,6 +373,8 @@ struct Matcher::Impl {
       case TestOp::Le: return a.num <= b.num;
       case TestOp::Gt: return a.num > b.num;
       case TestOp::Ge: return a.num >= b.num;
+      case TestOp::Pred:
+      case TestOp::Reads: break;
     }
     return false;
   }
@@ -683,7 +690,8 @@ struct Matcher::Impl {
     ++s.count;
     if (n.agg == AggKind::Count) return;
     Cell c{};
-    if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is not counted in sum/min/max
+    if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is left out of sum/min/max/average
+    ++s.valued;
     s.sum += c.num;
     if (!s.has_extreme || (n.agg == AggKind::Min ? c.num < s.extreme : c.num > s.extreme)) s.extreme = c.num;
     s.has_extreme = true;
@@ -701,8 +709,8 @@ struct Matcher::Impl {
         c = number_cell(s.extreme);
         break;
       case AggKind::Avg:
-        if (s.count == 0) return false;
-        c = number_cell(s.sum / static_cast<double>(s.count));
+        if (s.valued == 0) return false;
+        c = number_cell(s.sum / static_cast<double>(s.valued));
         break;
     }
     out = c.bits;
@@ -1018,9 +1026,13 @@ struct Matcher::Impl {
     while (!lost_facts.empty()) {
       std::int32_t f = lost_facts.back();
       lost_facts.pop_back();
-      if (m.facts_[static_cast<std::size_t>(f)].alive && support_count[static_cast<std::size_t>(f)] == 0) retract(f);
+      if (m.facts_[static_cast<std::size_t>(f)].alive && support_count[static_cast<std::size_t>(f)] == 0) {
+        retract(f);
+        withdrawn.push_back(f);
+      }
     }
   }
+  std::vector<std::int32_t> withdrawn;  // facts retracted for lost support, until taken
 
   // ---- agenda
 
@@ -1191,6 +1203,8 @@ struct Matcher::Impl {
 Matcher::Matcher(const Network& net) : net_(net) { impl_ = std::make_unique<Impl>(*this, net); }
 Matcher::~Matcher() = default;
 
+void Matcher::set_predicate_host(PredicateHost* host) { impl_->host = host; }
+
 std::int32_t Matcher::assert_fact(std::int32_t tmpl, std::span<const Cell> cells, std::uint64_t missing) {
   FactRec f;
   f.tmpl = tmpl;
@@ -1221,6 +1235,12 @@ void Matcher::set_global(std::int32_t slot, Cell value, bool missing) {
 void Matcher::support(std::int32_t token, std::int32_t fact) { impl_->add_support(token, fact, false); }
 void Matcher::support_external(std::int32_t token, std::int32_t id) { impl_->add_support(token, id, true); }
 
+std::vector<std::int32_t> Matcher::take_withdrawn() {
+  std::vector<std::int32_t> out;
+  out.swap(impl_->withdrawn);
+  return out;
+}
+
 std::vector<std::int32_t> Matcher::take_unsupported() {
   std::vector<std::int32_t> out;
   out.swap(impl_->lost_external);
@@ -1241,6 +1261,16 @@ std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::i
 }
 
 std::int32_t Matcher::pop() { return impl_->pop(); }
+
+std::int32_t Matcher::peek() {
+  if (impl_->listed()) {
+    for (const auto& g : impl_->groups)
+      if (g.head >= 0) return g.head;
+    return -1;
+  }
+  impl_->drop_dead_top();
+  return impl_->heap.empty() ? -1 : impl_->heap.front();
+}
 
 bool Matcher::agenda_empty() {
   if (impl_->listed()) {

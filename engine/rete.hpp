@@ -92,7 +92,13 @@ struct Operand {
 // `lhs op rhs` with the comparison's kind fixed when compiled: Eq/Ne compare
 // bits (any kind); Lt/Le/Gt/Ge compare numbers. A missing operand makes the
 // test unknown, and a pattern matches only when every test is true.
-enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
+//
+// Pred: a test the compiler could not reduce to two operands (arithmetic,
+// `in` a group, `or`...), evaluated by the Matcher's PredicateHost:
+// lhs = Const(id of the predicate), rhs = Const or the Global it reads first.
+// Reads: always true; rhs = Global(slot) registers the node as a reader of
+// that slot, for predicates that read more than one global.
+enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, Reads };
 
 struct Test {
   TestOp op = TestOp::Eq;
@@ -228,6 +234,15 @@ struct Activation {
   bool alive = false;
 };
 
+// Evaluates Pred tests: `levels` are the token's facts (or aggregate values)
+// by level, `self` the fact being tested (-1 at a node with no right input).
+// True only when the predicate is true (false and unknown both fail).
+class PredicateHost {
+ public:
+  virtual ~PredicateHost() = default;
+  virtual bool predicate(std::int64_t id, const std::uint64_t* levels, std::int32_t self) = 0;
+};
+
 struct MatchStats {
   std::uint64_t tokens_made = 0, tokens_freed = 0, activations = 0, tests = 0;
 };
@@ -248,6 +263,8 @@ class Matcher {
   // The activation the strategy puts first, removed from the agenda; -1 when
   // empty. Its record stays valid until the next pop (records are recycled).
   std::int32_t pop();
+  // The activation pop() would return, left on the agenda; -1 when empty.
+  std::int32_t peek();
   bool agenda_empty();
   const Activation& activation(std::int32_t a) const { return acts_[static_cast<std::size_t>(a)]; }
   // The facts (or aggregate values) of an activation's token, by level.
@@ -271,6 +288,8 @@ class Matcher {
   // activation that reappears is a new activation (the rule may fire again,
   // as a single-record rule does when a fact it read changes).
   void set_global(std::int32_t slot, Cell value, bool missing);
+  // Where Pred tests go; required before the first assert when the network has any.
+  void set_predicate_host(PredicateHost* host);
 
   // Truth maintenance (CLIPS's `logical`). `support(token, fact)`: the fact
   // holds while the production token does; a fact with supports is retracted
@@ -280,6 +299,8 @@ class Matcher {
   void support(std::int32_t token, std::int32_t fact);
   void support_external(std::int32_t token, std::int32_t id);
   std::vector<std::int32_t> take_unsupported();
+  // The facts retracted because they lost their last support, since the last call.
+  std::vector<std::int32_t> take_withdrawn();
   const MatchStats& stats() const { return stats_; }
   std::size_t live_tokens() const { return static_cast<std::size_t>(stats_.tokens_made - stats_.tokens_freed); }
   std::size_t memory_bytes() const;

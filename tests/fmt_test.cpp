@@ -48,6 +48,11 @@ void strip(ast::Action& a) {
   strip(a.id);
   strip(a.category);
   strip(a.text);
+  for (auto& f : a.fields) {
+    strip(f.loc);
+    strip(f.field);
+    strip(f.value);
+  }
 }
 void strip(ast::Rule& r) {
   strip(r.loc);
@@ -72,6 +77,22 @@ void strip(ast::File& f) {
     strip(d.value);
   }
   for (auto& r : f.rules) strip(r);
+  for (auto& t : f.templates) {
+    strip(t.loc);
+    strip(t.name);
+    strip(t.description);
+    for (auto& fd : t.fields) {
+      strip(fd.loc);
+      strip(fd.name);
+      strip(fd.type);
+      strip(fd.range);
+      strip(fd.values);
+    }
+  }
+  for (auto& sd : f.strategies) {
+    strip(sd.loc);
+    strip(sd.name);
+  }
   for (auto& c : f.comments) strip(c.loc);
 }
 
@@ -111,8 +132,21 @@ std::string describe(const ast::File& f) {
              (a.has_text ? " " + print_text(a.text) : "") + "\n";
       describe(a.target, 2, out);
       describe(a.value, 2, out);
+      for (const auto& fi : a.fields) {
+        out += "    field " + fi.field.name + "\n";
+        describe(fi.value, 3, out);
+      }
     }
   }
+  for (const auto& t : f.templates) {
+    out += "template " + t.name.name + (t.has_description ? " " + print_text(t.description) : "") + "\n";
+    for (const auto& fd : t.fields) {
+      out += "  field " + fd.name.name + " " + fd.type.name + (fd.optional ? " optional" : "") + "\n";
+      describe(fd.range, 2, out);
+      describe(fd.values, 2, out);
+    }
+  }
+  for (const auto& sd : f.strategies) out += "strategy " + sd.name.name + "\n";
   for (const auto& c : f.comments) out += "comment " + c.text + "\n";
   return out;
 }
@@ -659,6 +693,21 @@ TEST_CASE("print_expr: parsing the printed text gives the same tree", "[fmt][pri
       "-1..-5",
       "\"say \\\"hi\\\"\\n\"",
       "true != false",
+      "for each t v where v.a and v.b",
+      "(for each t v where v.a) and b",
+      "there is an t v or there is no t v where v.a",
+      "not (there is a t v where v.a) and b",
+      "every t v where v.a and v.b has v.c and d",
+      "every t v has (every u w where w.a has w.b) and c",
+      "(the number of t v where v.a) >= 3",
+      "the number of t v >= 3",
+      "(the number of t v where v.a) + 1 between (the sum of v.x for each t v where v.b) and 9",
+      "f(the average of v.x + 1 for each t v where v.a, the minimum of (the maximum of w.y for each u w) for each t v)",
+      "[the sum of v.x for each t v where v.a and v.b][0]",
+      "(the sum of v.x for each t v where v.a).b",
+      "-(the number of t v where v.a) < 0",
+      "3 < the number of t v where v.a",
+      "x in (the number of t v where v.a)..4",
   };
   for (const char* text : exprs) {
     INFO(text);
@@ -757,4 +806,92 @@ TEST_CASE("fmt: generated programs keep their tree and comments, and formatting 
     WARN(disputed << " generated programs skipped: the two parsers read them differently "
                      "(tests/differential_test.cpp reports why)");
   CHECK(checked >= 500);
+}
+
+// ---- templates, patterns, aggregates and fact actions (issue 12) -------------
+
+TEST_CASE("fmt: templates, the strategy and fact actions in the canonical layout", "[fmt][patterns]") {
+  check_fmt("strategy   mea\n"
+            "# the letters\n"
+            "template letter \"a letter\"\n"
+            "  writer: text   # who\n"
+            "  strength: {weak,strong} optional\n"
+            "    grade: integer 1 .. 5\n"
+            "  optional: boolean\n"
+            "end\n"
+            "rule r logical when for each letter l where l.strong and l.grade > 2 then create summary with n = 1, "
+            "m = l remove l end\n",
+            "strategy mea\n"
+            "\n"
+            "# the letters\n"
+            "template letter \"a letter\"\n"
+            "  writer: text  # who\n"
+            "  strength: {weak, strong} optional\n"
+            "  grade: integer 1..5\n"
+            "  optional: boolean\n"
+            "end\n"
+            "\n"
+            "rule r\n"
+            "  logical\n"
+            "when for each letter l where l.strong and l.grade > 2\n"
+            "then\n"
+            "  create summary with n = 1, m = l\n"
+            "  remove l\n"
+            "end\n");
+  check_fmt("if x then create very_long_template_name with first_field = \"a fairly long value\", second_field = "
+            "\"another long value\", third = 3\n",
+            "if x\n"
+            "then\n"
+            "  create very_long_template_name with first_field = \"a fairly long value\",\n"
+            "    second_field = \"another long value\", third = 3\n");
+  check_fmt("if x then change x with a=1\nif y then create t\n",
+            "if x then change x with a = 1\nif y then create t\n");
+}
+
+TEST_CASE("fmt: a pattern or aggregate with `where` keeps exactly the parentheses its meaning needs",
+          "[fmt][patterns]") {
+  // Needed: `and`, a comparison or `.` after a `where` would join it.
+  check_fmt("if (there is no letter l where l.strong) and x then note \"x\"\n",
+            "if (there is no letter l where l.strong) and x then note \"x\"\n");
+  check_fmt("if not (there is a letter l where l.a) and (the number of letter l where l.strong) >= 3 then note \"x\"\n",
+            "if not (there is a letter l where l.a)\n"
+            "  and (the number of letter l where l.strong) >= 3\n"
+            "then\n"
+            "  note \"x\"\n");
+  check_fmt("if every letter l where l.a has (there is an x y where y.b) and c then note \"x\"\n",
+            "if every letter l where l.a has (there is an x y where y.b) and c then note \"x\"\n");
+  // Not needed: last in the chain, before `or`, without `where`, or after a comparison.
+  check_fmt("if x and (for each letter l where l.a and l.b) then note \"x\"\n",
+            "if x and for each letter l where l.a and l.b then note \"x\"\n");
+  check_fmt("if (there is a t v where v.a) or b then note \"x\"\n",
+            "if there is a t v where v.a or b then note \"x\"\n");
+  check_fmt("if (the number of letter l) > 3 and 3 < (the sum of l.g for each letter l where l.ok) then note \"x\"\n",
+            "if the number of letter l > 3\n"
+            "  and 3 < the sum of l.g for each letter l where l.ok\n"
+            "then\n"
+            "  note \"x\"\n");
+  check_fmt("if (the minimum of l.g for each letter l where l.ok).x > 1 and (the maximum of v.a for each t v) > 1 "
+            "then note \"x\"\n",
+            "if (the minimum of l.g for each letter l where l.ok).x > 1\n"
+            "  and the maximum of v.a for each t v > 1\n"
+            "then\n"
+            "  note \"x\"\n");
+}
+
+TEST_CASE("fmt: a long `where` breaks like an `and` chain; comments in patterns stay", "[fmt][patterns]") {
+  check_fmt("rule long when there is a letter l where l.strong and l.grade > 2 and l.writer == \"someone with a long "
+            "name\" and l.grade < 5 then note \"y\" end\n",
+            "rule long\n"
+            "when there is a letter l where l.strong\n"
+            "  and l.grade > 2\n"
+            "  and l.writer == \"someone with a long name\"\n"
+            "  and l.grade < 5\n"
+            "then\n"
+            "  note \"y\"\n"
+            "end\n");
+  check_promises("if the # a\n sum # b\n of l.grade # c\n for # d\n each letter # e\n l # f\n where # g\n"
+                 " l.ok > 2 and   # h\n   l.b then note \"x\"\n"
+                 "if there # a\n is # b\n no # c\n t # d\n v # e\n then note \"x\"\n"
+                 "if every t v # a\n has # b\n v.x then note \"x\"\n"
+                 "template t # a\n \"d\" # b\n f # c\n : # d\n {a # e\n , b} # f\n optional # g\nend\n");
 }

@@ -222,7 +222,7 @@ TEST_CASE("hardening: a file given that is not a .rules file is never quoted", "
   std::string path = t.file("passwd", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/:/bin/sh\nrule r when x\n");
   Checked c = check_paths({path});
   CHECK(c.text == path +
-                      ":1:1: error: expected `rule`, `if`, `include`, `group`, `const` or `alias`, found `root` "
+                      ":1:1: error: expected `rule`, `if`, `include`, `group`, `const`, `alias`, `template` or `strategy`, found `root` "
                       "[syntax-error]\n"
                       "  note: the file is not a `.rules` file: only its first problem is shown, and none of its "
                       "text\n");
@@ -241,7 +241,7 @@ TEST_CASE("hardening: characters outside ASCII are shown whole and explained", "
         "h.rules:1:10: error: expected `=`, found `\xC3\xA9` (U+00E9); names are made of ASCII letters, digits "
         "and `_`; other characters may appear only inside texts and comments [syntax-error]");
   CHECK(first("const x = 1\n\xEF\xBB\xBF" "const y = 2\n") ==
-        "h.rules:2:1: error: expected `rule`, `if`, `include`, `group`, `const` or `alias`, found U+FEFF (a "
+        "h.rules:2:1: error: expected `rule`, `if`, `include`, `group`, `const`, `alias`, `template` or `strategy`, found U+FEFF (a "
         "byte-order mark); a byte-order mark is allowed only as the file's first character: delete this one "
         "[syntax-error]");
   CHECK(first("const y = \xE2\x80\x9Cx\xE2\x80\x9D\n") ==

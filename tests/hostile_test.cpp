@@ -146,7 +146,7 @@ TEST_CASE("hostile: a file of 100,000 closing parentheses", "[hostile]") {
   auto c = check_text(std::string(100000, ')') + "\n");
   REQUIRE(kinds(c.diags) == std::vector<std::string>{"syntax-error"});
   CHECK(first_line(c.text) ==
-        "h.rules:1:1: error: expected `rule`, `if`, `include`, `group`, `const` or `alias`, found `)` "
+        "h.rules:1:1: error: expected `rule`, `if`, `include`, `group`, `const`, `alias`, `template` or `strategy`, found `)` "
         "[syntax-error]");
 }
 

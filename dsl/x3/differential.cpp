@@ -67,6 +67,11 @@ const char* kind_name(ast::ExprKind k) {
     case ast::ExprKind::Call: return "Call";
     case ast::ExprKind::Member: return "Member";
     case ast::ExprKind::Index: return "Index";
+    case ast::ExprKind::ForEach: return "ForEach";
+    case ast::ExprKind::Exists: return "Exists";
+    case ast::ExprKind::NotExists: return "NotExists";
+    case ast::ExprKind::Every: return "Every";
+    case ast::ExprKind::Aggregate: return "Aggregate";
   }
   return "?";
 }
@@ -201,6 +206,22 @@ std::string dump(const ast::File& f) {
       const ast::Definition& d = f.definitions.at(it.index);
       out += "definition" + loc_text(d.loc) + " kind=" + std::to_string(static_cast<int>(d.kind)) + " " +
              ident_dump(d.name) + "\n" + dump(d.value, 1);
+    } else if (it.kind == ast::ItemKind::Template) {
+      const ast::Template& t = f.templates.at(it.index);
+      out += "template" + loc_text(t.loc) + " " + ident_dump(t.name) + "\n";
+      if (t.has_description || !t.description.parts.empty())
+        out += "  description(" + std::to_string(t.has_description) + ") " + text_dump(t.description) + "\n";
+      for (const ast::FieldDecl& fd : t.fields) {
+        out += "  field" + loc_text(fd.loc) + " " + ident_dump(fd.name) + " type " + ident_dump(fd.type) +
+               " optional=" + std::to_string(fd.optional) + " has_range=" + std::to_string(fd.has_range) + "\n";
+        if (fd.has_range || fd.range.kind != ast::ExprKind::Number || !fd.range.kids.empty())
+          out += "    range\n" + dump(fd.range, 3);
+        if (fd.values.kind != ast::ExprKind::Number || !fd.values.kids.empty())
+          out += "    values\n" + dump(fd.values, 3);
+      }
+    } else if (it.kind == ast::ItemKind::Strategy) {
+      const ast::StrategyDecl& sd = f.strategies.at(it.index);
+      out += "strategy" + loc_text(sd.loc) + " " + ident_dump(sd.name) + "\n";
     } else {
       const ast::Rule& r = f.rules.at(it.index);
       out += std::string(r.short_form ? "short-rule" : "rule") + loc_text(r.loc) + " " + ident_dump(r.name) + "\n";
@@ -216,6 +237,11 @@ std::string dump(const ast::File& f) {
           out += "    value\n" + dump(a.value, 3);
         if (a.kind == ast::ActionKind::Recommend)
           out += "    category " + ident_dump(a.category) + " id " + ident_dump(a.id) + "\n";
+        if (a.kind == ast::ActionKind::Create || a.kind == ast::ActionKind::Change ||
+            a.kind == ast::ActionKind::Remove)
+          out += "    id " + ident_dump(a.id) + "\n";
+        for (const ast::FieldInit& fi : a.fields)
+          out += "    field" + loc_text(fi.loc) + " " + ident_dump(fi.field) + "\n" + dump(fi.value, 3);
         out += "    has_text=" + std::to_string(a.has_text) + " " + text_dump(a.text) + "\n";
       }
     }

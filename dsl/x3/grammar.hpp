@@ -10,6 +10,8 @@
 #include <boost/spirit/home/x3.hpp>
 #include <cstdint>
 #include <vector>
+// UINT32_MAX
+#include <climits>
 
 #include "dsl/ast.hpp"
 
@@ -36,6 +38,11 @@ struct State {
   std::uint32_t shift = 0;     // added to every offset (parse_expression's base)
   int depth = 0;               // current nesting (see nest_directive)
   std::uint32_t last_token = 0;  // offset of the last token matched
+  const char* limit = nullptr;   // end of the buffer
+  // A tree taller than kMaxNesting completed after a token beyond it had
+  // already failed (see too_tall in grammar_def.hpp): its offset, reported
+  // only if the parse succeeds.
+  std::uint32_t deferred_too_deep = UINT32_MAX;
 
   // The furthest offset at which a token was tried and failed, and the names
   // of the tokens tried there: the standard PEG error position.
@@ -55,6 +62,10 @@ struct State {
   ast::Loc loc(std::uint32_t b, std::uint32_t e) const { return {file, b, e}; }
   void fail_at(const char* p, const char* what);
 };
+
+// The parse under way on this thread (set by x3_parser.cpp's run_here), for
+// the tree-height check (too_tall in grammar_def.hpp).
+inline thread_local State* current_state = nullptr;
 
 // Skips blanks ([ \t\r\n]) and comments ('#' to the end of the line),
 // recording each comment once in the State.

@@ -44,7 +44,8 @@ constexpr std::string_view kReserved[] = {
     "include",  "group", "const",     "alias", "rule", "if",   "when",     "then",
     "end",      "source", "priority", "category", "set", "add", "to",      "recommend",
     "note",     "warn",  "cite",      "and",   "or",   "not",  "is",       "in",
-    "contains", "between", "missing", "present", "true", "false"};
+    "contains", "between", "missing", "present", "true", "false", "for",  "each",     "there",
+    "where",    "every", "has",      "with",  "template", "create", "change", "remove"};
 
 inline bool reserved(std::string_view w) {
   return std::find(std::begin(kReserved), std::end(kReserved), w) != std::end(kReserved);
@@ -86,6 +87,12 @@ struct not_dot {
 struct fail_at_start {
   const char* operator()(const char* first, const char*) const { return first; }
 };
+// A failure that is not an error position: the words after `the` that make
+// an aggregate (`the` may be a name, and `the number + 1` is an error at
+// `number`, as in the PEGTL parser, which reads the head as a lookahead).
+struct fail_quietly {
+  const char* operator()(const char*, const char*) const { return nullptr; }
+};
 // A string literal fails either because it is not closed on its line (located
 // at its opening quote) or at a bad escape (located at the first non-blank
 // after the backslash, as the PEGTL parser does).
@@ -103,6 +110,24 @@ struct fail_in_string {
 };
 
 // ------------------------------------------------------------ directives
+
+// !cmp, the end of a test: no comparison operator follows. A failure here is
+// an error position (the PEGTL parser's chained-comparison error is there),
+// which !tok would not record.
+struct no_chain : x3::parser<no_chain> {
+  using attribute_type = x3::unused_type;
+  static bool const has_attribute = false;
+
+  template <typename It, typename Ctx, typename RCtx, typename Attr>
+  bool parse(It& first, It const& last, Ctx const& ctx, RCtx&, Attr&) const {
+    It i = first;
+    x3::skip_over(i, last, ctx);
+    bool cmp = i != last && (*i == '<' || *i == '>' || ((*i == '!' || *i == '=') && i + 1 != last && i[1] == '='));
+    if (!cmp) return true;
+    x3::get<state_tag>(ctx).fail_at(i, "no second comparison");
+    return false;
+  }
+};
 
 // tok[p]: one token. Attribute: its Span (or nothing when HasSpan is false).
 template <typename Subject, bool HasSpan, typename Check, typename FailAt>
@@ -131,7 +156,7 @@ struct tok_parser : x3::unary_parser<Subject, tok_parser<Subject, HasSpan, Check
       first = i;
       return true;
     }
-    st.fail_at(FailAt{}(first, last), name);
+    if (const char* at = FailAt{}(first, last)) st.fail_at(at, name);
     return false;
   }
 };
@@ -147,6 +172,8 @@ inline auto K(const char* word) { return tok<true, word_end>(word, x3::lit(word)
 inline auto KU(const char* word) { return tok<false, word_end>(word, x3::lit(word)); }
 inline auto P(const char* punct) { return tok<true>(punct, x3::lit(punct)); }
 inline auto PU(const char* punct) { return tok<false>(punct, x3::lit(punct)); }
+// A contextual word that is an error position nowhere (see fail_quietly).
+inline auto KQ(const char* word) { return tok<false, word_end, fail_quietly>(word, x3::lit(word)); }
 
 // nest[p]: p is one nesting level deeper: a bracket's contents (parentheses,
 // list, group, call arguments, index) or the operand of unary `not` / `-`.
@@ -179,6 +206,37 @@ struct nest_directive : x3::unary_parser<Subject, nest_directive<Subject, AtOper
     return this->subject.parse(first, last, ctx, rctx, attr);
   }
 };
+
+// quiet[p]: a lookahead whose failures are no error position (the PEGTL
+// parser reads it with at<>, which records nothing); p must commit to nothing.
+template <typename Subject>
+struct quiet_directive : x3::unary_parser<Subject, quiet_directive<Subject>> {
+  using base_type = x3::unary_parser<Subject, quiet_directive<Subject>>;
+  static bool const is_pass_through_unary = true;
+  static bool const handles_container = Subject::handles_container;
+  constexpr explicit quiet_directive(Subject const& s) : base_type(s) {}
+
+  template <typename It, typename Ctx, typename RCtx, typename Attr>
+  bool parse(It& first, It const& last, Ctx const& ctx, RCtx& rctx, Attr& attr) const {
+    State& st = x3::get<state_tag>(ctx);
+    std::uint32_t furthest = st.furthest;
+    bool failed_any = st.failed_any;
+    std::vector<const char*> expected = st.expected;
+    if (this->subject.parse(first, last, ctx, rctx, attr)) return true;
+    st.furthest = furthest;
+    st.failed_any = failed_any;
+    st.expected = std::move(expected);
+    return false;
+  }
+};
+struct quiet_gen {
+  template <typename Subject>
+  auto operator[](Subject const& s) const {
+    using subject_t = std::decay_t<decltype(x3::as_parser(s))>;
+    return quiet_directive<subject_t>(x3::as_parser(s));
+  }
+};
+inline constexpr quiet_gen quiet{};
 
 template <bool AtOperator>
 struct nest_gen {
@@ -269,13 +327,42 @@ inline ast::Expr node(ast::ExprKind kind, ast::Loc loc, std::string text = {}) {
   return e;
 }
 
+// A node taller than kMaxNesting. The PEGTL parser builds a node only once
+// everything after its last kid that it committed to has matched: in
+// `y is b + a[a[...]] [` it reports the `[` without an index, never the
+// tall comparison. X3 backtracks out of such a failed continuation and
+// completes the node. When the last token matched is a continuation after
+// the node (past its closing parentheses) and a token beyond it has failed,
+// that continuation failed: the tall node is only recorded, and the parse ends
+// with that syntax error (as the PEGTL parser's does), or, if it succeeds
+// after all, with nesting-too-deep.
+[[noreturn]] inline void throw_too_deep(std::uint32_t at) { throw NestingTooDeep{at}; }
+inline void too_tall(const ast::Expr& e) {
+  std::uint32_t at = e.kids.back().loc.begin;
+  State* st = current_state;
+  if (st && st->limit && st->failed_any && e.loc.end >= st->shift) {
+    const char* p = st->base + (e.loc.end - st->shift);
+    while (p <= st->limit) {
+      p = skip_blank(p, st->limit);
+      if (p == st->limit || *p != ')') break;
+      ++p;
+    }
+    std::uint32_t next = p <= st->limit ? st->off(p) : UINT32_MAX;
+    if (next != UINT32_MAX && st->last_token >= next && st->furthest > next) {
+      st->deferred_too_deep = std::min(st->deferred_too_deep, at);
+      return;
+    }
+  }
+  throw_too_deep(at);
+}
+
 // Moves the kids into `e` and measures the result.
 template <typename... Kids>
 HExpr with_kids(ast::Expr e, Kids&&... kids) {
   std::uint32_t h = 0;
   e.kids.reserve(sizeof...(Kids));
   ((h = std::max(h, kids.h), e.kids.push_back(std::move(kids.e))), ...);
-  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) throw NestingTooDeep{e.kids.back().loc.begin};
+  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) too_tall(e);
   return {std::move(e), h + 1};
 }
 
@@ -287,7 +374,7 @@ inline HExpr with_kids(ast::Expr e, std::vector<HExpr>&& kids) {
     e.kids.push_back(std::move(k.e));
   }
   if (e.kids.empty()) return {std::move(e), 1};
-  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) throw NestingTooDeep{e.kids.back().loc.begin};
+  if (h + 1 > static_cast<std::uint32_t>(kMaxNesting)) too_tall(e);
   return {std::move(e), h + 1};
 }
 
@@ -627,6 +714,187 @@ struct make_cite {
   }
 };
 
+// ---- patterns and aggregates
+// The parts after a pattern's first word(s), filled in one by one.
+struct PatternParts {
+  Span article;             // there is a|an|no
+  Span function;            // the sum|minimum|maximum|average of
+  ast::Ident t, x;          // binding
+  std::optional<HExpr> where;
+  std::optional<HExpr> last;  // D of every, V of an aggregate
+};
+template <auto Member>
+struct set_part {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    _val(ctx).*Member = std::move(_attr(ctx));
+  }
+};
+
+// _attr = (first word, parts)
+template <ast::ExprKind Kind>
+struct make_pattern {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    State& s = state(ctx);
+    auto& a = _attr(ctx);
+    PatternParts& p = at_c<1>(a);
+    ast::Expr e = node(Kind, s.loc(at_c<0>(a).begin, p.x.loc.end));
+    if constexpr (Kind == ast::ExprKind::Exists) {
+      std::string_view art = slice(s, p.article);
+      if (art == "no") e.kind = ast::ExprKind::NotExists;
+      else e.text = std::string(art);
+    }
+    if constexpr (Kind == ast::ExprKind::Aggregate) {
+      std::string_view fn = p.function.end > p.function.begin ? slice(s, p.function) : std::string_view("count");
+      e.text = fn == "minimum" ? "min" : fn == "maximum" ? "max" : std::string(fn);
+    }
+    std::vector<HExpr> kids;
+    kids.push_back(name_expr(p.t));
+    kids.push_back(name_expr(p.x));
+    if (p.where) {
+      e.number = ast::kHasWhere;
+      kids.push_back(std::move(*p.where));
+    }
+    if (p.last) kids.push_back(std::move(*p.last));
+    for (const HExpr& k : kids) e.loc.end = std::max(e.loc.end, k.e.loc.end);
+    _val(ctx) = with_kids(std::move(e), std::move(kids));
+  }
+};
+
+// ---- fact actions
+// f = v: _attr = (field, value)
+struct make_field_init {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::FieldInit f;
+    f.field = std::move(at_c<0>(a));
+    f.value = std::move(at_c<1>(a).e);
+    f.loc = {f.field.loc.file, f.field.loc.begin, f.value.loc.end};
+    _val(ctx) = std::move(f);
+  }
+};
+// create T [with ...] / change x with ...: _attr = (keyword, name, fields or optional fields)
+template <ast::ActionKind Kind>
+struct make_fact_action {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::Action act = start_action(state(ctx), Kind, at_c<0>(a));
+    act.id = std::move(at_c<1>(a));
+    if constexpr (Kind == ast::ActionKind::Create) {
+      if (at_c<2>(a)) act.fields = std::move(*at_c<2>(a));
+    } else {
+      act.fields = std::move(at_c<2>(a));
+    }
+    act.loc.end = act.fields.empty() ? act.id.loc.end : act.fields.back().loc.end;
+    _val(ctx) = std::move(act);
+  }
+};
+// remove x: _attr = (keyword, name)
+struct make_remove {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::Action act = start_action(state(ctx), ast::ActionKind::Remove, at_c<0>(a));
+    act.id = std::move(at_c<1>(a));
+    act.loc.end = act.id.loc.end;
+    _val(ctx) = std::move(act);
+  }
+};
+// logical: _attr = its span
+struct make_logical_clause {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    Span sp = _attr(ctx);
+    ast::Loc l = state(ctx).loc(sp.begin, sp.end);
+    _val(ctx) = ast::Rule::Clause{"logical", l, l, {}};
+  }
+};
+
+// ---- templates
+struct set_field_name {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    ast::FieldDecl& f = _val(ctx);
+    f.name = std::move(_attr(ctx));
+    f.loc = f.name.loc;
+  }
+};
+struct set_field_type {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    ast::FieldDecl& f = _val(ctx);
+    f.type = std::move(_attr(ctx));
+    f.loc.end = f.type.loc.end;
+  }
+};
+// lo .. hi after the type: not measured (the PEGTL parser measures the bounds only)
+struct set_field_range {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::FieldDecl& f = _val(ctx);
+    ast::Expr& lo = at_c<0>(a).e;
+    ast::Expr& hi = at_c<1>(a).e;
+    ast::Expr e = node(ast::ExprKind::Range, {lo.loc.file, lo.loc.begin, hi.loc.end});
+    e.kids.reserve(2);
+    e.kids.push_back(std::move(lo));
+    e.kids.push_back(std::move(hi));
+    f.range = std::move(e);
+    f.has_range = true;
+    f.loc.end = f.range.loc.end;
+  }
+};
+// {a, b}: _attr = (opening, names, closing)
+struct set_field_values {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::FieldDecl& f = _val(ctx);
+    ast::Expr e = node(ast::ExprKind::Set, state(ctx).loc(at_c<0>(a).begin, at_c<2>(a).end));
+    for (ast::Ident& id : at_c<1>(a)) e.kids.push_back(name_expr(id).e);
+    f.values = std::move(e);
+    f.loc.end = at_c<2>(a).end;
+  }
+};
+struct set_field_optional {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    ast::FieldDecl& f = _val(ctx);
+    f.optional = true;
+    f.loc.end = Span(_attr(ctx)).end;
+  }
+};
+// template NAME [TEXT] FIELD* end: _attr = (template, name, text?, fields, end)
+struct make_template {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::Template t;
+    t.loc = state(ctx).loc(at_c<0>(a).begin, at_c<4>(a).end);
+    t.name = std::move(at_c<1>(a));
+    if (at_c<2>(a)) {
+      t.description = std::move(*at_c<2>(a));
+      t.has_description = true;
+    }
+    t.fields = std::move(at_c<3>(a));
+    _val(ctx) = std::move(t);
+  }
+};
+// strategy NAME: _attr = (strategy, name)
+struct make_strategy {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    ast::StrategyDecl d;
+    d.name = std::move(at_c<1>(a));
+    d.loc = state(ctx).loc(at_c<0>(a).begin, d.name.loc.end);
+    _val(ctx) = std::move(d);
+  }
+};
+
 // ---- items
 // rule NAME [TEXT] CLAUSE* when COND then ACTION* end
 struct make_rule {
@@ -724,6 +992,16 @@ struct rule_class;
 struct short_rule_class;
 struct definition_class;
 struct include_class;
+struct pattern_body_class;
+struct there_body_class;
+struct every_body_class;
+struct value_body_class;
+struct field_init_class;
+struct field_inits_class;
+struct field_decl_class;
+struct value_names_class;
+struct template_class;
+struct strategy_class;
 
 x3::rule<ident_class, ast::Ident> const ident = "identifier";
 x3::rule<text_class, ast::Text> const text = "text";
@@ -746,6 +1024,16 @@ x3::rule<rule_class, ast::Rule> const rule_item = "rule";
 x3::rule<short_rule_class, ast::Rule> const short_rule_item = "short rule";
 x3::rule<definition_class, ast::Definition> const definition_item = "definition";
 x3::rule<include_class, ast::Include> const include_item = "include";
+x3::rule<pattern_body_class, PatternParts> const pattern_body = "pattern";
+x3::rule<there_body_class, PatternParts> const there_body = "pattern";
+x3::rule<every_body_class, PatternParts> const every_body = "pattern";
+x3::rule<value_body_class, PatternParts> const value_body = "aggregate";
+x3::rule<field_init_class, ast::FieldInit> const field_init = "field";
+x3::rule<field_inits_class, std::vector<ast::FieldInit>> const field_inits = "fields";
+x3::rule<field_decl_class, ast::FieldDecl> const field_decl = "field";
+x3::rule<value_names_class, std::vector<ast::Ident>> const value_names = "values";
+x3::rule<template_class, ast::Template> const template_item = "template";
+x3::rule<strategy_class, ast::StrategyDecl> const strategy_item = "strategy";
 
 auto const ident_def = ident_tok[make_ident{}];
 
@@ -761,9 +1049,26 @@ auto const or_expr_def = and_expr[assign{}] >> *(KU("or") >> and_expr[fold<ast::
 // and <- not (KW(and) not)*
 auto const and_expr_def = not_expr[assign{}] >> *(KU("and") >> not_expr[fold<ast::ExprKind::And>{}]);
 
-// not <- KW(not) not / test
+// pattern <- KW(for) KW(each) binding where?
+//          / KW(there) KW(is) (W(an) / W(a) / W(no)) binding where?
+//          / KW(every) binding where? KW(has) not
+// binding <- ident ident ; where <- KW(where) and
+// A pattern is one nesting level deeper than where it stands (nest_op: a
+// pattern too deep is located at its first word, as the PEGTL parser does).
+auto const where_part = KU("where") >> and_expr[set_part<&PatternParts::where>{}];
+auto const binding_part = ident[set_part<&PatternParts::t>{}] >> ident[set_part<&PatternParts::x>{}];
+auto const pattern_body_def = binding_part >> -where_part;
+auto const article = tok<true, word_end>("`a`, `an` or `no`", x3::lit("an") | x3::lit("a") | x3::lit("no"));
+auto const there_body_def = KU("is") >> article[set_part<&PatternParts::article>{}] >> binding_part >> -where_part;
+auto const every_body_def =
+    binding_part >> -where_part >> KU("has") >> not_expr[set_part<&PatternParts::last>{}];
+auto const pattern = (K("for") >> nest_op[KU("each") >> pattern_body])[make_pattern<ast::ExprKind::ForEach>{}] |
+                     (K("there") >> nest_op[there_body])[make_pattern<ast::ExprKind::Exists>{}] |
+                     (K("every") >> nest_op[every_body])[make_pattern<ast::ExprKind::Every>{}];
+
+// not <- KW(not) not / pattern / test
 auto const not_expr_def =
-    (K("not") >> nest_op[not_expr])[make_prefix<ast::ExprKind::Not>{}] | test[assign{}];
+    (K("not") >> nest_op[not_expr])[make_prefix<ast::ExprKind::Not>{}] | pattern | test[assign{}];
 
 // test <- range ( cmp range / is not? (missing / present / range)
 //               / not? in range / not? contains range / between range and range )?
@@ -777,7 +1082,8 @@ auto const test_def =
       (KU("is") >> -K("not") >> range)[make_is{}] |
       (-K("not") >> K("in") >> range)[make_negatable<ast::ExprKind::In>{}] |
       (-K("not") >> K("contains") >> range)[make_negatable<ast::ExprKind::Contains>{}] |
-      (K("between") >> range >> KU("and") >> range)[make_between{}]);
+      (K("between") >> range >> KU("and") >> range)[make_between{}]) >>
+    no_chain{};  // comparisons do not chain (and do not continue after an aggregate's `where`)
 
 // range <- sum ('..' sum)?
 auto const range_def = sum[assign{}] >> -(PU("..") >> sum[fold<ast::ExprKind::Range>{}]);
@@ -803,8 +1109,29 @@ auto const items_def = -(expr[push_back{}] >> *(PU(",") >> expr[push_back{}]));
 // The two ident alternatives are merged as ident ('(' items ')')?: the same
 // language, since `(` can never follow a complete value, and the name is read
 // once.
+// aggregate <- W(the) W(number) W(of) binding where?
+//            / W(the) (W(sum) / W(minimum) / W(maximum) / W(average)) W(of) sum KW(for) KW(each) binding where?
+// What follows the head is one nesting level deeper (nest: located there).
+auto const value_function = tok<true, word_end, fail_quietly>(
+    "aggregate", x3::lit("sum") | x3::lit("minimum") | x3::lit("maximum") | x3::lit("average"));
+auto const value_body_def = sum[set_part<&PatternParts::last>{}] >> KU("for") >> KU("each") >> binding_part >>
+                            -where_part;
+struct set_function {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    PatternParts& p = at_c<1>(a);
+    p.function = at_c<0>(a);
+    _val(ctx) = std::move(p);
+  }
+};
+x3::rule<struct value_aggregate_class, PatternParts> const value_aggregate_parts = "aggregate";
+auto const value_aggregate_parts_def = (value_function >> KQ("of") >> nest[value_body])[set_function{}];
+auto const aggregate = (K("the") >> KQ("number") >> KQ("of") >> nest[pattern_body])[make_pattern<ast::ExprKind::Aggregate>{}] |
+                       (K("the") >> value_aggregate_parts)[make_pattern<ast::ExprKind::Aggregate>{}];
+
 auto const primary_def = number_tok[make_number{}] | string_tok[make_string{}] | K("true")[make_bool<1>{}] |
-                         K("false")[make_bool<0>{}] |
+                         K("false")[make_bool<0>{}] | aggregate |
                          (ident[make_name{}] >> -(PU("(") >> nest[items] >> P(")"))[make_call{}]) |
                          (P("[") >> nest[items] >> P("]"))[make_collection<ast::ExprKind::List>{}] |
                          (P("{") >> nest[items] >> P("}"))[make_collection<ast::ExprKind::Set>{}] |
@@ -817,16 +1144,24 @@ auto const target_def = ident[make_name{}] >> -((PU("[") >> expr >> P("]"))[make
 // clause <- KW(source) text / KW(priority) integer / KW(category) ident
 auto const clause_def = (K("source") >> text)[make_source_clause{}] |
                         (K("priority") >> integer_tok)[make_priority_clause{}] |
-                        (K("category") >> ident)[make_category_clause{}];
+                        (K("category") >> ident)[make_category_clause{}] |
+                        K("logical")[make_logical_clause{}];
+
+// field_init <- ident '=' expr
+auto const field_init_def = (ident >> PU("=") >> expr)[make_field_init{}];
+auto const field_inits_def = field_init[push_back{}] >> *(PU(",") >> field_init[push_back{}]);
 
 // action <- set target '=' expr / add expr to target / recommend ident ident? (':' text)?
 //         / note text / warn text / cite expr
 auto const action_def = (K("set") >> target >> PU("=") >> expr)[make_set{}] |
                         (K("add") >> expr >> KU("to") >> target)[make_add{}] |
-                        (K("recommend") >> ident >> -ident >> -(PU(":") >> text))[make_recommend{}] |
+                        (K("recommend") >> ident >> -(!quiet[KU("strategy") >> ident] >> ident) >> -(PU(":") >> text))[make_recommend{}] |
                         (K("note") >> text)[make_text_action<ast::ActionKind::Note>{}] |
                         (K("warn") >> text)[make_text_action<ast::ActionKind::Warn>{}] |
-                        (K("cite") >> expr)[make_cite{}];
+                        (K("cite") >> expr)[make_cite{}] |
+                        (K("create") >> ident >> -(KU("with") >> field_inits))[make_fact_action<ast::ActionKind::Create>{}] |
+                        (K("change") >> ident >> KU("with") >> field_inits)[make_fact_action<ast::ActionKind::Change>{}] |
+                        (K("remove") >> ident)[make_remove{}];
 
 // rule <- KW(rule) ident text? clause* KW(when) expr KW(then) action* KW(end)
 auto const rule_item_def =
@@ -842,11 +1177,36 @@ auto const definition_item_def =
 // include <- KW(include) string
 auto const include_item_def = (K("include") >> string_tok)[make_include{}];
 
+// template <- KW(template) ident text? field_decl* KW(end)
+// field_decl <- ident ':' type (W(optional) !(_ ':'))?
+// type <- '{' (ident (',' ident)*)? '}' / ident (bound '..' bound)?
+// bound <- '-'? number / ident
+// Whether a range follows is a lookahead (quiet: see quiet_directive).
+struct bound_class;
+struct bound_number_class;
+x3::rule<bound_class, HExpr> const bound = "bound";
+x3::rule<bound_number_class, HExpr> const bound_number = "number";
+auto const bound_number_def = number_tok[make_number{}];
+auto const bound_def = (P("-") >> bound_number)[make_prefix<ast::ExprKind::Neg>{}] | bound_number[assign{}] |
+                       ident[make_name{}];
+auto const value_names_def = -(ident[push_back{}] >> *(PU(",") >> ident[push_back{}]));
+auto const field_decl_def =
+    ident[set_field_name{}] >> PU(":") >>
+    ((P("{") >> value_names >> P("}"))[set_field_values{}] |
+     (ident[set_field_type{}] >> -(quiet[bound >> PU("..")] >> bound)[set_field_range{}])) >>
+    -((tok<true, word_end>("optional", x3::lit("optional")) >> !PU(":"))[set_field_optional{}]);
+auto const template_item_def = (K("template") >> ident >> -text >> *field_decl >> K("end"))[make_template{}];
+
+// strategy <- W(strategy) ident
+auto const strategy_item_def = (K("strategy") >> ident)[make_strategy{}];
+
 // file <- _ item* EOF
 auto const file_body = *(include_item[add_item<ast::ItemKind::Include, &ast::File::includes>{}] |
                         definition_item[add_item<ast::ItemKind::Definition, &ast::File::definitions>{}] |
                         rule_item[add_item<ast::ItemKind::Rule, &ast::File::rules>{}] |
-                        short_rule_item[add_item<ast::ItemKind::Rule, &ast::File::rules>{}]) >>
+                        short_rule_item[add_item<ast::ItemKind::Rule, &ast::File::rules>{}] |
+                        template_item[add_item<ast::ItemKind::Template, &ast::File::templates>{}] |
+                        strategy_item[add_item<ast::ItemKind::Strategy, &ast::File::strategies>{}]) >>
                       end_of_input;
 
 // One expression and nothing else (placeholders in texts).
@@ -860,7 +1220,8 @@ auto const expr_entry_body = expr[assign_expr{}] >> end_of_input;
 
 BOOST_SPIRIT_DEFINE(ident, text, expr, or_expr, and_expr, not_expr, test, range, sum, product, unary, postfix,
                     primary, items, target, clause, action, rule_item, short_rule_item, definition_item,
-                    include_item)
+                    include_item, pattern_body, there_body, every_body, value_body, value_aggregate_parts,
+                    field_init, field_inits, field_decl, value_names, template_item, strategy_item, bound, bound_number)
 
 }  // namespace grammar
 

@@ -64,8 +64,19 @@ template <typename Rule, typename Attr>
 bool run_here(State& st, const Rule& rule, const char* first, const char* last, Attr& out, std::uint32_t& error_offset,
          ErrorKind& kind, std::vector<std::string>& expected) {
   Skipper skipper(&st);
+  st.limit = last;
+  struct Current {
+    explicit Current(State* s) { current_state = s; }
+    ~Current() { current_state = nullptr; }
+  } current(&st);
   try {
     if (x3::phrase_parse(first, last, x3::with<state_tag>(st)[rule], skipper, out) && first == last) {
+      if (st.deferred_too_deep != UINT32_MAX) {
+        kind = ErrorKind::TooDeep;
+        error_offset = st.deferred_too_deep;
+        expected.clear();
+        return false;
+      }
       kind = ErrorKind::None;
       return true;
     }

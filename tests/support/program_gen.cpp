@@ -24,7 +24,12 @@ constexpr std::array kNames = {
 constexpr std::array kKeywords = {"include", "group", "const",    "alias", "rule",      "if",   "when",  "then",
                                   "end",     "source", "priority", "category", "set",   "add",  "to",    "recommend",
                                   "note",    "warn",  "cite",     "and",   "or",        "not",  "is",    "in",
-                                  "contains", "between", "missing", "present", "true",   "false"};
+                                  "contains", "between", "missing", "present", "true",   "false",
+                                  "for",     "each",  "there",    "where", "every",     "has",  "with",  "template",
+                                  "create",  "change", "remove"};
+// Words that are keywords only where the grammar expects them.
+constexpr std::array kContextual = {"strategy", "logical", "optional", "a",       "an",      "no",     "the",
+                                    "number",   "of",      "sum",      "minimum", "maximum", "average"};
 
 constexpr std::array kPunct = {"(", ")", "[", "]", "{", "}", ",", ".", "..", ":", "=", "==", "!=",
                                "<", "<=", ">", ">=", "+", "-", "*", "/", "@", "!", "&&", "$", ";"};
@@ -69,6 +74,7 @@ int ProgramGen::pick(int n) { return static_cast<int>(rng_() % static_cast<std::
 bool ProgramGen::chance(int percent) { return pick(100) < percent; }
 
 std::string ProgramGen::ident() {
+  if (opts_.facts && chance(5)) return kContextual[static_cast<std::size_t>(pick(static_cast<int>(kContextual.size())))];
   if (chance(70)) return kNames[static_cast<std::size_t>(pick(static_cast<int>(kNames.size())))];
   static constexpr std::string_view first = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
   static constexpr std::string_view rest = "abcdefghijklmnopqrstuvwxyz_0123456789";
@@ -153,6 +159,10 @@ void ProgramGen::and_expr(Toks& out, int depth) {
 }
 
 void ProgramGen::not_expr(Toks& out, int depth) {
+  if (opts_.facts && depth > 0 && chance(6)) {
+    pattern(out, depth);
+    return;
+  }
   if (depth > 0 && chance(10)) {
     out.push_back({"not"});
     not_expr(out, depth - 1);
@@ -255,7 +265,68 @@ void ProgramGen::items(Toks& out, int depth) {
   }
 }
 
+// binding <- ident ident
+void ProgramGen::binding(Toks& out) {
+  out.push_back({ident()});
+  out.push_back({ident()});
+}
+
+// pattern <- for each B where? / there is (a / an / no) B where? / every B where? has not
+void ProgramGen::pattern(Toks& out, int depth) {
+  int kind = pick(3);
+  if (kind == 0) {
+    out.push_back({"for"});
+    out.push_back({"each"});
+  } else if (kind == 1) {
+    static constexpr std::array articles = {"a", "an", "no"};
+    out.push_back({"there"});
+    out.push_back({"is"});
+    out.push_back({articles[static_cast<std::size_t>(pick(3))]});
+  } else {
+    out.push_back({"every"});
+  }
+  binding(out);
+  if (chance(70)) {
+    out.push_back({"where"});
+    and_expr(out, depth - 1);
+  }
+  if (kind == 2) {
+    out.push_back({"has"});
+    not_expr(out, depth - 1);
+  }
+}
+
+// aggregate <- the number of B where? / the (sum / minimum / maximum / average) of sum for each B where?
+// With `where`, parenthesised: a comparison after it would chain with the
+// where's last test (docs/grammar.md).
+void ProgramGen::aggregate(Toks& out, int depth) {
+  bool where = chance(60);
+  if (where) out.push_back({"("});
+  out.push_back({"the"});
+  if (chance(50)) {
+    out.push_back({"number"});
+    out.push_back({"of"});
+  } else {
+    static constexpr std::array fns = {"sum", "minimum", "maximum", "average"};
+    out.push_back({fns[static_cast<std::size_t>(pick(4))]});
+    out.push_back({"of"});
+    sum(out, depth - 1);
+    out.push_back({"for"});
+    out.push_back({"each"});
+  }
+  binding(out);
+  if (where) {
+    out.push_back({"where"});
+    and_expr(out, depth - 1);
+    out.push_back({")"});
+  }
+}
+
 void ProgramGen::primary(Toks& out, int depth) {
+  if (opts_.facts && depth > 0 && chance(5)) {
+    aggregate(out, depth);
+    return;
+  }
   int choice = depth > 0 ? pick(10) : pick(5);
   switch (choice) {
     case 0: out.push_back({number()}); break;
@@ -304,9 +375,38 @@ void ProgramGen::target(Toks& out, int depth) {
   }
 }
 
+// field_init (',' field_init)*
+void ProgramGen::fields(Toks& out, int depth) {
+  int n = 1 + pick(3);
+  for (int i = 0; i < n; ++i) {
+    if (i) out.push_back({","});
+    out.push_back({ident()});
+    out.push_back({"="});
+    expr(out, depth);
+  }
+}
+
 void ProgramGen::action(Toks& out) {
   int d = pick(opts_.max_depth + 1);
-  switch (pick(6)) {
+  switch (pick(opts_.facts ? 9 : 6)) {
+    case 6:
+      out.push_back({"create"});
+      out.push_back({ident()});
+      if (chance(70)) {
+        out.push_back({"with"});
+        fields(out, d);
+      }
+      break;
+    case 7:
+      out.push_back({"change"});
+      out.push_back({ident()});
+      out.push_back({"with"});
+      fields(out, d);
+      break;
+    case 8:
+      out.push_back({"remove"});
+      out.push_back({ident()});
+      break;
     case 0:
       out.push_back({"set"});
       target(out, d);
@@ -343,10 +443,50 @@ void ProgramGen::action(Toks& out) {
   }
 }
 
+// template <- template ident text? field_decl* end
+void ProgramGen::template_item(Toks& out) {
+  out.push_back({"template"});
+  out.push_back({ident()});
+  if (chance(50)) text(out);
+  int n = pick(5);
+  for (int i = 0; i < n; ++i) {
+    out.push_back({ident()});
+    out.push_back({":"});
+    switch (pick(3)) {
+      case 0: out.push_back({ident()}); break;
+      case 1:
+        out.push_back({ident()});
+        out.push_back({chance(50) ? std::to_string(pick(10)) : ident()});
+        out.push_back({".."});
+        out.push_back({chance(50) ? std::to_string(pick(1000)) : ident()});
+        break;
+      default: {
+        out.push_back({"{"});
+        int k = pick(4);
+        for (int j = 0; j < k; ++j) {
+          if (j) out.push_back({","});
+          out.push_back({ident()});
+        }
+        out.push_back({"}"});
+        break;
+      }
+    }
+    if (chance(30)) out.push_back({"optional"});
+  }
+  out.push_back({"end"});
+}
+
 void ProgramGen::item(Toks& out, int kind) {
   int d = pick(opts_.max_depth + 1);
-  if (kind < 0) kind = pick(10);
+  if (kind < 0) kind = pick(opts_.facts ? 12 : 10);
   switch (kind) {
+    case 10: template_item(out); break;
+    case 11: {
+      static constexpr std::array strategies = {"depth", "breadth", "lex", "mea", "advise"};
+      out.push_back({"strategy"});
+      out.push_back({strategies[static_cast<std::size_t>(pick(5))]});
+      break;
+    }
     case 0: out.push_back({"include"}); out.push_back({string_lit()}); break;
     case 1:
     case 2: {
@@ -372,7 +512,8 @@ void ProgramGen::item(Toks& out, int kind) {
       if (chance(70)) text(out);
       int clauses = pick(4);
       for (int i = 0; i < clauses; ++i) {
-        switch (pick(3)) {
+        switch (pick(opts_.facts ? 4 : 3)) {
+          case 3: out.push_back({"logical"}); break;
           case 0: out.push_back({"source"}); text(out); break;
           case 1: {
             out.push_back({"priority"});
@@ -481,7 +622,10 @@ std::string ProgramGen::mutate(std::string_view valid) {
   std::vector<std::string> ps = pieces(valid);
   auto vocab = [&]() -> std::string {
     switch (pick(9)) {
-      case 0: return kKeywords[static_cast<std::size_t>(pick(static_cast<int>(kKeywords.size())))];
+      case 0:
+        if (opts_.facts && chance(30))
+          return kContextual[static_cast<std::size_t>(pick(static_cast<int>(kContextual.size())))];
+        return kKeywords[static_cast<std::size_t>(pick(static_cast<int>(kKeywords.size())))];
       case 1: return kPunct[static_cast<std::size_t>(pick(static_cast<int>(kPunct.size())))];
       case 2: return ident();
       case 3: return number();
@@ -558,6 +702,7 @@ std::string large_program(std::size_t rules, std::uint64_t seed) {
   o.max_depth = 3;
   o.max_actions = 3;
   o.unicode = false;
+  o.facts = false;  // the benchmark's programs as they were
   ProgramGen g(seed, o);
   std::string out;
   for (std::size_t i = 0; i < rules; ++i) {

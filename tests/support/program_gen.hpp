@@ -31,6 +31,10 @@ struct GenOptions {
   // separately (docs/parsers.md, "Differences"):
   bool glued_number_word = false;  // `5and x`: a number directly followed by a keyword
   bool multi_string_values = false;  // `"a" "b"` as an expression (a text of two parts)
+  // Templates, strategy, `logical`, patterns, aggregates, create / change /
+  // remove, and contextual words as names. Off, the generator draws exactly
+  // what it drew before they existed (the benchmark's programs stay the same).
+  bool facts = true;
 };
 
 class ProgramGen {
@@ -44,7 +48,8 @@ class ProgramGen {
   // ("((((x))))", "not not x", "[[[x]]]", "f(f(f(x)))", "- - x", "a[a[a[x]]]"...).
   static std::string nested(int depth, int kind);
 
-  // One top-level item: 0 include, 1-2 definition, 3-4 short rule, 5-9 rule.
+  // One top-level item: 0 include, 1-2 definition, 3-4 short rule, 5-9 rule,
+  // 10 template, 11 strategy.
   std::string item_text(int kind);
 
   std::mt19937_64& rng() { return rng_; }
@@ -78,6 +83,11 @@ class ProgramGen {
   void target(Toks& out, int depth);
   void action(Toks& out);
   void item(Toks& out, int kind = -1);
+  void binding(Toks& out);
+  void pattern(Toks& out, int depth);
+  void aggregate(Toks& out, int depth);
+  void fields(Toks& out, int depth);
+  void template_item(Toks& out);
 
   std::string blank(bool required);
   std::string join(const Toks& toks);

@@ -1,0 +1,217 @@
+#include "engine/compile.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace advise {
+
+bool numeric_cell(const KnowledgeBase& kb, TypeId t) { return t != kNoType && kb.types.numeric(t); }
+
+namespace {
+
+using rete::Cell;
+using rete::Operand;
+using rete::Test;
+using rete::TestOp;
+
+class Compiler {
+ public:
+  explicit Compiler(const RuleSet& rs) : rs_(rs), kb_(*rs.kb) {}
+
+  PatternProgram run() {
+    rete::NetworkBuilder b;
+    for (const TemplateDef& t : rs_.templates) {
+      rete::TemplateDesc d;
+      d.name = t.name;
+      for (const TemplateField& f : t.fields)
+        d.fields.push_back({f.name(), numeric_cell(kb_, f.def.type) ? rete::CellKind::Number : rete::CellKind::Id});
+      b.add_template(std::move(d));
+    }
+    out_.applicant_tmpl = b.add_template({"applicant", {}});
+    out_.offset.assign(rs_.rules.size(), 0);
+    out_.global_read.assign(static_cast<std::size_t>(rs_.slot_count()), 0);
+    for (const CRule& r : rs_.rules)
+      if (!r.patterns.empty()) rule(b, r);
+    rete::Strategy st = rete::Strategy::Advise;
+    switch (rs_.strategy) {
+      case RuleStrategy::Advise: st = rete::Strategy::Advise; break;
+      case RuleStrategy::Depth: st = rete::Strategy::Depth; break;
+      case RuleStrategy::Breadth: st = rete::Strategy::Breadth; break;
+      case RuleStrategy::Lex: st = rete::Strategy::Lex; break;
+      case RuleStrategy::Mea: st = rete::Strategy::Mea; break;
+    }
+    out_.net = b.finish(st);
+    return std::move(out_);
+  }
+
+ private:
+  const RuleSet& rs_;
+  const KnowledgeBase& kb_;
+  PatternProgram out_;
+  // The pattern being compiled.
+  std::int32_t self_level_ = 0, offset_ = 0;
+
+  std::int64_t intern(const std::string& s) {
+    auto [it, fresh] = out_.string_ids.try_emplace(s, static_cast<std::int64_t>(out_.strings.size()));
+    if (fresh) out_.strings.push_back(s);
+    return it->second;
+  }
+
+  // A constant as a cell, when it is a scalar.
+  bool const_cell(const Value& v, Cell& c) {
+    switch (v.kind) {
+      case Value::Kind::Number: c = rete::number_cell(v.num); return true;
+      case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
+      case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
+      case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
+      default: return false;
+    }
+  }
+
+  // An operand, when the expression is one: a field, an aggregate's value,
+  // a scalar constant, or a slot holding a scalar.
+  bool operand(const CExpr& e, Operand& o, bool& numeric) {
+    switch (e.op) {
+      case Op::FactField:
+        o = e.level == self_level_ ? Operand::self(e.slot) : Operand::at(e.level + offset_, e.slot);
+        numeric = numeric_cell(kb_, e.type);
+        return true;
+      case Op::AggValue:
+        o = Operand::agg(e.level + offset_);
+        numeric = true;
+        return true;
+      case Op::Const: {
+        Cell c;
+        if (!const_cell(e.constant, c)) return false;
+        o = Operand::value(c);
+        numeric = e.constant.kind == Value::Kind::Number;
+        return true;
+      }
+      case Op::Slot: {
+        TypeKind k = kb_.types.at(e.type).kind;
+        if (k != TypeKind::Integer && k != TypeKind::Number && k != TypeKind::Boolean && k != TypeKind::Enum &&
+            k != TypeKind::String)
+          return false;
+        o = Operand::global(e.slot);
+        numeric = numeric_cell(kb_, e.type);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  static bool reads_level(const Operand& o) { return o.kind == Operand::Kind::Level || o.kind == Operand::Kind::AggValue; }
+
+  void slots_read(const CExpr& e, std::set<std::int32_t>& out) {
+    if (e.op == Op::Slot) out.insert(e.slot);
+    for (const CExpr& k : e.kids) slots_read(k, out);
+  }
+
+  // Compiles one test into `out` (several when a predicate reads several slots).
+  void test(const CExpr& e, std::vector<Test>& out) {
+    static const std::pair<Op, TestOp> cmp[] = {{Op::Eq, TestOp::Eq}, {Op::Ne, TestOp::Ne}, {Op::Lt, TestOp::Lt},
+                                                {Op::Le, TestOp::Le}, {Op::Gt, TestOp::Gt}, {Op::Ge, TestOp::Ge}};
+    std::set<std::int32_t> slots;
+    slots_read(e, slots);
+    for (std::int32_t s : slots) out_.global_read[static_cast<std::size_t>(s)] = 1;
+    for (auto [op, top] : cmp) {
+      if (e.op != op || e.kids.size() != 2) continue;
+      Operand a, b;
+      bool na = false, nb = false;
+      if (!operand(e.kids[0], a, na) || !operand(e.kids[1], b, nb)) break;
+      bool ordering = top != TestOp::Eq && top != TestOp::Ne;
+      if (na != nb || (ordering && !na)) break;
+      out.push_back({top, a, b});
+      return;
+    }
+    if (e.op == Op::Truthy && e.kids.size() == 1) {
+      Operand a;
+      bool n = false;
+      if (operand(e.kids[0], a, n) && !n) {
+        out.push_back({TestOp::Eq, a, Operand::value(rete::id_cell(1))});
+        return;
+      }
+    }
+    // A predicate over the checked expression.
+    auto id = static_cast<std::int64_t>(out_.preds.size());
+    out_.preds.push_back({&e, self_level_, offset_});
+    Test t{TestOp::Pred, Operand::value(rete::id_cell(id)), Operand::value(rete::id_cell(0))};
+    auto it = slots.begin();
+    if (it != slots.end()) t.rhs = Operand::global(*it++);
+    out.push_back(t);
+    for (; it != slots.end(); ++it) out.push_back({TestOp::Reads, Operand::value({}), Operand::global(*it)});
+  }
+
+  bool self_only(const CExpr& e) const {
+    if (e.op == Op::Slot || e.op == Op::AggValue) return false;
+    if (e.op == Op::FactField && e.level != self_level_) return false;
+    return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return self_only(k); });
+  }
+
+  void rule(rete::NetworkBuilder& b, const CRule& r) {
+    std::int32_t parent = rete::NetworkBuilder::root();
+    offset_ = r.guards.empty() ? 0 : 1;
+    out_.offset[static_cast<std::size_t>(r.index)] = offset_;
+    if (!r.guards.empty()) {
+      self_level_ = -1;
+      std::vector<Test> tests;
+      for (const CExpr& g : r.guards) test(g, tests);
+      parent = b.join(parent, b.alpha(out_.applicant_tmpl, {}), {}, std::move(tests));
+    }
+    for (const CPattern& p : r.patterns) {
+      self_level_ = p.level;
+      std::vector<Test> alpha, residual;
+      std::vector<rete::KeyPair> keys;
+      for (const CExpr& t : p.tests) {
+        if (self_only(t)) {
+          test(t, alpha);
+          continue;
+        }
+        std::vector<Test> ts;
+        test(t, ts);
+        // An equality between this fact's field and an earlier fact's field: a join key.
+        if (ts.size() == 1 && ts[0].op == TestOp::Eq) {
+          const Test& x = ts[0];
+          if (x.lhs.kind == Operand::Kind::Self && reads_level(x.rhs)) {
+            keys.push_back({x.rhs, x.lhs.field});
+            continue;
+          }
+          if (x.rhs.kind == Operand::Kind::Self && reads_level(x.lhs)) {
+            keys.push_back({x.lhs, x.rhs.field});
+            continue;
+          }
+        }
+        residual.insert(residual.end(), ts.begin(), ts.end());
+      }
+      std::int32_t am = b.alpha(p.tmpl, std::move(alpha));
+      switch (p.kind) {
+        case CPattern::Kind::ForEach: parent = b.join(parent, am, std::move(keys), std::move(residual)); break;
+        case CPattern::Kind::Exists: parent = b.exists(parent, am, std::move(keys), std::move(residual)); break;
+        case CPattern::Kind::NotExists: parent = b.negative(parent, am, std::move(keys), std::move(residual)); break;
+        case CPattern::Kind::Aggregate: {
+          rete::AggKind k = rete::AggKind::Count;
+          switch (p.agg) {
+            case CPattern::Agg::Count: k = rete::AggKind::Count; break;
+            case CPattern::Agg::Sum: k = rete::AggKind::Sum; break;
+            case CPattern::Agg::Min: k = rete::AggKind::Min; break;
+            case CPattern::Agg::Max: k = rete::AggKind::Max; break;
+            case CPattern::Agg::Avg: k = rete::AggKind::Avg; break;
+          }
+          Operand value = p.agg == CPattern::Agg::Count ? Operand{} : Operand::self(p.value.slot);
+          std::vector<Test> vt;
+          self_level_ = -1;  // value tests see no fact of their own
+          for (const CExpr& t : p.agg_tests) test(t, vt);
+          parent = b.aggregate(parent, am, std::move(keys), std::move(residual), k, value, std::move(vt));
+          break;
+        }
+      }
+    }
+    b.production(parent, r.index, r.priority, r.specificity);
+  }
+};
+
+}  // namespace
+
+PatternProgram compile_patterns(const RuleSet& rs) { return Compiler(rs).run(); }
+
+}  // namespace advise

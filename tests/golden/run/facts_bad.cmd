@@ -1,0 +1,1 @@
+--rules examples/facts/rotations.rules --facts tests/golden/run/facts_bad.json examples/profiles/example.json

@@ -1,0 +1,1 @@
+--facts examples/facts/guests.fct examples/profiles/example.json

@@ -1,0 +1,1 @@
+--rules examples/facts/programs.rules --facts program=examples/catalog/programs.csv examples/profiles/example.json

@@ -1,0 +1,1 @@
+--trace --rules examples/facts/rotations.rules --facts examples/facts/rotations.json examples/profiles/example.json

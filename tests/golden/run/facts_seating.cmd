@@ -1,0 +1,1 @@
+--trace --rules examples/facts/seating.rules --facts examples/facts/guests.fct examples/profiles/example.json

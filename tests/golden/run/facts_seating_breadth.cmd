@@ -1,0 +1,1 @@
+--strategy breadth --rules examples/facts/seating.rules --facts examples/facts/guests.fct examples/profiles/example.json

@@ -1,0 +1,1 @@
+--rules examples/facts/seating.rules --facts examples/facts/guests.fct --why-not guest=n4 --why-not guest=n9 examples/profiles/example.json
