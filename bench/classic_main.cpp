@@ -88,7 +88,23 @@ int main(int argc, char** argv) {
 
   std::vector<FactRecord> facts;
   TemplateSet templates{rules->templates};
-  if (!read_facts_file(args[1], "", rkb, templates, facts, errors)) {
+  // `stage` names a profile field of the knowledge base, so a template may not
+  // take that name: Waltz and WaltzDB declare `phase`, and their `stage`
+  // facts are read as `phase` facts.
+  std::ifstream in(args[1], std::ios::binary);
+  if (!in) {
+    std::cerr << args[1] << ": error: cannot read the file\n";
+    return 2;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string fct = buf.str();
+  if (templates.find("stage") < 0 && templates.find("phase") >= 0) {
+    for (std::size_t at = 0; (at = fct.find("(stage ", at)) != std::string::npos; at += 7) {
+      if (at == 0 || fct[at - 1] == '\n') fct.replace(at, 7, "(phase ");
+    }
+  }
+  if (!read_facts_clips(fct, args[1], rkb, templates, facts, errors)) {
     for (const DataError& e : errors) std::cerr << e.text() << "\n";
     return 2;
   }
