@@ -11,7 +11,7 @@
 //   - `path` (Manners): `SEAT seat name`, one line per firing of
 //     print_results (the path fact it removes), sorted by seat;
 //   - `edge_label` (WaltzDB): `EDGE_LABEL p1 p2 label id` for every
-//     edge_label fact left, sorted by p1, p2, id;
+//     edge_label fact left (label l_name, id l_id), sorted by p1, p2, id;
 //   - `edge` (Waltz): `EDGE p1 p2 label` for every edge fact left (label
 //     `nil` when unknown), sorted by p1, p2.
 // Standard error: `run-phase S s` (the evaluation: asserting the facts and
@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
     }
     const TemplateDef& t = rules->templates[static_cast<std::size_t>(tmpl)];
     auto at = [](const Record& r, int f) -> const Value& { return r.values[static_cast<std::size_t>(f)]; };
-    int p1 = field(t, "p1"), p2 = field(t, "p2"), label = field(t, "label"), id = db ? field(t, "id") : -1;
+    int p1 = field(t, "p1"), p2 = field(t, "p2"), label = field(t, db ? "l_name" : "label");
+    int id = db ? field(t, "l_id") : -1;
     std::vector<std::tuple<double, double, double, std::string>> lines;
     for (const Record& r : result.records) {
       if (r.tmpl != tmpl || r.ended_by >= 0) continue;
