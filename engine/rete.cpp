@@ -266,7 +266,10 @@ struct Matcher::Impl {
   std::vector<Token> tokens;
   std::int32_t free_token = -1;
   std::vector<std::uint64_t> lv;
-  std::vector<std::vector<std::int32_t>> lv_free;  // by depth
+  // Free level blocks, by depth: a list threaded through the blocks
+  // themselves (a free block's first word is the next free block's offset,
+  // -1 ends), so freeing and reusing a token touches no other memory.
+  std::vector<std::int32_t> lv_free;
   std::vector<Entry> entries;
   std::int32_t free_entry = -1;
   std::vector<Buckets> left;                   // by node
@@ -431,10 +434,9 @@ struct Matcher::Impl {
   std::int32_t alloc_levels(std::int32_t depth) {
     if (depth == 0) return 0;
     auto d = static_cast<std::size_t>(depth);
-    if (lv_free.size() <= d) lv_free.resize(d + 1);
-    if (!lv_free[d].empty()) {
-      std::int32_t off = lv_free[d].back();
-      lv_free[d].pop_back();
+    if (lv_free.size() <= d) lv_free.resize(d + 1, -1);
+    if (std::int32_t off = lv_free[d]; off >= 0) {
+      lv_free[d] = static_cast<std::int32_t>(static_cast<std::int64_t>(lv[static_cast<std::size_t>(off)]));
       return off;
     }
     auto off = static_cast<std::int32_t>(lv.size());
@@ -602,8 +604,9 @@ struct Matcher::Impl {
     if (x.agg >= 0) free_agg.push_back(x.agg);
     if (n.depth > 0) {
       auto d = static_cast<std::size_t>(n.depth);
-      if (lv_free.size() <= d) lv_free.resize(d + 1);
-      lv_free[d].push_back(x.lv);
+      if (lv_free.size() <= d) lv_free.resize(d + 1, -1);
+      lv[static_cast<std::size_t>(x.lv)] = static_cast<std::uint64_t>(static_cast<std::int64_t>(lv_free[d]));
+      lv_free[d] = x.lv;
     }
     ++m.stats_.tokens_freed;
     x.owner = -1;
