@@ -446,6 +446,22 @@ struct Matcher::Impl {
 
   // A token held by `owner`, child of `parent`, ending on `fact`; its levels
   // are the parent's (`plevels`, `pdepth` of them) plus `extra` when given.
+  static void copy_levels(std::uint64_t* dst, const std::uint64_t* src, std::int32_t n) {
+    constexpr std::size_t w = sizeof(std::uint64_t);
+    switch (n) {
+      case 0: return;
+      case 1: std::memcpy(dst, src, 1 * w); return;
+      case 2: std::memcpy(dst, src, 2 * w); return;
+      case 3: std::memcpy(dst, src, 3 * w); return;
+      case 4: std::memcpy(dst, src, 4 * w); return;
+      case 5: std::memcpy(dst, src, 5 * w); return;
+      case 6: std::memcpy(dst, src, 6 * w); return;
+      case 7: std::memcpy(dst, src, 7 * w); return;
+      case 8: std::memcpy(dst, src, 8 * w); return;
+      default: std::memcpy(dst, src, static_cast<std::size_t>(n) * w); return;
+    }
+  }
+
   std::int32_t new_token(std::int32_t owner, std::int32_t parent, std::int32_t fact, const std::uint64_t* plevels,
                          std::int32_t pdepth, const std::uint64_t* extra) {
     std::int32_t depth = node(owner).depth;
@@ -466,7 +482,9 @@ struct Matcher::Impl {
     x.parent = parent;
     x.fact = fact;
     x.lv = off;
-    if (pdepth > 0) std::memcpy(lv.data() + off, plevels, static_cast<std::size_t>(pdepth) * sizeof(std::uint64_t));
+    // A token has a few levels (Manners: up to 7): a copy of a size known at
+    // compile time is inlined, where a call to memcpy costs more than the copy.
+    copy_levels(lv.data() + off, plevels, pdepth);
     if (extra != nullptr) lv[static_cast<std::size_t>(off + pdepth)] = *extra;
     if (parent >= 0) {
       Token& p = tok(parent);
