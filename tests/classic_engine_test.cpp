@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "dsl/checker.hpp"
+#include "dsl/parser.hpp"
+#include "engine/render.hpp"
 #include "engine/engine.hpp"
 #include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
@@ -39,6 +41,22 @@ std::vector<std::string> final_records(const std::string& rules, const std::stri
   return out;
 }
 
+// The first error `advise check` prints for `text`, as it prints it.
+std::string check_text(const std::string& text) {
+  auto sm = std::make_shared<SourceManager>();
+  std::uint32_t id = sm->add("f.rules", text);
+  Diagnostics diags;
+  LoadedRules files;
+  files.files.push_back(parse_source(*sm, id, diags));
+  check_rules(files, bundled_kb(), sm, diags);
+  std::string out = render_text(*sm, diags);  // the first error's line
+  std::size_t at = out.find(": error: ");
+  if (at == std::string::npos) return "";
+  std::size_t begin = out.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return out.substr(begin, out.find('\n', at) - begin);
+}
+
 }  // namespace
 
 // Waltz classifies a junction by the angles between its edges, with points
@@ -69,4 +87,15 @@ end
   REQUIRE(out.size() == 2);
   CHECK(out[0] == "3 7 3.142 304 left");
   CHECK(out[1] == "12 4 3.142 1201 right");
+}
+
+TEST_CASE("classic: number functions refuse a wrong number of arguments and values of two kinds") {
+  CHECK(check_text("if floor(step2ck, 2) > 1 then note \"x\"\n") ==
+        "f.rules:1:4: error: `floor` takes one argument, but is given 2 [wrong-arity]");
+  CHECK(check_text("if atan2(step2ck) > 1 then note \"x\"\n") ==
+        "f.rules:1:4: error: `atan2` takes two arguments, but is given 1 [wrong-arity]");
+  CHECK(check_text("if choose(step2ck > 1, 1, \"a\") > 1 then note \"x\"\n") ==
+        "f.rules:1:27: error: `\"a\"` is a text, but the other value of `choose` is a number [type-mismatch]");
+  CHECK(check_text("if abs(stage) > 1 then note \"x\"\n") ==
+        "f.rules:1:8: error: `stage` is a stage value, but `abs` needs a number [type-mismatch]");
 }
