@@ -40,6 +40,10 @@ const char* op_name(Op op) {
     case Op::Avg: return "avg";
     case Op::Sum: return "sum";
     case Op::Count: return "count";
+    case Op::Floor: return "floor";
+    case Op::Abs: return "abs";
+    case Op::Atan2: return "atan2";
+    case Op::Choose: return "choose";
     case Op::MakeList: return "list";
     case Op::MakeRange: return "range";
     case Op::Truthy: return "truthy";
@@ -652,6 +656,45 @@ class Checker {
     return c;
   }
 
+  // floor(x), abs(x), atan2(y, x) over numbers, and choose(c, a, b): a value
+  // picked by a condition (unknown when the condition is).
+  std::optional<CExpr> number_call(const ast::Expr& e, TypeId expected) {
+    const std::string& f = e.text;
+    std::size_t arity = f == "atan2" ? 2 : f == "choose" ? 3 : 1;
+    if (e.kids.size() != arity) {
+      static const char* const counts[] = {"", "one argument", "two arguments", "three arguments"};
+      error(DiagKind::WrongArity, e.loc,
+            "`" + f + "` takes " + counts[arity] + ", but is given " + std::to_string(e.kids.size()));
+      return std::nullopt;
+    }
+    CExpr c;
+    c.loc = e.loc;
+    if (f == "choose") {
+      auto cond = condition(e.kids[0]);
+      auto a = expr(e.kids[1], expected);
+      auto b = expr(e.kids[2], a ? a->type : expected);
+      if (!cond || !a || !b) return std::nullopt;
+      if (!comparable(a->type, b->type)) {
+        error(DiagKind::TypeMismatch, e.kids[2].loc,
+              "`" + src(e.kids[2].loc) + "` is " + article(b->type) + ", but the other value of `choose` is " +
+                  article(a->type));
+        return std::nullopt;
+      }
+      c.op = Op::Choose;
+      c.type = a->type == b->type ? a->type : types().number();
+      c.kids = {std::move(*cond), std::move(*a), std::move(*b)};
+      return c;
+    }
+    for (const ast::Expr& k : e.kids) {
+      auto n = numeric_operand(k, ("`" + f + "`").c_str());
+      if (!n) return std::nullopt;
+      c.kids.push_back(std::move(*n));
+    }
+    c.op = f == "floor" ? Op::Floor : f == "abs" ? Op::Abs : Op::Atan2;
+    c.type = f == "floor" ? types().integer() : f == "abs" ? c.kids[0].type : types().number();
+    return c;
+  }
+
   std::optional<CExpr> numeric_operand(const ast::Expr& e, const char* role) {
     auto c = expr(e, kNoType);
     if (!c) return std::nullopt;
@@ -923,15 +966,17 @@ class Checker {
         return c;
       }
       case K::Call: {
-        static const std::vector<std::string> fns = {"min", "max", "avg", "sum", "count", "len"};
+        static const std::vector<std::string> fns = {"min",   "max", "avg",   "sum",   "count",
+                                                     "len",   "floor", "abs", "atan2", "choose"};
         const std::string& f = e.text;
+        if (f == "floor" || f == "abs" || f == "atan2" || f == "choose") return number_call(e, expected);
         if (std::find(fns.begin(), fns.end(), f) == fns.end()) {
           auto& d = error(DiagKind::UnknownFunction, ast::Loc{e.loc.file, e.loc.begin, e.loc.begin + static_cast<std::uint32_t>(f.size())},
                           "unknown function `" + f + "`");
           if (auto s = did_you_mean(f, fns)) {
             d.message += "; did you mean `" + *s + "`?";
           } else {
-            d.message += " (the functions are `min`, `max`, `avg`, `sum`, `count` and `len`)";
+            d.message += " (the functions are `min`, `max`, `avg`, `sum`, `count`, `len`, `floor`, `abs`, `atan2` and `choose`)";
           }
           return std::nullopt;
         }

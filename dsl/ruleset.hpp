@@ -32,6 +32,9 @@ enum class Op : std::uint8_t {
   Between,                // kids = {value, lo, hi}
   IsMissing, IsPresent,   // kids = {value}
   Min, Max, Avg, Sum, Count,  // kids = {list}
+  Floor, Abs,             // kids = {number}
+  Atan2,                  // kids = {y, x}: the angle of the point (x, y), in radians, -pi to pi
+  Choose,                 // kids = {condition, a, b}: a when the condition is true, b when false
   MakeList,               // kids = items
   MakeRange,              // kids = {lo, hi}
   Truthy,                 // a boolean fact used as a condition: kids = {value}

@@ -212,6 +212,22 @@ Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& 
       }
       return Value::number(acc);
     }
+    case Op::Floor:
+    case Op::Abs: {
+      Value v = ev(0);
+      if (v.kind != Value::Kind::Number) return {};
+      return Value::number(e.op == Op::Floor ? std::floor(v.num) : std::fabs(v.num));
+    }
+    case Op::Atan2: {
+      Value y = ev(0), x = ev(1);
+      if (y.kind != Value::Kind::Number || x.kind != Value::Kind::Number) return {};
+      return Value::number(std::atan2(y.num, x.num));
+    }
+    case Op::Choose: {
+      Truth t = test_condition(e.kids[0], view, kb);
+      if (t == Truth::Unknown) return {};
+      return ev(t == Truth::True ? 1 : 2);
+    }
     case Op::MakeList: {
       ValueList items;
       items.reserve(e.kids.size());

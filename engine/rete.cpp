@@ -267,7 +267,10 @@ struct Matcher::Impl {
   std::vector<Token> tokens;
   std::int32_t free_token = -1;
   std::vector<std::uint64_t> lv;
-  std::vector<std::vector<std::int32_t>> lv_free;  // by depth
+  // Free level blocks, by depth: a list threaded through the blocks
+  // themselves (a free block's first word is the next free block's offset,
+  // -1 ends), so freeing and reusing a token touches no other memory.
+  std::vector<std::int32_t> lv_free;
   std::vector<Entry> entries;
   std::int32_t free_entry = -1;
   std::vector<Buckets> left;                   // by node
@@ -432,10 +435,9 @@ struct Matcher::Impl {
   std::int32_t alloc_levels(std::int32_t depth) {
     if (depth == 0) return 0;
     auto d = static_cast<std::size_t>(depth);
-    if (lv_free.size() <= d) lv_free.resize(d + 1);
-    if (!lv_free[d].empty()) {
-      std::int32_t off = lv_free[d].back();
-      lv_free[d].pop_back();
+    if (lv_free.size() <= d) lv_free.resize(d + 1, -1);
+    if (std::int32_t off = lv_free[d]; off >= 0) {
+      lv_free[d] = static_cast<std::int32_t>(static_cast<std::int64_t>(lv[static_cast<std::size_t>(off)]));
       return off;
     }
     auto off = static_cast<std::int32_t>(lv.size());
@@ -445,6 +447,22 @@ struct Matcher::Impl {
 
   // A token held by `owner`, child of `parent`, ending on `fact`; its levels
   // are the parent's (`plevels`, `pdepth` of them) plus `extra` when given.
+  static void copy_levels(std::uint64_t* dst, const std::uint64_t* src, std::int32_t n) {
+    constexpr std::size_t w = sizeof(std::uint64_t);
+    switch (n) {
+      case 0: return;
+      case 1: std::memcpy(dst, src, 1 * w); return;
+      case 2: std::memcpy(dst, src, 2 * w); return;
+      case 3: std::memcpy(dst, src, 3 * w); return;
+      case 4: std::memcpy(dst, src, 4 * w); return;
+      case 5: std::memcpy(dst, src, 5 * w); return;
+      case 6: std::memcpy(dst, src, 6 * w); return;
+      case 7: std::memcpy(dst, src, 7 * w); return;
+      case 8: std::memcpy(dst, src, 8 * w); return;
+      default: std::memcpy(dst, src, static_cast<std::size_t>(n) * w); return;
+    }
+  }
+
   std::int32_t new_token(std::int32_t owner, std::int32_t parent, std::int32_t fact, const std::uint64_t* plevels,
                          std::int32_t pdepth, const std::uint64_t* extra) {
     std::int32_t depth = node(owner).depth;
@@ -465,7 +483,9 @@ struct Matcher::Impl {
     x.parent = parent;
     x.fact = fact;
     x.lv = off;
-    if (pdepth > 0) std::memcpy(lv.data() + off, plevels, static_cast<std::size_t>(pdepth) * sizeof(std::uint64_t));
+    // A token has a few levels (Manners: up to 7): a copy of a size known at
+    // compile time is inlined, where a call to memcpy costs more than the copy.
+    copy_levels(lv.data() + off, plevels, pdepth);
     if (extra != nullptr) lv[static_cast<std::size_t>(off + pdepth)] = *extra;
     if (parent >= 0) {
       Token& p = tok(parent);
@@ -603,8 +623,9 @@ struct Matcher::Impl {
     if (x.agg >= 0) free_agg.push_back(x.agg);
     if (n.depth > 0) {
       auto d = static_cast<std::size_t>(n.depth);
-      if (lv_free.size() <= d) lv_free.resize(d + 1);
-      lv_free[d].push_back(x.lv);
+      if (lv_free.size() <= d) lv_free.resize(d + 1, -1);
+      lv[static_cast<std::size_t>(x.lv)] = static_cast<std::uint64_t>(static_cast<std::int64_t>(lv_free[d]));
+      lv_free[d] = x.lv;
     }
     ++m.stats_.tokens_freed;
     x.owner = -1;
