@@ -23,24 +23,6 @@ namespace advise::cli {
 
 namespace {
 
-// Reads the profile text; on failure prints `FILE: error: ...` and returns false.
-bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::optional<FileStamp>& stamp,
-                  std::ostream& err) {
-  auto fail = [&](const std::string& message) {
-    err << DataError{shown, "", 0, 0, message, {}}.text() << "\n";
-    return false;
-  };
-  std::string error;
-  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) {
-    if (path == "-" && error.rfind("standard input is ", 0) == 0) error = "the input is " + error.substr(18);
-    return fail(error);
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    return fail(std::string(path == "-" ? "standard input" : "the file") + (text.empty() ? " is empty" : " holds only blanks") +
-                "; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}");
-  return true;
-}
-
 bool has_error_conflict(const Report& r) {
   for (const ConflictExplanation& c : r.conflicts)
     if (c.error) return true;
