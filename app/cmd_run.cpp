@@ -16,6 +16,7 @@
 #include "app/common.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/whatif.hpp"
 #include "kb/sanitize.hpp"
 #include "kb/profile.hpp"
 
@@ -67,6 +68,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.trace = o.trace;
   ro.why_not = o.why_not;
   Report report = build_report(result, ro);
+  add_what_would_change(report, engine, *profile);
 
   const RuleSet& rules = *loaded->rules;
   std::string rendered;

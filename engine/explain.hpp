@@ -197,6 +197,11 @@ struct ConclusionEntry {
   Derivation derivation;  // filled when explaining
   int rules_setting = 0;  // how many rules can set it
   Sentence not_reached;   // when missing, why in brief: "no rule decides it"
+  // For a conclusion with a value applicants hope for (kb/schema.json
+  // "hoped_for") that it does not have: what would change it, from the
+  // what-if search (engine/whatif.hpp add_what_would_change); empty when not
+  // searched or nothing certain was found.
+  Sentence what_would_change;
 };
 
 struct CategoryRef {

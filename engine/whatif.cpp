@@ -631,4 +631,50 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
   return w;
 }
 
+void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines,
+                           std::size_t max_evaluations) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  if (report.runaway) return;  // a rule set that ran away would run away again for every change
+  int lines = 0;
+  for (ConclusionEntry& c : report.conclusions) {
+    if (lines >= max_lines) break;
+    int idx = kb.conclusion_index(c.name);
+    if (idx < 0) continue;
+    const Value& hoped = kb.conclusions[static_cast<std::size_t>(idx)].hoped_for;
+    if (hoped.is_missing() || c.value.is_missing() || c.value == hoped) continue;
+    WhatIfOptions o;
+    o.max_alternatives = 1;
+    o.max_evaluations = max_evaluations;
+    WhatIf w = what_if(engine, profile, c.name + "=" + kb.source_text(hoped), o);
+    if (!w.error.empty() || w.already) continue;
+    Sentence s;
+    if (!w.alternatives.empty()) {
+      s.text("what would change this to ").value(kb.display(hoped)).text(": ");
+      const Alternative& a = w.alternatives.front();
+      for (std::size_t i = 0; i < a.changes.size(); ++i) {
+        const FieldChange& ch = a.changes[i];
+        if (i) s.text(i + 1 == a.changes.size() ? " and " : ", ");
+        s.code(ch.name).text(" ").value(ch.from_display + " -> " + ch.to_display);
+      }
+      s.text(" (checked by evaluating the changed profile)");
+    } else if (w.proven) {
+      std::vector<std::string> fixed;
+      for (const WhatIfBlocker& b : w.blockers)
+        for (const FixedField& f : b.fixed)
+          if (std::find(fixed.begin(), fixed.end(), f.name) == fixed.end()) fixed.push_back(f.name);
+      s.text("what would change this to ").value(kb.display(hoped)).text(": nothing you can act on; it depends on ");
+      for (std::size_t i = 0; i < fixed.size(); ++i) {
+        if (i) s.text(i + 1 == fixed.size() ? " and " : ", ");
+        s.code(fixed[i]);
+      }
+      s.text(", which cannot change");
+    } else {
+      continue;
+    }
+    c.what_would_change = std::move(s);
+    ++lines;
+  }
+}
+
 }  // namespace advise

@@ -116,6 +116,15 @@ struct WhatIf {
 
 WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& goal, const WhatIfOptions& options = {});
 
+// The report's "what would change this" lines (ConclusionEntry::
+// what_would_change): for each conclusion with a "hoped_for" value it does
+// not have, at most `max_lines`, a search for that value bounded by
+// `max_evaluations`; the smallest verified change set, or, when none can
+// exist, the fixed fields that stand in the way. Nothing when the search
+// finds nothing certain within its bound.
+void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines = 3,
+                           std::size_t max_evaluations = 400);
+
 // Whether `field` is actionable for this profile (kb/schema.json and the
 // overrides), and if not, why.
 FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::int32_t field,

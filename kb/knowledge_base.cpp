@@ -329,8 +329,8 @@ bool read_actionable(const KnowledgeBase& kb, const json& def, const std::string
   }
   if (j.is_boolean()) {
     a.change = j.get<bool>() ? Actionability::Change::Any : Actionability::Change::Fixed;
-  } else if (j.is_string()) {
-    if (!change_of(j, ".actionable")) return false;
+  } else if (j.is_string() && (j == "up" || j == "down" || j == "any")) {
+    change_of(j, ".actionable");
   } else if (j.is_object()) {
     a.conditional = true;
     a.change = Actionability::Change::Any;
@@ -389,6 +389,16 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
     if (def.contains("max")) f.max = def["max"].get<double>();
     f.description = def.value("description", "");
     if (def.contains("actionable") && !read_actionable(kb, def, file, "$." + section + "." + f.name, f, errors)) ok = false;
+    if (def.contains("hoped_for")) {
+      std::vector<DataError> errs;
+      if (!kb.value_from_json(def["hoped_for"], f.type, &f, "$." + section + "." + f.name + ".hoped_for", f.hoped_for, errs)) {
+        for (DataError& e : errs) {
+          e.file = file;
+          errors.push_back(std::move(e));
+        }
+        ok = false;
+      }
+    }
     out.push_back(std::move(f));
   }
   return ok;

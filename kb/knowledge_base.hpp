@@ -37,6 +37,9 @@ struct FieldDef {
   std::optional<double> min, max;  // for numbers, and for the items of number lists
   std::string description;
   Actionability actionable;  // profile fields only
+  // Conclusions: the value applicants hope for (kb/schema.json "hoped_for"),
+  // whose what-if the report shows (engine/whatif.hpp); Missing when none.
+  Value hoped_for;
 };
 
 struct Specialty {

@@ -2,6 +2,10 @@
 // answer is known, the smallest change set is found, lands exactly on the
 // rules' thresholds, respects what the schema lets change, and is verified.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "dsl/checker.hpp"
 #include "engine/whatif.hpp"
@@ -177,4 +181,56 @@ TEST_CASE("what-if: kb/schema.json's actionable entries are checked when the kno
   for (const auto& [name, e] : rs->definitions)
     if (name == "step2_passing") found = e.constant == Value::number(*step2ck.actionable.while_below);
   CHECK(found);
+}
+
+TEST_CASE("what-if: a bad `actionable` entry in kb/schema.json is an error at its JSON path") {
+  namespace fs = std::filesystem;
+  const std::string kb_dir = std::string(ADVISE_SOURCE_DIR) + "/kb";
+  fs::path dir = fs::temp_directory_path() / ("advise-whatif-kb-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const char* f : {"specialties.json", "figures.json"}) fs::copy_file(kb_dir + "/" + f, dir / f, fs::copy_options::overwrite_existing);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string schema = read_file(kb_dir + "/schema.json");
+    auto at = schema.find(from);
+    REQUIRE(at != std::string::npos);
+    schema.replace(at, from.size(), to);
+    std::ofstream(dir / "schema.json") << schema;
+    std::vector<DataError> errors;
+    auto kb = load_knowledge_base(dir.string(), errors);
+    CHECK_FALSE(kb);
+    return errors.empty() ? std::string() : errors.front().path + ": " + errors.front().message;
+  };
+  CHECK(with(R"("publications": {"type": "integer", "min": 0, "max": 1000, "description": "peer-reviewed publications, including accepted", "actionable": "up")",
+             R"("publications": {"type": "integer", "min": 0, "max": 1000, "description": "peer-reviewed publications, including accepted", "actionable": "sideways")") ==
+        R"($.fields.publications.actionable: expected true, false, "up", "down" or an object of conditions)");
+  CHECK(with(R"("actionable": false, "fixed_because": "citizenship and residency status are not a change to plan for")",
+             R"("actionable": false)") == "$.fields.citizenship.fixed_because: a field that is or may become fixed needs `fixed_because`");
+  CHECK(with(R"("while_in": ["not_taken"])", R"("while_in": ["nope"])") ==
+        R"($.fields.step1.actionable.while_in: expected values of the field's enum, found "nope")");
+  CHECK(with(R"("while_below": 214)", R"("while_under": 214)") ==
+        "$.fields.step2ck.actionable.while_under: expected `while_missing` (true or false), `while_below` (a number), "
+        "`while_in` (a list of values) or `change`");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("what-if: the report's \"what would change this\" lines come from the same search") {
+  Engine e(compile_rules(R"(
+rule single "" source "t" when publications >= 2 then set strategy = single end
+rule dual "" source "t" when publications < 2 then set strategy = dual end
+rule year "" source "t" when citizenship is us_citizen then set research_year = not_needed end
+rule year2 "" source "t" when citizenship is not us_citizen then set research_year = recommended end
+)"));
+  Profile p = load_test_profile(R"({"publications": 0, "citizenship": "permanent_resident"})");
+  Report rep = build_report(e.evaluate(p), {});
+  add_what_would_change(rep, e, p);
+  auto line = [&](const std::string& name) {
+    for (const ConclusionEntry& c : rep.conclusions)
+      if (c.name == name) return c.what_would_change.marked();
+    return std::string("?");
+  };
+  CHECK(line("strategy") ==
+        "what would change this to single: `publications` 0 -> 2 (checked by evaluating the changed profile)");
+  CHECK(line("research_year") ==
+        "what would change this to not_needed: nothing you can act on; it depends on `citizenship`, which cannot change");
+  CHECK(line("step2ck_plan").empty());  // no hoped-for value
 }
