@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "kb/suggest.hpp"
@@ -359,6 +360,8 @@ WhatIfOutcome outcome_of(const Result& base, const Result& alt) {
   return o;
 }
 
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth);
+
 }  // namespace
 
 FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::int32_t field,
@@ -408,12 +411,23 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
   auto goal = parse_goal(rules, query, w.error);
   if (!goal) return w;
   w.goal = *goal;
+  solve(engine, profile, options, w, 0);
+  return w;
+}
 
+namespace {
+
+// The search for w.goal; `depth` > 0 for a conclusion value one of the
+// goal's rules tests (a sub-goal), whose evaluations count in w's.
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  const Goal* goal = &w.goal;
   Search s(engine, profile, options, w);
   auto base = s.run({});
   if (goal_reached(*base, *goal)) {
     w.already = true;
-    return w;
+    return;
   }
   FinalView base_view(*base);
 
@@ -507,19 +521,55 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
   bool any_rule_open = false;
   for (std::int32_t r : producers) {
     const CRule& rule = rules.rules[static_cast<std::size_t>(r)];
-    std::vector<std::vector<std::size_t>> needs;  // per constraint: the changes that satisfy it
+    // Per constraint: the change sets (options) that satisfy it.
+    std::vector<std::vector<std::vector<std::size_t>>> needs;
     bool blocked = false;
     for (const CExpr* c : conjuncts(rule.condition)) {
       if (test_condition(*c, base_view, kb) == Truth::True) continue;
-      std::vector<std::size_t> fixes;
+      std::vector<std::vector<std::size_t>> fixes;
       for (std::size_t i = 0; i < cands.size(); ++i)
-        if (truth_after(*c, i) == Truth::True) fixes.push_back(i);
+        if (truth_after(*c, i) == Truth::True) fixes.push_back({i});
+      // A test of a conclusion's value no single change reaches: that value
+      // is a goal of its own, whose change sets become this test's options.
+      std::optional<WhatIf> sub;
+      if (fixes.empty() && depth < 2 && c->op == Op::Eq && c->kids[0].op == Op::Slot &&
+          rules.is_conclusion(c->kids[0].slot) && c->kids[1].op == Op::Const && s.budget_left()) {
+        sub.emplace();
+        sub->goal.kind = Goal::Kind::Conclusion;
+        sub->goal.slot = c->kids[0].slot;
+        sub->goal.want = c->kids[1].constant;
+        sub->evaluations = w.evaluations;
+        solve(engine, profile, options, *sub, depth + 1);
+        w.evaluations = sub->evaluations;
+        for (const Alternative& a : sub->alternatives) {
+          std::vector<std::size_t> option;
+          for (const FieldChange& ch : a.changes) {
+            std::size_t k = 0;
+            while (k < cands.size() && !(cands[k].field == ch.field && cands[k].to == ch.to)) ++k;
+            if (k == cands.size()) {
+              cands.push_back({ch.field, ch.to, ch.distance, 0});
+              single.push_back(nullptr);
+            }
+            option.push_back(k);
+          }
+          fixes.push_back(std::move(option));
+        }
+      }
       if (fixes.empty()) {
         WhatIfBlocker b;
         b.rule = rule_ref(rules, r);
         auto tests = condition_tests(rules, *c, base_view, false);
         if (!tests.empty()) b.test = tests.front();
         b.fixed = fixed_fields_of(*c, b.only_fixed);
+        if (sub && sub->proven) {
+          // The conclusion cannot reach that value: name what stands in its way.
+          b.only_fixed = true;
+          b.fixed.clear();
+          for (const WhatIfBlocker& sb : sub->blockers)
+            for (const FixedField& f : sb.fixed)
+              if (std::none_of(b.fixed.begin(), b.fixed.end(), [&](const FixedField& x) { return x.name == f.name; }))
+                b.fixed.push_back(f);
+        }
         w.blockers.push_back(std::move(b));
         blocked = true;
         break;
@@ -530,9 +580,9 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
     for (std::int32_t o : opponents) {
       const CRule& opp = rules.rules[static_cast<std::size_t>(o)];
       if (opp.priority < rule.priority) continue;
-      std::vector<std::size_t> fixes;
+      std::vector<std::vector<std::size_t>> fixes;
       for (std::size_t i = 0; i < cands.size(); ++i)
-        if (truth_after(opp.condition, i) != Truth::True) fixes.push_back(i);
+        if (truth_after(opp.condition, i) != Truth::True) fixes.push_back({i});
       // No single change stops it: it may still stop with the changes the
       // rule's own tests need (verification tells).
       if (fixes.empty()) continue;
@@ -549,15 +599,23 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
         if (!chosen.empty()) add_set(chosen);
         return;
       }
-      for (std::size_t i : chosen)
-        if (std::find(needs[k].begin(), needs[k].end(), i) != needs[k].end()) return self(self, k + 1);
-      if (static_cast<int>(chosen.size()) >= options.max_fields) return;
-      for (std::size_t i : needs[k]) {
-        bool field_taken = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) { return cands[j].field == cands[i].field; });
-        if (field_taken) continue;
-        chosen.push_back(i);
-        self(self, k + 1);
-        chosen.pop_back();
+      auto has = [&](std::size_t i) { return std::find(chosen.begin(), chosen.end(), i) != chosen.end(); };
+      for (const auto& option : needs[k])
+        if (std::all_of(option.begin(), option.end(), has)) return self(self, k + 1);
+      for (const auto& option : needs[k]) {
+        std::size_t before = chosen.size();
+        bool ok = true;
+        for (std::size_t i : option) {
+          if (has(i)) continue;
+          bool field_taken = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) { return cands[j].field == cands[i].field; });
+          if (field_taken || static_cast<int>(chosen.size()) >= options.max_fields) {
+            ok = false;
+            break;
+          }
+          chosen.push_back(i);
+        }
+        if (ok) self(self, k + 1);
+        chosen.resize(before);
       }
     };
     dfs(dfs, 0);
@@ -586,7 +644,7 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
     });
     if (covered) continue;
     std::shared_ptr<const Result> r;
-    if (st.items.size() == 1) {
+    if (st.items.size() == 1 && single[st.items[0]]) {
       r = single[st.items[0]];
     } else {
       if (!s.budget_left()) {
@@ -628,8 +686,9 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
                     " fields changed together)");
     }
   }
-  return w;
 }
+
+}  // namespace
 
 void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines,
                            std::size_t max_evaluations) {

@@ -234,3 +234,25 @@ rule year2 "" source "t" when citizenship is not us_citizen then set research_ye
         "what would change this to not_needed: nothing you can act on; it depends on `citizenship`, which cannot change");
   CHECK(line("step2ck_plan").empty());  // no hoped-for value
 }
+
+TEST_CASE("what-if: a test of a conclusion no single change reaches becomes a goal of its own") {
+  const char* rules = R"(
+rule a "" source "t" when publications >= 2 and observerships >= 1 then set strategy = single end
+rule b "" source "t" when strategy is single and can_relocate then set research_year = not_needed end
+)";
+  auto w = ask(rules, R"({"publications": 0, "observerships": 0, "can_relocate": false})", "research_year=not_needed");
+  REQUIRE(w.alternatives.size() == 1);
+  CHECK(changes(w.alternatives[0]) == "publications: 0 -> 2; observerships: 0 -> 1; can_relocate: no -> yes");
+  // When the conclusion's own goal is out of reach, so is this one, and the
+  // answer names the fixed fields in the way.
+  auto fixed = ask(R"(
+rule a "" source "t" when citizenship is us_citizen and publications >= 2 then set strategy = single end
+rule b "" source "t" when strategy is single then set research_year = not_needed end
+)", R"({"citizenship": "visa_required", "publications": 0})", "research_year=not_needed");
+  CHECK(fixed.alternatives.empty());
+  CHECK(fixed.proven);
+  REQUIRE(fixed.blockers.size() == 1);
+  CHECK(fixed.blockers[0].test.text == "strategy is single");
+  REQUIRE(fixed.blockers[0].fixed.size() == 1);
+  CHECK(fixed.blockers[0].fixed[0].name == "citizenship");
+}
