@@ -158,7 +158,7 @@ std::string render_whatif_json(const WhatIf& w, const WhatIfHeader& h, const Kno
   for (const Alternative& a : w.alternatives) {
     ordered_json changes = ordered_json::array();
     for (const FieldChange& c : a.changes)
-      changes.push_back({{"field", c.name}, {"from", value_json(c.from, kb)}, {"to", value_json(c.to, kb)}, {"distance", c.distance}});
+      changes.push_back({{"field", c.name}, {"from", value_json(c.from, kb)}, {"to", value_json(c.to, kb)}, {"distance", value_json(Value::number(c.distance), kb)}});
     const WhatIfOutcome& o = a.outcome;
     ordered_json conclusions = ordered_json::array();
     for (const ConclusionChange& c : o.conclusions)
