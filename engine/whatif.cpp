@@ -473,7 +473,13 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
 
   // 1. Every single change, evaluated.
   std::vector<std::shared_ptr<const Result>> single(cands.size());
-  for (std::size_t i = 0; i < cands.size() && s.budget_left(); ++i) single[i] = s.run({&cands[i]});
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    if (!s.budget_left()) {
+      w.budget_exhausted = true;
+      break;
+    }
+    single[i] = s.run({&cands[i]});
+  }
 
   // Change sets, smallest first; each is a sorted list of candidate indices.
   struct Set {
@@ -669,7 +675,6 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
     w.alternatives.push_back(std::move(alt));
     verified_fields.push_back(std::move(fields));
   }
-  if (!s.budget_left() && cands.size() > w.evaluations) w.budget_exhausted = true;
 
   if (w.alternatives.empty()) {
     w.proven = !producers.empty() && !any_rule_open &&

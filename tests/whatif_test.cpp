@@ -256,3 +256,15 @@ rule b "" source "t" when strategy is single then set research_year = not_needed
   REQUIRE(fixed.blockers[0].fixed.size() == 1);
   CHECK(fixed.blockers[0].fixed[0].name == "citizenship");
 }
+
+TEST_CASE("what-if: the evaluation bound stops the search and says so; nothing unverified is shown") {
+  WhatIfOptions o;
+  o.max_evaluations = 2;  // the first evaluation and one change
+  auto w = ask(R"(
+rule r "" source "t" when publications >= 4 and observerships > 2 then set strategy = single end
+)", R"({"publications": 1, "observerships": 0})", "strategy=single", o);
+  CHECK(w.budget_exhausted);
+  CHECK(w.evaluations == 2);
+  CHECK(w.alternatives.empty());
+  CHECK_FALSE(w.proven);
+}
