@@ -68,7 +68,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.trace = o.trace;
   ro.why_not = o.why_not;
   Report report = build_report(result, ro);
-  add_what_would_change(report, engine, *profile);
+  // Only the text report shows the "what would change this" lines so far.
+  if (o.format == "text") add_what_would_change(report, engine, *profile);
 
   const RuleSet& rules = *loaded->rules;
   std::string rendered;
