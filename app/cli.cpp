@@ -52,6 +52,18 @@ Examples:
   advise batch -o reports.jsonl profiles.jsonl  # written atomically
 )";
 
+const char* kWhatIfExamples = R"(
+GOAL is what --why-not takes: a conclusion value (strategy=single), a
+conclusion (research_year), a recommendation id or a rule's name. Only the
+fields kb/schema.json marks actionable change; exit 1 when no change of them
+reaches the goal (the answer says why).
+
+Examples:
+  advise what-if strategy=single examples/profiles/example.json
+  advise what-if research_year=not_needed --format json profile.json
+  advise what-if strategy=single --actionable risk_tolerance --fixed publications profile.json
+)";
+
 const char* kSchemaExamples = R"(
 Examples:
   advise schema > kb/profile.schema.json       # regenerate the committed schema
@@ -102,13 +114,14 @@ void set_aside_reserve() {
 const char* memory_hint(const std::string& command) {
   if (command == "run") return "try a lower `--max-firings`, or leave out `--trace` and `--explain`";
   if (command == "batch") return "try fewer `--jobs`";
+  if (command == "what-if") return "try a lower `--max-fields`";
   if (command == "test" || command == "diff") return "try fewer or smaller rule files, cases or profiles";
   return "try fewer or smaller rule files";
 }
 
 bool is_subcommand(const std::string& s) {
   return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
-         s == "help";
+         s == "what-if" || s == "help";
 }
 
 }  // namespace
@@ -165,7 +178,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff, schema. `advise COMMAND --help` for each.\n"
+      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, schema. `advise COMMAND --help` for each.\n"
       "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
       "3 out of memory.");
   int verbosity = 0;
@@ -241,6 +254,27 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->footer(kDiffExamples);
 
+  WhatIfCliOptions whatif;
+  auto* whatif_cmd = app.add_subcommand(
+      "what-if", "The smallest changes of a profile's actionable fields that reach a goal, each verified");
+  whatif_cmd->add_option("goal", whatif.goal, "strategy=single, a conclusion, a recommendation id or a rule")->required();
+  whatif_cmd->add_option("profile", whatif.profile, "Profile JSON file, or - for stdin")->required();
+  whatif_cmd->add_option("--format", whatif.format, "text, json or markdown")
+      ->check(CLI::IsMember({"text", "json", "markdown"}));
+  whatif_cmd->add_option("--max-alternatives", whatif.max_alternatives, "At most N change sets (default 3)")
+      ->check(CLI::Range(1, 20));
+  whatif_cmd->add_option("--max-fields", whatif.max_fields, "At most N fields changed together (default 6)")
+      ->check(CLI::Range(1, 8));
+  whatif_cmd->add_option("--actionable", whatif.actionable, "Treat FIELD as actionable for this run; repeatable")
+      ->allow_extra_args(false);
+  whatif_cmd->add_option("--fixed", whatif.fixed, "Treat FIELD as fixed for this run; repeatable")->allow_extra_args(false);
+  whatif_cmd->add_option("--rules", whatif.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
+  whatif_cmd->add_option("-o,--output", whatif.output, "Write the answer to FILE (atomically) instead of stdout");
+  whatif_cmd->add_option("--max-firings", whatif.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
+      ->check(CLI::Range(1, kMaxFiringsCap));
+  whatif_cmd->footer(kWhatIfExamples);
+
   SchemaOptions schema;
   auto* schema_cmd = app.add_subcommand(
       "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
@@ -288,6 +322,10 @@ int main(int argc, char** argv) {
   if (*schema_cmd) {
     schema.kb_dir = kb_dir;
     return run_command("schema", [&] { return cmd_schema(schema, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*whatif_cmd) {
+    whatif.kb_dir = kb_dir;
+    return run_command("what-if", [&] { return cmd_whatif(whatif, std::cout, std::cerr); }, std::cerr);
   }
   if (*diff_cmd) {
     diff.kb_dir = kb_dir;

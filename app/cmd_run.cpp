@@ -16,6 +16,7 @@
 #include "app/common.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/whatif.hpp"
 #include "kb/sanitize.hpp"
 #include "kb/facts.hpp"
 #include "kb/profile.hpp"
@@ -23,24 +24,6 @@
 namespace advise::cli {
 
 namespace {
-
-// Reads the profile text; on failure prints `FILE: error: ...` and returns false.
-bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::optional<FileStamp>& stamp,
-                  std::ostream& err) {
-  auto fail = [&](const std::string& message) {
-    err << DataError{shown, "", 0, 0, message, {}}.text() << "\n";
-    return false;
-  };
-  std::string error;
-  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) {
-    if (path == "-" && error.rfind("standard input is ", 0) == 0) error = "the input is " + error.substr(18);
-    return fail(error);
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
-    return fail(std::string(path == "-" ? "standard input" : "the file") + (text.empty() ? " is empty" : " holds only blanks") +
-                "; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}");
-  return true;
-}
 
 // Reads every --facts argument against the rules' templates; prints the
 // problems and returns false on any (nothing is evaluated then).
@@ -133,6 +116,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.trace = o.trace;
   ro.why_not = o.why_not;
   Report report = build_report(result, ro);
+  // Only the text report shows the "what would change this" lines so far.
+  if (o.format == "text") add_what_would_change(report, engine, *profile);
 
   const RuleSet& rules = *loaded->rules;
   std::string rendered;

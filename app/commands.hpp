@@ -70,6 +70,21 @@ struct DiffOptions {
 };
 int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
 
+// advise what-if GOAL PROFILE (engine/whatif.hpp).
+struct WhatIfCliOptions {
+  std::string goal;
+  std::string profile;             // path or "-"
+  std::vector<std::string> rules;
+  std::string kb_dir;
+  std::string format = "text";     // text | json | markdown
+  std::string output;
+  int max_alternatives = 3;
+  int max_fields = 6;
+  std::vector<std::string> actionable, fixed;  // per-run overrides of kb/schema.json
+  int max_firings = 1000;
+};
+int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err);
+
 // The JSON Schema of profiles, generated from the knowledge base
 // (kb/json_schema.hpp): `advise schema > kb/profile.schema.json`.
 struct SchemaOptions {

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include "kb/profile.hpp"
+
 namespace advise::cli {
 
 namespace fs = std::filesystem;
@@ -187,6 +189,23 @@ bool use_color(int fd) {
   const char* no = std::getenv("NO_COLOR");
   if (no && *no) return false;
   return isatty(fd) != 0;
+}
+
+bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::optional<FileStamp>& stamp,
+                  std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << DataError{shown, "", 0, 0, message, {}}.text() << "\n";
+    return false;
+  };
+  std::string error;
+  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) {
+    if (path == "-" && error.rfind("standard input is ", 0) == 0) error = "the input is " + error.substr(18);
+    return fail(error);
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return fail(std::string(path == "-" ? "standard input" : "the file") + (text.empty() ? " is empty" : " holds only blanks") +
+                "; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}");
+  return true;
 }
 
 }  // namespace advise::cli

@@ -58,6 +58,12 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
 bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
                 std::optional<FileStamp>* stamp = nullptr, std::string_view give = "a file");
 
+// Reads a profile's text (`path`, "-" = stdin, shown as `shown`) with the
+// profile size limit; refuses an empty or blank input. On failure prints
+// `FILE: error: ...` to `err` and returns false.
+bool read_profile(const std::string& path, const std::string& shown, std::string& text, std::optional<FileStamp>& stamp,
+                  std::ostream& err);
+
 // Writes `data` to `out`; when `out` is std::cout, straight to file
 // descriptor 1, so that a failure says why ("no space left on the device",
 // "the reading end of the pipe was closed (broken pipe)"). False with

@@ -493,6 +493,85 @@ Derivation explain_version(const Result& result, std::int32_t version, int max_d
   return x.version(version, max_depth, path);
 }
 
+std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, std::string& error) {
+  const KnowledgeBase& kb = *rules.kb;
+  Goal g;
+  g.query = query;
+  std::string name = query, value_text;
+  auto eq = query.find('=');
+  if (eq != std::string::npos) {
+    name = query.substr(0, eq);
+    value_text = query.substr(eq + 1);
+  }
+  std::int32_t slot = rules.conclusion_slot(name);
+  if (slot >= 0) {
+    g.kind = Goal::Kind::Conclusion;
+    g.slot = slot;
+    if (!value_text.empty()) {
+      auto v = parse_query_value(kb, rules.slot_def(slot).type, value_text, error);
+      if (!v) return std::nullopt;
+      g.want = *v;
+    }
+    if (value_text.empty())
+      g.subject.text("conclusion ").code(name);
+    else
+      g.subject.code(name).text(" = ").value(kb.display(g.want));
+    return g;
+  }
+  for (const CRule& cr : rules.rules)
+    for (const CAction& a : cr.actions)
+      if (a.kind == ast::ActionKind::Recommend && a.id == query) {
+        g.kind = Goal::Kind::Recommendation;
+        g.id = query;
+        g.subject.text("recommendation ").code(query);
+        return g;
+      }
+  if (const CRule* cr = rules.find_rule(query)) {
+    g.kind = Goal::Kind::Rule;
+    g.rule = cr->index;
+    g.subject.text("rule ").code(query);
+    return g;
+  }
+  std::vector<std::string> names;
+  for (const auto& c : kb.conclusions) names.push_back(c.name);
+  for (const CRule& cr : rules.rules) {
+    names.push_back(cr.name);
+    for (const CAction& a : cr.actions)
+      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id);
+  }
+  if (rules.field_slot(name) >= 0) {
+    error = "`" + name + "` is a profile field, given by the applicant; ask about a conclusion, a recommendation or a rule";
+    return std::nullopt;
+  }
+  error = "no conclusion, recommendation or rule is called `" + name + "`";
+  if (auto s = did_you_mean(name, names)) error += "; did you mean `" + *s + "`?";
+  return std::nullopt;
+}
+
+bool goal_reached(const Result& result, const Goal& goal) {
+  switch (goal.kind) {
+    case Goal::Kind::Conclusion: return reached(result.value(goal.slot), goal.want);
+    case Goal::Kind::Recommendation: return result.recommendation(goal.id) != nullptr;
+    case Goal::Kind::Rule: return result.fired(goal.rule);
+  }
+  return false;
+}
+
+std::vector<std::int32_t> goal_rules(const RuleSet& rules, const Goal& goal) {
+  std::vector<std::int32_t> out;
+  for (const CRule& cr : rules.rules) {
+    bool any = false;
+    for (const CAction& a : cr.actions) {
+      bool sure = false;
+      if (goal.kind == Goal::Kind::Conclusion) any = any || could_produce(a, goal.slot, goal.want, sure);
+      if (goal.kind == Goal::Kind::Recommendation) any = any || (a.kind == ast::ActionKind::Recommend && a.id == goal.id);
+    }
+    if (goal.kind == Goal::Kind::Rule) any = cr.index == goal.rule;
+    if (any) out.push_back(cr.index);
+  }
+  return out;
+}
+
 WhyNot explain_why_not(const Result& result, const std::string& query, int max_depth) {
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
@@ -515,30 +594,15 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     return c;
   };
 
-  std::string name = query, value_text;
-  auto eq = query.find('=');
-  if (eq != std::string::npos) {
-    name = query.substr(0, eq);
-    value_text = query.substr(eq + 1);
-  }
-  std::int32_t slot = rules.conclusion_slot(name);
-  if (slot >= 0) {
-    Value want;
-    if (!value_text.empty()) {
-      std::string err;
-      auto v = parse_query_value(kb, rules.slot_def(slot).type, value_text, err);
-      if (!v) {
-        w.error = err;
-        return w;
-      }
-      want = *v;
-    }
-    if (value_text.empty())
-      w.subject.text("conclusion ").code(name);
-    else
-      w.subject.code(name).text(" = ").value(kb.display(want));
+  auto goal = parse_goal(rules, query, w.error);
+  if (!goal) return w;
+  w.subject = goal->subject;
+  w.reached = goal_reached(result, *goal);
+  if (goal->kind == Goal::Kind::Conclusion) {
+    std::int32_t slot = goal->slot;
+    const Value& want = goal->want;
+    const std::string& name = rules.slot_name(slot);
     const Value& have = result.value(slot);
-    w.reached = reached(have, want);
     if (have.is_missing())
       w.actual.code(name).text(" was not reached");
     else
@@ -574,45 +638,9 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     }
     return w;
   }
-  // A recommendation id.
-  bool is_rec = false;
-  for (const CRule& cr : rules.rules)
-    for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend && a.id == query) is_rec = true;
-  if (is_rec) {
-    w.subject.text("recommendation ").code(query);
-    w.reached = result.recommendation(query) != nullptr;
-    w.actual.text(w.reached ? "it was recommended" : "it was not recommended");
-    for (const CRule& cr : rules.rules) {
-      bool any = std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
-        return a.kind == ast::ActionKind::Recommend && a.id == query;
-      });
-      if (any) w.candidates.push_back(candidate_for(cr.index));
-    }
-    return w;
-  }
-  // A rule's name.
-  if (const CRule* cr = rules.find_rule(query)) {
-    w.subject.text("rule ").code(query);
-    w.reached = result.fired(cr->index);
-    w.actual.text(w.reached ? "it fired" : "it did not fire");
-    w.candidates.push_back(candidate_for(cr->index));
-    return w;
-  }
-  // Nothing of that name.
-  std::vector<std::string> names;
-  for (const auto& c : kb.conclusions) names.push_back(c.name);
-  for (const CRule& cr : rules.rules) {
-    names.push_back(cr.name);
-    for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id);
-  }
-  if (rules.field_slot(name) >= 0) {
-    w.error = "`" + name + "` is a profile field, given by the applicant; ask about a conclusion, a recommendation or a rule";
-    return w;
-  }
-  w.error = "no conclusion, recommendation or rule is called `" + name + "`";
-  if (auto s = did_you_mean(name, names)) w.error += "; did you mean `" + *s + "`?";
+  w.actual.text(goal->kind == Goal::Kind::Recommendation ? (w.reached ? "it was recommended" : "it was not recommended")
+                                                          : (w.reached ? "it fired" : "it did not fire"));
+  for (std::int32_t r : goal_rules(rules, *goal)) w.candidates.push_back(candidate_for(r));
   return w;
 }
 

@@ -211,6 +211,11 @@ struct ConclusionEntry {
   Derivation derivation;  // filled when explaining
   int rules_setting = 0;  // how many rules can set it
   Sentence not_reached;   // when missing, why in brief: "no rule decides it"
+  // For a conclusion with a value applicants hope for (kb/schema.json
+  // "hoped_for") that it does not have: what would change it, from the
+  // what-if search (engine/whatif.hpp add_what_would_change); empty when not
+  // searched or nothing certain was found.
+  Sentence what_would_change;
 };
 
 struct CategoryRef {
@@ -247,6 +252,27 @@ struct ReportOptions {
 };
 
 Report build_report(const Result& result, const ReportOptions& options);
+
+// What `--why-not` and `advise what-if` ask about: a conclusion value
+// (`strategy=single`), a conclusion (`research_year`: any value), a
+// recommendation id or a rule's name.
+struct Goal {
+  enum class Kind : std::uint8_t { Conclusion, Recommendation, Rule };
+  Kind kind = Kind::Conclusion;
+  std::string query;       // as asked
+  std::int32_t slot = -1;  // Conclusion
+  Value want;              // Conclusion: the value (an item or map key for lists and maps); Missing: any value
+  std::int32_t rule = -1;  // Rule
+  std::string id;          // Recommendation
+  Sentence subject;        // "`strategy` = single", "recommendation `x`", "rule `r`"
+};
+// Nothing when the query names nothing Advise knows: `error` says why, with a
+// suggestion (diagnostic wording, code in backticks).
+std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, std::string& error);
+bool goal_reached(const Result& result, const Goal& goal);
+// The rules whose actions could reach the goal (a conclusion value: every
+// rule that sets or adds it, or computes a value that might be it).
+std::vector<std::int32_t> goal_rules(const RuleSet& rules, const Goal& goal);
 
 // Explanation pieces, usable on their own (tests, `advise test`).
 Derivation explain_fact(const Result& result, std::int32_t slot, int max_depth = 6);

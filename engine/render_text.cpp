@@ -270,6 +270,7 @@ class TextWriter {
       } else {
         wrap(head, col, col, c.display);
       }
+      if (!c.what_would_change.empty()) wrap(std::string(col, ' '), col, col, c.what_would_change.marked());
       if (rep_.explained && !c.value.is_missing()) derivation_body(c.derivation, 4);
     }
   }

@@ -305,6 +305,67 @@ std::optional<std::string> read_text(const std::string& path, std::vector<DataEr
   return ss.str();
 }
 
+// "actionable": true | false | "up" | "down" | {"while_missing": B, "while_below": N, "while_in": [V...],
+// "change": "any"|"up"|"down"}, with "fixed_because": why it cannot be changed.
+bool read_actionable(const KnowledgeBase& kb, const json& def, const std::string& file, const std::string& path,
+                     FieldDef& f, std::vector<DataError>& errors) {
+  Actionability& a = f.actionable;
+  const json& j = def["actionable"];
+  auto fail = [&](const std::string& where, std::string message) {
+    errors.push_back({file, path + where, 0, 0, std::move(message), {}});
+    return false;
+  };
+  auto change_of = [&](const json& c, const std::string& where) {
+    std::string s = c.is_string() ? c.get<std::string>() : "";
+    if (s == "any") a.change = Actionability::Change::Any;
+    else if (s == "up") a.change = Actionability::Change::Up;
+    else if (s == "down") a.change = Actionability::Change::Down;
+    else return fail(where, "expected \"any\", \"up\" or \"down\"");
+    return true;
+  };
+  if (def.contains("fixed_because")) {
+    if (!def["fixed_because"].is_string()) return fail(".fixed_because", "expected a text saying why the field cannot change");
+    a.fixed_because = def["fixed_because"].get<std::string>();
+  }
+  if (j.is_boolean()) {
+    a.change = j.get<bool>() ? Actionability::Change::Any : Actionability::Change::Fixed;
+  } else if (j.is_string() && (j == "up" || j == "down" || j == "any")) {
+    change_of(j, ".actionable");
+  } else if (j.is_object()) {
+    a.conditional = true;
+    a.change = Actionability::Change::Any;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      const std::string& k = it.key();
+      const json& v = it.value();
+      if (k == "change") {
+        if (!change_of(v, ".actionable.change")) return false;
+      } else if (k == "while_missing" && v.is_boolean()) {
+        a.while_missing = v.get<bool>();
+      } else if (k == "while_below" && v.is_number()) {
+        a.while_below = v.get<double>();
+      } else if (k == "while_in" && v.is_array()) {
+        const TypeDesc& d = kb.types.at(f.type);
+        for (const json& x : v) {
+          if (!x.is_string() || d.kind != TypeKind::Enum ||
+              kb.enums[static_cast<std::size_t>(d.enum_id)].find(x.get<std::string>()) < 0)
+            return fail(".actionable.while_in", "expected values of the field's enum, found " + x.dump());
+          a.while_in.push_back(x.get<std::string>());
+        }
+      } else {
+        return fail(".actionable." + k,
+                    "expected `while_missing` (true or false), `while_below` (a number), `while_in` (a list of "
+                    "values) or `change`");
+      }
+    }
+  } else {
+    return fail(".actionable", "expected true, false, \"up\", \"down\" or an object of conditions");
+  }
+  if (a.change == Actionability::Change::Fixed || a.conditional) {
+    if (a.fixed_because.empty()) return fail(".fixed_because", "a field that is or may become fixed needs `fixed_because`");
+  }
+  return true;
+}
+
 bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, const std::string& section,
                  std::vector<FieldDef>& out, std::vector<DataError>& errors) {
   if (!obj.is_object()) {
@@ -327,6 +388,17 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
     if (def.contains("min")) f.min = def["min"].get<double>();
     if (def.contains("max")) f.max = def["max"].get<double>();
     f.description = def.value("description", "");
+    if (def.contains("actionable") && !read_actionable(kb, def, file, "$." + section + "." + f.name, f, errors)) ok = false;
+    if (def.contains("hoped_for")) {
+      std::vector<DataError> errs;
+      if (!kb.value_from_json(def["hoped_for"], f.type, &f, "$." + section + "." + f.name + ".hoped_for", f.hoped_for, errs)) {
+        for (DataError& e : errs) {
+          e.file = file;
+          errors.push_back(std::move(e));
+        }
+        ok = false;
+      }
+    }
     out.push_back(std::move(f));
   }
   return ok;

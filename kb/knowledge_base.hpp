@@ -15,11 +15,31 @@
 
 namespace advise {
 
+// Whether the applicant can change a profile field, for `advise what-if`
+// (kb/schema.json, "actionable"): never (Fixed), freely (Any), or only up
+// (Up: numbers grow, booleans become true, lists gain items) or only down.
+// A field may be actionable only in some profiles: while it is missing,
+// while its number is below a bound, or while its value is one of a list.
+struct Actionability {
+  enum class Change : std::uint8_t { Fixed, Any, Up, Down };
+  Change change = Change::Fixed;
+  bool conditional = false;  // actionable only while one of the three holds
+  bool while_missing = false;
+  std::optional<double> while_below;
+  std::vector<std::string> while_in;
+  // Why it cannot be changed (always, or once the conditions no longer hold).
+  std::string fixed_because;
+};
+
 struct FieldDef {
   std::string name;
   TypeId type = kNoType;
   std::optional<double> min, max;  // for numbers, and for the items of number lists
   std::string description;
+  Actionability actionable;  // profile fields only
+  // Conclusions: the value applicants hope for (kb/schema.json "hoped_for"),
+  // whose what-if the report shows (engine/whatif.hpp); Missing when none.
+  Value hoped_for;
 };
 
 struct Specialty {

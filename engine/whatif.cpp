@@ -1,0 +1,744 @@
+#include "engine/whatif.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include "kb/suggest.hpp"
+
+namespace advise {
+
+namespace {
+
+using Act = Actionability::Change;
+
+bool is_actionable_now(const FieldDef& def, const Value& v, const KnowledgeBase& kb) {
+  const Actionability& a = def.actionable;
+  if (a.change == Act::Fixed) return false;
+  if (!a.conditional) return true;
+  if (a.while_missing && v.is_missing()) return true;
+  if (a.while_below && v.kind == Value::Kind::Number && v.num < *a.while_below) return true;
+  if (!a.while_in.empty() && v.kind == Value::Kind::Symbol) {
+    const std::string& name = kb.enums[static_cast<std::size_t>(v.enum_id)].values[static_cast<std::size_t>(v.sym)];
+    if (std::find(a.while_in.begin(), a.while_in.end(), name) != a.while_in.end()) return true;
+  }
+  return false;
+}
+
+// Where a test's side reads a profile field: the field itself, or an
+// aggregate of a list field.
+enum class Target : std::uint8_t { None, Direct, Count, Aggregate };
+
+Target target_of(const CExpr& e, const RuleSet& rules, std::int32_t& field) {
+  if (e.op == Op::Slot && !rules.is_conclusion(e.slot)) {
+    field = e.slot;
+    return Target::Direct;
+  }
+  if ((e.op == Op::Count || e.op == Op::Min || e.op == Op::Max || e.op == Op::Avg || e.op == Op::Sum) &&
+      e.kids.size() == 1 && e.kids[0].op == Op::Slot && !rules.is_conclusion(e.kids[0].slot)) {
+    field = e.kids[0].slot;
+    return e.op == Op::Count ? Target::Count : Target::Aggregate;
+  }
+  return Target::None;
+}
+
+bool reads_slot(const CExpr& e, std::int32_t slot) {
+  if (e.op == Op::Slot && e.slot == slot) return true;
+  return std::any_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_slot(k, slot); });
+}
+
+void slots_of(const CExpr& e, std::set<std::int32_t>& out) {
+  if (e.op == Op::Slot) out.insert(e.slot);
+  for (const CExpr& k : e.kids) slots_of(k, out);
+}
+
+// What the rules' tests say about each field: numbers it is compared with,
+// values it is compared with, items looked for in it, counts asked of it.
+struct FieldHints {
+  std::set<double> thresholds;       // Direct comparisons
+  std::set<double> item_thresholds;  // min/max/avg/sum of a number list
+  std::set<double> counts;           // count of a list
+  std::vector<Value> values;         // enum values, booleans, list items
+};
+
+struct Scanner {
+  const RuleSet& rules;
+  const ValueView& view;
+  std::map<std::int32_t, FieldHints>& hints;
+
+  void add_value(std::int32_t field, const Value& v) {
+    auto& vs = hints[field].values;
+    if (!v.is_missing() && std::find(vs.begin(), vs.end(), v) == vs.end()) vs.push_back(v);
+  }
+  void add_number(std::int32_t field, Target t, double x) {
+    if (t == Target::Direct) hints[field].thresholds.insert(x);
+    if (t == Target::Count) hints[field].counts.insert(x);
+    if (t == Target::Aggregate) hints[field].item_thresholds.insert(x);
+  }
+  // `side` compared with `other`.
+  void compare(const CExpr& side, const CExpr& other) {
+    std::int32_t field = -1;
+    Target t = target_of(side, rules, field);
+    if (t == Target::None || reads_slot(other, field)) return;
+    Value v = evaluate_expr(other, view, *rules.kb);
+    if (v.kind == Value::Kind::Number) add_number(field, t, v.num);
+    else if (v.kind == Value::Kind::Range) {
+      add_number(field, t, v.num);
+      add_number(field, t, v.hi);
+    } else if (t == Target::Direct && v.kind == Value::Kind::List) {
+      for (const Value& x : v.list_items()) add_value(field, x);
+    } else if (t == Target::Direct) {
+      add_value(field, v);
+    }
+  }
+  void scan(const CExpr& e) {
+    switch (e.op) {
+      case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
+        compare(e.kids[0], e.kids[1]);
+        compare(e.kids[1], e.kids[0]);
+        break;
+      case Op::Between:
+        compare(e.kids[0], e.kids[1]);
+        compare(e.kids[0], e.kids[2]);
+        break;
+      case Op::In: case Op::NotIn: {
+        compare(e.kids[0], e.kids[1]);
+        std::int32_t field = -1;  // `x in list_field`
+        if (target_of(e.kids[1], rules, field) == Target::Direct && !reads_slot(e.kids[0], field))
+          add_value(field, evaluate_expr(e.kids[0], view, *rules.kb));
+        break;
+      }
+      case Op::Contains: case Op::NotContains: {
+        std::int32_t field = -1;
+        if (target_of(e.kids[0], rules, field) == Target::Direct && !reads_slot(e.kids[1], field)) {
+          Value v = evaluate_expr(e.kids[1], view, *rules.kb);
+          if (v.kind == Value::Kind::List)
+            for (const Value& x : v.list_items()) add_value(field, x);
+          else
+            add_value(field, v);
+        }
+        break;
+      }
+      default: break;
+    }
+    for (const CExpr& k : e.kids) scan(k);
+  }
+};
+
+struct Candidate {
+  std::int32_t field = -1;
+  Value to;
+  double distance = 0;
+  double tie = 0;  // among equal distances, the smaller first (a first score: the lowest that does)
+};
+
+Value list_with(const Value& list, const Value& item) {
+  ValueList items = list.kind == Value::Kind::List ? list.list_items() : ValueList{};
+  items.push_back(item);
+  return Value::list(std::move(items));
+}
+
+Value list_without(const Value& list, const Value& item) {
+  ValueList items;
+  for (const Value& x : list.list_items())
+    if (x != item) items.push_back(x);
+  return Value::list(std::move(items));
+}
+
+// The values worth trying for one field, from what the tests say about it.
+std::vector<Candidate> candidates_for(const KnowledgeBase& kb, std::int32_t field, const FieldDef& def,
+                                      const Value& cur, const FieldHints& h, Act change) {
+  std::vector<Candidate> out;
+  const TypeDesc& d = kb.types.at(def.type);
+  auto allowed_number = [&](double x) {
+    if (def.min && x < *def.min) return false;
+    if (def.max && x > *def.max) return false;
+    if (cur.kind == Value::Kind::Number) {
+      if (x == cur.num) return false;
+      if (change == Act::Up && x < cur.num) return false;
+      if (change == Act::Down && x > cur.num) return false;
+    }
+    return true;
+  };
+  auto push = [&](Value to, double distance, double tie) {
+    for (const Candidate& c : out)
+      if (c.to == to) return;
+    out.push_back({field, std::move(to), distance, tie});
+  };
+  switch (d.kind) {
+    case TypeKind::Integer:
+    case TypeKind::Number: {
+      bool whole = d.kind == TypeKind::Integer;
+      for (double t : h.thresholds) {
+        std::vector<double> xs = whole ? std::vector<double>{std::ceil(t) - 1, std::floor(t), std::ceil(t), std::floor(t) + 1}
+                                       : std::vector<double>{t};
+        for (double x : xs) {
+          if (!allowed_number(x)) continue;
+          if (cur.kind == Value::Kind::Number)
+            push(Value::number(x), std::fabs(x - cur.num), 0);
+          else
+            push(Value::number(x), 1, x);
+        }
+      }
+      break;
+    }
+    case TypeKind::Boolean: {
+      for (bool b : {false, true}) {
+        if (cur.kind == Value::Kind::Bool && cur.flag == b) continue;
+        if (change == Act::Up && !b && cur.kind == Value::Kind::Bool) continue;
+        if (change == Act::Down && b && cur.kind == Value::Kind::Bool) continue;
+        push(Value::boolean(b), 1, b ? 1 : 0);
+      }
+      break;
+    }
+    case TypeKind::Enum: {
+      const EnumDef& e = kb.enums[static_cast<std::size_t>(d.enum_id)];
+      for (std::size_t i = 0; i < e.values.size(); ++i) {
+        Value v = Value::symbol(d.enum_id, static_cast<std::int32_t>(i));
+        if (v == cur) continue;
+        push(v, 1, static_cast<double>(i));
+      }
+      break;
+    }
+    case TypeKind::List: {
+      const TypeDesc& ed = kb.types.at(d.elem);
+      const ValueList empty;
+      const ValueList& items = cur.kind == Value::Kind::List ? cur.list_items() : empty;
+      auto has = [&](const Value& v) { return std::find(items.begin(), items.end(), v) != items.end(); };
+      if (change != Act::Down) {
+        if (ed.kind == TypeKind::Integer || ed.kind == TypeKind::Number) {
+          // A number list (practice scores): one more item, at each threshold.
+          std::set<double> xs = h.item_thresholds;
+          if (!h.counts.empty() && xs.empty() && !items.empty()) xs.insert(items.back().num);
+          for (double t : xs) {
+            double x = ed.kind == TypeKind::Integer ? std::ceil(t) : t;
+            if ((def.min && x < *def.min) || (def.max && x > *def.max)) continue;
+            push(list_with(cur, Value::number(x)), 1, x);
+          }
+        } else {
+          for (const Value& v : h.values)
+            if (v.kind != Value::Kind::List && !has(v)) push(list_with(cur, v), 1, 0);
+          if (!h.counts.empty() && ed.kind == TypeKind::Enum) {
+            // A count asked of the list: one more item, the first the list lacks.
+            const EnumDef& e = kb.enums[static_cast<std::size_t>(ed.enum_id)];
+            for (std::size_t i = 0; i < e.values.size(); ++i) {
+              Value v = Value::symbol(ed.enum_id, static_cast<std::int32_t>(i));
+              if (!has(v)) {
+                push(list_with(cur, v), 1, 1);
+                break;
+              }
+            }
+          }
+        }
+      }
+      if (change == Act::Any || change == Act::Down)
+        for (const Value& v : h.values)
+          if (has(v)) push(list_without(cur, v), 1, 0);
+      break;
+    }
+    default: break;  // strings, ranges, maps: nothing to try
+  }
+  return out;
+}
+
+std::vector<const CExpr*> conjuncts(const CExpr& e) {
+  std::vector<const CExpr*> out;
+  if (e.op == Op::And) {
+    for (const CExpr& k : e.kids) {
+      auto sub = conjuncts(k);
+      out.insert(out.end(), sub.begin(), sub.end());
+    }
+  } else {
+    out.push_back(&e);
+  }
+  return out;
+}
+
+// Every slot a rule reads, in its condition and in the values its actions compute.
+std::set<std::int32_t> rule_inputs(const CRule& r) {
+  std::set<std::int32_t> out(r.reads.begin(), r.reads.end());
+  for (const CAction& a : r.actions) {
+    slots_of(a.value, out);
+    if (a.indexed) slots_of(a.key, out);
+  }
+  return out;
+}
+
+struct Search {
+  const Engine& engine;
+  const RuleSet& rules;
+  const KnowledgeBase& kb;
+  const WhatIfOptions& options;
+  WhatIf& w;
+  Profile work;
+  std::vector<std::set<std::int32_t>> inputs;              // per rule
+  std::vector<std::vector<std::int32_t>> writers;          // slot -> rules that write it
+
+  Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out)
+      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p) {
+    inputs.reserve(rules.rules.size());
+    writers.resize(static_cast<std::size_t>(rules.slot_count()));
+    for (const CRule& r : rules.rules) {
+      inputs.push_back(rule_inputs(r));
+      for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
+    }
+  }
+
+  bool budget_left() const { return w.evaluations < options.max_evaluations; }
+
+  std::shared_ptr<const Result> run(const std::vector<const Candidate*>& changes) {
+    std::vector<Value> saved;
+    for (const Candidate* c : changes) {
+      saved.push_back(work.values[static_cast<std::size_t>(c->field)]);
+      work.values[static_cast<std::size_t>(c->field)] = c->to;
+    }
+    auto r = std::make_shared<const Result>(engine.evaluate(work, options.engine));
+    for (std::size_t i = changes.size(); i-- > 0;) work.values[static_cast<std::size_t>(changes[i]->field)] = saved[i];
+    ++w.evaluations;
+    return r;
+  }
+
+  // The profile fields a set of slots depends on, through the rules that
+  // write the conclusions among them.
+  std::set<std::int32_t> field_closure(std::set<std::int32_t> todo) {
+    std::set<std::int32_t> seen, fields;
+    while (!todo.empty()) {
+      std::int32_t s = *todo.begin();
+      todo.erase(todo.begin());
+      if (!seen.insert(s).second) continue;
+      if (!rules.is_conclusion(s)) {
+        fields.insert(s);
+        continue;
+      }
+      for (std::int32_t r : writers[static_cast<std::size_t>(s)])
+        for (std::int32_t x : inputs[static_cast<std::size_t>(r)])
+          if (!seen.count(x)) todo.insert(x);
+    }
+    return fields;
+  }
+};
+
+std::string display_field(const KnowledgeBase& kb, const Value& v) { return v.is_missing() ? "(not given)" : kb.display(v); }
+std::string display_conclusion(const KnowledgeBase& kb, const Value& v) {
+  return v.is_missing() ? "(not reached)" : kb.display(v);
+}
+
+WhatIfOutcome outcome_of(const Result& base, const Result& alt) {
+  const RuleSet& rules = *base.rules;
+  const KnowledgeBase& kb = *rules.kb;
+  WhatIfOutcome o;
+  for (std::int32_t s = rules.field_count(); s < rules.slot_count(); ++s) {
+    const Value& a = base.value(s);
+    const Value& b = alt.value(s);
+    if (a == b) continue;
+    o.conclusions.push_back({rules.slot_name(s), a, b, display_conclusion(kb, a), display_conclusion(kb, b)});
+  }
+  for (const Recommendation& r : alt.recommendations)
+    if (!base.recommendation(r.id)) o.recommended.push_back(r.id);
+  for (const Recommendation& r : base.recommendations)
+    if (!alt.recommendation(r.id)) o.unrecommended.push_back(r.id);
+  FinalView after(alt);
+  for (const CRule& r : rules.rules) {
+    bool before_fired = base.fired(r.index), after_fired = alt.fired(r.index);
+    if (before_fired == after_fired) continue;
+    RuleChange rc;
+    rc.rule = rule_ref(rules, r.index);
+    if (after_fired) {
+      const Firing& f = alt.firings[static_cast<std::size_t>(alt.firings_of(r.index).front())];
+      SnapshotView then(alt, f);
+      rc.tests = condition_tests(rules, r.condition, then, true);
+      o.fire.push_back(std::move(rc));
+    } else {
+      rc.tests = condition_tests(rules, r.condition, after, false);
+      o.stop.push_back(std::move(rc));
+    }
+  }
+  o.conflicts = std::any_of(alt.conflicts.begin(), alt.conflicts.end(), [](const Conflict& c) { return c.error; });
+  return o;
+}
+
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth);
+
+}  // namespace
+
+FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::int32_t field,
+                         const WhatIfOptions& options) {
+  const FieldDef& def = kb.fields[static_cast<std::size_t>(field)];
+  FieldStatus st{def.name, false, {}};
+  auto named = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), def.name) != names.end();
+  };
+  if (named(options.fixed)) {
+    st.because = "named with `--fixed` for this query";
+    return st;
+  }
+  if (named(options.actionable)) {
+    st.actionable = true;
+    return st;
+  }
+  const Value& v = profile.values[static_cast<std::size_t>(field)];
+  st.actionable = is_actionable_now(def, v, kb);
+  if (!st.actionable)
+    st.because = def.actionable.fixed_because.empty() ? "kb/schema.json does not mark it actionable"
+                                                      : def.actionable.fixed_because;
+  return st;
+}
+
+WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& query, const WhatIfOptions& options) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  WhatIf w;
+  w.query = query;
+
+  // The overrides name profile fields.
+  std::vector<std::string> names;
+  for (const FieldDef& f : kb.fields) names.push_back(f.name);
+  for (const auto* list : {&options.actionable, &options.fixed})
+    for (const std::string& n : *list)
+      if (kb.field_index(n) < 0) {
+        w.error = "no profile field is called `" + n + "`";
+        if (auto s = did_you_mean(n, names)) w.error += "; did you mean `" + *s + "`?";
+        return w;
+      }
+  for (const std::string& n : options.actionable)
+    if (std::find(options.fixed.begin(), options.fixed.end(), n) != options.fixed.end()) {
+      w.error = "`" + n + "` is named both actionable and fixed; name it once";
+      return w;
+    }
+  auto goal = parse_goal(rules, query, w.error);
+  if (!goal) return w;
+  w.goal = *goal;
+  solve(engine, profile, options, w, 0);
+  return w;
+}
+
+namespace {
+
+// The search for w.goal; `depth` > 0 for a conclusion value one of the
+// goal's rules tests (a sub-goal), whose evaluations count in w's.
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  const Goal* goal = &w.goal;
+  Search s(engine, profile, options, w);
+  auto base = s.run({});
+  if (goal_reached(*base, *goal)) {
+    w.already = true;
+    return;
+  }
+  FinalView base_view(*base);
+
+  std::vector<bool> actionable(kb.fields.size());
+  for (std::size_t f = 0; f < kb.fields.size(); ++f) {
+    w.fields.push_back(field_status(kb, profile, static_cast<std::int32_t>(f), options));
+    actionable[f] = w.fields.back().actionable;
+  }
+  auto change_of = [&](std::int32_t f) {
+    const std::string& n = kb.fields[static_cast<std::size_t>(f)].name;
+    if (std::find(options.actionable.begin(), options.actionable.end(), n) != options.actionable.end()) return Act::Any;
+    return kb.fields[static_cast<std::size_t>(f)].actionable.change;
+  };
+
+  // The rules that could reach the goal; for a scalar conclusion, also the
+  // rules that set it to something else and would stand against them.
+  std::vector<std::int32_t> producers = goal_rules(rules, *goal);
+  std::vector<std::int32_t> opponents;
+  if (goal->kind == Goal::Kind::Conclusion) {
+    TypeKind k = kb.types.at(rules.slot_def(goal->slot).type).kind;
+    if (k != TypeKind::List && k != TypeKind::Map)
+      for (std::int32_t r : s.writers[static_cast<std::size_t>(goal->slot)])
+        if (base->fired(r) && std::find(producers.begin(), producers.end(), r) == producers.end()) opponents.push_back(r);
+  }
+
+  // The fields that matter: what those rules read, through conclusions.
+  std::set<std::int32_t> roots;
+  for (std::int32_t r : producers) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
+  for (std::int32_t r : opponents) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
+  std::set<std::int32_t> relevant = s.field_closure(roots);
+
+  // Candidate values, from every test of every rule.
+  std::map<std::int32_t, FieldHints> hints;
+  Scanner scanner{rules, base_view, hints};
+  for (const CRule& r : rules.rules) scanner.scan(r.condition);
+  std::vector<Candidate> cands;
+  for (std::int32_t f : relevant) {
+    if (!actionable[static_cast<std::size_t>(f)]) continue;
+    auto cs = candidates_for(kb, f, kb.fields[static_cast<std::size_t>(f)], profile.values[static_cast<std::size_t>(f)],
+                             hints[f], change_of(f));
+    cands.insert(cands.end(), cs.begin(), cs.end());
+  }
+
+  // 1. Every single change, evaluated.
+  std::vector<std::shared_ptr<const Result>> single(cands.size());
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    if (!s.budget_left()) {
+      w.budget_exhausted = true;
+      break;
+    }
+    single[i] = s.run({&cands[i]});
+  }
+
+  // Change sets, smallest first; each is a sorted list of candidate indices.
+  struct Set {
+    std::vector<std::size_t> items;
+    double distance = 0, tie = 0;
+  };
+  std::vector<Set> sets;
+  std::set<std::vector<std::size_t>> seen_sets;
+  auto add_set = [&](std::vector<std::size_t> items) {
+    std::sort(items.begin(), items.end());
+    if (!seen_sets.insert(items).second) return;
+    Set st;
+    for (std::size_t i : items) {
+      st.distance += cands[i].distance;
+      st.tie += cands[i].tie;
+    }
+    st.items = std::move(items);
+    sets.push_back(std::move(st));
+  };
+  for (std::size_t i = 0; i < cands.size(); ++i)
+    if (single[i] && goal_reached(*single[i], *goal)) add_set({i});
+
+  // 2. For each rule that could reach the goal, the changes that make each of
+  // its failing conjuncts true (and keep the opposing rules from firing).
+  auto truth_after = [&](const CExpr& e, std::size_t i) {
+    return single[i] ? test_condition(e, FinalView(*single[i]), kb) : Truth::Unknown;
+  };
+  auto fixed_fields_of = [&](const CExpr& e, bool& only_fixed) {
+    std::set<std::int32_t> slots;
+    slots_of(e, slots);
+    std::vector<FixedField> out;
+    only_fixed = true;
+    for (std::int32_t f : s.field_closure(slots)) {
+      if (actionable[static_cast<std::size_t>(f)]) {
+        only_fixed = false;
+        continue;
+      }
+      out.push_back({kb.fields[static_cast<std::size_t>(f)].name, profile.values[static_cast<std::size_t>(f)],
+                     display_field(kb, profile.values[static_cast<std::size_t>(f)]),
+                     w.fields[static_cast<std::size_t>(f)].because});
+    }
+    return out;
+  };
+  constexpr std::size_t kMaxSets = 20000;
+  bool any_rule_open = false;
+  for (std::int32_t r : producers) {
+    const CRule& rule = rules.rules[static_cast<std::size_t>(r)];
+    // Per constraint: the change sets (options) that satisfy it.
+    std::vector<std::vector<std::vector<std::size_t>>> needs;
+    bool blocked = false;
+    for (const CExpr* c : conjuncts(rule.condition)) {
+      if (test_condition(*c, base_view, kb) == Truth::True) continue;
+      std::vector<std::vector<std::size_t>> fixes;
+      for (std::size_t i = 0; i < cands.size(); ++i)
+        if (truth_after(*c, i) == Truth::True) fixes.push_back({i});
+      // A test of a conclusion's value no single change reaches: that value
+      // is a goal of its own, whose change sets become this test's options.
+      std::optional<WhatIf> sub;
+      if (fixes.empty() && depth < 2 && c->op == Op::Eq && c->kids[0].op == Op::Slot &&
+          rules.is_conclusion(c->kids[0].slot) && c->kids[1].op == Op::Const && s.budget_left()) {
+        sub.emplace();
+        sub->goal.kind = Goal::Kind::Conclusion;
+        sub->goal.slot = c->kids[0].slot;
+        sub->goal.want = c->kids[1].constant;
+        sub->evaluations = w.evaluations;
+        solve(engine, profile, options, *sub, depth + 1);
+        w.evaluations = sub->evaluations;
+        for (const Alternative& a : sub->alternatives) {
+          std::vector<std::size_t> option;
+          for (const FieldChange& ch : a.changes) {
+            std::size_t k = 0;
+            while (k < cands.size() && !(cands[k].field == ch.field && cands[k].to == ch.to)) ++k;
+            if (k == cands.size()) {
+              cands.push_back({ch.field, ch.to, ch.distance, 0});
+              single.push_back(nullptr);
+            }
+            option.push_back(k);
+          }
+          fixes.push_back(std::move(option));
+        }
+      }
+      if (fixes.empty()) {
+        WhatIfBlocker b;
+        b.rule = rule_ref(rules, r);
+        auto tests = condition_tests(rules, *c, base_view, false);
+        if (!tests.empty()) b.test = tests.front();
+        b.fixed = fixed_fields_of(*c, b.only_fixed);
+        if (sub && sub->proven) {
+          // The conclusion cannot reach that value: name what stands in its way.
+          b.only_fixed = true;
+          b.fixed.clear();
+          for (const WhatIfBlocker& sb : sub->blockers)
+            for (const FixedField& f : sb.fixed)
+              if (std::none_of(b.fixed.begin(), b.fixed.end(), [&](const FixedField& x) { return x.name == f.name; }))
+                b.fixed.push_back(f);
+        }
+        w.blockers.push_back(std::move(b));
+        blocked = true;
+        break;
+      }
+      needs.push_back(std::move(fixes));
+    }
+    if (blocked) continue;
+    for (std::int32_t o : opponents) {
+      const CRule& opp = rules.rules[static_cast<std::size_t>(o)];
+      if (opp.priority < rule.priority) continue;
+      std::vector<std::vector<std::size_t>> fixes;
+      for (std::size_t i = 0; i < cands.size(); ++i)
+        if (truth_after(opp.condition, i) != Truth::True) fixes.push_back({i});
+      // No single change stops it: it may still stop with the changes the
+      // rule's own tests need (verification tells).
+      if (fixes.empty()) continue;
+      needs.push_back(std::move(fixes));
+    }
+    if (blocked) continue;
+    any_rule_open = true;
+    // Covers: one change per field, at most max_fields fields.
+    std::sort(needs.begin(), needs.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    std::vector<std::size_t> chosen;
+    auto dfs = [&](auto&& self, std::size_t k) -> void {
+      if (sets.size() >= kMaxSets) return;
+      if (k == needs.size()) {
+        if (!chosen.empty()) add_set(chosen);
+        return;
+      }
+      auto has = [&](std::size_t i) { return std::find(chosen.begin(), chosen.end(), i) != chosen.end(); };
+      for (const auto& option : needs[k])
+        if (std::all_of(option.begin(), option.end(), has)) return self(self, k + 1);
+      for (const auto& option : needs[k]) {
+        std::size_t before = chosen.size();
+        bool ok = true;
+        for (std::size_t i : option) {
+          if (has(i)) continue;
+          bool field_taken = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) { return cands[j].field == cands[i].field; });
+          if (field_taken || static_cast<int>(chosen.size()) >= options.max_fields) {
+            ok = false;
+            break;
+          }
+          chosen.push_back(i);
+        }
+        if (ok) self(self, k + 1);
+        chosen.resize(before);
+      }
+    };
+    dfs(dfs, 0);
+  }
+
+  // 3. Verify, smallest first: fewest fields, then distance.
+  std::stable_sort(sets.begin(), sets.end(), [&](const Set& a, const Set& b) {
+    if (a.items.size() != b.items.size()) return a.items.size() < b.items.size();
+    if (a.distance != b.distance) return a.distance < b.distance;
+    if (a.tie != b.tie) return a.tie < b.tie;
+    for (std::size_t k = 0; k < a.items.size(); ++k) {
+      const Candidate& x = cands[a.items[k]];
+      const Candidate& y = cands[b.items[k]];
+      if (x.field != y.field) return x.field < y.field;
+      if (x.to != y.to) return value_less(x.to, y.to);
+    }
+    return false;
+  });
+  std::vector<std::set<std::int32_t>> verified_fields;
+  for (const Set& st : sets) {
+    if (static_cast<int>(w.alternatives.size()) >= options.max_alternatives) break;
+    std::set<std::int32_t> fields;
+    for (std::size_t i : st.items) fields.insert(cands[i].field);
+    bool covered = std::any_of(verified_fields.begin(), verified_fields.end(), [&](const std::set<std::int32_t>& v) {
+      return std::includes(fields.begin(), fields.end(), v.begin(), v.end());
+    });
+    if (covered) continue;
+    std::shared_ptr<const Result> r;
+    if (st.items.size() == 1 && single[st.items[0]]) {
+      r = single[st.items[0]];
+    } else {
+      if (!s.budget_left()) {
+        w.budget_exhausted = true;
+        break;
+      }
+      std::vector<const Candidate*> changes;
+      for (std::size_t i : st.items) changes.push_back(&cands[i]);
+      r = s.run(changes);
+    }
+    if (!r || !goal_reached(*r, *goal) || r->runaway) continue;
+    Alternative alt;
+    for (std::size_t i : st.items) {
+      const Candidate& c = cands[i];
+      const Value& from = profile.values[static_cast<std::size_t>(c.field)];
+      alt.changes.push_back({c.field, kb.fields[static_cast<std::size_t>(c.field)].name, from, c.to,
+                             display_field(kb, from), display_field(kb, c.to), c.distance});
+    }
+    std::sort(alt.changes.begin(), alt.changes.end(), [](const FieldChange& a, const FieldChange& b) { return a.field < b.field; });
+    alt.distance = st.distance;
+    alt.outcome = outcome_of(*base, *r);
+    w.alternatives.push_back(std::move(alt));
+    verified_fields.push_back(std::move(fields));
+  }
+
+  if (w.alternatives.empty()) {
+    w.proven = !producers.empty() && !any_rule_open &&
+               std::all_of(w.blockers.begin(), w.blockers.end(), [](const WhatIfBlocker& b) { return b.only_fixed; });
+    if (producers.empty()) {
+      w.reason.text("No rule can produce it");
+    } else if (w.proven) {
+      w.reason.text("No change of actionable fields reaches this goal: every rule that could ")
+          .text(goal->kind == Goal::Kind::Rule ? "fire" : "reach it")
+          .text(" has a test that only fixed fields decide");
+    } else {
+      w.reason.text("No change of actionable fields reaches this goal within the search (" +
+                    std::to_string(w.evaluations) + " evaluations, at most " + std::to_string(options.max_fields) +
+                    " fields changed together)");
+    }
+  }
+}
+
+}  // namespace
+
+void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines,
+                           std::size_t max_evaluations) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  if (report.runaway) return;  // a rule set that ran away would run away again for every change
+  int lines = 0;
+  for (ConclusionEntry& c : report.conclusions) {
+    if (lines >= max_lines) break;
+    int idx = kb.conclusion_index(c.name);
+    if (idx < 0) continue;
+    const Value& hoped = kb.conclusions[static_cast<std::size_t>(idx)].hoped_for;
+    if (hoped.is_missing() || c.value.is_missing() || c.value == hoped) continue;
+    WhatIfOptions o;
+    o.max_alternatives = 1;
+    o.max_evaluations = max_evaluations;
+    WhatIf w = what_if(engine, profile, c.name + "=" + kb.source_text(hoped), o);
+    if (!w.error.empty() || w.already) continue;
+    Sentence s;
+    if (!w.alternatives.empty()) {
+      s.text("what would change this to ").value(kb.display(hoped)).text(": ");
+      const Alternative& a = w.alternatives.front();
+      for (std::size_t i = 0; i < a.changes.size(); ++i) {
+        const FieldChange& ch = a.changes[i];
+        if (i) s.text(i + 1 == a.changes.size() ? " and " : ", ");
+        s.code(ch.name).text(" ").value(ch.from_display + " -> " + ch.to_display);
+      }
+      s.text(" (checked by evaluating the changed profile)");
+    } else if (w.proven) {
+      std::vector<std::string> fixed;
+      for (const WhatIfBlocker& b : w.blockers)
+        for (const FixedField& f : b.fixed)
+          if (std::find(fixed.begin(), fixed.end(), f.name) == fixed.end()) fixed.push_back(f.name);
+      s.text("what would change this to ").value(kb.display(hoped)).text(": nothing you can act on; it depends on ");
+      for (std::size_t i = 0; i < fixed.size(); ++i) {
+        if (i) s.text(i + 1 == fixed.size() ? " and " : ", ");
+        s.code(fixed[i]);
+      }
+      s.text(", which cannot change");
+    } else {
+      continue;
+    }
+    c.what_would_change = std::move(s);
+    ++lines;
+  }
+}
+
+}  // namespace advise

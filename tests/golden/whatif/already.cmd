@@ -1,0 +1,1 @@
+what-if strategy=dual examples/profiles/example.json

@@ -1,0 +1,1 @@
+what-if stratgy=single examples/profiles/example.json

@@ -1,0 +1,1 @@
+what-if strategy=singel examples/profiles/example.json

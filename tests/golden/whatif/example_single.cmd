@@ -1,0 +1,1 @@
+what-if strategy=single examples/profiles/example.json

@@ -1,0 +1,1 @@
+what-if --format json strategy=single examples/profiles/example.json

@@ -1,0 +1,1 @@
+what-if --fixed publications strategy=single examples/profiles/low_nbme_before_step2.json

@@ -1,0 +1,1 @@
+what-if step2ck=260 examples/profiles/example.json
