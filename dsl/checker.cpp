@@ -151,6 +151,7 @@ class Checker {
     for (const auto& f : kb_->fields) out.push_back(f.name);
     for (const auto& c : kb_->conclusions) out.push_back(c.name);
     for (const auto& [n, v] : kb_->groups) out.push_back(n);
+    for (const auto& st : kb_->standards) out.push_back(st.name);
     for (const auto& [n, t] : kb_->aliases) out.push_back(n);
     for (const auto& [n, d] : defs_) out.push_back(n);
     return out;
@@ -450,6 +451,7 @@ class Checker {
       if (idx >= 0) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
     }
     if (const Value* g = kb_->group(n)) return make_const(*g, types_list_specialty(), e.loc);
+    if (const Standard* st = kb_->standard(n)) return make_const(st->value(), types().number(), e.loc);
     if (expected != kNoType) {
       const TypeDesc& d = types().at(expected);
       if (d.kind == TypeKind::Enum) {
@@ -657,7 +659,7 @@ class Checker {
 
   bool known_name(const std::string& n) const {
     return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n) ||
-           kb_->alias(n);
+           kb_->standard(n) || kb_->alias(n);
   }
 
   std::optional<CExpr> expr(const ast::Expr& e, TypeId expected) {
@@ -1333,6 +1335,7 @@ class Checker {
         if (kb_->field_index(n) >= 0) clash = "a profile field";
         else if (kb_->conclusion_index(n) >= 0) clash = "a conclusion";
         else if (kb_->group(n)) clash = "a knowledge-base group";
+        else if (kb_->standard(n)) clash = "a standard the knowledge base defines (kb/standards.json)";
         else if (kb_->alias(n)) clash = "an alias the knowledge base defines (kb/schema.json)";
         else if (n == "profile") clash = "the name that reads profile fields (`profile.x`)";
         if (!clash.empty()) {
@@ -1385,6 +1388,9 @@ class Checker {
         error(DiagKind::UnusedDefinition, e.def->name.loc, "`" + n + "` is defined but never used");
       if (e.state == DefEntry::Resolved) rs.definitions.emplace_back(n, e.value);
     }
+    // The knowledge base's standards in force, so that explanations show their values.
+    for (const Standard& st : kb_->standards)
+      rs.definitions.emplace_back(st.name, make_const(st.value(), types().number(), {}));
     if (diags_.error_count() > errors_before) return std::nullopt;
     rs.readers.assign(static_cast<std::size_t>(rs.slot_count()), {});
     for (const CRule& r : rs.rules)
