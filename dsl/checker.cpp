@@ -1050,6 +1050,26 @@ class Checker {
             continue;
           }
           std::string_view inner(file.data() + pos + 1, close - pos - 1);
+          // `{EXPR|singular|plural}`: a number with the word that agrees with it.
+          std::string singular, plural;
+          bool counted = false;
+          if (std::size_t bar = inner.find('|'); bar != std::string_view::npos) {
+            std::string_view forms = inner.substr(bar + 1);
+            std::size_t bar2 = forms.find('|');
+            auto blank = [](std::string_view w) { return w.find_first_not_of(" \t") == std::string_view::npos; };
+            if (bar2 == std::string_view::npos || forms.find('|', bar2 + 1) != std::string_view::npos ||
+                blank(forms.substr(0, bar2)) || blank(forms.substr(bar2 + 1)) || blank(inner.substr(0, bar))) {
+              error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1},
+                    "a counted placeholder is `{NUMBER|singular|plural}`, like `{publications|publication|publications}`");
+              ok = false;
+              pos = close + 1;
+              continue;
+            }
+            singular = std::string(forms.substr(0, bar2));
+            plural = std::string(forms.substr(bar2 + 1));
+            inner = inner.substr(0, bar);
+            counted = true;
+          }
           ast::Expr pe;
           std::string perr;
           std::uint32_t poff = 0;
@@ -1060,11 +1080,22 @@ class Checker {
             error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "cannot read the placeholder `{" + std::string(inner) + "}`: " + perr);
             ok = false;
           } else if (auto ce = expr(pe, kNoType)) {
-            if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+            if (counted && !types().numeric(ce->type)) {
+              error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1},
+                    "a counted placeholder needs a number, and `" + std::string(inner) + "` is " +
+                        article(ce->type) + "; use `count(...)` to count a list");
+              ok = false;
+              pos = close + 1;
+              continue;
+            }
+            if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
             lit.clear();
             TextTemplate::Segment seg;
             seg.is_expr = true;
             seg.expr = std::move(*ce);
+            seg.counted = counted;
+            seg.singular = std::move(singular);
+            seg.plural = std::move(plural);
             t.segments.push_back(std::move(seg));
           } else {
             ok = false;
@@ -1078,7 +1109,7 @@ class Checker {
       ++pos;  // closing quote
       ++part;
     }
-    if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+    if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
     if (!ok) return std::nullopt;
     return t;
   }

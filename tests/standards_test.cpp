@@ -8,6 +8,8 @@
 
 #include "dsl/checker.hpp"
 #include "dsl/parser.hpp"
+#include "dsl/diagnostics.hpp"
+#include "engine/engine.hpp"
 #include "kb/knowledge_base.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -123,4 +125,57 @@ TEST_CASE("standards: rules read the standard in force by name; a rule file cann
   CHECK_FALSE(out);
   CHECK(render_text(*sm, d).find("h.rules:1:7: error: `step2_passing` is already a standard the knowledge base defines "
                                  "(kb/standards.json)") != std::string::npos);
+}
+
+TEST_CASE("counted placeholders: the word agrees with 0, 1, 2 and missing", "[placeholders]") {
+  auto rs = compile_rules(
+      "rule r \"r\"\n  source \"x\"\nwhen specialty is present\nthen\n"
+      "  note \"{publications|publication|publications}; {count(profile.backup_specialties)|backup|backups}\"\n"
+      "end\n");
+  const TextTemplate& t = rs->rules.at(0).actions.at(0).text;
+  auto render = [&](const std::string& json) {
+    Profile p = load_test_profile(json);
+    struct View final : ValueView {
+      const Profile& p;
+      std::size_t fields;
+      explicit View(const Profile& pr) : p(pr), fields(pr.values.size()) {}
+      const Value& get(std::int32_t slot) const override {
+        static const Value none;
+        return static_cast<std::size_t>(slot) < fields ? p.values[static_cast<std::size_t>(slot)] : none;
+      }
+    } view(p);
+    return render_template(t, view, *bundled_kb());
+  };
+  CHECK(render("{\"target_specialty\": \"dermatology\"}") ==
+        "an unknown number of publications; an unknown number of backups");
+  CHECK(render("{\"publications\": 0, \"backup_specialties\": []}") == "0 publications; 0 backups");
+  CHECK(render("{\"publications\": 1, \"backup_specialties\": [\"pm_r\"]}") == "1 publication; 1 backup");
+  CHECK(render("{\"publications\": 2, \"backup_specialties\": [\"pm_r\", \"psychiatry\"]}") ==
+        "2 publications; 2 backups");
+}
+
+TEST_CASE("counted placeholders: malformed forms and non-numbers are errors", "[placeholders]") {
+  auto check = [](const std::string& note) {
+    auto sm = std::make_shared<SourceManager>();
+    std::uint32_t id = sm->add("h.rules", "rule r \"r\"\n  source \"x\"\nwhen specialty is present\nthen\n  note \"" +
+                                              note + "\"\nend\n");
+    Diagnostics d;
+    LoadedRules files;
+    files.files.push_back(parse_source(*sm, id, d));
+    CHECK_FALSE(check_rules(files, bundled_kb(), sm, d));
+    std::string text = render_text(*sm, d);
+    return text.substr(0, text.find('\n'));
+  };
+  CHECK(check("{publications|publication}") ==
+        "h.rules:5:9: error: a counted placeholder is `{NUMBER|singular|plural}`, like "
+        "`{publications|publication|publications}` [bad-placeholder]");
+  CHECK(check("{publications|a|b|c}") ==
+        "h.rules:5:9: error: a counted placeholder is `{NUMBER|singular|plural}`, like "
+        "`{publications|publication|publications}` [bad-placeholder]");
+  CHECK(check("{publications||b}") ==
+        "h.rules:5:9: error: a counted placeholder is `{NUMBER|singular|plural}`, like "
+        "`{publications|publication|publications}` [bad-placeholder]");
+  CHECK(check("{specialty|a|b}") ==
+        "h.rules:5:9: error: a counted placeholder needs a number, and `specialty` is a specialty value; use "
+        "`count(...)` to count a list [bad-placeholder]");
 }
