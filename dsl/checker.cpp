@@ -199,6 +199,7 @@ class Checker {
     for (const auto& f : kb_->fields) out.push_back(f.name);
     for (const auto& c : kb_->conclusions) out.push_back(c.name);
     for (const auto& [n, v] : kb_->groups) out.push_back(n);
+    for (const auto& st : kb_->standards) out.push_back(st.name);
     for (const auto& [n, t] : kb_->aliases) out.push_back(n);
     for (const auto& [n, d] : defs_) out.push_back(n);
     return out;
@@ -506,6 +507,7 @@ class Checker {
       if (idx >= 0) return make_const(Value::symbol(d.enum_id, idx), expected, e.loc);
     }
     if (const Value* g = kb_->group(n)) return make_const(*g, types_list_specialty(), e.loc);
+    if (const Standard* st = kb_->standard(n)) return make_const(st->value(), types().number(), e.loc);
     if (expected != kNoType) {
       const TypeDesc& d = types().at(expected);
       if (d.kind == TypeKind::Enum) {
@@ -758,7 +760,7 @@ class Checker {
 
   bool known_name(const std::string& n) const {
     return defs_.count(n) || kb_->conclusion_index(n) >= 0 || kb_->field_index(n) >= 0 || kb_->group(n) ||
-           kb_->alias(n) || bound(n);
+           kb_->standard(n) || kb_->alias(n) || bound(n);
   }
 
   std::optional<CExpr> expr(const ast::Expr& e, TypeId expected) {
@@ -1611,6 +1613,26 @@ class Checker {
             continue;
           }
           std::string_view inner(file.data() + pos + 1, close - pos - 1);
+          // `{EXPR|singular|plural}`: a number with the word that agrees with it.
+          std::string singular, plural;
+          bool counted = false;
+          if (std::size_t bar = inner.find('|'); bar != std::string_view::npos) {
+            std::string_view forms = inner.substr(bar + 1);
+            std::size_t bar2 = forms.find('|');
+            auto blank = [](std::string_view w) { return w.find_first_not_of(" \t") == std::string_view::npos; };
+            if (bar2 == std::string_view::npos || forms.find('|', bar2 + 1) != std::string_view::npos ||
+                blank(forms.substr(0, bar2)) || blank(forms.substr(bar2 + 1)) || blank(inner.substr(0, bar))) {
+              error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1},
+                    "a counted placeholder is `{NUMBER|singular|plural}`, like `{publications|publication|publications}`");
+              ok = false;
+              pos = close + 1;
+              continue;
+            }
+            singular = std::string(forms.substr(0, bar2));
+            plural = std::string(forms.substr(bar2 + 1));
+            inner = inner.substr(0, bar);
+            counted = true;
+          }
           ast::Expr pe;
           std::string perr;
           std::uint32_t poff = 0;
@@ -1621,11 +1643,22 @@ class Checker {
             error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "cannot read the placeholder `{" + std::string(inner) + "}`: " + perr);
             ok = false;
           } else if (auto ce = expr(pe, kNoType)) {
-            if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+            if (counted && !types().numeric(ce->type)) {
+              error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1},
+                    "a counted placeholder needs a number, and `" + std::string(inner) + "` is " +
+                        article(ce->type) + "; use `count(...)` to count a list");
+              ok = false;
+              pos = close + 1;
+              continue;
+            }
+            if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
             lit.clear();
             TextTemplate::Segment seg;
             seg.is_expr = true;
             seg.expr = std::move(*ce);
+            seg.counted = counted;
+            seg.singular = std::move(singular);
+            seg.plural = std::move(plural);
             t.segments.push_back(std::move(seg));
           } else {
             ok = false;
@@ -1639,7 +1672,7 @@ class Checker {
       ++pos;  // closing quote
       ++part;
     }
-    if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}});
+    if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
     if (!ok) return std::nullopt;
     return t;
   }
@@ -1934,6 +1967,7 @@ class Checker {
         if (kb_->field_index(n) >= 0) clash = "a profile field";
         else if (kb_->conclusion_index(n) >= 0) clash = "a conclusion";
         else if (kb_->group(n)) clash = "a knowledge-base group";
+        else if (kb_->standard(n)) clash = "a standard the knowledge base defines (kb/standards.json)";
         else if (kb_->alias(n)) clash = "an alias the knowledge base defines (kb/schema.json)";
         else if (n == "profile") clash = "the name that reads profile fields (`profile.x`)";
         if (!clash.empty()) {
@@ -2011,6 +2045,9 @@ class Checker {
         error(DiagKind::UnusedDefinition, e.def->name.loc, "`" + n + "` is defined but never used");
       if (e.state == DefEntry::Resolved) rs.definitions.emplace_back(n, e.value);
     }
+    // The knowledge base's standards in force, so that explanations show their values.
+    for (const Standard& st : kb_->standards)
+      rs.definitions.emplace_back(st.name, make_const(st.value(), types().number(), {}));
     if (diags_.error_count() > errors_before) return std::nullopt;
     rs.templates = templates_;
     rs.kb = kb_;  // last: the rules' types were added to it

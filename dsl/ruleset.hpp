@@ -82,6 +82,11 @@ struct TextTemplate {
     std::string literal;  // used when !is_expr
     bool is_expr = false;
     CExpr expr;
+    // A counted placeholder, `{EXPR|singular|plural}`: the number, then the
+    // singular form when it is 1 and the plural otherwise ("1 letter", "0
+    // letters"); a missing number reads "an unknown number of PLURAL".
+    bool counted = false;
+    std::string singular, plural;
   };
   std::vector<Segment> segments;
 };

@@ -384,7 +384,12 @@ std::string render_template(const TextTemplate& t, const ValueView& view, const 
       out += seg.literal;
     } else {
       Value v = evaluate_expr(seg.expr, view, kb);
-      out += kb.display(v);
+      if (!seg.counted)
+        out += kb.display(v);
+      else if (v.kind != Value::Kind::Number)
+        out += "an unknown number of " + seg.plural;
+      else
+        out += kb.display(v) + " " + (v.num == 1 ? seg.singular : seg.plural);
     }
   }
   return out;

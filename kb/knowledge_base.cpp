@@ -117,6 +117,12 @@ int KnowledgeBase::attribute_index(std::string_view name) const {
   auto it = attribute_index_.find(name);
   return it == attribute_index_.end() ? -1 : it->second;
 }
+const Standard* KnowledgeBase::standard(std::string_view name) const {
+  for (const auto& s : standards)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
 const Value* KnowledgeBase::group(std::string_view name) const {
   for (const auto& [n, v] : groups)
     if (n == name) return &v;
@@ -404,6 +410,111 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
   return ok;
 }
 
+bool is_date(const nlohmann::ordered_json& j) {
+  if (!j.is_string()) return false;
+  const std::string& d = j.get_ref<const std::string&>();
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  int month = std::stoi(d.substr(5, 2)), day = std::stoi(d.substr(8, 2));
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+// standards.json: {"as_of": DATE, "standards": {NAME: {"description", "source",
+// "secondary"?, "values": [{"from"?: DATE, "value": NUMBER}, ...]}}}. Only the
+// first value may leave out "from" (in force before the next one); dates
+// increase; the value in force is the last one whose date is not after as_of.
+void read_standards(KnowledgeBase& kb, const std::string& path, const std::string& text,
+                    std::vector<DataError>& errors) {
+  using ojson = nlohmann::ordered_json;
+  auto fail = [&](const std::string& at, std::string msg) { errors.push_back({path, at, 0, 0, std::move(msg), {}}); };
+  auto doc = ojson::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    std::size_t before = errors.size();
+    parse_json_document(text, path, errors);
+    if (errors.size() == before) fail("$", "expected an object with \"as_of\" and \"standards\"");
+    return;
+  }
+  for (auto it = doc.begin(); it != doc.end(); ++it)
+    if (it.key() != "as_of" && it.key() != "standards" && it.key() != "$comment")
+      errors.push_back({path, "$." + it.key(), 0, 0, "unknown key `" + it.key() + "`",
+                        did_you_mean(it.key(), {"as_of", "standards"})});
+  if (!doc.contains("as_of") || !is_date(doc["as_of"])) {
+    fail("$.as_of", "expected the date the standards were last checked, as \"YYYY-MM-DD\"");
+    return;
+  }
+  kb.standards_as_of = doc["as_of"].get<std::string>();
+  if (!doc.contains("standards") || !doc["standards"].is_object()) {
+    fail("$.standards", "expected an object keyed by standard name");
+    return;
+  }
+  for (auto it = doc["standards"].begin(); it != doc["standards"].end(); ++it) {
+    const std::string at = "$.standards." + it.key();
+    const ojson& v = it.value();
+    Standard st;
+    st.name = it.key();
+    if (kb.field_index(st.name) >= 0 || kb.conclusion_index(st.name) >= 0) {
+      fail(at, "`" + st.name + "` is already a profile field or a conclusion; give the standard another name");
+      continue;
+    }
+    if (!v.is_object() || !v.contains("description") || !v["description"].is_string() || !v.contains("source") ||
+        !v["source"].is_string()) {
+      fail(at, "a standard needs \"description\" and \"source\" (strings) and \"values\"");
+      continue;
+    }
+    st.description = v["description"].get<std::string>();
+    st.source = v["source"].get<std::string>();
+    if (v.contains("secondary")) {
+      if (!v["secondary"].is_boolean()) {
+        fail(at + ".secondary", "expected true or false");
+        continue;
+      }
+      st.secondary = v["secondary"].get<bool>();
+    }
+    if (!v.contains("values") || !v["values"].is_array() || v["values"].empty()) {
+      fail(at + ".values", "expected a list of {\"from\": \"YYYY-MM-DD\", \"value\": NUMBER}, oldest first");
+      continue;
+    }
+    bool ok = true;
+    const ojson& vals = v["values"];
+    for (std::size_t i = 0; i < vals.size() && ok; ++i) {
+      const std::string vat = at + ".values[" + std::to_string(i) + "]";
+      const ojson& e = vals[i];
+      Standard::Step step;
+      if (!e.is_object() || !e.contains("value") || !e["value"].is_number()) {
+        fail(vat, "expected {\"from\": \"YYYY-MM-DD\", \"value\": NUMBER}");
+        ok = false;
+      } else if (e.contains("from") && !is_date(e["from"])) {
+        fail(vat + ".from", "expected a date as \"YYYY-MM-DD\"");
+        ok = false;
+      } else if (!e.contains("from") && i > 0) {
+        fail(vat, "only the first value may leave out \"from\"; say when this one took effect");
+        ok = false;
+      } else {
+        step.value = e["value"].get<double>();
+        if (e.contains("from")) step.from = e["from"].get<std::string>();
+        if (i > 0 && !st.history.back().from.empty() && step.from <= st.history.back().from) {
+          fail(vat + ".from", "dates must increase: " + step.from + " is not after " + st.history.back().from);
+          ok = false;
+        }
+        st.history.push_back(step);
+      }
+    }
+    if (!ok) continue;
+    bool found = false;
+    for (std::size_t i = 0; i < st.history.size(); ++i)
+      if (st.history[i].from.empty() || st.history[i].from <= kb.standards_as_of) {
+        st.in_force = i;
+        found = true;
+      }
+    if (!found) {
+      fail(at + ".values", "no value is in force on " + kb.standards_as_of + " (`as_of`); give the first one no \"from\" or an earlier date");
+      continue;
+    }
+    kb.standards.push_back(std::move(st));
+  }
+}
+
 }  // namespace
 
 std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) {
@@ -539,6 +650,11 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
       }
       kb.groups.emplace_back(classes.values[c], Value::list(std::move(members)));
     }
+  }
+  // Standards with effective dates: optional.
+  const std::string std_path = directory + "/standards.json";
+  if (std::ifstream probe(std_path); probe) {
+    if (auto std_text = read_text(std_path, errors)) read_standards(kb, std_path, *std_text, errors);
   }
   if (errors.size() > before) return std::nullopt;
   return kb;

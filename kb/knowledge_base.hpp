@@ -56,6 +56,23 @@ struct Figure {
   bool secondary = false;
 };
 
+// A standard that changes over time (kb/standards.json): its values with the
+// dates they took effect, and the one in force on the knowledge base's
+// `as_of` date, which is what the rules read by name.
+struct Standard {
+  struct Step {
+    std::string from;  // YYYY-MM-DD; empty for a value in force before the next one
+    double value = 0;
+  };
+  std::string name;
+  std::string description;
+  std::string source;
+  bool secondary = false;
+  std::vector<Step> history;  // oldest first
+  std::size_t in_force = 0;   // index into history
+  Value value() const { return Value::number(history.at(in_force).value); }
+};
+
 // A problem in a knowledge-base or profile JSON file: where, what, and a
 // suggestion when one exists.
 struct DataError {
@@ -80,6 +97,11 @@ class KnowledgeBase {
   std::vector<Figure> figures;         // index = symbol of the `figure` enum
   // Groups the knowledge base defines: one per specialty class (`ultra`, ...).
   std::vector<std::pair<std::string, Value>> groups;
+  // Standards with effective dates (kb/standards.json, optional), and the
+  // date on which the knowledge base reads the one in force.
+  std::vector<Standard> standards;
+  std::string standards_as_of;
+  const Standard* standard(std::string_view name) const;
   // Aliases the knowledge base defines for every rule file: name -> field or conclusion.
   std::vector<std::pair<std::string, std::string>> aliases;
   const std::string* alias(std::string_view name) const;
@@ -110,7 +132,8 @@ class KnowledgeBase {
   void index();
 };
 
-// Loads schema.json, specialties.json and figures.json from `directory`.
+// Loads schema.json, specialties.json and figures.json from `directory`, and
+// standards.json when it is there.
 std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors);
 
 // Reads a JSON document, reporting syntax errors with line, column and the

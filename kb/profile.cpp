@@ -771,6 +771,75 @@ std::optional<std::string> field_hint(const KnowledgeBase& kb, const std::string
 // The x_ values are copied into the profile, or moved when `j` may be
 // given up (`take_carried`: they can be large, and validation never looks
 // at them).
+// Fields that each hold a valid value but contradict each other. Each problem
+// is reported at the second field, and names both JSON paths.
+// Fields that each hold a valid value but contradict each other. Each problem
+// is reported at the second field's value, and names the other's JSON path.
+void contradictions(const Profile& p, const KnowledgeBase& kb, const std::optional<Locator>& loc,
+                    std::vector<Pending>& out) {
+  auto get = [&](const char* name) -> const Value* {
+    int i = kb.field_index(name);
+    if (i < 0) return nullptr;
+    const Value& v = p.values[static_cast<std::size_t>(i)];
+    return v.is_missing() ? nullptr : &v;
+  };
+  auto sym = [&](const Value* v) -> std::string {
+    if (!v || v->kind != Value::Kind::Symbol) return "";
+    return kb.display(*v);
+  };
+  auto num = [](const Value* v) { return static_cast<long>(v->num); };
+  auto report = [&](const char* at, std::string msg) {
+    std::size_t where = kNowhere;
+    if (loc)
+      if (const Member* m = loc->find(at)) where = m->value_at;
+    out.push_back({{p.source, profile_path(at), 0, 0, std::move(msg), {}}, where});
+  };
+  const Value* step1 = get("step1");
+  const Value* step1_attempts = get("step1_attempts");
+  if (step1 && step1_attempts) {
+    std::string r = sym(step1);
+    long n = num(step1_attempts);
+    if ((r == "pass" || r == "fail") && n == 0)
+      report("step1_attempts", "0 attempts, but `$.step1` is `" + r +
+                                   "`: a result needs at least one attempt; count every attempt, the one that " +
+                                   (r == "pass" ? "passed" : "failed") + " included");
+    else if (r == "not_taken" && n > 0)
+      report("step1_attempts", std::to_string(n) + (n == 1 ? " attempt" : " attempts") +
+                                   ", but `$.step1` is `not_taken`; give the latest result as `pass` or `fail`, "
+                                   "or leave out step1_attempts");
+  }
+  const Value* step2ck = get("step2ck");
+  const Value* step2_attempts = get("step2ck_attempts");
+  if (step2ck && step2_attempts && num(step2_attempts) == 0)
+    report("step2ck_attempts", "0 attempts, but `$.step2ck` gives a score of " + std::to_string(num(step2ck)) +
+                                   ": a score needs at least one attempt; count every attempt, or leave out "
+                                   "step2ck if the exam is not taken");
+  if (!step2ck && step2_attempts && num(step2_attempts) > 0)
+    report("step2ck_attempts", std::to_string(num(step2_attempts)) +
+                                   (num(step2_attempts) == 1 ? " attempt" : " attempts") +
+                                   ", but `$.step2ck` is left out, which means the exam is not taken; add the "
+                                   "latest score as step2ck, or make step2ck_attempts 0");
+  const Value* stage = get("stage");
+  const Value* years = get("years_since_graduation");
+  if (years && stage && sym(stage) != "graduate")
+    report("years_since_graduation", "given, but `$.stage` is `" + sym(stage) +
+                                         "`: years since graduation are for graduates; leave it out, or make "
+                                         "stage `graduate`");
+  const Value* done = get("core_rotations_done");
+  const Value* honors = get("core_honors");
+  if (done && honors && done->kind == Value::Kind::List && honors->kind == Value::Kind::List) {
+    for (const Value& h : *honors->items) {
+      bool found = false;
+      for (const Value& d : *done->items) found = found || d == h;
+      if (!found) {
+        report("core_honors", "`" + kb.display(h) + "` has honors but is not in `$.core_rotations_done`; add it "
+                              "there, or take it out of core_honors");
+        break;
+      }
+    }
+  }
+}
+
 std::optional<Profile> validate(const ordered_json& j, const std::string& source, const KnowledgeBase& kb,
                                 const std::string* text, std::vector<Pending>& out,
                                 ordered_json* take_carried = nullptr) {
@@ -861,6 +930,7 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
       out.push_back({std::move(e), at});
     }
   }
+  contradictions(p, kb, loc, out);
   if (out.size() > before) return std::nullopt;
   return p;
 }
