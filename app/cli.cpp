@@ -31,6 +31,8 @@ Examples:
   advise check                      # the bundled rules
   advise check rules/               # a directory of .rules files
   advise check --format json my.rules
+  advise check --strict rules/      # warnings fail too (for CI)
+  advise -v check rules/            # also conflicts a higher priority settles
 )";
 
 const char* kFmtExamples = R"(
@@ -194,6 +196,10 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
   check_cmd->add_option("paths", check.paths, "Files or directories (default: the bundled rules)");
   check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check_cmd->add_flag("--strict", check.strict, "Make every warning an error (exit 1), for CI");
+  bool no_analysis = false;
+  check_cmd->add_flag("--no-analysis", no_analysis,
+                      "Check each rule alone: skip the analysis of conflicts, dead rules, loops and texts");
   check_cmd->footer(kCheckExamples);
 
   FmtOptions fmt;
@@ -267,6 +273,8 @@ int main(int argc, char** argv) {
   }
   if (*check_cmd) {
     check.kb_dir = kb_dir;
+    check.analysis = !no_analysis;
+    check.verbose = verbosity > 0;
     return run_command("check", [&] { return cmd_check(check, std::cout, std::cerr); }, std::cerr);
   }
   if (*fmt_cmd) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);

@@ -12,6 +12,9 @@ struct CheckOptions {
   std::vector<std::string> paths;  // empty: the bundled rules
   std::string format = "text";     // text | json
   std::string kb_dir;
+  bool analysis = true;            // engine/analysis.hpp; off with --no-analysis
+  bool strict = false;             // warnings become errors
+  bool verbose = false;            // also the notes of the analysis (`shadowed`)
 };
 int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 
