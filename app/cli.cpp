@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <optional>
 #include <iostream>
 #include <cstdlib>
 #include <new>
@@ -12,6 +14,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "kb/suggest.hpp"
 
 namespace advise::cli {
 
@@ -113,6 +116,37 @@ bool is_subcommand(const std::string& s) {
          s == "help";
 }
 
+const std::vector<std::string> kSubcommands = {"run", "check", "fmt", "batch", "test", "diff", "schema", "help"};
+
+// The option of `arg` ("--explian=x" -> "--explian") when no command of
+// `app` knows it, with the nearest known option.
+std::optional<std::string> unknown_option_message(const CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> known;
+  auto collect = [&](const CLI::App& a) {
+    for (const CLI::Option* o : a.get_options()) {
+      for (const std::string& l : o->get_lnames()) known.push_back("--" + l);
+      for (const std::string& sn : o->get_snames()) known.push_back("-" + sn);
+    }
+  };
+  collect(app);
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) collect(*sub);
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9')) continue;  // `-`, `-3`: values
+    std::string name = a.substr(0, a.find('='));
+    if (name.size() > 1 && name[1] != '-' ) {
+      // -v, -vv, -j4, -o FILE: short options are known by their first letter.
+      if (std::find(known.begin(), known.end(), name.substr(0, 2)) != known.end()) continue;
+    } else if (std::find(known.begin(), known.end(), name) != known.end()) {
+      continue;
+    }
+    std::string msg = "unknown option `" + name + "`";
+    if (auto best = did_you_mean(name, known)) msg += "; did you mean `" + *best + "`?";
+    return msg;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_command(const std::string& command, const std::function<int()>& body, std::ostream& err) {
@@ -157,6 +191,15 @@ int main(int argc, char** argv) {
       else
         args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "--help");
     } else if (!is_subcommand(a) && !top_level_only) {
+      // `advise tset`: a word that is no file but nearly a command.
+      std::error_code ec;
+      if (a[0] != '-' && a.find('/') == std::string::npos && !std::filesystem::exists(a, ec)) {
+        if (auto best = did_you_mean(a, kSubcommands)) {
+          std::cerr << "advise: `" << a << "` is neither a command nor a file; did you mean `advise " << *best
+                    << "`?\nRun `advise --help` for usage.\n";
+          return kExitUsage;
+        }
+      }
       args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "run");
     }
   }
@@ -257,7 +300,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "advise: " << e.what() << "\n";
+    std::optional<std::string> unknown;
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) unknown = unknown_option_message(app, args);
+    if (unknown)
+      std::cerr << "advise: " << *unknown << "\n";
+    else
+      std::cerr << "advise: " << e.what() << "\n";
     std::cerr << "Run `advise --help` for usage.\n";
     return kExitUsage;
   }

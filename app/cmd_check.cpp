@@ -1,6 +1,7 @@
 // advise check [PATH...]: parse and check rule files against the knowledge
 // base, then analyse what the rules do together (engine/analysis.hpp).
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -20,10 +21,24 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{default_rules_dir()} : o.paths;
   auto sources = std::make_shared<SourceManager>();
   Diagnostics diags;
-  auto rs = load_rule_set(paths, kb, sources, diags);
+  // A path that does not exist is a usage mistake, exit 2 as in every
+  // command, with the nearest name in its folder.
+  bool missing_path = false;
+  std::vector<std::string> present;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(p, ec))) {
+      diags.report_file(DiagKind::IoError, p, "no such file or directory" + path_suggestion(p));
+      missing_path = true;
+    } else {
+      present.push_back(p);
+    }
+  }
+  std::optional<RuleSet> rs;
+  if (!present.empty()) rs = load_rule_set(present, kb, sources, diags);
   std::size_t rules = rs ? rs->rules.size() : 0;
-  bool checked = rs.has_value();
-  if (rs && o.analysis) {
+  bool checked = rs.has_value() && !missing_path;
+  if (checked && o.analysis) {
     auto shared = std::make_shared<const RuleSet>(std::move(*rs));
     AnalysisOptions ao;
     ao.shadowed = o.verbose;
@@ -52,6 +67,7 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     if (checked) err << ", " << rules << " rule" << (rules == 1 ? "" : "s");
     err << ": " << e << " error" << (e == 1 ? "" : "s") << ", " << w << " warning" << (w == 1 ? "" : "s") << "\n";
   }
+  if (missing_path) return kExitUsage;
   return e > 0 ? kExitFindings : kExitOk;
 }
 

@@ -1,5 +1,7 @@
 #include "app/common.hpp"
 
+#include "kb/suggest.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +26,24 @@ std::string data_dir() {
   }
   if (fs::exists(fs::path(ADVISE_INSTALL_DATA_DIR) / "kb" / "schema.json", ec)) return ADVISE_INSTALL_DATA_DIR;
   return ADVISE_SOURCE_DATA_DIR;
+}
+
+std::string path_suggestion(const std::string& path) {
+  if (path.empty() || path == "-") return "";
+  fs::path p(path);
+  fs::path dir = p.parent_path();
+  std::string name = p.filename().string();
+  if (name.empty()) return "";
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+    if (names.size() > 10000) break;  // a huge folder: no suggestion is better than a slow one
+  }
+  auto best = did_you_mean(name, names);
+  if (!best) return "";
+  return "; did you mean `" + (dir.empty() ? *best : (dir / *best).string()) + "`?";
 }
 
 std::string default_kb_dir() { return data_dir() + "/kb"; }
@@ -109,7 +129,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
-    error = err == ENOENT ? "no such file" : "cannot open the file: " + os_reason(err);
+    error = err == ENOENT ? "no such file" + path_suggestion(path) : "cannot open the file: " + os_reason(err);
     return false;
   }
   if (!S_ISREG(st.st_mode)) return not_regular(st);

@@ -64,6 +64,10 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
 // `error` set to that reason.
 bool write_output(std::ostream& out, std::string_view data, std::string& error);
 
+// For a path that does not exist: "; did you mean `examples/profiles/example.json`?"
+// when its folder holds a name one or two edits away, else "".
+std::string path_suggestion(const std::string& path);
+
 // True when `stream` is a terminal and NO_COLOR is not set.
 bool use_color(int fd);
 
