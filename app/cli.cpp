@@ -73,7 +73,8 @@ Examples:
 
 const char* kDiffExamples = R"(
 Examples:
-  advise diff --old rules/ --new my-rules/ examples/profiles/*.json
+  advise diff --old rules/ --new my-rules/ examples/profiles/
+  advise diff rules/ my-rules/ examples/profiles/      # the same
 )";
 
 void setup_logging(int verbosity) {
@@ -279,9 +280,11 @@ int main(int argc, char** argv) {
 
   DiffOptions diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show whose advice changes between two rule sets, and why");
-  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->required();
-  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->required();
-  diff_cmd->add_option("profiles", diff.profiles, "Profiles to compare")->required();
+  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->allow_extra_args(false);
+  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->allow_extra_args(false);
+  diff_cmd->add_option("profiles", diff.profiles,
+                       "Profiles to compare (files or folders of .json); or OLD NEW PROFILE..., told apart by content")
+      ->required();
   diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->footer(kDiffExamples);
 
