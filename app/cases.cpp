@@ -687,8 +687,9 @@ bool inside(const fs::path& p, const fs::path& root) {
 }
 
 // Why a case's profile path may not be read (empty when it may): a profile
-// is a `.json` file inside the case file's folder (or below it), or inside
-// the Advise data directory (`$ADVISE_HOME`, the bundled examples), symbolic
+// is a `.json` file inside the case file's folder (or below it), inside the
+// project the case file belongs to, or inside the Advise data directory
+// (`$ADVISE_HOME`, the bundled examples), symbolic
 // links resolved. Nothing outside is opened, so a case file cannot make
 // `advise test` quote other files.
 std::string refused_profile_path(const std::string& case_file, const fs::path& path) {
@@ -699,8 +700,12 @@ std::string refused_profile_path(const std::string& case_file, const fs::path& p
   if (ec) return "the path cannot be resolved (" + ec.message() + ")";
   fs::path case_root = canonical(folder.empty() ? fs::path(".") : folder);
   fs::path data_root = canonical(cli::data_dir());
-  if (!inside(target, case_root) && !inside(target, data_root))
-    return "it is outside the case file's folder and the Advise data directory; profiles are read only from there";
+  // The project the case file belongs to (docs/cli.md, "Projects").
+  auto project = cli::find_project(case_root.string());
+  fs::path project_root = project ? canonical(*project) : data_root;
+  if (!inside(target, case_root) && !inside(target, data_root) && !inside(target, project_root))
+    return "it is outside the case file's folder, its project and the Advise data directory; profiles are read "
+           "only from there";
   if (target.extension() != ".json") return "a profile is a `.json` file";
   return {};
 }

@@ -77,6 +77,19 @@ Examples:
   advise diff rules/ my-rules/ examples/profiles/      # the same
 )";
 
+const char* kInitExamples = R"(
+Examples:
+  advise init my-advice                        # rules/, tests/cases/, examples/profiles/
+  cd my-advice && advise check && advise test  # the project's rules, found from here
+)";
+
+const char* kNewExamples = R"(
+Examples:
+  advise new specialty urology --name Urology --class competitive
+  advise new rule urology_signals              # rules/urology_signals.rules
+  advise new case urology_applicant            # tests/cases/urology_applicant.cases
+)";
+
 void setup_logging(int verbosity) {
   auto logger = spdlog::stderr_color_mt("advise");
   logger->set_pattern("advise: %l: %v");
@@ -114,10 +127,11 @@ const char* memory_hint(const std::string& command) {
 
 bool is_subcommand(const std::string& s) {
   return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
-         s == "help";
+         s == "init" || s == "new" || s == "help";
 }
 
-const std::vector<std::string> kSubcommands = {"run", "check", "fmt", "batch", "test", "diff", "schema", "help"};
+const std::vector<std::string> kSubcommands = {"run",    "check", "fmt", "batch", "test", "diff",
+                                               "schema", "init",  "new", "help"};
 
 // The option of `arg` ("--explian=x" -> "--explian") when no command of
 // `app` knows it, with the nearest known option.
@@ -211,7 +225,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff, schema. `advise COMMAND --help` for each.\n"
+      "\nCommands: run (default), check, fmt, batch, test, diff, schema, init, new. `advise COMMAND --help` for "
+      "each.\n"
       "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
       "3 out of memory.");
   int verbosity = 0;
@@ -288,6 +303,23 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->footer(kDiffExamples);
 
+  InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Start a project in a new folder from the bundled rules and cases");
+  init_cmd->add_option("dir", init.dir, "The new folder")->required();
+  init_cmd->footer(kInitExamples);
+
+  NewOptions scaffold;
+  auto* new_cmd = app.add_subcommand(
+      "new", "Write the files of a new specialty, rule or case in the project, ready for `check` and `test`");
+  new_cmd->add_option("what", scaffold.what, "specialty, rule or case")
+      ->required()
+      ->check(CLI::IsMember({"specialty", "rule", "case"}));
+  new_cmd->add_option("name", scaffold.name, "Its id: letters a-z, digits and _ (e.g. urology)")->required();
+  new_cmd->add_option("--name", scaffold.display, "specialty: the display name (default: from the id)");
+  new_cmd->add_option("--class", scaffold.klass, "specialty: ultra, competitive, moderate or accessible (default moderate)")
+      ->check(CLI::IsMember({"ultra", "competitive", "moderate", "accessible"}));
+  new_cmd->footer(kNewExamples);
+
   SchemaOptions schema;
   auto* schema_cmd = app.add_subcommand(
       "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
@@ -342,6 +374,11 @@ int main(int argc, char** argv) {
   if (*schema_cmd) {
     schema.kb_dir = kb_dir;
     return run_command("schema", [&] { return cmd_schema(schema, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*init_cmd) return run_command("init", [&] { return cmd_init(init, std::cout, std::cerr); }, std::cerr);
+  if (*new_cmd) {
+    scaffold.kb_dir = kb_dir;
+    return run_command("new", [&] { return cmd_new(scaffold, std::cout, std::cerr); }, std::cerr);
   }
   if (*diff_cmd) {
     diff.kb_dir = kb_dir;

@@ -69,6 +69,22 @@ struct DiffOptions {
 };
 int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err);
 
+// advise init DIR: a new project from the bundled rules (app/cmd_init.cpp).
+struct InitOptions {
+  std::string dir;
+};
+int cmd_init(const InitOptions& o, std::ostream& out, std::ostream& err);
+
+// advise new specialty|rule|case NAME (app/cmd_new.cpp).
+struct NewOptions {
+  std::string what;     // specialty | rule | case
+  std::string name;     // the id
+  std::string display;  // specialty: display name
+  std::string klass;    // specialty: class
+  std::string kb_dir;
+};
+int cmd_new(const NewOptions& o, std::ostream& out, std::ostream& err);
+
 // The JSON Schema of profiles, generated from the knowledge base
 // (kb/json_schema.hpp): `advise schema > kb/profile.schema.json`.
 struct SchemaOptions {

@@ -16,7 +16,28 @@ namespace advise::cli {
 
 namespace fs = std::filesystem;
 
-std::string data_dir() {
+std::optional<std::string> find_project(const std::string& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  if (ec) return std::nullopt;
+  dir = dir.lexically_normal();
+  if (!fs::is_directory(dir, ec)) dir = dir.parent_path();
+  for (int depth = 0; depth < 256 && !dir.empty(); ++depth) {
+    fs::path rules = dir / "rules";
+    if (fs::is_directory(rules, ec)) {
+      for (fs::directory_iterator it(rules, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        if (it->path().extension() == ".rules") return dir.string();
+    }
+    if (dir == dir.root_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// $ADVISE_HOME, else the installed data, else the source tree.
+std::string home_dir() {
   if (const char* home = std::getenv("ADVISE_HOME"); home && *home) return home;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -26,6 +47,29 @@ std::string data_dir() {
   }
   if (fs::exists(fs::path(ADVISE_INSTALL_DATA_DIR) / "kb" / "schema.json", ec)) return ADVISE_INSTALL_DATA_DIR;
   return ADVISE_SOURCE_DATA_DIR;
+}
+
+}  // namespace
+
+DataSource data_source() {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec)
+    if (auto p = find_project(cwd.string())) return {*p, "project"};
+  if (const char* home = std::getenv("ADVISE_HOME"); home && *home) return {home, "$ADVISE_HOME"};
+  return {home_dir(), "bundled"};
+}
+
+std::string data_dir() { return data_source().dir; }
+std::string bundled_data_dir() { return home_dir(); }
+
+std::string shown_path(const std::string& dir) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return dir;
+  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return dir;
+  return rel.string();
 }
 
 std::string path_suggestion(const std::string& path) {
@@ -46,7 +90,12 @@ std::string path_suggestion(const std::string& path) {
   return "; did you mean `" + (dir.empty() ? *best : (dir / *best).string()) + "`?";
 }
 
-std::string default_kb_dir() { return data_dir() + "/kb"; }
+std::string default_kb_dir() {
+  std::error_code ec;
+  std::string own = data_dir() + "/kb";
+  if (fs::exists(own + "/schema.json", ec)) return own;
+  return home_dir() + "/kb";
+}
 std::string default_rules_dir() { return data_dir() + "/rules"; }
 
 std::shared_ptr<const KnowledgeBase> load_kb_or_report(const std::string& kb_dir, std::ostream& err) {
