@@ -38,6 +38,7 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   if (!present.empty()) rs = load_rule_set(present, kb, sources, diags);
   std::size_t rules = rs ? rs->rules.size() : 0;
   bool checked = rs.has_value() && !missing_path;
+  bool analysis_incomplete = false;
   if (checked && o.analysis) {
     auto shared = std::make_shared<const RuleSet>(std::move(*rs));
     AnalysisOptions ao;
@@ -46,6 +47,11 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     AnalysisStats st = analyze_rules(shared, ao, diags);
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     spdlog::debug("analysis: {} questions, {} engine runs, {:.0f} ms", st.questions, st.engine_runs, ms);
+    if (st.incomplete && o.format != "json")
+      err << "advise check: the analysis stopped at its budget (" << rules
+          << " rules); the rules are checked, but conflicts, dead rules, loops or placeholders past it may not be "
+             "reported\n";
+    analysis_incomplete = st.incomplete;
   }
   if (o.strict) diags.promote_warnings();
   diags.sort();
@@ -59,6 +65,7 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     j["errors"] = e;
     j["warnings"] = w;
     j["strict"] = o.strict;
+    j["analysis_complete"] = !analysis_incomplete;
     j["diagnostics"] = nlohmann::ordered_json::parse(render_json(*sources, diags));
     out << json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
   } else {

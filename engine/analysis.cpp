@@ -283,11 +283,21 @@ class Analyzer {
     return found;
   }
 
-  bool exhausted() const { return steps_ >= o_.steps_per_question || runs_ >= o_.runs_per_question; }
+  bool out_of_budget() {
+    // An engine run costs about as much as the rules it may fire: the budget
+    // of runs shrinks as the rule set grows.
+    std::size_t runs = o_.total_runs * 150 / std::max<std::size_t>(150, rs_->rules.size());
+    if (stats_.steps >= o_.total_steps || stats_.engine_runs >= runs) stats_.incomplete = true;
+    return stats_.incomplete;
+  }
+  bool exhausted() {
+    return steps_ >= o_.steps_per_question || runs_ >= o_.runs_per_question || out_of_budget();
+  }
 
   bool dfs(Question& q, std::size_t i) {
     if (exhausted()) return false;
     ++steps_;
+    ++stats_.steps;
     for (const CExpr* c : q.hold)
       if (!(possible(*c) & kTrue)) return false;
     if (i == q.vars.size()) {
@@ -412,6 +422,7 @@ class Analyzer {
 
   void dead_rules() {
     for (const CRule& r : rs_->rules) {
+      if (out_of_budget()) return;
       std::vector<const CExpr*> parts;
       conjuncts(r.condition, parts);
       if (satisfiable(parts)) continue;
@@ -451,8 +462,14 @@ class Analyzer {
 
   void conflicts() {
     const auto& rules = rs_->rules;
+    std::size_t pairs = 0;
     for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (out_of_budget()) return;
       for (std::size_t j = i + 1; j < rules.size(); ++j) {
+        if (++pairs > o_.total_pairs) {
+          stats_.incomplete = true;
+          return;
+        }
         const CRule& a = rules[i];
         const CRule& b = rules[j];
         bool equal = a.priority == b.priority;
@@ -577,6 +594,7 @@ class Analyzer {
     for (const auto& comp : comps) {
       bool cyclic = comp.size() > 1 ||
                     std::find(next[comp[0]].begin(), next[comp[0]].end(), comp[0]) != next[comp[0]].end();
+      if (out_of_budget()) return;
       if (cyclic) check_loop(comp);
     }
   }
@@ -694,7 +712,7 @@ class Analyzer {
             while (w > 0 && ((src[w - 1] >= 'a' && src[w - 1] <= 'z') || (src[w - 1] >= 'A' && src[w - 1] <= 'Z'))) --w;
             named_part = w < i - 1 && src[w] >= 'A' && src[w] <= 'Z';
           }
-          if (!decimal && !glued && !named_part) {
+          if (!decimal && !glued && !named_part && j - i <= 15) {
             double value = std::stod(std::string(src.substr(i, j - i)));
             auto it = named.find(value);
             if (it != named.end()) {
@@ -727,6 +745,7 @@ class Analyzer {
 
   void missing_placeholders() {
     for (const CRule& r : rs_->rules) {
+      if (out_of_budget()) return;
       std::set<std::int32_t> done;
       for (const CAction& a : r.actions) {
         for (const TextTemplate::Segment& seg : a.text.segments) {

@@ -31,11 +31,18 @@ struct AnalysisOptions {
   std::size_t runs_per_question = 48;
   // The most choices of values tried for one question.
   std::size_t steps_per_question = 20000;
+  // The whole analysis' budget: past it the analysis stops (a huge rule set
+  // is checked, not analysed to the end) and says so in its stats.
+  std::size_t total_steps = 4000000;
+  std::size_t total_runs = 20000;
+  std::size_t total_pairs = 200000;
 };
 
 struct AnalysisStats {
   std::size_t questions = 0;
   std::size_t engine_runs = 0;
+  std::size_t steps = 0;
+  bool incomplete = false;  // the budget ran out: some findings may be missing
 };
 
 // Appends the findings to `diags`. Deterministic: the same rules give the
