@@ -3,6 +3,7 @@
 #include "app/cases.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -686,8 +687,9 @@ bool inside(const fs::path& p, const fs::path& root) {
 }
 
 // Why a case's profile path may not be read (empty when it may): a profile
-// is a `.json` file inside the case file's folder (or below it), or inside
-// the Advise data directory (`$ADVISE_HOME`, the bundled examples), symbolic
+// is a `.json` file inside the case file's folder (or below it), inside the
+// project the case file belongs to, or inside the Advise data directory
+// (`$ADVISE_HOME`, the bundled examples), symbolic
 // links resolved. Nothing outside is opened, so a case file cannot make
 // `advise test` quote other files.
 std::string refused_profile_path(const std::string& case_file, const fs::path& path) {
@@ -698,8 +700,12 @@ std::string refused_profile_path(const std::string& case_file, const fs::path& p
   if (ec) return "the path cannot be resolved (" + ec.message() + ")";
   fs::path case_root = canonical(folder.empty() ? fs::path(".") : folder);
   fs::path data_root = canonical(cli::data_dir());
-  if (!inside(target, case_root) && !inside(target, data_root))
-    return "it is outside the case file's folder and the Advise data directory; profiles are read only from there";
+  // The project the case file belongs to (docs/cli.md, "Projects").
+  auto project = cli::find_project(case_root.string());
+  fs::path project_root = project ? canonical(*project) : data_root;
+  if (!inside(target, case_root) && !inside(target, data_root) && !inside(target, project_root))
+    return "it is outside the case file's folder, its project and the Advise data directory; profiles are read "
+           "only from there";
   if (target.extension() != ".json") return "a profile is a `.json` file";
   return {};
 }
@@ -1211,8 +1217,49 @@ std::string failing_tests(const Result& r, const RuleSet& rules, std::int32_t ru
 
 constexpr std::size_t kMaxCandidates = 8;
 
+// The constants an expectation compares with (`strategy is dual`: dual).
+void wanted_values(const CExpr& e, std::vector<Value>& out) {
+  if (e.op == Op::Const) {
+    if (e.constant.kind == Value::Kind::List)
+      for (const Value& v : e.constant.list_items()) out.push_back(v);
+    else if (!e.constant.is_missing())
+      out.push_back(e.constant);
+    return;
+  }
+  for (const CExpr& k : e.kids) wanted_values(k, out);
+}
+
+// Orders the rules that could have set a fact and did not apply: first those
+// that set a value the expectation wants (the rule whose change broke the
+// case is among them), then by how near each came to applying (fewest
+// failing tests), then in source order.
+void rank_writers(const Result& r, const RuleSet& rules, std::int32_t slot, const std::vector<Value>& wanted,
+                  std::vector<std::int32_t>& writers) {
+  auto sets_wanted = [&](std::int32_t rule) {
+    const CRule& cr = rules.rules[static_cast<std::size_t>(rule)];
+    return std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
+      if (a.slot != slot || a.value.op != Op::Const) return false;
+      if (a.value.constant.kind == Value::Kind::List) {
+        for (const Value& v : a.value.constant.list_items())
+          if (std::find(wanted.begin(), wanted.end(), v) != wanted.end()) return true;
+        return false;
+      }
+      return std::find(wanted.begin(), wanted.end(), a.value.constant) != wanted.end();
+    });
+  };
+  FinalView fv(r);
+  std::vector<std::tuple<int, std::size_t, std::int32_t>> keyed;
+  for (std::int32_t w : writers) {
+    std::size_t failing =
+        condition_tests(rules, rules.rules[static_cast<std::size_t>(w)].condition, fv, false).size();
+    keyed.emplace_back(sets_wanted(w) ? 0 : 1, failing, w);
+  }
+  std::stable_sort(keyed.begin(), keyed.end());
+  for (std::size_t i = 0; i < keyed.size(); ++i) writers[i] = std::get<2>(keyed[i]);
+}
+
 void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::set<std::int32_t>& shown,
-                  std::vector<std::string>& out) {
+                  std::vector<std::string>& out, const std::vector<Value>& wanted = {}) {
   if (!rules.is_conclusion(rd.slot)) return;
   std::int32_t v = responsible_version(r, rd.slot, rd.key ? &*rd.key : nullptr);
   if (v >= 0) {
@@ -1235,6 +1282,7 @@ void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::se
     out.push_back("  no rule sets " + rules.slot_name(rd.slot));
     return;
   }
+  rank_writers(r, rules, rd.slot, wanted, writers);
   if (!writers.empty()) out.push_back("  no rule that sets " + rd.label + " applied:");
   for (std::size_t i = 0; i < writers.size() && i < kMaxCandidates; ++i)
     out.push_back("    " + render_rule(rule_ref(rules, writers[i])) + ": " + failing_tests(r, rules, writers[i]));
@@ -1383,7 +1431,9 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
         std::vector<Read> reads;
         collect_reads(ce.condition, rules, reads);
         for (const Read& rd : reads) f.actual.push_back(actual_line(result, rules, rd));
-        for (const Read& rd : reads) explain_read(result, rules, rd, shown, f.explanation);
+        std::vector<Value> wanted;
+        wanted_values(ce.condition, wanted);
+        for (const Read& rd : reads) explain_read(result, rules, rd, shown, f.explanation, wanted);
         if (auto body = rewrite_condition(ce, result, rules)) f.update = Edit{x.body, *body};
         break;
       }

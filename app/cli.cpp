@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
+#include <optional>
 #include <iostream>
 #include <cstdlib>
 #include <new>
@@ -12,6 +14,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "kb/suggest.hpp"
 
 namespace advise::cli {
 
@@ -31,6 +34,8 @@ Examples:
   advise check                      # the bundled rules
   advise check rules/               # a directory of .rules files
   advise check --format json my.rules
+  advise check --strict rules/      # warnings fail too (for CI)
+  advise -v check rules/            # also conflicts a higher priority settles
 )";
 
 const char* kFmtExamples = R"(
@@ -80,7 +85,21 @@ Examples:
 
 const char* kDiffExamples = R"(
 Examples:
-  advise diff --old rules/ --new my-rules/ examples/profiles/*.json
+  advise diff --old rules/ --new my-rules/ examples/profiles/
+  advise diff rules/ my-rules/ examples/profiles/      # the same
+)";
+
+const char* kInitExamples = R"(
+Examples:
+  advise init my-advice                        # rules/, tests/cases/, examples/profiles/
+  cd my-advice && advise check && advise test  # the project's rules, found from here
+)";
+
+const char* kNewExamples = R"(
+Examples:
+  advise new specialty urology --name Urology --class competitive
+  advise new rule urology_signals              # rules/urology_signals.rules
+  advise new case urology_applicant            # tests/cases/urology_applicant.cases
 )";
 
 void setup_logging(int verbosity) {
@@ -121,7 +140,39 @@ const char* memory_hint(const std::string& command) {
 
 bool is_subcommand(const std::string& s) {
   return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
-         s == "what-if" || s == "help";
+         s == "what-if" || s == "init" || s == "new" || s == "help";
+}
+
+const std::vector<std::string> kSubcommands = {"run",    "check", "fmt", "batch", "test", "diff",
+                                               "schema", "init",  "new", "help", "what-if"};
+
+// The option of `arg` ("--explian=x" -> "--explian") when no command of
+// `app` knows it, with the nearest known option.
+std::optional<std::string> unknown_option_message(const CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> known;
+  auto collect = [&](const CLI::App& a) {
+    for (const CLI::Option* o : a.get_options()) {
+      for (const std::string& l : o->get_lnames()) known.push_back("--" + l);
+      for (const std::string& sn : o->get_snames()) known.push_back("-" + sn);
+    }
+  };
+  collect(app);
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) collect(*sub);
+  for (const std::string& a : args) {
+    if (a == "--") break;
+    if (a.size() < 2 || a[0] != '-' || (a[1] >= '0' && a[1] <= '9')) continue;  // `-`, `-3`: values
+    std::string name = a.substr(0, a.find('='));
+    if (name.size() > 1 && name[1] != '-' ) {
+      // -v, -vv, -j4, -o FILE: short options are known by their first letter.
+      if (std::find(known.begin(), known.end(), name.substr(0, 2)) != known.end()) continue;
+    } else if (std::find(known.begin(), known.end(), name) != known.end()) {
+      continue;
+    }
+    std::string msg = "unknown option `" + name + "`";
+    if (auto best = did_you_mean(name, known)) msg += "; did you mean `" + *best + "`?";
+    return msg;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -168,6 +219,15 @@ int main(int argc, char** argv) {
       else
         args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "--help");
     } else if (!is_subcommand(a) && !top_level_only) {
+      // `advise tset`: a word that is no file but nearly a command.
+      std::error_code ec;
+      if (a[0] != '-' && a.find('/') == std::string::npos && !std::filesystem::exists(a, ec)) {
+        if (auto best = did_you_mean(a, kSubcommands)) {
+          std::cerr << "advise: `" << a << "` is neither a command nor a file; did you mean `advise " << *best
+                    << "`?\nRun `advise --help` for usage.\n";
+          return kExitUsage;
+        }
+      }
       args.insert(args.begin() + static_cast<std::ptrdiff_t>(first), "run");
     }
   }
@@ -178,7 +238,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, schema. `advise COMMAND --help` for each.\n"
+      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, schema, init, new. `advise COMMAND --help` "
+      "for each.\n"
       "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
       "3 out of memory.");
   int verbosity = 0;
@@ -212,6 +273,10 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
   check_cmd->add_option("paths", check.paths, "Files or directories (default: the bundled rules)");
   check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  check_cmd->add_flag("--strict", check.strict, "Make every warning an error (exit 1), for CI");
+  bool no_analysis = false;
+  check_cmd->add_flag("--no-analysis", no_analysis,
+                      "Check each rule alone: skip the analysis of conflicts, dead rules, loops and texts");
   check_cmd->footer(kCheckExamples);
 
   FmtOptions fmt;
@@ -248,9 +313,11 @@ int main(int argc, char** argv) {
 
   DiffOptions diff;
   auto* diff_cmd = app.add_subcommand("diff", "Show whose advice changes between two rule sets, and why");
-  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->required();
-  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->required();
-  diff_cmd->add_option("profiles", diff.profiles, "Profiles to compare")->required();
+  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->allow_extra_args(false);
+  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->allow_extra_args(false);
+  diff_cmd->add_option("profiles", diff.profiles,
+                       "Profiles to compare (files or folders of .json); or OLD NEW PROFILE..., told apart by content")
+      ->required();
   diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   diff_cmd->footer(kDiffExamples);
 
@@ -275,6 +342,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, kMaxFiringsCap));
   whatif_cmd->footer(kWhatIfExamples);
 
+  InitOptions init;
+  auto* init_cmd = app.add_subcommand("init", "Start a project in a new folder from the bundled rules and cases");
+  init_cmd->add_option("dir", init.dir, "The new folder")->required();
+  init_cmd->footer(kInitExamples);
+
+  NewOptions scaffold;
+  auto* new_cmd = app.add_subcommand(
+      "new", "Write the files of a new specialty, rule or case in the project, ready for `check` and `test`");
+  new_cmd->add_option("what", scaffold.what, "specialty, rule or case")
+      ->required()
+      ->check(CLI::IsMember({"specialty", "rule", "case"}));
+  new_cmd->add_option("name", scaffold.name, "Its id: letters a-z, digits and _ (e.g. urology)")->required();
+  new_cmd->add_option("--name", scaffold.display, "specialty: the display name (default: from the id)");
+  new_cmd->add_option("--class", scaffold.klass, "specialty: ultra, competitive, moderate or accessible (default moderate)")
+      ->check(CLI::IsMember({"ultra", "competitive", "moderate", "accessible"}));
+  new_cmd->footer(kNewExamples);
+
   SchemaOptions schema;
   auto* schema_cmd = app.add_subcommand(
       "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
@@ -290,7 +374,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "advise: " << e.what() << "\n";
+    std::optional<std::string> unknown;
+    if (dynamic_cast<const CLI::ExtrasError*>(&e)) unknown = unknown_option_message(app, args);
+    if (unknown)
+      std::cerr << "advise: " << *unknown << "\n";
+    else
+      std::cerr << "advise: " << e.what() << "\n";
     std::cerr << "Run `advise --help` for usage.\n";
     return kExitUsage;
   }
@@ -306,6 +395,8 @@ int main(int argc, char** argv) {
   }
   if (*check_cmd) {
     check.kb_dir = kb_dir;
+    check.analysis = !no_analysis;
+    check.verbose = verbosity > 0;
     return run_command("check", [&] { return cmd_check(check, std::cout, std::cerr); }, std::cerr);
   }
   if (*fmt_cmd) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);
@@ -326,6 +417,11 @@ int main(int argc, char** argv) {
   if (*whatif_cmd) {
     whatif.kb_dir = kb_dir;
     return run_command("what-if", [&] { return cmd_whatif(whatif, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*init_cmd) return run_command("init", [&] { return cmd_init(init, std::cout, std::cerr); }, std::cerr);
+  if (*new_cmd) {
+    scaffold.kb_dir = kb_dir;
+    return run_command("new", [&] { return cmd_new(scaffold, std::cout, std::cerr); }, std::cerr);
   }
   if (*diff_cmd) {
     diff.kb_dir = kb_dir;

@@ -1,8 +1,16 @@
-// advise check [PATH...]: parse and check rule files against the knowledge base.
+// advise check [PATH...]: parse and check rule files against the knowledge
+// base, then analyse what the rules do together (engine/analysis.hpp).
+#include <chrono>
+#include <filesystem>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "engine/analysis.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise::cli {
 
@@ -13,19 +21,61 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{default_rules_dir()} : o.paths;
   auto sources = std::make_shared<SourceManager>();
   Diagnostics diags;
-  auto rs = load_rule_set(paths, kb, sources, diags);
+  // A path that does not exist is a usage mistake, exit 2 as in every
+  // command, with the nearest name in its folder.
+  bool missing_path = false;
+  std::vector<std::string> present;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(p, ec))) {
+      diags.report_file(DiagKind::IoError, p, "no such file or directory" + path_suggestion(p));
+      missing_path = true;
+    } else {
+      present.push_back(p);
+    }
+  }
+  std::optional<RuleSet> rs;
+  if (!present.empty()) rs = load_rule_set(present, kb, sources, diags);
+  std::size_t rules = rs ? rs->rules.size() : 0;
+  bool checked = rs.has_value() && !missing_path;
+  bool analysis_incomplete = false;
+  if (checked && o.analysis) {
+    auto shared = std::make_shared<const RuleSet>(std::move(*rs));
+    AnalysisOptions ao;
+    ao.shadowed = o.verbose;
+    auto start = std::chrono::steady_clock::now();
+    AnalysisStats st = analyze_rules(shared, ao, diags);
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    spdlog::debug("analysis: {} questions, {} engine runs, {:.0f} ms", st.questions, st.engine_runs, ms);
+    if (st.incomplete && o.format != "json")
+      err << "advise check: the analysis stopped at its budget (" << rules
+          << " rules); the rules are checked, but conflicts, dead rules, loops or placeholders past it may not be "
+             "reported\n";
+    analysis_incomplete = st.incomplete;
+  }
+  if (o.strict) diags.promote_warnings();
   diags.sort();
+  std::size_t e = diags.error_count(), w = diags.warning_count();
   if (o.format == "json") {
-    out << render_json(*sources, diags);
+    // The schema is documented in docs/cli.md ("advise check --format json").
+    nlohmann::ordered_json j;
+    j["schema"] = "advise-check/1";
+    j["files"] = sources->size();
+    j["rules"] = checked ? nlohmann::ordered_json(rules) : nlohmann::ordered_json(nullptr);
+    j["errors"] = e;
+    j["warnings"] = w;
+    j["strict"] = o.strict;
+    j["analysis_complete"] = !analysis_incomplete;
+    j["diagnostics"] = nlohmann::ordered_json::parse(render_json(*sources, diags));
+    out << json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
   } else {
     out << render_text(*sources, diags);
-    std::size_t e = diags.error_count(), w = diags.warning_count();
-    std::size_t rules = rs ? rs->rules.size() : 0;
     err << sources->size() << " file" << (sources->size() == 1 ? "" : "s") << " checked";
-    if (rs) err << ", " << rules << " rule" << (rules == 1 ? "" : "s");
+    if (checked) err << ", " << rules << " rule" << (rules == 1 ? "" : "s");
     err << ": " << e << " error" << (e == 1 ? "" : "s") << ", " << w << " warning" << (w == 1 ? "" : "s") << "\n";
   }
-  return diags.has_errors() ? kExitFindings : kExitOk;
+  if (missing_path) return kExitUsage;
+  return e > 0 ? kExitFindings : kExitOk;
 }
 
 }  // namespace advise::cli

@@ -6,7 +6,9 @@
 // after, with the rule responsible on each side and the tests that held when
 // it fired. A side whose evaluation did not finish (the rules kept firing
 // until the firing limit) is a finding too, reported with the engine's
-// message. Nothing is printed when nothing changed. Exit 0 when nothing
+// message. Constants whose values differ come first; notes and warnings whose
+// wording changed are changes too. "0 of N profiles changed" when nothing
+// did. Exit 0 when nothing
 // changed, 1 when some profile's advice changed or a side did not finish (as
 // `diff` and `git diff --exit-code` do, so CI can gate on it), 2 for bad
 // rules, profiles or options. `--format json` always prints one document.
@@ -15,6 +17,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -54,15 +57,26 @@ struct RecommendationChange {
   const Recommendation* after = nullptr;
 };
 
+// A note or warning of one rule whose wording changed, or that one side
+// alone gives.
+struct MessageChange {
+  std::string rule;
+  Message::Kind kind = Message::Kind::Note;
+  std::optional<std::string> before, after;
+};
+
 struct ProfileDiff {
   std::string path, name;
   std::vector<ConclusionChange> conclusions;
   std::vector<RecommendationChange> recommendations;
+  std::vector<MessageChange> messages;
   // A side that stopped at the firing limit: the engine's message. Its advice
   // is incomplete, so the profile is a finding even when nothing else differs.
   std::optional<std::string> old_runaway, new_runaway;
   bool unfinished() const { return old_runaway || new_runaway; }
-  bool changed() const { return !conclusions.empty() || !recommendations.empty() || unfinished(); }
+  bool changed() const {
+    return !conclusions.empty() || !recommendations.empty() || !messages.empty() || unfinished();
+  }
 };
 
 std::int32_t firing_of_version(const Result& r, std::int32_t v) {
@@ -199,6 +213,26 @@ ProfileDiff diff_results(const std::string& path, const std::string& name, const
   }
   for (const Recommendation& rn : b.recommendations)
     if (!a.recommendation(rn.id)) d.recommendations.push_back({rn.id, RecommendationChange::Kind::Added, nullptr, &rn});
+  // Notes and warnings: paired by the rule that gave them (by name) and their
+  // kind, in the order each side gave them.
+  auto key = [](const Result& r, const Message& m) {
+    return std::make_pair(r.rules->rules[static_cast<std::size_t>(m.rule)].name, m.kind);
+  };
+  std::vector<char> used(b.messages.size(), 0);
+  for (const Message& mo : a.messages) {
+    std::optional<std::size_t> match;
+    for (std::size_t i = 0; i < b.messages.size() && !match; ++i)
+      if (!used[i] && key(b, b.messages[i]) == key(a, mo)) match = i;
+    if (match) {
+      used[*match] = 1;
+      if (b.messages[*match].text != mo.text)
+        d.messages.push_back({key(a, mo).first, mo.kind, mo.text, b.messages[*match].text});
+    } else {
+      d.messages.push_back({key(a, mo).first, mo.kind, mo.text, std::nullopt});
+    }
+  }
+  for (std::size_t i = 0; i < b.messages.size(); ++i)
+    if (!used[i]) d.messages.push_back({key(b, b.messages[i]).first, b.messages[i].kind, std::nullopt, b.messages[i].text});
   return d;
 }
 
@@ -284,6 +318,19 @@ std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) 
         break;
     }
   }
+  for (const MessageChange& m : d.messages) {
+    std::string what = m.kind == Message::Kind::Note ? "note" : "warning";
+    std::string head = "  " + what + " of `" + terminal_safe(m.rule) + "`: ";
+    if (m.before && m.after) {
+      out += head + "its text changed\n";
+      out += "    before: \"" + terminal_safe(*m.before) + "\"\n";
+      out += "    after:  \"" + terminal_safe(*m.after) + "\"\n";
+    } else if (m.before) {
+      out += head + "no longer given\n    before: \"" + terminal_safe(*m.before) + "\"\n";
+    } else {
+      out += head + "newly given\n    after:  \"" + terminal_safe(*m.after) + "\"\n";
+    }
+  }
   return out;
 }
 
@@ -349,11 +396,18 @@ J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
     recs.push_back(std::move(entry));
   }
   auto runaway = [](const std::optional<std::string>& m) { return m ? J(*m) : J(nullptr); };
+  J messages = J::array();
+  for (const MessageChange& m : d.messages)
+    messages.push_back(J{{"rule", m.rule},
+                         {"kind", m.kind == Message::Kind::Note ? "note" : "warning"},
+                         {"before", runaway(m.before)},
+                         {"after", runaway(m.after)}});
   return J{{"profile", d.path},
            {"name", d.name},
            {"runaway", J{{"old", runaway(d.old_runaway)}, {"new", runaway(d.new_runaway)}}},
            {"conclusions", conclusions},
-           {"recommendations", recs}};
+           {"recommendations", recs},
+           {"messages", messages}};
 }
 
 std::string shown(const fs::path& p) {
@@ -363,6 +417,58 @@ std::string shown(const fs::path& p) {
   fs::path rel = p.lexically_normal().lexically_relative(cwd);
   if (ec || rel.empty() || *rel.begin() == "..") return p.lexically_normal().string();
   return rel.string();
+}
+
+// Constants whose values differ between the two rule sets (or that one set
+// alone defines), by name.
+struct ConstantChange {
+  std::string name;
+  std::optional<std::string> before, after;
+};
+
+std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b) {
+  auto constants = [](const RuleSet& rs) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, e] : rs.definitions)
+      if (e.op == Op::Const && e.constant.kind != Value::Kind::List) out[name] = source_value(e.constant, rs);
+    return out;
+  };
+  auto ca = constants(a), cb = constants(b);
+  std::vector<ConstantChange> out;
+  for (const auto& [name, v] : ca) {
+    auto it = cb.find(name);
+    if (it == cb.end()) out.push_back({name, v, std::nullopt});
+    else if (it->second != v) out.push_back({name, v, it->second});
+  }
+  for (const auto& [name, v] : cb)
+    if (!ca.count(name)) out.push_back({name, std::nullopt, v});
+  std::sort(out.begin(), out.end(), [](const ConstantChange& x, const ConstantChange& y) { return x.name < y.name; });
+  return out;
+}
+
+// What a path holds, by its content: rules (a `.rules` file, or a folder
+// holding one), profiles (a `.json` file, a folder of them, or `-`), or
+// neither (it does not exist: left to the readers, which say so).
+enum class Holds { Rules, Profiles, Unknown };
+
+Holds holds(const std::string& p) {
+  if (p == "-") return Holds::Profiles;
+  std::error_code ec;
+  fs::path path(p);
+  if (fs::is_directory(path, ec)) {
+    // A folder of `.json` files is profiles, whatever else it holds (a
+    // test folder may hold both); one of `.rules` files only is rules.
+    bool json = false, rules = false;
+    for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->path().extension() == ".rules") rules = true;
+      if (it->path().extension() == ".json") json = true;
+    }
+    return json ? Holds::Profiles : rules ? Holds::Rules : Holds::Unknown;
+  }
+  if (path.extension() == ".rules") return Holds::Rules;
+  if (path.extension() == ".json" || fs::is_regular_file(path, ec)) return Holds::Profiles;
+  return Holds::Unknown;
 }
 
 std::optional<RuleSet> load_side(const std::vector<std::string>& paths, const char* which,
@@ -382,7 +488,44 @@ std::optional<RuleSet> load_side(const std::vector<std::string>& paths, const ch
 
 }  // namespace
 
-int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
+int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
+  // Arguments in either order: `advise diff OLD NEW PROFILE...` as well as
+  // `--old OLD --new NEW PROFILE...`, the profiles before or after; each
+  // argument is told apart by what it holds, and a mix-up is refused with a
+  // message saying which is which.
+  DiffOptions o = given;
+  {
+    std::vector<std::string> rule_args, profile_args;
+    for (const std::string& p : o.profiles) (holds(p) == Holds::Rules ? rule_args : profile_args).push_back(p);
+    for (const auto* side : {&o.old_rules, &o.new_rules})
+      for (const std::string& p : *side)
+        if (holds(p) == Holds::Profiles) {
+          err << "advise diff: `" << terminal_safe(p) << "` holds profiles, not rules: give the rules with `--"
+              << (side == &o.old_rules ? "old" : "new") << "` and the profiles as arguments\n";
+          return kExitUsage;
+        }
+    if (!rule_args.empty()) {
+      if (o.old_rules.empty() && o.new_rules.empty() && rule_args.size() == 2) {
+        o.old_rules = {rule_args[0]};
+        o.new_rules = {rule_args[1]};
+      } else {
+        err << "advise diff: `" << terminal_safe(rule_args[0])
+            << "` holds rules, not profiles: give two rule sets (`advise diff OLD NEW PROFILE...`, or `--old OLD "
+               "--new NEW`) and then the profiles\n";
+        return kExitUsage;
+      }
+    }
+    o.profiles = profile_args;
+    if (o.old_rules.empty() || o.new_rules.empty()) {
+      err << "advise diff: give the old and the new rules (`advise diff OLD NEW PROFILE...`, or `--old OLD --new "
+             "NEW PROFILE...`)\n";
+      return kExitUsage;
+    }
+    if (o.profiles.empty()) {
+      err << "advise diff: give the profiles to compare (`.json` files or folders of them)\n";
+      return kExitUsage;
+    }
+  }
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
   auto kb = load_kb_or_report(kb_dir, err);
   if (!kb) return kExitUsage;
@@ -391,6 +534,7 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
   auto old_rs = load_side(o.old_rules, "old", kb, old_sources, err);
   auto new_rs = load_side(o.new_rules, "new", kb, new_sources, err);
   if (!old_rs || !new_rs) return kExitUsage;
+  std::vector<ConstantChange> constants = constant_changes(*old_rs, *new_rs);
 
   // The profiles: files, or directories of *.json (sorted); all checked
   // before anything runs.
@@ -454,12 +598,27 @@ int cmd_diff(const DiffOptions& o, std::ostream& out, std::ostream& err) {
       text += text_report(d, a, b);
     }
   }
+  auto opt = [](const std::optional<std::string>& v) { return v ? J(*v) : J(nullptr); };
   if (o.format == "json") {
-    J doc{{"profiles", profiles.size()}, {"changed", changed}, {"unfinished", unfinished}, {"changes", list}};
+    J consts = J::array();
+    for (const ConstantChange& c : constants)
+      consts.push_back(J{{"constant", c.name}, {"before", opt(c.before)}, {"after", opt(c.after)}});
+    J doc{{"profiles", profiles.size()},
+          {"changed", changed},
+          {"unfinished", unfinished},
+          {"constants", consts},
+          {"changes", list}};
     out << json_terminal_safe(doc.dump(2, ' ', false, J::error_handler_t::replace)) << "\n";
-  } else if (changed > 0) {
-    out << terminal_safe(text, Layout::Lines) << "\n"
-        << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s") << " changed";
+  } else {
+    if (!constants.empty()) {
+      std::string head = "constants that changed:\n";
+      for (const ConstantChange& c : constants)
+        head += "  " + c.name + ": " + (c.before ? *c.before : "(not defined)") + " -> " +
+                (c.after ? *c.after : "(not defined)") + "\n";
+      out << terminal_safe(head, Layout::Lines) << "\n";
+    }
+    if (changed > 0) out << terminal_safe(text, Layout::Lines) << "\n";
+    out << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s") << " changed";
     if (unfinished > 0)
       out << "; " << unfinished << " did not finish under one of the rule sets (the firing limit stopped it)";
     out << "\n";

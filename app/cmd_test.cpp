@@ -25,17 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace advise::cases;
 
-// A path under the current directory, named relative to it, so that reports
-// cite `rules/x.rules:12` and `tests/cases/x.cases:3`.
-std::string shown_path(const std::string& dir) {
-  std::error_code ec;
-  fs::path cwd = fs::current_path(ec);
-  if (ec) return dir;
-  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
-  if (rel.empty() || *rel.begin() == "..") return dir;
-  return rel.string();
-}
-
 std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
@@ -86,6 +75,23 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
 
   std::vector<std::string> paths = o.paths;
   if (paths.empty()) paths.push_back(shown_path(data_dir() + "/tests/cases"));
+  // Cases of one project are not run against the rules of another: the
+  // default rules are the project's around the current directory.
+  if (o.rules.empty()) {
+    std::error_code ec;
+    fs::path ours = fs::weakly_canonical(data_dir(), ec);
+    for (const std::string& p : paths) {
+      auto theirs = find_project(p);
+      if (!theirs) continue;
+      fs::path t = fs::weakly_canonical(*theirs, ec);
+      if (t == ours) continue;
+      err << "advise test: the cases in " << terminal_safe(p) << " belong to the project at "
+          << terminal_safe(t.string()) << ", but the rules would be those of " << terminal_safe(ours.string())
+          << "; run `advise test` inside " << terminal_safe(t.string()) << ", or give its rules with `--rules "
+          << terminal_safe((t / "rules").string()) << "`\n";
+      return kExitUsage;
+    }
+  }
   Diagnostics diags;
   auto suite = load_suite(paths, loaded->rules, *loaded->sources, diags);
   if (!suite) {
@@ -152,6 +158,10 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   std::size_t files = suite->files.size();
+  // Which rules and knowledge base the outcomes are of.
+  std::string rules_used;
+  for (std::size_t i = 0; i < rule_paths.size(); ++i) rules_used += (i ? ", " : "") + rule_paths[i];
+  report << terminal_safe("advise test: rules " + rules_used + ", knowledge base " + shown_path(kb_dir)) << "\n";
   report << "advise test: " << passed << " passed, " << failed << " failed (" << plural(results.size(), "case", "cases")
          << ", " << plural(suite->expectation_count(), "expectation", "expectations") << " in "
          << plural(files, "file", "files") << ")\n";

@@ -12,6 +12,9 @@ struct CheckOptions {
   std::vector<std::string> paths;  // empty: the bundled rules
   std::string format = "text";     // text | json
   std::string kb_dir;
+  bool analysis = true;            // engine/analysis.hpp; off with --no-analysis
+  bool strict = false;             // warnings become errors
+  bool verbose = false;            // also the notes of the analysis (`shadowed`)
 };
 int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err);
 
@@ -84,6 +87,22 @@ struct WhatIfCliOptions {
   int max_firings = 1000;
 };
 int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err);
+
+// advise init DIR: a new project from the bundled rules (app/cmd_init.cpp).
+struct InitOptions {
+  std::string dir;
+};
+int cmd_init(const InitOptions& o, std::ostream& out, std::ostream& err);
+
+// advise new specialty|rule|case NAME (app/cmd_new.cpp).
+struct NewOptions {
+  std::string what;     // specialty | rule | case
+  std::string name;     // the id
+  std::string display;  // specialty: display name
+  std::string klass;    // specialty: class
+  std::string kb_dir;
+};
+int cmd_new(const NewOptions& o, std::ostream& out, std::ostream& err);
 
 // The JSON Schema of profiles, generated from the knowledge base
 // (kb/json_schema.hpp): `advise schema > kb/profile.schema.json`.

@@ -1,5 +1,7 @@
 #include "app/common.hpp"
 
+#include "kb/suggest.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +18,28 @@ namespace advise::cli {
 
 namespace fs = std::filesystem;
 
-std::string data_dir() {
+std::optional<std::string> find_project(const std::string& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  if (ec) return std::nullopt;
+  dir = dir.lexically_normal();
+  if (!fs::is_directory(dir, ec)) dir = dir.parent_path();
+  for (int depth = 0; depth < 256 && !dir.empty(); ++depth) {
+    fs::path rules = dir / "rules";
+    if (fs::is_directory(rules, ec)) {
+      for (fs::directory_iterator it(rules, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+        if (it->path().extension() == ".rules") return dir.string();
+    }
+    if (dir == dir.root_path() || dir.parent_path() == dir) break;
+    dir = dir.parent_path();
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// $ADVISE_HOME, else the installed data, else the source tree.
+std::string home_dir() {
   if (const char* home = std::getenv("ADVISE_HOME"); home && *home) return home;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -28,7 +51,53 @@ std::string data_dir() {
   return ADVISE_SOURCE_DATA_DIR;
 }
 
-std::string default_kb_dir() { return data_dir() + "/kb"; }
+}  // namespace
+
+DataSource data_source() {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec)
+    if (auto p = find_project(cwd.string())) return {*p, "project"};
+  if (const char* home = std::getenv("ADVISE_HOME"); home && *home) return {home, "$ADVISE_HOME"};
+  return {home_dir(), "bundled"};
+}
+
+std::string data_dir() { return data_source().dir; }
+std::string bundled_data_dir() { return home_dir(); }
+
+std::string shown_path(const std::string& dir) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (ec) return dir;
+  fs::path rel = fs::path(dir).lexically_normal().lexically_relative(cwd);
+  if (rel.empty() || *rel.begin() == "..") return dir;
+  return rel.string();
+}
+
+std::string path_suggestion(const std::string& path) {
+  if (path.empty() || path == "-") return "";
+  fs::path p(path);
+  fs::path dir = p.parent_path();
+  std::string name = p.filename().string();
+  if (name.empty()) return "";
+  std::error_code ec;
+  std::vector<std::string> names;
+  fs::directory_iterator it(dir.empty() ? fs::path(".") : dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+    if (names.size() > 10000) break;  // a huge folder: no suggestion is better than a slow one
+  }
+  auto best = did_you_mean(name, names);
+  if (!best) return "";
+  return "; did you mean `" + (dir.empty() ? *best : (dir / *best).string()) + "`?";
+}
+
+std::string default_kb_dir() {
+  std::error_code ec;
+  std::string own = data_dir() + "/kb";
+  if (fs::exists(own + "/schema.json", ec)) return own;
+  return home_dir() + "/kb";
+}
 std::string default_rules_dir() { return data_dir() + "/rules"; }
 
 std::shared_ptr<const KnowledgeBase> load_kb_or_report(const std::string& kb_dir, std::ostream& err) {
@@ -111,7 +180,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
-    error = err == ENOENT ? "no such file" : "cannot open the file: " + os_reason(err);
+    error = err == ENOENT ? "no such file" + path_suggestion(path) : "cannot open the file: " + os_reason(err);
     return false;
   }
   if (!S_ISREG(st.st_mode)) return not_regular(st);

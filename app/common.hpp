@@ -21,11 +21,33 @@ inline constexpr int kExitFindings = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitOutOfMemory = 3;  // an allocation failed (app/cli.cpp run_command)
 
-// The directory holding kb/ and rules/: $ADVISE_HOME, else the installed
+// A project: a folder holding `rules/` with at least one `.rules` file in it
+// (and optionally `kb/` with its own schema.json, and `tests/cases/`). The
+// nearest one at `start` or above it, as git finds its repository; nothing
+// when there is none.
+std::optional<std::string> find_project(const std::string& start);
+
+// Where the rules, kb and cases come from when no path is given: the project
+// around the current directory, else $ADVISE_HOME, else the installed
 // share/advise next to the executable, else the source tree it was built from.
+struct DataSource {
+  std::string dir;
+  std::string origin;  // "project", "$ADVISE_HOME" or "bundled"
+};
+DataSource data_source();
+
+// $ADVISE_HOME, else the installed data, else the source tree: what a
+// project starts from (`advise init`).
+std::string bundled_data_dir();
+
+// The directory holding kb/ and rules/ (data_source().dir).
 std::string data_dir();
+// The project's kb/ when it has a schema.json, else the one of $ADVISE_HOME
+// or the bundled data: a project may keep the bundled knowledge base.
 std::string default_kb_dir();
 std::string default_rules_dir();
+// A path named relative to the current directory when it is under it.
+std::string shown_path(const std::string& path);
 // The bundled rules (default_rules_dir()), named relative to the current
 // directory when they are under it, so that reports cite
 // `rules/step5_application.rules:12` rather than an absolute path.
@@ -69,6 +91,10 @@ bool read_profile(const std::string& path, const std::string& shown, std::string
 // "the reading end of the pipe was closed (broken pipe)"). False with
 // `error` set to that reason.
 bool write_output(std::ostream& out, std::string_view data, std::string& error);
+
+// For a path that does not exist: "; did you mean `examples/profiles/example.json`?"
+// when its folder holds a name one or two edits away, else "".
+std::string path_suggestion(const std::string& path);
 
 // True when `stream` is a terminal and NO_COLOR is not set.
 bool use_color(int fd);

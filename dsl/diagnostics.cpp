@@ -29,13 +29,13 @@ std::string_view severity_name(Severity s) {
 }
 
 Diagnostic& Diagnostics::report(DiagKind kind, ast::Loc loc, std::string message) {
-  diags_.push_back(Diagnostic{kind, kind_info(kind).severity, loc, true, {}, std::move(message), {}});
+  diags_.push_back(Diagnostic{kind, kind_info(kind).severity, loc, true, {}, std::move(message), {}, {}});
   return diags_.back();
 }
 
 Diagnostic& Diagnostics::report_file(DiagKind kind, std::string file, std::string message) {
   diags_.push_back(
-      Diagnostic{kind, kind_info(kind).severity, {}, false, std::move(file), std::move(message), {}});
+      Diagnostic{kind, kind_info(kind).severity, {}, false, std::move(file), std::move(message), {}, {}});
   return diags_.back();
 }
 
@@ -62,6 +62,11 @@ void Diagnostics::sort() {
            a.message == b.message;
   };
   diags_.erase(std::unique(diags_.begin(), diags_.end(), same), diags_.end());
+}
+
+void Diagnostics::promote_warnings() {
+  for (Diagnostic& d : diags_)
+    if (d.severity == Severity::Warning) d.severity = Severity::Error;
 }
 
 void Diagnostics::append(const Diagnostics& other) {
@@ -178,6 +183,7 @@ std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
       notes.push_back(std::move(nj));
     }
     j["notes"] = std::move(notes);
+    if (!d.witness.empty()) j["witness"] = nlohmann::ordered_json::parse(d.witness);
     arr.push_back(std::move(j));
   }
   return json_terminal_safe(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";

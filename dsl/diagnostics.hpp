@@ -49,6 +49,7 @@ struct Diagnostic {
   std::string file_name;  // used when !has_loc
   std::string message;
   std::vector<DiagNote> notes;
+  std::string witness;  // a profile (JSON text) showing an analysis finding; empty when none
 };
 
 class Diagnostics {
@@ -62,6 +63,8 @@ class Diagnostics {
   // Sorts by file id, then position, keeping insertion order for ties.
   void sort();
   void clear() { diags_.clear(); }
+  // `advise check --strict`: every warning becomes an error.
+  void promote_warnings();
   void append(const Diagnostics& other);
   void append_one(Diagnostic d) { diags_.push_back(std::move(d)); }
 
@@ -73,7 +76,8 @@ class Diagnostics {
 std::string render_text(const SourceManager& sm, const Diagnostic& d);
 std::string render_text(const SourceManager& sm, const Diagnostics& ds);
 // A JSON array (as text) for editors and CI: file, line, column, end_line,
-// end_column, severity, kind, message, notes.
+// end_column, severity, kind, message, help, notes, and witness (a profile
+// object) for the analysis' findings.
 std::string render_json(const SourceManager& sm, const Diagnostics& ds);
 
 }  // namespace advise

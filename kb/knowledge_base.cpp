@@ -1,5 +1,7 @@
 #include "kb/knowledge_base.hpp"
 
+#include <cctype>
+#include <tuple>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -37,6 +39,147 @@ std::pair<std::uint32_t, std::uint32_t> offset_to_line_col(const std::string& te
     }
   }
   return {line, col};
+}
+
+namespace {
+
+// The byte offset where the value at a JSON path (`$.dermatology.backups[0]`)
+// starts in `text`, or npos: a small scanner over well-formed JSON that
+// follows the path's keys and indexes, for errors found after parsing.
+class PathLocator {
+ public:
+  explicit PathLocator(const std::string& t) : t_(t) {}
+
+  std::size_t find(const std::string& path) {
+    if (path.empty() || path[0] != '$') return std::string::npos;
+    std::vector<std::string> keys;
+    std::vector<long> indexes;  // -1 for a key step
+    for (std::size_t i = 1; i < path.size();) {
+      if (path[i] == '.') {
+        std::size_t j = i + 1;
+        while (j < path.size() && path[j] != '.' && path[j] != '[') ++j;
+        keys.push_back(path.substr(i + 1, j - i - 1));
+        indexes.push_back(-1);
+        i = j;
+      } else if (path[i] == '[') {
+        std::size_t j = path.find(']', i);
+        if (j == std::string::npos) return std::string::npos;
+        keys.emplace_back();
+        indexes.push_back(std::strtol(path.substr(i + 1, j - i - 1).c_str(), nullptr, 10));
+        i = j + 1;
+      } else {
+        return std::string::npos;
+      }
+    }
+    p_ = 0;
+    ws();
+    for (std::size_t step = 0; step < keys.size(); ++step) {
+      if (p_ >= t_.size()) return std::string::npos;
+      if (indexes[step] < 0) {
+        if (t_[p_] != '{') return std::string::npos;
+        ++p_;
+        bool found = false;
+        while (true) {
+          ws();
+          if (p_ >= t_.size() || t_[p_] == '}') break;
+          std::string k = str();
+          ws();
+          if (p_ < t_.size() && t_[p_] == ':') ++p_;
+          ws();
+          if (k == keys[step]) {
+            found = true;
+            break;
+          }
+          skip();
+          ws();
+          if (p_ < t_.size() && t_[p_] == ',') ++p_;
+        }
+        if (!found) return std::string::npos;
+      } else {
+        if (t_[p_] != '[') return std::string::npos;
+        ++p_;
+        for (long n = 0; n < indexes[step]; ++n) {
+          ws();
+          skip();
+          ws();
+          if (p_ < t_.size() && t_[p_] == ',') ++p_;
+        }
+        ws();
+      }
+    }
+    return p_ < t_.size() ? p_ : std::string::npos;
+  }
+
+ private:
+  const std::string& t_;
+  std::size_t p_ = 0;
+  void ws() {
+    while (p_ < t_.size() && (t_[p_] == ' ' || t_[p_] == '\n' || t_[p_] == '\r' || t_[p_] == '\t')) ++p_;
+  }
+  std::string str() {
+    std::string out;
+    if (p_ >= t_.size() || t_[p_] != '"') return out;
+    ++p_;
+    while (p_ < t_.size() && t_[p_] != '"') {
+      if (t_[p_] == '\\' && p_ + 1 < t_.size()) ++p_;
+      out += t_[p_++];
+    }
+    ++p_;
+    return out;
+  }
+  void skip() {
+    if (p_ >= t_.size()) return;
+    char c = t_[p_];
+    if (c == '"') {
+      str();
+      return;
+    }
+    if (c == '{' || c == '[') {
+      int depth = 0;
+      while (p_ < t_.size()) {
+        char d = t_[p_];
+        if (d == '"') {
+          str();
+          continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        if (d == '}' || d == ']') {
+          --depth;
+          if (depth == 0) {
+            ++p_;
+            return;
+          }
+        }
+        ++p_;
+      }
+      return;
+    }
+    while (p_ < t_.size() && t_[p_] != ',' && t_[p_] != '}' && t_[p_] != ']') ++p_;
+  }
+};
+
+}  // namespace
+
+void locate_data_errors(const std::string& text, const std::string& file, std::vector<DataError>& errors,
+                        std::size_t from) {
+  PathLocator loc(text);
+  for (std::size_t i = from; i < errors.size(); ++i) {
+    DataError& e = errors[i];
+    if (e.file != file || e.line != 0 || e.path.empty()) continue;
+    // A missing member is reported at its object.
+    std::string path = e.path;
+    std::size_t at = loc.find(path);
+    while (at == std::string::npos && path.size() > 1) {
+      std::size_t cut = path.find_last_of(".[");
+      if (cut == std::string::npos || cut == 0) break;
+      path = path.substr(0, cut);
+      at = loc.find(path);
+    }
+    if (at == std::string::npos) continue;
+    auto [line, col] = offset_to_line_col(text, at);
+    e.line = line;
+    e.column = col;
+  }
 }
 
 std::optional<json> parse_json_document(const std::string& text, const std::string& file,
@@ -84,6 +227,27 @@ std::optional<json> parse_json_document(const std::string& text, const std::stri
       auto nl = found.find('\n');
       if (nl != std::string::npos) found = found.substr(0, nl);
       if (!found.empty()) detail += " (near `" + found + "`)";
+      // Two members or items with nothing between them: say what is missing.
+      if (what.find("expected '}'") != std::string::npos || what.find("expected ']'") != std::string::npos ||
+          what.find("expected ',' or") != std::string::npos) {
+        // nlohmann points at the end of the token it could not place: a
+        // string's closing quote; its start is the value that lacks a comma.
+        std::size_t start = at;
+        if (text[at] == '"' && at > 0) {
+          std::size_t q = text.rfind('"', at - 1);
+          if (q != std::string::npos) start = q;
+        }
+        std::size_t prev = start;
+        while (prev > 0 && (text[prev - 1] == ' ' || text[prev - 1] == '\n' || text[prev - 1] == '\r' ||
+                            text[prev - 1] == '\t'))
+          --prev;
+        if (prev > 0 && text[prev - 1] != ',' && text[prev - 1] != '{' && text[prev - 1] != '[' &&
+            (text[at] == '"' || std::isdigit(static_cast<unsigned char>(text[at])) || text[at] == '{' ||
+             text[at] == '[')) {
+          detail = "a comma is missing before this value (" + detail + ")";
+          std::tie(line, col) = offset_to_line_col(text, start);
+        }
+      }
     }
     errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
     return std::nullopt;
@@ -587,8 +751,25 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     s.id = it.key();
     s.attributes.resize(kb.specialty_attributes.size());
     json row = json::parse(it.value().dump());
+    if (!row.is_object()) {
+      errors.push_back({spec_path, "$." + s.id, 0, 0, "a specialty is an object of its attributes", {}});
+      continue;
+    }
+    // Every attribute of the schema is required: a missing one would make
+    // the rules that read it silently find nothing.
+    for (const FieldDef& def : kb.specialty_attributes)
+      if (!row.contains(def.name))
+        errors.push_back({spec_path, "$." + s.id, 0, 0,
+                          "the specialty `" + s.id + "` has no `" + def.name + "` (" + kb.type_name(def.type) +
+                              "); every specialty needs each attribute of `specialty_attributes` in schema.json "
+                              "(`null` when it has none)",
+                          {}});
     for (auto a = row.begin(); a != row.end(); ++a) {
       if (a.key() == "source") {
+        if (!a.value().is_string()) {
+          errors.push_back({spec_path, "$." + s.id + ".source", 0, 0, "`source` is a text", {}});
+          continue;
+        }
         s.source = a.value().get<std::string>();
         continue;
       }
@@ -600,6 +781,9 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
         errors.push_back({spec_path, path, 0, 0, "unknown attribute `" + a.key() + "`", did_you_mean(a.key(), names)});
         continue;
       }
+      // null: the attribute is known to have no value for this specialty
+      // (the guide gives none): it stays missing, and the rules see that.
+      if (a.value().is_null()) continue;
       std::vector<DataError> errs;
       const FieldDef& def = kb.specialty_attributes[static_cast<std::size_t>(idx)];
       if (!kb.value_from_json(a.value(), def.type, &def, path, s.attributes[static_cast<std::size_t>(idx)], errs)) {
@@ -616,8 +800,10 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     Figure f;
     f.id = it.key();
     const auto& v = it.value();
-    if (!v.is_object() || !v.contains("text") || !v.contains("source") || !v.contains("year")) {
-      errors.push_back({fig_path, "$." + f.id, 0, 0, "a figure needs \"text\", \"source\" and \"year\"", {}});
+    if (!v.is_object() || !v.contains("text") || !v.contains("source") || !v.contains("year") ||
+        !v["text"].is_string() || !v["source"].is_string() || !v["year"].is_number_integer()) {
+      errors.push_back({fig_path, "$." + f.id, 0, 0,
+                        "a figure needs \"text\" and \"source\" (texts) and \"year\" (a whole number)", {}});
       continue;
     }
     f.text = v["text"].get<std::string>();
@@ -656,7 +842,12 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
   if (std::ifstream probe(std_path); probe) {
     if (auto std_text = read_text(std_path, errors)) read_standards(kb, std_path, *std_text, errors);
   }
-  if (errors.size() > before) return std::nullopt;
+  if (errors.size() > before) {
+    locate_data_errors(*schema_text, schema_path, errors, before);
+    locate_data_errors(*spec_text, spec_path, errors, before);
+    locate_data_errors(*fig_text, fig_path, errors, before);
+    return std::nullopt;
+  }
   return kb;
 }
 

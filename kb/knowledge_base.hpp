@@ -141,6 +141,12 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
 std::optional<nlohmann::json> parse_json_document(const std::string& text, const std::string& file,
                                                   std::vector<DataError>& errors);
 
+// Gives the errors from index `from` on that are about `file` and have a JSON
+// path but no line the line and column of that path's value in `text` (of
+// the nearest enclosing value present, for a missing member).
+void locate_data_errors(const std::string& text, const std::string& file, std::vector<DataError>& errors,
+                        std::size_t from);
+
 // Line and column of a byte offset in `text`.
 std::pair<std::uint32_t, std::uint32_t> offset_to_line_col(const std::string& text, std::size_t offset);
 

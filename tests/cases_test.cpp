@@ -11,6 +11,7 @@
 
 #include "app/cases.hpp"
 #include "app/commands.hpp"
+#include "app/common.hpp"
 #include "app/coverage.hpp"
 #include "app/junit.hpp"
 #include "dsl/checker.hpp"
@@ -528,7 +529,8 @@ TEST_CASE("advise test: FILE:LINE runs the case around that line") {
   o.paths = {cases + ":3"};
   std::ostringstream out, err;
   CHECK(cli::cmd_test(o, out, err) == 0);
-  CHECK(out.str() == "advise test: 1 passed, 0 failed (1 case, 1 expectation in 1 file)\n");
+  CHECK(out.str() == "advise test: rules " + rules + ", knowledge base " + cli::shown_path(cli::default_kb_dir()) +
+                         "\nadvise test: 1 passed, 0 failed (1 case, 1 expectation in 1 file)\n");
   o.paths = {cases + ":7"};
   std::ostringstream out2, err2;
   CHECK(cli::cmd_test(o, out2, err2) == 1);
@@ -538,7 +540,7 @@ TEST_CASE("advise test: FILE:LINE runs the case around that line") {
   CHECK(err3.str().find(cases + ":99: error: no case at line 99 [io-error]") != std::string::npos);
 }
 
-TEST_CASE("advise diff: nothing printed when nothing changed; before and after when it did") {
+TEST_CASE("advise diff: only the count when nothing changed; before and after when it did") {
   TempDir dir;
   std::string old_rules = dir.file("old.rules", kRules);
   std::string text = kRules;
@@ -553,7 +555,7 @@ TEST_CASE("advise diff: nothing printed when nothing changed; before and after w
   o.profiles = {derm, high};
   std::ostringstream out, err;
   CHECK(cli::cmd_diff(o, out, err) == 0);
-  CHECK(out.str().empty());
+  CHECK(out.str() == "0 of 2 profiles changed\n");
   CHECK(err.str().empty());
 
   o.new_rules = {new_rules};

@@ -296,7 +296,7 @@ TEST_CASE("hardening: case profiles are read only beside the case file or in the
   std::vector<std::string> e = errors(text);
   REQUIRE(e.size() == 4);
   std::string outside =
-      "it is outside the case file's folder and the Advise data directory; profiles are read only from there "
+      "it is outside the case file's folder, its project and the Advise data directory; profiles are read only from there "
       "[path-refused]";
   CHECK(e[0] == cases + ":2:11: error: cannot read the profile `../secret.json`: " + outside);
   CHECK(e[1] == cases + ":5:11: error: cannot read the profile `link.json`: " + outside);

@@ -1,0 +1,140 @@
+// The static analysis of `advise check` (engine/analysis.hpp): each finding
+// on a small rule set, and every witness it prints loads as a profile on
+// which the engine shows the finding.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+
+#include "dsl/checker.hpp"
+#include "engine/analysis.hpp"
+#include "engine/engine.hpp"
+#include "support/fixtures.hpp"
+
+using namespace advise;
+using namespace advise::testing;
+
+namespace {
+
+std::vector<Diagnostic> analyze(const std::shared_ptr<const RuleSet>& rs, bool shadowed = false) {
+  Diagnostics d;
+  AnalysisOptions o;
+  o.shadowed = shadowed;
+  analyze_rules(rs, o, d);
+  d.sort();
+  return d.all();
+}
+
+Result run_witness(const std::shared_ptr<const RuleSet>& rs, const Diagnostic& d) {
+  REQUIRE_FALSE(d.witness.empty());
+  Engine e(rs);
+  return e.evaluate(load_test_profile(d.witness, "witness.json"));
+}
+
+const char* kConflict = R"(
+rule dual_below "" source "t" priority 20 when specialty in ultra and step2ck < 250 then set strategy = dual end
+rule single_research "" source "t" priority 20 when specialty in ultra and publications >= 3 then set strategy = single end
+rule single_strong "" source "t" priority 30 when step2ck >= 240 and specialty is dermatology then set strategy = single end
+rule same_value "" source "t" priority 20 when step2ck < 200 then set strategy = dual end
+)";
+
+}  // namespace
+
+TEST_CASE("analysis: a conflict at equal priority, with a witness the engine confirms", "[analysis]") {
+  auto rs = compile_rules(kConflict);
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 1);
+  CHECK(kind_info(found[0].kind).name == "conflict");
+  CHECK(found[0].message ==
+        "`single_research` and `dual_below` can both set `strategy` at priority 20, to `single` and `dual`; for such "
+        "an applicant the first to fire wins and the report shows an error");
+  Result r = run_witness(rs, found[0]);
+  REQUIRE(r.conflicts.size() == 1);
+  CHECK(r.conflicts[0].error);
+}
+
+TEST_CASE("analysis: a conflict settled by priority is a note, shown only when asked", "[analysis]") {
+  auto rs = compile_rules(kConflict);
+  auto found = analyze(rs, true);
+  REQUIRE(found.size() == 2);
+  std::size_t shadowed = 0;
+  for (const Diagnostic& d : found) {
+    Result r = run_witness(rs, d);
+    CHECK_FALSE(r.conflicts.empty());
+    if (kind_info(d.kind).name == "shadowed") {
+      ++shadowed;
+      CHECK(d.severity == Severity::Note);
+    }
+  }
+  CHECK(shadowed == 1);
+}
+
+TEST_CASE("analysis: a dead rule names the contradicting tests, and only those", "[analysis]") {
+  auto rs = compile_rules(
+      "rule r \"\" source \"t\" when specialty in ultra and step2ck < 200 and publications > 1 and step2ck > 250 then "
+      "set strategy = dual end\n"
+      "rule ok \"\" source \"t\" when count(nbme_practice) >= 2 and min(nbme_practice) >= 245 then note \"ok\" end\n"
+      "rule ok2 \"\" source \"t\" when publications + abstracts_posters >= 3 and research_months_us / 12 >= 1 then "
+      "note \"ok\" end\n");
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].message == "rule `r` can never fire: `step2ck < 200` and `step2ck > 250` cannot both be true");
+  CHECK(found[0].notes.size() == 1);
+}
+
+TEST_CASE("analysis: a loop is found before any profile runs into it", "[analysis]") {
+  auto rs = compile_rules(R"(
+rule start "" source "t" when step2ck < 214 then add remediation to red_flags end
+rule reset "" source "t" when red_flags contains remediation then set red_flags = [professionalism] end
+rule regrow "" source "t" when red_flags contains professionalism then add remediation to red_flags end
+)");
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 1);
+  CHECK(kind_info(found[0].kind).name == "loop");
+  CHECK(run_witness(rs, found[0]).runaway.has_value());
+}
+
+TEST_CASE("analysis: numbers in texts that repeat a constant", "[analysis]") {
+  auto rs = compile_rules(R"(
+const competitive_step2 = 250
+const multiple = 2
+rule r "" source "t" when step2ck < competitive_step2 and publications < multiple
+then note "Below 250 in Step 2 CK, with fewer than 2 papers; 2500 and 250.5 are other numbers; {competitive_step2} is fine." end
+)");
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].message ==
+        "the text writes 250, the value of `competitive_step2`; write `{competitive_step2}` so that the text follows "
+        "the constant when it changes");
+  CHECK(found[1].message ==
+        "the text writes 2, the value of `multiple`; write `{multiple}` so that the text follows the constant when it "
+        "changes");
+}
+
+TEST_CASE("analysis: a placeholder that may be missing when its rule fires", "[analysis]") {
+  auto rs = compile_rules(R"(
+rule may "" source "t" when interviews_in_target < 6 or match_status is unmatched then note "{interviews_in_target} interviews" end
+rule sure "" source "t" when interviews_in_target < 6 then note "{interviews_in_target} interviews" end
+)");
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].witness == R"({"match_status":"unmatched"})");
+  Result r = run_witness(rs, found[0]);
+  REQUIRE(r.messages.size() == 1);
+  CHECK(r.messages[0].text == "(not given) interviews");
+}
+
+TEST_CASE("analysis: the bundled rules have no conflict, dead rule or loop", "[analysis]") {
+  auto kb = bundled_kb();
+  auto sources = std::make_shared<SourceManager>();
+  Diagnostics diags;
+  auto rs = load_rule_set({std::string(ADVISE_SOURCE_DIR) + "/rules"}, kb, sources, diags);
+  REQUIRE(rs);
+  auto shared = std::make_shared<const RuleSet>(std::move(*rs));
+  for (const Diagnostic& d : analyze(shared)) {
+    INFO(d.message);
+    auto name = kind_info(d.kind).name;
+    CHECK((name == "number-in-text" || name == "missing-placeholder"));
+    if (name == "missing-placeholder") CHECK_FALSE(run_witness(shared, d).firings.empty());
+  }
+}

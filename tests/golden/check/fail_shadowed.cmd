@@ -1,0 +1,1 @@
+-v check tests/golden/check/fail_shadowed.rules

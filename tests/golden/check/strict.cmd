@@ -1,0 +1,1 @@
+check --strict tests/golden/check/fail_conflict.rules

@@ -1,0 +1,1 @@
+check rules/step5_application.rule

@@ -1,0 +1,1 @@
+--explian tests/golden/cli/ok.json

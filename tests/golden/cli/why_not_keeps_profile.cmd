@@ -1,0 +1,1 @@
+--why-not strategy=single dual_application examples/profiles/example.json

@@ -1,0 +1,1 @@
+diff tests/golden/diff/old.rules tests/golden/diff/derm.json
