@@ -97,13 +97,15 @@ struct Rule {
   Ident name;              // empty in short form
   Text description;        // optional in block form
   bool has_description = false;
-  // Header clauses, in the order written. kind is "source", "priority" or
-  // "category"; value holds the string, the integer spelling, or the identifier.
+  // Header clauses, in the order written. kind is "source", "priority",
+  // "category" or "stages"; value holds the string, the integer spelling, the
+  // identifier, or the stages joined by ", " (each also in `items`).
   struct Clause {
     std::string kind;
     Loc loc;        // whole clause
     Loc value_loc;  // just the value
     std::string value;
+    std::vector<Ident> items;  // stages: the stages named, in order
     friend bool operator==(const Clause&, const Clause&) = default;
   };
   std::vector<Clause> clauses;

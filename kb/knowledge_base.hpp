@@ -20,6 +20,7 @@ struct FieldDef {
   TypeId type = kNoType;
   std::optional<double> min, max;  // for numbers, and for the items of number lists
   std::string description;
+  std::string label;  // display name (schema.json `labels`); empty when none
 };
 
 struct Specialty {
@@ -78,6 +79,14 @@ class KnowledgeBase {
   std::string type_name(TypeId t) const { return types.name(t, enums); }
   std::string display(const Value& v) const { return to_display(v, enums); }
   std::string source_text(const Value& v) const { return to_source(v, enums); }
+  // As display, with enum values by their display names: what the applicant's
+  // report shows ("Internal Medicine", "dual application: ...").
+  std::string label(const Value& v) const { return to_label(v, enums); }
+  // The display name of a profile field or conclusion; its name when it has none.
+  std::string slot_label(std::string_view name) const;
+  // Every enum value, profile field and conclusion without a display name
+  // (`advise check` reports them); figures are shown by their text.
+  std::vector<DataError> missing_labels() const;
 
   // Converts JSON to a value of type `t`, checking ranges; errors name the
   // JSON path and suggest enum values.

@@ -1,0 +1,1 @@
+check --kb tests/golden/.tmp/kb rules/
