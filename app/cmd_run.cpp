@@ -80,10 +80,20 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   spdlog::info("{} firings, {} recommendations, {} conflicts{}", result.firings.size(),
                result.recommendations.size(), result.conflicts.size(), result.runaway ? ", stopped (runaway)" : "");
 
+  bool applicant = o.view.empty() ? o.format == "markdown" || o.format == "html" : o.view == "applicant";
+  if (applicant && (o.format == "json" || o.format == "dot")) {
+    err << "advise: --for applicant: the " << o.format
+        << " report is for programs and advisors and always holds everything; use --format markdown, html or text "
+           "for the applicant's view\n";
+    return kExitUsage;
+  }
+  View view = applicant ? View::Applicant : View::Advisor;
+
   ReportOptions ro;
   ro.explain = o.explain || o.format == "dot";  // the graph is drawn from the derivations
   ro.trace = o.trace;
   ro.why_not = o.why_not;
+  ro.applicant = applicant;
   Report report = build_report(result, ro);
 
   const RuleSet& rules = *loaded->rules;
@@ -91,11 +101,13 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   if (o.format == "json") {
     rendered = render_json(report, rules);
   } else if (o.format == "markdown") {
-    rendered = render_markdown(report, rules);
+    rendered = render_markdown(report, rules, view);
+  } else if (o.format == "html") {
+    rendered = render_html(report, rules, view);
   } else if (o.format == "dot") {
     rendered = render_dot(report, rules);
   } else if (o.format == "text") {
-    rendered = render_text(report, rules, TextStyle{o.color});
+    rendered = render_text(report, rules, TextStyle{o.color}, view);
   } else {
     err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
     return kExitUsage;

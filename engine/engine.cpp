@@ -350,14 +350,14 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
   return test_condition_t(e, view, kb);
 }
 
-std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb) {
+std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels) {
   std::string out;
   for (const auto& seg : t.segments) {
     if (!seg.is_expr) {
       out += seg.literal;
     } else {
       Value v = evaluate_expr(seg.expr, view, kb);
-      out += kb.display(v);
+      out += labels ? kb.label(v) : kb.display(v);
     }
   }
   return out;

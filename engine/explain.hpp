@@ -199,6 +199,43 @@ struct ConclusionEntry {
   Sentence not_reached;   // when missing, why in brief: "no rule decides it"
 };
 
+// One piece of advice as the applicant reads it (the applicant's view):
+// display names instead of ids, and a short "why" in words instead of rules.
+struct PlainItem {
+  enum class Kind : std::uint8_t { Recommendation, Note, Warning } kind = Kind::Recommendation;
+  std::size_t index = 0;  // into Report::recommendations (Recommendation) or Report::messages
+  std::string category;   // category id: the recommendation's, or its rule's for a note
+  std::string text;       // with display names
+  // "because your Step 2 CK is 252 (at least 250)"; empty when nothing the
+  // applicant gave bears on it.
+  Sentence why;
+  // Each test of its rule's condition in words, with the applicant's values
+  // (what a folded "why" opens to).
+  std::vector<Sentence> derivation;
+  std::string source;  // guide section
+};
+
+// A decision as the applicant reads it: "Strategy" and "dual application: ...".
+struct PlainDecision {
+  std::string name;  // the conclusion's id (for programs reading HTML)
+  std::string label;
+  std::string value;
+  std::vector<Sentence> derivation;  // the tests of the rule that set it, in words
+};
+
+// What the applicant reads, decided here so that renderers only choose
+// (docs/report.md, "Two views"): the decisions reached, the advice that fits
+// the applicant's stage (rules may declare the stages they speak to), and the
+// three to five actions that matter now.
+struct ApplicantView {
+  std::string stage;  // the applicant's stage, by its display name (empty: not given)
+  std::vector<PlainDecision> decisions;  // conclusions reached, in schema order
+  std::vector<PlainItem> items;          // in category order, then firing order; stage-fitting only
+  std::vector<std::size_t> actions;      // indices into `items`: what to do now (3 to 5 when there are)
+  std::size_t left_out = 0;              // items left out as not for the applicant's stage
+  std::vector<std::pair<std::string, std::string>> categories;  // id, display name; those `items` use
+};
+
 struct CategoryRef {
   std::string id;     // "long_term"
   std::string title;  // "Long term"
@@ -223,6 +260,9 @@ struct Report {
   bool explained = false;  // derivations filled
   bool traced = false;     // the trace was asked for (it may be empty: no rule fired)
   std::size_t firings = 0;
+  // The applicant's view (ReportOptions::applicant); the rest of the report
+  // is the advisor's, who reads everything.
+  std::optional<ApplicantView> applicant_view;
 };
 
 struct ReportOptions {
@@ -230,6 +270,7 @@ struct ReportOptions {
   bool trace = false;
   std::vector<std::string> why_not;
   int max_depth = 6;  // derivation depth limit
+  bool applicant = false;  // fill Report::applicant_view
 };
 
 Report build_report(const Result& result, const ReportOptions& options);

@@ -398,7 +398,8 @@ class TextWriter {
 
 }  // namespace
 
-std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style) {
+std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style, View view) {
+  if (view == View::Applicant && report.applicant_view) return render_applicant(report, false);
   TextWriter w(report, style);
   return w.render();
 }

@@ -542,6 +542,12 @@ std::string KnowledgeBase::slot_label(std::string_view name) const {
   return std::string(name);
 }
 
+std::string KnowledgeBase::conclusion_label(std::string_view name) const {
+  for (const FieldDef& f : conclusions)
+    if (f.name == name) return f.label.empty() ? f.name : f.label;
+  return std::string(name);
+}
+
 std::vector<DataError> KnowledgeBase::missing_labels() const {
   std::vector<DataError> out;
   const std::string file = directory + "/schema.json";

@@ -84,6 +84,7 @@ class KnowledgeBase {
   std::string label(const Value& v) const { return to_label(v, enums); }
   // The display name of a profile field or conclusion; its name when it has none.
   std::string slot_label(std::string_view name) const;
+  std::string conclusion_label(std::string_view name) const;
   // Every enum value, profile field and conclusion without a display name
   // (`advise check` reports them); figures are shown by their text.
   std::vector<DataError> missing_labels() const;
