@@ -94,6 +94,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.trace = o.trace;
   ro.why_not = o.why_not;
   ro.applicant = applicant;
+  ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
 
   const RuleSet& rules = *loaded->rules;
@@ -137,6 +138,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       code = kExitUsage;
     }
   if (code != kExitOk) return code;
+  // --why-not prints only the answer, and it was answered.
+  if (!report.why_not.empty()) return kExitOk;
   if (report.runaway) {
     err << "advise: " << terminal_safe(*report.runaway) << "\n";
     code = kExitFindings;

@@ -153,7 +153,10 @@ void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t
   out.push_back(std::move(rec));
 }
 
-void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out) {
+// `all`: when the condition does not hold, every test of an `and` that does
+// not hold, not only the first (why not).
+void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out,
+          bool all = false) {
   const KnowledgeBase& kb = *rules.kb;
   switch (e.op) {
     case Op::And:
@@ -164,8 +167,8 @@ void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool hold
         for (const CExpr& k : e.kids) {
           Truth t = truth_of(evaluate_expr(k, view, kb));
           if (t != Truth::True) {
-            walk(rules, k, view, false, out);
-            break;
+            walk(rules, k, view, false, out, all);
+            if (!all) break;
           }
         }
       }
@@ -175,7 +178,7 @@ void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool hold
         for (const CExpr& k : e.kids)
           if (truth_of(evaluate_expr(k, view, kb)) == Truth::True) walk(rules, k, view, true, out);
       } else {
-        for (const CExpr& k : e.kids) walk(rules, k, view, false, out);
+        for (const CExpr& k : e.kids) walk(rules, k, view, false, out, all);
       }
       return;
     default:
@@ -283,7 +286,13 @@ std::optional<Value> parse_query_value(const KnowledgeBase& kb, TypeId t, const 
     int idx = e.find(text);
     if (idx < 0) {
       error = "`" + text + "` is not a " + e.name + " value";
-      if (auto s = did_you_mean(text, e.values)) error += "; did you mean `" + *s + "`?";
+      if (auto s = did_you_mean(text, e.values)) {
+        error += "; did you mean `" + *s + "`?";
+      } else {
+        error += "; the values are ";
+        for (std::size_t i = 0; i < e.values.size(); ++i)
+          error += std::string(i == 0 ? "" : i + 1 == e.values.size() ? " and " : ", ") + "`" + e.values[i] + "`";
+      }
       return std::nullopt;
     }
     return Value::symbol(d.enum_id, idx);
@@ -597,7 +606,18 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     const CRule& cr = rules.rules[static_cast<std::size_t>(rule)];
     c.fired = result.fired(rule);
     if (!c.fired) {
-      c.failed = condition_tests(rules, cr.condition, final_view, false);
+      walk(rules, cr.condition, final_view, false, c.failed, true);
+      for (TestRecord& t : c.failed) {
+        bool any_field = false, fixed = false;
+        for (const FactValue& f : t.facts) {
+          if (f.value.kind == Value::Kind::Number && t.required.empty()) t.required = bound_words(t, f, rules);
+          if (f.conclusion) continue;
+          int fi = kb.field_index(f.name);
+          any_field = true;
+          if (fi < 0 || !kb.fields[static_cast<std::size_t>(fi)].changeable) fixed = true;
+        }
+        t.changeable = any_field && !fixed;
+      }
       c.derived_facts = x.premises_of(c.failed, nullptr, max_depth);
       c.reads = reads_of(c.failed, c.derived_facts);
     }
@@ -628,8 +648,19 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
       w.subject.code(name).text(" = ").value(kb.display(want));
     const Value& have = result.value(slot);
     w.reached = reached(have, want);
-    if (have.is_missing())
-      w.actual.code(name).text(" was not reached");
+    int setters = 0;
+    for (const CRule& cr : rules.rules)
+      if (std::binary_search(cr.writes.begin(), cr.writes.end(), slot)) ++setters;
+    if (have.is_missing()) {
+      if (setters == 0)
+        w.actual.text("no rule sets ").code(name);
+      else if (result.runaway)
+        w.actual.code(name).text(" has no value: evaluation stopped early");
+      else
+        w.actual.text(setters == 1 ? "the one rule that sets " : "none of the " + std::to_string(setters) + " rules that set ")
+            .code(name)
+            .text(setters == 1 ? " did not apply" : " applied");
+    }
     else
       w.actual.code(name).text(" is ").value(kb.display(have));
     for (const CRule& cr : rules.rules) {
@@ -701,6 +732,16 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     return w;
   }
   w.error = "no conclusion, recommendation or rule is called `" + name + "`";
+  // A bare value (`dual`): the conclusion it is a value of.
+  if (eq == std::string::npos)
+    for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
+      const TypeDesc& td = kb.types.at(kb.conclusions[c].type);
+      TypeId et = td.kind == TypeKind::List ? td.elem : td.kind == TypeKind::Map ? td.key : kb.conclusions[c].type;
+      const TypeDesc& ed = kb.types.at(et);
+      if (ed.kind != TypeKind::Enum || kb.enums[static_cast<std::size_t>(ed.enum_id)].find(name) < 0) continue;
+      w.error += "; did you mean `" + kb.conclusions[c].name + "=" + name + "`?";
+      return w;
+    }
   if (auto s = did_you_mean(name, names)) w.error += "; did you mean `" + *s + "`?";
   return w;
 }
@@ -819,6 +860,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
   }
   for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
   if (options.applicant) rep.applicant_view = applicant_view(result, rep);
+  rep.answer_only = options.answer_only && !rep.why_not.empty();
   if (options.trace) {
     for (std::size_t i = 0; i < result.firings.size(); ++i) {
       const Firing& f = result.firings[i];

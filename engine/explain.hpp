@@ -88,6 +88,12 @@ struct TestRecord {
   Truth result = Truth::Unknown;
   std::vector<FactValue> facts;  // the facts the test read, with their values
   std::vector<NamedConstant> constants;  // named constants in `text`, each once
+  // Why not: what the test asks of a number, in words ("at least 260"; empty
+  // when it is not a comparison with a bound), and whether the applicant can
+  // change what it reads (every profile field it reads is `changeable` in
+  // kb/schema.json).
+  std::string required;
+  bool changeable = false;
 };
 
 struct RuleRef {
@@ -141,7 +147,7 @@ struct WhyNotCandidate {
   RuleRef rule;
   bool fired = false;  // fired, but its value did not stand (see note)
   Sentence note;       // when it fired: "it fired, but `x` (priority 10, file:line) set dual instead"
-  std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
+  std::vector<TestRecord> failed;          // every failing test, in evaluation order
   std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
   Reads reads;                             // of `failed`
 };
@@ -263,6 +269,9 @@ struct Report {
   // The applicant's view (ReportOptions::applicant); the rest of the report
   // is the advisor's, who reads everything.
   std::optional<ApplicantView> applicant_view;
+  // The report answers `why_not` and nothing else: text, Markdown and HTML
+  // show only the answers (JSON and DOT still hold everything).
+  bool answer_only = false;
 };
 
 struct ReportOptions {
@@ -271,6 +280,7 @@ struct ReportOptions {
   std::vector<std::string> why_not;
   int max_depth = 6;  // derivation depth limit
   bool applicant = false;  // fill Report::applicant_view
+  bool answer_only = false;  // Report::answer_only (`advise --why-not`)
 };
 
 Report build_report(const Result& result, const ReportOptions& options);

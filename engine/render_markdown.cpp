@@ -83,6 +83,11 @@ class MarkdownWriter {
   explicit MarkdownWriter(const Report& rep) : rep_(rep) {}
 
   std::string render() {
+    if (rep_.answer_only) {  // --why-not prints only the answer
+      for (const WhyNot& w : rep_.why_not) why_not(w);
+      std::string s = out_.str();
+      return s.empty() || s[0] != '\n' ? s : s.substr(1);
+    }
     header();
     strategy();
     recommendations();
@@ -142,6 +147,8 @@ class MarkdownWriter {
   void tests(const std::vector<TestRecord>& ts, const std::string& pad) {
     for (const TestRecord& t : ts) {
       std::string facts = facts_of(t);
+      if (!t.required.empty()) facts += "; required: " + md(t.required);
+      if (t.changeable) facts += " (you can change this)";
       out_ << pad << "- " << mark(t.result) << " " << code(t.text) << (facts.empty() ? "" : " \u2014 " + facts) << "\n";
     }
   }
@@ -305,7 +312,8 @@ class MarkdownWriter {
         out_ << "  - it did not fire\n";
         continue;
       }
-      out_ << "  - it did not apply: the first test that failed\n";
+      std::size_t nf = c.failed.size();
+      out_ << "  - it did not apply: " << (nf == 1 ? "the test that failed" : std::to_string(nf) + " tests failed") << "\n";
       tests(c.failed, "    ");
       premises(c.reads, c.derived_facts, "    ");
     }
@@ -437,7 +445,7 @@ std::string render_applicant(const Report& report, bool markdown) {
 }  // namespace render_detail
 
 std::string render_markdown(const Report& report, const RuleSet& /*rules*/, View view) {
-  if (view == View::Applicant && report.applicant_view) return render_applicant(report, true);
+  if (view == View::Applicant && report.applicant_view && !report.answer_only) return render_applicant(report, true);
   MarkdownWriter w(report);
   return w.render();
 }

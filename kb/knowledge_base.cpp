@@ -502,6 +502,22 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     slot_labels("fields", kb.fields);
     slot_labels("conclusions", kb.conclusions);
   }
+  // The profile fields an applicant can still change (why-not marks the tests on them).
+  if (ordered.contains("changeable")) {
+    const auto& ch = ordered["changeable"];
+    for (std::size_t i = 0; ch.is_array() && i < ch.size(); ++i) {
+      std::string name = ch[i].is_string() ? ch[i].get<std::string>() : std::string();
+      auto f = std::find_if(kb.fields.begin(), kb.fields.end(), [&](const FieldDef& d) { return d.name == name; });
+      if (f == kb.fields.end()) {
+        std::vector<std::string> names;
+        for (const FieldDef& d : kb.fields) names.push_back(d.name);
+        errors.push_back({schema_path, "$.changeable[" + std::to_string(i) + "]", 0, 0, "no profile field is called `" + name + "`",
+                          did_you_mean(name, names)});
+        continue;
+      }
+      f->changeable = true;
+    }
+  }
   // Aliases.
   if (ordered.contains("aliases")) {
     for (auto it = ordered["aliases"].begin(); it != ordered["aliases"].end(); ++it) {

@@ -21,6 +21,7 @@ struct FieldDef {
   std::optional<double> min, max;  // for numbers, and for the items of number lists
   std::string description;
   std::string label;  // display name (schema.json `labels`); empty when none
+  bool changeable = false;  // profile fields the applicant can still change (schema.json `changeable`)
 };
 
 struct Specialty {

@@ -125,3 +125,23 @@ TEST_CASE("applicant view: a graduate is not told to pick clerkships; a student 
   CHECK(graduate.out.find("dangerous fantasy") == std::string::npos);
   CHECK(student.out.find("dangerous fantasy") != std::string::npos);
 }
+
+TEST_CASE("why not: only the answer, every failing test with what it requires, exit 0 once answered", "[why-not]") {
+  Ran r = run("example.json", "text", "", {"strategy=single"});
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("Why not `strategy` = single?\n", 0) == 0);
+  CHECK(r.out.find("Your strategy") == std::string::npos);
+  CHECK(r.out.find("    it did not apply: 2 tests failed\n") != std::string::npos);
+  CHECK(r.out.find("required: at least 3 (you can change this)") != std::string::npos);
+  // Answered even when the rules contradict each other for this profile.
+  TempDir d;
+  cli::RunOptions o;
+  o.profile = source("examples/profiles/example.json");
+  o.kb_dir = source("kb");
+  o.rules = {d.file("conflict.rules", "rule a \"a\" source \"x\" when true then set strategy = single end\n"
+                                      "rule b \"b\" source \"x\" when true then set strategy = dual end\n")};
+  o.why_not = {"strategy=dual"};
+  std::ostringstream out, err;
+  CHECK(cli::cmd_run(o, out, err) == 0);
+  CHECK(out.str().rfind("Why not `strategy` = dual?\n", 0) == 0);
+}
