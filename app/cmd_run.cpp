@@ -81,6 +81,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
                result.recommendations.size(), result.conflicts.size(), result.runaway ? ", stopped (runaway)" : "");
 
   bool applicant = o.view.empty() ? o.format == "markdown" || o.format == "html" : o.view == "applicant";
+  bool html = o.format == "html";  // both of its views draw on the applicant's
   if (applicant && (o.format == "json" || o.format == "dot")) {
     err << "advise: --for applicant: the " << o.format
         << " report is for programs and advisors and always holds everything; use --format markdown, html or text "
@@ -93,7 +94,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.explain = o.explain || o.format == "dot";  // the graph is drawn from the derivations
   ro.trace = o.trace;
   ro.why_not = o.why_not;
-  ro.applicant = applicant;
+  ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
 
