@@ -467,6 +467,31 @@ const CAction* text_action(const CRule& rule, ast::ActionKind kind, const std::s
   return nullptr;
 }
 
+Sentence with_fields(const std::string& text, const KnowledgeBase& kb) {
+  Sentence s;
+  std::string plain;
+  std::size_t i = 0;
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  while (i < text.size()) {
+    if (!word_char(text[i])) {
+      plain += text[i++];
+      continue;
+    }
+    std::size_t b = i;
+    while (i < text.size() && word_char(text[i])) ++i;
+    std::string w = text.substr(b, i - b);
+    if (w.find('_') != std::string::npos && kb.field_index(w) >= 0) {
+      if (!plain.empty()) s.text(plain);
+      plain.clear();
+      s.code(w);
+    } else {
+      plain += w;
+    }
+  }
+  if (!plain.empty()) s.text(plain);
+  return s;
+}
+
 ApplicantView applicant_view(const Result& result, const Report& rep) {
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
@@ -509,6 +534,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     it.category = rep.recommendations[i].category;
     const CAction* a = text_action(rule, ast::ActionKind::Recommend, rec.id);
     it.text = a && !a->text.segments.empty() ? render_template(a->text, view, kb, true) : rec.text;
+    it.words = with_fields(it.text, kb);
     std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
     it.why = why_of(tests, rules);
     it.derivation = derivation_words(tests, rules);
@@ -535,6 +561,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
         it.text = render_template(a.text, view, kb, true);
         break;
       }
+    it.words = with_fields(it.text, kb);
     std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
     it.why = why_of(tests, rules);
     it.derivation = derivation_words(tests, rules);

@@ -212,6 +212,9 @@ struct PlainItem {
   std::size_t index = 0;  // into Report::recommendations (Recommendation) or Report::messages
   std::string category;   // category id: the recommendation's, or its rule's for a note
   std::string text;       // with display names
+  // `text` with the profile field names it mentions ("add target_specialty to
+  // your profile") as Code spans: names the applicant types, not ids to hide.
+  Sentence words;
   // "because your Step 2 CK is 252 (at least 250)"; empty when nothing the
   // applicant gave bears on it.
   Sentence why;

@@ -152,7 +152,8 @@ class HtmlWriter {
       rule = &rep_.messages[it.index].rule;
     out_ << "<li class=\"item\"" << (it.kind == PlainItem::Kind::Warning ? " data-kind=\"warning\"" : "") << ">";
     if (it.kind == PlainItem::Kind::Warning) out_ << "<span class=\"warning\">Warning:</span> ";
-    out_ << h(it.text) << "\n";
+    for (const Span& p : it.words.spans) out_ << (p.kind == Span::Kind::Code ? "<code>" + h(p.text) + "</code>" : h(p.text));
+    out_ << "\n";
     why(it.why, it.derivation, it.source, rule);
     out_ << "</li>\n";
   }

@@ -379,7 +379,7 @@ class ApplicantWriter {
   std::string item_line(const PlainItem& it) const {
     std::string s;
     if (it.kind == PlainItem::Kind::Warning) s += md_ ? "**Warning:** " : "Warning: ";
-    s += esc(it.text);
+    for (const Span& p : it.words.spans) s += md_ && p.kind == Span::Kind::Code ? code(p.text) : esc(p.text);
     std::string tail;
     if (!it.why.empty()) tail += words(it.why);
     if (!it.source.empty()) tail += (tail.empty() ? "guide: " : "; guide: ") + esc(it.source);
