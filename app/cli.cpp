@@ -255,8 +255,12 @@ int main(int argc, char** argv) {
                       "Explain why a conclusion value or recommendation was not reached (e.g. strategy=single, "
                       "dual_application)");
   run_cmd->add_flag("--trace", run.trace, "Show every rule firing in order, with what it changed");
-  run_cmd->add_option("--format", run.format, "text, json, markdown or dot")
-      ->check(CLI::IsMember({"text", "json", "markdown", "dot"}));
+  run_cmd->add_option("--format", run.format, "text, json, markdown, dot or html")
+      ->check(CLI::IsMember({"text", "json", "markdown", "dot", "html"}));
+  run_cmd->add_option("--for", run.view,
+                      "Who reads the report: applicant (the default of markdown and html: plain words, the summary "
+                      "first, advice for their stage) or advisor (the default of text, json and dot: everything)")
+      ->check(CLI::IsMember({"applicant", "advisor"}));
   run_cmd->add_option("--rules", run.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
       ->allow_extra_args(false);
   run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");

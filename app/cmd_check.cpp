@@ -18,6 +18,9 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
   auto kb = load_kb_or_report(kb_dir, err);
   if (!kb) return kExitUsage;
+  // Every value an applicant may read needs a display name (docs/report.md).
+  std::vector<DataError> unlabeled = kb->missing_labels();
+  for (const DataError& e : unlabeled) err << e.text() << "\n";
   std::vector<std::string> paths = o.paths.empty() ? std::vector<std::string>{default_rules_dir()} : o.paths;
   auto sources = std::make_shared<SourceManager>();
   Diagnostics diags;
@@ -75,7 +78,10 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     err << ": " << e << " error" << (e == 1 ? "" : "s") << ", " << w << " warning" << (w == 1 ? "" : "s") << "\n";
   }
   if (missing_path) return kExitUsage;
-  return e > 0 ? kExitFindings : kExitOk;
+  if (!unlabeled.empty())
+    err << "advise: " << unlabeled.size() << (unlabeled.size() == 1 ? " value has" : " values have")
+        << " no display name in the knowledge base\n";
+  return e > 0 || !unlabeled.empty() ? kExitFindings : kExitOk;
 }
 
 }  // namespace advise::cli

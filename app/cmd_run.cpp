@@ -111,10 +111,22 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   spdlog::info("{} firings, {} recommendations, {} conflicts{}", result.firings.size(),
                result.recommendations.size(), result.conflicts.size(), result.runaway ? ", stopped (runaway)" : "");
 
+  bool applicant = o.view.empty() ? o.format == "markdown" || o.format == "html" : o.view == "applicant";
+  bool html = o.format == "html";  // both of its views draw on the applicant's
+  if (applicant && (o.format == "json" || o.format == "dot")) {
+    err << "advise: --for applicant: the " << o.format
+        << " report is for programs and advisors and always holds everything; use --format markdown, html or text "
+           "for the applicant's view\n";
+    return kExitUsage;
+  }
+  View view = applicant ? View::Applicant : View::Advisor;
+
   ReportOptions ro;
   ro.explain = o.explain || o.format == "dot";  // the graph is drawn from the derivations
   ro.trace = o.trace;
   ro.why_not = o.why_not;
+  ro.applicant = applicant || html;
+  ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
   // Only the text report shows the "what would change this" lines so far.
   if (o.format == "text") add_what_would_change(report, engine, *profile);
@@ -124,11 +136,13 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   if (o.format == "json") {
     rendered = render_json(report, rules);
   } else if (o.format == "markdown") {
-    rendered = render_markdown(report, rules);
+    rendered = render_markdown(report, rules, view);
+  } else if (o.format == "html") {
+    rendered = render_html(report, rules, view);
   } else if (o.format == "dot") {
     rendered = render_dot(report, rules);
   } else if (o.format == "text") {
-    rendered = render_text(report, rules, TextStyle{o.color});
+    rendered = render_text(report, rules, TextStyle{o.color}, view);
   } else {
     err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
     return kExitUsage;
@@ -158,6 +172,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
       code = kExitUsage;
     }
   if (code != kExitOk) return code;
+  // --why-not prints only the answer, and it was answered.
+  if (!report.why_not.empty()) return kExitOk;
   if (report.runaway) {
     err << "advise: " << terminal_safe(*report.runaway) << "\n";
     code = kExitFindings;

@@ -31,7 +31,8 @@ struct RunOptions {
   bool explain = false;
   bool trace = false;
   std::vector<std::string> why_not;
-  std::string format = "text";     // text | json | markdown | dot
+  std::string format = "text";     // text | json | markdown | dot | html
+  std::string view;                // applicant | advisor; empty: the format's default
   std::string output;              // empty: stdout
   bool color = false;
   int max_firings = 1000;

@@ -126,13 +126,15 @@ struct Rule {
   Text description;        // optional in block form
   bool has_description = false;
   // Header clauses, in the order written. kind is "source", "priority",
-  // "category" or "logical"; value holds the string, the integer spelling, or
-  // the identifier ("" for `logical`, which has no value: value_loc = loc).
+  // "category", "logical" or "stages"; value holds the string, the integer
+  // spelling, the identifier, the stages joined by ", " (each also in
+  // `items`), or "" for `logical`, which has no value (value_loc = loc).
   struct Clause {
     std::string kind;
     Loc loc;        // whole clause
     Loc value_loc;  // just the value
     std::string value;
+    std::vector<Ident> items;  // stages: the stages named, in order
     friend bool operator==(const Clause&, const Clause&) = default;
   };
   std::vector<Clause> clauses;

@@ -1893,6 +1893,25 @@ class Checker {
           out.priority = static_cast<int>(p);
         }
       }
+      if (cl.kind == "stages") {
+        int stage_enum = kb_->enum_index("stage");
+        const EnumDef* stages = stage_enum >= 0 ? &kb_->enums[static_cast<std::size_t>(stage_enum)] : nullptr;
+        for (const ast::Ident& st : cl.items) {
+          int idx = stages ? stages->find(st.name) : -1;
+          if (idx < 0) {
+            std::string list;
+            if (stages)
+              for (std::size_t i = 0; i < stages->values.size(); ++i)
+                list += std::string(i == 0 ? "" : i + 1 == stages->values.size() ? " and " : ", ") + "`" + stages->values[i] + "`";
+            auto& d = error(DiagKind::UnknownValue, st.loc, "unknown stage `" + st.name + "`");
+            if (auto s = stages ? did_you_mean(st.name, stages->values) : std::nullopt) d.message += "; did you mean `" + *s + "`?";
+            else if (stages) d.message += "; the stages are " + list;
+            ok = false;
+          } else if (std::find(out.stages.begin(), out.stages.end(), idx) == out.stages.end()) {
+            out.stages.push_back(idx);
+          }
+        }
+      }
       if (cl.kind == "category") {
         const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
         int idx = cats.find(cl.value);

@@ -40,6 +40,7 @@ ADVISE_KW(end, "end");
 ADVISE_KW(source, "source");
 ADVISE_KW(priority, "priority");
 ADVISE_KW(category, "category");
+ADVISE_KW(stages, "stages");
 ADVISE_KW(set, "set");
 ADVISE_KW(add, "add");
 ADVISE_KW(to, "to");
@@ -88,7 +89,7 @@ ADVISE_KW(average, "average");
 
 struct keyword
     : p::sor<kw_include, kw_group, kw_const, kw_alias, kw_rule, kw_if, kw_when, kw_then, kw_end,
-             kw_source, kw_priority, kw_category, kw_set, kw_add, kw_to, kw_recommend, kw_note,
+             kw_source, kw_priority, kw_category, kw_stages, kw_set, kw_add, kw_to, kw_recommend, kw_note,
              kw_warn, kw_cite, kw_and, kw_or, kw_not, kw_is, kw_in, kw_contains, kw_between,
              kw_missing, kw_present, kw_true, kw_false, kw_for, kw_each, kw_there, kw_where,
              kw_every, kw_has, kw_with, kw_template, kw_create, kw_change, kw_remove> {};
@@ -308,7 +309,7 @@ struct action : p::sor<set_action, add_action, recommend_action, note_action, wa
                        create_action, change_action, remove_action> {};
 
 // Rules.
-// clause <- 'source' text / 'priority' integer / 'category' ident
+// clause <- 'source' text / 'priority' integer / 'category' ident / 'stages' ident (',' ident)*
 struct clause_text : text {};
 struct source_clause : p::seq<kw_source, sp, p::must<clause_text>, sp> {};
 // integer <- '-'? [0-9]+ ![A-Za-z0-9_]   (atomic, like a keyword: `5when` is located at `5`)
@@ -318,7 +319,10 @@ struct priority_clause : p::seq<kw_priority, sp, p::must<priority_value>, sp> {}
 struct category_value : ident {};
 struct category_clause : p::seq<kw_category, sp, p::must<category_value>, sp> {};
 struct logical_clause : p::seq<kw_logical, sp> {};
-struct clause : p::sor<source_clause, priority_clause, category_clause, logical_clause> {};
+struct stage_value : ident {};
+struct stages_clause
+    : p::seq<kw_stages, sp, p::must<stage_value>, sp, p::star<p::one<','>, sp, p::must<stage_value>, sp>> {};
+struct clause : p::sor<source_clause, priority_clause, category_clause, logical_clause, stages_clause> {};
 
 // rule <- 'rule' ident text? clause* 'when' expr 'then' action* 'end'
 struct rule_name : ident {};

@@ -55,6 +55,7 @@ struct State {
   ast::Rule rule;
   ast::Action action;
   std::vector<ast::Ident> rec_idents;
+  std::vector<ast::Ident> stage_items;  // a `stages` clause being read
   ast::Definition def;
   ast::Template tmpl;
   ast::FieldDecl field;
@@ -853,7 +854,7 @@ struct action<g::rule_description> {
 };
 
 void add_clause(State& s, const char* kind, std::uint32_t begin, ast::Loc value_loc, std::string value) {
-  s.rule.clauses.push_back({kind, span(s, begin, value_loc.end), value_loc, std::move(value)});
+  s.rule.clauses.push_back({kind, span(s, begin, value_loc.end), value_loc, std::move(value), {}});
 }
 template <>
 struct action<g::source_clause> {
@@ -900,7 +901,28 @@ struct action<g::kw_logical> {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     ast::Loc l = loc_of(s, in);
-    s.rule.clauses.push_back({"logical", l, l, {}});
+    s.rule.clauses.push_back({"logical", l, l, {}, {}});
+  }
+};
+template <>
+struct action<g::stage_value> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    s.stage_items.push_back({in.string(), loc_of(s, in)});
+  }
+};
+template <>
+struct action<g::stages_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& s) {
+    std::vector<ast::Ident> items = std::move(s.stage_items);
+    s.stage_items.clear();
+    std::string joined;
+    for (const ast::Ident& i : items) joined += (joined.empty() ? "" : ", ") + i.name;
+    ast::Loc value_loc = items.front().loc;
+    value_loc.end = items.back().loc.end;
+    add_clause(s, "stages", s.offset(in.begin()), value_loc, joined);
+    s.rule.clauses.back().items = std::move(items);
   }
 };
 template <>
@@ -1134,8 +1156,9 @@ ADVISE_EXPECTED(g::warn_text, "the warning's text in quotes");
 ADVISE_EXPECTED(g::clause_text, "the guide section in quotes, like `\"Step 5.1\"`");
 ADVISE_EXPECTED(g::priority_value, "a whole number");
 ADVISE_EXPECTED(g::category_value, "a recommendation category");
+ADVISE_EXPECTED(g::stage_value, "a stage");
 ADVISE_EXPECTED(g::rule_name, "the rule's name");
-ADVISE_EXPECTED(g::kw_when, "`when`, `source`, `priority`, `category` or `logical`");
+ADVISE_EXPECTED(g::kw_when, "`when`, `source`, `priority`, `category`, `stages` or `logical`");
 ADVISE_EXPECTED(g::kw_then, "`then`");
 ADVISE_EXPECTED(g::action,
                 "an action: `set`, `add`, `recommend`, `note`, `warn`, `cite`, `create`, `change` or `remove`");
@@ -1169,7 +1192,7 @@ ADVISE_EXPECTED(g::strategy_name, "a strategy: `depth`, `breadth`, `lex`, `mea` 
 
 constexpr const char* kKeywords[] = {
     "include", "group", "const",  "alias",    "rule",    "if",      "when",    "then",
-    "end",     "source", "priority", "category", "set",   "add",     "to",      "recommend",
+    "end",     "source", "priority", "category", "stages", "set",   "add",     "to",      "recommend",
     "note",    "warn",  "cite",   "and",      "or",      "not",     "is",      "in",
     "contains", "between", "missing", "present", "true",  "false", "for",  "each",
     "there",   "where", "every",  "has",      "with",    "template", "create", "change",
@@ -1347,6 +1370,7 @@ const char* name_role() {
   if constexpr (std::is_same_v<Rule, g::fact_name>) return "the name of a fact";
   if constexpr (std::is_same_v<Rule, g::template_name>) return "the name of a template";
   if constexpr (std::is_same_v<Rule, g::field_init> || std::is_same_v<Rule, g::template_end>) return "a field name";
+  if constexpr (std::is_same_v<Rule, g::stage_value>) return "a stage";
   return nullptr;
 }
 

@@ -905,6 +905,11 @@ class Formatter {
       push(t, quote_string(c.value), src_.empty() ? kNoFlush : c.value_loc.begin);
       return;
     }
+    if (c.kind == "stages" && !c.items.empty()) {
+      for (std::size_t i = 0; i < c.items.size(); ++i)
+        push(t, c.items[i].name + (i + 1 < c.items.size() ? "," : ""), c.items[i].loc.begin);
+      return;
+    }
     push(t, c.value, c.value_loc.begin);
   }
 

@@ -115,6 +115,10 @@ struct CRule {
   std::string source;      // the guide section
   int priority = 0;
   std::int32_t category = -1;  // default category of its recommendations
+  // The applicant stages it speaks to (symbols of the `stage` enum, in the
+  // order written); empty: every stage. The applicant's report leaves out
+  // what a rule says to an applicant at another stage.
+  std::vector<std::int32_t> stages;
   bool short_form = false;
   CExpr condition;
   std::vector<CAction> actions;

@@ -377,19 +377,20 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
   return test_condition_t(e, view, kb);
 }
 
-std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb) {
+std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels) {
   std::string out;
   for (const auto& seg : t.segments) {
     if (!seg.is_expr) {
       out += seg.literal;
     } else {
       Value v = evaluate_expr(seg.expr, view, kb);
+      std::string shown = labels ? kb.label(v) : kb.display(v);
       if (!seg.counted)
-        out += kb.display(v);
+        out += shown;
       else if (v.kind != Value::Kind::Number)
         out += "an unknown number of " + seg.plural;
       else
-        out += kb.display(v) + " " + (v.num == 1 ? seg.singular : seg.plural);
+        out += shown + " " + (v.num == 1 ? seg.singular : seg.plural);
     }
   }
   return out;

@@ -208,6 +208,8 @@ class FinalView : public ValueView {
   const Result& r_;
 };
 
-std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb);
+// `labels`: enum values by their display names (the applicant's report),
+// not by their ids.
+std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels = false);
 
 }  // namespace advise

@@ -197,7 +197,10 @@ class FiringView final : public ValueView {
   SnapshotView snap_;
 };
 
-void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out) {
+// `all`: when the condition does not hold, every test of an `and` that does
+// not hold, not only the first (why not).
+void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out,
+          bool all = false) {
   const KnowledgeBase& kb = *rules.kb;
   switch (e.op) {
     case Op::And:
@@ -208,8 +211,8 @@ void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool hold
         for (const CExpr& k : e.kids) {
           Truth t = truth_of(evaluate_expr(k, view, kb));
           if (t != Truth::True) {
-            walk(rules, k, view, false, out);
-            break;
+            walk(rules, k, view, false, out, all);
+            if (!all) break;
           }
         }
       }
@@ -219,7 +222,7 @@ void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool hold
         for (const CExpr& k : e.kids)
           if (truth_of(evaluate_expr(k, view, kb)) == Truth::True) walk(rules, k, view, true, out);
       } else {
-        for (const CExpr& k : e.kids) walk(rules, k, view, false, out);
+        for (const CExpr& k : e.kids) walk(rules, k, view, false, out, all);
       }
       return;
     default:
@@ -326,7 +329,13 @@ std::optional<Value> parse_query_value(const KnowledgeBase& kb, TypeId t, const 
     int idx = e.find(text);
     if (idx < 0) {
       error = "`" + text + "` is not a " + e.name + " value";
-      if (auto s = did_you_mean(text, e.values)) error += "; did you mean `" + *s + "`?";
+      if (auto s = did_you_mean(text, e.values)) {
+        error += "; did you mean `" + *s + "`?";
+      } else {
+        error += "; the values are ";
+        for (std::size_t i = 0; i < e.values.size(); ++i)
+          error += std::string(i == 0 ? "" : i + 1 == e.values.size() ? " and " : ", ") + "`" + e.values[i] + "`";
+      }
       return std::nullopt;
     }
     return Value::symbol(d.enum_id, idx);
@@ -386,6 +395,251 @@ bool reached(const Value& have, const Value& want) {
   }
   if (have.kind == Value::Kind::Map) return !have.map_get(want).is_missing();
   return have == want;
+}
+
+// ---- the applicant's view
+
+// A fact as the applicant reads it: "your Step 2 CK is 252".
+std::string fact_words(const FactValue& f, const KnowledgeBase& kb) {
+  std::string label = f.conclusion ? kb.conclusion_label(f.name) : kb.slot_label(f.name);
+  std::string v = f.value.is_missing() ? (f.conclusion ? "not decided" : "not given") : kb.label(f.value);
+  if (f.conclusion) {
+    if (label.size() > 1 && std::isupper(static_cast<unsigned char>(label[0])) && std::islower(static_cast<unsigned char>(label[1])))
+      label[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(label[0])));
+    if (label.rfind("your ", 0) != 0) label = "your " + label;
+    return label + (!label.empty() && label.back() == 's' ? ": " : " is ") + v;
+  }
+  if (f.value.kind == Value::Kind::Number && label.rfind("Step ", 0) != 0) return label + ": " + v;
+  bool plural = f.value.kind == Value::Kind::List || (!label.empty() && label.back() == 's');
+  if (f.value.kind == Value::Kind::Bool || plural) return "your " + label + ": " + v;
+  return "your " + label + " is " + v;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  std::size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  return s.substr(b);
+}
+
+// For a comparison `field OP bound`, the bound in words: "at least 250".
+std::string bound_words(const TestRecord& t, const FactValue& f, const RuleSet& rules) {
+  static const std::pair<const char*, const char*> ops[] = {
+      {">=", "at least "}, {"<=", "at most "}, {"!=", ""}, {"==", ""}, {">", "above "}, {"<", "below "}};
+  for (const auto& [op, words] : ops) {
+    std::size_t at = t.text.find(op);
+    if (at == std::string::npos) continue;
+    std::string lhs = trim(t.text.substr(0, at)), rhs = trim(t.text.substr(at + std::string(op).size()));
+    const std::string* alias = rules.kb->alias(lhs);
+    if (lhs != f.name && !(alias && *alias == f.name)) return {};
+    if (std::string(words).empty()) return {};  // == and != say nothing the value does not
+    for (const NamedConstant& c : t.constants)
+      if (c.name == rhs) return words + c.value;
+    if (!rhs.empty() && std::all_of(rhs.begin(), rhs.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; }))
+      return words + rhs;
+    return {};
+  }
+  return {};
+}
+
+// One test in words: the facts it read, with the bound it held them to.
+std::string test_words(const TestRecord& t, const RuleSet& rules, std::vector<std::string>* seen = nullptr) {
+  std::string out;
+  for (const FactValue& f : t.facts) {
+    if (f.name == "name") continue;
+    if (seen) {
+      if (std::count(seen->begin(), seen->end(), f.name)) continue;
+      seen->push_back(f.name);
+    }
+    std::string w = fact_words(f, *rules.kb);
+    if (f.value.kind == Value::Kind::Number) {
+      std::string b = bound_words(t, f, rules);
+      if (!b.empty()) w += " (" + b + ")";
+    }
+    out += (out.empty() ? "" : "; ") + w;
+  }
+  return out;
+}
+
+// The short why of an item: at most two of the facts its rule read, the ones
+// held to a bound first; where the applicant is (stage, match status) only
+// when nothing else bears on it.
+Sentence why_of(const std::vector<TestRecord>& tests, const RuleSet& rules) {
+  std::vector<std::string> seen, bounded, plain, context;
+  for (const TestRecord& t : tests)
+    for (const FactValue& f : t.facts) {
+      if (f.name == "name" || std::count(seen.begin(), seen.end(), f.name)) continue;
+      seen.push_back(f.name);
+      std::string w = fact_words(f, *rules.kb);
+      std::string b = f.value.kind == Value::Kind::Number ? bound_words(t, f, rules) : std::string();
+      if (!b.empty()) {
+        bounded.push_back(w + " (" + b + ")");
+      } else if (f.name == "stage" || f.name == "match_status") {
+        context.push_back(w);
+      } else {
+        plain.push_back(w);
+      }
+    }
+  std::vector<std::string> parts = bounded;
+  parts.insert(parts.end(), plain.begin(), plain.end());
+  if (parts.empty()) parts = context;
+  Sentence s;
+  if (parts.size() > 2) parts.resize(2);
+  std::string joined;
+  for (const std::string& p : parts) joined += (joined.empty() ? "" : "; ") + p;
+  if (!joined.empty()) s.text("because " + joined);
+  return s;
+}
+
+std::vector<Sentence> derivation_words(const std::vector<TestRecord>& tests, const RuleSet& rules) {
+  std::vector<Sentence> out;
+  for (const TestRecord& t : tests) {
+    std::string w = test_words(t, rules);
+    if (w.empty()) continue;
+    Sentence s;
+    s.text(w);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The text an action would say, rendered again with display names.
+const CAction* text_action(const CRule& rule, ast::ActionKind kind, const std::string& id) {
+  for (const CAction& a : rule.actions)
+    if (a.kind == kind && (kind != ast::ActionKind::Recommend || a.id == id)) return &a;
+  return nullptr;
+}
+
+Sentence with_fields(const std::string& text, const KnowledgeBase& kb) {
+  Sentence s;
+  std::string plain;
+  std::size_t i = 0;
+  auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  while (i < text.size()) {
+    if (!word_char(text[i])) {
+      plain += text[i++];
+      continue;
+    }
+    std::size_t b = i;
+    while (i < text.size() && word_char(text[i])) ++i;
+    std::string w = text.substr(b, i - b);
+    if (w.find('_') != std::string::npos && kb.field_index(w) >= 0) {
+      if (!plain.empty()) s.text(plain);
+      plain.clear();
+      s.code(w);
+    } else {
+      plain += w;
+    }
+  }
+  if (!plain.empty()) s.text(plain);
+  return s;
+}
+
+ApplicantView applicant_view(const Result& result, const Report& rep) {
+  const RuleSet& rules = *result.rules;
+  const KnowledgeBase& kb = *rules.kb;
+  ApplicantView v;
+  std::int32_t stage_sym = -1;
+  int stage_field = rules.field_slot("stage");
+  if (stage_field >= 0) {
+    const Value& st = result.value(stage_field);
+    if (st.kind == Value::Kind::Symbol) {
+      stage_sym = st.sym;
+      v.stage = kb.label(st);
+    }
+  }
+  auto fits = [&](const CRule& r) {
+    return r.stages.empty() || stage_sym < 0 || std::count(r.stages.begin(), r.stages.end(), stage_sym) > 0;
+  };
+  Explainer x{result, rules, 2};
+  for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
+    const ConclusionEntry& e = rep.conclusions[c];
+    if (e.value.is_missing()) continue;
+    std::int32_t slot = rules.field_count() + static_cast<std::int32_t>(c);
+    PlainDecision d{e.name, kb.conclusion_label(e.name), kb.label(e.value), {}};
+    Derivation how = x.slot(slot, 1);
+    d.derivation = derivation_words(how.tests, rules);
+    v.decisions.push_back(std::move(d));
+  }
+  const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
+  std::vector<PlainItem> items;
+  for (std::size_t i = 0; i < result.recommendations.size(); ++i) {
+    const Recommendation& rec = result.recommendations[i];
+    const CRule& rule = rules.rules[static_cast<std::size_t>(rec.rule)];
+    if (!fits(rule)) {
+      ++v.left_out;
+      continue;
+    }
+    const Firing& f = result.firings[static_cast<std::size_t>(rec.firing)];
+    SnapshotView view(result, f);
+    PlainItem it;
+    it.index = i;
+    it.category = rep.recommendations[i].category;
+    const CAction* a = text_action(rule, ast::ActionKind::Recommend, rec.id);
+    it.text = a && !a->text.segments.empty() ? render_template(a->text, view, kb, true) : rec.text;
+    it.words = with_fields(it.text, kb);
+    std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
+    it.why = why_of(tests, rules);
+    it.derivation = derivation_words(tests, rules);
+    it.source = rule.source;
+    items.push_back(std::move(it));
+  }
+  for (std::size_t i = 0; i < result.messages.size(); ++i) {
+    const Message& m = result.messages[i];
+    const CRule& rule = rules.rules[static_cast<std::size_t>(m.rule)];
+    if (!fits(rule)) {
+      ++v.left_out;
+      continue;
+    }
+    const Firing& f = result.firings[static_cast<std::size_t>(m.firing)];
+    SnapshotView view(result, f);
+    PlainItem it;
+    it.kind = m.kind == Message::Kind::Warning ? PlainItem::Kind::Warning : PlainItem::Kind::Note;
+    it.index = i;
+    it.category = rule.category >= 0 ? cats.values[static_cast<std::size_t>(rule.category)] : "assessment";
+    it.text = m.text;
+    ast::ActionKind kind = m.kind == Message::Kind::Warning ? ast::ActionKind::Warn : ast::ActionKind::Note;
+    for (const CAction& a : rule.actions)
+      if (a.kind == kind && render_template(a.text, view, kb) == m.text) {
+        it.text = render_template(a.text, view, kb, true);
+        break;
+      }
+    it.words = with_fields(it.text, kb);
+    std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
+    it.why = why_of(tests, rules);
+    it.derivation = derivation_words(tests, rules);
+    it.source = rule.source;
+    items.push_back(std::move(it));
+  }
+  // Category order, then recommendations, warnings and notes, each in firing order.
+  for (std::size_t c = 0; c < cats.values.size(); ++c) {
+    bool any = false;
+    for (int k = 0; k < 3; ++k)
+      for (const PlainItem& it : items)
+        if (it.category == cats.values[c] && static_cast<int>(it.kind) == (k == 1 ? 2 : k == 2 ? 1 : 0)) {
+          v.items.push_back(it);
+          any = true;
+        }
+    if (any) v.categories.emplace_back(cats.values[c], cats.label(c));
+  }
+  // What to do now: recommendations of rules that name the applicant's stage
+  // first, then by how soon their category acts (timeline, application, ...).
+  static const char* const urgency[] = {"timeline", "application", "interview", "exams", "clinical",
+                                        "letters",  "research",    "contingency", "assessment"};
+  auto rank = [&](const PlainItem& it) {
+    const CRule& rule = rules.rules[static_cast<std::size_t>(result.recommendations[it.index].rule)];
+    int r = rule.stages.empty() ? 100 : 0;
+    for (int i = 0; i < 9; ++i)
+      if (it.category == urgency[i]) r += i;
+    return r;
+  };
+  std::vector<std::size_t> recs;
+  for (std::size_t i = 0; i < v.items.size(); ++i)
+    if (v.items[i].kind == PlainItem::Kind::Recommendation) recs.push_back(i);
+  std::stable_sort(recs.begin(), recs.end(), [&](std::size_t a, std::size_t b) { return rank(v.items[a]) < rank(v.items[b]); });
+  if (recs.size() > 5) recs.resize(5);
+  v.actions = recs;
+  return v;
 }
 
 }  // namespace
@@ -544,6 +798,16 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
     return std::nullopt;
   }
   error = "no conclusion, recommendation or rule is called `" + name + "`";
+  // A bare value (`dual`): the conclusion it is a value of.
+  if (eq == std::string::npos)
+    for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
+      const TypeDesc& td = kb.types.at(kb.conclusions[c].type);
+      TypeId et = td.kind == TypeKind::List ? td.elem : td.kind == TypeKind::Map ? td.key : kb.conclusions[c].type;
+      const TypeDesc& ed = kb.types.at(et);
+      if (ed.kind != TypeKind::Enum || kb.enums[static_cast<std::size_t>(ed.enum_id)].find(name) < 0) continue;
+      error += "; did you mean `" + kb.conclusions[c].name + "=" + name + "`?";
+      return std::nullopt;
+    }
   if (auto s = did_you_mean(name, names)) error += "; did you mean `" + *s + "`?";
   return std::nullopt;
 }
@@ -587,7 +851,18 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     const CRule& cr = rules.rules[static_cast<std::size_t>(rule)];
     c.fired = result.fired(rule);
     if (!c.fired) {
-      c.failed = condition_tests(rules, cr.condition, final_view, false);
+      walk(rules, cr.condition, final_view, false, c.failed, true);
+      for (TestRecord& t : c.failed) {
+        bool any_field = false, fixed = false;
+        for (const FactValue& f : t.facts) {
+          if (f.value.kind == Value::Kind::Number && t.required.empty()) t.required = bound_words(t, f, rules);
+          if (f.conclusion) continue;
+          int fi = kb.field_index(f.name);
+          any_field = true;
+          if (fi < 0 || !kb.fields[static_cast<std::size_t>(fi)].changeable) fixed = true;
+        }
+        t.changeable = any_field && !fixed;
+      }
       c.derived_facts = x.premises_of(c.failed, nullptr, max_depth);
       c.reads = reads_of(c.failed, c.derived_facts);
     }
@@ -603,8 +878,19 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     const Value& want = goal->want;
     const std::string& name = rules.slot_name(slot);
     const Value& have = result.value(slot);
-    if (have.is_missing())
-      w.actual.code(name).text(" was not reached");
+    int setters = 0;
+    for (const CRule& cr : rules.rules)
+      if (std::binary_search(cr.writes.begin(), cr.writes.end(), slot)) ++setters;
+    if (have.is_missing()) {
+      if (setters == 0)
+        w.actual.text("no rule sets ").code(name);
+      else if (result.runaway)
+        w.actual.code(name).text(" has no value: evaluation stopped early");
+      else
+        w.actual.text(setters == 1 ? "the one rule that sets " : "none of the " + std::to_string(setters) + " rules that set ")
+            .code(name)
+            .text(setters == 1 ? " did not apply" : " applied");
+    }
     else
       w.actual.code(name).text(" is ").value(kb.display(have));
     for (const CRule& cr : rules.rules) {
@@ -756,6 +1042,8 @@ Report build_report(const Result& result, const ReportOptions& options) {
         "The advice above is incomplete: the rules kept firing without settling. Tell the rule authors.");
   }
   for (const std::string& q : options.why_not) rep.why_not.push_back(explain_why_not(result, q, 3));
+  if (options.applicant) rep.applicant_view = applicant_view(result, rep);
+  rep.answer_only = options.answer_only && !rep.why_not.empty();
   if (options.trace) {
     // The facts each firing created and removed (a change is both).
     std::vector<std::vector<std::int32_t>> created_in(result.firings.size()), ended_in(result.firings.size());

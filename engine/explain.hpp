@@ -99,6 +99,12 @@ struct TestRecord {
   Truth result = Truth::Unknown;
   std::vector<FactValue> facts;  // the facts the test read, with their values
   std::vector<NamedConstant> constants;  // named constants in `text`, each once
+  // Why not: what the test asks of a number, in words ("at least 260"; empty
+  // when it is not a comparison with a bound), and whether the applicant can
+  // change what it reads (every profile field it reads is `changeable` in
+  // kb/schema.json).
+  std::string required;
+  bool changeable = false;
 };
 
 struct RuleRef {
@@ -154,7 +160,7 @@ struct WhyNotCandidate {
   RuleRef rule;
   bool fired = false;  // fired, but its value did not stand (see note)
   Sentence note;       // when it fired: "it fired, but `x` (priority 10, file:line) set dual instead"
-  std::vector<TestRecord> failed;          // the first failing tests, in evaluation order
+  std::vector<TestRecord> failed;          // every failing test, in evaluation order
   std::vector<Derivation> derived_facts;   // how the derived facts in those tests got their values
   Reads reads;                             // of `failed`
 };
@@ -218,6 +224,46 @@ struct ConclusionEntry {
   Sentence what_would_change;
 };
 
+// One piece of advice as the applicant reads it (the applicant's view):
+// display names instead of ids, and a short "why" in words instead of rules.
+struct PlainItem {
+  enum class Kind : std::uint8_t { Recommendation, Note, Warning } kind = Kind::Recommendation;
+  std::size_t index = 0;  // into Report::recommendations (Recommendation) or Report::messages
+  std::string category;   // category id: the recommendation's, or its rule's for a note
+  std::string text;       // with display names
+  // `text` with the profile field names it mentions ("add target_specialty to
+  // your profile") as Code spans: names the applicant types, not ids to hide.
+  Sentence words;
+  // "because your Step 2 CK is 252 (at least 250)"; empty when nothing the
+  // applicant gave bears on it.
+  Sentence why;
+  // Each test of its rule's condition in words, with the applicant's values
+  // (what a folded "why" opens to).
+  std::vector<Sentence> derivation;
+  std::string source;  // guide section
+};
+
+// A decision as the applicant reads it: "Strategy" and "dual application: ...".
+struct PlainDecision {
+  std::string name;  // the conclusion's id (for programs reading HTML)
+  std::string label;
+  std::string value;
+  std::vector<Sentence> derivation;  // the tests of the rule that set it, in words
+};
+
+// What the applicant reads, decided here so that renderers only choose
+// (docs/report.md, "Two views"): the decisions reached, the advice that fits
+// the applicant's stage (rules may declare the stages they speak to), and the
+// three to five actions that matter now.
+struct ApplicantView {
+  std::string stage;  // the applicant's stage, by its display name (empty: not given)
+  std::vector<PlainDecision> decisions;  // conclusions reached, in schema order
+  std::vector<PlainItem> items;          // in category order, then firing order; stage-fitting only
+  std::vector<std::size_t> actions;      // indices into `items`: what to do now (3 to 5 when there are)
+  std::size_t left_out = 0;              // items left out as not for the applicant's stage
+  std::vector<std::pair<std::string, std::string>> categories;  // id, display name; those `items` use
+};
+
 struct CategoryRef {
   std::string id;     // "long_term"
   std::string title;  // "Long term"
@@ -242,6 +288,12 @@ struct Report {
   bool explained = false;  // derivations filled
   bool traced = false;     // the trace was asked for (it may be empty: no rule fired)
   std::size_t firings = 0;
+  // The applicant's view (ReportOptions::applicant); the rest of the report
+  // is the advisor's, who reads everything.
+  std::optional<ApplicantView> applicant_view;
+  // The report answers `why_not` and nothing else: text, Markdown and HTML
+  // show only the answers (JSON and DOT still hold everything).
+  bool answer_only = false;
 };
 
 struct ReportOptions {
@@ -249,6 +301,8 @@ struct ReportOptions {
   bool trace = false;
   std::vector<std::string> why_not;
   int max_depth = 6;  // derivation depth limit
+  bool applicant = false;  // fill Report::applicant_view
+  bool answer_only = false;  // Report::answer_only (`advise --why-not`)
 };
 
 Report build_report(const Result& result, const ReportOptions& options);

@@ -22,16 +22,27 @@
 
 namespace advise {
 
+// Who a rendering is for (docs/report.md, "Two views"): the applicant reads
+// Report::applicant_view (display names, a short why, the summary first,
+// advice for their stage, no rule authors' errors); the advisor reads
+// everything. Without an applicant_view in the report, the advisor's.
+enum class View : std::uint8_t { Applicant, Advisor };
+
 struct TextStyle {
   bool color = false;  // ANSI: bold headings, green for true, red for false
 };
 
-std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style = {});
+std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style = {},
+                        View view = View::Advisor);
 // Pretty: indented by two, ending in a newline (`advise --format json`).
 // Compact: one line without blanks outside strings and no newline (`advise batch`).
 enum class JsonLayout { Pretty, Compact };
 std::string render_json(const Report& report, const RuleSet& rules, JsonLayout layout = JsonLayout::Pretty);
-std::string render_markdown(const Report& report, const RuleSet& rules);
+std::string render_markdown(const Report& report, const RuleSet& rules, View view = View::Advisor);
+// One self-contained HTML page (no network access: no external script, style
+// or font): the applicant's view with each item's why folded under it, or
+// with View::Advisor the rules, places and rule authors' errors as well.
+std::string render_html(const Report& report, const RuleSet& rules, View view = View::Applicant);
 // Draws the derivations of the report, so build it with ReportOptions::explain
 // (the CLI does for --format dot); without them the graph holds only the
 // recommendations and conflicts.
@@ -53,6 +64,8 @@ std::string one_line(const std::string& text);
 std::string terminal_text(const std::string& text);
 // "file:line" of a rule or a test, as the text and Markdown reports show it.
 std::string place(const std::string& file, int line);
+// The applicant's view as Markdown, or as plain text for a terminal.
+std::string render_applicant(const Report& report, bool markdown);
 }  // namespace render_detail
 
 }  // namespace advise

@@ -42,7 +42,7 @@ json truth_json(Truth t) {
   return nullptr;
 }
 
-json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules) {
+json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules, bool why_not = false) {
   json a = json::array();
   for (const TestRecord& t : ts) {
     json j = json::object();
@@ -63,6 +63,10 @@ json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules) {
     json consts = json::array();
     for (const NamedConstant& c : t.constants) consts.push_back(c.name + " = " + c.value);
     j["constants"] = std::move(consts);
+    if (why_not) {
+      j["required"] = t.required.empty() ? json(nullptr) : json(t.required);
+      j["changeable"] = t.changeable;
+    }
     a.push_back(std::move(j));
   }
   return a;
@@ -129,7 +133,7 @@ json why_not_json(const WhyNot& w, const RuleSet& rules) {
     cj["rule"] = rule_json(c.rule);
     cj["fired"] = c.fired;
     cj["note"] = c.note.marked();
-    cj["failed"] = tests_json(c.failed, rules);
+    cj["failed"] = tests_json(c.failed, rules, true);
     cj["premises"] = premises_json(c.derived_facts, rules);
     cs.push_back(std::move(cj));
   }

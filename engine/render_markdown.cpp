@@ -83,6 +83,11 @@ class MarkdownWriter {
   explicit MarkdownWriter(const Report& rep) : rep_(rep) {}
 
   std::string render() {
+    if (rep_.answer_only) {  // --why-not prints only the answer
+      for (const WhyNot& w : rep_.why_not) why_not(w);
+      std::string s = out_.str();
+      return s.empty() || s[0] != '\n' ? s : s.substr(1);
+    }
     header();
     strategy();
     recommendations();
@@ -142,6 +147,8 @@ class MarkdownWriter {
   void tests(const std::vector<TestRecord>& ts, const std::string& pad) {
     for (const TestRecord& t : ts) {
       std::string facts = facts_of(t);
+      if (!t.required.empty()) facts += "; required: " + md(t.required);
+      if (t.changeable) facts += " (you can change this)";
       out_ << pad << "- " << mark(t.result) << " " << code(t.text) << (facts.empty() ? "" : " \u2014 " + facts) << "\n";
     }
   }
@@ -313,7 +320,8 @@ class MarkdownWriter {
         out_ << "  - it did not fire\n";
         continue;
       }
-      out_ << "  - it did not apply: the first test that failed\n";
+      std::size_t nf = c.failed.size();
+      out_ << "  - it did not apply: " << (nf == 1 ? "the test that failed" : std::to_string(nf) + " tests failed") << "\n";
       tests(c.failed, "    ");
       premises(c.reads, c.derived_facts, "    ");
     }
@@ -336,7 +344,117 @@ class MarkdownWriter {
 
 }  // namespace
 
-std::string render_markdown(const Report& report, const RuleSet& /*rules*/) {
+namespace {
+
+// The applicant's view: the summary (decisions, what to do now), the details
+// by category, where they stand; in words, without rules, files or ids.
+class ApplicantWriter {
+ public:
+  ApplicantWriter(const Report& rep, bool markdown) : rep_(rep), v_(*rep.applicant_view), md_(markdown) {}
+
+  std::string render() {
+    std::string who = rep_.applicant.empty() ? "" : " for " + esc(rep_.applicant);
+    heading(1, "Your advice" + who);
+    if (!v_.stage.empty()) out_ << (md_ ? "Stage: " : "Stage: ") << esc(v_.stage) << "\n";
+    summary();
+    details();
+    figures();
+    out_ << "\n" << (md_ ? "---\n\n*" : "") << "Prepared with Advise from the strategic guide; each piece of advice names the guide section it comes from."
+         << (md_ ? "*" : "") << "\n";
+    return out_.str();
+  }
+
+ private:
+  const Report& rep_;
+  const ApplicantView& v_;
+  bool md_;
+  std::ostringstream out_;
+
+  std::string esc(const std::string& s) const { return md_ ? md(s) : terminal_text(s); }
+  std::string em(const std::string& s) const { return md_ ? "*" + s + "*" : s; }
+  std::string words(const Sentence& s) const { return esc(s.plain()); }
+
+  void heading(int level, const std::string& text) {
+    std::string so_far = out_.str();
+    if (!so_far.empty() && so_far.compare(so_far.size() - std::min<std::size_t>(2, so_far.size()), 2, "\n\n") != 0)
+      out_ << "\n";
+    if (md_) {
+      out_ << std::string(static_cast<std::size_t>(level), '#') << " " << text << "\n\n";
+    } else {
+      out_ << text << "\n" << std::string(text.size() < 80 ? text.size() : 80, level == 1 ? '=' : '-') << "\n";
+    }
+  }
+
+  std::string item_line(const PlainItem& it) const {
+    std::string s;
+    if (it.kind == PlainItem::Kind::Warning) s += md_ ? "**Warning:** " : "Warning: ";
+    for (const Span& p : it.words.spans) s += md_ && p.kind == Span::Kind::Code ? code(p.text) : esc(p.text);
+    std::string tail;
+    if (!it.why.empty()) tail += words(it.why);
+    if (!it.source.empty()) tail += (tail.empty() ? "guide: " : "; guide: ") + esc(it.source);
+    if (!tail.empty()) s += " " + em("(" + tail + ")");
+    return s;
+  }
+
+  void summary() {
+    heading(2, "Summary");
+    if (v_.decisions.empty()) {
+      out_ << "No decision was reached for your profile.\n";
+    } else if (md_) {
+      out_ << "| Decision | Advice |\n|---|---|\n";
+      for (const PlainDecision& d : v_.decisions) out_ << "| " << esc(d.label) << " | " << esc(d.value) << " |\n";
+    } else {
+      for (const PlainDecision& d : v_.decisions) out_ << "  " << esc(d.label) << ": " << esc(d.value) << "\n";
+    }
+    if (v_.actions.empty()) return;
+    out_ << "\n" << (md_ ? "**What to do now**" : "What to do now:") << "\n\n";
+    int n = 0;
+    for (std::size_t i : v_.actions) out_ << ++n << ". " << item_line(v_.items[i]) << "\n";
+  }
+
+  void details() {
+    bool any = v_.items.size() > v_.actions.size();
+    if (!any) return;
+    heading(2, "Details");
+    bool first = true;
+    for (const auto& [id, title] : v_.categories) {
+      std::vector<const PlainItem*> in;
+      for (std::size_t i = 0; i < v_.items.size(); ++i)
+        if (v_.items[i].category == id && std::find(v_.actions.begin(), v_.actions.end(), i) == v_.actions.end())
+          in.push_back(&v_.items[i]);
+      if (in.empty()) continue;
+      if (md_) {
+        out_ << (first ? "" : "\n") << "### " << esc(title) << "\n\n";
+      } else {
+        out_ << (first ? "" : "\n") << esc(title) << "\n";
+      }
+      first = false;
+      for (const PlainItem* it : in) out_ << "- " << item_line(*it) << "\n";
+    }
+  }
+
+  void figures() {
+    if (rep_.figures.empty()) return;
+    heading(2, "Where you stand");
+    for (const FigureRef& f : rep_.figures) {
+      if (f.repeated) continue;
+      std::string src = f.source + (f.year ? ", " + std::to_string(f.year) : "") + (f.secondary ? ", secondary source" : "");
+      out_ << "- " << esc(f.text) << " " << em("(source: " + esc(src) + ")") << "\n";
+    }
+  }
+};
+
+}  // namespace
+
+namespace render_detail {
+std::string render_applicant(const Report& report, bool markdown) {
+  ApplicantWriter w(report, markdown);
+  return w.render();
+}
+}  // namespace render_detail
+
+std::string render_markdown(const Report& report, const RuleSet& /*rules*/, View view) {
+  if (view == View::Applicant && report.applicant_view && !report.answer_only) return render_applicant(report, true);
   MarkdownWriter w(report);
   return w.render();
 }

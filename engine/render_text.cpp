@@ -73,6 +73,11 @@ class TextWriter {
   TextWriter(const Report& rep, const TextStyle& style) : rep_(rep), style_(style) {}
 
   std::string render() {
+    if (rep_.answer_only) {  // --why-not prints only the answer
+      for (const WhyNot& w : rep_.why_not) why_not(w);
+      std::string s = out_.str();
+      return s.empty() || s[0] != '\n' ? s : s.substr(1);
+    }
     header();
     strategy();
     recommendations();
@@ -169,13 +174,21 @@ class TextWriter {
     return s;
   }
 
+  // Why not: what the test requires, and whether the applicant can change it.
+  static std::string why_not_of(const TestRecord& t) {
+    std::string s;
+    if (!t.required.empty()) s += "; required: " + t.required;
+    if (t.changeable) s += " (you can change this)";
+    return s;
+  }
+
   void tests(const std::vector<TestRecord>& ts, std::size_t indent) {
     std::size_t col = 0;
     for (const TestRecord& t : ts) col = std::max(col, width(line(t.text)));
     col = std::min<std::size_t>(col, 40);
     for (const TestRecord& t : ts) {
       std::string text = line(t.text);
-      std::string facts = line(facts_of(t));
+      std::string facts = line(facts_of(t) + why_not_of(t));
       out_ << std::string(indent, ' ') << mark(t.result) << " " << text;
       if (!facts.empty()) {
         std::size_t w = width(text);
@@ -376,7 +389,8 @@ class TextWriter {
         out_ << "    it did not fire\n";
         continue;
       }
-      out_ << "    it did not apply: the first test that failed\n";
+      std::size_t nf = c.failed.size();
+      out_ << "    it did not apply: " << (nf == 1 ? "the test that failed" : std::to_string(nf) + " tests failed") << "\n";
       tests(c.failed, 6);
       premises(c.reads, c.derived_facts, 6);
     }
@@ -413,7 +427,8 @@ class TextWriter {
 
 }  // namespace
 
-std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style) {
+std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style, View view) {
+  if (view == View::Applicant && report.applicant_view && !report.answer_only) return render_applicant(report, false);
   TextWriter w(report, style);
   return w.render();
 }

@@ -1,5 +1,6 @@
 #include "kb/knowledge_base.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <tuple>
 #include <cmath>
@@ -710,13 +711,13 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
   // schema.json is parsed unordered; read enum order from an ordered parse.
   auto ordered = nlohmann::ordered_json::parse(*schema_text, nullptr, false);
   for (auto it = ordered["enums"].begin(); it != ordered["enums"].end(); ++it) {
-    EnumDef e{it.key(), it.value().get<std::vector<std::string>>()};
+    EnumDef e{it.key(), it.value().get<std::vector<std::string>>(), {}};
     kb.enums.push_back(std::move(e));
   }
-  EnumDef spec_enum{"specialty", {}};
+  EnumDef spec_enum{"specialty", {}, {}};
   for (auto it = specs.begin(); it != specs.end(); ++it) spec_enum.values.push_back(it.key());
   kb.enums.push_back(spec_enum);
-  EnumDef fig_enum{"figure", {}};
+  EnumDef fig_enum{"figure", {}, {}};
   for (auto it = figs.begin(); it != figs.end(); ++it) fig_enum.values.push_back(it.key());
   kb.enums.push_back(fig_enum);
   kb.index();
@@ -812,6 +813,80 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     f.secondary = v.value("secondary", false);
     kb.figures.push_back(std::move(f));
   }
+  // Display names (schema.json `labels`); the specialties' default to their `name`.
+  int name_attr = kb.attribute_index("name");
+  for (EnumDef& e : kb.enums) e.labels.assign(e.values.size(), "");
+  if (kb.specialty_enum >= 0 && name_attr >= 0)
+    for (std::size_t i = 0; i < kb.specialties.size(); ++i) {
+      const Value& v = kb.specialties[i].attributes[static_cast<std::size_t>(name_attr)];
+      if (v.kind == Value::Kind::Text) kb.enums[static_cast<std::size_t>(kb.specialty_enum)].labels[i] = *v.text;
+    }
+  if (ordered.contains("labels")) {
+    const auto& labels = ordered["labels"];
+    auto text_of = [&](const auto& j, const std::string& path, std::string& out) {
+      if (!j.is_string() || j.template get<std::string>().empty()) {
+        errors.push_back({schema_path, path, 0, 0, "a display name is a non-empty string", {}});
+        return false;
+      }
+      out = j.template get<std::string>();
+      return true;
+    };
+    if (labels.contains("enums"))
+      for (auto it = labels["enums"].begin(); it != labels["enums"].end(); ++it) {
+        int e = kb.enum_index(it.key());
+        std::string path = "$.labels.enums." + it.key();
+        if (e < 0) {
+          std::vector<std::string> names;
+          for (const EnumDef& d : kb.enums) names.push_back(d.name);
+          errors.push_back({schema_path, path, 0, 0, "no enum is called `" + it.key() + "`", did_you_mean(it.key(), names)});
+          continue;
+        }
+        EnumDef& def = kb.enums[static_cast<std::size_t>(e)];
+        for (auto v = it.value().begin(); v != it.value().end(); ++v) {
+          int i = def.find(v.key());
+          if (i < 0) {
+            errors.push_back({schema_path, path + "." + v.key(), 0, 0, "`" + v.key() + "` is not a " + def.name + " value",
+                              did_you_mean(v.key(), def.values)});
+            continue;
+          }
+          text_of(v.value(), path + "." + v.key(), def.labels[static_cast<std::size_t>(i)]);
+        }
+      }
+    auto slot_labels = [&](const char* section, std::vector<FieldDef>& defs) {
+      if (!labels.contains(section)) return;
+      for (auto it = labels[section].begin(); it != labels[section].end(); ++it) {
+        std::string path = std::string("$.labels.") + section + "." + it.key();
+        auto f = std::find_if(defs.begin(), defs.end(), [&](const FieldDef& d) { return d.name == it.key(); });
+        if (f == defs.end()) {
+          std::vector<std::string> names;
+          for (const FieldDef& d : defs) names.push_back(d.name);
+          errors.push_back({schema_path, path, 0, 0, "no " + std::string(section == std::string("fields") ? "profile field" : "conclusion") +
+                                                         " is called `" + it.key() + "`",
+                            did_you_mean(it.key(), names)});
+          continue;
+        }
+        text_of(it.value(), path, f->label);
+      }
+    };
+    slot_labels("fields", kb.fields);
+    slot_labels("conclusions", kb.conclusions);
+  }
+  // The profile fields an applicant can still change (why-not marks the tests on them).
+  if (ordered.contains("changeable")) {
+    const auto& ch = ordered["changeable"];
+    for (std::size_t i = 0; ch.is_array() && i < ch.size(); ++i) {
+      std::string name = ch[i].is_string() ? ch[i].get<std::string>() : std::string();
+      auto f = std::find_if(kb.fields.begin(), kb.fields.end(), [&](const FieldDef& d) { return d.name == name; });
+      if (f == kb.fields.end()) {
+        std::vector<std::string> names;
+        for (const FieldDef& d : kb.fields) names.push_back(d.name);
+        errors.push_back({schema_path, "$.changeable[" + std::to_string(i) + "]", 0, 0, "no profile field is called `" + name + "`",
+                          did_you_mean(name, names)});
+        continue;
+      }
+      f->changeable = true;
+    }
+  }
   // Aliases.
   if (ordered.contains("aliases")) {
     for (auto it = ordered["aliases"].begin(); it != ordered["aliases"].end(); ++it) {
@@ -849,6 +924,45 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     return std::nullopt;
   }
   return kb;
+}
+
+}  // namespace advise
+
+namespace advise {
+
+std::string KnowledgeBase::slot_label(std::string_view name) const {
+  for (const auto* defs : {&fields, &conclusions})
+    for (const FieldDef& f : *defs)
+      if (f.name == name) return f.label.empty() ? f.name : f.label;
+  return std::string(name);
+}
+
+std::string KnowledgeBase::conclusion_label(std::string_view name) const {
+  for (const FieldDef& f : conclusions)
+    if (f.name == name) return f.label.empty() ? f.name : f.label;
+  return std::string(name);
+}
+
+std::vector<DataError> KnowledgeBase::missing_labels() const {
+  std::vector<DataError> out;
+  const std::string file = directory + "/schema.json";
+  for (const EnumDef& e : enums) {
+    if (e.name == "figure") continue;
+    for (std::size_t i = 0; i < e.values.size(); ++i)
+      if (i >= e.labels.size() || e.labels[i].empty())
+        out.push_back({e.name == "specialty" ? directory + "/specialties.json" : file,
+                       e.name == "specialty" ? "$." + e.values[i] + ".name" : "$.labels.enums." + e.name + "." + e.values[i], 0, 0,
+                       "the " + e.name + " value `" + e.values[i] + "` has no display name; applicants would read the id",
+                       std::nullopt});
+  }
+  for (const auto& [section, defs] : {std::pair{"fields", &fields}, std::pair{"conclusions", &conclusions}})
+    for (const FieldDef& f : *defs)
+      if (f.label.empty())
+        out.push_back({file, std::string("$.labels.") + section + "." + f.name, 0, 0,
+                       std::string(section == std::string("fields") ? "the profile field" : "the conclusion") + " `" + f.name +
+                           "` has no display name; applicants would read the id",
+                       std::nullopt});
+  return out;
 }
 
 }  // namespace advise

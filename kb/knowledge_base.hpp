@@ -40,6 +40,8 @@ struct FieldDef {
   // Conclusions: the value applicants hope for (kb/schema.json "hoped_for"),
   // whose what-if the report shows (engine/whatif.hpp); Missing when none.
   Value hoped_for;
+  std::string label;  // display name (schema.json `labels`); empty when none
+  bool changeable = false;  // profile fields the applicant can still change (schema.json `changeable`)
 };
 
 struct Specialty {
@@ -120,6 +122,15 @@ class KnowledgeBase {
   std::string type_name(TypeId t) const { return types.name(t, enums); }
   std::string display(const Value& v) const { return to_display(v, enums); }
   std::string source_text(const Value& v) const { return to_source(v, enums); }
+  // As display, with enum values by their display names: what the applicant's
+  // report shows ("Internal Medicine", "dual application: ...").
+  std::string label(const Value& v) const { return to_label(v, enums); }
+  // The display name of a profile field or conclusion; its name when it has none.
+  std::string slot_label(std::string_view name) const;
+  std::string conclusion_label(std::string_view name) const;
+  // Every enum value, profile field and conclusion without a display name
+  // (`advise check` reports them); figures are shown by their text.
+  std::vector<DataError> missing_labels() const;
 
   // Converts JSON to a value of type `t`, checking ranges; errors name the
   // JSON path and suggest enum values.

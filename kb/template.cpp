@@ -240,7 +240,7 @@ class TemplatesReader {
         fail(at, "the enum `" + name + "` is already defined", {}, true);
         continue;
       }
-      EnumDef e{name, {}};
+      EnumDef e{name, {}, {}};
       const ordered_json& v = it.value();
       if (v.is_array()) {
         for (std::size_t i = 0; i < v.size(); ++i) {

@@ -152,24 +152,28 @@ std::string join_english(const std::vector<std::string>& parts) {
 }
 }  // namespace
 
-std::string to_display(const Value& v, const std::vector<EnumDef>& enums) {
+namespace {
+std::string display_of(const Value& v, const std::vector<EnumDef>& enums, bool labels) {
   switch (v.kind) {
     case Value::Kind::Missing: return "(not given)";
     case Value::Kind::Bool: return v.flag ? "yes" : "no";
     case Value::Kind::Number: return format_number(v.num);
-    case Value::Kind::Symbol: return enums.at(static_cast<std::size_t>(v.enum_id)).values.at(static_cast<std::size_t>(v.sym));
+    case Value::Kind::Symbol: {
+      const EnumDef& e = enums.at(static_cast<std::size_t>(v.enum_id));
+      return labels ? e.label(static_cast<std::size_t>(v.sym)) : e.values.at(static_cast<std::size_t>(v.sym));
+    }
     case Value::Kind::Text: return *v.text;
     case Value::Kind::Range: return format_number(v.num) + "\u2013" + format_number(v.hi);
     case Value::Kind::List: {
       std::vector<std::string> parts;
-      for (const Value& x : v.list_items()) parts.push_back(to_display(x, enums));
+      for (const Value& x : v.list_items()) parts.push_back(display_of(x, enums, labels));
       return join_english(parts);
     }
     case Value::Kind::Map: {
       std::vector<std::string> parts;
       const ValueList& it = v.list_items();
       for (std::size_t i = 0; i + 1 < it.size(); i += 2)
-        parts.push_back(to_display(it[i], enums) + ": " + to_display(it[i + 1], enums));
+        parts.push_back(display_of(it[i], enums, labels) + ": " + display_of(it[i + 1], enums, labels));
       return parts.empty() ? "none" : [&] {
         std::string out;
         for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
@@ -179,6 +183,11 @@ std::string to_display(const Value& v, const std::vector<EnumDef>& enums) {
   }
   return "";
 }
+
+}  // namespace
+
+std::string to_display(const Value& v, const std::vector<EnumDef>& enums) { return display_of(v, enums, false); }
+std::string to_label(const Value& v, const std::vector<EnumDef>& enums) { return display_of(v, enums, true); }
 
 std::string to_source(const Value& v, const std::vector<EnumDef>& enums) {
   switch (v.kind) {

@@ -29,7 +29,14 @@ struct TypeDesc {
 struct EnumDef {
   std::string name;
   std::vector<std::string> values;
+  // Display names, as the applicant's report shows the values (parallel to
+  // `values`; empty where the knowledge base gives none).
+  std::vector<std::string> labels;
   int find(std::string_view v) const;  // -1 when absent
+  // The display name of value `i`, or its id when it has none.
+  const std::string& label(std::size_t i) const {
+    return i < labels.size() && !labels[i].empty() ? labels[i] : values.at(i);
+  }
 };
 
 // Interned types: equal descriptions have equal ids.
@@ -96,6 +103,8 @@ bool value_less(const Value& a, const Value& b);
 // "a, b and c". Numbers print without a trailing .0.
 std::string format_number(double d);
 std::string to_display(const Value& v, const std::vector<EnumDef>& enums);
+// As to_display, with enum values by their display names (EnumDef::labels).
+std::string to_label(const Value& v, const std::vector<EnumDef>& enums);
 // The language's own spelling: 250, dermatology, 80..100, [a, b], "text".
 std::string to_source(const Value& v, const std::vector<EnumDef>& enums);
 

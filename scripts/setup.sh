@@ -22,6 +22,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 packages=(g++ cmake ninja-build tao-pegtl-dev libboost-dev libspdlog-dev nlohmann-json3-dev catch2 libcli11-dev)
 if [ "$mode" = test ]; then
   packages+=(clang libclang-rt-14-dev)  # the sanitizer and libFuzzer builds
+  packages+=(chromium)                  # the HTML report's browser test (ctest: html_browser)
 fi
 
 missing=()

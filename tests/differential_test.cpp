@@ -211,6 +211,12 @@ TEST_CASE("differential: findings", "[differential]") {
       {"bad escape", "if a then note \"a\\qb\"", false, 18},
       {"comparison chain", "if a < b < c then note \"x\"", false, 9},
       {"single =", "if a = b then note \"x\"", false, 5},
+      // The stages clause: one or more names separated by commas.
+      {"stages clause", "rule r stages ms4, graduate # c\n , ms3 when a then end", true, 0},
+      {"stages clause with one stage", "rule r stages graduate when a then end", true, 0},
+      {"stages clause without a stage", "rule r stages when a then end", false, 14},
+      {"stages clause with a trailing comma", "rule r stages ms4, when a then end", false, 19},
+      {"stages is reserved", "const stages = 1", false, 6},
       // Comments: a CRLF line end is not part of the comment.
       {"comment before CRLF", "# c\r\nif a then note \"x\" # d\r\n", true, 0},
       {"comment at the end of the file", "if a then note \"x\" # d", true, 0},

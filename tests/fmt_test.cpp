@@ -61,6 +61,7 @@ void strip(ast::Rule& r) {
   for (auto& c : r.clauses) {
     strip(c.loc);
     strip(c.value_loc);
+    for (auto& i : c.items) strip(i);
   }
   strip(r.condition);
   for (auto& a : r.actions) strip(a);
@@ -280,6 +281,11 @@ then
   cite [fig1, fig2]
 end
 )");
+}
+
+TEST_CASE("fmt: a stages clause, one line, commas after each stage but the last", "[fmt]") {
+  check_fmt("rule r source \"A\" stages ms4 ,graduate,\n ms3 when x then end",
+            "rule r\n  source \"A\"\n  stages ms4, graduate, ms3\nwhen x\nthen\nend\n");
 }
 
 TEST_CASE("fmt: a rule without actions, description or clauses", "[fmt]") {

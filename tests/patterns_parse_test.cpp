@@ -303,7 +303,7 @@ TEST_CASE("patterns parse: the messages of likely mistakes", "[patterns]") {
           ^
 )-");
   CHECK(errors("rule r logicl when x then note \"x\" end\n") ==
-        R"-(t.rules:1:8: error: expected `when`, `source`, `priority`, `category` or `logical`, found `logicl`; did you mean `logical`? [syntax-error]
+        R"-(t.rules:1:8: error: expected `when`, `source`, `priority`, `category`, `stages` or `logical`, found `logicl`; did you mean `logical`? [syntax-error]
   rule r logicl when x then note "x" end
          ^~~~~~
 )-");

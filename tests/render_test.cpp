@@ -90,7 +90,8 @@ Report report_of(const Result& r, bool explain = false, bool trace = false, std:
 
 // The lines of `text` from the one starting with `first` up to, not
 // including, the next blank line.
-std::string block(const std::string& text, const std::string& first) {
+std::string block(const std::string& text0, const std::string& first) {
+  std::string text = "\n" + text0;
   auto at = text.find("\n" + first);
   if (at == std::string::npos) return "(no line starts with `" + first + "`)";
   auto end = text.find("\n\n", at + 1);
@@ -266,11 +267,11 @@ TEST_CASE("text report --why-not: the first failing test against your value, no 
         "  Not reached: `strategy` is dual.\n"
         "  1 rule could produce it:\n"
         "  \u2022 rule `single_when_exceptional` (tiny.rules:9; guide: Step 5.1)\n"
-        "    it did not apply: the first test that failed\n"
-        "      \u2717 step2ck >= extremely_strong_step2   your step2ck: 252 (extremely_strong_step2 = 260)\n");
+        "    it did not apply: the test that failed\n"
+        "      \u2717 step2ck >= extremely_strong_step2   your step2ck: 252 (extremely_strong_step2 = 260); required: at least 260\n");
   CHECK(block(text, "Why not conclusion `research_year`?") ==
         "Why not conclusion `research_year`?\n"
-        "  Not reached: `research_year` was not reached.\n"
+        "  Not reached: no rule sets `research_year`.\n"
         "  No rule can produce it: none of the rules sets it.\n");
   CHECK(block(text, "Why not `stratgy`?") ==
         "Why not `stratgy`?\n"
@@ -281,8 +282,8 @@ TEST_CASE("text report --why-not: the first failing test against your value, no 
         "  Not reached: it was not recommended.\n"
         "  1 rule could produce it:\n"
         "  \u2022 rule `single_when_exceptional` (tiny.rules:9; guide: Step 5.1)\n"
-        "    it did not apply: the first test that failed\n"
-        "      \u2717 step2ck >= extremely_strong_step2   your step2ck: 252 (extremely_strong_step2 = 260)\n");
+        "    it did not apply: the test that failed\n"
+        "      \u2717 step2ck >= extremely_strong_step2   your step2ck: 252 (extremely_strong_step2 = 260); required: at least 260\n");
 }
 
 TEST_CASE("text report --why-not: a missing field reads `(not given)` and the test is unknown") {
@@ -291,10 +292,10 @@ TEST_CASE("text report --why-not: a missing field reads `(not given)` and the te
   std::string text = render_text(report_of(r, false, false, {"strategy=dual"}), *rs);
   CHECK(block(text, "Why not `strategy` = dual?") ==
         "Why not `strategy` = dual?\n"
-        "  Not reached: `strategy` was not reached.\n"
+        "  Not reached: none of the 2 rules that set `strategy` applied.\n"
         "  1 rule could produce it:\n"
         "  \u2022 rule `dual_otherwise` (tiny.rules:18; guide: Step 5.1)\n"
-        "    it did not apply: the first test that failed\n"
+        "    it did not apply: the test that failed\n"
         "      ? step2ck < extremely_strong_step2   your step2ck: (not given) (extremely_strong_step2 = 260)\n");
 }
 
@@ -588,7 +589,8 @@ rule gap "" source "t" when step2ck > 290 then set research_year = recommended e
   CHECK(w.subject.spans[2].kind == Span::Kind::Value);
   CHECK(w.subject.marked() == "`strategy` = single");
   CHECK(w.subject.plain() == "strategy = single");
-  CHECK(md.find("## Why not `strategy` = single?\n\nNot reached: `strategy` was not reached.\n") != std::string::npos);
+  CHECK(md.find("## Why not `strategy` = single?\n\nNot reached: none of the 2 rules that set `strategy` applied.\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("Markdown report: texts that look like markup are escaped") {

@@ -227,8 +227,10 @@ std::string dump(const ast::File& f) {
       out += std::string(r.short_form ? "short-rule" : "rule") + loc_text(r.loc) + " " + ident_dump(r.name) + "\n";
       if (r.has_description || !r.description.parts.empty())
         out += "  description(" + std::to_string(r.has_description) + ") " + text_dump(r.description) + "\n";
-      for (const ast::Rule::Clause& c : r.clauses)
+      for (const ast::Rule::Clause& c : r.clauses) {
         out += "  clause " + c.kind + loc_text(c.loc) + " value" + loc_text(c.value_loc) + " " + quoted(c.value) + "\n";
+        for (const ast::Ident& i : c.items) out += "    item " + ident_dump(i) + "\n";
+      }
       out += "  when\n" + dump(r.condition, 2);
       for (const ast::Action& a : r.actions) {
         out += "  action " + std::to_string(static_cast<int>(a.kind)) + loc_text(a.loc) + "\n";

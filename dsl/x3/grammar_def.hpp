@@ -42,7 +42,7 @@ inline bool ident_char(char c) {
 
 constexpr std::string_view kReserved[] = {
     "include",  "group", "const",     "alias", "rule", "if",   "when",     "then",
-    "end",      "source", "priority", "category", "set", "add", "to",      "recommend",
+    "end",      "source", "priority", "category", "stages", "set", "add", "to",      "recommend",
     "note",     "warn",  "cite",      "and",   "or",   "not",  "is",       "in",
     "contains", "between", "missing", "present", "true", "false", "for",  "each",     "there",
     "where",    "every", "has",      "with",  "template", "create", "change", "remove"};
@@ -613,7 +613,7 @@ struct make_source_clause {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Text& t = at_c<1>(a);
-    _val(ctx) = ast::Rule::Clause{"source", state(ctx).loc(at_c<0>(a).begin, t.loc.end), t.loc, joined(t)};
+    _val(ctx) = ast::Rule::Clause{"source", state(ctx).loc(at_c<0>(a).begin, t.loc.end), t.loc, joined(t), {}};
   }
 };
 struct make_priority_clause {
@@ -623,7 +623,7 @@ struct make_priority_clause {
     auto& a = _attr(ctx);
     Span v = at_c<1>(a);
     _val(ctx) = ast::Rule::Clause{"priority", s.loc(at_c<0>(a).begin, v.end), s.loc(v.begin, v.end),
-                                  std::string(slice(s, v))};
+                                  std::string(slice(s, v)), {}};
   }
 };
 struct make_category_clause {
@@ -632,7 +632,22 @@ struct make_category_clause {
     auto& a = _attr(ctx);
     ast::Ident& id = at_c<1>(a);
     _val(ctx) = ast::Rule::Clause{"category", state(ctx).loc(at_c<0>(a).begin, id.loc.end), id.loc,
-                                  std::move(id.name)};
+                                  std::move(id.name), {}};
+  }
+};
+
+struct make_stages_clause {
+  template <typename Ctx>
+  void operator()(Ctx& ctx) const {
+    auto& a = _attr(ctx);
+    std::vector<ast::Ident>& items = at_c<1>(a);
+    std::string joined;
+    for (const ast::Ident& i : items) joined += (joined.empty() ? "" : ", ") + i.name;
+    ast::Loc value_loc = items.front().loc;
+    value_loc.end = items.back().loc.end;
+    ast::Rule::Clause c{"stages", state(ctx).loc(at_c<0>(a).begin, value_loc.end), value_loc, std::move(joined), {}};
+    c.items = std::move(items);
+    _val(ctx) = std::move(c);
   }
 };
 
@@ -809,7 +824,7 @@ struct make_logical_clause {
   void operator()(Ctx& ctx) const {
     Span sp = _attr(ctx);
     ast::Loc l = state(ctx).loc(sp.begin, sp.end);
-    _val(ctx) = ast::Rule::Clause{"logical", l, l, {}};
+    _val(ctx) = ast::Rule::Clause{"logical", l, l, {}, {}};
   }
 };
 
@@ -1141,10 +1156,11 @@ auto const primary_def = number_tok[make_number{}] | string_tok[make_string{}] |
 // (The index is the action's first expression, so level 1: no nest[] here.)
 auto const target_def = ident[make_name{}] >> -((PU("[") >> expr >> P("]"))[make_target_index{}]);
 
-// clause <- KW(source) text / KW(priority) integer / KW(category) ident
+// clause <- KW(source) text / KW(priority) integer / KW(category) ident / KW(stages) ident (',' ident)* / W(logical)
 auto const clause_def = (K("source") >> text)[make_source_clause{}] |
                         (K("priority") >> integer_tok)[make_priority_clause{}] |
                         (K("category") >> ident)[make_category_clause{}] |
+                        (K("stages") >> (ident % PU(",")))[make_stages_clause{}] |
                         K("logical")[make_logical_clause{}];
 
 // field_init <- ident '=' expr

@@ -1,1 +1,1 @@
---rules tests/golden/run/rules/small.rules --format markdown --explain --why-not strategy=single --why-not research_year --trace tests/golden/run/rules/applicant.json
+--rules tests/golden/run/rules/small.rules --for advisor --format markdown --explain --trace tests/golden/run/rules/applicant.json

@@ -1,1 +1,1 @@
---rules tests/golden/run/rules/small.rules --format text --explain --why-not strategy=single --why-not research_year --trace tests/golden/run/rules/applicant.json
+--rules tests/golden/run/rules/small.rules --format text --explain --trace tests/golden/run/rules/applicant.json

@@ -1,1 +1,1 @@
---format markdown --explain --rules tests/golden/.tmp/inj/inj.rules "tests/golden/.tmp/inj/sam$(printf '\033')[31m.json"
+--for advisor --format markdown --explain --rules tests/golden/.tmp/inj/inj.rules "tests/golden/.tmp/inj/sam$(printf '\033')[31m.json"

@@ -1,0 +1,1 @@
+check --no-analysis --kb tests/golden/.tmp/kb rules/

@@ -1,0 +1,1 @@
+--format html examples/profiles/example.json

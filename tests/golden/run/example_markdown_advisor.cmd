@@ -1,0 +1,1 @@
+--for advisor --format markdown examples/profiles/example.json

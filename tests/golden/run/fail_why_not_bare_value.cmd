@@ -1,0 +1,1 @@
+--why-not dual examples/profiles/example.json

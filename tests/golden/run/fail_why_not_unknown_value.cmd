@@ -1,0 +1,1 @@
+--why-not strategy=triple examples/profiles/example.json

@@ -1,0 +1,1 @@
+--rules tests/golden/run/rules/small.rules --format markdown --why-not strategy=single --why-not research_year tests/golden/run/rules/applicant.json

@@ -1,0 +1,1 @@
+--format markdown --rules tests/golden/.tmp/inj/inj.rules "tests/golden/.tmp/inj/sam$(printf '\033')[31m.json"

@@ -1,0 +1,1 @@
+--why-not strategy=single examples/profiles/example.json
