@@ -1169,7 +1169,6 @@ ADVISE_EXPECTED(g::kw_each, "`each` after `for`");
 ADVISE_EXPECTED(g::kw_is, "`is` after `there` (as in `there is a T x`)");
 ADVISE_EXPECTED(g::article, "`a`, `an` or `no` after `there is`");
 ADVISE_EXPECTED(g::binding, "a template name");
-ADVISE_EXPECTED(g::binding_name, "a name for the fact");
 ADVISE_EXPECTED(g::every_has, "`has` (as in `every T x where C has D`)");
 ADVISE_EXPECTED(g::aggregate_value, "a value");
 ADVISE_EXPECTED(g::aggregate_for, "`for each` after the value (as in `the sum of x.amount for each T x`)");

@@ -912,7 +912,6 @@ struct TrackedChar {
     return old;
   }
   friend bool operator==(const TrackedChar& a, const TrackedChar& b) { return a.p == b.p; }
-  friend bool operator!=(const TrackedChar& a, const TrackedChar& b) { return a.p != b.p; }
 };
 
 bool is_literal_char(char c) {

@@ -421,7 +421,6 @@ struct TrackedChar {
     return old;
   }
   friend bool operator==(const TrackedChar& a, const TrackedChar& b) { return a.p == b.p; }
-  friend bool operator!=(const TrackedChar& a, const TrackedChar& b) { return a.p != b.p; }
 };
 
 // Builds the ordered_json a profile's text holds, in time linear in the text:
