@@ -750,7 +750,7 @@ struct Matcher::Impl {
       std::int32_t d = nd.depth;
       if (d + 1 > 64) ok = false;
       if (ok) {
-        std::memcpy(probe, levels_of(t), static_cast<std::size_t>(d) * sizeof(std::uint64_t));
+        if (d > 0) std::memcpy(probe, levels_of(t), static_cast<std::size_t>(d) * sizeof(std::uint64_t));
         probe[d] = v;
         ok = tests_pass(nd.agg_tests, probe, -1);
       }

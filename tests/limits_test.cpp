@@ -43,8 +43,16 @@ TEST_CASE("run_command: other exceptions are internal errors, exit 2; a normal r
   CHECK(quiet.str().empty());
 }
 
-#if !defined(__SANITIZE_ADDRESS__)
-// Address-space limits and ASan's shadow memory do not mix: native builds only.
+// Address-space limits and ASan's shadow memory do not mix: native builds
+// only (GCC says so with __SANITIZE_ADDRESS__, clang with __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+#define ADVISE_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ADVISE_TEST_ASAN 1
+#endif
+#endif
+#if !defined(ADVISE_TEST_ASAN)
 TEST_CASE("run at the --max-firings cap with json, explain and trace: out of memory is reported, not a crash",
           "[limits]") {
   TempDir d;
