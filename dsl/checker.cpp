@@ -72,6 +72,11 @@ std::optional<RuleStrategy> parse_rule_strategy(std::string_view name) {
   return std::nullopt;
 }
 
+void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
+  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
+  for (const CExpr& k : e.kids) collect_slots(k, out);
+}
+
 bool RuleSet::has_patterns() const {
   return std::any_of(rules.begin(), rules.end(), [](const CRule& r) { return !r.patterns.empty(); });
 }

@@ -135,6 +135,9 @@ struct CRule {
   std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
 };
 
+// Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.
+void collect_slots(const CExpr& e, std::vector<std::int32_t>& out);
+
 // The order in which activations fire (docs/engine.md, "The agenda").
 enum class RuleStrategy : std::uint8_t { Advise, Depth, Breadth, Lex, Mea };
 const char* rule_strategy_name(RuleStrategy s);

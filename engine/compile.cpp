@@ -1,7 +1,6 @@
 #include "engine/compile.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace advise {
 
@@ -102,17 +101,13 @@ class Compiler {
 
   static bool reads_level(const Operand& o) { return o.kind == Operand::Kind::Level || o.kind == Operand::Kind::AggValue; }
 
-  void slots_read(const CExpr& e, std::set<std::int32_t>& out) {
-    if (e.op == Op::Slot) out.insert(e.slot);
-    for (const CExpr& k : e.kids) slots_read(k, out);
-  }
-
   // Compiles one test into `out` (several when a predicate reads several slots).
   void test(const CExpr& e, std::vector<Test>& out) {
     static const std::pair<Op, TestOp> cmp[] = {{Op::Eq, TestOp::Eq}, {Op::Ne, TestOp::Ne}, {Op::Lt, TestOp::Lt},
                                                 {Op::Le, TestOp::Le}, {Op::Gt, TestOp::Gt}, {Op::Ge, TestOp::Ge}};
-    std::set<std::int32_t> slots;
-    slots_read(e, slots);
+    std::vector<std::int32_t> slots;
+    collect_slots(e, slots);
+    std::sort(slots.begin(), slots.end());  // the first reader test is the lowest slot, as before
     for (std::int32_t s : slots) out_.global_read[static_cast<std::size_t>(s)] = 1;
     for (auto [op, top] : cmp) {
       if (e.op != op || e.kids.size() != 2) continue;

@@ -449,11 +449,6 @@ void conjuncts_of(const CExpr& e, std::vector<const CExpr*>& out) {
   }
 }
 
-void slots_of(const CExpr& e, std::vector<std::int32_t>& out) {
-  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
-  for (const CExpr& k : e.kids) slots_of(k, out);
-}
-
 ConjunctIndex index_conjuncts(const RuleSet& rs) {
   ConjunctIndex x;
   x.of_slot.resize(static_cast<std::size_t>(rs.slot_count()));
@@ -474,7 +469,7 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
         x.rules_of.emplace_back();
         bucket.push_back(id);
         std::vector<std::int32_t> slots;
-        slots_of(*e, slots);
+        collect_slots(*e, slots);
         for (std::int32_t s : slots) x.of_slot[static_cast<std::size_t>(s)].push_back(id);
       }
       std::vector<std::int32_t>& rules = x.rules_of[static_cast<std::size_t>(id)];

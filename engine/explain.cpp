@@ -111,11 +111,6 @@ Truth truth_of(const Value& v) {
   return v.flag ? Truth::True : Truth::False;
 }
 
-void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
-  if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
-  for (const CExpr& k : e.kids) collect_slots(k, out);
-}
-
 // Fields of bound facts and aggregates a test reads, each once, as written.
 void collect_fact_reads(const CExpr& e, std::vector<const CExpr*>& out) {
   if (e.op == Op::FactField || e.op == Op::AggValue) {
@@ -689,6 +684,22 @@ std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing)
 }
 
 namespace {
+// A record's key as people read it: "program_id 0800390001, track advanced".
+std::string record_key(const RuleSet& rules, const Record& rec) {
+  return fact_key_text(*rules.kb, rules.templates[static_cast<std::size_t>(rec.tmpl)], rec.values);
+}
+
+// Where a record came from: a facts file's place, or the rule that created it.
+std::string record_origin(const Result& result, const Record& rec, bool with_firing) {
+  const RuleSet& rules = *result.rules;
+  if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size())
+    return (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
+  if (rec.created_by < 0) return "";
+  const Firing& by = result.firings[static_cast<std::size_t>(rec.created_by)];
+  return "created by rule `" + rules.rules[static_cast<std::size_t>(by.rule)].name + "`" +
+         (with_firing ? " (firing " + std::to_string(rec.created_by + 1) + ")" : "");
+}
+
 // "pair left n4, right n3": a record's template and fields, unknown ones left out.
 std::string record_text(const RuleSet& rules, const Record& rec) {
   const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
@@ -716,20 +727,8 @@ std::vector<MatchedFact> matched_facts(const Result& result, const Firing& firin
     MatchedFact m;
     m.var = p.var;
     m.tmpl = t.name;
-    std::vector<std::int32_t> key = t.key;
-    if (key.empty() && !t.fields.empty()) key.push_back(0);
-    for (std::size_t k = 0; k < key.size(); ++k) {
-      auto f = static_cast<std::size_t>(key[k]);
-      const Value& v = rec.values[f];
-      m.key += (k ? ", " : "") + t.fields[f].name() + " " + (v.is_missing() ? "unknown" : rules.kb->display(v));
-    }
-    if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size()) {
-      m.origin = (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
-    } else if (rec.created_by >= 0) {
-      const Firing& by = result.firings[static_cast<std::size_t>(rec.created_by)];
-      m.origin = "created by rule `" + rules.rules[static_cast<std::size_t>(by.rule)].name + "` (firing " +
-                 std::to_string(rec.created_by + 1) + ")";
-    }
+    m.key = record_key(rules, rec);
+    m.origin = record_origin(result, rec, true);
     m.ended = rec.ended_by >= 0;
     out.push_back(std::move(m));
   }
@@ -1116,30 +1115,6 @@ bool reads_only(const CExpr& e, const std::set<std::int32_t>& levels) {
   return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return reads_only(k, levels); });
 }
 
-std::string record_key(const RuleSet& rules, const Record& rec) {
-  const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
-  std::vector<std::int32_t> key = t.key;
-  if (key.empty() && !t.fields.empty()) key.push_back(0);
-  std::string out;
-  for (std::size_t k = 0; k < key.size(); ++k) {
-    auto f = static_cast<std::size_t>(key[k]);
-    out += (k ? ", " : "") + t.fields[f].name() + " " +
-           (rec.values[f].is_missing() ? "unknown" : rules.kb->display(rec.values[f]));
-  }
-  return out;
-}
-
-std::string record_origin(const Result& result, const Record& rec) {
-  const RuleSet& rules = *result.rules;
-  if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size())
-    return (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
-  if (rec.created_by >= 0)
-    return "created by rule `" +
-           rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(rec.created_by)].rule)].name +
-           "`";
-  return "";
-}
-
 // A pattern's test that failed, as the report shows it.
 TestRecord pattern_record(const RuleSet& rules, const ast::Loc& loc, const std::string& note) {
   TestRecord rec;
@@ -1241,7 +1216,7 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
   }
   const Record& rec = result.records[static_cast<std::size_t>(found)];
   w.subject.text(name + " ").value(record_key(rules, rec));
-  std::string origin = record_origin(result, rec);
+  std::string origin = record_origin(result, rec, false);
   if (rec.ended_by >= 0) {
     const Firing& by = result.firings[static_cast<std::size_t>(rec.ended_by)];
     w.actual.text("it was removed or changed by rule ")
@@ -1299,7 +1274,7 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
           const TemplateDef& qt = rules.templates[static_cast<std::size_t>(q.tmpl)];
           if (q.kind == CPattern::Kind::NotExists && hit >= 0) {
             const Record& b = result.records[static_cast<std::size_t>(hit)];
-            std::string bo = record_origin(result, b);
+            std::string bo = record_origin(result, b, false);
             c.failed.push_back(pattern_record(rules, q.loc, "blocked by " + qt.name + " " + record_key(rules, b) +
                                                                 (bo.empty() ? "" : ", from " + bo)));
           } else if ((q.kind == CPattern::Kind::ForEach || q.kind == CPattern::Kind::Exists) && hit < 0) {

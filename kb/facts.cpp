@@ -1598,13 +1598,16 @@ ordered_json fact_to_json(const KnowledgeBase& kb, const TemplateSet& templates,
 }
 
 std::string fact_key_text(const KnowledgeBase& kb, const TemplateSet& templates, const FactRecord& record) {
-  const TemplateDef& t = templates.templates.at(static_cast<std::size_t>(record.tmpl));
+  return fact_key_text(kb, templates.templates.at(static_cast<std::size_t>(record.tmpl)), record.values);
+}
+
+std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, const std::vector<Value>& values) {
   std::vector<std::int32_t> key = t.key;
   if (key.empty() && !t.fields.empty()) key.push_back(0);
   std::string out;
   for (std::size_t k = 0; k < key.size(); ++k) {
     auto f = static_cast<std::size_t>(key[k]);
-    const Value& v = record.values[f];
+    const Value& v = values[f];
     out += (k ? ", " : "") + t.fields[f].def.name + " " + (v.is_missing() ? "unknown" : kb.display(v));
   }
   return out;

@@ -89,5 +89,7 @@ nlohmann::ordered_json fact_to_json(const KnowledgeBase& kb, const TemplateSet& 
 // The record's key as people read it: `program_id 0800390001, track advanced`
 // (the first field when the template declares no key).
 std::string fact_key_text(const KnowledgeBase& kb, const TemplateSet& templates, const FactRecord& record);
+// The same for a record's values of template `t` (working-memory records).
+std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, const std::vector<Value>& values);
 
 }  // namespace advise
