@@ -858,7 +858,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
           if (f.conclusion) continue;
           int fi = kb.field_index(f.name);
           any_field = true;
-          if (fi < 0 || !kb.fields[static_cast<std::size_t>(fi)].changeable) fixed = true;
+          if (fi < 0 || !kb.actionable_now(static_cast<std::size_t>(fi), f.value)) fixed = true;
         }
         t.changeable = any_field && !fixed;
       }

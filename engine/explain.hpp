@@ -101,8 +101,8 @@ struct TestRecord {
   std::vector<NamedConstant> constants;  // named constants in `text`, each once
   // Why not: what the test asks of a number, in words ("at least 260"; empty
   // when it is not a comparison with a bound), and whether the applicant can
-  // change what it reads (every profile field it reads is `changeable` in
-  // kb/schema.json).
+  // change what it reads (every profile field it reads is actionable for
+  // this profile: KnowledgeBase::actionable_now, as `what-if` decides).
   std::string required;
   bool changeable = false;
 };

@@ -15,19 +15,6 @@ namespace {
 
 using Act = Actionability::Change;
 
-bool is_actionable_now(const FieldDef& def, const Value& v, const KnowledgeBase& kb) {
-  const Actionability& a = def.actionable;
-  if (a.change == Act::Fixed) return false;
-  if (!a.conditional) return true;
-  if (a.while_missing && v.is_missing()) return true;
-  if (a.while_below && v.kind == Value::Kind::Number && v.num < *a.while_below) return true;
-  if (!a.while_in.empty() && v.kind == Value::Kind::Symbol) {
-    const std::string& name = kb.enums[static_cast<std::size_t>(v.enum_id)].values[static_cast<std::size_t>(v.sym)];
-    if (std::find(a.while_in.begin(), a.while_in.end(), name) != a.while_in.end()) return true;
-  }
-  return false;
-}
-
 // Where a test's side reads a profile field: the field itself, or an
 // aggregate of a list field.
 enum class Target : std::uint8_t { None, Direct, Count, Aggregate };
@@ -380,7 +367,7 @@ FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::i
     return st;
   }
   const Value& v = profile.values[static_cast<std::size_t>(field)];
-  st.actionable = is_actionable_now(def, v, kb);
+  st.actionable = kb.actionable_now(static_cast<std::size_t>(field), v);
   if (!st.actionable)
     st.because = def.actionable.fixed_because.empty() ? "kb/schema.json does not mark it actionable"
                                                       : def.actionable.fixed_because;

@@ -270,6 +270,19 @@ int KnowledgeBase::enum_index(std::string_view name) const {
   auto it = enum_index_.find(name);
   return it == enum_index_.end() ? -1 : it->second;
 }
+bool KnowledgeBase::actionable_now(std::size_t field, const Value& v) const {
+  const Actionability& a = fields[field].actionable;
+  if (a.change == Actionability::Change::Fixed) return false;
+  if (!a.conditional) return true;
+  if (a.while_missing && v.is_missing()) return true;
+  if (a.while_below && v.kind == Value::Kind::Number && v.num < *a.while_below) return true;
+  if (!a.while_in.empty() && v.kind == Value::Kind::Symbol) {
+    const std::string& name = enums[static_cast<std::size_t>(v.enum_id)].values[static_cast<std::size_t>(v.sym)];
+    if (std::find(a.while_in.begin(), a.while_in.end(), name) != a.while_in.end()) return true;
+  }
+  return false;
+}
+
 int KnowledgeBase::field_index(std::string_view name) const {
   auto it = field_index_.find(name);
   return it == field_index_.end() ? -1 : it->second;
@@ -870,22 +883,6 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     };
     slot_labels("fields", kb.fields);
     slot_labels("conclusions", kb.conclusions);
-  }
-  // The profile fields an applicant can still change (why-not marks the tests on them).
-  if (ordered.contains("changeable")) {
-    const auto& ch = ordered["changeable"];
-    for (std::size_t i = 0; ch.is_array() && i < ch.size(); ++i) {
-      std::string name = ch[i].is_string() ? ch[i].get<std::string>() : std::string();
-      auto f = std::find_if(kb.fields.begin(), kb.fields.end(), [&](const FieldDef& d) { return d.name == name; });
-      if (f == kb.fields.end()) {
-        std::vector<std::string> names;
-        for (const FieldDef& d : kb.fields) names.push_back(d.name);
-        errors.push_back({schema_path, "$.changeable[" + std::to_string(i) + "]", 0, 0, "no profile field is called `" + name + "`",
-                          did_you_mean(name, names)});
-        continue;
-      }
-      f->changeable = true;
-    }
   }
   // Aliases.
   if (ordered.contains("aliases")) {

@@ -41,7 +41,6 @@ struct FieldDef {
   // whose what-if the report shows (engine/whatif.hpp); Missing when none.
   Value hoped_for;
   std::string label;  // display name (schema.json `labels`); empty when none
-  bool changeable = false;  // profile fields the applicant can still change (schema.json `changeable`)
 };
 
 struct Specialty {
@@ -113,6 +112,12 @@ class KnowledgeBase {
 
   int enum_index(std::string_view name) const;
   int field_index(std::string_view name) const;
+  // Whether the applicant can still change profile field `field` whose value
+  // is `v`: its `actionable` mark in kb/schema.json, with the conditions that
+  // depend on the profile (Step 2 CK only while not taken or below the
+  // passing standard). One notion for `what-if` and `--why-not`'s "(you can
+  // change this)".
+  bool actionable_now(std::size_t field, const Value& v) const;
   int conclusion_index(std::string_view name) const;
   int attribute_index(std::string_view name) const;
   const Value* group(std::string_view name) const;

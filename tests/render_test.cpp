@@ -286,7 +286,7 @@ TEST_CASE("text report --why-not: the first failing test against your value, no 
         "      \u2717 step2ck >= extremely_strong_step2   your step2ck: 252 (extremely_strong_step2 = 260); required: at least 260\n");
 }
 
-TEST_CASE("text report --why-not: a missing field reads `(not given)` and the test is unknown") {
+TEST_CASE("text report --why-not: a missing field reads `(not given)`, the test is unknown, and a Step 2 CK not yet taken can change") {
   auto rs = rules_of(kTiny);
   Result r = run(rs, R"({"target_specialty": "dermatology"})");
   std::string text = render_text(report_of(r, false, false, {"strategy=dual"}), *rs);
@@ -296,7 +296,8 @@ TEST_CASE("text report --why-not: a missing field reads `(not given)` and the te
         "  1 rule could produce it:\n"
         "  \u2022 rule `dual_otherwise` (tiny.rules:18; guide: Step 5.1)\n"
         "    it did not apply: the test that failed\n"
-        "      ? step2ck < extremely_strong_step2   your step2ck: (not given) (extremely_strong_step2 = 260)\n");
+        "      ? step2ck < extremely_strong_step2   your step2ck: (not given) (extremely_strong_step2 = 260) (you can "
+        "change this)\n");
 }
 
 TEST_CASE("text report --trace: numbered firings with changes and outputs") {
