@@ -755,21 +755,41 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   if (eq != std::string::npos) {
     name = query.substr(0, eq);
     value_text = query.substr(eq + 1);
+    if (!name.empty() && name.back() == '!') {
+      name.pop_back();
+      g.negated = true;
+    }
   }
   std::int32_t slot = rules.conclusion_slot(name);
   if (slot >= 0) {
     g.kind = Goal::Kind::Conclusion;
     g.slot = slot;
+    if (g.negated && value_text.empty()) {
+      error = "`" + query + "` names no value; write `" + name + "!=VALUE` for a value the conclusion must not hold";
+      return std::nullopt;
+    }
     if (!value_text.empty()) {
       auto v = parse_query_value(kb, rules.slot_def(slot).type, value_text, error);
       if (!v) return std::nullopt;
       g.want = *v;
     }
+    TypeKind k = kb.types.at(rules.slot_def(slot).type).kind;
     if (value_text.empty())
       g.subject.text("conclusion ").code(name);
-    else
+    else if (!g.negated)
       g.subject.code(name).text(" = ").value(kb.display(g.want));
+    else if (k == TypeKind::List || k == TypeKind::Map)
+      g.subject.code(name).text(" without ").value(kb.display(g.want));
+    else
+      g.subject.code(name).text(" other than ").value(kb.display(g.want));
     return g;
+  }
+  if (g.negated) {
+    error = "`!=` goes with a conclusion (`red_flags!=unexplained_gap`); no conclusion is called `" + name + "`";
+    std::vector<std::string> conclusions;
+    for (const auto& c : kb.conclusions) conclusions.push_back(c.name);
+    if (auto s = did_you_mean(name, conclusions)) error += "; did you mean `" + *s + "`?";
+    return std::nullopt;
   }
   for (const CRule& cr : rules.rules)
     for (const CAction& a : cr.actions)
@@ -813,7 +833,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
 
 bool goal_reached(const Result& result, const Goal& goal) {
   switch (goal.kind) {
-    case Goal::Kind::Conclusion: return reached(result.value(goal.slot), goal.want);
+    case Goal::Kind::Conclusion: return reached(result.value(goal.slot), goal.want) != goal.negated;
     case Goal::Kind::Recommendation: return result.recommendation(goal.id) != nullptr;
     case Goal::Kind::Rule: return result.fired(goal.rule);
   }
@@ -870,6 +890,11 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
 
   auto goal = parse_goal(rules, query, w.error);
   if (!goal) return w;
+  if (goal->negated) {
+    w.error = "`" + query + "` asks what would remove a value: ask `advise what-if " + query +
+              "`; to see why `" + rules.slot_name(goal->slot) + "` holds it, use `--explain`";
+    return w;
+  }
   w.subject = goal->subject;
   w.reached = goal_reached(result, *goal);
   if (goal->kind == Goal::Kind::Conclusion) {

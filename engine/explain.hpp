@@ -313,6 +313,10 @@ Report build_report(const Result& result, const ReportOptions& options);
 struct Goal {
   enum class Kind : std::uint8_t { Conclusion, Recommendation, Rule };
   Kind kind = Kind::Conclusion;
+  // `NAME!=VALUE`: the conclusion must not hold VALUE (a list or map without
+  // it, a scalar with another value or none): "remove a red flag". Only
+  // `advise what-if` searches for it; `--why-not` answers with how instead.
+  bool negated = false;
   std::string query;       // as asked
   std::int32_t slot = -1;  // Conclusion
   Value want;              // Conclusion: the value (an item or map key for lists and maps); Missing: any value

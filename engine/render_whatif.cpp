@@ -119,7 +119,10 @@ std::string render_words(const WhatIf& w, const WhatIfHeader& h, const Style& st
   if (w.alternatives.empty()) {
     out << st.sentence(w.reason) << "\n";
     for (const WhatIfBlocker& b : w.blockers) {
-      out << bullet << st.rule(b.rule) << " needs " << st.name(one_line(b.test.text));
+      // A removal's blocker is a rule that keeps giving the value: the test
+      // shown holds, and only fixed fields decide it.
+      out << bullet << st.rule(b.rule) << (w.goal.negated ? " keeps giving it: " : " needs ")
+          << st.name(one_line(b.test.text));
       std::string vals = test_values(b.test);
       out << (vals.empty() ? "" : " (" + st.text(vals) + ")") << "\n";
       for (const FixedField& f : b.fixed)
@@ -191,7 +194,7 @@ std::string render_whatif_json(const WhatIf& w, const WhatIfHeader& h, const Kno
     ordered_json blockers = ordered_json::array();
     for (const WhatIfBlocker& b : w.blockers) {
       ordered_json j = rule_json(b.rule);
-      j["needs"] = test_json(b.test);
+      j[w.goal.negated ? "holds" : "needs"] = test_json(b.test);
       ordered_json fixed = ordered_json::array();
       for (const FixedField& f : b.fixed) fixed.push_back({{"field", f.name}, {"value", value_json(f.value, kb)}, {"because", f.because}});
       j["fixed"] = fixed;

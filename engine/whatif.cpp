@@ -512,7 +512,67 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
   };
   constexpr std::size_t kMaxSets = 20000;
   bool any_rule_open = false;
+  // The smallest sets of changes that satisfy every need (each need: the
+  // options, sets of candidates, of which one must be taken). Covers: one
+  // change per field, at most max_fields fields.
+  auto cover = [&](std::vector<std::vector<std::vector<std::size_t>>> needs) {
+    std::sort(needs.begin(), needs.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    std::vector<std::size_t> chosen;
+    auto dfs = [&](auto&& self, std::size_t k) -> void {
+      if (sets.size() >= kMaxSets) return;
+      if (k == needs.size()) {
+        if (!chosen.empty()) add_set(chosen);
+        return;
+      }
+      auto has = [&](std::size_t i) { return std::find(chosen.begin(), chosen.end(), i) != chosen.end(); };
+      for (const auto& option : needs[k])
+        if (std::all_of(option.begin(), option.end(), has)) return self(self, k + 1);
+      for (const auto& option : needs[k]) {
+        std::size_t before = chosen.size();
+        bool ok = true;
+        for (std::size_t i : option) {
+          if (has(i)) continue;
+          bool field_taken = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) { return cands[j].field == cands[i].field; });
+          if (field_taken || static_cast<int>(chosen.size()) >= options.max_fields) {
+            ok = false;
+            break;
+          }
+          chosen.push_back(i);
+        }
+        if (ok) self(self, k + 1);
+        chosen.resize(before);
+      }
+    };
+    dfs(dfs, 0);
+  };
+  if (goal->negated) {
+    // Every rule that gave the value must stop: per rule, the single changes
+    // after which its condition no longer holds; all of them at once.
+    std::vector<std::vector<std::vector<std::size_t>>> needs;
+    for (std::int32_t r : producers) {
+      if (!base->fired(r)) continue;
+      const CRule& rule = rules.rules[static_cast<std::size_t>(r)];
+      std::vector<std::vector<std::size_t>> fixes;
+      for (std::size_t i = 0; i < cands.size(); ++i)
+        if (truth_after(rule.condition, i) != Truth::True) fixes.push_back({i});
+      if (fixes.empty()) {
+        WhatIfBlocker b;
+        b.rule = rule_ref(rules, r);
+        auto tests = condition_tests(rules, rule.condition, base_view, true);
+        if (!tests.empty()) b.test = tests.front();
+        b.fixed = fixed_fields_of(rule.condition, b.only_fixed);
+        w.blockers.push_back(std::move(b));
+        continue;
+      }
+      needs.push_back(std::move(fixes));
+    }
+    if (w.blockers.empty() && !needs.empty()) {
+      any_rule_open = true;
+      cover(std::move(needs));
+    }
+  }
   for (std::int32_t r : producers) {
+    if (goal->negated) break;
     const CRule& rule = rules.rules[static_cast<std::size_t>(r)];
     // Per constraint: the change sets (options) that satisfy it.
     std::vector<std::vector<std::vector<std::size_t>>> needs;
@@ -583,35 +643,7 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
     }
     if (blocked) continue;
     any_rule_open = true;
-    // Covers: one change per field, at most max_fields fields.
-    std::sort(needs.begin(), needs.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
-    std::vector<std::size_t> chosen;
-    auto dfs = [&](auto&& self, std::size_t k) -> void {
-      if (sets.size() >= kMaxSets) return;
-      if (k == needs.size()) {
-        if (!chosen.empty()) add_set(chosen);
-        return;
-      }
-      auto has = [&](std::size_t i) { return std::find(chosen.begin(), chosen.end(), i) != chosen.end(); };
-      for (const auto& option : needs[k])
-        if (std::all_of(option.begin(), option.end(), has)) return self(self, k + 1);
-      for (const auto& option : needs[k]) {
-        std::size_t before = chosen.size();
-        bool ok = true;
-        for (std::size_t i : option) {
-          if (has(i)) continue;
-          bool field_taken = std::any_of(chosen.begin(), chosen.end(), [&](std::size_t j) { return cands[j].field == cands[i].field; });
-          if (field_taken || static_cast<int>(chosen.size()) >= options.max_fields) {
-            ok = false;
-            break;
-          }
-          chosen.push_back(i);
-        }
-        if (ok) self(self, k + 1);
-        chosen.resize(before);
-      }
-    };
-    dfs(dfs, 0);
+    cover(needs);
   }
 
   // 3. Verify, smallest first: fewest fields, then distance.
@@ -664,10 +696,17 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
   }
 
   if (w.alternatives.empty()) {
-    w.proven = !producers.empty() && !any_rule_open &&
-               std::all_of(w.blockers.begin(), w.blockers.end(), [](const WhatIfBlocker& b) { return b.only_fixed; });
+    if (goal->negated)
+      // One rule that gives the value and that no change can stop is enough.
+      w.proven = std::any_of(w.blockers.begin(), w.blockers.end(), [](const WhatIfBlocker& b) { return b.only_fixed; });
+    else
+      w.proven = !producers.empty() && !any_rule_open &&
+                 std::all_of(w.blockers.begin(), w.blockers.end(), [](const WhatIfBlocker& b) { return b.only_fixed; });
     if (producers.empty()) {
       w.reason.text("No rule can produce it");
+    } else if (w.proven && goal->negated) {
+      w.reason.text("No change of actionable fields reaches this goal: a rule that gives the value has tests that only "
+                    "fixed fields decide");
     } else if (w.proven) {
       w.reason.text("No change of actionable fields reaches this goal: every rule that could ")
           .text(goal->kind == Goal::Kind::Rule ? "fire" : "reach it")

@@ -268,3 +268,54 @@ rule r "" source "t" when publications >= 4 and observerships > 2 then set strat
   CHECK(w.alternatives.empty());
   CHECK_FALSE(w.proven);
 }
+
+TEST_CASE("what-if: removing a value stops every rule that gives it, and says so when one cannot stop") {
+  const char* rules = R"(
+rule gap "" source "t" when unexplained_gap_months > 3 then add unexplained_gap to red_flags end
+rule gap_twice "" source "t" when unexplained_gap_months > 6 and publications < 2 then add unexplained_gap to red_flags end
+rule fail "" source "t" when step1 is fail then add step1_failure to red_flags end
+)";
+  auto w = ask(rules, R"({"unexplained_gap_months": 9, "publications": 0, "step1": "fail"})", "red_flags!=unexplained_gap");
+  REQUIRE(w.error.empty());
+  CHECK(w.goal.negated);
+  CHECK(w.goal.subject.plain() == "red_flags without unexplained_gap");
+  // Both rules must stop: the gap down to 3 stops both (one field) before
+  // the gap to 6 and two publications (two fields).
+  REQUIRE(!w.alternatives.empty());
+  CHECK(changes(w.alternatives[0]) == "unexplained_gap_months: 9 -> 3");
+
+  auto fixed = ask(rules, R"({"unexplained_gap_months": 9, "step1": "fail"})", "red_flags!=step1_failure");
+  CHECK(fixed.alternatives.empty());
+  CHECK(fixed.proven);
+  REQUIRE(fixed.blockers.size() == 1);
+  CHECK(fixed.blockers[0].rule.name == "fail");
+  CHECK(fixed.blockers[0].test.text == "step1 is fail");
+  CHECK(fixed.reason.plain() ==
+        "No change of actionable fields reaches this goal: a rule that gives the value has tests that only fixed fields "
+        "decide");
+
+  auto already = ask(rules, R"({"unexplained_gap_months": 0})", "red_flags!=unexplained_gap");
+  CHECK(already.already);
+}
+
+TEST_CASE("what-if: a scalar other than a value; `!=` needs a conclusion and a value, and --why-not refuses it") {
+  const char* rules = R"(
+rule dual "" source "t" when publications < 3 then set strategy = dual end
+rule single "" source "t" when publications >= 3 then set strategy = single end
+)";
+  auto w = ask(rules, R"({"publications": 1})", "strategy!=dual");
+  REQUIRE(w.alternatives.size() == 1);
+  CHECK(w.goal.subject.plain() == "strategy other than dual");
+  CHECK(changes(w.alternatives[0]) == "publications: 1 -> 3");
+
+  CHECK(ask(rules, R"({})", "stratgy!=dual").error ==
+        "`!=` goes with a conclusion (`red_flags!=unexplained_gap`); no conclusion is called `stratgy`; did you mean "
+        "`strategy`?");
+  CHECK(ask(rules, R"({})", "strategy!=").error ==
+        "`strategy!=` names no value; write `strategy!=VALUE` for a value the conclusion must not hold");
+  auto rs = compile_rules(rules);
+  Result r = Engine(rs).evaluate(load_test_profile(R"({"publications": 1})"));
+  CHECK(explain_why_not(r, "strategy!=dual").error ==
+        "`strategy!=dual` asks what would remove a value: ask `advise what-if strategy!=dual`; to see why `strategy` "
+        "holds it, use `--explain`");
+}
