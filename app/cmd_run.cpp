@@ -128,8 +128,11 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
-  // Only the text report shows the "what would change this" lines so far.
-  if (o.format == "text") add_what_would_change(report, engine, *profile);
+  // The "what would change this" lines: in the reports people read (text,
+  // Markdown, HTML, both views); JSON and DOT are for programs and stay as
+  // `advise batch` writes them. Not with --why-not, which prints only answers.
+  if ((o.format == "text" || o.format == "markdown" || o.format == "html") && o.why_not.empty())
+    add_what_would_change(report, engine, *profile);
 
   const RuleSet& rules = *loaded->rules;
   std::string rendered;

@@ -551,7 +551,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     const ConclusionEntry& e = rep.conclusions[c];
     if (e.value.is_missing()) continue;
     std::int32_t slot = rules.field_count() + static_cast<std::int32_t>(c);
-    PlainDecision d{e.name, kb.conclusion_label(e.name), kb.label(e.value), {}};
+    PlainDecision d{e.name, kb.conclusion_label(e.name), kb.label(e.value), {}, {}};
     Derivation how = x.slot(slot, 1);
     d.derivation = derivation_words(how.tests, rules);
     v.decisions.push_back(std::move(d));

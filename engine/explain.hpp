@@ -249,6 +249,9 @@ struct PlainDecision {
   std::string label;
   std::string value;
   std::vector<Sentence> derivation;  // the tests of the rule that set it, in words
+  // What would change it to the value applicants hope for, in words (labels,
+  // not ids); from the what-if search (add_what_would_change), or empty.
+  Sentence what_would_change;
 };
 
 // What the applicant reads, decided here so that renderers only choose

@@ -66,6 +66,11 @@ std::string terminal_text(const std::string& text);
 std::string place(const std::string& file, int line);
 // The applicant's view as Markdown, or as plain text for a terminal.
 std::string render_applicant(const Report& report, bool markdown);
+// Plain text wrapped at `width` columns (code points), breaking at spaces:
+// a continued line is indented past its first line's indentation and list
+// marker ("- ", "3. "), or by two more spaces; a word longer than the width
+// stays whole. Lines that fit are unchanged.
+std::string wrap_lines(const std::string& text, std::size_t width = 80);
 }  // namespace render_detail
 
 }  // namespace advise

@@ -169,6 +169,7 @@ class HtmlWriter {
       for (const PlainDecision& d : v.decisions) {
         out_ << "<tr data-conclusion=\"" << h(d.name) << "\"><th scope=\"row\">" << h(d.label) << "</th><td>" << h(d.value)
              << "\n";
+        if (!d.what_would_change.empty()) out_ << "<p class=\"what-would-change\">" << h(d.what_would_change.plain()) << "</p>\n";
         why(Sentence{}, d.derivation, "", nullptr);
         out_ << "</td></tr>\n";
       }

@@ -220,6 +220,12 @@ class MarkdownWriter {
       }
       out_ << " |\n";
     }
+    bool any = false;
+    for (const ConclusionEntry& c : rep_.conclusions) {
+      if (c.what_would_change.empty()) continue;
+      out_ << (any ? "" : "\n") << "- " << code(c.name) << ": " << sentence(c.what_would_change) << "\n";
+      any = true;
+    }
   }
 
   void recommendations() {
@@ -361,7 +367,8 @@ class ApplicantWriter {
     figures();
     out_ << "\n" << (md_ ? "---\n\n*" : "") << "Prepared with Advise from the strategic guide; each piece of advice names the guide section it comes from."
          << (md_ ? "*" : "") << "\n";
-    return out_.str();
+    // Plain text is read in a terminal: wrapped, as the advisor's text report is.
+    return md_ ? out_.str() : wrap_lines(out_.str());
   }
 
  private:
@@ -405,6 +412,13 @@ class ApplicantWriter {
       for (const PlainDecision& d : v_.decisions) out_ << "| " << esc(d.label) << " | " << esc(d.value) << " |\n";
     } else {
       for (const PlainDecision& d : v_.decisions) out_ << "  " << esc(d.label) << ": " << esc(d.value) << "\n";
+    }
+    bool any = false;
+    for (const PlainDecision& d : v_.decisions) {
+      if (d.what_would_change.empty()) continue;
+      out_ << (any ? "" : "\n") << (md_ ? "- **" + esc(d.label) + ":** " : "  " + esc(d.label) + ": ")
+           << words(d.what_would_change) << "\n";
+      any = true;
     }
     if (v_.actions.empty()) return;
     out_ << "\n" << (md_ ? "**What to do now**" : "What to do now:") << "\n\n";

@@ -61,6 +61,64 @@ std::size_t width(const std::string& s) {
 }
 
 constexpr std::size_t kWidth = 80;
+
+}  // namespace
+
+namespace render_detail {
+std::string wrap_lines(const std::string& text, std::size_t max) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    bool newline = end != std::string::npos;
+    std::string ln = text.substr(start, (newline ? end : text.size()) - start);
+    start = newline ? end + 1 : text.size();
+    if (width(ln) <= max) {
+      out += ln;
+      if (newline) out += '\n';
+      continue;
+    }
+    std::size_t lead = ln.find_first_not_of(' ');
+    if (lead == std::string::npos) lead = 0;
+    std::size_t marker = 0;
+    if (ln.compare(lead, 2, "- ") == 0) {
+      marker = 2;
+    } else {
+      std::size_t d = lead;
+      while (d < ln.size() && ln[d] >= '0' && ln[d] <= '9') ++d;
+      marker = d > lead && ln.compare(d, 2, ". ") == 0 ? d + 2 - lead : 2;
+    }
+    std::string indent(lead + marker, ' ');
+    std::size_t col = 0;
+    std::size_t pos = 0;
+    bool first_word = true;
+    while (pos < ln.size()) {
+      std::size_t sp = ln.find(' ', pos);
+      if (first_word) sp = ln.find(' ', lead + marker > 0 ? lead + marker - 1 : 0);  // the indentation and marker stay together
+      std::string w = ln.substr(pos, (sp == std::string::npos ? ln.size() : sp) - pos);
+      pos = sp == std::string::npos ? ln.size() : sp + 1;
+      if (w.empty() && !first_word) continue;
+      std::size_t ww = width(w);
+      if (!first_word && col + 1 + ww > max) {
+        out += '\n';
+        out += indent;
+        col = indent.size();
+      } else if (!first_word) {
+        out += ' ';
+        ++col;
+      }
+      out += w;
+      col += ww;
+      first_word = false;
+    }
+    if (newline) out += '\n';
+  }
+  return out;
+}
+}  // namespace render_detail
+
+namespace {
+
 constexpr char kGlue = '\x1f';  // a space that does not break a line
 
 std::string glue(std::string s) {

@@ -738,8 +738,26 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     o.max_evaluations = max_evaluations;
     WhatIf w = what_if(engine, profile, c.name + "=" + kb.source_text(hoped), o);
     if (!w.error.empty() || w.already) continue;
+    // The applicant's words: labels for fields and values, no ids.
+    PlainDecision* decision = nullptr;
+    if (report.applicant_view)
+      for (PlainDecision& d : report.applicant_view->decisions)
+        if (d.name == c.name) decision = &d;
+    auto label_of = [&](const Value& v) { return kb.label(v); };
+    Sentence plain;
     Sentence s;
     if (!w.alternatives.empty()) {
+      plain.text("To reach \u201c").value(kb.label(hoped)).text("\u201d: ");
+      const Alternative& alt = w.alternatives.front();
+      for (std::size_t i = 0; i < alt.changes.size(); ++i) {
+        const FieldChange& ch = alt.changes[i];
+        if (i) plain.text(i + 1 == alt.changes.size() ? " and " : ", ");
+        if (ch.from.is_missing())
+          plain.text("your " + kb.slot_label(ch.name) + " at ").value(label_of(ch.to)).text(" (not given yet)");
+        else
+          plain.text("your " + kb.slot_label(ch.name) + " from ").value(label_of(ch.from)).text(" to ").value(label_of(ch.to));
+      }
+      plain.text(" (checked against the rules).");
       s.text("what would change this to ").value(kb.display(hoped)).text(": ");
       const Alternative& a = w.alternatives.front();
       for (std::size_t i = 0; i < a.changes.size(); ++i) {
@@ -754,15 +772,20 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
         for (const FixedField& f : b.fixed)
           if (std::find(fixed.begin(), fixed.end(), f.name) == fixed.end()) fixed.push_back(f.name);
       s.text("what would change this to ").value(kb.display(hoped)).text(": nothing you can act on; it depends on ");
+      plain.text("To reach \u201c").value(kb.label(hoped)).text("\u201d: nothing you can act on; it depends on ");
       for (std::size_t i = 0; i < fixed.size(); ++i) {
         if (i) s.text(i + 1 == fixed.size() ? " and " : ", ");
+        if (i) plain.text(i + 1 == fixed.size() ? " and " : ", ");
         s.code(fixed[i]);
+        plain.text("your " + kb.slot_label(fixed[i]));
       }
       s.text(", which cannot change");
+      plain.text(", which cannot change.");
     } else {
       continue;
     }
     c.what_would_change = std::move(s);
+    if (decision) decision->what_would_change = std::move(plain);
     ++lines;
   }
 }

@@ -117,7 +117,8 @@ struct WhatIf {
 WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& goal, const WhatIfOptions& options = {});
 
 // The report's "what would change this" lines (ConclusionEntry::
-// what_would_change): for each conclusion with a "hoped_for" value it does
+// what_would_change for the advisor, PlainDecision::what_would_change in the
+// applicant's words when the report has the applicant's view): for each conclusion with a "hoped_for" value it does
 // not have, at most `max_lines`, a search for that value bounded by
 // `max_evaluations`; the smallest verified change set, or, when none can
 // exist, the fixed fields that stand in the way. Nothing when the search

@@ -146,3 +146,44 @@ TEST_CASE("why not: only the answer, every failing test with what it requires, e
   CHECK(cli::cmd_run(o, out, err) == 0);
   CHECK(out.str().rfind("Why not `strategy` = dual?\n", 0) == 0);
 }
+
+TEST_CASE("applicant view: \"what would change this\" in the applicant's words, in every format people read",
+          "[applicant]") {
+  const std::string fixed =
+      "To reach \u201capply to your target specialty only\u201d: nothing you can act on; it depends on your Step 2 CK "
+      "and your target specialty, which cannot change.";
+  Ran md = run("example.json", "markdown");
+  CHECK(md.out.find("- **Strategy:** " + fixed + "\n") != std::string::npos);
+  Ran html = run("example.json", "html");
+  CHECK(html.out.find("<p class=\"what-would-change\">" + fixed + "</p>") != std::string::npos);
+  Ran advisor = run("example.json", "markdown", "advisor");
+  CHECK(advisor.out.find("- `strategy`: what would change this to single: nothing you can act on; it depends on "
+                         "`step2ck` and `target_specialty`, which cannot change\n") != std::string::npos);
+  // Step 2 CK not taken yet: the change names the score the rules ask for,
+  // and the field left out reads "(not given yet)".
+  Ran before = run("low_nbme_before_step2.json", "markdown");
+  CHECK(before.out.find("- **Strategy:** To reach \u201capply to your target specialty only\u201d: your Step 2 CK at 260 "
+                        "(not given yet), your publications from 0 to 2") != std::string::npos);
+  // --why-not prints only its answers; JSON stays as batch writes it.
+  CHECK(run("example.json", "markdown", "", {"strategy=single"}).out.find("To reach") == std::string::npos);
+  CHECK(run("example.json", "json").out.find("what would change") == std::string::npos);
+}
+
+TEST_CASE("applicant view: the text view is wrapped at 80 columns with hanging indents", "[applicant]") {
+  for (const char* profile : {"example.json", "low_nbme_before_step2.json", "step1_failure.json"}) {
+    Ran r = run(profile, "text", "applicant");
+    REQUIRE(r.code == 0);
+    for (const std::string& l : lines_of(r.out)) {
+      INFO(profile << ": " << l);
+      std::size_t cols = 0;
+      for (unsigned char c : l) cols += (c & 0xC0) != 0x80;
+      CHECK(cols <= 80);
+    }
+  }
+  Ran r = run("low_nbme_before_step2.json", "text", "applicant");
+  CHECK(r.out.find("1. Now (MS3): ace your internal medicine, pediatrics and surgery rotations, and\n"
+                   "   begin cold-emailing dermatology departments for a research year after MS4.\n") !=
+        std::string::npos);
+  CHECK(r.out.find("  Your tiers: bridge: Preliminary Medicine, Transitional Year and Internal\n"
+                   "    Medicine; dream:") != std::string::npos);
+}
