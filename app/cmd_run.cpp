@@ -151,22 +151,10 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
 
-  if (o.output.empty()) {
-    std::string error;
-    if (!write_output(out, rendered, error)) {
-      err << DataError{"<stdout>", "", 0, 0, "cannot write the report: " + error, {}}.text() << "\n";
-      return kExitUsage;
-    }
-  } else {
-    std::string error;
-    WriteOptions wo;
-    if (profile_stamp) wo.inputs.emplace_back(shown, *profile_stamp);
-    if (!write_file_atomically(o.output, rendered, error, wo)) {
-      err << DataError{o.output, "", 0, 0, "cannot write the report: " + error, {}}.text() << "\n";
-      return kExitUsage;
-    }
-    spdlog::info("report written to {}", o.output);
-  }
+  WriteOptions wo;
+  if (profile_stamp) wo.inputs.emplace_back(shown, *profile_stamp);
+  if (!deliver(out, err, o.output, rendered, "report", wo)) return kExitUsage;
+  if (!o.output.empty()) spdlog::info("report written to {}", o.output);
 
   int code = kExitOk;
   for (const WhyNot& w : report.why_not)

@@ -56,21 +56,9 @@ int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) 
   std::string rendered = o.format == "json"       ? render_whatif_json(w, h, *loaded->kb)
                          : o.format == "markdown" ? render_whatif_markdown(w, h)
                                                   : render_whatif_text(w, h);
-  if (o.output.empty()) {
-    std::string error;
-    if (!write_output(out, rendered, error)) {
-      err << DataError{"<stdout>", "", 0, 0, "cannot write the answer: " + error, {}}.text() << "\n";
-      return kExitUsage;
-    }
-  } else {
-    std::string error;
-    WriteOptions opts;
-    if (profile_stamp) opts.inputs.emplace_back(shown, *profile_stamp);
-    if (!write_file_atomically(o.output, rendered, error, opts)) {
-      err << DataError{o.output, "", 0, 0, "cannot write the answer: " + error, {}}.text() << "\n";
-      return kExitUsage;
-    }
-  }
+  WriteOptions opts;
+  if (profile_stamp) opts.inputs.emplace_back(shown, *profile_stamp);
+  if (!deliver(out, err, o.output, rendered, "answer", opts)) return kExitUsage;
   return w.already || !w.alternatives.empty() ? kExitOk : kExitFindings;
 }
 

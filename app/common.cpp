@@ -254,6 +254,14 @@ bool write_output(std::ostream& out, std::string_view data, std::string& error) 
   return true;
 }
 
+bool deliver(std::ostream& out, std::ostream& err, const std::string& path, std::string_view rendered,
+             const std::string& what, const WriteOptions& options) {
+  std::string error;
+  bool ok = path.empty() ? write_output(out, rendered, error) : write_file_atomically(path, rendered, error, options);
+  if (!ok) err << DataError{path.empty() ? "<stdout>" : path, "", 0, 0, "cannot write the " + what + ": " + error, {}}.text() << "\n";
+  return ok;
+}
+
 bool use_color(int fd) {
   const char* no = std::getenv("NO_COLOR");
   if (no && *no) return false;

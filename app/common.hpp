@@ -92,6 +92,12 @@ bool read_profile(const std::string& path, const std::string& shown, std::string
 // `error` set to that reason.
 bool write_output(std::ostream& out, std::string_view data, std::string& error);
 
+// A command's rendered result to standard output (`path` empty) or
+// atomically to `path` (`-o`); on failure `FILE: error: cannot write the
+// WHAT: reason` on `err` and false. `what`: "report", "answer".
+bool deliver(std::ostream& out, std::ostream& err, const std::string& path, std::string_view rendered,
+             const std::string& what, const WriteOptions& options = {});
+
 // For a path that does not exist: "; did you mean `examples/profiles/example.json`?"
 // when its folder holds a name one or two edits away, else "".
 std::string path_suggestion(const std::string& path);

@@ -66,6 +66,12 @@ std::string terminal_text(const std::string& text);
 std::string place(const std::string& file, int line);
 // The applicant's view as Markdown, or as plain text for a terminal.
 std::string render_applicant(const Report& report, bool markdown);
+// Markdown: escapes what would be read as markup; underscores inside words
+// (strongly_recommended) are left alone, as CommonMark does not read them,
+// and block markers (> # + -) only at the start of a text.
+std::string md(const std::string& text);
+// A name as a Markdown code span (`` x ``, double backticks when it holds one).
+std::string code(const std::string& name);
 // Plain text wrapped at `width` columns (code points), breaking at spaces:
 // a continued line is indented past its first line's indentation and list
 // marker ("- ", "3. "), or by two more spaces; a word longer than the width

@@ -10,11 +10,9 @@
 
 namespace advise {
 
-namespace {
+namespace render_detail {
 
-using namespace render_detail;
-
-bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80); }
+static bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || (static_cast<unsigned char>(c) & 0x80); }
 
 // Escapes what Markdown would read as markup; underscores inside words
 // (strongly_recommended) are left alone, as CommonMark does not read them,
@@ -45,6 +43,18 @@ std::string md(const std::string& text) {
   return out;
 }
 
+std::string code(const std::string& s) {
+  std::string t = terminal_safe(one_line(s));
+  if (t.find('`') == std::string::npos) return "`" + t + "`";
+  return "`` " + t + " ``";
+}
+
+}  // namespace render_detail
+
+namespace {
+
+using namespace render_detail;
+
 // Text that marks names as `code` already (the model's sentences): the code
 // spans are kept, the rest escaped.
 std::string md_rich(const std::string& text) {
@@ -63,12 +73,6 @@ std::string md_rich(const std::string& text) {
     i = close + 1;
   }
   return out;
-}
-
-std::string code(const std::string& s) {
-  std::string t = terminal_safe(one_line(s));
-  if (t.find('`') == std::string::npos) return "`" + t + "`";
-  return "`` " + t + " ``";
 }
 
 // A sentence of the model: names as code spans, the rest escaped.

@@ -29,28 +29,6 @@ std::string test_values(const TestRecord& t) {
   return out;
 }
 
-// Markdown: escapes what would be read as markup (a shorter cousin of the
-// report's, engine/render_markdown.cpp).
-std::string md(const std::string& text) {
-  std::string s = terminal_text(text);
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool inner_underscore = c == '_' && i > 0 && i + 1 < s.size() && std::isalnum(static_cast<unsigned char>(s[i - 1])) &&
-                            std::isalnum(static_cast<unsigned char>(s[i + 1]));
-    if (c == '\\' || c == '*' || c == '`' || c == '<' || c == '[' || c == ']' || c == '|' ||
-        (c == '_' && !inner_underscore) || (i == 0 && (c == '>' || c == '#' || c == '+' || c == '-')))
-      out += '\\';
-    out += c;
-  }
-  return out;
-}
-std::string code(const std::string& s) {
-  std::string t = terminal_safe(one_line(s));
-  if (t.find('`') == std::string::npos) return "`" + t + "`";
-  return "`` " + t + " ``";
-}
-
 // The one walk both text renderers share; `Style` says how names look.
 struct Style {
   bool markdown = false;
