@@ -1120,14 +1120,23 @@ class BindingView final : public ValueView {
     return r_.records[static_cast<std::size_t>(bound_[static_cast<std::size_t>(level)])]
         .values[static_cast<std::size_t>(field)];
   }
+  Value aggregate(std::int32_t level) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= agg_.size()) return {};
+    return agg_[static_cast<std::size_t>(level)];
+  }
   void bind(std::int32_t level, std::int32_t rec) {
     if (static_cast<std::size_t>(level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(level) + 1, -1);
     bound_[static_cast<std::size_t>(level)] = rec;
+  }
+  void bind_aggregate(std::int32_t level, Value v) {
+    if (static_cast<std::size_t>(level) >= agg_.size()) agg_.resize(static_cast<std::size_t>(level) + 1);
+    agg_[static_cast<std::size_t>(level)] = std::move(v);
   }
 
  private:
   const Result& r_;
   std::vector<std::int32_t> bound_;
+  std::vector<Value> agg_;
 };
 
 bool reads_level(const CExpr& e, std::int32_t level) {
@@ -1154,6 +1163,184 @@ TestRecord pattern_record(const RuleSet& rules, const ast::Loc& loc, const std::
   rec.facts.push_back(std::move(f));
   return rec;
 }
+
+// The search behind why-not for a fact: the patterns of one rule after the
+// asked fact's own, bound one at a time over the final facts (depth first,
+// in source order), each test checked when the last level it reads is bound.
+// `failure` holds what stopped the deepest partial match. Bounded: at most
+// kBudget facts tried in all.
+struct PartialMatch {
+  PartialMatch(const Result& r, const RuleSet& rs, const CRule& cr, const CPattern& p, std::int32_t f, const std::string& n)
+      : result(r), rules(rs), rule(cr), asked(p), fact(f), name(n) {}
+  const Result& result;
+  const RuleSet& rules;
+  const CRule& rule;
+  const CPattern& asked;
+  std::int32_t fact;
+  const std::string& name;
+  std::vector<TestRecord> failure;
+  bool budget_exhausted = false;
+  std::size_t deepest = 0;
+  std::size_t tried = 0;
+  static constexpr std::size_t kBudget = 200000;
+  std::vector<const CPattern*> order;
+  std::set<std::int32_t> bound;
+
+  void run(const BindingView& start) {
+    for (const CPattern& q : rule.patterns)
+      if (&q != &asked) order.push_back(&q);
+    bound.insert(asked.level);
+    BindingView view = start;
+    if (search(0, view)) failure.clear();
+  }
+
+  bool live(std::size_t i, std::int32_t tmpl) const {
+    const Record& r = result.records[i];
+    return r.tmpl == tmpl && r.ended_by < 0;
+  }
+
+  // The tests that become decidable when `level` is bound: those of `q`,
+  // and those of the `for each` patterns (the asked one too) that read it.
+  std::vector<const CExpr*> tests_at(const CPattern& q, std::int32_t level) const {
+    std::set<std::int32_t> now = bound;
+    now.insert(level);
+    std::vector<const CExpr*> out;
+    for (const CExpr& t : q.tests)
+      if (reads_only(t, now)) out.push_back(&t);
+    for (const CPattern& o : rule.patterns) {
+      if (&o == &q || o.kind != CPattern::Kind::ForEach) continue;
+      for (const CExpr& t : o.tests)
+        if (reads_level(t, level) && reads_only(t, now)) out.push_back(&t);
+    }
+    return out;
+  }
+
+  bool holds(const std::vector<const CExpr*>& tests, const BindingView& v) const {
+    return std::all_of(tests.begin(), tests.end(),
+                       [&](const CExpr* t) { return test_condition(*t, v, *rules.kb) == Truth::True; });
+  }
+
+  // A pattern's record, its text ending where a pattern nested in its
+  // `where` begins (`for each guest b where ... and for each pair p ...`).
+  TestRecord pattern_failure(const CPattern& q, const std::string& note) const {
+    TestRecord rec = pattern_record(rules, q.loc, note);
+    std::uint32_t cut = q.loc.end;
+    for (const CPattern& o : rule.patterns)
+      if (o.loc.file == q.loc.file && o.loc.begin > q.loc.begin && o.loc.begin < cut) cut = o.loc.begin;
+    if (cut < q.loc.end) {
+      std::string t(rules.text_of({q.loc.file, q.loc.begin, cut}));
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' || t.back() == '(')) t.pop_back();
+      if (t.size() >= 4 && t.compare(t.size() - 4, 4, " and") == 0) t.resize(t.size() - 4);
+      while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t')) t.pop_back();
+      rec.text = t;
+    }
+    return rec;
+  }
+
+  void fail_at(std::size_t k, std::vector<TestRecord> why) {
+    if (!failure.empty() && k <= deepest) return;
+    deepest = k;
+    failure = std::move(why);
+  }
+
+  bool search(std::size_t k, BindingView& view) {
+    if (k == order.size()) return true;
+    const CPattern& q = *order[k];
+    const TemplateDef& qt = rules.templates[static_cast<std::size_t>(q.tmpl)];
+    const KnowledgeBase& kb = *rules.kb;
+    auto tests = tests_at(q, q.level);
+    switch (q.kind) {
+      case CPattern::Kind::ForEach:
+      case CPattern::Kind::Exists: {
+        bool any = false;
+        for (std::size_t i = 0; i < result.records.size(); ++i) {
+          if (!live(i, q.tmpl)) continue;
+          if (++tried > kBudget) {
+            budget_exhausted = true;
+            return false;
+          }
+          BindingView next = view;
+          next.bind(q.level, static_cast<std::int32_t>(i));
+          if (!holds(tests, next)) continue;
+          any = true;
+          if (q.kind == CPattern::Kind::Exists) return search(k + 1, view);
+          bound.insert(q.level);
+          bool ok = search(k + 1, next);
+          bound.erase(q.level);
+          if (ok) return true;
+        }
+        if (!any)
+          fail_at(k, {pattern_failure(q, "no " + qt.name + " matches with this " + name +
+                                             (k ? " and the facts matched before it" : ""))});
+        return false;
+      }
+      case CPattern::Kind::NotExists: {
+        for (std::size_t i = 0; i < result.records.size(); ++i) {
+          if (!live(i, q.tmpl) || static_cast<std::int32_t>(i) == fact) continue;
+          if (++tried > kBudget) {
+            budget_exhausted = true;
+            return false;
+          }
+          BindingView next = view;
+          next.bind(q.level, static_cast<std::int32_t>(i));
+          if (!holds(tests, next)) continue;
+          const Record& b = result.records[i];
+          std::string bo = record_origin(result, b, false);
+          fail_at(k, {pattern_failure(q, "blocked by " + qt.name + " " + record_key(rules, b) +
+                                             (bo.empty() ? "" : ", from " + bo))});
+          return false;
+        }
+        return search(k + 1, view);
+      }
+      case CPattern::Kind::Aggregate: {
+        double n = 0, sum = 0, lo = 0, hi = 0;
+        for (std::size_t i = 0; i < result.records.size(); ++i) {
+          if (!live(i, q.tmpl)) continue;
+          if (++tried > kBudget) {
+            budget_exhausted = true;
+            return false;
+          }
+          BindingView next = view;
+          next.bind(q.level, static_cast<std::int32_t>(i));
+          if (!holds(tests, next)) continue;
+          if (q.agg == CPattern::Agg::Count) {
+            ++n;
+            continue;
+          }
+          Value x = evaluate_expr(q.value, next, kb);
+          if (x.kind != Value::Kind::Number) continue;  // unknowns are left out, as the engine does
+          lo = n == 0 ? x.num : std::min(lo, x.num);
+          hi = n == 0 ? x.num : std::max(hi, x.num);
+          sum += x.num;
+          ++n;
+        }
+        Value v;
+        switch (q.agg) {
+          case CPattern::Agg::Count: v = Value::number(n); break;
+          case CPattern::Agg::Sum: v = Value::number(sum); break;
+          case CPattern::Agg::Min: v = n ? Value::number(lo) : Value{}; break;
+          case CPattern::Agg::Max: v = n ? Value::number(hi) : Value{}; break;
+          case CPattern::Agg::Avg: v = n ? Value::number(sum / n) : Value{}; break;
+        }
+        view.bind_aggregate(q.level, v);
+        std::vector<TestRecord> failed;
+        for (const CExpr& t : q.agg_tests) {
+          Truth tr = test_condition(t, view, kb);
+          if (tr != Truth::True) record(rules, t, view, tr, failed);
+        }
+        if (!failed.empty()) {
+          fail_at(k, std::move(failed));
+          return false;
+        }
+        bound.insert(q.level);
+        bool ok = search(k + 1, view);
+        bound.erase(q.level);
+        return ok;
+      }
+    }
+    return false;
+  }
+};
 
 }  // namespace
 
@@ -1276,36 +1463,16 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
           Truth tr = test_condition(t, view, kb);
           if (tr != Truth::True) record(rules, t, view, tr, c.failed);
         }
-      // Then the other patterns, with this fact in place: a partner that is
-      // missing, a fact that blocks a `there is no`.
+      // Then the other patterns in order, with this fact in place: the
+      // deepest point any partial match reaches, and what stops it there — a
+      // partner that no fact supplies (also through a third pattern), a fact
+      // that blocks a `there is no`, an aggregate's value against its test.
       if (c.failed.empty()) {
-        for (const CPattern& q : cr.patterns) {
-          if (&q == &p) continue;
-          bool joined = false;
-          for (const CExpr& t : q.tests) joined = joined || reads_level(t, p.level);
-          if (!joined && q.kind != CPattern::Kind::NotExists) continue;
-          std::int32_t hit = -1;
-          for (std::size_t i = 0; i < result.records.size() && hit < 0; ++i) {
-            const Record& other = result.records[i];
-            if (other.tmpl != q.tmpl || other.ended_by >= 0 || static_cast<std::int32_t>(i) == found) continue;
-            BindingView v2 = view;
-            v2.bind(q.level, static_cast<std::int32_t>(i));
-            std::set<std::int32_t> both{p.level, q.level};
-            bool ok = true;
-            for (const CExpr& t : q.tests)
-              if (reads_only(t, both) && test_condition(t, v2, kb) != Truth::True) ok = false;
-            if (ok) hit = static_cast<std::int32_t>(i);
-          }
-          const TemplateDef& qt = rules.templates[static_cast<std::size_t>(q.tmpl)];
-          if (q.kind == CPattern::Kind::NotExists && hit >= 0) {
-            const Record& b = result.records[static_cast<std::size_t>(hit)];
-            std::string bo = record_origin(result, b, false);
-            c.failed.push_back(pattern_record(rules, q.loc, "blocked by " + qt.name + " " + record_key(rules, b) +
-                                                                (bo.empty() ? "" : ", from " + bo)));
-          } else if ((q.kind == CPattern::Kind::ForEach || q.kind == CPattern::Kind::Exists) && hit < 0) {
-            c.failed.push_back(pattern_record(rules, q.loc, "no " + qt.name + " matches with this " + name));
-          }
-        }
+        PartialMatch pm(result, rules, cr, p, found, name);
+        pm.run(view);
+        c.failed = std::move(pm.failure);
+        if (pm.budget_exhausted)
+          c.note.text("the search for a partial match stopped at its limit; run with --trace");
       }
       if (c.failed.empty())
         c.note.text("its tests hold for this " + name + " but it did not fire for it (an aggregate or a later "

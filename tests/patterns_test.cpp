@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/engine.hpp"
+#include "engine/explain.hpp"
 #include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -359,4 +360,75 @@ end
     });
   for (std::thread& t : threads) t.join();
   for (std::size_t n : sizes) CHECK(n == 1 + 6 + 3);
+}
+
+namespace {
+// The failing tests of a why-not candidate, as "text: value" lines.
+std::string why_not_lines(const Run& r, const std::string& query, const std::string& rule) {
+  auto w = explain_why_not_fact(r.result, query);
+  REQUIRE(w);
+  INFO(w->error);
+  REQUIRE(w->error.empty());
+  std::string out;
+  for (const WhyNotCandidate& c : w->candidates) {
+    if (c.rule.name != rule) continue;
+    if (c.fired) out += "fired\n";
+    for (const TestRecord& t : c.failed) {
+      out += t.text;
+      for (const FactValue& f : t.facts) out += " | " + f.name + ": " + f.display;
+      out += "\n";
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("why not for a fact: through a third pattern, the deepest partial match and what stops it",
+          "[patterns][why-not]") {
+  auto r = run(R"(
+rule chain "" source "t"
+when for each guest a where a.sex is m
+  and for each guest b where b.hobby is a.hobby and b.sex is f
+  and for each pair p where p.a is b.name
+then note "{a.name}" end
+)",
+               "(guest (name n1) (sex m) (hobby h1)) (guest (name n2) (sex f) (hobby h1)) (guest (name n3) (sex m) (hobby h9))"
+               " (pair (a n7) (b n8))");
+  // n1 finds its partner n2, but no pair names n2: the third pattern stops
+  // it. (As `b`, n1 fails its own test.)
+  CHECK(why_not_lines(r, "guest=n1", "chain") ==
+        "for each pair p where p.a is b.name | because: no pair matches with this guest and the facts matched before it\n"
+        "b.sex is f | b.sex: m\n");
+  // n3 has no partner at all: the second pattern stops it.
+  CHECK(why_not_lines(r, "guest=n3", "chain") ==
+        "for each guest b where b.hobby is a.hobby and b.sex is f | because: no guest matches with this guest\n"
+        "b.sex is f | b.sex: m\n");
+}
+
+TEST_CASE("why not for a fact: an aggregate's value against its test", "[patterns][why-not]") {
+  auto r = run(R"(
+rule crowded "" source "t"
+when for each guest g where g.sex is f
+  and (the number of guest o where o.hobby is g.hobby) >= 3
+then note "{g.name}" end
+)",
+               "(guest (name n1) (sex f) (hobby h1)) (guest (name n2) (sex m) (hobby h1)) (guest (name n3) (sex m) (hobby h2))");
+  std::string lines = why_not_lines(r, "guest=n1", "crowded");
+  CAPTURE(lines);
+  // The aggregate's value is 2 (n1 and n2 share h1), against `>= 3`.
+  CHECK(lines.find(">= 3 | the number of guest o where o.hobby is g.hobby: 2\n") != std::string::npos);
+}
+
+TEST_CASE("why not for a fact: a negation's blocking fact, and a fact the rule fired for", "[patterns][why-not]") {
+  auto r = run(R"(
+rule alone "" source "t"
+when for each guest g
+  and (there is no guest o where o.hobby is g.hobby and o.sex is not g.sex)
+then note "{g.name}" end
+)",
+               "(guest (name n1) (sex f) (hobby h1)) (guest (name n2) (sex m) (hobby h1)) (guest (name n3) (sex m) (hobby h2))");
+  CHECK(why_not_lines(r, "guest=n1", "alone") ==
+        "there is no guest o where o.hobby is g.hobby and o.sex is not g.sex | because: blocked by guest name n2, from "
+        "facts.fct:1:38 (fact 2)\n");
+  CHECK(why_not_lines(r, "guest=n3", "alone") == "fired\n");
 }
