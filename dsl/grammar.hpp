@@ -1,6 +1,6 @@
 // The PEGTL grammar of the rule language. This header holds only the grammar
 // (no actions), so that `pegtl::analyze<grammar::file>()` can run in a test
-// and the actions in parser.cpp stay separate. docs/grammar.md is the
+// and the actions in parser_actions_*.hpp stay separate. docs/grammar.md is the
 // normative reference; each rule below opens with its production.
 //
 // Conventions: a rule named `t_*` is a token followed by spacing; rules that
