@@ -43,7 +43,7 @@ Coverage::Coverage(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rule
     leaves(r.condition, ls);
     for (const CExpr* l : ls) {
       rc.tests.push_back(tests_.size());
-      tests_.push_back({r.index, l, one_line(rules_->text_of(l->loc)), rules_->where(l->loc), false, false, false});
+      tests_.push_back({r.index, l, one_line(rules_->expr_text(l->loc)), rules_->where(l->loc), false, false, false});
     }
     per_rule_.push_back(std::move(rc));
   }

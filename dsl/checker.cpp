@@ -93,6 +93,47 @@ std::string_view RuleSet::text_of(const ast::Loc& loc) const {
   return std::string_view(t).substr(loc.begin, loc.end - loc.begin);
 }
 
+std::string RuleSet::expr_text(const ast::Loc& loc) const {
+  const std::string& t = sources->text(loc.file);
+  if (loc.end <= loc.begin || loc.end > t.size()) return {};
+  std::size_t b = loc.begin, e = loc.end;
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  for (int guard = 0; guard < 256; ++guard) {
+    // Parentheses closed without being opened, and opened without being
+    // closed, outside strings.
+    int depth = 0, unopened = 0;
+    bool in_string = false;
+    for (std::size_t i = b; i < e; ++i) {
+      char c = t[i];
+      if (in_string) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        if (depth > 0) --depth;
+        else ++unopened;
+      }
+    }
+    if (unopened > 0) {
+      std::size_t i = b;
+      while (i > 0 && blank(t[i - 1])) --i;
+      if (i == 0 || t[i - 1] != '(') break;
+      b = i - 1;
+    } else if (depth > 0) {
+      std::size_t i = e;
+      while (i < t.size() && blank(t[i])) ++i;
+      if (i == t.size() || t[i] != ')') break;
+      e = i + 1;
+    } else {
+      break;
+    }
+  }
+  return t.substr(b, e - b);
+}
+
 namespace checker_detail {
 
 std::string file_stem(const std::string& path) {

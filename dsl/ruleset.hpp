@@ -176,6 +176,11 @@ struct RuleSet {
   std::string where(const ast::Loc& loc) const;
   // The source text a node was written as.
   std::string_view text_of(const ast::Loc& loc) const;
+  // An expression's text as a reader expects it: a node's location starts at
+  // its first operand and ends at its last, so `(the number of ...) >= 3`
+  // would read `the number of ...) >= 3`; the parentheses around a first or
+  // last operand that the location leaves out are taken back in.
+  std::string expr_text(const ast::Loc& loc) const;
 };
 
 }  // namespace advise

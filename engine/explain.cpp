@@ -148,7 +148,7 @@ Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>&
 
 void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out) {
   TestRecord rec;
-  rec.text = std::string(rules.text_of(e.loc));
+  rec.text = rules.expr_text(e.loc);
   rec.where = rules.where(e.loc);
   rec.file = file_of(rules, e.loc);
   rec.line = line_of(rules, e.loc);
@@ -669,7 +669,7 @@ std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing)
       case CPattern::Kind::NotExists: {
         // The pattern as a whole held when the rule fired (its facts are not bound).
         TestRecord rec;
-        rec.text = std::string(rules.text_of(p.loc));
+        rec.text = rules.expr_text(p.loc);
         rec.where = rules.where(p.loc);
         rec.file = file_of(rules, p.loc);
         rec.line = line_of(rules, p.loc);
@@ -1152,7 +1152,7 @@ bool reads_only(const CExpr& e, const std::set<std::int32_t>& levels) {
 // A pattern's test that failed, as the report shows it.
 TestRecord pattern_record(const RuleSet& rules, const ast::Loc& loc, const std::string& note) {
   TestRecord rec;
-  rec.text = std::string(rules.text_of(loc));
+  rec.text = rules.expr_text(loc);
   rec.where = rules.where(loc);
   rec.file = file_of(rules, loc);
   rec.line = line_of(rules, loc);

@@ -231,3 +231,15 @@ TEST_CASE("evaluations of different profiles run concurrently on one engine", "[
     for (std::size_t i = 0; i < g.size(); ++i) CHECK(g[i] == expected[i % profiles.size()]);
   }
 }
+
+TEST_CASE("why not: a test whose first or last operand is in parentheses reads whole") {
+  auto rs = compile_rules(R"(
+rule sum_low "" source "t" when (step2ck + publications) >= 260 and 3 < (publications * 2) then set strategy = single end
+)");
+  Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 238, "publications": 1})"));
+  WhyNot w = explain_why_not(r, "strategy=single");
+  REQUIRE(w.candidates.size() == 1);
+  REQUIRE(w.candidates[0].failed.size() == 2);
+  CHECK(w.candidates[0].failed[0].text == "(step2ck + publications) >= 260");
+  CHECK(w.candidates[0].failed[1].text == "3 < (publications * 2)");
+}
