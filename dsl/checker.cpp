@@ -224,7 +224,12 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files) {
   for (const ast::File& f : files.files) {
     for (const ast::Template& t : f.templates) {
       if (kb_->field_index(t.name.name) >= 0 || kb_->conclusion_index(t.name.name) >= 0) {
-        error(DiagKind::DuplicateDefinition, t.name.loc, "`" + t.name.name + "` is already a profile field or conclusion");
+        error(DiagKind::DuplicateDefinition, t.name.loc,
+              "`" + t.name.name + "` is already a " +
+                  (kb_->field_index(t.name.name) >= 0 ? "profile field" : "conclusion") +
+                  "; a template needs a name of its own (rules read `" + t.name.name + "` as that " +
+                  (kb_->field_index(t.name.name) >= 0 ? "field" : "conclusion") + ")");
+        refused_templates_.insert(t.name.name);
         continue;
       }
       declare_template(t);

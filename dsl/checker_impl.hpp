@@ -77,6 +77,9 @@ class Checker {
   std::vector<TemplateDef> templates_;
   bool kb_templates_tried_ = false;
   TemplateSet kb_templates_;
+  // Templates declared but refused (a name taken by a profile field or a
+  // conclusion): their uses are not reported again as unknown templates.
+  std::set<std::string> refused_templates_;
   // Names bound by patterns, innermost last.
   struct Binding {
     std::string name;

@@ -82,6 +82,7 @@ std::int32_t Checker::find_template(const std::string& n, const ast::Loc& loc) {
     templates_.push_back(kb_templates_.templates[static_cast<std::size_t>(k)]);
     return static_cast<std::int32_t>(templates_.size() - 1);
   }
+  if (refused_templates_.count(n)) return -1;  // reported where it is declared
   auto& d = error(DiagKind::UnknownTemplate, loc, "unknown template `" + n + "`");
   if (auto sug = did_you_mean(n, template_names())) d.message += "; did you mean `" + *sug + "`?";
   return -1;
