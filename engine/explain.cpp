@@ -1243,6 +1243,31 @@ struct PartialMatch {
     failure = std::move(why);
   }
 
+  // Calls `fn(view with it bound, record)` for each live fact of q's
+  // template that passes `tests`, until fn returns true; false when the
+  // search bound was reached.
+  template <typename Fn>
+  bool each_match(const CPattern& q, const std::vector<const CExpr*>& tests, const BindingView& view, Fn&& fn) {
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+      if (!live(i, q.tmpl)) continue;
+      if (++tried > kBudget) {
+        budget_exhausted = true;
+        return false;
+      }
+      BindingView next = view;
+      next.bind(q.level, static_cast<std::int32_t>(i));
+      if (holds(tests, next) && fn(next, i)) break;
+    }
+    return true;
+  }
+
+  bool deeper(std::size_t k, const CPattern& q, BindingView& view) {
+    bound.insert(q.level);
+    bool ok = search(k + 1, view);
+    bound.erase(q.level);
+    return ok;
+  }
+
   bool search(std::size_t k, BindingView& view) {
     if (k == order.size()) return true;
     const CPattern& q = *order[k];
@@ -1252,68 +1277,49 @@ struct PartialMatch {
     switch (q.kind) {
       case CPattern::Kind::ForEach:
       case CPattern::Kind::Exists: {
-        bool any = false;
-        for (std::size_t i = 0; i < result.records.size(); ++i) {
-          if (!live(i, q.tmpl)) continue;
-          if (++tried > kBudget) {
-            budget_exhausted = true;
-            return false;
-          }
-          BindingView next = view;
-          next.bind(q.level, static_cast<std::int32_t>(i));
-          if (!holds(tests, next)) continue;
-          any = true;
-          if (q.kind == CPattern::Kind::Exists) return search(k + 1, view);
-          bound.insert(q.level);
-          bool ok = search(k + 1, next);
-          bound.erase(q.level);
-          if (ok) return true;
-        }
+        bool any = false, matched = false;
+        if (!each_match(q, tests, view, [&](BindingView& next, std::size_t) {
+              any = true;
+              matched = q.kind == CPattern::Kind::Exists ? search(k + 1, view) : deeper(k, q, next);
+              return matched || q.kind == CPattern::Kind::Exists;
+            }))
+          return false;
         if (!any)
           fail_at(k, {pattern_failure(q, "no " + qt.name + " matches with this " + name +
                                              (k ? " and the facts matched before it" : ""))});
-        return false;
+        return matched;
       }
       case CPattern::Kind::NotExists: {
-        for (std::size_t i = 0; i < result.records.size(); ++i) {
-          if (!live(i, q.tmpl) || static_cast<std::int32_t>(i) == fact) continue;
-          if (++tried > kBudget) {
-            budget_exhausted = true;
-            return false;
-          }
-          BindingView next = view;
-          next.bind(q.level, static_cast<std::int32_t>(i));
-          if (!holds(tests, next)) continue;
-          const Record& b = result.records[i];
-          std::string bo = record_origin(result, b, false);
-          fail_at(k, {pattern_failure(q, "blocked by " + qt.name + " " + record_key(rules, b) +
-                                             (bo.empty() ? "" : ", from " + bo))});
+        std::int32_t blocker = -1;
+        if (!each_match(q, tests, view, [&](BindingView&, std::size_t i) {
+              if (static_cast<std::int32_t>(i) == fact) return false;
+              blocker = static_cast<std::int32_t>(i);
+              return true;
+            }))
           return false;
-        }
-        return search(k + 1, view);
+        if (blocker < 0) return search(k + 1, view);
+        const Record& b = result.records[static_cast<std::size_t>(blocker)];
+        std::string bo = record_origin(result, b, false);
+        fail_at(k, {pattern_failure(q, "blocked by " + qt.name + " " + record_key(rules, b) +
+                                           (bo.empty() ? "" : ", from " + bo))});
+        return false;
       }
       case CPattern::Kind::Aggregate: {
         double n = 0, sum = 0, lo = 0, hi = 0;
-        for (std::size_t i = 0; i < result.records.size(); ++i) {
-          if (!live(i, q.tmpl)) continue;
-          if (++tried > kBudget) {
-            budget_exhausted = true;
-            return false;
-          }
-          BindingView next = view;
-          next.bind(q.level, static_cast<std::int32_t>(i));
-          if (!holds(tests, next)) continue;
-          if (q.agg == CPattern::Agg::Count) {
-            ++n;
-            continue;
-          }
-          Value x = evaluate_expr(q.value, next, kb);
-          if (x.kind != Value::Kind::Number) continue;  // unknowns are left out, as the engine does
-          lo = n == 0 ? x.num : std::min(lo, x.num);
-          hi = n == 0 ? x.num : std::max(hi, x.num);
-          sum += x.num;
-          ++n;
-        }
+        if (!each_match(q, tests, view, [&](BindingView& next, std::size_t) {
+              if (q.agg == CPattern::Agg::Count) {
+                ++n;
+                return false;
+              }
+              Value x = evaluate_expr(q.value, next, kb);
+              if (x.kind != Value::Kind::Number) return false;  // unknowns are left out, as the engine does
+              lo = n == 0 ? x.num : std::min(lo, x.num);
+              hi = n == 0 ? x.num : std::max(hi, x.num);
+              sum += x.num;
+              ++n;
+              return false;
+            }))
+          return false;
         Value v;
         switch (q.agg) {
           case CPattern::Agg::Count: v = Value::number(n); break;
@@ -1332,10 +1338,7 @@ struct PartialMatch {
           fail_at(k, std::move(failed));
           return false;
         }
-        bound.insert(q.level);
-        bool ok = search(k + 1, view);
-        bound.erase(q.level);
-        return ok;
+        return deeper(k, q, view);
       }
     }
     return false;
