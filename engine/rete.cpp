@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -257,6 +258,10 @@ struct AggState {
   double sum = 0;
   double extreme = 0;
   bool has_extreme = false;
+  // A value with a fraction was added: a removal recomputes the sum over the
+  // memory rather than subtract, so that the sum is the one the same facts
+  // added in order give (floating-point sums depend on the order).
+  bool fractional = false;
 };
 
 }  // namespace
@@ -684,6 +689,7 @@ struct Matcher::Impl {
   }
 
   void compute_agg(const NodeDesc& n, std::int32_t t) {
+    ++m.stats_.agg_recomputed;
     Token& x = tok(t);
     if (x.agg < 0) {
       if (!free_agg.empty()) {
@@ -714,8 +720,25 @@ struct Matcher::Impl {
     if (!read(n.agg_value, nullptr, fact, c)) return;  // a missing value is left out of sum/min/max/average
     ++s.valued;
     s.sum += c.num;
+    if (c.num != std::floor(c.num)) s.fractional = true;
     if (!s.has_extreme || (n.agg == AggKind::Min ? c.num < s.extreme : c.num > s.extreme)) s.extreme = c.num;
     s.has_extreme = true;
+  }
+
+  // Takes fact `fact` out of an aggregate's state: false when the state must
+  // be recomputed over the memory instead (the minimum or maximum left, or a
+  // sum with fractions).
+  bool remove_from_agg(const NodeDesc& n, AggState& s, std::int32_t fact) {
+    --s.count;
+    if (n.agg == AggKind::Count) return true;
+    Cell c{};
+    if (!read(n.agg_value, nullptr, fact, c)) return true;  // it was left out
+    if (s.fractional) return false;
+    if ((n.agg == AggKind::Min || n.agg == AggKind::Max) && c.num == s.extreme) return false;
+    --s.valued;
+    s.sum -= c.num;
+    if (s.valued == 0) s.has_extreme = false;
+    return true;
   }
 
   // The aggregate's value, false when it has none (min/max/avg of nothing).
@@ -738,10 +761,31 @@ struct Matcher::Impl {
     return true;
   }
 
-  // Re-emits an aggregate token after its value may have changed.
+  // Re-emits an aggregate token after its value may have changed,
+  // recomputed over the memory (a token arrived, a global changed).
   void refresh_agg(std::int32_t n, std::int32_t t) {
+    compute_agg(node(n), t);
+    emit_agg(n, t);
+  }
+
+  // Fact `f` entered (+1) or left (-1) the memory an aggregate token counts
+  // over: the state updated by that fact alone (Rete's incremental
+  // aggregates; facts reach the deepest nodes first, so no token counts a
+  // fact twice), then re-emitted.
+  void update_agg(std::int32_t n, std::int32_t t, std::int32_t f, int sign) {
     const NodeDesc& nd = node(n);
-    compute_agg(nd, t);
+    if (tok(t).agg < 0) return refresh_agg(n, t);
+    ++m.stats_.agg_updated;
+    AggState& s = aggs[static_cast<std::size_t>(tok(t).agg)];
+    if (sign > 0)
+      add_to_agg(nd, s, f);
+    else if (!remove_from_agg(nd, s, f))
+      compute_agg(nd, t);
+    emit_agg(n, t);
+  }
+
+  void emit_agg(std::int32_t n, std::int32_t t) {
+    const NodeDesc& nd = node(n);
     std::uint64_t v = 0;
     bool ok = agg_value(nd, aggs[static_cast<std::size_t>(tok(t).agg)], v);
     if (ok) {
@@ -839,7 +883,7 @@ struct Matcher::Impl {
                 emit(n, t, -1, nullptr);
               }
               break;
-            case NodeKind::Aggregate: refresh_agg(n, t); break;
+            case NodeKind::Aggregate: update_agg(n, t, f, +1); break;
             default: break;
           }
         }
@@ -976,7 +1020,7 @@ struct Matcher::Impl {
           const std::uint64_t* lvs = levels_of(t);
           if (keys_match(nd, lvs, f) && tests_pass(nd.tests, lvs, f)) hit.push_back(t);
         }
-        for (std::int32_t t : hit) refresh_agg(n, t);
+        for (std::int32_t t : hit) update_agg(n, t, f, -1);
       }
     }
     m.facts_[static_cast<std::size_t>(f)].alive = false;

@@ -245,6 +245,10 @@ class PredicateHost {
 
 struct MatchStats {
   std::uint64_t tokens_made = 0, tokens_freed = 0, activations = 0, tests = 0;
+  // Aggregates: states computed over a whole memory (a token arrived, a
+  // global changed, a minimum or maximum or a fractional sum lost a value)
+  // and states updated by one fact entering or leaving.
+  std::uint64_t agg_recomputed = 0, agg_updated = 0;
 };
 
 class Matcher {

@@ -338,3 +338,38 @@ TEST_CASE("rete: a fact supported twice stays until both supports go") {
   m.retract(p2);
   CHECK_FALSE(m.fact(o).alive);
 }
+
+TEST_CASE("rete: aggregates are updated by the fact that enters or leaves, not recomputed") {
+  World w;
+  auto ao = w.b.alpha(w.office, {});
+  auto ap = w.b.alpha(w.person, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ao, {}, {});
+  auto cnt = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Count, {}, {});
+  w.b.production(cnt, 0, 0, 1);
+  auto sum = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Sum, Operand::self(2), {});
+  w.b.production(sum, 1, 0, 1);
+  auto mn = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Min, Operand::self(2), {});
+  w.b.production(mn, 2, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  Matcher m(net);
+  add_office(m, w.office, 7);
+  CHECK(m.stats().agg_recomputed == 3);  // the office's token arrives at each aggregate
+  std::vector<std::int32_t> people;
+  for (int i = 0; i < 100; ++i) people.push_back(add_person(m, w.person, i, 7, 20 + i));
+  CHECK(m.stats().agg_recomputed == 3);
+  CHECK(m.stats().agg_updated == 300);
+  // The latest value of each aggregate (an unchanged one is not re-emitted).
+  std::vector<double> latest(3, -1);
+  auto values = [&] {
+    for (std::int32_t a = m.pop(); a >= 0; a = m.pop())
+      latest[static_cast<std::size_t>(m.activation(a).rule)] = m.level_value(m.activation(a).token, 1);
+    return latest;
+  };
+  CHECK(values() == std::vector<double>{100, 100 * 20 + 99 * 100 / 2, 20});
+  m.retract(people[50]);  // not the minimum: all three updated in place
+  CHECK(m.stats().agg_recomputed == 3);
+  CHECK(values() == std::vector<double>{99, 100 * 20 + 99 * 100 / 2 - 70, 20});
+  m.retract(people[0]);  // the minimum: only the minimum is recomputed
+  CHECK(m.stats().agg_recomputed == 4);
+  CHECK(values() == std::vector<double>{98, 100 * 20 + 99 * 100 / 2 - 70 - 20, 21});
+}
