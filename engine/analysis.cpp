@@ -92,6 +92,7 @@ class Analyzer {
     dead_rules();
     conflicts();
     loops();
+    gaps();
     numbers_in_texts();
     missing_placeholders();
     return stats_;
@@ -630,6 +631,180 @@ class Analyzer {
     for (std::size_t i = 1; i < involved.size(); ++i)
       d.notes.push_back(DiagNote{rs_->rules[static_cast<std::size_t>(involved[i])].loc, true, "in the loop"});
     add_witness(d, witness, "a profile that loops");
+  }
+
+  // ------------------------------------------------------------ gaps
+
+  // The final facts of an engine run, as a view for evaluating conditions.
+  struct ResultView : ValueView {
+    const Result* r = nullptr;
+    const Value& get(std::int32_t slot) const override { return r->value(slot); }
+  };
+
+  // For each conclusion the knowledge base marks as carried by every report
+  // (schema.json `every_report`): a profile among those the mark speaks of
+  // (it gives the `given` fields; each `when` field is missing or one of its
+  // values) on which the engine, run on it, sets no value. The search
+  // tries, for each choice of the given fields, the profile with nothing else,
+  // then each one-field change, then each two-field change, within a budget.
+  void gaps() {
+    for (std::size_t ci = 0; ci < kb_.conclusions.size(); ++ci) {
+      if (out_of_budget()) return;
+      const FieldDef& def = kb_.conclusions[ci];
+      if (!def.every_report) continue;
+      check_gap(rs_->conclusion_slot(def.name), def);
+    }
+  }
+
+  void check_gap(std::int32_t slot, const FieldDef& def) {
+    std::vector<const CRule*> setters;
+    for (const CRule& r : rs_->rules)
+      for (const CAction& a : r.actions)
+        if ((a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add) && a.slot == slot) {
+          setters.push_back(&r);
+          break;
+        }
+    // A rule set that never sets it is a part of the rules (one file checked
+    // on its own): nothing to say.
+    if (setters.empty()) return;
+    std::vector<std::int32_t> given;
+    for (const std::string& n : def.every_report_given)
+      for (std::int32_t i = 0; i < rs_->field_count(); ++i)
+        if (rs_->slot_name(i) == n) given.push_back(i);
+    std::vector<const CExpr*> conds;
+    for (const CRule* r : setters) conds.push_back(&r->condition);
+    std::vector<std::int32_t> vars;
+    for (std::int32_t g : given)
+      if (choosable(g)) vars.push_back(g);
+    for (std::int32_t v : fields_behind(conds))
+      if (std::find(vars.begin(), vars.end(), v) == vars.end()) vars.push_back(v);
+    ++stats_.questions;
+    std::vector<std::vector<Value>> values;
+    for (std::int32_t v : vars) {
+      std::vector<Value> c = choices(v);
+      if (std::find(given.begin(), given.end(), v) != given.end()) c.erase(c.begin());  // never missing
+      for (const auto& [field, allowed] : def.every_report_when) {
+        if (rs_->slot_name(v) != field) continue;
+        // Missing, or one of the values the mark allows.
+        c.erase(std::remove_if(c.begin(), c.end(),
+                               [&](const Value& x) {
+                                 if (x.is_missing() || x.kind != Value::Kind::Symbol) return false;
+                                 const EnumDef& en = kb_.enums[static_cast<std::size_t>(x.enum_id)];
+                                 const std::string& id = en.values[static_cast<std::size_t>(x.sym)];
+                                 return std::find(allowed.begin(), allowed.end(), id) == allowed.end();
+                               }),
+                c.end());
+      }
+      values.push_back(std::move(c));
+    }
+    for (const auto& c : values)
+      if (c.empty()) return;
+    std::size_t ng = 0;
+    while (ng < vars.size() && std::find(given.begin(), given.end(), vars[ng]) != given.end()) ++ng;
+    std::size_t runs = 0, budget = o_.runs_per_question * 40;
+    ResultView final_facts;
+    final_facts.r = &last_;
+    auto try_view = [&]() -> bool {
+      ++stats_.steps;
+      for (const CExpr* c : conds)
+        if (!(possible(*c) & (kFalse | kUnknown))) return false;
+      ++runs;
+      ++stats_.engine_runs;
+      run_engine();
+      return last_.value(slot).is_missing();
+    };
+    auto set = [&](std::size_t i, const Value* v) {
+      auto s = static_cast<std::size_t>(vars[i]);
+      view_.chosen[s] = v ? 1 : 0;
+      view_.values[s] = v ? *v : Value{};
+    };
+    // Every choice of the given fields (an odometer), then the changes.
+    std::vector<std::size_t> pick(ng, 0);
+    bool found = false;
+    for (std::size_t depth = 0; depth <= 2 && !found; ++depth) {
+      std::fill(pick.begin(), pick.end(), 0);
+      for (bool more = true; more && !found;) {
+        for (std::size_t i = 0; i < ng; ++i) set(i, &values[i][pick[i]]);
+        for (std::size_t i = ng; i < vars.size(); ++i) {
+          set(i, nullptr);
+          view_.chosen[static_cast<std::size_t>(vars[i])] = 1;  // missing, chosen
+        }
+        auto limit = [&] { return runs >= budget || out_of_budget(); };
+        if (depth == 0) {
+          found = try_view();
+        } else {
+          for (std::size_t a = ng; a < vars.size() && !found && !limit(); ++a)
+            for (std::size_t va = 1; va < values[a].size() && !found && !limit(); ++va) {
+              set(a, &values[a][va]);
+              if (depth == 1) {
+                found = try_view();
+              } else {
+                for (std::size_t b = a + 1; b < vars.size() && !found && !limit(); ++b) {
+                  for (std::size_t vb = 1; vb < values[b].size() && !found && !limit(); ++vb) {
+                    set(b, &values[b][vb]);
+                    found = try_view();
+                  }
+                  if (!found) {
+                    set(b, nullptr);
+                    view_.chosen[static_cast<std::size_t>(vars[b])] = 1;
+                  }
+                }
+              }
+              if (!found) {
+                set(a, nullptr);
+                view_.chosen[static_cast<std::size_t>(vars[a])] = 1;
+              }
+            }
+        }
+        if (found || runs >= budget || out_of_budget()) break;
+        more = false;
+        for (std::size_t i = ng; i-- > 0;) {
+          if (++pick[i] < values[i].size()) {
+            more = true;
+            break;
+          }
+          pick[i] = 0;
+        }
+      }
+      if (runs >= budget || out_of_budget()) break;
+    }
+    if (!found) {
+      reset();
+      return;
+    }
+    std::string witness = witness_json();
+    // Why each rule that sets it did not, on the witness: its first test that
+    // is not true on the final facts.
+    std::vector<std::string> why;
+    for (const CRule* r : setters) {
+      std::vector<const CExpr*> parts;
+      conjuncts(r->condition, parts);
+      for (const CExpr* p : parts) {
+        Value v = evaluate_expr(*p, final_facts, kb_);
+        if (v.kind == Value::Kind::Bool && v.flag) continue;
+        why.push_back("`" + r->name + "`: `" + source(p->loc) + "` is " +
+                      (v.kind == Value::Kind::Bool ? "false" : "unknown"));
+        break;
+      }
+    }
+    reset();
+    std::string who;
+    for (std::size_t i = 0; i < def.every_report_given.size(); ++i)
+      who += (i ? ", `" : "`") + def.every_report_given[i] + "`";
+    std::string msg = "no rule sets `" + def.name + "`, which every report carries (kb/schema.json `every_report`), for some applicants";
+    if (!who.empty()) msg += " who give " + who;
+    for (const auto& [field, allowed] : def.every_report_when) {
+      std::string vs;
+      for (std::size_t i = 0; i < allowed.size(); ++i) vs += (i ? (i + 1 == allowed.size() ? " or " : ", ") : "") + allowed[i];
+      msg += (who.empty() && &field == &def.every_report_when.front().first ? " whose `" : ", whose `") + field +
+             "` is missing or " + vs;
+    }
+    Diagnostic& d = diags_.report(DiagKind::Gap, setters.front()->loc, msg);
+    std::size_t shown = std::min<std::size_t>(why.size(), 4);
+    for (std::size_t i = 0; i < shown; ++i) d.notes.push_back(DiagNote{{}, false, why[i]});
+    if (why.size() > shown)
+      d.notes.push_back(DiagNote{{}, false, "and " + std::to_string(why.size() - shown) + " more rules that set it"});
+    add_witness(d, witness, "a profile no rule sets it for");
   }
 
   // ------------------------------------------------------------ numbers in texts

@@ -583,6 +583,45 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
         ok = false;
       }
     }
+    if (section == "conclusions" && def.contains("every_report")) {
+      const json& m = def["every_report"];
+      std::string at = "$." + section + "." + f.name + ".every_report";
+      if (m.is_boolean()) {
+        f.every_report = m.get<bool>();
+      } else if (m.is_object() && !m.empty() && (!m.contains("given") || m["given"].is_array()) && (!m.contains("when") || m["when"].is_object()) &&
+                 m.size() == static_cast<std::size_t>(m.contains("given")) + static_cast<std::size_t>(m.contains("when"))) {
+        f.every_report = true;
+        if (m.contains("given"))
+          for (const json& x : m["given"]) {
+            if (!x.is_string()) {
+              errors.push_back({file, at + ".given", 0, 0, "expected names of profile fields, found " + x.dump(), {}});
+              ok = false;
+              continue;
+            }
+            f.every_report_given.push_back(x.get<std::string>());
+          }
+        if (m.contains("when"))
+          for (auto w = m["when"].begin(); w != m["when"].end(); ++w) {
+            std::vector<std::string> values;
+            if (w.value().is_array())
+              for (const json& x : w.value())
+                if (x.is_string()) values.push_back(x.get<std::string>());
+            if (!w.value().is_array() || values.size() != w.value().size()) {
+              errors.push_back({file, at + ".when." + w.key(), 0, 0,
+                                "expected a list of the field's values, found " + w.value().dump(), {}});
+              ok = false;
+              continue;
+            }
+            f.every_report_when.emplace_back(w.key(), std::move(values));
+          }
+      } else {
+        errors.push_back({file, at, 0, 0,
+                          "expected true, false or {\"given\": [profile fields], \"when\": {FIELD: [values]}}, found " +
+                              m.dump(),
+                          {}});
+        ok = false;
+      }
+    }
     out.push_back(std::move(f));
   }
   return ok;
@@ -758,6 +797,34 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
   read_section("conclusions", kb.conclusions);
   read_section("specialty_attributes", kb.specialty_attributes);
   kb.index();
+  // `every_report.given` names profile fields.
+  {
+    std::vector<std::string> names;
+    for (const FieldDef& fd : kb.fields) names.push_back(fd.name);
+    for (const FieldDef& c : kb.conclusions)
+      for (std::size_t i = 0; i < c.every_report_given.size(); ++i)
+        if (std::find(names.begin(), names.end(), c.every_report_given[i]) == names.end())
+          errors.push_back({schema_path, "$.conclusions." + c.name + ".every_report.given[" + std::to_string(i) + "]", 0,
+                            0, "unknown profile field `" + c.every_report_given[i] + "`",
+                            did_you_mean(c.every_report_given[i], names)});
+    for (const FieldDef& c : kb.conclusions)
+      for (const auto& [field, values] : c.every_report_when) {
+        std::string at = "$.conclusions." + c.name + ".every_report.when." + field;
+        auto fi = std::find(names.begin(), names.end(), field);
+        if (fi == names.end()) {
+          errors.push_back({schema_path, at, 0, 0, "unknown profile field `" + field + "`", did_you_mean(field, names)});
+          continue;
+        }
+        const TypeDesc& t = kb.types.at(kb.fields[static_cast<std::size_t>(fi - names.begin())].type);
+        if (t.kind != TypeKind::Enum) {
+          errors.push_back({schema_path, at, 0, 0, "`when` takes fields with a fixed set of values; `" + field + "` has none", {}});
+          continue;
+        }
+        const EnumDef& en = kb.enums[static_cast<std::size_t>(t.enum_id)];
+        for (const std::string& v : values)
+          if (en.find(v) < 0) errors.push_back({schema_path, at, 0, 0, "`" + v + "` is not a value of `" + field + "`", did_you_mean(v, en.values)});
+      }
+  }
 
   // Specialties.
   for (auto it = specs.begin(); it != specs.end(); ++it) {

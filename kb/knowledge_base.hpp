@@ -40,6 +40,15 @@ struct FieldDef {
   // Conclusions: the value applicants hope for (kb/schema.json "hoped_for"),
   // whose what-if the report shows (engine/whatif.hpp); Missing when none.
   Value hoped_for;
+  // Conclusions: carried by every report (kb/schema.json "every_report", true
+  // or {"given": [FIELD...]}): `advise check` reports the profiles, among
+  // those that give `every_report_given` and that the rules setting it speak
+  // to, for which no rule sets it (a gap, docs/language.md).
+  bool every_report = false;
+  std::vector<std::string> every_report_given;
+  // {"when": {FIELD: [VALUE...]}}: only profiles whose FIELD (an enum) is
+  // missing or one of the VALUEs; the report of any other may leave it out.
+  std::vector<std::pair<std::string, std::vector<std::string>>> every_report_when;
   std::string label;  // display name (schema.json `labels`); empty when none
 };
 
