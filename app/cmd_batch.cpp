@@ -39,6 +39,7 @@
 #include "kb/sanitize.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/render_json.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cli {
@@ -148,6 +149,7 @@ struct Context {
   const RuleSet& rules;
   const KnowledgeBase& kb;
   std::string shown;  // the input as messages name it
+  std::size_t record_size_hint = 16384;
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -179,10 +181,20 @@ Outcome process(const Context& cx, const Line& line) {
   bool misbehaved = report.runaway.has_value();
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
   o.status = misbehaved ? Status::RuleProblem : Status::Ok;
-  // {"line":N,"carried":{...}, then the report's own keys.
-  std::string body = render_json(report, cx.rules, JsonLayout::Compact);
-  o.record = "{\"line\":" + std::to_string(line.number) + ",\"carried\":" + dump(profile->carried) + "," +
-             body.substr(1) + "\n";
+  // {"line":N,"carried":{...}, then the report's own keys, written straight
+  // into the record (kb/json_writer.hpp).
+  std::string record;
+  record.reserve(cx.record_size_hint);
+  JsonWriter w(record);
+  w.begin_object();
+  w.key("line");
+  w.integer(static_cast<unsigned long long>(line.number));
+  w.key("carried");
+  w.raw(dump(profile->carried));
+  write_report_json(w, report, cx.rules);
+  w.end_object();
+  record += '\n';
+  o.record = std::move(record);  // terminal-safe as written (kb/json_writer.hpp)
   return o;
 }
 
@@ -360,7 +372,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
 
   Engine engine(loaded->rules);
-  Context cx{engine, *loaded->rules, *loaded->kb, shown};
+  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384};
   LineReader reader(in);
   Counts counts;
   Progress progress(err, o.progress, total_bytes);
