@@ -82,6 +82,10 @@ class JsonWriter {
 
   std::string& buffer() { return out_; }
 
+  // The length of the well-formed UTF-8 character at s[i] (the bytes
+  // nlohmann's decoder accepts), or 0 when it is not one.
+  static std::size_t utf8_length(std::string_view s, std::size_t i);
+
  private:
   struct Level {
     bool first = true;
@@ -121,21 +125,6 @@ class JsonWriter {
     }
   }
 
-  // The length of the well-formed UTF-8 character at s[i] (the bytes
-  // nlohmann's decoder accepts), or 0 when it is not one.
-  static std::size_t utf8_length(std::string_view s, std::size_t i) {
-    auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
-    auto cont = [&](std::size_t k) { return (b(k) & 0xC0u) == 0x80u; };
-    unsigned c = b(0);
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c == 0xE0) return b(1) >= 0xA0 && b(1) <= 0xBF && cont(2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xED) return b(1) >= 0x80 && b(1) <= 0x9F && cont(2) ? 3 : 0;
-    if (c == 0xF0) return b(1) >= 0x90 && b(1) <= 0xBF && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xF4) return b(1) >= 0x80 && b(1) <= 0x8F && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-  }
 
   // The code point of the n-byte character at s[i] when a terminal would act
   // on it (C1 controls U+0080-U+009F; the bidirectional controls U+061C,
@@ -219,5 +208,19 @@ class JsonWriter {
   bool after_key_ = false;
   std::vector<Level> levels_;
 };
+
+inline std::size_t JsonWriter::utf8_length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](std::size_t k) { return (b(k) & 0xC0u) == 0x80u; };
+  unsigned c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return b(1) >= 0xA0 && b(1) <= 0xBF && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return b(1) >= 0x80 && b(1) <= 0x9F && cont(2) ? 3 : 0;
+  if (c == 0xF0) return b(1) >= 0x90 && b(1) <= 0xBF && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return b(1) >= 0x80 && b(1) <= 0x8F && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
 
 }  // namespace advise
