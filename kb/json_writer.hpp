@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -148,12 +149,26 @@ class JsonWriter {
     for (int shift = 12; shift >= 0; shift -= 4) out_ += hex[(cp >> shift) & 0xF];
   }
 
+  // Whether any of the 8 bytes at p is a control, `"`, `\\`, DEL or not
+  // ASCII (may say so of a plain byte next to one; never misses one).
+  static bool needs_care(const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    auto zero_in = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    return ((w - ones * 0x20) & ~w & highs) | zero_in(w ^ (ones * '"')) | zero_in(w ^ (ones * '\\')) |
+           zero_in(w ^ (ones * 0x7F)) | (w & highs);
+  }
+
   // `"` and the escaped contents, without the closing quote.
   void string_body(std::string_view s) {
     std::size_t start = out_.size();
     out_ += '"';
     std::size_t run = 0;  // start of the bytes not yet copied
     for (std::size_t i = 0; i < s.size();) {
+      // Eight bytes at a time while they are all plain ASCII.
+      while (i + 8 <= s.size() && !needs_care(s.data() + i)) i += 8;
+      if (i >= s.size()) break;
       auto c = static_cast<unsigned char>(s[i]);
       if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7F) {
         ++i;

@@ -97,3 +97,16 @@ TEST_CASE("the JSON writer's raw values and optional texts", "[json_writer]") {
   w.end_object();
   CHECK(out == R"({"carried":{"id":7},"name":null,"other":"x"})");
 }
+
+TEST_CASE("the JSON writer finds every character to escape, wherever it is in a long text", "[json_writer]") {
+  // The writer skips plain ASCII eight bytes at a time: put each kind of
+  // character at every offset of a text longer than a few words.
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (const std::string special : {"\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc2\x9b", "\xc3\xa9", "\xe2\x80\xae", "\xff", " "}) {
+    for (std::size_t at = 0; at <= plain.size(); ++at) {
+      std::string text = plain.substr(0, at) + special + plain.substr(at);
+      INFO(at);
+      CHECK(written(ojson(text), JsonWriter::Style::Compact) == nl(ojson(text), -1));
+    }
+  }
+}
