@@ -299,6 +299,10 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
   bool no_timing = false;
   batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
+  bool progress_on = false, progress_off = false;
+  batch_cmd->add_flag("--progress", progress_on,
+                      "Show progress on stderr (lines done of the total, refused, lines/s) even when it is not a terminal");
+  batch_cmd->add_flag("--no-progress", progress_off, "Never show progress (the default shows it when stderr is a terminal)");
   batch_cmd->footer(kBatchExamples);
 
   TestOptions test;
@@ -406,7 +410,11 @@ int main(int argc, char** argv) {
   if (*fmt_cmd) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);
   if (*batch_cmd) {
     batch.kb_dir = kb_dir;
-    batch.progress = isatty(STDERR_FILENO) != 0;
+    if (progress_on && progress_off) {
+      std::cerr << "advise batch: `--progress` and `--no-progress` contradict each other; give one\n";
+      return kExitUsage;
+    }
+    batch.progress = progress_on || (!progress_off && isatty(STDERR_FILENO) != 0);
     batch.timing = !no_timing;
     return run_command("batch", [&] { return cmd_batch(batch, std::cout, std::cerr); }, std::cerr);
   }

@@ -39,6 +39,7 @@
 #include "kb/sanitize.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
+#include "engine/render_json.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cli {
@@ -148,6 +149,7 @@ struct Context {
   const RuleSet& rules;
   const KnowledgeBase& kb;
   std::string shown;  // the input as messages name it
+  std::size_t record_size_hint = 16384;
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -179,10 +181,20 @@ Outcome process(const Context& cx, const Line& line) {
   bool misbehaved = report.runaway.has_value();
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
   o.status = misbehaved ? Status::RuleProblem : Status::Ok;
-  // {"line":N,"carried":{...}, then the report's own keys.
-  std::string body = render_json(report, cx.rules, JsonLayout::Compact);
-  o.record = "{\"line\":" + std::to_string(line.number) + ",\"carried\":" + dump(profile->carried) + "," +
-             body.substr(1) + "\n";
+  // {"line":N,"carried":{...}, then the report's own keys, written straight
+  // into the record (kb/json_writer.hpp).
+  std::string record;
+  record.reserve(cx.record_size_hint);
+  JsonWriter w(record);
+  w.begin_object();
+  w.key("line");
+  w.integer(static_cast<unsigned long long>(line.number));
+  w.key("carried");
+  w.raw(dump(profile->carried));
+  write_report_json(w, report, cx.rules);
+  w.end_object();
+  record += '\n';
+  o.record = std::move(record);  // terminal-safe as written (kb/json_writer.hpp)
   return o;
 }
 
@@ -242,27 +254,36 @@ class Sink {
 };
 
 // The progress bar: on a terminal, after the first second, at most five times a second.
+// Progress on standard error while a batch runs (when asked: the CLI asks
+// when standard error is a terminal, or with --progress): lines done, of the
+// total when the input is a file, lines refused so far and lines per second,
+// redrawn on one line at most four times a second and erased at the end.
 class Progress {
  public:
-  Progress(std::ostream& err, bool enabled, std::uintmax_t total_bytes)
-      : err_(err), enabled_(enabled), total_(total_bytes), start_(Clock::now()), last_(start_) {}
-  void update(const Counts& c, std::size_t bytes_read) {
+  Progress(std::ostream& err, bool enabled, std::size_t total_lines)
+      : err_(err), enabled_(enabled), total_(total_lines), start_(Clock::now()) {}
+  void update(const Counts& c) {
     if (!enabled_) return;
     auto now = Clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200)) return;
+    if (shown_ && now - last_ < std::chrono::milliseconds(250)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
-    char rate[32];
-    std::snprintf(rate, sizeof rate, "%.0f", static_cast<double>(c.lines) / secs);
-    std::string bar;
+    std::string line = "\rbatch: ";
     if (total_ > 0) {
-      double f = std::min(1.0, static_cast<double>(bytes_read) / static_cast<double>(total_));
-      int filled = static_cast<int>(f * 30);
-      bar = "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(30 - filled), ' ') +
-            "] " + std::to_string(static_cast<int>(f * 100)) + "% ";
+      double f = std::min(1.0, static_cast<double>(c.lines) / static_cast<double>(total_));
+      auto filled = static_cast<std::size_t>(f * 20);
+      line += "[" + std::string(filled, '#') + std::string(20 - filled, ' ') + "] " +
+              std::to_string(c.lines) + "/" + std::to_string(total_) + " lines";
+    } else {
+      line += std::to_string(c.lines) + (c.lines == 1 ? " line" : " lines");
     }
-    err_ << "\rbatch: " << bar << c.lines << " lines, " << c.failed << " failed, " << rate << " lines/s\033[K"
-         << std::flush;
+    line += ", " + std::to_string(c.failed) + " refused";
+    if (secs > 0) {
+      char rate[48];
+      std::snprintf(rate, sizeof rate, ", %.0f lines/s", static_cast<double>(c.lines) / secs);
+      line += rate;
+    }
+    err_ << line << "\033[K" << std::flush;
     shown_ = true;
   }
   void clear() {
@@ -273,10 +294,29 @@ class Progress {
  private:
   std::ostream& err_;
   bool enabled_;
-  std::uintmax_t total_;
+  std::size_t total_;
   Clock::time_point start_, last_;
   bool shown_ = false;
 };
+
+// The lines of a regular file, as LineReader counts them (the last one needs
+// no line end), for the progress line; 0 when it cannot be read.
+std::size_t count_lines(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return 0;
+  std::vector<char> buf(1 << 16);
+  std::size_t lines = 0, n = 0;
+  char last = '\n';
+  while ((n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0) {
+    for (const char* p = buf.data(); (p = static_cast<const char*>(std::memchr(p, '\n', n - static_cast<std::size_t>(p - buf.data()))));) {
+      ++lines;
+      ++p;
+      if (p == buf.data() + n) break;
+    }
+    last = buf[n - 1];
+  }
+  return lines + (last != '\n' ? 1 : 0);
+}
 
 struct Chunk {
   std::size_t seq = 0;
@@ -360,17 +400,17 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
 
   Engine engine(loaded->rules);
-  Context cx{engine, *loaded->rules, *loaded->kb, shown};
+  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384};
   LineReader reader(in);
   Counts counts;
-  Progress progress(err, o.progress, total_bytes);
+  Progress progress(err, o.progress, o.progress && total_bytes > 0 ? count_lines(o.input) : 0);
   auto start = Clock::now();
   bool write_ok = true;
 
   auto deliver = [&](Chunk& c) {
     for (Status s : c.statuses) counts.add(s);
     if (write_ok) write_ok = sink.write(c.records);
-    progress.update(counts, reader.consumed());
+    progress.update(counts);
   };
 
   if (jobs == 1) {

@@ -4,8 +4,6 @@
 // being left out, so that consumers never have to guess.
 #include "engine/render_json.hpp"
 
-#include <cmath>
-
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 
@@ -13,63 +11,80 @@ namespace advise {
 
 namespace {
 
-using json = nlohmann::ordered_json;
 using namespace render_detail;
 
-json rule_json(const RuleRef& r) {
-  json j = json::object();
-  j["name"] = r.name;
-  j["description"] = r.description;
-  j["guide"] = r.source;
-  j["file"] = r.file;
-  j["line"] = r.line;
-  j["priority"] = r.priority;
-  return j;
+void rule_json(JsonWriter& w, const RuleRef& r) {
+  w.begin_object();
+  w.key("name");
+  w.string(r.name);
+  w.key("description");
+  w.string(r.description);
+  w.key("guide");
+  w.string(r.source);
+  w.key("file");
+  w.string(r.file);
+  w.key("line");
+  w.integer(r.line);
+  w.key("priority");
+  w.integer(r.priority);
+  w.end_object();
 }
 
-json rules_json(const std::vector<RuleRef>& rs) {
-  json a = json::array();
-  for (const RuleRef& r : rs) a.push_back(rule_json(r));
-  return a;
+void rules_json(JsonWriter& w, const std::vector<RuleRef>& rs) {
+  w.begin_array();
+  for (const RuleRef& r : rs) rule_json(w, r);
+  w.end_array();
 }
 
-json truth_json(Truth t) {
+void truth_json(JsonWriter& w, Truth t) {
   switch (t) {
-    case Truth::True: return true;
-    case Truth::False: return false;
-    case Truth::Unknown: return nullptr;
+    case Truth::True: return w.boolean(true);
+    case Truth::False: return w.boolean(false);
+    case Truth::Unknown: return w.null();
   }
-  return nullptr;
+  w.null();
 }
 
-json tests_json(const std::vector<TestRecord>& ts, const RuleSet& rules, bool why_not = false) {
-  json a = json::array();
+void tests_json(JsonWriter& w, const std::vector<TestRecord>& ts, const RuleSet& rules, bool why_not = false) {
+  w.begin_array();
   for (const TestRecord& t : ts) {
-    json j = json::object();
-    j["test"] = one_line(t.text);
-    j["file"] = t.file;
-    j["line"] = t.line;
-    j["result"] = truth_json(t.result);
-    json facts = json::array();
+    w.begin_object();
+    w.key("test");
+    w.string(one_line(t.text));
+    w.key("file");
+    w.string(t.file);
+    w.key("line");
+    w.integer(t.line);
+    w.key("result");
+    truth_json(w, t.result);
+    w.key("facts");
+    w.begin_array();
     for (const FactValue& f : t.facts) {
-      json fj = json::object();
-      fj["fact"] = f.name;
-      fj["kind"] = f.conclusion ? "conclusion" : f.slot < 0 ? "fact_field" : "field";
-      fj["value"] = value_json(f.value, *rules.kb);
-      fj["display"] = f.display;
-      facts.push_back(std::move(fj));
+      w.begin_object();
+      w.key("fact");
+      w.string(f.name);
+      w.key("kind");
+      w.string(f.conclusion ? "conclusion" : f.slot < 0 ? "fact_field" : "field");
+      w.key("value");
+      write_value_json(w, f.value, *rules.kb);
+      w.key("display");
+      w.string(f.display);
+      w.end_object();
     }
-    j["facts"] = std::move(facts);
-    json consts = json::array();
-    for (const NamedConstant& c : t.constants) consts.push_back(c.name + " = " + c.value);
-    j["constants"] = std::move(consts);
+    w.end_array();
+    w.key("constants");
+    w.begin_array();
+    for (const NamedConstant& c : t.constants) w.string(c.name + " = " + c.value);
+    w.end_array();
     if (why_not) {
-      j["required"] = t.required.empty() ? json(nullptr) : json(t.required);
-      j["changeable"] = t.changeable;
+      w.key("required");
+      t.required.empty() ? w.null() : w.string(t.required);
+      w.key("changeable");
+      w.boolean(t.changeable);
     }
-    a.push_back(std::move(j));
+    w.end_object();
   }
-  return a;
+  w.end_array();
 }
 
 const char* kind_name(Derivation::Kind k) {
@@ -82,184 +97,279 @@ const char* kind_name(Derivation::Kind k) {
 }
 
 // The facts a rule over facts matched; only rules over facts have the key.
-void matched_json(json& j, const std::vector<MatchedFact>& ms) {
+void matched_json(JsonWriter& w, const std::vector<MatchedFact>& ms) {
   if (ms.empty()) return;
-  json a = json::array();
+  w.key("matched");
+  w.begin_array();
   for (const MatchedFact& m : ms) {
-    json mj = json::object();
-    mj["name"] = m.var;
-    mj["template"] = m.tmpl;
-    mj["key"] = m.key;
-    mj["origin"] = m.origin;
-    mj["ended"] = m.ended;
-    a.push_back(std::move(mj));
+    w.begin_object();
+    w.key("name");
+    w.string(m.var);
+    w.key("template");
+    w.string(m.tmpl);
+    w.key("key");
+    w.string(m.key);
+    w.key("origin");
+    w.string(m.origin);
+    w.key("ended");
+    w.boolean(m.ended);
+    w.end_object();
   }
-  j["matched"] = std::move(a);
+  w.end_array();
 }
 
-json derivation_json(const Derivation& d, const RuleSet& rules) {
-  json j = json::object();
-  j["fact"] = d.name;
-  j["kind"] = kind_name(d.kind);
-  j["value"] = value_json(d.value, *rules.kb);
-  j["display"] = d.display;
-  j["path"] = d.kind == Derivation::Kind::Given ? json(d.json_path) : json(nullptr);
-  j["rule"] = d.kind == Derivation::Kind::Derived ? rule_json(d.rule) : json(nullptr);
-  j["also"] = rules_json(d.also);
-  j["tests"] = tests_json(d.tests, rules);
-  matched_json(j, d.matched);
-  json ps = json::array();
-  for (const Derivation& p : d.premises) ps.push_back(derivation_json(p, rules));
-  j["premises"] = std::move(ps);
-  return j;
+void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules);
+
+void premises_json(JsonWriter& w, const std::vector<Derivation>& ps, const RuleSet& rules) {
+  w.begin_array();
+  for (const Derivation& p : ps) derivation_json(w, p, rules);
+  w.end_array();
 }
 
-json premises_json(const std::vector<Derivation>& ps, const RuleSet& rules) {
-  json a = json::array();
-  for (const Derivation& p : ps) a.push_back(derivation_json(p, rules));
-  return a;
+void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules) {
+  w.begin_object();
+  w.key("fact");
+  w.string(d.name);
+  w.key("kind");
+  w.string(kind_name(d.kind));
+  w.key("value");
+  write_value_json(w, d.value, *rules.kb);
+  w.key("display");
+  w.string(d.display);
+  w.key("path");
+  d.kind == Derivation::Kind::Given ? w.string(d.json_path) : w.null();
+  w.key("rule");
+  d.kind == Derivation::Kind::Derived ? rule_json(w, d.rule) : w.null();
+  w.key("also");
+  rules_json(w, d.also);
+  w.key("tests");
+  tests_json(w, d.tests, rules);
+  matched_json(w, d.matched);
+  w.key("premises");
+  premises_json(w, d.premises, rules);
+  w.end_object();
 }
 
-json why_not_json(const WhyNot& w, const RuleSet& rules) {
-  json j = json::object();
-  j["query"] = w.query;
-  j["subject"] = w.subject.marked();
-  j["error"] = w.error.empty() ? json(nullptr) : json(w.error);
-  j["reached"] = w.reached;
-  j["actual"] = w.actual.marked();
-  json cs = json::array();
-  for (const WhyNotCandidate& c : w.candidates) {
-    json cj = json::object();
-    cj["rule"] = rule_json(c.rule);
-    cj["fired"] = c.fired;
-    cj["note"] = c.note.marked();
-    cj["failed"] = tests_json(c.failed, rules, true);
-    cj["premises"] = premises_json(c.derived_facts, rules);
-    cs.push_back(std::move(cj));
+void why_not_json(JsonWriter& w, const WhyNot& wn, const RuleSet& rules) {
+  w.begin_object();
+  w.key("query");
+  w.string(wn.query);
+  w.key("subject");
+  w.string(wn.subject.marked());
+  w.key("error");
+  wn.error.empty() ? w.null() : w.string(wn.error);
+  w.key("reached");
+  w.boolean(wn.reached);
+  w.key("actual");
+  w.string(wn.actual.marked());
+  w.key("candidates");
+  w.begin_array();
+  for (const WhyNotCandidate& c : wn.candidates) {
+    w.begin_object();
+    w.key("rule");
+    rule_json(w, c.rule);
+    w.key("fired");
+    w.boolean(c.fired);
+    w.key("note");
+    w.string(c.note.marked());
+    w.key("failed");
+    tests_json(w, c.failed, rules, true);
+    w.key("premises");
+    premises_json(w, c.derived_facts, rules);
+    w.end_object();
   }
-  j["candidates"] = std::move(cs);
-  return j;
+  w.end_array();
+  w.end_object();
+}
+
+void messages_json(JsonWriter& w, const Report& rep, bool warnings) {
+  w.begin_array();
+  for (const MessageRef& m : rep.messages) {
+    if (m.warning != warnings) continue;
+    w.begin_object();
+    w.key("text");
+    w.string(m.text);
+    w.key("guide");
+    w.string(m.rule.source);
+    w.key("rule");
+    rule_json(w, m.rule);
+    w.end_object();
+  }
+  w.end_array();
 }
 
 }  // namespace
 
-std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layout) {
+void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
   const KnowledgeBase& kb = *rules.kb;
-  json root = json::object();
-  root["schema_version"] = kReportSchemaVersion;
+  w.key("schema_version");
+  w.integer(kReportSchemaVersion);
 
-  json profile = json::object();
-  profile["source"] = rep.profile_source;
-  profile["name"] = rep.applicant.empty() ? json(nullptr) : json(rep.applicant);
-  root["profile"] = std::move(profile);
+  w.key("profile");
+  w.begin_object();
+  w.key("source");
+  w.string(rep.profile_source);
+  w.key("name");
+  rep.applicant.empty() ? w.null() : w.string(rep.applicant);
+  w.end_object();
 
-  json conclusions = json::object();
-  for (const ConclusionEntry& c : rep.conclusions) conclusions[c.name] = value_json(c.value, kb);
-  root["conclusions"] = std::move(conclusions);
+  w.key("conclusions");
+  w.begin_object();
+  for (const ConclusionEntry& c : rep.conclusions) {
+    w.key(c.name);
+    write_value_json(w, c.value, kb);
+  }
+  w.end_object();
 
-  json recs = json::array();
+  w.key("recommendations");
+  w.begin_array();
   for (const RecommendationExplanation& r : rep.recommendations) {
-    json j = json::object();
-    j["id"] = r.id;
-    j["category"] = r.category;
-    j["text"] = r.text;
-    j["guide"] = r.rule.source;
-    j["rule"] = rule_json(r.rule);
-    j["also"] = rules_json(r.also);
-    recs.push_back(std::move(j));
+    w.begin_object();
+    w.key("id");
+    w.string(r.id);
+    w.key("category");
+    w.string(r.category);
+    w.key("text");
+    w.string(r.text);
+    w.key("guide");
+    w.string(r.rule.source);
+    w.key("rule");
+    rule_json(w, r.rule);
+    w.key("also");
+    rules_json(w, r.also);
+    w.end_object();
   }
-  root["recommendations"] = std::move(recs);
+  w.end_array();
 
-  json warnings = json::array(), notes = json::array();
-  for (const MessageRef& m : rep.messages) {
-    json j = json::object();
-    j["text"] = m.text;
-    j["guide"] = m.rule.source;
-    j["rule"] = rule_json(m.rule);
-    (m.warning ? warnings : notes).push_back(std::move(j));
-  }
-  root["warnings"] = std::move(warnings);
-  root["notes"] = std::move(notes);
+  w.key("warnings");
+  messages_json(w, rep, true);
+  w.key("notes");
+  messages_json(w, rep, false);
 
-  json figures = json::array();
+  w.key("figures");
+  w.begin_array();
   for (const FigureRef& f : rep.figures) {
-    json j = json::object();
-    j["id"] = f.id;
-    j["text"] = f.text;
-    j["source"] = f.source;
-    j["year"] = f.year ? json(f.year) : json(nullptr);
-    j["secondary"] = f.secondary;
-    j["cited_by"] = rule_json(f.cited_by);
-    figures.push_back(std::move(j));
+    w.begin_object();
+    w.key("id");
+    w.string(f.id);
+    w.key("text");
+    w.string(f.text);
+    w.key("source");
+    w.string(f.source);
+    w.key("year");
+    f.year ? w.integer(f.year) : w.null();
+    w.key("secondary");
+    w.boolean(f.secondary);
+    w.key("cited_by");
+    rule_json(w, f.cited_by);
+    w.end_object();
   }
-  root["figures"] = std::move(figures);
+  w.end_array();
 
-  json conflicts = json::array();
+  w.key("conflicts");
+  w.begin_array();
   for (const ConflictExplanation& c : rep.conflicts) {
-    json j = json::object();
-    j["conclusion"] = c.conclusion;
-    j["error"] = c.error;
-    j["kept"] = c.kept;
-    j["rejected"] = c.rejected;
-    j["kept_by"] = rule_json(c.kept_by);
-    j["kept_tests"] = tests_json(c.kept_tests, rules);
-    j["rejected_by"] = rule_json(c.rejected_by);
-    j["rejected_tests"] = tests_json(c.rejected_tests, rules);
-    conflicts.push_back(std::move(j));
+    w.begin_object();
+    w.key("conclusion");
+    w.string(c.conclusion);
+    w.key("error");
+    w.boolean(c.error);
+    w.key("kept");
+    w.string(c.kept);
+    w.key("rejected");
+    w.string(c.rejected);
+    w.key("kept_by");
+    rule_json(w, c.kept_by);
+    w.key("kept_tests");
+    tests_json(w, c.kept_tests, rules);
+    w.key("rejected_by");
+    rule_json(w, c.rejected_by);
+    w.key("rejected_tests");
+    tests_json(w, c.rejected_tests, rules);
+    w.end_object();
   }
-  root["conflicts"] = std::move(conflicts);
-  root["runaway"] = rep.runaway ? json(*rep.runaway) : json(nullptr);
-  root["firings"] = rep.firings;
+  w.end_array();
+  w.key("runaway");
+  rep.runaway ? w.string(*rep.runaway) : w.null();
+  w.key("firings");
+  w.integer(static_cast<unsigned long long>(rep.firings));
 
-  json explanation = json::object();
+  w.key("explanation");
+  w.begin_object();
+  w.key("how");
   if (rep.explained) {
-    json how = json::object();
-    json hc = json::object();
-    for (const ConclusionEntry& c : rep.conclusions)
-      hc[c.name] = c.value.is_missing() ? json(nullptr) : derivation_json(c.derivation, rules);
-    how["conclusions"] = std::move(hc);
-    json hr = json::array();
+    w.begin_object();
+    w.key("conclusions");
+    w.begin_object();
+    for (const ConclusionEntry& c : rep.conclusions) {
+      w.key(c.name);
+      c.value.is_missing() ? w.null() : derivation_json(w, c.derivation, rules);
+    }
+    w.end_object();
+    w.key("recommendations");
+    w.begin_array();
     for (const RecommendationExplanation& r : rep.recommendations) {
-      json j = json::object();
-      j["id"] = r.id;
-      j["rule"] = rule_json(r.rule);
-      j["tests"] = tests_json(r.tests, rules);
-      matched_json(j, r.matched);
-      j["premises"] = premises_json(r.premises, rules);
-      hr.push_back(std::move(j));
+      w.begin_object();
+      w.key("id");
+      w.string(r.id);
+      w.key("rule");
+      rule_json(w, r.rule);
+      w.key("tests");
+      tests_json(w, r.tests, rules);
+      matched_json(w, r.matched);
+      w.key("premises");
+      premises_json(w, r.premises, rules);
+      w.end_object();
     }
-    how["recommendations"] = std::move(hr);
-    explanation["how"] = std::move(how);
+    w.end_array();
+    w.end_object();
   } else {
-    explanation["how"] = nullptr;
+    w.null();
   }
-  json why = json::array();
-  for (const WhyNot& w : rep.why_not) why.push_back(why_not_json(w, rules));
-  explanation["why_not"] = std::move(why);
+  w.key("why_not");
+  w.begin_array();
+  for (const WhyNot& wn : rep.why_not) why_not_json(w, wn, rules);
+  w.end_array();
+  w.key("trace");
   if (rep.traced) {
-    json trace = json::array();
+    w.begin_array();
     for (const TraceEntry& t : rep.trace) {
-      json j = json::object();
-      j["index"] = t.index;
-      j["rule"] = rule_json(t.rule);
-      j["changes"] = t.changes;
-      matched_json(j, t.matched);
-      json outs = json::array();
-      for (const std::string& o : t.outputs) outs.push_back(one_line(o));
-      j["outputs"] = std::move(outs);
-      trace.push_back(std::move(j));
+      w.begin_object();
+      w.key("index");
+      w.integer(t.index);
+      w.key("rule");
+      rule_json(w, t.rule);
+      w.key("changes");
+      w.begin_array();
+      for (const std::string& c : t.changes) w.string(c);
+      w.end_array();
+      matched_json(w, t.matched);
+      w.key("outputs");
+      w.begin_array();
+      for (const std::string& o : t.outputs) w.string(one_line(o));
+      w.end_array();
+      w.end_object();
     }
-    explanation["trace"] = std::move(trace);
+    w.end_array();
   } else {
-    explanation["trace"] = nullptr;
+    w.null();
   }
-  root["explanation"] = std::move(explanation);
-  // Texts are valid UTF-8 (rule files and profiles are checked); replace
-  // rather than throw should that ever not hold.
-  // DEL, C1 and bidirectional controls as \u escapes too (kb/sanitize.hpp):
-  // the same data, and a report `cat` to a terminal cannot drive it.
-  if (layout == JsonLayout::Compact) return json_terminal_safe(root.dump(-1, ' ', false, json::error_handler_t::replace));
-  return json_terminal_safe(root.dump(2, ' ', false, json::error_handler_t::replace)) + "\n";
+  w.end_object();
+}
+
+std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layout) {
+  std::string out;
+  out.reserve(16384);
+  JsonWriter w(out, layout == JsonLayout::Compact ? JsonWriter::Style::Compact : JsonWriter::Style::Indented);
+  w.begin_object();
+  write_report_json(w, rep, rules);
+  w.end_object();
+  // Texts are valid UTF-8 (rule files and profiles are checked); the writer
+  // replaces rather than throws should that ever not hold. It writes DEL, C1
+  // and bidirectional controls as \u escapes too (kb/sanitize.hpp): the same
+  // data, and a report `cat` to a terminal cannot drive it.
+  if (layout == JsonLayout::Pretty) out += '\n';
+  return out;
 }
 
 }  // namespace advise

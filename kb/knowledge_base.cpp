@@ -183,31 +183,45 @@ void locate_data_errors(const std::string& text, const std::string& file, std::v
   }
 }
 
+namespace {
+
+// nlohmann's tree builder, refusing duplicate keys on the way (nlohmann keeps
+// the last silently). A SAX handler rather than a parse callback: the
+// callback parser costs several times a plain parse (kb/schema.json is read
+// at every start; docs/engine.md, "Start-up").
+class DuplicateKeySax : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  DuplicateKeySax(json& into, const std::string& file, std::vector<DataError>& errors)
+      : json_sax_dom_parser(into, true), file_(file), errors_(errors) {}
+  bool start_object(std::size_t n) {
+    keys_.emplace_back();
+    return json_sax_dom_parser::start_object(n);
+  }
+  bool end_object() {
+    if (!keys_.empty()) keys_.pop_back();
+    return json_sax_dom_parser::end_object();
+  }
+  bool key(string_t& k) {
+    if (!keys_.empty() && !keys_.back().insert(k).second)
+      errors_.push_back({file_, "$." + k, 0, 0, "the key `" + k + "` appears twice in one object; keep one", {}});
+    return json_sax_dom_parser::key(k);
+  }
+
+ private:
+  const std::string& file_;
+  std::vector<DataError>& errors_;
+  std::vector<std::set<std::string>> keys_;
+};
+
+}  // namespace
+
 std::optional<json> parse_json_document(const std::string& text, const std::string& file,
                                         std::vector<DataError>& errors) {
-  // Duplicate keys: nlohmann keeps the last silently; we refuse them.
-  std::vector<std::set<std::string>> keys;
-  std::vector<std::string> path;
   std::size_t before = errors.size();
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t ev, json& parsed) {
-    switch (ev) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key: {
-        std::string k = parsed.get<std::string>();
-        if (!keys.empty() && !keys.back().insert(k).second) {
-          errors.push_back({file, "$." + k, 0, 0, "the key `" + k + "` appears twice in one object; keep one", {}});
-        }
-        break;
-      }
-      default: break;
-    }
-    return true;
-  };
   try {
-    json j = json::parse(text, cb, true, false);
+    json j;
+    DuplicateKeySax sax(j, file, errors);
+    json::sax_parse(text, &sax, nlohmann::detail::input_format_t::json, true, false);
     if (errors.size() > before) return std::nullopt;
     return j;
   } catch (const json::parse_error& e) {
@@ -831,7 +845,7 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     Specialty s;
     s.id = it.key();
     s.attributes.resize(kb.specialty_attributes.size());
-    json row = json::parse(it.value().dump());
+    json row(it.value());
     if (!row.is_object()) {
       errors.push_back({spec_path, "$." + s.id, 0, 0, "a specialty is an object of its attributes", {}});
       continue;

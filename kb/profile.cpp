@@ -1,6 +1,8 @@
 #include "kb/profile.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <iterator>
 #include <limits>
@@ -9,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/json_writer.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -944,6 +947,216 @@ void finish(std::vector<Pending>& pending, const std::string* text, std::vector<
   for (Pending& p : pending) errors.push_back(std::move(p.error));
 }
 
+
+// The one-pass reader of the usual profile: a flat object of well-formed
+// fields, read and validated in a single sweep over the text, with no JSON
+// tree (docs/engine.md, "Start-up and reading"). It accepts only what the
+// full reader below accepts with exactly the same result, and gives up
+// (nothing) at the first thing it does not handle or that is wrong: escapes
+// in a text, a non-scalar `x_` field, an exponent, a null, an unknown field,
+// a value out of range or of the wrong type, a duplicate key, a contradiction.
+// The full reader then reads the text again and says what is wrong, with
+// line and column, exactly as before; so every message stays the same.
+class FastReader {
+ public:
+  FastReader(const std::string& text, const std::string& source, const KnowledgeBase& kb)
+      : t_(text), kb_(kb), source_(source) {}
+
+  std::optional<Profile> read() {
+    Profile p;
+    p.source = source_;
+    p.kb = &kb_;
+    p.values.assign(kb_.fields.size(), Value{});
+    std::vector<bool> seen(kb_.fields.size(), false);
+    auto& carried = static_cast<ordered_json::object_t::Container&>(p.carried.get_ref<ordered_json::object_t&>());
+    blanks();
+    if (!eat('{')) return std::nullopt;
+    blanks();
+    if (!eat('}')) {
+      std::size_t keys = 0;
+      while (true) {
+        std::string_view key;
+        if (!text(key) || ++keys > kMaxProfileKeys) return std::nullopt;
+        blanks();
+        if (!eat(':')) return std::nullopt;
+        blanks();
+        if (key.size() >= 2 && key[0] == 'x' && key[1] == '_') {
+          for (const auto& kv : carried)
+            if (kv.first == key) return std::nullopt;
+          ordered_json v;
+          if (!carried_scalar(v)) return std::nullopt;
+          carried.emplace_back(std::string(key), std::move(v));
+        } else {
+          int idx = kb_.field_index(key);
+          if (idx < 0 || seen[static_cast<std::size_t>(idx)]) return std::nullopt;
+          seen[static_cast<std::size_t>(idx)] = true;
+          const FieldDef& f = kb_.fields[static_cast<std::size_t>(idx)];
+          if (!value(f.type, f, p.values[static_cast<std::size_t>(idx)], true)) return std::nullopt;
+        }
+        blanks();
+        if (eat('}')) break;
+        if (!eat(',')) return std::nullopt;
+        blanks();
+      }
+    }
+    blanks();
+    if (i_ != t_.size()) return std::nullopt;
+    std::vector<Pending> problems;
+    contradictions(p, kb_, std::nullopt, problems);
+    if (!problems.empty()) return std::nullopt;
+    return p;
+  }
+
+ private:
+  void blanks() {
+    while (i_ < t_.size() && is_blank(t_[i_])) ++i_;
+  }
+  bool eat(char c) {
+    if (i_ < t_.size() && t_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool word(std::string_view w) {
+    if (t_.compare(i_, w.size(), w) != 0) return false;
+    i_ += w.size();
+    return true;
+  }
+  // A text without escapes or controls, well-formed UTF-8.
+  bool text(std::string_view& out) {
+    if (!eat('"')) return false;
+    std::size_t start = i_;
+    while (i_ < t_.size()) {
+      auto c = static_cast<unsigned char>(t_[i_]);
+      if (c == '"') {
+        out = std::string_view(t_).substr(start, i_ - start);
+        ++i_;
+        return true;
+      }
+      if (c < 0x20 || c == '\\') return false;
+      if (c < 0x80) {
+        ++i_;
+        continue;
+      }
+      std::size_t n = JsonWriter::utf8_length(t_, i_);
+      if (n == 0) return false;
+      i_ += n;
+    }
+    return false;
+  }
+  // -?(0|[1-9][0-9]*)(.[0-9]+)?, at most 15 characters and not -0: a number
+  // every reader reads the same (no exponent, no rounding to 0 or infinity).
+  bool number(double& out, bool& integral) {
+    std::size_t start = i_;
+    eat('-');
+    if (i_ >= t_.size() || t_[i_] < '0' || t_[i_] > '9') return false;
+    if (t_[i_] == '0') {
+      if (i_ > start) return false;  // -0, -0.5: left to the full reader
+      ++i_;
+    } else {
+      while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') ++i_;
+    }
+    integral = true;
+    if (eat('.')) {
+      integral = false;
+      std::size_t digits = i_;
+      while (i_ < t_.size() && t_[i_] >= '0' && t_[i_] <= '9') ++i_;
+      if (i_ == digits) return false;
+    }
+    if (i_ < t_.size() && (t_[i_] == 'e' || t_[i_] == 'E')) return false;
+    if (i_ - start > 15) return false;
+    auto r = std::from_chars(t_.data() + start, t_.data() + i_, out);
+    return r.ec == std::errc() && r.ptr == t_.data() + i_;
+  }
+  bool in_range(const FieldDef& f, double x) const {
+    return !((f.min && x < *f.min) || (f.max && x > *f.max));
+  }
+  bool value(TypeId type, const FieldDef& f, Value& out, bool top) {
+    const TypeDesc& d = kb_.types.at(type);
+    switch (d.kind) {
+      case TypeKind::Integer:
+      case TypeKind::Number: {
+        double x = 0;
+        bool integral = true;
+        if (!number(x, integral)) return false;
+        if (d.kind == TypeKind::Integer && !integral && std::floor(x) != x) return false;
+        if (!in_range(f, x)) return false;
+        out = Value::number(x);
+        return true;
+      }
+      case TypeKind::Boolean:
+        if (word("true")) {
+          out = Value::boolean(true);
+          return true;
+        }
+        if (word("false")) {
+          out = Value::boolean(false);
+          return true;
+        }
+        return false;
+      case TypeKind::String: {
+        std::string_view v;
+        if (!text(v)) return false;
+        out = Value::string(std::string(v));
+        return true;
+      }
+      case TypeKind::Enum: {
+        std::string_view v;
+        if (!text(v)) return false;
+        const EnumDef& e = kb_.enums.at(static_cast<std::size_t>(d.enum_id));
+        int idx = e.find(v);
+        if (idx < 0) return false;
+        out = Value::symbol(d.enum_id, idx);
+        return true;
+      }
+      case TypeKind::List: {
+        if (!top || !eat('[')) return false;
+        ValueList items;
+        blanks();
+        if (!eat(']')) {
+          while (true) {
+            if (items.size() == kMaxProfileListItems) return false;
+            Value v;
+            if (!value(d.elem, f, v, false)) return false;
+            items.push_back(std::move(v));
+            blanks();
+            if (eat(']')) break;
+            if (!eat(',')) return false;
+            blanks();
+          }
+        }
+        out = Value::list(std::move(items));
+        return true;
+      }
+      default: return false;  // ranges, maps: the full reader
+    }
+  }
+  // An `x_` field's value when it is a text, true or false (what nlohmann
+  // makes of it); anything else is left to the full reader.
+  bool carried_scalar(ordered_json& out) {
+    if (t_.compare(i_, 1, "\"") == 0) {
+      std::string_view v;
+      if (!text(v)) return false;
+      out = std::string(v);
+      return true;
+    }
+    if (word("true")) {
+      out = true;
+      return true;
+    }
+    if (word("false")) {
+      out = false;
+      return true;
+    }
+    return false;
+  }
+
+  const std::string& t_;
+  const KnowledgeBase& kb_;
+  const std::string& source_;
+  std::size_t i_ = 0;
+};
 }  // namespace
 
 std::string Profile::name() const {
@@ -992,6 +1205,9 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
                       {}});
     return std::nullopt;
   }
+  // The usual profile in one pass; anything else (and every error) through
+  // the full reader, which says what is wrong and where.
+  if (auto p = FastReader(text, source, kb).read()) return p;
   std::vector<Pending> pending;
   bool duplicates = false;
   auto j = parse_pending(text, source, pending, duplicates);

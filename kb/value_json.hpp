@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
+
 #include "kb/knowledge_base.hpp"
 
 namespace advise {
@@ -16,5 +18,20 @@ namespace advise {
 // the display of their keys, in the map's own order (the order the rules
 // added the keys); Missing as null.
 nlohmann::ordered_json value_json(const Value& v, const KnowledgeBase& kb);
+
+class JsonWriter;
+// The same conversion, appended to a JsonWriter (kb/json_writer.hpp): what
+// the JSON report and `advise batch` write with. Both forms take their
+// numbers from json_number below, so one value reads the same in each.
+void write_value_json(JsonWriter& w, const Value& v, const KnowledgeBase& kb);
+
+// How a number is written: null when not finite, an integer when integral and
+// below 10^15 in magnitude (range first: converting a double outside long
+// long's range is undefined behaviour, `step2ck * 1e20`), else a double.
+struct JsonNumber {
+  enum class Kind : std::uint8_t { Null, Integer, Double } kind = Kind::Null;
+  long long integer = 0;
+};
+JsonNumber json_number(double x);
 
 }  // namespace advise

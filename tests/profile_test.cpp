@@ -253,3 +253,51 @@ TEST_CASE("format_number: whole numbers exactly, others to four significant digi
   CHECK(format_number(12345.6) == "1.235e+04");
   CHECK(format_number(1e20) == "1e+20");
 }
+
+TEST_CASE("profile: the one-pass reader gives what the full reader gives", "[profile]") {
+  // load_profile reads the usual profile in one pass and leaves anything
+  // unusual to the full reader (parse_profile_json + profile_from_json):
+  // both must make the same profile of the same text, or the same errors.
+  std::vector<std::string> texts = {
+      R"({"stage": "ms3", "step2ck": 251, "name": "Zoë \u00e9", "x_id": "P1", "x_ok": true})",
+      R"({"name":"Zoë Café ✓","stage":"ms3","step2ck":251.0,"publications":0,"core_rotations_done":[],"x_b":false})",
+      "\t{\r\n \"stage\" : \"graduate\" , \"step2ck\" : 260 }\n",
+      R"({"stage": "ms3", "step2ck": 251.5})",
+      R"({"stage": "ms3", "step2ck": -0})",
+      R"({"stage": "ms3", "publications": 0.5})",
+      R"({"stage": "ms3", "step2ck": 2.51e2})",
+      R"({"stage": "ms3", "step2ck": 1000})",
+      R"({"stage": "ms3", "stage": "ms4"})",
+      R"({"x_a": 1, "x_a": 2})",
+      R"({"x_n": null, "x_o": {"k": [1, 2.5]}, "x_num": 12345678901234567890})",
+      R"({"stage": "ms9"})",
+      R"({"stage": null})",
+      R"({"stagee": "ms3"})",
+      R"({"stage": "ms3",})",
+      R"({"stage": "ms3"} x)",
+      "\xEF\xBB\xBF{\"stage\": \"ms3\"}",
+      R"({})",
+      R"([])",
+      R"({"name": "tab\there"})",
+      R"({"step1": "fail", "step1_attempts": 1})",
+  };
+  for (const std::string& text : texts) {
+    INFO(text);
+    std::vector<DataError> fast_errors, full_errors;
+    auto fast = load_profile(text, "p.json", kb(), fast_errors);
+    std::optional<Profile> full;
+    if (auto j = parse_profile_json(text, "p.json", full_errors)) full = profile_from_json(*j, "p.json", kb(), full_errors);
+    REQUIRE(fast.has_value() == full.has_value());
+    if (!fast) {
+      CHECK_FALSE(fast_errors.empty());
+      continue;
+    }
+    CHECK(fast->carried.dump() == full->carried.dump());
+    REQUIRE(fast->values.size() == full->values.size());
+    for (std::size_t i = 0; i < fast->values.size(); ++i) {
+      INFO(kb().fields[i].name);
+      CHECK(fast->values[i] == full->values[i]);
+      CHECK(kb().display(fast->values[i]) == kb().display(full->values[i]));
+    }
+  }
+}

@@ -1,0 +1,1 @@
+batch --progress --no-progress examples/profiles/example.json
