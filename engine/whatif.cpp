@@ -254,6 +254,31 @@ std::set<std::int32_t> rule_inputs(const CRule& r) {
   return out;
 }
 
+// What every search over one profile shares, made once per query (and once
+// for all the report's "what would change this" lines): the profile's own
+// evaluation, the candidate values the rules' tests name over it, and which
+// rules read and write what.
+struct Prepared {
+  std::shared_ptr<const Result> base;
+  std::map<std::int32_t, FieldHints> hints;
+  std::vector<std::set<std::int32_t>> inputs;      // per rule
+  std::vector<std::vector<std::int32_t>> writers;  // slot -> rules that write it
+
+  Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo) {
+    const RuleSet& rules = engine.rules();
+    inputs.reserve(rules.rules.size());
+    writers.resize(static_cast<std::size_t>(rules.slot_count()));
+    for (const CRule& r : rules.rules) {
+      inputs.push_back(rule_inputs(r));
+      for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
+    }
+    base = std::make_shared<const Result>(engine.evaluate(profile, eo));
+    FinalView view(*base);
+    Scanner scanner{rules, view, hints};
+    for (const CRule& r : rules.rules) scanner.scan(r.condition);
+  }
+};
+
 struct Search {
   const Engine& engine;
   const RuleSet& rules;
@@ -261,18 +286,12 @@ struct Search {
   const WhatIfOptions& options;
   WhatIf& w;
   Profile work;
-  std::vector<std::set<std::int32_t>> inputs;              // per rule
-  std::vector<std::vector<std::int32_t>> writers;          // slot -> rules that write it
+  const std::vector<std::set<std::int32_t>>& inputs;
+  const std::vector<std::vector<std::int32_t>>& writers;
 
-  Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out)
-      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p) {
-    inputs.reserve(rules.rules.size());
-    writers.resize(static_cast<std::size_t>(rules.slot_count()));
-    for (const CRule& r : rules.rules) {
-      inputs.push_back(rule_inputs(r));
-      for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
-    }
-  }
+  Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out, const Prepared& pre)
+      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p), inputs(pre.inputs),
+        writers(pre.writers) {}
 
   bool budget_left() const { return w.evaluations < options.max_evaluations; }
 
@@ -347,7 +366,42 @@ WhatIfOutcome outcome_of(const Result& base, const Result& alt) {
   return o;
 }
 
-void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth);
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth,
+           Prepared& pre);
+
+// The checks of a query before any search: the overrides name profile
+// fields, once each; the goal parses. False with w.error set.
+bool check_query(const RuleSet& rules, const std::string& query, const WhatIfOptions& options, WhatIf& w) {
+  const KnowledgeBase& kb = *rules.kb;
+  w.query = query;
+  std::vector<std::string> names;
+  for (const FieldDef& f : kb.fields) names.push_back(f.name);
+  for (const auto* list : {&options.actionable, &options.fixed})
+    for (const std::string& n : *list)
+      if (kb.field_index(n) < 0) {
+        w.error = "no profile field is called `" + n + "`";
+        if (auto s = did_you_mean(n, names)) w.error += "; did you mean `" + *s + "`?";
+        return false;
+      }
+  for (const std::string& n : options.actionable)
+    if (std::find(options.fixed.begin(), options.fixed.end(), n) != options.fixed.end()) {
+      w.error = "`" + n + "` is named both actionable and fixed; name it once";
+      return false;
+    }
+  auto goal = parse_goal(rules, query, w.error);
+  if (!goal) return false;
+  w.goal = *goal;
+  return true;
+}
+
+WhatIf what_if_prepared(const Engine& engine, const Profile& profile, const std::string& query,
+                        const WhatIfOptions& options, Prepared& pre) {
+  WhatIf w;
+  if (!check_query(engine.rules(), query, options, w)) return w;
+  w.evaluations = 1;  // the profile's own evaluation, made once for the query
+  solve(engine, profile, options, w, 0, pre);
+  return w;
+}
 
 }  // namespace
 
@@ -375,43 +429,23 @@ FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::i
 }
 
 WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& query, const WhatIfOptions& options) {
-  const RuleSet& rules = engine.rules();
-  const KnowledgeBase& kb = *rules.kb;
   WhatIf w;
-  w.query = query;
-
-  // The overrides name profile fields.
-  std::vector<std::string> names;
-  for (const FieldDef& f : kb.fields) names.push_back(f.name);
-  for (const auto* list : {&options.actionable, &options.fixed})
-    for (const std::string& n : *list)
-      if (kb.field_index(n) < 0) {
-        w.error = "no profile field is called `" + n + "`";
-        if (auto s = did_you_mean(n, names)) w.error += "; did you mean `" + *s + "`?";
-        return w;
-      }
-  for (const std::string& n : options.actionable)
-    if (std::find(options.fixed.begin(), options.fixed.end(), n) != options.fixed.end()) {
-      w.error = "`" + n + "` is named both actionable and fixed; name it once";
-      return w;
-    }
-  auto goal = parse_goal(rules, query, w.error);
-  if (!goal) return w;
-  w.goal = *goal;
-  solve(engine, profile, options, w, 0);
-  return w;
+  if (!check_query(engine.rules(), query, options, w)) return w;
+  Prepared pre(engine, profile, options.engine);
+  return what_if_prepared(engine, profile, query, options, pre);
 }
 
 namespace {
 
 // The search for w.goal; `depth` > 0 for a conclusion value one of the
 // goal's rules tests (a sub-goal), whose evaluations count in w's.
-void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth) {
+void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth,
+           Prepared& pre) {
   const RuleSet& rules = engine.rules();
   const KnowledgeBase& kb = *rules.kb;
   const Goal* goal = &w.goal;
-  Search s(engine, profile, options, w);
-  auto base = s.run({});
+  Search s(engine, profile, options, w, pre);
+  const std::shared_ptr<const Result>& base = pre.base;
   if (goal_reached(*base, *goal)) {
     w.already = true;
     return;
@@ -446,10 +480,8 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
   for (std::int32_t r : opponents) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
   std::set<std::int32_t> relevant = s.field_closure(roots);
 
-  // Candidate values, from every test of every rule.
-  std::map<std::int32_t, FieldHints> hints;
-  Scanner scanner{rules, base_view, hints};
-  for (const CRule& r : rules.rules) scanner.scan(r.condition);
+  // Candidate values, from every test of every rule (Prepared::hints).
+  std::map<std::int32_t, FieldHints>& hints = pre.hints;
   std::vector<Candidate> cands;
   for (std::int32_t f : relevant) {
     if (!actionable[static_cast<std::size_t>(f)]) continue;
@@ -592,7 +624,7 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
         sub->goal.slot = c->kids[0].slot;
         sub->goal.want = c->kids[1].constant;
         sub->evaluations = w.evaluations;
-        solve(engine, profile, options, *sub, depth + 1);
+        solve(engine, profile, options, *sub, depth + 1, pre);
         w.evaluations = sub->evaluations;
         for (const Alternative& a : sub->alternatives) {
           std::vector<std::size_t> option;
@@ -727,6 +759,7 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
   const KnowledgeBase& kb = *rules.kb;
   if (report.runaway) return;  // a rule set that ran away would run away again for every change
   int lines = 0;
+  std::optional<Prepared> pre;  // made once, for the first line that needs a search
   for (ConclusionEntry& c : report.conclusions) {
     if (lines >= max_lines) break;
     int idx = kb.conclusion_index(c.name);
@@ -736,7 +769,8 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     WhatIfOptions o;
     o.max_alternatives = 1;
     o.max_evaluations = max_evaluations;
-    WhatIf w = what_if(engine, profile, c.name + "=" + kb.source_text(hoped), o);
+    if (!pre) pre.emplace(engine, profile, o.engine);
+    WhatIf w = what_if_prepared(engine, profile, c.name + "=" + kb.source_text(hoped), o, *pre);
     if (!w.error.empty() || w.already) continue;
     // The applicant's words: labels for fields and values, no ids.
     PlainDecision* decision = nullptr;
