@@ -269,6 +269,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--facts", run.facts,
                       "Facts of the rules' templates: FILE.json, FILE.fct, or TEMPLATE=FILE.csv; repeat for more")
       ->allow_extra_args(false);
+  run_cmd->add_option("--catalog", run.catalogs,
+                      "A program catalog (CSV or JSON, docs/catalog.md): adds your program list to the report; "
+                      "repeat for more")
+      ->allow_extra_args(false);
   run_cmd->add_option("--strategy", run.strategy, "Conflict resolution: advise, depth, breadth, lex or mea (default: the rules')")
       ->check(CLI::IsMember({"advise", "depth", "breadth", "lex", "mea"}));
   run_cmd->footer(kRunExamples);
@@ -293,6 +297,9 @@ int main(int argc, char** argv) {
   auto* batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
   batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
   batch_cmd->add_option("--rules", batch.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
+  batch_cmd->add_option("--catalog", batch.catalogs,
+                        "A program catalog (CSV or JSON, docs/catalog.md), read once for every applicant; repeat for more")
       ->allow_extra_args(false);
   batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
       ->check(CLI::Range(0, 1024));
