@@ -938,6 +938,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
   rep.explained = options.explain;
   rep.traced = options.trace;
   rep.firings = result.firings.size();
+  rep.program_list = build_program_list(result);
   int name_field = rules.field_slot("name");
   if (name_field >= 0) {
     const Value& v = result.value(name_field);

@@ -141,6 +141,59 @@ json why_not_json(const WhyNot& w, const RuleSet& rules) {
   return j;
 }
 
+// The program list (`advise --catalog`): conclusions.program_list, one
+// object per program, and conclusions.program_list_summary (the fictitious
+// notice and the counts against the strategy's ranges). Self-contained, so
+// that another JSON writer can take it over as it is.
+void program_list_json(const ProgramList& list, json& conclusions) {
+  json entries = json::array();
+  for (const ProgramEntry& e : list.entries) {
+    json j = json::object();
+    j["program"] = e.program_id;
+    j["name"] = e.name;
+    j["institution"] = e.institution;
+    j["specialty"] = e.specialty;
+    j["track"] = e.track;
+    j["tier"] = e.tier;
+    j["signal"] = e.signal.empty() ? json(nullptr) : json(e.signal);
+    j["contingency"] = e.contingency;
+    j["fictitious"] = e.fictitious;
+    json reasons = json::array();
+    for (const ProgramReason& r : e.reasons) {
+      json x = json::object();
+      x["rule"] = r.name;
+      x["text"] = r.description;
+      x["guide"] = r.source;
+      x["values"] = r.values;
+      reasons.push_back(std::move(x));
+    }
+    j["reasons"] = std::move(reasons);
+    entries.push_back(std::move(j));
+  }
+  conclusions["program_list"] = std::move(entries);
+  json summary = json::object();
+  summary["fictitious"] = list.fictitious;
+  summary["notice"] = list.fictitious ? json(kFictitiousNotice) : json(nullptr);
+  summary["catalog_programs"] = list.catalog_programs;
+  json counts = json::array();
+  for (const ProgramCount& c : list.counts) {
+    json j = json::object();
+    j["specialty"] = c.specialty;
+    j["anchor"] = c.anchor;
+    j["target"] = c.target;
+    j["reach"] = c.reach;
+    j["long_shot"] = c.long_shot;
+    j["excluded"] = c.excluded;
+    j["eligible"] = c.eligible();
+    j["signals"] = c.signals;
+    j["applications"] = c.has_range ? json{{"min", static_cast<long long>(c.lo)}, {"max", static_cast<long long>(c.hi)}} : json(nullptr);
+    j["too_few"] = c.too_few;
+    counts.push_back(std::move(j));
+  }
+  summary["counts"] = std::move(counts);
+  conclusions["program_list_summary"] = std::move(summary);
+}
+
 }  // namespace
 
 std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layout) {
@@ -155,6 +208,7 @@ std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layo
 
   json conclusions = json::object();
   for (const ConclusionEntry& c : rep.conclusions) conclusions[c.name] = value_json(c.value, kb);
+  if (rep.program_list) program_list_json(*rep.program_list, conclusions);
   root["conclusions"] = std::move(conclusions);
 
   json recs = json::array();
