@@ -145,6 +145,12 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     rendered = render_dot(report, rules);
   } else if (o.format == "text") {
     rendered = render_text(report, rules, TextStyle{o.color}, view);
+  } else if (o.format == "csv") {  // advise list
+    if (!report.program_list) {
+      err << "advise list: the catalog holds no program, so there is no list\n";
+      return kExitUsage;
+    }
+    rendered = program_list_csv(*report.program_list);
   } else {
     err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
     return kExitUsage;

@@ -40,30 +40,62 @@ struct Fields {
 // The values a firing read, as the report shows them beside its rule: the
 // program's fields (without the bound name) and the applicant's, each once;
 // the listing's own fields and the join keys are left out.
-std::string firing_values(const Result& result, const Firing& firing) {
+std::string firing_values(const Result& result, const Firing& firing, const TemplateDef& program) {
+  const KnowledgeBase& kb = *result.rules->kb;
+  // The ids of the programs the firing matched: a map the applicant gave
+  // (program_connections) is shown only at those keys.
+  std::vector<Value> ids;
+  for (std::int32_t m : firing.matched) {
+    if (m < 0) continue;
+    const Record& rec = result.records[static_cast<std::size_t>(m)];
+    if (rec.tmpl < 0) continue;
+    int id_field = result.rules->templates[static_cast<std::size_t>(rec.tmpl)].field_index("program_id");
+    if (id_field >= 0 && static_cast<std::size_t>(id_field) < rec.values.size())
+      ids.push_back(rec.values[static_cast<std::size_t>(id_field)]);
+  }
   std::vector<std::string> seen, parts;
   for (const TestRecord& t : firing_tests(result, firing)) {
     for (const FactValue& fv : t.facts) {
-      std::string name = fv.name;
-      std::string field;
+      const std::string& name = fv.name;
+      std::string label, key;
+      std::string shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
+      if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
+      if (fv.value.kind == Value::Kind::Map) {
+        ValueList kept;
+        const ValueList& items = fv.value.list_items();
+        for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+          for (const Value& id : ids)
+            if (id.kind == Value::Kind::Text && items[i].kind == Value::Kind::Text && *id.text == *items[i].text) {
+              kept.push_back(items[i]);
+              kept.push_back(items[i + 1]);
+              break;
+            }
+        if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+      }
       if (name.find(' ') != std::string::npos) {
-        field = "signals already given";  // an aggregate: the count of listings signalled so far
+        key = label = "signals already given";  // an aggregate: the listings signalled so far
+        shown = fv.display;
       } else if (auto dot = name.find('.'); dot != std::string::npos) {
-        std::string var = name.substr(0, dot);
-        field = name.substr(dot + 1);
+        std::string var = name.substr(0, dot), field = name.substr(dot + 1);
         // The listing's own fields and the join keys say nothing new.
         if (var == "l" || var == "m" || var == "s" || var == "g" || var == "k") continue;
-        if (field == "program_id" || field == "track" || field == "institution") continue;
+        if (field == "program_id" || field == "track" || field == "institution" || field == "specialty") continue;
         if (var == "a") {
           if (field != "gold" && field != "silver") continue;
-          field += " signals allowed";
+          key = label = field + " signals allowed";
+        } else {
+          key = field;
+          int i = program.field_index(field);
+          label = "program's " + (i < 0 ? field : program.fields[static_cast<std::size_t>(i)].display);
         }
       } else {
-        field = name;
+        key = name;
+        std::string l = kb.slot_label(name);
+        label = "your " + (l.empty() ? name : l);
       }
-      if (std::find(seen.begin(), seen.end(), field) != seen.end()) continue;
-      seen.push_back(field);
-      parts.push_back(field + " " + (fv.value.is_missing() ? std::string("unknown") : fv.display));
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+      seen.push_back(key);
+      parts.push_back(label + " " + shown);
     }
   }
   std::string out;
@@ -144,7 +176,7 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
       RuleRef ref = rule_ref(rules, firing.rule);
-      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing)});
+      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, pt)});
     }
     list.entries.push_back(std::move(e));
   }
@@ -163,9 +195,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     return static_cast<std::size_t>(it - order.begin());
   };
   std::stable_sort(list.entries.begin(), list.entries.end(), [&](const ProgramEntry& a, const ProgramEntry& b) {
-    auto ka = std::make_tuple(spec_rank(a.specialty), a.specialty, tier_rank(a.tier), a.signal.empty(), a.name,
+    auto ka = std::make_tuple(spec_rank(a.specialty), a.specialty, tier_rank(a.tier), a.signal.empty() ? 2 : a.signal == "gold" ? 0 : 1, a.name,
                               a.program_id, a.track);
-    auto kb2 = std::make_tuple(spec_rank(b.specialty), b.specialty, tier_rank(b.tier), b.signal.empty(), b.name,
+    auto kb2 = std::make_tuple(spec_rank(b.specialty), b.specialty, tier_rank(b.tier), b.signal.empty() ? 2 : b.signal == "gold" ? 0 : 1, b.name,
                                b.program_id, b.track);
     return ka < kb2;
   });
@@ -249,7 +281,9 @@ std::string csv_cell(const std::string& s) {
 std::string program_list_csv(const ProgramList& list) {
   std::string out;
   if (list.fictitious)
-    out += std::string("# ") + kFictitiousNotice + "\n";
+    // No comma in the comment, so a spreadsheet shows it as one cell.
+    out += "# FICTITIOUS PROGRAMS - this list is drawn from a catalog of invented programs: not real programs and not "
+           "advice\n";
   out += "program_id,program,institution,city,state,specialty,track,tier,signal,contingency,reasons\n";
   for (const ProgramEntry& e : list.entries) {
     std::string reasons;
