@@ -839,6 +839,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
   Explainer x{result, rules, max_depth};
+  if (auto program = explain_why_not_program(result, query)) return *program;
   if (auto fact = explain_why_not_fact(result, query)) return *fact;
   FinalView final_view(result);
   WhyNot w;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/explain.hpp"
+#include "kb/suggest.hpp"
 
 namespace advise {
 
@@ -235,6 +236,56 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     c.too_many = static_cast<double>(c.eligible()) > c.hi;
   }
   return list;
+}
+
+std::optional<WhyNot> explain_why_not_program(const Result& result, const std::string& query) {
+  const std::string prefix = "program=";
+  if (query.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string id = query.substr(prefix.size());
+  auto list = build_program_list(result);
+  if (!list) return std::nullopt;
+  WhyNot w;
+  w.query = query;
+  const ProgramEntry* entry = nullptr;
+  for (const ProgramEntry& e : list->entries)
+    if (e.program_id == id && (!entry || (entry->tier == "excluded" && e.tier != "excluded"))) entry = &e;
+  if (!entry) {
+    const RuleSet& rules = *result.rules;
+    std::vector<std::string> ids;
+    for (const Record& r : result.records) {
+      if (r.tmpl < 0 || rules.templates[static_cast<std::size_t>(r.tmpl)].name != "program") continue;
+      int f = rules.templates[static_cast<std::size_t>(r.tmpl)].field_index("program_id");
+      if (f >= 0 && static_cast<std::size_t>(f) < r.values.size() && r.values[static_cast<std::size_t>(f)].text)
+        ids.push_back(*r.values[static_cast<std::size_t>(f)].text);
+    }
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return std::nullopt;  // outside the strategy
+    w.error = "no program `" + id + "` in the catalog";
+    if (auto best = did_you_mean(id, ids)) w.error += "; did you mean `" + *best + "`?";
+    return w;
+  }
+  const ProgramEntry& e = *entry;
+  w.subject.text("program ").code(e.program_id).text(" (" + e.name + ") on your list");
+  auto candidate = [&](const ProgramReason& r, const std::string& what) {
+    WhyNotCandidate c;
+    c.rule = rule_ref(*result.rules, r.rule);
+    c.fired = true;
+    c.note.text(what + (r.values.empty() ? "" : ": " + r.values));
+    return c;
+  };
+  if (e.tier == "excluded") {
+    w.reached = false;
+    const ProgramReason* filter = nullptr;
+    for (const ProgramReason& r : e.reasons)
+      if (r.name.rfind("pl_filter_", 0) == 0) filter = &r;
+    w.actual.text("it is excluded: " + (filter ? filter->description : std::string("a hard filter")));
+    if (filter) w.candidates.push_back(candidate(*filter, "it excluded the program"));
+    return w;
+  }
+  w.reached = true;
+  w.actual.text("it is on your list: " + tier_label(e.tier) + (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
+                (e.contingency ? ", part of the contingency plan" : ""));
+  for (const ProgramReason& r : e.reasons) w.candidates.push_back(candidate(r, r.description));
+  return w;
 }
 
 std::string signal_label(const std::string& signal) { return signal.empty() ? "" : signal + " signal"; }

@@ -70,6 +70,16 @@ inline constexpr const char* kFictitiousNotice =
     "FICTITIOUS PROGRAMS: this list is drawn from a catalog of invented programs (an illustration), not real "
     "programs, and it is not advice.";
 
+// `--why-not program=ID` (docs/report.md, "Your program list"): with a
+// catalog, why the program is not on the list — the filter that excluded it,
+// with the values it read — or, when it is on the list, where and why.
+// Nothing when the query is not `program=ID`, when there is no program list,
+// or when the program is in the catalog but outside the strategy's
+// specialties (the generic why-not then shows the placing rules' failing
+// tests). An id the catalog does not hold is an error with a suggestion.
+struct WhyNot;
+std::optional<WhyNot> explain_why_not_program(const Result& result, const std::string& query);
+
 // The tier as a report shows it: "long shot".
 std::string tier_label(const std::string& tier);
 
