@@ -74,7 +74,7 @@ std::string firing_values(const Result& result, const Firing& firing, const Temp
         if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
       }
       if (name.find(' ') != std::string::npos) {
-        key = label = "signals already given";  // an aggregate: the listings signalled so far
+        key = label = "count";  // an aggregate (the program-list rules use none)
         shown = fv.display;
       } else if (auto dot = name.find('.'); dot != std::string::npos) {
         std::string var = name.substr(0, dot), field = name.substr(dot + 1);
@@ -83,7 +83,7 @@ std::string firing_values(const Result& result, const Firing& firing, const Temp
         if (field == "program_id" || field == "track" || field == "institution" || field == "specialty") continue;
         if (var == "a") {
           if (field != "gold" && field != "silver") continue;
-          key = label = field + " signals allowed";
+          key = label = field + " signals left";  // the allowance, less the signals given so far
         } else {
           key = field;
           int i = program.field_index(field);
