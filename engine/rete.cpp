@@ -257,6 +257,11 @@ struct AggState {
   double sum = 0;
   double extreme = 0;
   bool has_extreme = false;
+  // The assertion or retraction (Matcher::Impl::epoch) during which the state
+  // was last brought up to date: a state from an earlier one cannot hold the
+  // fact now arriving (nor lack the one now leaving), so it may be updated by
+  // that one fact instead of recounted.
+  std::uint64_t epoch = 0;
 };
 
 }  // namespace
@@ -276,6 +281,7 @@ struct Matcher::Impl {
   std::vector<Buckets> left;                   // by node
   std::vector<std::vector<Buckets>> alpha_idx;  // by alpha memory, by index
   std::vector<AggState> aggs;
+  std::uint64_t epoch = 0;  // one per assert_fact and retract
   std::vector<std::int32_t> free_agg;
   std::vector<std::int32_t> heap;  // activations, lazily deleted
   std::size_t dead = 0;
@@ -704,7 +710,32 @@ struct Matcher::Impl {
       if (!keys_match(n, lvs, en.fact) || !tests_pass(n.tests, lvs, en.fact)) continue;
       add_to_agg(n, s, en.fact);
     }
+    s.epoch = epoch;
     aggs[static_cast<std::size_t>(tok(t).agg)] = s;
+  }
+
+  // Count, sum and average follow one fact arriving (+1) or leaving (-1)
+  // without a recount; false when the state must be recounted (min and max,
+  // or a state already touched during this assertion or retraction).
+  bool update_agg(const NodeDesc& n, std::int32_t t, std::int32_t fact, int delta) {
+    std::int32_t a = tok(t).agg;
+    if (delta == 0 || a < 0 || n.agg == AggKind::Min || n.agg == AggKind::Max) return false;
+    AggState& s = aggs[static_cast<std::size_t>(a)];
+    if (s.epoch >= epoch) return false;
+    if (delta > 0) {
+      add_to_agg(n, s, fact);
+    } else {
+      --s.count;
+      if (n.agg != AggKind::Count) {
+        Cell c{};
+        if (read(n.agg_value, nullptr, fact, c)) {
+          --s.valued;
+          s.sum -= c.num;
+        }
+      }
+    }
+    s.epoch = epoch;
+    return true;
   }
 
   void add_to_agg(const NodeDesc& n, AggState& s, std::int32_t fact) {
@@ -739,9 +770,9 @@ struct Matcher::Impl {
   }
 
   // Re-emits an aggregate token after its value may have changed.
-  void refresh_agg(std::int32_t n, std::int32_t t) {
+  void refresh_agg(std::int32_t n, std::int32_t t, std::int32_t fact = -1, int delta = 0) {
     const NodeDesc& nd = node(n);
-    compute_agg(nd, t);
+    if (!update_agg(nd, t, fact, delta)) compute_agg(nd, t);
     std::uint64_t v = 0;
     bool ok = agg_value(nd, aggs[static_cast<std::size_t>(tok(t).agg)], v);
     if (ok) {
@@ -839,7 +870,7 @@ struct Matcher::Impl {
                 emit(n, t, -1, nullptr);
               }
               break;
-            case NodeKind::Aggregate: refresh_agg(n, t); break;
+            case NodeKind::Aggregate: refresh_agg(n, t, f, +1); break;
             default: break;
           }
         }
@@ -899,6 +930,7 @@ struct Matcher::Impl {
   }
 
   void assert_fact(std::int32_t f) {
+    ++epoch;
     const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
     scratch_succ.clear();
     for (std::int32_t a : net.alphas_of(fr.tmpl)) {
@@ -922,6 +954,7 @@ struct Matcher::Impl {
   }
 
   void retract(std::int32_t f) {
+    ++epoch;
     // 1. Out of its alpha memories.
     std::vector<std::int32_t> alphas;
     for (std::int32_t e = m.facts_[static_cast<std::size_t>(f)].entries; e >= 0;) {
@@ -976,7 +1009,7 @@ struct Matcher::Impl {
           const std::uint64_t* lvs = levels_of(t);
           if (keys_match(nd, lvs, f) && tests_pass(nd.tests, lvs, f)) hit.push_back(t);
         }
-        for (std::int32_t t : hit) refresh_agg(n, t);
+        for (std::int32_t t : hit) refresh_agg(n, t, f, -1);
       }
     }
     m.facts_[static_cast<std::size_t>(f)].alive = false;
