@@ -61,6 +61,8 @@ ADVISE_CASE_KW(recommended, "recommended");
 ADVISE_CASE_KW(fired, "fired");
 ADVISE_CASE_KW(explained, "explained");
 ADVISE_CASE_KW(by, "by");
+ADVISE_CASE_KW(catalog, "catalog");
+ADVISE_CASE_KW(program, "program");
 #undef ADVISE_CASE_KW
 
 // case <- 'case' _h string EOL'
@@ -86,6 +88,11 @@ struct profile_line_end : line_end {};
 // profile <- 'profile' _h (string / object) EOL'
 struct profile_line : p::seq<kw_profile, hs, p::must<profile_value>, p::must<profile_line_end>> {};
 
+// catalog <- 'catalog' _h string EOL'
+struct catalog_path : rg::string_lit {};
+struct catalog_line_end : line_end {};
+struct catalog_line : p::seq<kw_catalog, hs, p::must<catalog_path>, p::must<catalog_line_end>> {};
+
 struct negation : kw_not {};
 struct rec_id : rg::ident {};
 struct fired_rule : rg::ident {};
@@ -103,18 +110,24 @@ struct explained_by : kw_by {};
 struct explained_exp
     : p::seq<p::at<subject, blanks, kw_explained>, subject, blanks, kw_explained, hs, p::must<explained_by>, hs,
              p::must<explained_rule>> {};
+// program <- 'program' _h digits (_h ident)+
+struct program_id_tok : p::plus<p::digit> {};
+struct program_word : rg::ident {};
+struct program_words : p::plus<hs, program_word> {};
+struct program_exp : p::seq<kw_program, hs, p::must<program_id_tok>, p::must<program_words>> {};
 // condition <- [^\n]*   (the rule language's expr; a trailing comment is the expression's spacing)
 struct condition_text : p::star<p::not_one<'\n'>> {};
 struct condition_exp : p::seq<condition_text, eol_or_eof> {};
 struct expect_body
     : p::sor<p::seq<recommended_exp, p::must<expect_end>>, p::seq<fired_exp, p::must<expect_end>>,
-             p::seq<explained_exp, p::must<expect_end>>, condition_exp> {};
+             p::seq<explained_exp, p::must<expect_end>>, p::seq<program_exp, p::must<expect_end>>, condition_exp> {};
 struct expect_line : p::seq<kw_expect, hs, expect_body> {};
 
 struct blank_line : line_end {};
 struct unknown_line : p::failure {};
 // line <- _h (blank / case / end / profile / expect)
-struct line : p::seq<hs, p::sor<blank_line, case_line, end_line, profile_line, expect_line, p::must<unknown_line>>> {};
+struct line
+    : p::seq<hs, p::sor<blank_line, case_line, end_line, profile_line, catalog_line, expect_line, p::must<unknown_line>>> {};
 
 }  // namespace cg
 
@@ -131,7 +144,7 @@ struct CaseSyntax {
   std::string message;
 };
 
-enum class LineKind { Blank, Case, End, Profile, Expect };
+enum class LineKind { Blank, Case, End, Profile, Catalog, Expect };
 
 struct LineState {
   const char* base = nullptr;
@@ -142,6 +155,7 @@ struct LineState {
   std::string name;  // case name
   ast::Loc name_loc;
   ProfileRef profile;
+  ProfileRef catalog;
   Expectation exp;
   std::uint32_t string_open = 0;
 
@@ -233,6 +247,16 @@ template <typename Rule>
     fail("expected the profile after `profile`: a path in quotes, as in `profile \"profiles/derm.json\"`, or a "
          "JSON object, as in `profile { \"stage\": \"ms3\" }`; found " +
          f.describe());
+  } else if constexpr (std::is_same_v<Rule, cg::catalog_path>) {
+    fail("expected the catalog after `catalog`: a path in quotes, as in `catalog \"programs.csv\"`; found " +
+         f.describe());
+  } else if constexpr (std::is_same_v<Rule, cg::catalog_line_end>) {
+    fail("expected the end of the line after the catalog, found " + f.describe());
+  } else if constexpr (std::is_same_v<Rule, cg::program_id_tok>) {
+    fail("expected a program id (its digits) after `program`, found " + f.describe());
+  } else if constexpr (std::is_same_v<Rule, cg::program_words>) {
+    fail("expected what the program's place must be after its id (a tier, a signal, `contingency` or `unlisted`), "
+         "found " + f.describe());
   } else if constexpr (std::is_same_v<Rule, cg::profile_line_end>) {
     fail("expected the end of the line after the profile, found " + f.describe());
   } else if constexpr (std::is_same_v<Rule, cg::rec_id>) {
@@ -305,6 +329,15 @@ struct action<cg::kw_profile> {
 };
 
 template <>
+struct action<cg::kw_catalog> {
+  template <typename Input>
+  static void apply(const Input& in, LineState& s) {
+    s.kind = LineKind::Catalog;
+    s.keyword = s.loc(in);
+  }
+};
+
+template <>
 struct action<cg::kw_expect> {
   template <typename Input>
   static void apply(const Input& in, LineState& s) {
@@ -334,6 +367,16 @@ struct action<cg::profile_path> {
     s.profile.is_inline = false;
     s.profile.path = unescape(inner(in.string_view()));
     s.profile.loc = s.loc(in);
+  }
+};
+
+template <>
+struct action<cg::catalog_path> {
+  template <typename Input>
+  static void apply(const Input& in, LineState& s) {
+    s.catalog.is_inline = false;
+    s.catalog.path = unescape(inner(in.string_view()));
+    s.catalog.loc = s.loc(in);
   }
 };
 
@@ -382,6 +425,21 @@ struct action<cg::explained_rule> {
   }
 };
 
+template <>
+struct action<cg::program_id_tok> {
+  template <typename Input>
+  static void apply(const Input& in, LineState& s) {
+    set_id(in, s);
+  }
+};
+template <>
+struct action<cg::program_word> {
+  template <typename Input>
+  static void apply(const Input& in, LineState& s) {
+    s.exp.words.push_back({in.string(), s.loc(in)});
+  }
+};
+
 template <ExpectKind K>
 struct body_action {
   template <typename Input>
@@ -396,6 +454,8 @@ template <>
 struct action<cg::fired_exp> : body_action<ExpectKind::Fired> {};
 template <>
 struct action<cg::explained_exp> : body_action<ExpectKind::ExplainedBy> {};
+template <>
+struct action<cg::program_exp> : body_action<ExpectKind::Program> {};
 
 // Parses `text` (at `begin` in the file) with the rule language's expression
 // parser; its syntax errors become ours.
@@ -606,6 +666,19 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
           open->profile = s.profile;
         }
         break;
+      case LineKind::Catalog:
+        if (!open) {
+          diags.report(DiagKind::SyntaxError, s.keyword,
+                       "`catalog` outside a case; start one with `case \"NAME\"` on the line before");
+        } else if (open->catalog) {
+          Diagnostic& d = diags.report(DiagKind::DuplicateClause, s.keyword,
+                                       "a case has one catalog; this one repeats the catalog of line " +
+                                           std::to_string(line_of(sm, file_id, open->catalog->loc.begin)));
+          d.notes.push_back({open->catalog->loc, true, "the case's catalog"});
+        } else {
+          open->catalog = s.catalog;
+        }
+        break;
       case LineKind::Expect:
         if (!open) {
           diags.report(DiagKind::SyntaxError, s.keyword,
@@ -692,7 +765,7 @@ bool inside(const fs::path& p, const fs::path& root) {
 // (`$ADVISE_HOME`, the bundled examples), symbolic
 // links resolved. Nothing outside is opened, so a case file cannot make
 // `advise test` quote other files.
-std::string refused_profile_path(const std::string& case_file, const fs::path& path) {
+std::string refused_profile_path(const std::string& case_file, const fs::path& path, bool catalog = false) {
   std::error_code ec;
   auto canonical = [&](const fs::path& p) { return fs::weakly_canonical(fs::absolute(p, ec), ec); };
   fs::path folder = fs::path(case_file).parent_path();
@@ -704,8 +777,9 @@ std::string refused_profile_path(const std::string& case_file, const fs::path& p
   auto project = cli::find_project(case_root.string());
   fs::path project_root = project ? canonical(*project) : data_root;
   if (!inside(target, case_root) && !inside(target, data_root) && !inside(target, project_root))
-    return "it is outside the case file's folder, its project and the Advise data directory; profiles are read "
-           "only from there";
+    return std::string("it is outside the case file's folder, its project and the Advise data directory; ") +
+           (catalog ? "catalogs" : "profiles") + " are read only from there";
+  if (catalog) return target.extension() == ".json" || target.extension() == ".csv" ? "" : "a catalog is a `.csv` or `.json` file";
   if (target.extension() != ".json") return "a profile is a `.json` file";
   return {};
 }
@@ -724,6 +798,38 @@ struct Compiler {
   };
   std::map<std::string, CachedProfile> profiles;
   std::map<std::string, CExpr, std::less<>> compiled;  // condition text -> compiled (clean compilations only)
+  // Catalogs read (path -> facts, with the kb's signal allowances); null: failed.
+  std::map<std::string, std::shared_ptr<const std::vector<FactRecord>>> catalogs;
+
+  // `catalog "FILE"`: the catalog's programs and kb/signals.json, read once
+  // per path for the whole run. Every problem is reported at the path.
+  std::shared_ptr<const std::vector<FactRecord>> catalog(const ProfileRef& ref, const std::string& case_file) {
+    fs::path shown = (fs::path(case_file).parent_path() / ref.path).lexically_normal();
+    if (std::string why = refused_profile_path(case_file, shown, true); ref.path.empty() || !why.empty()) {
+      diags.report(DiagKind::PathRefused, ref.loc,
+                   "cannot read the catalog `" + ref.path + "`: " + (ref.path.empty() ? "the path is empty" : why));
+      return nullptr;
+    }
+    std::string key = shown.string();
+    auto it = catalogs.find(key);
+    if (it == catalogs.end()) {
+      TemplateSet templates{rules->templates};
+      auto facts = std::make_shared<std::vector<FactRecord>>();
+      std::vector<DataError> errors;
+      bool ok = read_facts_file(key, shown.extension() == ".csv" ? "program" : "", *rules->kb, templates, *facts, errors);
+      std::string signals = cli::default_kb_dir() + "/signals.json";
+      if (ok) ok = read_facts_file(signals, "", *rules->kb, templates, *facts, errors);
+      if (!ok) {
+        Diagnostic& d = diags.report(DiagKind::IoError, ref.loc,
+                                     "cannot read the catalog `" + ref.path + "`" +
+                                         (errors.empty() ? std::string() : ": " + errors.front().text()));
+        (void)d;
+        facts.reset();
+      }
+      it = catalogs.emplace(key, facts).first;
+    }
+    return it->second;
+  }
 
   Compiler(std::shared_ptr<const RuleSet> r, SourceManager& s, Diagnostics& d) : rules(std::move(r)), sm(s), diags(d) {
     for (const CRule& cr : rules->rules) {
@@ -832,6 +938,20 @@ struct Compiler {
           return false;
         }
         return true;
+      case ExpectKind::Program: {
+        static const std::vector<std::string> words{"anchor", "target", "reach", "long_shot", "excluded",
+                                                    "gold", "silver", "unsignalled", "contingency", "unlisted"};
+        for (const ast::Ident& w : x.words)
+          if (std::find(words.begin(), words.end(), w.name) == words.end()) {
+            Diagnostic& d = diags.report(DiagKind::UnknownName, w.loc,
+                                         "`" + w.name +
+                                             "` is not a program's place (a tier: anchor target reach long_shot "
+                                             "excluded; a signal: gold silver unsignalled; contingency; unlisted)");
+            if (auto best = did_you_mean(w.name, words)) d.message += "; did you mean `" + *best + "`?";
+            return false;
+          }
+        return true;
+      }
       case ExpectKind::Fired:
       case ExpectKind::ExplainedBy: {
         bool ok = true;
@@ -917,7 +1037,17 @@ struct Compiler {
       } else {
         ok = false;  // reported by the parser
       }
+      if (c.catalog) {
+        cc.facts = catalog(*c.catalog, name);
+        if (!cc.facts) ok = false;
+      }
       for (const Expectation& x : c.expectations) {
+        if (x.kind == ExpectKind::Program && !c.catalog) {
+          diags.report(DiagKind::SyntaxError, x.loc,
+                       "`expect program` needs the case's catalog: add `catalog \"FILE.csv\"` to the case");
+          ok = false;
+          continue;
+        }
         CompiledExpectation ce;
         if (expectation(x, ce)) cc.expectations.push_back(std::move(ce));
         else ok = false;
@@ -1409,7 +1539,10 @@ void held_lines(const Result& r, const RuleSet& rules, std::int32_t firing, std:
 CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& result) {
   const RuleSet& rules = engine.rules();
   const SourceManager& sm = *rules.sources;
-  result = engine.evaluate(test.profile);
+  EngineOptions eo;
+  eo.facts = test.facts.get();
+  result = engine.evaluate(test.profile, eo);
+  std::optional<ProgramList> list;  // built at the first `expect program`
   CaseResult cr;
   cr.test = &test;
   cr.where = test.file_name + ":" + std::to_string(sm.line_col(test.source->loc.file, test.source->loc.begin).line);
@@ -1425,6 +1558,37 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
     f.expectation = &x;
     bool ok = true;
     switch (x.kind) {
+      case ExpectKind::Program: {
+        if (!list) list = build_program_list(result);
+        const ProgramEntry* e = nullptr;
+        if (list)
+          for (const ProgramEntry& p : list->entries)
+            if (p.program_id == x.id.name) e = &p;
+        // The program's place, in the words of the expectation.
+        std::string actual;
+        if (!e) {
+          actual = "unlisted";
+        } else {
+          actual = e->tier + " " + (e->signal.empty() ? std::string("unsignalled") : e->signal);
+          if (e->contingency) actual += " contingency";
+        }
+        std::vector<std::string> have;
+        for (std::size_t a = 0, b; a < actual.size(); a = b + 1) {
+          b = actual.find(' ', a);
+          if (b == std::string::npos) b = actual.size();
+          have.push_back(actual.substr(a, b - a));
+        }
+        for (const ast::Ident& w : x.words)
+          if (std::find(have.begin(), have.end(), w.name) == have.end()) ok = false;
+        if (ok) break;
+        f.actual.push_back("program " + x.id.name + " is " + actual);
+        if (e)
+          for (const ProgramReason& r : e->reasons)
+            f.explanation.push_back(r.description + (r.values.empty() ? "" : ": " + r.values) + " (rule `" + r.name +
+                                    "`, " + r.source + ")");
+        f.update = Edit{x.body, "program " + x.id.name + " " + actual};
+        break;
+      }
       case ExpectKind::Condition: {
         ok = is_true(evaluate_expr(ce.condition, fv, *rules.kb));
         if (ok) break;

@@ -35,6 +35,7 @@
 #include "dsl/ruleset.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "kb/facts.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cases {
@@ -48,6 +49,7 @@ enum class ExpectKind : std::uint8_t {
   Recommended,  // expect [not] recommended ID
   Fired,        // expect [not] fired RULE
   ExplainedBy,  // expect CONCLUSION explained by RULE
+  Program,      // expect program ID WORD... (the case's program list: tier, signal, contingency, unlisted)
 };
 
 struct Expectation {
@@ -56,7 +58,8 @@ struct Expectation {
   ast::Loc loc;          // from `expect` to the end of the expectation (a trailing comment excluded)
   ast::Loc body;         // the expectation after `expect`: what --update rewrites
   ast::Expr condition;   // Condition: the condition; ExplainedBy: the conclusion (a name or name[key])
-  ast::Ident id;         // Recommended: the recommendation id; Fired, ExplainedBy: the rule
+  ast::Ident id;         // Recommended: the recommendation id; Fired, ExplainedBy: the rule; Program: the program id
+  std::vector<ast::Ident> words;  // Program: what the program's place must be (tier, signal, ...)
 };
 
 struct ProfileRef {
@@ -72,6 +75,7 @@ struct Case {
   ast::Loc name_loc;
   ast::Loc end_loc;      // the `end` keyword (the end of the file when it is missing)
   std::optional<ProfileRef> profile;
+  std::optional<ProfileRef> catalog;  // `catalog "FILE"`: a program catalog (CSV or JSON), relative to the case file
   std::vector<Expectation> expectations;
 };
 
@@ -102,6 +106,9 @@ struct CompiledCase {
   std::size_t file = 0;      // index into Suite::files
   std::string file_name;     // as shown
   Profile profile;
+  // The case's catalog and the kb's signal allowances (`catalog "FILE"`), as
+  // facts; null without a catalog.
+  std::shared_ptr<const std::vector<FactRecord>> facts;
   std::vector<CompiledExpectation> expectations;
 };
 

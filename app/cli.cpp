@@ -140,11 +140,11 @@ const char* memory_hint(const std::string& command) {
 
 bool is_subcommand(const std::string& s) {
   return s == "run" || s == "check" || s == "fmt" || s == "batch" || s == "test" || s == "diff" || s == "schema" ||
-         s == "what-if" || s == "init" || s == "new" || s == "help";
+         s == "what-if" || s == "init" || s == "new" || s == "help" || s == "list";
 }
 
 const std::vector<std::string> kSubcommands = {"run",    "check", "fmt", "batch", "test", "diff",
-                                               "schema", "init",  "new", "help", "what-if"};
+                                               "schema", "init",  "new", "help", "what-if", "list"};
 
 // The option of `arg` ("--explian=x" -> "--explian") when no command of
 // `app` knows it, with the nearest known option.
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
   app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, schema, init, new. `advise COMMAND --help` "
+      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, list, schema, init, new. `advise COMMAND --help` "
       "for each.\n"
       "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
       "3 out of memory.");
@@ -269,9 +269,32 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--facts", run.facts,
                       "Facts of the rules' templates: FILE.json, FILE.fct, or TEMPLATE=FILE.csv; repeat for more")
       ->allow_extra_args(false);
+  run_cmd->add_option("--catalog", run.catalogs,
+                      "A program catalog (CSV or JSON, docs/catalog.md): adds your program list to the report; "
+                      "repeat for more")
+      ->allow_extra_args(false);
   run_cmd->add_option("--strategy", run.strategy, "Conflict resolution: advise, depth, breadth, lex or mea (default: the rules')")
       ->check(CLI::IsMember({"advise", "depth", "breadth", "lex", "mea"}));
   run_cmd->footer(kRunExamples);
+
+  RunOptions list;
+  bool list_csv = false;
+  auto* list_cmd = app.add_subcommand(
+      "list", "The applicant's program list as CSV, for a spreadsheet (needs --catalog; docs/catalog.md)");
+  list_cmd->add_option("profile", list.profile, "Profile JSON file, or - for stdin")->required();
+  list_cmd->add_option("--catalog", list.catalogs, "A program catalog (CSV or JSON); repeat for more")
+      ->required()
+      ->allow_extra_args(false);
+  list_cmd->add_option("--format", list.format, "csv (the only format so far)")->check(CLI::IsMember({"csv"}));
+  list_cmd->add_flag("--csv", list_csv, "The same as --format csv");
+  list_cmd->add_option("--rules", list.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
+  list_cmd->add_option("-o,--output", list.output, "Write the CSV to FILE (atomically) instead of stdout");
+  list_cmd->footer(
+      "\nOne row per program of the list: id, name, institution, city, state, specialty, track, tier, signal,\n"
+      "contingency, and its reasons (each rule's description, values, source and name). A list drawn from a\n"
+      "catalog with a fictitious program starts with a `#` comment line saying so.\n\n"
+      "Examples:\n  advise list --catalog examples/catalog/programs.csv examples/profiles/example.json > list.csv\n");
 
   CheckOptions check;
   auto* check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
@@ -293,6 +316,9 @@ int main(int argc, char** argv) {
   auto* batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
   batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
   batch_cmd->add_option("--rules", batch.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+      ->allow_extra_args(false);
+  batch_cmd->add_option("--catalog", batch.catalogs,
+                        "A program catalog (CSV or JSON, docs/catalog.md), read once for every applicant; repeat for more")
       ->allow_extra_args(false);
   batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
       ->check(CLI::Range(0, 1024));
@@ -400,6 +426,12 @@ int main(int argc, char** argv) {
     run.kb_dir = kb_dir;
     run.color = run.output.empty() && use_color(STDOUT_FILENO);
     return run_command("run", [&] { return cmd_run(run, std::cout, std::cerr); }, std::cerr);
+  }
+  if (*list_cmd) {
+    list.kb_dir = kb_dir;
+    list.format = "csv";
+    (void)list_csv;  // --csv and --format csv are the one format
+    return run_command("list", [&] { return cmd_run(list, std::cout, std::cerr); }, std::cerr);
   }
   if (*check_cmd) {
     check.kb_dir = kb_dir;

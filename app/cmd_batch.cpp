@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/atomic_file.hpp"
+#include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "kb/sanitize.hpp"
@@ -150,6 +151,7 @@ struct Context {
   const KnowledgeBase& kb;
   std::string shown;  // the input as messages name it
   std::size_t record_size_hint = 16384;
+  const std::vector<FactRecord>* facts = nullptr;  // the catalog (--catalog), read once
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -176,7 +178,9 @@ Outcome process(const Context& cx, const Line& line) {
     o.record = error_record(line.number, errors);
     return o;
   }
-  Result result = cx.engine.evaluate(*profile);
+  EngineOptions eo;
+  eo.facts = cx.facts;
+  Result result = cx.engine.evaluate(*profile, eo);
   Report report = build_report(result, ReportOptions{});
   bool misbehaved = report.runaway.has_value();
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
@@ -378,10 +382,14 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
-  std::vector<std::string> paths = o.rules.empty() ? std::vector<std::string>{bundled_rules_path()} : o.rules;
+  std::vector<std::string> paths = rules_with_catalog(o.rules, !o.catalogs.empty());
   auto loaded = load_rules_or_report(paths, kb_dir, err);
   if (!loaded) return kExitUsage;
   spdlog::info("{} rules checked ({} warnings)", loaded->rules->rules.size(), loaded->diags.warning_count());
+  // The catalog is read once, before the first line, and shared (read-only)
+  // by every thread's evaluations.
+  std::vector<FactRecord> catalog;
+  if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *loaded->rules, catalog, err)) return kExitUsage;
 
   Sink sink(out, o.output);
   {
@@ -400,7 +408,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
 
   Engine engine(loaded->rules);
-  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384};
+  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384, o.catalogs.empty() ? nullptr : &catalog};
   LineReader reader(in);
   Counts counts;
   Progress progress(err, o.progress, o.progress && total_bytes > 0 ? count_lines(o.input) : 0);

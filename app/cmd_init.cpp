@@ -27,7 +27,10 @@ int cmd_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
     const char* what;
     const char* sub;
   };
-  const Part parts[] = {{"rules", "rules"}, {"regression cases", "tests/cases"}, {"example profiles", "examples/profiles"}};
+  const Part parts[] = {{"rules", "rules"},
+                        {"program-list rules", "catalog"},
+                        {"regression cases", "tests/cases"},
+                        {"example profiles", "examples/profiles"}};
   for (const Part& p : parts) {
     fs::path src = fs::path(from) / p.sub;
     if (!fs::is_directory(src, ec)) {
@@ -44,6 +47,7 @@ int cmd_init(const InitOptions& o, std::ostream& out, std::ostream& err) {
   std::string d = terminal_safe(o.dir);
   out << "advise init: a project in " << d << ", from the bundled rules:\n"
       << "  " << d << "/rules/               the rules (" << d << "/rules/advise.rules includes the others)\n"
+      << "  " << d << "/catalog/             the program-list rules (read with --catalog)\n"
       << "  " << d << "/tests/cases/         the regression cases\n"
       << "  " << d << "/examples/profiles/   the profiles the cases read\n"
       << "Inside " << d << ", every command uses these (and the bundled knowledge base until you add " << d

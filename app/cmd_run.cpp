@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "app/atomic_file.hpp"
+#include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "engine/explain.hpp"
@@ -71,7 +72,7 @@ bool has_error_conflict(const Report& r) {
 
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
-  std::vector<std::string> paths = o.rules.empty() ? std::vector<std::string>{bundled_rules_path()} : o.rules;
+  std::vector<std::string> paths = rules_with_catalog(o.rules, !o.catalogs.empty());
   std::string joined;
   for (const std::string& p : paths) joined += (joined.empty() ? "" : ", ") + p;
   spdlog::info("loading the knowledge base from {} and rules from {}", kb_dir, joined);
@@ -101,7 +102,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   }
   std::vector<FactRecord> facts;
   if (!read_facts(o.facts, *rule_set, facts, err)) return kExitUsage;
-  if (!o.facts.empty()) spdlog::info("{} facts read", facts.size());
+  if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *rule_set, facts, err)) return kExitUsage;
+  if (!o.facts.empty() || !o.catalogs.empty()) spdlog::info("{} facts read", facts.size());
 
   Engine engine(rule_set);
   EngineOptions eo;
@@ -146,6 +148,12 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     rendered = render_dot(report, rules);
   } else if (o.format == "text") {
     rendered = render_text(report, rules, TextStyle{o.color}, view);
+  } else if (o.format == "csv") {  // advise list
+    if (!report.program_list) {
+      err << "advise list: the catalog holds no program, so there is no list\n";
+      return kExitUsage;
+    }
+    rendered = program_list_csv(*report.program_list);
   } else {
     err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
     return kExitUsage;

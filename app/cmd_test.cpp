@@ -7,12 +7,14 @@
 // (--coverage-format json, --junit -); then the report goes to stderr.
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 
 #include "app/atomic_file.hpp"
 #include "app/cases.hpp"
 #include "app/commands.hpp"
+#include "app/catalog.hpp"
 #include "app/common.hpp"
 #include "app/coverage.hpp"
 #include "app/junit.hpp"
@@ -57,6 +59,38 @@ std::string stem(const std::string& path) { return fs::path(path).stem().string(
 
 }  // namespace
 
+namespace {
+
+// Whether a case file among `paths` (files, directories, FILE:LINE) has a
+// `catalog` line: a quick look at the text, before the rules are loaded.
+bool cases_use_catalog(const std::vector<std::string>& paths) {
+  std::error_code ec;
+  auto look = [](const fs::path& f) {
+    std::ifstream in(f);
+    for (std::string line; std::getline(in, line);) {
+      std::size_t i = line.find_first_not_of(" \t");
+      if (i != std::string::npos && line.compare(i, 8, "catalog ") == 0) return true;
+    }
+    return false;
+  };
+  for (std::string p : paths) {
+    if (!fs::exists(p, ec)) {
+      auto colon = p.rfind(':');
+      if (colon != std::string::npos) p = p.substr(0, colon);
+    }
+    if (fs::is_directory(p, ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
+        if (it->is_regular_file() && it->path().extension() == ".cases" && look(it->path())) return true;
+    } else if (look(p)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   // --coverage-format json alone asks for coverage too.
   bool json_coverage = o.coverage_format == "json";
@@ -69,12 +103,13 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   std::ostream& report = (json_coverage || o.junit == "-") ? err : out;
 
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
-  std::vector<std::string> rule_paths = o.rules.empty() ? std::vector<std::string>{shown_path(default_rules_dir())} : o.rules;
-  auto loaded = load_rules_or_report(rule_paths, kb_dir, err);
-  if (!loaded) return kExitUsage;
-
   std::vector<std::string> paths = o.paths;
   if (paths.empty()) paths.push_back(shown_path(data_dir() + "/tests/cases"));
+  std::vector<std::string> rule_paths = o.rules.empty() ? std::vector<std::string>{shown_path(default_rules_dir())} : o.rules;
+  // A case with a program catalog needs the program-list rules too.
+  if (cases_use_catalog(paths)) rule_paths = rules_with_catalog(rule_paths, true);
+  auto loaded = load_rules_or_report(rule_paths, kb_dir, err);
+  if (!loaded) return kExitUsage;
   // Cases of one project are not run against the rules of another: the
   // default rules are the project's around the current directory.
   if (o.rules.empty()) {

@@ -40,6 +40,8 @@ struct RunOptions {
   // TEMPLATE=FILE (CSV of one template), in order.
   std::vector<std::string> facts;
   std::string strategy;            // empty: the rule set's own
+  // Program catalogs (`--catalog`, app/catalog.hpp): the program list.
+  std::vector<std::string> catalogs;
 };
 int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err);
 
@@ -51,6 +53,7 @@ struct BatchOptions {
   std::string output;
   bool progress = true;  // a progress bar on stderr (the CLI asks when stderr is a terminal)
   bool timing = true;    // the elapsed time in the summary (off: reproducible logs, golden tests)
+  std::vector<std::string> catalogs;  // `--catalog`: read once, for every applicant
 };
 int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err);
 

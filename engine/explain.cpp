@@ -859,6 +859,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
   Explainer x{result, rules, max_depth};
+  if (auto program = explain_why_not_program(result, query)) return *program;
   if (auto fact = explain_why_not_fact(result, query)) return *fact;
   FinalView final_view(result);
   WhyNot w;
@@ -963,6 +964,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
   rep.explained = options.explain;
   rep.traced = options.trace;
   rep.firings = result.firings.size();
+  rep.program_list = build_program_list(result);
   int name_field = rules.field_slot("name");
   if (name_field >= 0) {
     const Value& v = result.value(name_field);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/program_list.hpp"
 
 namespace advise {
 
@@ -297,6 +298,9 @@ struct Report {
   // The report answers `why_not` and nothing else: text, Markdown and HTML
   // show only the answers (JSON and DOT still hold everything).
   bool answer_only = false;
+  // The applicant's program list (engine/program_list.hpp): only when the
+  // evaluation read a catalog (`advise --catalog`).
+  std::optional<ProgramList> program_list;
 };
 
 struct ReportOptions {

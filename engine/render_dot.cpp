@@ -77,6 +77,7 @@ class DotWriter {
       reads(c.kept_tests, {}, kept, "");
       reads(c.rejected_tests, {}, rejected, "");
     }
+    if (rep_.program_list) program_list(*rep_.program_list);
     for (const WhyNot& w : rep_.why_not) {
       std::string label = "why not " + (w.subject.empty() ? w.query : w.subject.plain()) + "?\n";
       label += !w.error.empty() ? w.error : w.candidates.empty() ? "no rule can produce it" : w.actual.plain();
@@ -95,8 +96,9 @@ class DotWriter {
     out << "  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", label=" << quote(title) << "];\n";
     out << "  node [fontname=\"Helvetica\", fontsize=10];\n";
     out << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
-    const char* groups[] = {"profile fields", "conclusions", "rules", "recommendations", "why-not questions"};
-    for (int g = 0; g < 5; ++g) {
+    const char* groups[] = {"profile fields", "conclusions", "rules", "recommendations", "why-not questions",
+                            "your program list"};
+    for (int g = 0; g < 6; ++g) {
       bool any = false;
       for (const Node& n : nodes_) {
         if (n.group != g) continue;
@@ -121,10 +123,25 @@ class DotWriter {
     return out.str();
   }
 
+  // The program list: a node per program (its tier and signal), an edge
+  // from every rule that placed or moved it; a notice node when fictitious.
+  void program_list(const ProgramList& pl) {
+    if (pl.fictitious) node("program_list:notice", 5, "shape=box, style=bold, color=red, label=" + quote(kFictitiousNotice));
+    for (const ProgramEntry& e : pl.entries) {
+      std::string label = e.name + "\n" + e.program_id + " " + e.track + "\n" + tier_label(e.tier) +
+                          (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
+                          (e.contingency ? ", contingency plan" : "");
+      std::string id = node("program:" + e.program_id + ":" + e.track, 5,
+                            std::string("shape=box, style=rounded") + (e.tier == "excluded" ? ", color=gray" : "") +
+                                ", label=" + quote(label));
+      for (const ProgramReason& r : e.reasons) edge(rule_node(rule_ref(rules_, r.rule)), id, "", "");
+    }
+  }
+
  private:
   struct Node {
     std::string id;
-    int group;  // 0 fields, 1 conclusions, 2 rules, 3 recommendations, 4 why-not
+    int group;  // 0 fields, 1 conclusions, 2 rules, 3 recommendations, 4 why-not, 5 program list
     std::string attrs;
   };
   struct Edge {

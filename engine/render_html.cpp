@@ -100,12 +100,14 @@ class HtmlWriter {
     out_ << "</header>\n";
     out_ << "<nav aria-label=\"Contents\">\n<ul>\n<li><a href=\"#summary\">Summary</a></li>\n";
     if (applications()) out_ << "<li><a href=\"#programs\">Programs</a></li>\n";
+    if (rep_.program_list) out_ << "<li><a href=\"#program-list\">Your program list</a></li>\n";
     out_ << "<li><a href=\"#details\">Details</a></li>\n";
     if (!rep_.figures.empty()) out_ << "<li><a href=\"#figures\">Where you stand</a></li>\n";
     if (advisor_ && (!rep_.conflicts.empty() || rep_.runaway)) out_ << "<li><a href=\"#authors\">For the rule authors</a></li>\n";
     out_ << "</ul>\n</nav>\n<main>\n";
     summary();
     programs();
+    program_list();
     details();
     figures();
     authors();
@@ -199,6 +201,41 @@ class HtmlWriter {
       std::string hi = r.kind == Value::Kind::Range ? kb.label(Value::number(r.hi)) : "";
       out_ << "<tr><th scope=\"row\">" << h(kb.label(it[i])) << "</th><td data-sort=\"" << h(lo) << "\">" << h(lo)
            << "</td><td data-sort=\"" << h(hi) << "\">" << h(hi) << "</td></tr>\n";
+    }
+    out_ << "</tbody>\n</table>\n</section>\n";
+  }
+
+  // "Your program list" (advise --catalog): the fictitious notice, the counts
+  // per specialty, then one table sortable by each column (the tier sorts in
+  // tier order), each program's reasons folded under it.
+  void program_list() {
+    if (!rep_.program_list) return;
+    const ProgramList& pl = *rep_.program_list;
+    out_ << "<section id=\"program-list\" aria-labelledby=\"program-list-h\">\n<h2 id=\"program-list-h\">Your program "
+            "list</h2>\n";
+    if (pl.fictitious) out_ << "<p class=\"warning\" data-fictitious=\"true\">" << h(kFictitiousNotice) << "</p>\n";
+    out_ << "<ul class=\"program-counts\">\n";
+    for (const ProgramCount& c : pl.counts)
+      out_ << "<li>" << h(c.specialty_name) << ": " << h(count_sentence(c)) << "</li>\n";
+    out_ << "</ul>\n<table class=\"sortable program-list\">\n<caption>Programs by specialty and tier (select a column "
+            "heading to sort)</caption>\n<thead><tr><th scope=\"col\">Specialty</th><th scope=\"col\">Tier</th>"
+            "<th scope=\"col\">Signal</th><th scope=\"col\">Program</th><th scope=\"col\">State</th></tr></thead>\n"
+            "<tbody>\n";
+    const std::vector<std::string> tiers{"anchor", "target", "reach", "long_shot", "excluded"};
+    for (const ProgramEntry& e : pl.entries) {
+      auto rank = std::find(tiers.begin(), tiers.end(), e.tier) - tiers.begin();
+      out_ << "<tr data-program=\"" << h(e.program_id) << "\" data-tier=\"" << h(tier_label(e.tier)) << "\"><td>"
+           << h(e.specialty_name) << "</td><td data-sort=\"" << rank << "\">" << h(tier_label(e.tier)) << "</td><td>"
+           << h(e.signal) << "</td><td data-sort=\"" << h(e.name) << "\">" << h(e.name) << " (" << h(e.program_id) << ")"
+           << (e.contingency ? "; part of the contingency plan" : "") << "\n";
+      out_ << "<details class=\"why\"><summary>Why</summary>\n<ul>\n";
+      for (const ProgramReason& r : e.reasons) {
+        out_ << "<li>" << h(r.description) << (r.values.empty() ? "" : ": " + h(r.values)) << " <span class=\"source\">("
+             << h(r.source) << ")</span>";
+        if (advisor_) out_ << " <span class=\"advisor\">rule " << h(r.name) << "</span>";
+        out_ << "</li>\n";
+      }
+      out_ << "</ul>\n</details>\n</td><td>" << h(e.state) << "</td></tr>\n";
     }
     out_ << "</tbody>\n</table>\n</section>\n";
   }

@@ -198,6 +198,89 @@ void messages_json(JsonWriter& w, const Report& rep, bool warnings) {
   w.end_array();
 }
 
+// The program list (`advise --catalog`): conclusions.program_list, one
+// object per program, and conclusions.program_list_summary (the fictitious
+// notice and the counts against the strategy's ranges).
+void program_list_json(JsonWriter& w, const ProgramList& list) {
+  w.key("program_list");
+  w.begin_array();
+  for (const ProgramEntry& e : list.entries) {
+    w.begin_object();
+    w.key("program");
+    w.string(e.program_id);
+    w.key("name");
+    w.string(e.name);
+    w.key("institution");
+    w.string(e.institution);
+    w.key("specialty");
+    w.string(e.specialty);
+    w.key("track");
+    w.string(e.track);
+    w.key("tier");
+    w.string(e.tier);
+    w.key("signal");
+    e.signal.empty() ? w.null() : w.string(e.signal);
+    w.key("contingency");
+    w.boolean(e.contingency);
+    w.key("fictitious");
+    w.boolean(e.fictitious);
+    w.key("reasons");
+    w.begin_array();
+    for (const ProgramReason& r : e.reasons) {
+      w.begin_object();
+      w.key("rule");
+      w.string(r.name);
+      w.key("text");
+      w.string(r.description);
+      w.key("guide");
+      w.string(r.source);
+      w.key("values");
+      w.string(r.values);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.key("program_list_summary");
+  w.begin_object();
+  w.key("fictitious");
+  w.boolean(list.fictitious);
+  w.key("notice");
+  list.fictitious ? w.string(kFictitiousNotice) : w.null();
+  w.key("catalog_programs");
+  w.integer(static_cast<unsigned long long>(list.catalog_programs));
+  w.key("counts");
+  w.begin_array();
+  for (const ProgramCount& c : list.counts) {
+    w.begin_object();
+    w.key("specialty");
+    w.string(c.specialty);
+    for (auto [k, v] : {std::pair{"anchor", c.anchor}, {"target", c.target}, {"reach", c.reach},
+                        {"long_shot", c.long_shot}, {"excluded", c.excluded}, {"eligible", c.eligible()},
+                        {"signals", c.signals}}) {
+      w.key(k);
+      w.integer(static_cast<unsigned long long>(v));
+    }
+    w.key("applications");
+    if (c.has_range) {
+      w.begin_object();
+      w.key("min");
+      w.integer(static_cast<long long>(c.lo));
+      w.key("max");
+      w.integer(static_cast<long long>(c.hi));
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("too_few");
+    w.boolean(c.too_few);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+}
+
 }  // namespace
 
 void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
@@ -219,6 +302,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.key(c.name);
     write_value_json(w, c.value, kb);
   }
+  if (rep.program_list) program_list_json(w, *rep.program_list);
   w.end_object();
 
   w.key("recommendations");

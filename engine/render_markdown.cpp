@@ -75,6 +75,35 @@ std::string md_rich(const std::string& text) {
   return out;
 }
 
+// "Your program list" in Markdown: the fictitious notice first, then per
+// specialty the counts against the strategy's range and a table of the
+// programs by tier. The advisor's table names each reason's rule; the
+// applicant's gives the reasons in words.
+void program_list_markdown(std::ostream& out, const ProgramList& pl, bool advisor) {
+  out << "\n## Your program list\n\n";
+  if (pl.fictitious) out << "**" << md(kFictitiousNotice) << "**\n\n";
+  if (pl.entries.empty()) out << "No program of the catalog is in a specialty of your strategy.\n";
+  std::size_t at = 0;
+  bool first = true;
+  for (const ProgramCount& c : pl.counts) {
+    out << (first ? "" : "\n") << "### " << md(c.specialty_name) << "\n\n" << md(count_sentence(c)) << ".\n\n";
+    first = false;
+    out << "| Tier | Signal | Program | Why |\n|---|---|---|---|\n";
+    for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) {
+      const ProgramEntry& e = pl.entries[at];
+      std::string why;
+      for (const ProgramReason& r : e.reasons) {
+        if (!why.empty()) why += "; ";
+        why += md(r.description) + (r.values.empty() ? "" : ": " + md(r.values)) + " (" + md(r.source) +
+               (advisor ? ", " + code(r.name) : "") + ")";
+      }
+      if (e.contingency) why += (why.empty() ? "" : "; ") + std::string("part of the contingency plan");
+      out << "| " << md(tier_label(e.tier)) << " | " << md(e.signal) << " | " << md(e.name) << " ("
+          << (advisor ? code(e.program_id) : md(e.program_id)) << ", " << md(e.track) << ") | " << why << " |\n";
+    }
+  }
+}
+
 // A sentence of the model: names as code spans, the rest escaped.
 std::string sentence(const Sentence& s) {
   std::string out;
@@ -94,6 +123,7 @@ class MarkdownWriter {
     }
     header();
     strategy();
+    if (rep_.program_list) program_list_markdown(out_, *rep_.program_list, true);
     recommendations();
     messages(true);
     messages(false);
@@ -367,6 +397,7 @@ class ApplicantWriter {
     heading(1, "Your advice" + who);
     if (!v_.stage.empty()) out_ << (md_ ? "Stage: " : "Stage: ") << esc(v_.stage) << "\n";
     summary();
+    program_list();
     details();
     figures();
     out_ << "\n" << (md_ ? "---\n\n*" : "") << "Prepared with Advise from the strategic guide; each piece of advice names the guide section it comes from."
@@ -428,6 +459,33 @@ class ApplicantWriter {
     out_ << "\n" << (md_ ? "**What to do now**" : "What to do now:") << "\n\n";
     int n = 0;
     for (std::size_t i : v_.actions) out_ << ++n << ". " << item_line(v_.items[i]) << "\n";
+  }
+
+  // Right after the summary (issue 14): a table in Markdown, lines in text.
+  // Not part of the 110-line budget of the rest of the view.
+  void program_list() {
+    if (!rep_.program_list) return;
+    const ProgramList& pl = *rep_.program_list;
+    if (md_) {
+      program_list_markdown(out_, pl, false);
+      return;
+    }
+    heading(2, "Your program list");
+    if (pl.fictitious) out_ << esc(kFictitiousNotice) << "\n";
+    std::size_t at = 0;
+    for (const ProgramCount& c : pl.counts) {
+      out_ << "\n" << esc(c.specialty_name) << ": " << esc(count_sentence(c)) << "\n";
+      for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) {
+        const ProgramEntry& e = pl.entries[at];
+        out_ << "- " << esc(tier_label(e.tier)) << (e.signal.empty() ? "" : ", " + esc(signal_label(e.signal)))
+             << ": " << esc(e.name) << " (" << esc(e.program_id) << ")";
+        std::string why;
+        for (const ProgramReason& r : e.reasons)
+          why += (why.empty() ? "" : "; ") + r.description + (r.values.empty() ? "" : ": " + r.values);
+        if (e.contingency) why += (why.empty() ? "" : "; ") + std::string("part of the contingency plan");
+        out_ << (why.empty() ? "" : " - " + esc(why)) << "\n";
+      }
+    }
   }
 
   void details() {

@@ -138,6 +138,7 @@ class TextWriter {
     }
     header();
     strategy();
+    program_list();
     recommendations();
     messages(true);
     messages(false);
@@ -198,6 +199,32 @@ class TextWriter {
       line_start = false;
     }
     out_ << "\n";
+  }
+
+  // "Your program list" (advise --catalog): per specialty, the counts against
+  // the strategy's range, then each program by tier with its reasons.
+  void program_list() {
+    if (!rep_.program_list) return;
+    const ProgramList& pl = *rep_.program_list;
+    section("Your program list");
+    if (pl.fictitious) wrap("  ", 2, 2, kFictitiousNotice);
+    if (pl.entries.empty()) wrap("  ", 2, 2, "No program of the catalog is in a specialty of your strategy.");
+    std::size_t at = 0;
+    for (const ProgramCount& c : pl.counts) {
+      out_ << "\n";
+      wrap("  " + c.specialty_name + ": ", 4 + width(c.specialty_name), 4, count_sentence(c));
+      for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) {
+        const ProgramEntry& e = pl.entries[at];
+        std::string head = tier_label(e.tier) + (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
+                           (e.contingency ? ", contingency plan" : "") + ": ";
+        wrap("    " + head, 4 + width(head), 8,
+             e.name + " " + glue("(" + e.program_id + ",") + " " + glue(e.track + ")"));
+        for (const ProgramReason& r : e.reasons)
+          wrap("        - ", 10, 10,
+               r.description + (r.values.empty() ? "" : ": " + r.values) + " " +
+                   glue("(" + r.source + ";") + " " + glue("rule `" + r.name + "`)"));
+      }
+    }
   }
 
   std::string mark(Truth t) const {

@@ -262,6 +262,12 @@ struct AggState {
   // memory rather than subtract, so that the sum is the one the same facts
   // added in order give (floating-point sums depend on the order).
   bool fractional = false;
+  // The assertion or retraction (Matcher::Impl::epoch) during which the state
+  // was last brought up to date: a state computed during the current one may
+  // hold the fact now arriving already (or lack the one now leaving: a token
+  // that a retraction unblocked counts over the memory without it), so it is
+  // recomputed rather than updated.
+  std::uint64_t epoch = 0;
 };
 
 }  // namespace
@@ -281,6 +287,7 @@ struct Matcher::Impl {
   std::vector<Buckets> left;                   // by node
   std::vector<std::vector<Buckets>> alpha_idx;  // by alpha memory, by index
   std::vector<AggState> aggs;
+  std::uint64_t epoch = 0;  // one per assert_fact and retract
   std::vector<std::int32_t> free_agg;
   std::vector<std::int32_t> heap;  // activations, lazily deleted
   std::size_t dead = 0;
@@ -710,6 +717,7 @@ struct Matcher::Impl {
       if (!keys_match(n, lvs, en.fact) || !tests_pass(n.tests, lvs, en.fact)) continue;
       add_to_agg(n, s, en.fact);
     }
+    s.epoch = epoch;
     aggs[static_cast<std::size_t>(tok(t).agg)] = s;
   }
 
@@ -774,9 +782,10 @@ struct Matcher::Impl {
   // fact twice), then re-emitted.
   void update_agg(std::int32_t n, std::int32_t t, std::int32_t f, int sign) {
     const NodeDesc& nd = node(n);
-    if (tok(t).agg < 0) return refresh_agg(n, t);
+    if (tok(t).agg < 0 || aggs[static_cast<std::size_t>(tok(t).agg)].epoch >= epoch) return refresh_agg(n, t);
     ++m.stats_.agg_updated;
     AggState& s = aggs[static_cast<std::size_t>(tok(t).agg)];
+    s.epoch = epoch;
     if (sign > 0)
       add_to_agg(nd, s, f);
     else if (!remove_from_agg(nd, s, f))
@@ -943,6 +952,7 @@ struct Matcher::Impl {
   }
 
   void assert_fact(std::int32_t f) {
+    ++epoch;
     const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
     scratch_succ.clear();
     for (std::int32_t a : net.alphas_of(fr.tmpl)) {
@@ -966,6 +976,7 @@ struct Matcher::Impl {
   }
 
   void retract(std::int32_t f) {
+    ++epoch;
     // 1. Out of its alpha memories.
     std::vector<std::int32_t> alphas;
     for (std::int32_t e = m.facts_[static_cast<std::size_t>(f)].entries; e >= 0;) {

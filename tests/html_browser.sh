@@ -74,6 +74,22 @@ check "no external URL in the page" bash -c "! grep -Eiq '(src|href)=\"(https?:)
 check "no rule file named" bash -c "! grep -q 'rules/' '$report'"
 check "no raw id with an underscore in the text" bash -c "! sed 's/<[^>]*>//g' '$report' | grep -Eq '[A-Za-z0-9]_[A-Za-z0-9]'"
 
+# The program list (advise --catalog, issue 14): the fictitious notice at its
+# top, one row per program, the table sortable, each program's reasons folded.
+list_report="$out/report-list.html"
+list_profile="$profile/list.json"
+printf '%s' '{"target_specialty": "dermatology", "school_type": "img", "citizenship": "us_citizen", "step2ck": 252, "publications": 2, "usce_months": 6, "home_state": "OH", "program_connections": {"0800390001": ["research"]}}' > "$list_profile"
+"$advise" --format html --catalog examples/catalog/programs.csv -o "$list_report" "$list_profile" || { echo "html_browser: advise --catalog failed" >&2; exit 1; }
+list_dom="$out/report-list-dom.html"
+timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$list_report" > "$list_dom" 2>> "$out/chromium.log"
+check "program list: loaded" test -s "$list_dom"
+check "program list: the fictitious notice first" grep -q '<h2 id="program-list-h">Your program list</h2>\s*<p class="warning" data-fictitious="true">FICTITIOUS PROGRAMS' <(tr -d '\n' < "$list_dom")
+check "program list: sortable by tier" grep -q '<th scope="col"><button type="button">Tier</button></th>' "$list_dom"
+rows=$(grep -o '<tr data-program="' "$list_dom" | wc -l)
+check "program list: a row per program ($rows)" test "$rows" -ge 100
+check "program list: the anchor is listed" grep -q 'data-program="0800390001" data-tier="anchor"' "$list_dom"
+check "program list: no rule file named" bash -c "! grep -q 'rules/' '$list_report'"
+
 shot="$out/report.png"
 rm -f "$shot"
 timeout 120 "$browser" "${flags[@]}" --window-size=1200,1800 --screenshot="$shot" "file://$report" >> "$out/chromium.log" 2>&1

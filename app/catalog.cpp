@@ -1,0 +1,55 @@
+#include "app/catalog.hpp"
+
+#include <filesystem>
+#include <ostream>
+
+#include "app/common.hpp"
+#include "dsl/ruleset.hpp"
+
+namespace advise::cli {
+
+namespace fs = std::filesystem;
+
+std::string program_list_rules_path() {
+  // Beside rules/, not in it: the bundled rule set is every file of rules/,
+  // and the program-list rules are read only with a catalog.
+  return shown_path(data_dir() + "/catalog/program_list.rules");
+}
+
+std::vector<std::string> rules_with_catalog(const std::vector<std::string>& paths, bool catalog) {
+  std::vector<std::string> out = paths.empty() ? std::vector<std::string>{bundled_rules_path()} : paths;
+  if (!catalog) return out;
+  std::string list = program_list_rules_path();
+  std::error_code ec;
+  for (const std::string& p : out) {
+    if (fs::equivalent(p, list, ec)) return out;
+    // A directory holding the program-list rules reads them already.
+    if (fs::is_directory(p, ec) && fs::equivalent(fs::path(p) / "program_list.rules", list, ec)) return out;
+  }
+  out.push_back(list);
+  return out;
+}
+
+bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
+                   std::vector<FactRecord>& out, std::ostream& err) {
+  TemplateSet templates{rules.templates};
+  std::size_t problems = 0;
+  std::vector<std::string> files = catalogs;
+  files.push_back((fs::path(kb_dir) / "signals.json").string());
+  for (const std::string& path : files) {
+    std::string ext = fs::path(path).extension().string();
+    std::vector<DataError> errors;
+    if (!read_facts_file(path, ext == ".csv" ? "program" : "", *rules.kb, templates, out, errors)) {
+      for (const DataError& e : errors) err << e.text() << "\n";
+      problems += errors.empty() ? 1 : errors.size();
+    }
+  }
+  if (problems > 0) {
+    err << "advise: " << problems << (problems == 1 ? " problem" : " problems")
+        << " in the catalog; nothing was evaluated\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace advise::cli

@@ -1,0 +1,33 @@
+// The program catalog on the command line (`--catalog FILE`, repeatable):
+// the program-list rules join the rule set, and the catalog's programs and
+// the kb's signal allowances (kb/signals.json) join the facts.
+// docs/catalog.md, docs/cli.md.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "kb/facts.hpp"
+
+namespace advise {
+struct RuleSet;
+}
+
+namespace advise::cli {
+
+// rules/program_list.rules beside the bundled rules.
+std::string program_list_rules_path();
+
+// The rule paths to load: `paths` (the bundled rules when empty), and with a
+// catalog the program-list rules too, unless a path already names them.
+std::vector<std::string> rules_with_catalog(const std::vector<std::string>& paths, bool catalog);
+
+// Reads every catalog (a CSV of `program` records, or a JSON file of
+// records keyed by template) and then `kb_dir`/signals.json into `out`.
+// Prints every problem (file, line, column) and returns false on any;
+// nothing is evaluated then.
+bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
+                   std::vector<FactRecord>& out, std::ostream& err);
+
+}  // namespace advise::cli

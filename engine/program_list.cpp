@@ -1,0 +1,353 @@
+#include "engine/program_list.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "engine/explain.hpp"
+#include "kb/suggest.hpp"
+
+namespace advise {
+
+namespace {
+
+const std::vector<std::string> kTiers{"anchor", "target", "reach", "long_shot", "excluded"};
+
+std::size_t tier_rank(const std::string& t) {
+  auto it = std::find(kTiers.begin(), kTiers.end(), t);
+  return static_cast<std::size_t>(it - kTiers.begin());
+}
+
+struct Fields {
+  const TemplateDef* t = nullptr;
+  const Record* rec = nullptr;
+  const KnowledgeBase* kb = nullptr;
+  const Value& get(std::string_view f) const {
+    static const Value missing;
+    int i = t->field_index(f);
+    return i < 0 || static_cast<std::size_t>(i) >= rec->values.size() ? missing
+                                                                       : rec->values[static_cast<std::size_t>(i)];
+  }
+  std::string text(std::string_view f) const {
+    const Value& v = get(f);
+    return v.is_missing() ? "" : kb->display(v);
+  }
+  bool flag(std::string_view f) const {
+    const Value& v = get(f);
+    return v.kind == Value::Kind::Bool && v.flag;
+  }
+};
+
+// The values a firing read, as the report shows them beside its rule: the
+// program's fields (without the bound name) and the applicant's, each once;
+// the listing's own fields and the join keys are left out.
+std::string firing_values(const Result& result, const Firing& firing, const TemplateDef& program) {
+  const KnowledgeBase& kb = *result.rules->kb;
+  // The ids of the programs the firing matched: a map the applicant gave
+  // (program_connections) is shown only at those keys.
+  std::vector<Value> ids;
+  for (std::int32_t m : firing.matched) {
+    if (m < 0) continue;
+    const Record& rec = result.records[static_cast<std::size_t>(m)];
+    if (rec.tmpl < 0) continue;
+    int id_field = result.rules->templates[static_cast<std::size_t>(rec.tmpl)].field_index("program_id");
+    if (id_field >= 0 && static_cast<std::size_t>(id_field) < rec.values.size())
+      ids.push_back(rec.values[static_cast<std::size_t>(id_field)]);
+  }
+  std::vector<std::string> seen, parts;
+  for (const TestRecord& t : firing_tests(result, firing)) {
+    for (const FactValue& fv : t.facts) {
+      const std::string& name = fv.name;
+      std::string label, key;
+      std::string shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
+      if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
+      if (fv.value.kind == Value::Kind::Map) {
+        ValueList kept;
+        const ValueList& items = fv.value.list_items();
+        for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+          for (const Value& id : ids)
+            if (id.kind == Value::Kind::Text && items[i].kind == Value::Kind::Text && *id.text == *items[i].text) {
+              kept.push_back(items[i]);
+              kept.push_back(items[i + 1]);
+              break;
+            }
+        if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+      }
+      if (name.find(' ') != std::string::npos) {
+        key = label = "count";  // an aggregate (the program-list rules use none)
+        shown = fv.display;
+      } else if (auto dot = name.find('.'); dot != std::string::npos) {
+        std::string var = name.substr(0, dot), field = name.substr(dot + 1);
+        // The listing's own fields and the join keys say nothing new.
+        if (var == "l" || var == "m" || var == "s" || var == "g" || var == "k") continue;
+        if (field == "program_id" || field == "track" || field == "institution" || field == "specialty") continue;
+        if (var == "a") {
+          if (field != "gold" && field != "silver") continue;
+          key = label = field + " signals left";  // the allowance, less the signals given so far
+        } else {
+          key = field;
+          int i = program.field_index(field);
+          label = "program's " + (i < 0 ? field : program.fields[static_cast<std::size_t>(i)].display);
+        }
+      } else {
+        key = name;
+        std::string l = kb.slot_label(name);
+        label = "your " + (l.empty() ? name : l);
+      }
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+      seen.push_back(key);
+      parts.push_back(label + " " + shown);
+    }
+  }
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+}  // namespace
+
+std::string tier_label(const std::string& tier) { return tier == "long_shot" ? "long shot" : tier; }
+
+std::optional<ProgramList> build_program_list(const Result& result) {
+  if (!result.rules) return std::nullopt;
+  const RuleSet& rules = *result.rules;
+  const KnowledgeBase& kb = *rules.kb;
+  int listing_t = -1, program_t = -1;
+  for (std::size_t i = 0; i < rules.templates.size(); ++i) {
+    if (rules.templates[i].name == "listing") listing_t = static_cast<int>(i);
+    if (rules.templates[i].name == "program") program_t = static_cast<int>(i);
+  }
+  if (listing_t < 0 || program_t < 0) return std::nullopt;
+  const TemplateDef& lt = rules.templates[static_cast<std::size_t>(listing_t)];
+  const TemplateDef& pt = rules.templates[static_cast<std::size_t>(program_t)];
+
+  ProgramList list;
+  std::map<std::pair<std::string, std::string>, const Record*> programs;  // (id, track) -> record
+  for (const Record& r : result.records) {
+    if (r.tmpl != program_t) continue;
+    ++list.catalog_programs;
+    Fields f{&pt, &r, &kb};
+    if (f.flag("fictitious")) list.fictitious = true;
+    programs.emplace(std::make_pair(f.text("program_id"), f.get("track").is_missing() ? "" : kb.source_text(f.get("track"))),
+                     &r);
+  }
+  if (list.catalog_programs == 0) return std::nullopt;
+
+  for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
+    const Record& r = result.records[ri];
+    if (r.tmpl != listing_t || r.ended_by >= 0) continue;
+    Fields f{&lt, &r, &kb};
+    ProgramEntry e;
+    e.program_id = f.text("program_id");
+    e.track = kb.source_text(f.get("track"));
+    e.specialty = kb.source_text(f.get("specialty"));
+    e.specialty_name = kb.label(f.get("specialty"));
+    e.tier = kb.source_text(f.get("tier"));
+    e.signal = f.get("signal").is_missing() ? "" : kb.source_text(f.get("signal"));
+    e.contingency = f.flag("contingency");
+    if (auto it = programs.find({e.program_id, e.track}); it != programs.end()) {
+      Fields p{&pt, it->second, &kb};
+      e.name = p.text("name");
+      e.institution = p.text("institution");
+      e.city = p.text("city");
+      e.state = p.get("state").is_missing() ? "" : kb.source_text(p.get("state"));
+      e.fictitious = p.flag("fictitious");
+      const Record& pr = *it->second;
+      if (pr.input >= 0 && result.given && static_cast<std::size_t>(pr.input) < result.given->size())
+        e.origin = (*result.given)[static_cast<std::size_t>(pr.input)].origin.text();
+    }
+    // The chain of firings that made this version: each `change` ended the
+    // listing it matched; the first link is the `create`.
+    std::vector<std::int32_t> chain;
+    std::int32_t at = static_cast<std::int32_t>(ri);
+    std::set<std::int32_t> visited;
+    while (at >= 0 && visited.insert(at).second) {
+      const Record& cur = result.records[static_cast<std::size_t>(at)];
+      if (cur.created_by < 0) break;
+      chain.push_back(cur.created_by);
+      const Firing& by = result.firings[static_cast<std::size_t>(cur.created_by)];
+      std::int32_t prev = -1;
+      for (std::int32_t m : by.matched)
+        if (m >= 0 && result.records[static_cast<std::size_t>(m)].tmpl == listing_t &&
+            result.records[static_cast<std::size_t>(m)].ended_by == cur.created_by)
+          prev = m;
+      at = prev;
+    }
+    std::reverse(chain.begin(), chain.end());
+    for (std::int32_t fi : chain) {
+      const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
+      RuleRef ref = rule_ref(rules, firing.rule);
+      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, pt)});
+    }
+    list.entries.push_back(std::move(e));
+  }
+
+  // Order: the target specialty, then the backups in the strategy's order,
+  // then the rest by id; within one, by tier, then name, then id.
+  std::vector<std::string> order;
+  std::int32_t target_slot = rules.field_slot("target_specialty");
+  if (target_slot >= 0 && !result.value(target_slot).is_missing())
+    order.push_back(kb.source_text(result.value(target_slot)));
+  const Value& backups = result.conclusion("backup_specialties");
+  if (backups.kind == Value::Kind::List)
+    for (const Value& b : backups.list_items()) order.push_back(kb.source_text(b));
+  auto spec_rank = [&](const std::string& s) {
+    auto it = std::find(order.begin(), order.end(), s);
+    return static_cast<std::size_t>(it - order.begin());
+  };
+  std::stable_sort(list.entries.begin(), list.entries.end(), [&](const ProgramEntry& a, const ProgramEntry& b) {
+    auto ka = std::make_tuple(spec_rank(a.specialty), a.specialty, tier_rank(a.tier), a.signal.empty() ? 2 : a.signal == "gold" ? 0 : 1, a.name,
+                              a.program_id, a.track);
+    auto kb2 = std::make_tuple(spec_rank(b.specialty), b.specialty, tier_rank(b.tier), b.signal.empty() ? 2 : b.signal == "gold" ? 0 : 1, b.name,
+                               b.program_id, b.track);
+    return ka < kb2;
+  });
+
+  const Value& apps = result.conclusion("applications");
+  for (const ProgramEntry& e : list.entries) {
+    if (list.counts.empty() || list.counts.back().specialty != e.specialty) {
+      ProgramCount c;
+      c.specialty = e.specialty;
+      c.specialty_name = e.specialty_name;
+      list.counts.push_back(c);
+    }
+    ProgramCount& c = list.counts.back();
+    switch (tier_rank(e.tier)) {
+      case 0: ++c.anchor; break;
+      case 1: ++c.target; break;
+      case 2: ++c.reach; break;
+      case 3: ++c.long_shot; break;
+      default: ++c.excluded; break;
+    }
+    if (!e.signal.empty()) ++c.signals;
+  }
+  for (ProgramCount& c : list.counts) {
+    if (apps.kind != Value::Kind::Map) continue;
+    int spec = kb.enum_index("specialty");
+    if (spec < 0) continue;
+    int sym = kb.enums[static_cast<std::size_t>(spec)].find(c.specialty);
+    if (sym < 0) continue;
+    const Value& r = apps.map_get(Value::symbol(spec, sym));
+    if (r.kind != Value::Kind::Range) continue;
+    c.has_range = true;
+    c.lo = r.num;
+    c.hi = r.hi;
+    c.too_few = static_cast<double>(c.eligible()) < c.lo;
+    c.too_many = static_cast<double>(c.eligible()) > c.hi;
+  }
+  return list;
+}
+
+std::optional<WhyNot> explain_why_not_program(const Result& result, const std::string& query) {
+  const std::string prefix = "program=";
+  if (query.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string id = query.substr(prefix.size());
+  auto list = build_program_list(result);
+  if (!list) return std::nullopt;
+  WhyNot w;
+  w.query = query;
+  const ProgramEntry* entry = nullptr;
+  for (const ProgramEntry& e : list->entries)
+    if (e.program_id == id && (!entry || (entry->tier == "excluded" && e.tier != "excluded"))) entry = &e;
+  if (!entry) {
+    const RuleSet& rules = *result.rules;
+    std::vector<std::string> ids;
+    for (const Record& r : result.records) {
+      if (r.tmpl < 0 || rules.templates[static_cast<std::size_t>(r.tmpl)].name != "program") continue;
+      int f = rules.templates[static_cast<std::size_t>(r.tmpl)].field_index("program_id");
+      if (f >= 0 && static_cast<std::size_t>(f) < r.values.size() && r.values[static_cast<std::size_t>(f)].text)
+        ids.push_back(*r.values[static_cast<std::size_t>(f)].text);
+    }
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) return std::nullopt;  // outside the strategy
+    w.error = "no program `" + id + "` in the catalog";
+    if (auto best = did_you_mean(id, ids)) w.error += "; did you mean `" + *best + "`?";
+    return w;
+  }
+  const ProgramEntry& e = *entry;
+  w.subject.text("program ").code(e.program_id).text(" (" + e.name + ") on your list");
+  auto candidate = [&](const ProgramReason& r, const std::string& what) {
+    WhyNotCandidate c;
+    c.rule = rule_ref(*result.rules, r.rule);
+    c.fired = true;
+    c.note.text(what + (r.values.empty() ? "" : ": " + r.values));
+    return c;
+  };
+  if (e.tier == "excluded") {
+    w.reached = false;
+    const ProgramReason* filter = nullptr;
+    for (const ProgramReason& r : e.reasons)
+      if (r.name.rfind("pl_filter_", 0) == 0) filter = &r;
+    w.actual.text("it is excluded: " + (filter ? filter->description : std::string("a hard filter")));
+    if (filter) w.candidates.push_back(candidate(*filter, "it excluded the program"));
+    return w;
+  }
+  w.reached = true;
+  w.actual.text("it is on your list: " + tier_label(e.tier) + (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
+                (e.contingency ? ", part of the contingency plan" : ""));
+  for (const ProgramReason& r : e.reasons) w.candidates.push_back(candidate(r, r.description));
+  return w;
+}
+
+std::string signal_label(const std::string& signal) { return signal.empty() ? "" : signal + " signal"; }
+
+std::string count_sentence(const ProgramCount& c) {
+  auto n = [](std::size_t k, const char* one, const char* many) {
+    return std::to_string(k) + " " + (k == 1 ? one : many);
+  };
+  std::string parts;
+  auto add = [&](std::size_t k, const char* one, const char* many) {
+    if (k == 0) return;
+    parts += (parts.empty() ? "" : ", ") + n(k, one, many);
+  };
+  add(c.anchor, "anchor", "anchors");
+  add(c.target, "target", "targets");
+  add(c.reach, "reach", "reaches");
+  add(c.long_shot, "long shot", "long shots");
+  std::string s = std::to_string(c.eligible()) + " eligible" + (parts.empty() ? "" : " (" + parts + ")");
+  if (c.excluded > 0) s += ", " + std::to_string(c.excluded) + " excluded";
+  s += ", " + n(c.signals, "signal", "signals");
+  if (c.has_range) {
+    s += "; the strategy calls for " + std::to_string(static_cast<long long>(c.lo)) + "\u2013" +
+         std::to_string(static_cast<long long>(c.hi));
+    if (c.too_few)
+      s += ": too few eligible programs in the catalog, so the list holds every eligible one and is not padded";
+    else if (c.too_many)
+      s += ": more eligible programs than that, so choose the anchors and targets first";
+  }
+  return s;
+}
+
+namespace {
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string program_list_csv(const ProgramList& list) {
+  std::string out;
+  if (list.fictitious)
+    // No comma in the comment, so a spreadsheet shows it as one cell.
+    out += "# FICTITIOUS PROGRAMS - this list is drawn from a catalog of invented programs: not real programs and not "
+           "advice\n";
+  out += "program_id,program,institution,city,state,specialty,track,tier,signal,contingency,reasons\n";
+  for (const ProgramEntry& e : list.entries) {
+    std::string reasons;
+    for (const ProgramReason& r : e.reasons) {
+      if (!reasons.empty()) reasons += " ; ";
+      reasons += r.description + (r.values.empty() ? "" : " (" + r.values + ")") + " [" + r.source + ", " + r.name + "]";
+    }
+    out += csv_cell(e.program_id) + "," + csv_cell(e.name) + "," + csv_cell(e.institution) + "," + csv_cell(e.city) +
+           "," + csv_cell(e.state) + "," + csv_cell(e.specialty) + "," + csv_cell(e.track) + "," +
+           csv_cell(tier_label(e.tier)) + "," + csv_cell(e.signal) + "," + (e.contingency ? "yes" : "") + "," +
+           csv_cell(reasons) + "\n";
+  }
+  return out;
+}
+
+}  // namespace advise

@@ -1,0 +1,1 @@
+--catalog tests/golden/program_list/bad.csv tests/cases/program_list/applicant.json

@@ -1,0 +1,1 @@
+--format dot --catalog tests/cases/program_list/catalog.csv tests/cases/program_list/applicant.json

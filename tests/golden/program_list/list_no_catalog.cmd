@@ -1,0 +1,1 @@
+list tests/cases/program_list/applicant.json

@@ -1,0 +1,1 @@
+--catalog tests/cases/program_list/catalog.csv examples/profiles/example.json --format json

@@ -1,0 +1,91 @@
+// The program list (issue 14; docs/catalog.md "The program list"): the
+// applicant's profile fields, `--catalog`, the listing the rules of
+// catalog/program_list.rules make, and its reports.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "app/commands.hpp"
+#include "kb/profile.hpp"
+#include "tests/support/fixtures.hpp"
+
+using namespace advise;
+using namespace advise::testing;
+
+namespace {
+
+std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
+
+struct Ran {
+  int code;
+  std::string out, err;
+};
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  static const TempDir dir;
+  return dir.file(name, text);
+}
+
+Ran run_with(const std::string& profile_json, std::vector<std::string> catalogs, const std::string& format = "json",
+             std::vector<std::string> why_not = {}) {
+  cli::RunOptions o;
+  o.profile = write_temp("program_list_profile.json", profile_json);
+  o.kb_dir = source("kb");
+  o.catalogs = std::move(catalogs);
+  o.format = format;
+  o.why_not = std::move(why_not);
+  std::ostringstream out, err;
+  int code = cli::cmd_run(o, out, err);
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("program list: the schema's division and state enums are the keys of census_divisions.json",
+          "[program_list]") {
+  auto schema = nlohmann::ordered_json::parse(read_file(source("kb/schema.json")));
+  auto table = nlohmann::ordered_json::parse(read_file(source("kb/census_divisions.json")));
+  std::vector<std::string> divisions, states;
+  for (auto it = table["divisions"].begin(); it != table["divisions"].end(); ++it) divisions.push_back(it.key());
+  for (auto it = table["states"].begin(); it != table["states"].end(); ++it) states.push_back(it.key());
+  for (auto it = table["territories"].begin(); it != table["territories"].end(); ++it) states.push_back(it.key());
+  CHECK(schema["enums"]["census_division"].get<std::vector<std::string>>() == divisions);
+  CHECK(schema["enums"]["state"].get<std::vector<std::string>>() == states);
+}
+
+TEST_CASE("program list: the applicant's profile fields are read and checked", "[program_list][profile]") {
+  auto kb = bundled_kb();
+  std::vector<DataError> errors;
+  auto p = load_profile(
+      R"({"target_specialty": "dermatology", "geographic_preferences": ["middle_atlantic", "mountain"],)"
+      R"( "home_state": "OH", "program_connections": {"0800390001": ["research", "letter_writer"]},)"
+      R"( "graduation_year": 2024, "match_year": 2026, "step2ck_year": 2023, "usce_months": 6})",
+      "p.json", *kb, errors);
+  REQUIRE(p);
+  CHECK(errors.empty());
+
+  errors.clear();
+  auto bad = load_profile(
+      R"({"geographic_preferences":["mid_atlantic"],"program_connections":{"0800390001":["rotation"]}})", "bad.json",
+      *kb, errors);
+  CHECK_FALSE(bad);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].text() ==
+        "bad.json:1:28: error: at $.geographic_preferences[0]: unknown census_division `mid_atlantic`; did you mean "
+        "`middle_atlantic`?");
+  CHECK(errors[1].text() ==
+        "bad.json:1:66: error: at $.program_connections.0800390001[0]: unknown connection `rotation` (one of "
+        "away_rotation research letter_writer home_institution)");
+}
+
+TEST_CASE("program list: a bad catalog is reported and nothing is evaluated", "[program_list][cli]") {
+  std::string catalog = write_temp("program_list_bad.csv",
+                                   "program_id,name,specialty,track,source,retrieved\n"
+                                   "0800390001,A,dermatology,advanced,x,2025-13-01\n");
+  Ran r = run_with(R"({"target_specialty": "dermatology"})", {catalog});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("program_list_bad.csv:2:") != std::string::npos);
+  CHECK(r.err.find("advise: 1 problem in the catalog; nothing was evaluated\n") != std::string::npos);
+}
