@@ -817,7 +817,9 @@ struct Compiler {
       auto facts = std::make_shared<std::vector<FactRecord>>();
       std::vector<DataError> errors;
       bool ok = read_facts_file(key, shown.extension() == ".csv" ? "program" : "", *rules->kb, templates, *facts, errors);
-      std::string signals = cli::default_kb_dir() + "/signals.json";
+      // The signal allowances of the knowledge base the rules were loaded with.
+      std::string kb_dir = rules->kb->directory.empty() ? cli::default_kb_dir() : rules->kb->directory;
+      std::string signals = (fs::path(kb_dir) / "signals.json").string();
       if (ok) ok = read_facts_file(signals, "", *rules->kb, templates, *facts, errors);
       if (!ok) {
         Diagnostic& d = diags.report(DiagKind::IoError, ref.loc,
