@@ -148,6 +148,7 @@ struct Context {
   const RuleSet& rules;
   const KnowledgeBase& kb;
   std::string shown;  // the input as messages name it
+  RulesUsed used;     // which rules and knowledge base, for each record's `rules`
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -176,6 +177,7 @@ Outcome process(const Context& cx, const Line& line) {
   }
   Result result = cx.engine.evaluate(*profile);
   Report report = build_report(result, ReportOptions{});
+  report.used = cx.used;
   bool misbehaved = report.runaway.has_value();
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
   o.status = misbehaved ? Status::RuleProblem : Status::Ok;
@@ -360,7 +362,9 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
 
   Engine engine(loaded->rules);
-  Context cx{engine, *loaded->rules, *loaded->kb, shown};
+  RulesUsed used{{}, shown_path(kb_dir)};
+  for (const std::string& p : paths) used.paths.push_back(shown_path(p));
+  Context cx{engine, *loaded->rules, *loaded->kb, shown, std::move(used)};
   LineReader reader(in);
   Counts counts;
   Progress progress(err, o.progress, total_bytes);

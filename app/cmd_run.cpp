@@ -128,6 +128,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
+  report.used = RulesUsed{{}, shown_path(kb_dir)};
+  for (const std::string& p : paths) report.used->paths.push_back(shown_path(p));
   // Only the text report shows the "what would change this" lines so far.
   if (o.format == "text") add_what_would_change(report, engine, *profile);
 

@@ -152,6 +152,14 @@ std::string render_json(const Report& rep, const RuleSet& rules, JsonLayout layo
   profile["source"] = rep.profile_source;
   profile["name"] = rep.applicant.empty() ? json(nullptr) : json(rep.applicant);
   root["profile"] = std::move(profile);
+  if (rep.used) {
+    json used = json::object();
+    used["paths"] = rep.used->paths;
+    used["kb"] = rep.used->kb;
+    root["rules"] = std::move(used);
+  } else {
+    root["rules"] = nullptr;
+  }
 
   json conclusions = json::object();
   for (const ConclusionEntry& c : rep.conclusions) conclusions[c.name] = value_json(c.value, kb);
