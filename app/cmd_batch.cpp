@@ -152,6 +152,7 @@ struct Context {
   std::string shown;  // the input as messages name it
   std::size_t record_size_hint = 16384;
   const std::vector<FactRecord>* facts = nullptr;  // the catalog (--catalog), read once
+  RulesUsed used;     // which rules and knowledge base, for each record's `rules`
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -182,6 +183,7 @@ Outcome process(const Context& cx, const Line& line) {
   eo.facts = cx.facts;
   Result result = cx.engine.evaluate(*profile, eo);
   Report report = build_report(result, ReportOptions{});
+  report.used = cx.used;
   bool misbehaved = report.runaway.has_value();
   for (const ConflictExplanation& c : report.conflicts) misbehaved = misbehaved || c.error;
   o.status = misbehaved ? Status::RuleProblem : Status::Ok;
@@ -408,7 +410,9 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "advise batch: reading profiles from the terminal, one JSON object a line; end with Ctrl-D\n";
 
   Engine engine(loaded->rules);
-  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384, o.catalogs.empty() ? nullptr : &catalog};
+  RulesUsed used{{}, shown_path(kb_dir)};
+  for (const std::string& p : paths) used.paths.push_back(shown_path(p));
+  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384, o.catalogs.empty() ? nullptr : &catalog, std::move(used)};
   LineReader reader(in);
   Counts counts;
   Progress progress(err, o.progress, o.progress && total_bytes > 0 ? count_lines(o.input) : 0);

@@ -69,10 +69,20 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     j["warnings"] = w;
     j["strict"] = o.strict;
     j["analysis_complete"] = !analysis_incomplete;
+    // Which rules and knowledge base were checked (as given, or relative to
+    // the current directory when inside it).
+    nlohmann::ordered_json used;
+    used["paths"] = nlohmann::ordered_json::array();
+    for (const std::string& p : paths) used["paths"].push_back(shown_path(p));
+    used["kb"] = shown_path(kb_dir);
+    j["used"] = std::move(used);
     j["diagnostics"] = nlohmann::ordered_json::parse(render_json(*sources, diags));
     out << json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
   } else {
     out << render_text(*sources, diags);
+    std::string shown;
+    for (const std::string& p : paths) shown += (shown.empty() ? "" : ", ") + shown_path(p);
+    err << terminal_safe("advise check: rules " + shown + ", knowledge base " + shown_path(kb_dir)) << "\n";
     err << sources->size() << " file" << (sources->size() == 1 ? "" : "s") << " checked";
     if (checked) err << ", " << rules << " rule" << (rules == 1 ? "" : "s");
     err << ": " << e << " error" << (e == 1 ? "" : "s") << ", " << w << " warning" << (w == 1 ? "" : "s") << "\n";

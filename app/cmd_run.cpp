@@ -130,6 +130,8 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
   Report report = build_report(result, ro);
+  report.used = RulesUsed{{}, shown_path(kb_dir)};
+  for (const std::string& p : paths) report.used->paths.push_back(shown_path(p));
   // The "what would change this" lines: in the reports people read (text,
   // Markdown, HTML, both views); JSON and DOT are for programs and stay as
   // `advise batch` writes them. Not with --why-not, which prints only answers.

@@ -683,8 +683,9 @@ class Analyzer {
     for (std::int32_t v : vars) {
       std::vector<Value> c = choices(v);
       if (std::find(given.begin(), given.end(), v) != given.end()) c.erase(c.begin());  // never missing
-      for (const auto& [field, allowed] : def.every_report_when) {
-        if (rs_->slot_name(v) != field) continue;
+      for (const auto& when : def.every_report_when) {
+        if (rs_->slot_name(v) != when.first) continue;
+        const std::vector<std::string>& allowed = when.second;
         // Missing, or one of the values the mark allows.
         c.erase(std::remove_if(c.begin(), c.end(),
                                [&](const Value& x) {

@@ -1086,6 +1086,41 @@ class Run {
 
 }  // namespace
 
+namespace {
+
+// A rule whose `set` lost a conflict leaves no advice behind (docs/engine.md,
+// "Conflicts"): the recommendations, notes, warnings and citations of its
+// losing firing are withdrawn, unless the same rule fired again later without
+// losing (its texts then stand for that firing). A recommendation another
+// rule also made stays.
+void withdraw_losers(Result& r) {
+  if (r.conflicts.empty()) return;
+  std::vector<char> lost(r.firings.size(), 0);
+  for (const Conflict& c : r.conflicts)
+    if (c.rejected_firing >= 0) lost[static_cast<std::size_t>(c.rejected_firing)] = 1;
+  // The rules whose last firing lost.
+  std::vector<std::int32_t> last(r.rules->rules.size(), -1);
+  for (std::size_t i = 0; i < r.firings.size(); ++i)
+    last[static_cast<std::size_t>(r.firings[i].rule)] = static_cast<std::int32_t>(i);
+  auto withdrawn = [&](std::int32_t firing) {
+    if (firing < 0 || !lost[static_cast<std::size_t>(firing)]) return false;
+    std::int32_t rule = r.firings[static_cast<std::size_t>(firing)].rule;
+    std::int32_t l = last[static_cast<std::size_t>(rule)];
+    return l >= 0 && lost[static_cast<std::size_t>(l)];
+  };
+  r.recommendations.erase(std::remove_if(r.recommendations.begin(), r.recommendations.end(),
+                                         [&](const Recommendation& x) { return x.also_by.empty() && withdrawn(x.firing); }),
+                          r.recommendations.end());
+  r.messages.erase(std::remove_if(r.messages.begin(), r.messages.end(),
+                                  [&](const Message& x) { return withdrawn(x.firing); }),
+                   r.messages.end());
+  r.citations.erase(std::remove_if(r.citations.begin(), r.citations.end(),
+                                   [&](const Citation& x) { return withdrawn(x.firing); }),
+                    r.citations.end());
+}
+
+}  // namespace
+
 Result Engine::evaluate(const Profile& profile, const EngineOptions& options) const {
   Result r;
   r.rules = rules_;
@@ -1101,6 +1136,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
   r.given = options.facts;
   Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
   run.go();
+  withdraw_losers(r);
   return r;
 }
 

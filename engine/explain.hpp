@@ -273,9 +273,17 @@ struct CategoryRef {
   std::string title;  // "Long term"
 };
 
+// Which rules and knowledge base a report is of (the caller's paths, as
+// given or relative to the current directory).
+struct RulesUsed {
+  std::vector<std::string> paths;
+  std::string kb;
+};
+
 struct Report {
   std::string profile_source;
   std::string applicant;  // the `name` field
+  std::optional<RulesUsed> used;  // set by the caller; shown in the header and the JSON's `rules`
   std::vector<ConclusionEntry> conclusions;        // every conclusion of the schema, in schema order
   std::vector<RecommendationExplanation> recommendations;  // in firing order
   // The categories the recommendations use, in the order of the `category`

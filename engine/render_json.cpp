@@ -295,6 +295,19 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
   w.key("name");
   rep.applicant.empty() ? w.null() : w.string(rep.applicant);
   w.end_object();
+  w.key("rules");
+  if (rep.used) {
+    w.begin_object();
+    w.key("paths");
+    w.begin_array();
+    for (const std::string& p : rep.used->paths) w.string(p);
+    w.end_array();
+    w.key("kb");
+    w.string(rep.used->kb);
+    w.end_object();
+  } else {
+    w.null();
+  }
 
   w.key("conclusions");
   w.begin_object();

@@ -354,6 +354,11 @@ class TextWriter {
     std::string title = rep_.applicant.empty() ? "Advise report" : "Advise report for " + rep_.applicant;
     out_ << bold(line(title)) << "\n";
     out_ << "Profile: " << line(rep_.profile_source) << "\n";
+    if (rep_.used) {
+      std::string paths;
+      for (const std::string& p : rep_.used->paths) paths += (paths.empty() ? "" : ", ") + p;
+      out_ << "Rules: " << line(paths) << "; knowledge base: " << line(rep_.used->kb) << "\n";
+    }
   }
 
   void strategy() {

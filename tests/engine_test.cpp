@@ -94,6 +94,63 @@ rule absent "" source "t" when step2ck is missing then add remediation to red_fl
   CHECK(r.conclusion("strategy").is_missing());
 }
 
+TEST_CASE("conflicts: the losing rule's advice is withdrawn with its value", "[conflicts]") {
+  // Issue 17: a rule that lost a conflict left its recommendation and note
+  // in the report, advising dual beside a strategy of single.
+  SECTION("a lower priority that fires first loses, and its texts go") {
+    auto rs = compile_rules(R"(
+rule general "" source "t" category application priority 20 when step2ck < 250 then
+  set strategy = dual
+  recommend apply_dual: "Apply to a backup too."
+  note "Dual: your score is below 250."
+end
+rule exception "" source "t" category application priority 30 when step2ck > 200 then
+  set strategy = single
+  recommend apply_single: "Apply to your target only."
+end
+)");
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
+    CHECK(display(r, "strategy") == "single");
+    REQUIRE(r.conflicts.size() == 1);
+    CHECK(r.recommendation("apply_single") != nullptr);
+    CHECK(r.recommendation("apply_dual") == nullptr);
+    CHECK(r.messages.empty());
+  }
+  SECTION("a lower priority that fires after the winner loses, and its texts go") {
+    auto rs = compile_rules(R"(
+rule exception "" source "t" category application priority 30 when step2ck > 200 then set strategy = single end
+rule later "" source "t" category application priority 20 when strategy is single and step2ck < 250 then
+  set strategy = dual
+  warn "Dual after all."
+end
+)");
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
+    CHECK(display(r, "strategy") == "single");
+    REQUIRE(r.conflicts.size() == 1);
+    CHECK(r.messages.empty());
+  }
+  SECTION("at equal priority the second rule loses (an error), and its texts go") {
+    auto rs = compile_rules(R"(
+rule a "" source "t" when step2ck < 250 then set strategy = dual note "Dual." end
+rule b "" source "t" when step2ck > 200 then set strategy = single note "Single." end
+)");
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
+    REQUIRE(r.conflicts.size() == 1);
+    CHECK(r.conflicts[0].error);
+    REQUIRE(r.messages.size() == 1);
+    CHECK(r.messages[0].text == "Dual.");
+  }
+  SECTION("a rule that agrees with the winner keeps its texts") {
+    auto rs = compile_rules(R"(
+rule a "" source "t" priority 30 when step2ck > 200 then set strategy = single note "Single." end
+rule b "" source "t" priority 20 when step2ck < 250 then set strategy = single note "Single too." end
+)");
+    Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
+    CHECK(r.conflicts.empty());
+    CHECK(r.messages.size() == 2);
+  }
+}
+
 TEST_CASE("conflicts: the higher priority stands; equal priority is an error and the first value stands") {
   SECTION("different priorities") {
     auto rs = compile_rules(R"(

@@ -17,9 +17,10 @@ namespace fs = std::filesystem;
 namespace {
 
 // A copy of the bundled kb/ with specialties.json edited by `edit`.
-std::vector<std::string> load_with(TempDir& dir, const std::function<void(std::string&)>& edit) {
+std::vector<std::string> load_with(TempDir& dir, const std::function<void(std::string&)>& edit,
+                                   const char* file = "specialties.json") {
   fs::copy(fs::path(ADVISE_SOURCE_DIR) / "kb", dir.path / "kb", fs::copy_options::recursive);
-  std::string p = (dir.path / "kb" / "specialties.json").string();
+  std::string p = (dir.path / "kb" / file).string();
   std::string text = read_file(p);
   edit(text);
   std::ofstream(p, std::ios::binary) << text;
@@ -74,4 +75,24 @@ TEST_CASE("kb errors: an unknown attribute gets did-you-mean, at its line", "[kb
   CHECK(errors[1] ==
         "specialties.json:5:16: error: at $.dermatology.apps_mn: unknown attribute `apps_mn`; did you mean "
         "`apps_min`?");
+}
+
+TEST_CASE("kb errors: an `every_report` mark names profile fields and their values, with did-you-mean", "[kb]") {
+  TempDir dir;
+  auto errors = load_with(
+      dir,
+      [](std::string& s) {
+        replace_once(s, "\"hoped_for\": \"single\", \"every_report\": {\"given\": [\"target_specialty\"]",
+                     "\"hoped_for\": \"single\", \"every_report\": {\"given\": [\"target_specialy\"]");
+        replace_once(s, "\"every_report\": {\"when\": {\"match_status\": [\"preparing\", \"applying\"",
+                     "\"every_report\": {\"when\": {\"match_status\": [\"preparing\", \"aplying\"");
+      },
+      "schema.json");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] ==
+        "schema.json:72:154: error: at $.conclusions.strategy.every_report.given[0]: unknown profile field "
+        "`target_specialy`; did you mean `target_specialty`?");
+  CHECK(errors[1] ==
+        "schema.json:76:139: error: at $.conclusions.step2ck_plan.every_report.when.match_status: `aplying` is not a "
+        "value of `match_status`; did you mean `applying`?");
 }

@@ -5,7 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
@@ -117,4 +120,52 @@ TEST_CASE("project: the cases of one project are not run against the rules of an
   std::ostringstream o2, e2;
   CHECK(cli::cmd_test(t, o2, e2) == 0);
   CHECK(o2.str().find("advise test: rules " + (dir.path / "b" / "rules").string()) != std::string::npos);
+}
+
+TEST_CASE("project: a non-ultra specialty's backups are used when the project's rules say dual", "[project]") {
+  // Issue 17: a competitive specialty whose kb entry lists backups, and a
+  // project rule that dual-applies for it above the bundled single strategy
+  // (priority 20). The guide's backups join backup_specialties
+  // (backups_from_guide), and the bundled rule that lost the conflict leaves
+  // no "one specialty" advice behind.
+  TempDir dir;
+  std::ostringstream out, err;
+  cli::InitOptions init{(dir.path / "proj").string()};
+  REQUIRE(cli::cmd_init(init, out, err) == 0);
+  InDir in(dir.path / "proj");
+  cli::NewOptions n;
+  n.what = "specialty";
+  n.name = "vascular_surgery";
+  n.display = "Vascular Surgery";
+  n.klass = "competitive";
+  std::ostringstream o1, e1;
+  REQUIRE(cli::cmd_new(n, o1, e1) == 0);
+  auto kb = nlohmann::ordered_json::parse(read_file("kb/specialties.json"));
+  REQUIRE(kb.contains("vascular_surgery"));
+  kb["vascular_surgery"]["backups"] = nlohmann::ordered_json::array({"general_surgery"});
+  std::ofstream("kb/specialties.json", std::ios::binary) << kb.dump(2) << "\n";
+  std::ofstream("rules/vascular_dual.rules", std::ios::binary)
+      << "rule vascular_dual \"Vascular surgery: dual-apply, with the kb's backups\"\n"
+         "  source \"FAQ 4\"\n"
+         "  priority 25\n"
+         "  category application\n"
+         "when specialty is vascular_surgery\n"
+         "  and (match_status is missing or match_status in still_applying)\n"
+         "then\n"
+         "  set strategy = dual\n"
+         "end\n";
+  std::ofstream("applicant.json", std::ios::binary)
+      << R"({"target_specialty": "vascular_surgery", "school_type": "img", "step2ck": 245})" << "\n";
+  cli::RunOptions r;
+  r.profile = "applicant.json";
+  r.format = "json";
+  std::ostringstream o2, e2;
+  REQUIRE(cli::cmd_run(r, o2, e2) == 0);
+  INFO(e2.str());
+  auto rep = nlohmann::ordered_json::parse(o2.str());
+  CHECK(rep["rules"] == nlohmann::ordered_json::parse(R"({"paths": ["rules"], "kb": "kb"})"));
+  CHECK(rep["conclusions"]["strategy"] == "dual");
+  CHECK(rep["conclusions"]["backup_specialties"] == nlohmann::ordered_json::parse(R"(["general_surgery"])"));
+  REQUIRE(rep["conflicts"].size() == 1);
+  for (const auto& rec : rep["recommendations"]) CHECK(rec["id"] != "single_specialty_not_ultra");
 }

@@ -415,10 +415,17 @@ TEST_CASE("JSON report: documented keys in a fixed order, values typed") {
   auto j = nlohmann::ordered_json::parse(out);
   std::vector<std::string> keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
-  CHECK(keys == std::vector<std::string>{"schema_version", "profile", "conclusions", "recommendations", "warnings",
+  CHECK(keys == std::vector<std::string>{"schema_version", "profile", "rules", "conclusions", "recommendations", "warnings",
                                          "notes", "figures", "conflicts", "runaway", "firings", "explanation"});
   CHECK(j["schema_version"] == kReportSchemaVersion);
   CHECK(j["profile"] == nlohmann::ordered_json::parse(R"({"source": "sam.json", "name": "Sam"})"));
+  CHECK(j["rules"].is_null());  // the caller did not say
+  {
+    Report rep = report_of(r);
+    rep.used = RulesUsed{{"rules"}, "kb"};
+    auto k = nlohmann::ordered_json::parse(render_json(rep, *rs));
+    CHECK(k["rules"] == nlohmann::ordered_json::parse(R"({"paths": ["rules"], "kb": "kb"})"));
+  }
   CHECK(j["conclusions"].size() == bundled_kb()->conclusions.size());
   CHECK(j["conclusions"].begin().key() == "specialty_class");
   CHECK(j["conclusions"]["strategy"] == "dual");
