@@ -556,9 +556,25 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
       continue;
     }
     f.type = *t;
-    if (def.contains("min")) f.min = def["min"].get<double>();
-    if (def.contains("max")) f.max = def["max"].get<double>();
-    f.description = def.value("description", "");
+    // The bounds and the description are checked before they are read: a
+    // value of another type is an error at its place, not a JSON exception.
+    for (const char* bound : {"min", "max"}) {
+      if (!def.contains(bound)) continue;
+      if (!def[bound].is_number()) {
+        errors.push_back({file, "$." + section + "." + f.name + "." + bound, 0, 0,
+                          "expected a number, found " + json_kind(def[bound]) + " " + short_json(def[bound]), {}});
+        ok = false;
+        continue;
+      }
+      (std::string_view(bound) == "min" ? f.min : f.max) = def[bound].get<double>();
+    }
+    if (def.contains("description") && !def["description"].is_string()) {
+      errors.push_back({file, "$." + section + "." + f.name + ".description", 0, 0,
+                        "expected a string, found " + json_kind(def["description"]) + " " + short_json(def["description"]), {}});
+      ok = false;
+    } else {
+      f.description = def.value("description", "");
+    }
     if (def.contains("actionable") && !read_actionable(kb, def, file, "$." + section + "." + f.name, f, errors)) ok = false;
     if (def.contains("hoped_for")) {
       std::vector<DataError> errs;
@@ -682,7 +698,11 @@ void read_standards(KnowledgeBase& kb, const std::string& path, const std::strin
 
 }  // namespace
 
-std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) {
+// Each value is checked for its type before it is read; a value this loader
+// still reads without a check, of the wrong type, is reported here (with
+// nlohmann's error number, never its message) rather than escaping as an
+// exception.
+std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) try {
   KnowledgeBase kb;
   kb.directory = directory;
   std::size_t before = errors.size();
@@ -924,6 +944,12 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     return std::nullopt;
   }
   return kb;
+} catch (const nlohmann::json::exception& e) {
+  errors.push_back({directory, "", 0, 0,
+                    "a value in the knowledge base has a type it cannot have (JSON error " + std::to_string(e.id) +
+                        "); compare the files with the bundled kb/",
+                    {}});
+  return std::nullopt;
 }
 
 }  // namespace advise

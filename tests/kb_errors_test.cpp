@@ -16,10 +16,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A copy of the bundled kb/ with specialties.json edited by `edit`.
-std::vector<std::string> load_with(TempDir& dir, const std::function<void(std::string&)>& edit) {
+// A copy of the bundled kb/ with `file` (specialties.json unless said) edited by `edit`.
+std::vector<std::string> load_with(TempDir& dir, const std::function<void(std::string&)>& edit,
+                                   const char* file = "specialties.json") {
   fs::copy(fs::path(ADVISE_SOURCE_DIR) / "kb", dir.path / "kb", fs::copy_options::recursive);
-  std::string p = (dir.path / "kb" / "specialties.json").string();
+  std::string p = (dir.path / "kb" / file).string();
   std::string text = read_file(p);
   edit(text);
   std::ofstream(p, std::ios::binary) << text;
@@ -74,4 +75,19 @@ TEST_CASE("kb errors: an unknown attribute gets did-you-mean, at its line", "[kb
   CHECK(errors[1] ==
         "specialties.json:5:16: error: at $.dermatology.apps_mn: unknown attribute `apps_mn`; did you mean "
         "`apps_min`?");
+}
+
+// Issue 11: `"min": "one"` escaped as "internal error: [json.exception.type_error.302] ...".
+TEST_CASE("kb errors: a bound or description of the wrong type is an error at its place, not an exception", "[kb]") {
+  TempDir dir;
+  auto errors = load_with(
+      dir,
+      [](std::string& s) {
+        replace_once(s, "\"type\": \"integer\", \"min\": 0, \"max\": 60", "\"type\": \"integer\", \"min\": \"one\", \"max\": 60");
+        replace_once(s, "\"description\": \"attempts at Step 1\"", "\"description\": 1");
+      },
+      "schema.json");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "schema.json:35:79: error: at $.fields.step1_attempts.description: expected a string, found an integer 1");
+  CHECK(errors[1] == "schema.json:31:58: error: at $.fields.years_since_graduation.min: expected a number, found a string \"one\"");
 }
