@@ -234,33 +234,6 @@ std::string shown(const fs::path& p) {
   return rel.string();
 }
 
-// Constants whose values differ between the two rule sets (or that one set
-// alone defines), by name.
-struct ConstantChange {
-  std::string name;
-  std::optional<std::string> before, after;
-};
-
-std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b) {
-  auto constants = [](const RuleSet& rs) {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, e] : rs.definitions)
-      if (e.op == Op::Const && e.constant.kind != Value::Kind::List) out[name] = source_value(e.constant, rs);
-    return out;
-  };
-  auto ca = constants(a), cb = constants(b);
-  std::vector<ConstantChange> out;
-  for (const auto& [name, v] : ca) {
-    auto it = cb.find(name);
-    if (it == cb.end()) out.push_back({name, v, std::nullopt});
-    else if (it->second != v) out.push_back({name, v, it->second});
-  }
-  for (const auto& [name, v] : cb)
-    if (!ca.count(name)) out.push_back({name, std::nullopt, v});
-  std::sort(out.begin(), out.end(), [](const ConstantChange& x, const ConstantChange& y) { return x.name < y.name; });
-  return out;
-}
-
 // What a path holds, by its content: rules (a `.rules` file, or a folder
 // holding one), profiles (a `.json` file, a folder of them, or `-`), or
 // neither (it does not exist: left to the readers, which say so).

@@ -1,6 +1,7 @@
 #include "engine/diff.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "engine/working_memory.hpp"
 
@@ -140,6 +141,26 @@ ResultDiff diff_results(const Result& a, const Result& b) {
   for (std::size_t i = 0; i < b.messages.size(); ++i)
     if (!used[i]) d.messages.push_back({key(b, b.messages[i]).first, b.messages[i].kind, std::nullopt, b.messages[i].text});
   return d;
+}
+
+std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b) {
+  auto constants = [](const RuleSet& rs) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, e] : rs.definitions)
+      if (e.op == Op::Const && e.constant.kind != Value::Kind::List) out[name] = to_source(e.constant, rs.kb->enums);
+    return out;
+  };
+  auto ca = constants(a), cb = constants(b);
+  std::vector<ConstantChange> out;
+  for (const auto& [name, v] : ca) {
+    auto it = cb.find(name);
+    if (it == cb.end()) out.push_back({name, v, std::nullopt});
+    else if (it->second != v) out.push_back({name, v, it->second});
+  }
+  for (const auto& [name, v] : cb)
+    if (!ca.count(name)) out.push_back({name, std::nullopt, v});
+  std::sort(out.begin(), out.end(), [](const ConstantChange& x, const ConstantChange& y) { return x.name < y.name; });
+  return out;
 }
 
 }  // namespace advise

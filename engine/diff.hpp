@@ -65,4 +65,15 @@ struct ResultDiff {
 // the same knowledge base's conclusions. The result points into `a` and `b`.
 ResultDiff diff_results(const Result& a, const Result& b);
 
+// A constant (`const`, or a standard of the knowledge base) whose value
+// differs between two rule sets, or that one set alone defines; values in
+// rule syntax.
+struct ConstantChange {
+  std::string name;
+  std::optional<std::string> before, after;
+};
+
+// By name. Lists (groups) are left out.
+std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b);
+
 }  // namespace advise

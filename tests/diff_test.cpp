@@ -91,3 +91,14 @@ TEST_CASE("diff of two results: conclusions, map entries, list items, with the r
   ResultDiff same = diff_results(a, Engine(old_rs).evaluate(p));
   CHECK_FALSE(same.changed());
 }
+
+TEST_CASE("diff of two rule sets' constants: changed, added, removed, by name", "[diff]") {
+  auto a = compile_rules("const bar = 240\nconst gone = 1\nrule r \"\" source \"t\" when step2ck > bar and step2ck > gone then note \"x\" end\n");
+  auto b = compile_rules("const bar = 245\nconst fresh = 7\nrule r \"\" source \"t\" when step2ck > bar and step1_attempts < fresh then note \"x\" end\n");
+  std::vector<std::string> seen;
+  for (const ConstantChange& c : constant_changes(*a, *b))
+    if (c.name == "bar" || c.name == "gone" || c.name == "fresh")
+      seen.push_back(c.name + ": " + c.before.value_or("-") + " -> " + c.after.value_or("-"));
+  CHECK(seen == std::vector<std::string>{"bar: 240 -> 245", "fresh: - -> 7", "gone: 1 -> -"});
+  CHECK(constant_changes(*a, *a).empty());
+}
