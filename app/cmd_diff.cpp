@@ -45,7 +45,7 @@ struct ProfileDiff : ResultDiff {
 };
 
 // "strategy", "applications[dermatology]": the conclusion, and a map's key in rule syntax.
-std::string label_of(const ConclusionChange& c, const RuleSet& rules) {
+std::string label_of(const ConclusionDiff& c, const RuleSet& rules) {
   std::string label = rules.slot_name(c.slot);
   if (c.key) label += "[" + source_value(*c.key, rules) + "]";
   return label;
@@ -109,31 +109,31 @@ std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) 
   std::string out = terminal_safe(d.path) + (d.name.empty() ? "" : " (" + terminal_safe(d.name) + ")") + "\n";
   if (d.old_runaway) out += "  the old rules did not finish: " + *d.old_runaway + "\n";
   if (d.new_runaway) out += "  the new rules did not finish: " + *d.new_runaway + "\n";
-  for (const ConclusionChange& c : d.conclusions) {
+  for (const ConclusionDiff& c : d.conclusions) {
     out += "  " + label_of(c, ra) + ": " + source_value(c.before, ra) + " -> " + source_value(c.after, ra) + "\n";
     for (const DiffSide& s : c.old_side) side_text(s, "before", out);
     for (const DiffSide& s : c.new_side) side_text(s, "after", out);
   }
-  for (const RecommendationChange& rc : d.recommendations) {
+  for (const RecommendationDiff& rc : d.recommendations) {
     switch (rc.kind) {
-      case RecommendationChange::Kind::Removed:
+      case RecommendationDiff::Kind::Removed:
         out += "  recommendation " + rc.id + ": no longer made\n";
         recommendation_side(a, *rc.before, "before", out);
         counterpart_text(b, ra.rules[static_cast<std::size_t>(rc.before->rule)].name, "after", "new", out);
         break;
-      case RecommendationChange::Kind::Added:
+      case RecommendationDiff::Kind::Added:
         out += "  recommendation " + rc.id + ": newly made\n";
         counterpart_text(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name, "before", "old", out);
         recommendation_side(b, *rc.after, "after", out);
         break;
-      case RecommendationChange::Kind::Text:
+      case RecommendationDiff::Kind::Text:
         out += "  recommendation " + rc.id + ": its text changed\n";
         out += "    before: \"" + terminal_safe(rc.before->text) + "\"\n";
         out += "    after:  \"" + terminal_safe(rc.after->text) + "\"\n";
         break;
     }
   }
-  for (const MessageChange& m : d.messages) {
+  for (const MessageDiff& m : d.messages) {
     std::string what = m.kind == Message::Kind::Note ? "note" : "warning";
     std::string head = "  " + what + " of `" + terminal_safe(m.rule) + "`: ";
     if (m.before && m.after) {
@@ -186,7 +186,7 @@ J side_json(const DiffSide& s, const KnowledgeBase& kb) {
 J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
   const KnowledgeBase& kb = *a.rules->kb;
   J conclusions = J::array();
-  for (const ConclusionChange& c : d.conclusions) {
+  for (const ConclusionDiff& c : d.conclusions) {
     J before_rules = J::array(), after_rules = J::array();
     for (const DiffSide& s : c.old_side) before_rules.push_back(side_json(s, kb));
     for (const DiffSide& s : c.new_side) after_rules.push_back(side_json(s, kb));
@@ -197,22 +197,22 @@ J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
                             {"after_rules", after_rules}});
   }
   J recs = J::array();
-  for (const RecommendationChange& rc : d.recommendations) {
-    const char* kind = rc.kind == RecommendationChange::Kind::Added     ? "added"
-                       : rc.kind == RecommendationChange::Kind::Removed ? "removed"
+  for (const RecommendationDiff& rc : d.recommendations) {
+    const char* kind = rc.kind == RecommendationDiff::Kind::Added     ? "added"
+                       : rc.kind == RecommendationDiff::Kind::Removed ? "removed"
                                                                         : "text";
     J entry{{"id", rc.id}, {"change", kind}};
     entry["before"] = rc.before ? J{{"text", rc.before->text}, {"rule", rule_json(a, rc.before->firing)}} : J(nullptr);
     entry["after"] = rc.after ? J{{"text", rc.after->text}, {"rule", rule_json(b, rc.after->firing)}} : J(nullptr);
-    if (rc.kind == RecommendationChange::Kind::Removed)
+    if (rc.kind == RecommendationDiff::Kind::Removed)
       entry["did_not_act"] = counterpart_json(b, a.rules->rules[static_cast<std::size_t>(rc.before->rule)].name);
-    if (rc.kind == RecommendationChange::Kind::Added)
+    if (rc.kind == RecommendationDiff::Kind::Added)
       entry["did_not_act"] = counterpart_json(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name);
     recs.push_back(std::move(entry));
   }
   auto runaway = [](const std::optional<std::string>& m) { return m ? J(*m) : J(nullptr); };
   J messages = J::array();
-  for (const MessageChange& m : d.messages)
+  for (const MessageDiff& m : d.messages)
     messages.push_back(J{{"rule", m.rule},
                          {"kind", m.kind == Message::Kind::Note ? "note" : "warning"},
                          {"before", runaway(m.before)},
@@ -322,7 +322,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   auto old_rs = load_side(o.old_rules, "old", kb, old_sources, err);
   auto new_rs = load_side(o.new_rules, "new", kb, new_sources, err);
   if (!old_rs || !new_rs) return kExitUsage;
-  std::vector<ConstantChange> constants = constant_changes(*old_rs, *new_rs);
+  std::vector<ConstantDiff> constants = constant_changes(*old_rs, *new_rs);
 
   // The profiles: files, or directories of *.json (sorted); all checked
   // before anything runs.
@@ -392,7 +392,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   auto opt = [](const std::optional<std::string>& v) { return v ? J(*v) : J(nullptr); };
   if (o.format == "json") {
     J consts = J::array();
-    for (const ConstantChange& c : constants)
+    for (const ConstantDiff& c : constants)
       consts.push_back(J{{"constant", c.name}, {"before", opt(c.before)}, {"after", opt(c.after)}});
     J doc{{"profiles", profiles.size()},
           {"changed", changed},
@@ -403,7 +403,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   } else {
     if (!constants.empty()) {
       std::string head = "constants that changed:\n";
-      for (const ConstantChange& c : constants)
+      for (const ConstantDiff& c : constants)
         head += "  " + c.name + ": " + (c.before ? *c.before : "(not defined)") + " -> " +
                 (c.after ? *c.after : "(not defined)") + "\n";
       out << terminal_safe(head, Layout::Lines) << "\n";

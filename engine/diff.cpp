@@ -15,7 +15,7 @@ bool contains(const Value& list, const Value& item) {
   return std::find(items.begin(), items.end(), item) != items.end();
 }
 
-void diff_list(std::int32_t slot, const Result& a, const Result& b, ConclusionChange& c) {
+void diff_list(std::int32_t slot, const Result& a, const Result& b, ConclusionDiff& c) {
   if (c.before.kind == Value::Kind::List) {
     for (const Value& x : c.before.list_items())
       if (!contains(c.after, x))
@@ -39,7 +39,7 @@ std::string rule_name(const Result& r, std::int32_t firing) {
 
 // A side where the value is missing names the rule that acted on the other
 // side, so that the report can say why it did not act here.
-void complete(ConclusionChange& c, const Result& a, const Result& b) {
+void complete(ConclusionDiff& c, const Result& a, const Result& b) {
   auto fill = [](std::vector<DiffSide>& mine, const std::vector<DiffSide>& theirs, const Result& r, const Result& other,
                  const Value& value) {
     if (!value.is_missing()) return;
@@ -87,7 +87,7 @@ ResultDiff diff_results(const Result& a, const Result& b) {
         Value ea = va.kind == Value::Kind::Map ? va.map_get(k) : Value{};
         Value eb = vb.kind == Value::Kind::Map ? vb.map_get(k) : Value{};
         if (ea == eb) continue;
-        ConclusionChange c;
+        ConclusionDiff c;
         c.slot = slot;
         c.key = k;
         c.before = ea;
@@ -99,7 +99,7 @@ ResultDiff diff_results(const Result& a, const Result& b) {
       }
       continue;
     }
-    ConclusionChange c;
+    ConclusionDiff c;
     c.slot = slot;
     c.before = va;
     c.after = vb;
@@ -115,11 +115,11 @@ ResultDiff diff_results(const Result& a, const Result& b) {
   // Recommendations: by id, in the order the old run made them, then the new ones.
   for (const Recommendation& ro : a.recommendations) {
     const Recommendation* rn = b.recommendation(ro.id);
-    if (!rn) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Removed, &ro, nullptr});
-    else if (rn->text != ro.text) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Text, &ro, rn});
+    if (!rn) d.recommendations.push_back({ro.id, RecommendationDiff::Kind::Removed, &ro, nullptr});
+    else if (rn->text != ro.text) d.recommendations.push_back({ro.id, RecommendationDiff::Kind::Text, &ro, rn});
   }
   for (const Recommendation& rn : b.recommendations)
-    if (!a.recommendation(rn.id)) d.recommendations.push_back({rn.id, RecommendationChange::Kind::Added, nullptr, &rn});
+    if (!a.recommendation(rn.id)) d.recommendations.push_back({rn.id, RecommendationDiff::Kind::Added, nullptr, &rn});
   // Notes and warnings: paired by the rule that gave them (by name) and their
   // kind, in the order each side gave them.
   auto key = [](const Result& r, const Message& m) {
@@ -143,7 +143,7 @@ ResultDiff diff_results(const Result& a, const Result& b) {
   return d;
 }
 
-std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b) {
+std::vector<ConstantDiff> constant_changes(const RuleSet& a, const RuleSet& b) {
   auto constants = [](const RuleSet& rs) {
     std::map<std::string, std::string> out;
     for (const auto& [name, e] : rs.definitions)
@@ -151,7 +151,7 @@ std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b)
     return out;
   };
   auto ca = constants(a), cb = constants(b);
-  std::vector<ConstantChange> out;
+  std::vector<ConstantDiff> out;
   for (const auto& [name, v] : ca) {
     auto it = cb.find(name);
     if (it == cb.end()) out.push_back({name, v, std::nullopt});
@@ -159,7 +159,7 @@ std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b)
   }
   for (const auto& [name, v] : cb)
     if (!ca.count(name)) out.push_back({name, std::nullopt, v});
-  std::sort(out.begin(), out.end(), [](const ConstantChange& x, const ConstantChange& y) { return x.name < y.name; });
+  std::sort(out.begin(), out.end(), [](const ConstantDiff& x, const ConstantDiff& y) { return x.name < y.name; });
   return out;
 }
 

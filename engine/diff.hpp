@@ -23,14 +23,14 @@ struct DiffSide {
 };
 
 // A conclusion whose value differs; for a map, one entry (`key`).
-struct ConclusionChange {
+struct ConclusionDiff {
   std::int32_t slot = -1;
   std::optional<Value> key;
   Value before, after;
   std::vector<DiffSide> old_side, new_side;
 };
 
-struct RecommendationChange {
+struct RecommendationDiff {
   std::string id;
   enum class Kind { Added, Removed, Text } kind = Kind::Added;
   const Recommendation* before = nullptr;
@@ -39,7 +39,7 @@ struct RecommendationChange {
 
 // A note or warning of one rule whose wording changed, or that one side
 // alone gives.
-struct MessageChange {
+struct MessageDiff {
   std::string rule;
   Message::Kind kind = Message::Kind::Note;
   std::optional<std::string> before, after;
@@ -47,11 +47,11 @@ struct MessageChange {
 
 struct ResultDiff {
   // In conclusion order; a map's entries in key order (the old entries, then new keys).
-  std::vector<ConclusionChange> conclusions;
+  std::vector<ConclusionDiff> conclusions;
   // By id, in the order the old run made them, then the new ones.
-  std::vector<RecommendationChange> recommendations;
+  std::vector<RecommendationDiff> recommendations;
   // Paired by the rule that gave them (by name) and their kind, in the order each side gave them.
-  std::vector<MessageChange> messages;
+  std::vector<MessageDiff> messages;
   // A side that stopped at the firing limit: the engine's message. Its advice
   // is incomplete, so the profile is a finding even when nothing else differs.
   std::optional<std::string> old_runaway, new_runaway;
@@ -68,12 +68,12 @@ ResultDiff diff_results(const Result& a, const Result& b);
 // A constant (`const`, or a standard of the knowledge base) whose value
 // differs between two rule sets, or that one set alone defines; values in
 // rule syntax.
-struct ConstantChange {
+struct ConstantDiff {
   std::string name;
   std::optional<std::string> before, after;
 };
 
 // By name. Lists (groups) are left out.
-std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b);
+std::vector<ConstantDiff> constant_changes(const RuleSet& a, const RuleSet& b);
 
 }  // namespace advise

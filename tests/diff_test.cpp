@@ -69,7 +69,7 @@ TEST_CASE("diff of two results: conclusions, map entries, list items, with the r
   REQUIRE(d.changed());
   CHECK_FALSE(d.unfinished());
   std::vector<std::string> seen;
-  for (const ConclusionChange& c : d.conclusions) {
+  for (const ConclusionDiff& c : d.conclusions) {
     std::string s = old_rs->slot_name(c.slot);
     if (c.key) s += "[" + old_rs->kb->display(*c.key) + "]";
     s += ":";
@@ -96,7 +96,7 @@ TEST_CASE("diff of two rule sets' constants: changed, added, removed, by name", 
   auto a = compile_rules("const bar = 240\nconst gone = 1\nrule r \"\" source \"t\" when step2ck > bar and step2ck > gone then note \"x\" end\n");
   auto b = compile_rules("const bar = 245\nconst fresh = 7\nrule r \"\" source \"t\" when step2ck > bar and step1_attempts < fresh then note \"x\" end\n");
   std::vector<std::string> seen;
-  for (const ConstantChange& c : constant_changes(*a, *b))
+  for (const ConstantDiff& c : constant_changes(*a, *b))
     if (c.name == "bar" || c.name == "gone" || c.name == "fresh")
       seen.push_back(c.name + ": " + c.before.value_or("-") + " -> " + c.after.value_or("-"));
   CHECK(seen == std::vector<std::string>{"bar: 240 -> 245", "fresh: - -> 7", "gone: 1 -> -"});
