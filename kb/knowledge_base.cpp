@@ -4,6 +4,7 @@
 #include <cctype>
 #include <tuple>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -183,6 +184,32 @@ void locate_data_errors(const std::string& text, const std::string& file, std::v
   }
 }
 
+// The offset of the first number literal (outside strings) too large for a
+// double, npos when none.
+std::size_t overflowing_number(const std::string& text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !std::isdigit(static_cast<unsigned char>(c))) continue;
+    std::size_t end = i;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                                 text[end] == '+' || text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
+      ++end;
+    if (std::isinf(std::strtod(text.substr(i, end - i).c_str(), nullptr))) return i;
+    i = end - 1;
+  }
+  return std::string::npos;
+}
+
 std::optional<json> parse_json_document(const std::string& text, const std::string& file,
                                         std::vector<DataError>& errors) {
   // Duplicate keys: nlohmann keeps the last silently; we refuse them.
@@ -252,14 +279,15 @@ std::optional<json> parse_json_document(const std::string& text, const std::stri
     }
     errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
     return std::nullopt;
-  } catch (const json::out_of_range& e) {
-    // 406: a number too large for a double ("number overflow parsing '1e400'");
-    // nlohmann gives no position, so locate the literal's first occurrence.
-    std::string what = e.what();
-    auto q = what.find('\'');
-    auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
-    std::string lit = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
-    std::size_t at = lit.empty() ? std::string::npos : text.find(lit);
+  } catch (const json::out_of_range&) {
+    // 406: a number too large for a double. nlohmann gives no position; the
+    // first number literal of the text that overflows is the one.
+    std::size_t at = overflowing_number(text);
+    std::size_t end = at;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                                 text[end] == '+' || text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
+      ++end;
+    std::string lit = at == std::string::npos ? "" : text.substr(at, end - at);
     auto [line, col] = at == std::string::npos ? std::pair<std::uint32_t, std::uint32_t>{0, 0} : offset_to_line_col(text, at);
     errors.push_back({file, "", line, col, "invalid JSON: the number `" + lit.substr(0, 30) + "` is too large", {}});
     return std::nullopt;

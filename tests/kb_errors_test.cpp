@@ -91,3 +91,18 @@ TEST_CASE("kb errors: a bound or description of the wrong type is an error at it
   CHECK(errors[0] == "schema.json:35:79: error: at $.fields.step1_attempts.description: expected a string, found an integer 1");
   CHECK(errors[1] == "schema.json:31:58: error: at $.fields.years_since_graduation.min: expected a number, found a string \"one\"");
 }
+
+// The number too large for a double is found in the text, not in nlohmann's
+// message, and a string holding the same characters is not it.
+TEST_CASE("kb errors: a number too large is located at the number, not at a string that spells it", "[kb]") {
+  TempDir dir;
+  auto errors = load_with(
+      dir,
+      [](std::string& s) {
+        replace_once(s, "\"text\": \"2025 Main", "\"text\": \"1e999 Main");
+        replace_once(s, "\"year\": 2025,", "\"year\": 1e999,");
+      },
+      "figures.json");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "figures.json:5:13: error: invalid JSON: the number `1e999` is too large");
+}
