@@ -16,6 +16,7 @@
 #include "dsl/checker.hpp"
 #include "dsl/grammar.hpp"
 #include "dsl/parser.hpp"
+#include "engine/working_memory.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise::cases {
@@ -1216,22 +1217,6 @@ std::string render_test(const TestRecord& t, const RuleSet& rules, bool with_tru
   return s;
 }
 
-std::int32_t responsible_version(const Result& r, std::int32_t slot, const Value* key) {
-  std::int32_t cur = r.current[static_cast<std::size_t>(slot)];
-  if (cur < 0) return -1;
-  if (!key) return cur;
-  Value prev;  // missing before the first version
-  std::int32_t found = -1;
-  for (std::int32_t i = 0; i <= cur; ++i) {
-    const Fact& f = r.facts[static_cast<std::size_t>(i)];
-    if (f.slot != slot) continue;
-    Value entry = f.value.kind == Value::Kind::Map ? f.value.map_get(*key) : Value{};
-    if (!(entry == prev)) found = i;
-    prev = entry;
-  }
-  return prev.is_missing() ? -1 : found;
-}
-
 bool mentions_rule(const Derivation& d, std::int32_t rule) {
   if (d.kind != Derivation::Kind::Derived) return false;
   if (d.rule.rule == rule) return true;
@@ -1393,7 +1378,7 @@ void rank_writers(const Result& r, const RuleSet& rules, std::int32_t slot, cons
 void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::set<std::int32_t>& shown,
                   std::vector<std::string>& out, const std::vector<Value>& wanted = {}) {
   if (!rules.is_conclusion(rd.slot)) return;
-  std::int32_t v = responsible_version(r, rd.slot, rd.key ? &*rd.key : nullptr);
+  std::int32_t v = WorkingMemory(r).version_of(rd.slot, rd.key ? &*rd.key : nullptr);
   if (v >= 0) {
     Derivation d = explain_version(r, v, kExplainDepth);
     if (rd.key) d.value = read_value(r, rd);  // the entry, not the whole map
@@ -1648,7 +1633,7 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
         } else {
           rd = {ce.subject.slot, std::nullopt, rules.slot_name(ce.subject.slot)};
         }
-        std::int32_t v = responsible_version(result, rd.slot, rd.key ? &*rd.key : nullptr);
+        std::int32_t v = WorkingMemory(result).version_of(rd.slot, rd.key ? &*rd.key : nullptr);
         std::string subject_text = text_of(rules, x.condition.loc);
         if (v < 0) {
           ok = false;

@@ -169,10 +169,6 @@ std::string apply_edits(const std::string& text, std::vector<Edit> edits);
 
 // ---------------------------------------------------------------- explanations
 
-// The version of `slot` that gave it its current value (-1 when missing).
-// With `key`, of a map: the version that last changed that key's entry.
-std::int32_t responsible_version(const Result& r, std::int32_t slot, const Value* key = nullptr);
-
 // Whether the derivation mentions rule `rule` (as the rule that set a fact,
 // one that also added to it, or anywhere among its premises).
 bool mentions_rule(const Derivation& d, std::int32_t rule);

@@ -13,7 +13,9 @@
 // `diff` and `git diff --exit-code` do, so CI can gate on it), 2 for bad
 // rules, profiles or options. `--format json` always prints one document.
 // Text from files (names, paths, rule texts) goes through the one sanitizer
-// (kb/sanitize.hpp) on its way to the terminal.
+// (kb/sanitize.hpp) on its way to the terminal. The diff itself is the
+// library's (diff_results, engine/diff.hpp); this file runs the rule sets on
+// the profiles and renders it.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +27,7 @@
 #include "app/cases.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "engine/diff.hpp"
 #include "engine/render_json.hpp"
 #include "kb/sanitize.hpp"
 
@@ -36,204 +39,16 @@ namespace fs = std::filesystem;
 using namespace advise::cases;
 using J = nlohmann::ordered_json;
 
-// What made one side of a change: the firing responsible, or none.
-struct Side {
-  const Result* result = nullptr;
-  std::int32_t firing = -1;  // -1: nothing set it (missing)
-  std::optional<Value> item; // lists: the item the rule added
-  std::string counterpart;   // firing -1: the rule responsible on the other side, to say why it did not act here
-};
-
-struct ConclusionChange {
-  std::string label;         // "strategy", "applications[dermatology]"
-  Value before, after;
-  std::vector<Side> old_side, new_side;
-};
-
-struct RecommendationChange {
-  std::string id;
-  enum class Kind { Added, Removed, Text } kind = Kind::Added;
-  const Recommendation* before = nullptr;
-  const Recommendation* after = nullptr;
-};
-
-// A note or warning of one rule whose wording changed, or that one side
-// alone gives.
-struct MessageChange {
-  std::string rule;
-  Message::Kind kind = Message::Kind::Note;
-  std::optional<std::string> before, after;
-};
-
-struct ProfileDiff {
+// One profile's diff, with where it came from.
+struct ProfileDiff : ResultDiff {
   std::string path, name;
-  std::vector<ConclusionChange> conclusions;
-  std::vector<RecommendationChange> recommendations;
-  std::vector<MessageChange> messages;
-  // A side that stopped at the firing limit: the engine's message. Its advice
-  // is incomplete, so the profile is a finding even when nothing else differs.
-  std::optional<std::string> old_runaway, new_runaway;
-  bool unfinished() const { return old_runaway || new_runaway; }
-  bool changed() const {
-    return !conclusions.empty() || !recommendations.empty() || !messages.empty() || unfinished();
-  }
 };
 
-std::int32_t firing_of_version(const Result& r, std::int32_t v) {
-  if (v < 0) return -1;
-  const Fact& f = r.facts[static_cast<std::size_t>(v)];
-  return f.evidence.kind == Evidence::Kind::Derived ? f.evidence.firing : -1;
-}
-
-// The version of list `slot` at which `item` last joined it (-1: not in it).
-std::int32_t item_version(const Result& r, std::int32_t slot, const Value& item) {
-  std::int32_t cur = r.current[static_cast<std::size_t>(slot)];
-  bool present = false;
-  std::int32_t found = -1;
-  for (std::int32_t i = 0; i <= cur; ++i) {
-    const Fact& f = r.facts[static_cast<std::size_t>(i)];
-    if (f.slot != slot) continue;
-    bool now = false;
-    if (f.value.kind == Value::Kind::List)
-      for (const Value& x : f.value.list_items()) now = now || x == item;
-    if (now && !present) found = i;
-    present = now;
-  }
-  return present ? found : -1;
-}
-
-bool contains(const Value& list, const Value& item) {
-  if (list.kind != Value::Kind::List) return false;
-  const ValueList& items = list.list_items();
-  return std::find(items.begin(), items.end(), item) != items.end();
-}
-
-void diff_list(std::int32_t slot, const Result& a, const Result& b, ConclusionChange& c) {
-  if (c.before.kind == Value::Kind::List) {
-    for (const Value& x : c.before.list_items())
-      if (!contains(c.after, x))
-        c.old_side.push_back({&a, firing_of_version(a, item_version(a, slot, x)), x, {}});
-  }
-  if (c.after.kind == Value::Kind::List) {
-    for (const Value& x : c.after.list_items())
-      if (!contains(c.before, x))
-        c.new_side.push_back({&b, firing_of_version(b, item_version(b, slot, x)), x, {}});
-  }
-  // Same items in another order: the last rule to change the list on each side.
-  if (c.old_side.empty() && c.new_side.empty()) {
-    c.old_side.push_back({&a, firing_of_version(a, a.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
-    c.new_side.push_back({&b, firing_of_version(b, b.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
-  }
-}
-
-std::string rule_name(const Result& r, std::int32_t firing) {
-  return r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name;
-}
-
-// A side where the value is missing names the rule that acted on the other
-// side, so that the report can say why it did not act here.
-void complete(ConclusionChange& c, const Result& a, const Result& b) {
-  auto fill = [](std::vector<Side>& mine, const std::vector<Side>& theirs, const Result& r, const Result& other,
-                 const Value& value) {
-    if (!value.is_missing()) return;
-    if (mine.empty()) mine.push_back({&r, -1, std::nullopt, {}});
-    for (Side& s : mine) {
-      if (s.firing >= 0 || !s.counterpart.empty()) continue;
-      for (const Side& t : theirs)
-        if (t.firing >= 0) {
-          s.counterpart = rule_name(other, t.firing);
-          break;
-        }
-    }
-  };
-  fill(c.old_side, c.new_side, a, b, c.before);
-  fill(c.new_side, c.old_side, b, a, c.after);
-}
-
-ProfileDiff diff_results(const std::string& path, const std::string& name, const Result& a, const Result& b) {
-  const RuleSet& ra = *a.rules;
-  const KnowledgeBase& kb = *ra.kb;
-  ProfileDiff d;
-  d.path = path;
-  d.name = name;
-  if (a.runaway) d.old_runaway = a.runaway->message;
-  if (b.runaway) d.new_runaway = b.runaway->message;
-  for (std::size_t ci = 0; ci < kb.conclusions.size(); ++ci) {
-    std::int32_t slot = ra.field_count() + static_cast<std::int32_t>(ci);
-    const Value& va = a.value(slot);
-    const Value& vb = b.value(slot);
-    if (va == vb) continue;
-    TypeKind kind = kb.types.at(kb.conclusions[ci].type).kind;
-    const std::string& cname = kb.conclusions[ci].name;
-    if (kind == TypeKind::Map) {
-      // Entry by entry, in key order: the old entries, then new keys.
-      std::vector<Value> keys;
-      auto collect = [&](const Value& m) {
-        if (m.kind != Value::Kind::Map) return;
-        const ValueList& it = m.list_items();
-        for (std::size_t i = 0; i + 1 < it.size(); i += 2)
-          if (std::find(keys.begin(), keys.end(), it[i]) == keys.end()) keys.push_back(it[i]);
-      };
-      collect(va);
-      collect(vb);
-      std::sort(keys.begin(), keys.end(), value_less);
-      for (const Value& k : keys) {
-        Value ea = va.kind == Value::Kind::Map ? va.map_get(k) : Value{};
-        Value eb = vb.kind == Value::Kind::Map ? vb.map_get(k) : Value{};
-        if (ea == eb) continue;
-        ConclusionChange c;
-        c.label = cname + "[" + source_value(k, ra) + "]";
-        c.before = ea;
-        c.after = eb;
-        c.old_side.push_back({&a, firing_of_version(a, responsible_version(a, slot, &k)), std::nullopt, {}});
-        c.new_side.push_back({&b, firing_of_version(b, responsible_version(b, slot, &k)), std::nullopt, {}});
-        complete(c, a, b);
-        d.conclusions.push_back(std::move(c));
-      }
-      continue;
-    }
-    ConclusionChange c;
-    c.label = cname;
-    c.before = va;
-    c.after = vb;
-    if (kind == TypeKind::List) {
-      diff_list(slot, a, b, c);
-    } else {
-      c.old_side.push_back({&a, firing_of_version(a, a.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
-      c.new_side.push_back({&b, firing_of_version(b, b.current[static_cast<std::size_t>(slot)]), std::nullopt, {}});
-    }
-    complete(c, a, b);
-    d.conclusions.push_back(std::move(c));
-  }
-  // Recommendations: by id, in the order the old run made them, then the new ones.
-  for (const Recommendation& ro : a.recommendations) {
-    const Recommendation* rn = b.recommendation(ro.id);
-    if (!rn) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Removed, &ro, nullptr});
-    else if (rn->text != ro.text) d.recommendations.push_back({ro.id, RecommendationChange::Kind::Text, &ro, rn});
-  }
-  for (const Recommendation& rn : b.recommendations)
-    if (!a.recommendation(rn.id)) d.recommendations.push_back({rn.id, RecommendationChange::Kind::Added, nullptr, &rn});
-  // Notes and warnings: paired by the rule that gave them (by name) and their
-  // kind, in the order each side gave them.
-  auto key = [](const Result& r, const Message& m) {
-    return std::make_pair(r.rules->rules[static_cast<std::size_t>(m.rule)].name, m.kind);
-  };
-  std::vector<char> used(b.messages.size(), 0);
-  for (const Message& mo : a.messages) {
-    std::optional<std::size_t> match;
-    for (std::size_t i = 0; i < b.messages.size() && !match; ++i)
-      if (!used[i] && key(b, b.messages[i]) == key(a, mo)) match = i;
-    if (match) {
-      used[*match] = 1;
-      if (b.messages[*match].text != mo.text)
-        d.messages.push_back({key(a, mo).first, mo.kind, mo.text, b.messages[*match].text});
-    } else {
-      d.messages.push_back({key(a, mo).first, mo.kind, mo.text, std::nullopt});
-    }
-  }
-  for (std::size_t i = 0; i < b.messages.size(); ++i)
-    if (!used[i]) d.messages.push_back({key(b, b.messages[i]).first, b.messages[i].kind, std::nullopt, b.messages[i].text});
-  return d;
+// "strategy", "applications[dermatology]": the conclusion, and a map's key in rule syntax.
+std::string label_of(const ConclusionDiff& c, const RuleSet& rules) {
+  std::string label = rules.slot_name(c.slot);
+  if (c.key) label += "[" + source_value(*c.key, rules) + "]";
+  return label;
 }
 
 std::vector<TestRecord> tests_of(const Result& r, std::int32_t firing) {
@@ -263,7 +78,7 @@ void counterpart_text(const Result& r, const std::string& name, const char* labe
   for (const TestRecord& t : failed) out += "      " + render_test(t, rules, true) + "\n";
 }
 
-void side_text(const Side& s, const char* label, std::string& out) {
+void side_text(const DiffSide& s, const char* label, std::string& out) {
   const RuleSet& rules = *s.result->rules;
   if (s.firing < 0) {
     if (!s.counterpart.empty()) {
@@ -294,31 +109,31 @@ std::string text_report(const ProfileDiff& d, const Result& a, const Result& b) 
   std::string out = terminal_safe(d.path) + (d.name.empty() ? "" : " (" + terminal_safe(d.name) + ")") + "\n";
   if (d.old_runaway) out += "  the old rules did not finish: " + *d.old_runaway + "\n";
   if (d.new_runaway) out += "  the new rules did not finish: " + *d.new_runaway + "\n";
-  for (const ConclusionChange& c : d.conclusions) {
-    out += "  " + c.label + ": " + source_value(c.before, ra) + " -> " + source_value(c.after, ra) + "\n";
-    for (const Side& s : c.old_side) side_text(s, "before", out);
-    for (const Side& s : c.new_side) side_text(s, "after", out);
+  for (const ConclusionDiff& c : d.conclusions) {
+    out += "  " + label_of(c, ra) + ": " + source_value(c.before, ra) + " -> " + source_value(c.after, ra) + "\n";
+    for (const DiffSide& s : c.old_side) side_text(s, "before", out);
+    for (const DiffSide& s : c.new_side) side_text(s, "after", out);
   }
-  for (const RecommendationChange& rc : d.recommendations) {
+  for (const RecommendationDiff& rc : d.recommendations) {
     switch (rc.kind) {
-      case RecommendationChange::Kind::Removed:
+      case RecommendationDiff::Kind::Removed:
         out += "  recommendation " + rc.id + ": no longer made\n";
         recommendation_side(a, *rc.before, "before", out);
         counterpart_text(b, ra.rules[static_cast<std::size_t>(rc.before->rule)].name, "after", "new", out);
         break;
-      case RecommendationChange::Kind::Added:
+      case RecommendationDiff::Kind::Added:
         out += "  recommendation " + rc.id + ": newly made\n";
         counterpart_text(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name, "before", "old", out);
         recommendation_side(b, *rc.after, "after", out);
         break;
-      case RecommendationChange::Kind::Text:
+      case RecommendationDiff::Kind::Text:
         out += "  recommendation " + rc.id + ": its text changed\n";
         out += "    before: \"" + terminal_safe(rc.before->text) + "\"\n";
         out += "    after:  \"" + terminal_safe(rc.after->text) + "\"\n";
         break;
     }
   }
-  for (const MessageChange& m : d.messages) {
+  for (const MessageDiff& m : d.messages) {
     std::string what = m.kind == Message::Kind::Note ? "note" : "warning";
     std::string head = "  " + what + " of `" + terminal_safe(m.rule) + "`: ";
     if (m.before && m.after) {
@@ -360,7 +175,7 @@ J counterpart_json(const Result& r, const std::string& name) {
   return j;
 }
 
-J side_json(const Side& s, const KnowledgeBase& kb) {
+J side_json(const DiffSide& s, const KnowledgeBase& kb) {
   J j = J::object();
   if (s.item) j["item"] = value_json(*s.item, kb);
   j["rule"] = rule_json(*s.result, s.firing);
@@ -371,33 +186,33 @@ J side_json(const Side& s, const KnowledgeBase& kb) {
 J json_report(const ProfileDiff& d, const Result& a, const Result& b) {
   const KnowledgeBase& kb = *a.rules->kb;
   J conclusions = J::array();
-  for (const ConclusionChange& c : d.conclusions) {
+  for (const ConclusionDiff& c : d.conclusions) {
     J before_rules = J::array(), after_rules = J::array();
-    for (const Side& s : c.old_side) before_rules.push_back(side_json(s, kb));
-    for (const Side& s : c.new_side) after_rules.push_back(side_json(s, kb));
-    conclusions.push_back(J{{"conclusion", c.label},
+    for (const DiffSide& s : c.old_side) before_rules.push_back(side_json(s, kb));
+    for (const DiffSide& s : c.new_side) after_rules.push_back(side_json(s, kb));
+    conclusions.push_back(J{{"conclusion", label_of(c, *a.rules)},
                             {"before", value_json(c.before, kb)},
                             {"after", value_json(c.after, kb)},
                             {"before_rules", before_rules},
                             {"after_rules", after_rules}});
   }
   J recs = J::array();
-  for (const RecommendationChange& rc : d.recommendations) {
-    const char* kind = rc.kind == RecommendationChange::Kind::Added     ? "added"
-                       : rc.kind == RecommendationChange::Kind::Removed ? "removed"
+  for (const RecommendationDiff& rc : d.recommendations) {
+    const char* kind = rc.kind == RecommendationDiff::Kind::Added     ? "added"
+                       : rc.kind == RecommendationDiff::Kind::Removed ? "removed"
                                                                         : "text";
     J entry{{"id", rc.id}, {"change", kind}};
     entry["before"] = rc.before ? J{{"text", rc.before->text}, {"rule", rule_json(a, rc.before->firing)}} : J(nullptr);
     entry["after"] = rc.after ? J{{"text", rc.after->text}, {"rule", rule_json(b, rc.after->firing)}} : J(nullptr);
-    if (rc.kind == RecommendationChange::Kind::Removed)
+    if (rc.kind == RecommendationDiff::Kind::Removed)
       entry["did_not_act"] = counterpart_json(b, a.rules->rules[static_cast<std::size_t>(rc.before->rule)].name);
-    if (rc.kind == RecommendationChange::Kind::Added)
+    if (rc.kind == RecommendationDiff::Kind::Added)
       entry["did_not_act"] = counterpart_json(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name);
     recs.push_back(std::move(entry));
   }
   auto runaway = [](const std::optional<std::string>& m) { return m ? J(*m) : J(nullptr); };
   J messages = J::array();
-  for (const MessageChange& m : d.messages)
+  for (const MessageDiff& m : d.messages)
     messages.push_back(J{{"rule", m.rule},
                          {"kind", m.kind == Message::Kind::Note ? "note" : "warning"},
                          {"before", runaway(m.before)},
@@ -417,33 +232,6 @@ std::string shown(const fs::path& p) {
   fs::path rel = p.lexically_normal().lexically_relative(cwd);
   if (ec || rel.empty() || *rel.begin() == "..") return p.lexically_normal().string();
   return rel.string();
-}
-
-// Constants whose values differ between the two rule sets (or that one set
-// alone defines), by name.
-struct ConstantChange {
-  std::string name;
-  std::optional<std::string> before, after;
-};
-
-std::vector<ConstantChange> constant_changes(const RuleSet& a, const RuleSet& b) {
-  auto constants = [](const RuleSet& rs) {
-    std::map<std::string, std::string> out;
-    for (const auto& [name, e] : rs.definitions)
-      if (e.op == Op::Const && e.constant.kind != Value::Kind::List) out[name] = source_value(e.constant, rs);
-    return out;
-  };
-  auto ca = constants(a), cb = constants(b);
-  std::vector<ConstantChange> out;
-  for (const auto& [name, v] : ca) {
-    auto it = cb.find(name);
-    if (it == cb.end()) out.push_back({name, v, std::nullopt});
-    else if (it->second != v) out.push_back({name, v, it->second});
-  }
-  for (const auto& [name, v] : cb)
-    if (!ca.count(name)) out.push_back({name, std::nullopt, v});
-  std::sort(out.begin(), out.end(), [](const ConstantChange& x, const ConstantChange& y) { return x.name < y.name; });
-  return out;
 }
 
 // What a path holds, by its content: rules (a `.rules` file, or a folder
@@ -534,7 +322,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   auto old_rs = load_side(o.old_rules, "old", kb, old_sources, err);
   auto new_rs = load_side(o.new_rules, "new", kb, new_sources, err);
   if (!old_rs || !new_rs) return kExitUsage;
-  std::vector<ConstantChange> constants = constant_changes(*old_rs, *new_rs);
+  std::vector<ConstantDiff> constants = constant_changes(*old_rs, *new_rs);
 
   // The profiles: files, or directories of *.json (sorted); all checked
   // before anything runs.
@@ -587,7 +375,10 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   for (std::size_t i = 0; i < profiles.size(); ++i) {
     Result a = old_engine.evaluate(profiles[i]);
     Result b = new_engine.evaluate(profiles[i]);
-    ProfileDiff d = diff_results(files[i], profiles[i].name(), a, b);
+    ProfileDiff d;
+    static_cast<ResultDiff&>(d) = diff_results(a, b);
+    d.path = files[i];
+    d.name = profiles[i].name();
     if (!d.changed()) continue;
     ++changed;
     if (d.unfinished()) ++unfinished;
@@ -601,7 +392,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   auto opt = [](const std::optional<std::string>& v) { return v ? J(*v) : J(nullptr); };
   if (o.format == "json") {
     J consts = J::array();
-    for (const ConstantChange& c : constants)
+    for (const ConstantDiff& c : constants)
       consts.push_back(J{{"constant", c.name}, {"before", opt(c.before)}, {"after", opt(c.after)}});
     J doc{{"profiles", profiles.size()},
           {"changed", changed},
@@ -612,7 +403,7 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
   } else {
     if (!constants.empty()) {
       std::string head = "constants that changed:\n";
-      for (const ConstantChange& c : constants)
+      for (const ConstantDiff& c : constants)
         head += "  " + c.name + ": " + (c.before ? *c.before : "(not defined)") + " -> " +
                 (c.after ? *c.after : "(not defined)") + "\n";
       out << terminal_safe(head, Layout::Lines) << "\n";

@@ -159,7 +159,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
       out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
     if (out.size() > limit) {
       out.clear();
-      error = "standard input is larger than the limit of " + limit_text(limit);
+      error = "the input is larger than the limit of " + limit_text(limit);
       return false;
     }
     if (stamp) {
@@ -275,10 +275,7 @@ bool read_profile(const std::string& path, const std::string& shown, std::string
     return false;
   };
   std::string error;
-  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) {
-    if (path == "-" && error.rfind("standard input is ", 0) == 0) error = "the input is " + error.substr(18);
-    return fail(error);
-  }
+  if (!read_input(path, kMaxProfileBytes, text, error, &stamp, "a profile file (a JSON object)")) return fail(error);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     return fail(std::string(path == "-" ? "standard input" : "the file") + (text.empty() ? " is empty" : " holds only blanks") +
                 "; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}");

@@ -185,7 +185,7 @@ CExpr Checker::make_const(Value v, TypeId t, const ast::Loc& loc) {
   return c;
 }
 
-std::optional<RuleSet> Checker::run_all(const LoadedRules& files) {
+std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* release) {
   std::size_t errors_before = diags_.error_count();
   // 1. Definitions from every file, so that order across files does not matter.
   for (const ast::File& f : files.files) {
@@ -250,25 +250,33 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files) {
       }
     }
   }
-  // 3. Rules, in load order.
+  // 3. Rules, in load order. With `release`, each rule's tree is freed once
+  // it is compiled (nothing kept refers to it: locations are copied), so a
+  // large rule set does not hold its whole AST and its whole RuleSet at once.
   rs.sources = sm_;
+  std::size_t rule_count = 0;
+  for (const ast::File& f : files.files) rule_count += f.rules.size();
+  rs.rules.reserve(rule_count);
   std::map<std::string, ast::Loc> names;
   std::int32_t index = 0;
-  for (const ast::File& f : files.files) {
+  for (std::size_t fi = 0; fi < files.files.size(); ++fi) {
+    const ast::File& f = files.files[fi];
     for (const ast::Item& item : f.items) {
       if (item.kind != ast::ItemKind::Rule) continue;
       const ast::Rule& r = f.rules[item.index];
       auto cr = rule(r, index);
-      if (!cr) continue;
-      auto [it, fresh] = names.emplace(cr->name, r.short_form ? r.loc : r.name.loc);
-      if (!fresh) {
-        auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
-                        "a rule named `" + cr->name + "` already exists");
-        d.notes.push_back({it->second, true, "the first rule of that name"});
-        continue;
+      if (cr) {
+        auto [it, fresh] = names.emplace(cr->name, r.short_form ? r.loc : r.name.loc);
+        if (fresh) {
+          rs.rules.push_back(std::move(*cr));
+          ++index;
+        } else {
+          auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
+                          "a rule named `" + cr->name + "` already exists");
+          d.notes.push_back({it->second, true, "the first rule of that name"});
+        }
       }
-      rs.rules.push_back(std::move(*cr));
-      ++index;
+      if (release) release->files[fi].rules[item.index] = ast::Rule{};
     }
   }
   // 4. Unused definitions.
@@ -307,7 +315,15 @@ using checker_detail::Checker;
 std::optional<RuleSet> check_rules(const LoadedRules& files, std::shared_ptr<const KnowledgeBase> kb,
                                    std::shared_ptr<const SourceManager> sources, Diagnostics& diags) {
   Checker c(std::move(kb), std::move(sources), diags);
-  auto rs = c.run_all(files);
+  auto rs = c.run_all(files, nullptr);
+  diags.sort();
+  return rs;
+}
+
+std::optional<RuleSet> check_rules(LoadedRules&& files, std::shared_ptr<const KnowledgeBase> kb,
+                                   std::shared_ptr<const SourceManager> sources, Diagnostics& diags) {
+  Checker c(std::move(kb), std::move(sources), diags);
+  auto rs = c.run_all(files, &files);
   diags.sort();
   return rs;
 }
@@ -316,7 +332,7 @@ std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths, std:
                                      std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
   LoadedRules files = load_rules(paths, *sources, diags);
   bool parse_errors = diags.has_errors();
-  auto rs = check_rules(files, std::move(kb), sources, diags);
+  auto rs = check_rules(std::move(files), std::move(kb), sources, diags);
   if (parse_errors) return std::nullopt;
   return rs;
 }

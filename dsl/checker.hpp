@@ -29,6 +29,11 @@ inline constexpr std::size_t kMaxDefinitionParts = 10000;
 // are allowed).
 std::optional<RuleSet> check_rules(const LoadedRules& files, std::shared_ptr<const KnowledgeBase> kb,
                                    std::shared_ptr<const SourceManager> sources, Diagnostics& diags);
+// The same, consuming `files`: each rule's tree is freed as soon as it is
+// compiled, so that a large rule set never holds its whole AST and its whole
+// RuleSet at once (docs/cli.md, "Limits": the memory of the rules).
+std::optional<RuleSet> check_rules(LoadedRules&& files, std::shared_ptr<const KnowledgeBase> kb,
+                                   std::shared_ptr<const SourceManager> sources, Diagnostics& diags);
 
 // Convenience: load files/directories, parse and check.
 std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths,

@@ -231,7 +231,8 @@ class Checker {
   std::optional<CRule> rule(const ast::Rule& r, std::int32_t index);
 
  public:
-  std::optional<RuleSet> run_all(const LoadedRules& files);
+  // `release`: the same files, whose rules' trees are freed as they are compiled (or null).
+  std::optional<RuleSet> run_all(const LoadedRules& files, LoadedRules* release);
 
   std::optional<CExpr> condition_with(const ast::Expr& e, const RuleSet& rs);
 };

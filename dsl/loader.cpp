@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "dsl/parser.hpp"
@@ -121,37 +122,30 @@ struct Loader {
     if (root_shown.size() > 1 && root_shown.back() == '/') root_shown.pop_back();
   }
 
-  // Reads a regular file of at most kMaxSourceBytes. On failure `error` is
-  // "is a directory", "not-regular", "too-large:SIZE" or a sentence.
-  bool read(const fs::path& path, std::string& out, std::string& error) {
+  // Why a file could not be read: a value, so that each caller words its
+  // own message (an include, a file given) without taking one apart.
+  struct ReadFailure {
+    enum class Kind : std::uint8_t { Directory, NotRegular, TooLarge, CannotRead, CannotOpen } kind;
+    std::uintmax_t size = 0;  // TooLarge: the file's size
+    std::string reason;       // CannotRead, CannotOpen: the system's reason
+  };
+
+  // Reads a regular file of at most kMaxSourceBytes.
+  std::optional<ReadFailure> read(const fs::path& path, std::string& out) {
+    using K = ReadFailure::Kind;
     std::error_code ec;
     fs::file_status st = fs::status(path, ec);
-    if (fs::is_directory(st)) {
-      error = "is a directory";
-      return false;
-    }
-    if (fs::exists(st) && !fs::is_regular_file(st)) {
-      error = "not-regular";
-      return false;
-    }
+    if (fs::is_directory(st)) return ReadFailure{K::Directory, 0, {}};
+    if (fs::exists(st) && !fs::is_regular_file(st)) return ReadFailure{K::NotRegular, 0, {}};
     auto size = fs::file_size(path, ec);
-    if (ec) {
-      error = "cannot read: " + ec.message();
-      return false;
-    }
-    if (size > kMaxSourceBytes) {
-      error = "too-large:" + std::to_string(size);
-      return false;
-    }
+    if (ec) return ReadFailure{K::CannotRead, 0, ec.message()};
+    if (size > kMaxSourceBytes) return ReadFailure{K::TooLarge, size, {}};
     std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      error = "cannot open the file (" + lowercase_first(std::strerror(errno)) + ")";
-      return false;
-    }
+    if (!f) return ReadFailure{K::CannotOpen, 0, lowercase_first(std::strerror(errno))};
     std::ostringstream ss;
     ss << f.rdbuf();
     out = ss.str();
-    return true;
+    return std::nullopt;
   }
 
   // `include "PATH"` in the file at `from`: confined to the rule set's folder,
@@ -218,29 +212,33 @@ struct Loader {
       }
       return;  // already loaded: each file once
     }
-    std::string text, error;
-    if (!read(path, text, error)) {
+    std::string text;
+    if (auto failure = read(path, text)) {
+      using K = ReadFailure::Kind;
       if (from) {
-        if (error.rfind("too-large:", 0) == 0) {
+        if (failure->kind == K::TooLarge) {
           diags.report(DiagKind::FileTooLarge, from->path.loc,
-                       "`" + from->path.joined() + "` is " + too_large(std::stoull(error.substr(10))));
+                       "`" + from->path.joined() + "` is " + too_large(failure->size));
         } else {
           diags.report(DiagKind::IncludeNotFound, from->path.loc,
                        "cannot include `" + from->path.joined() + "`: " +
-                           (error == "is a directory"            ? "it is a directory"
-                            : error == "not-regular"             ? "it is not a regular file"
-                            : error.rfind("cannot open", 0) == 0 ? "the file cannot be opened"
-                                                                 : "no such file") +
+                           (failure->kind == K::Directory    ? "it is a directory"
+                            : failure->kind == K::NotRegular ? "it is not a regular file"
+                            : failure->kind == K::CannotOpen ? "the file cannot be opened"
+                                                             : "no such file") +
                            " (looked for " + shown + ")");
         }
-      } else if (error.rfind("too-large:", 0) == 0) {
-        diags.report_file(DiagKind::FileTooLarge, shown, "the file is " + too_large(std::stoull(error.substr(10))));
-      } else if (error == "not-regular") {
+      } else if (failure->kind == K::TooLarge) {
+        diags.report_file(DiagKind::FileTooLarge, shown, "the file is " + too_large(failure->size));
+      } else if (failure->kind == K::NotRegular) {
         diags.report_file(DiagKind::NotAFile, shown,
                           "it is not a regular file (a device, a pipe or a socket); give a `.rules` file or a "
                           "directory of them");
       } else {
-        diags.report_file(DiagKind::IoError, shown, error);
+        diags.report_file(DiagKind::IoError, shown,
+                          failure->kind == K::Directory    ? "is a directory"
+                          : failure->kind == K::CannotRead ? "cannot read: " + failure->reason
+                                                           : "cannot open the file (" + failure->reason + ")");
       }
       return;
     }

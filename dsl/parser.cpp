@@ -97,13 +97,6 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
     } catch (const SyntaxFailure& f) {
       Diagnostic& d = diags.report(f.kind, {file_id, f.offset, f.offset + f.length}, f.message);
       d.notes = f.notes;
-      if (f.kind == DiagKind::UnclosedBlock) {
-        LineCol lc = sm.line_col(file_id, s.rule_keyword_line_offset);
-        d.message = "`end` expected (to close `" + std::string(s.rule_keyword) + "` at line " +
-                    std::to_string(lc.line) + "), found " +
-                    d.message.substr(d.message.rfind("found ") + 6);
-        d.notes.clear();
-      }
       pos = recovery_point(text, pos, std::max(f.offset, pos));
     }
   }

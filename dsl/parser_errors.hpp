@@ -365,11 +365,13 @@ template <typename Rule, typename Input>
       }
       throw SyntaxFailure{DiagKind::SyntaxError, f.offset, f.length, msg, {}};
     }
-    DiagNote note{span(s, s.rule_keyword_line_offset, s.rule_keyword_line_offset + 4), true,
-                  "the rule opened here"};
+    // The line of the keyword that opened the block, counted here so that
+    // the message is whole when raised.
+    auto line = 1 + std::count(s.base, s.base + s.rule_keyword_line_offset, '\n');
     throw SyntaxFailure{DiagKind::UnclosedBlock, f.offset, f.length,
-                        "`end` expected (to close the `rule` that starts at its line), found " + describe(f),
-                        {note}};
+                        "`end` expected (to close `" + std::string(s.rule_keyword) + "` at line " +
+                            std::to_string(line) + "), found " + describe(f),
+                        {}};
   } else {
     constexpr bool action_operand = std::is_same_v<Rule, g::note_text> || std::is_same_v<Rule, g::warn_text> ||
                                     std::is_same_v<Rule, g::target> || std::is_same_v<Rule, g::add_value> ||

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "engine/working_memory.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -229,14 +230,7 @@ struct Explainer {
   const Result& r;
   const RuleSet& rules;
   int max_depth;
-
-  // The versions of a fact's slot before it, oldest first (along Fact::prev).
-  std::vector<std::int32_t> earlier_versions(const Fact& f) const {
-    std::vector<std::int32_t> out;
-    for (std::int32_t pv = f.prev; pv >= 0; pv = r.facts[static_cast<std::size_t>(pv)].prev) out.push_back(pv);
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
+  WorkingMemory wm{r};  // provenance: versions, their firings, the state at a firing
 
   Derivation missing(std::int32_t slot) const {
     Derivation d;
@@ -264,7 +258,7 @@ struct Explainer {
     const Firing& fr = r.firings[static_cast<std::size_t>(d.firing)];
     d.rule = rule_ref(rules, fr.rule);
     // Earlier versions of the same list or map, added to by other rules.
-    for (std::int32_t pv : earlier_versions(f)) {
+    for (std::int32_t pv : wm.earlier_versions(v)) {
       const Fact& pf = r.facts[static_cast<std::size_t>(pv)];
       if (pf.evidence.kind != Evidence::Kind::Derived) continue;
       std::int32_t rl = r.firings[static_cast<std::size_t>(pf.evidence.firing)].rule;
@@ -283,7 +277,7 @@ struct Explainer {
       for (const FactValue& fv : t.facts) {
         if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
         seen.push_back(fv.slot);
-        std::int32_t pv = r.version_at(fv.slot, fr);
+        std::int32_t pv = wm.version_at(fv.slot, d.firing);
         d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
       }
     path.erase(v);
@@ -292,7 +286,7 @@ struct Explainer {
   }
 
   Derivation slot(std::int32_t s, int depth) const {
-    std::int32_t v = r.current[static_cast<std::size_t>(s)];
+    std::int32_t v = wm.current_version(s);
     if (v < 0) return missing(s);
     std::set<std::int32_t> path;
     return version(v, depth, path);
@@ -307,7 +301,7 @@ struct Explainer {
       for (const FactValue& fv : t.facts) {
         if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
         seen.push_back(fv.slot);
-        std::int32_t pv = firing ? r.version_at(fv.slot, *firing) : r.current[static_cast<std::size_t>(fv.slot)];
+        std::int32_t pv = firing ? r.version_at(fv.slot, *firing) : wm.current_version(fv.slot);
         std::set<std::int32_t> path;
         out.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth, path));
       }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <tuple>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -215,6 +216,32 @@ class DuplicateKeySax : public nlohmann::detail::json_sax_dom_parser<json> {
 
 }  // namespace
 
+// The offset of the first number literal (outside strings) too large for a
+// double, npos when none.
+std::size_t overflowing_number(const std::string& text) {
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !std::isdigit(static_cast<unsigned char>(c))) continue;
+    std::size_t end = i;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                                 text[end] == '+' || text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
+      ++end;
+    if (std::isinf(std::strtod(text.substr(i, end - i).c_str(), nullptr))) return i;
+    i = end - 1;
+  }
+  return std::string::npos;
+}
+
 std::optional<json> parse_json_document(const std::string& text, const std::string& file,
                                         std::vector<DataError>& errors) {
   std::size_t before = errors.size();
@@ -266,14 +293,15 @@ std::optional<json> parse_json_document(const std::string& text, const std::stri
     }
     errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
     return std::nullopt;
-  } catch (const json::out_of_range& e) {
-    // 406: a number too large for a double ("number overflow parsing '1e400'");
-    // nlohmann gives no position, so locate the literal's first occurrence.
-    std::string what = e.what();
-    auto q = what.find('\'');
-    auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
-    std::string lit = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
-    std::size_t at = lit.empty() ? std::string::npos : text.find(lit);
+  } catch (const json::out_of_range&) {
+    // 406: a number too large for a double. nlohmann gives no position; the
+    // first number literal of the text that overflows is the one.
+    std::size_t at = overflowing_number(text);
+    std::size_t end = at;
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
+                                 text[end] == '+' || text[end] == '.' || text[end] == 'e' || text[end] == 'E'))
+      ++end;
+    std::string lit = at == std::string::npos ? "" : text.substr(at, end - at);
     auto [line, col] = at == std::string::npos ? std::pair<std::uint32_t, std::uint32_t>{0, 0} : offset_to_line_col(text, at);
     errors.push_back({file, "", line, col, "invalid JSON: the number `" + lit.substr(0, 30) + "` is too large", {}});
     return std::nullopt;
@@ -583,9 +611,25 @@ bool read_fields(KnowledgeBase& kb, const json& obj, const std::string& file, co
       continue;
     }
     f.type = *t;
-    if (def.contains("min")) f.min = def["min"].get<double>();
-    if (def.contains("max")) f.max = def["max"].get<double>();
-    f.description = def.value("description", "");
+    // The bounds and the description are checked before they are read: a
+    // value of another type is an error at its place, not a JSON exception.
+    for (const char* bound : {"min", "max"}) {
+      if (!def.contains(bound)) continue;
+      if (!def[bound].is_number()) {
+        errors.push_back({file, "$." + section + "." + f.name + "." + bound, 0, 0,
+                          "expected a number, found " + json_kind(def[bound]) + " " + short_json(def[bound]), {}});
+        ok = false;
+        continue;
+      }
+      (std::string_view(bound) == "min" ? f.min : f.max) = def[bound].get<double>();
+    }
+    if (def.contains("description") && !def["description"].is_string()) {
+      errors.push_back({file, "$." + section + "." + f.name + ".description", 0, 0,
+                        "expected a string, found " + json_kind(def["description"]) + " " + short_json(def["description"]), {}});
+      ok = false;
+    } else {
+      f.description = def.value("description", "");
+    }
     if (def.contains("actionable") && !read_actionable(kb, def, file, "$." + section + "." + f.name, f, errors)) ok = false;
     if (def.contains("hoped_for")) {
       std::vector<DataError> errs;
@@ -748,7 +792,11 @@ void read_standards(KnowledgeBase& kb, const std::string& path, const std::strin
 
 }  // namespace
 
-std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) {
+// Each value is checked for its type before it is read; a value this loader
+// still reads without a check, of the wrong type, is reported here (with
+// nlohmann's error number, never its message) rather than escaping as an
+// exception.
+std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, std::vector<DataError>& errors) try {
   KnowledgeBase kb;
   kb.directory = directory;
   std::size_t before = errors.size();
@@ -1002,6 +1050,12 @@ std::optional<KnowledgeBase> load_knowledge_base(const std::string& directory, s
     return std::nullopt;
   }
   return kb;
+} catch (const nlohmann::json::exception& e) {
+  errors.push_back({directory, "", 0, 0,
+                    "a value in the knowledge base has a type it cannot have (JSON error " + std::to_string(e.id) +
+                        "); compare the files with the bundled kb/",
+                    {}});
+  return std::nullopt;
 }
 
 }  // namespace advise

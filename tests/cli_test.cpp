@@ -255,7 +255,7 @@ TEST_CASE("read_input: standard input over the limit is refused without reading 
   StdinRead r = read_stdin(std::string(3'000'000, 'a'));
   CHECK_FALSE(r.ok);
   CHECK(r.out.empty());
-  CHECK(r.error == "standard input is larger than the limit of 1048576 bytes (1 MiB)");
+  CHECK(r.error == "the input is larger than the limit of 1048576 bytes (1 MiB)");
   // It stopped within one 64 KiB read past the limit.
   CHECK(r.consumed <= static_cast<std::streamoff>(kMaxProfileBytes + 65536));
 }

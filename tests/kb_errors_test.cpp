@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A copy of the bundled kb/ with specialties.json edited by `edit`.
+// A copy of the bundled kb/ with `file` (specialties.json unless said) edited by `edit`.
 std::vector<std::string> load_with(TempDir& dir, const std::function<void(std::string&)>& edit,
                                    const char* file = "specialties.json") {
   fs::copy(fs::path(ADVISE_SOURCE_DIR) / "kb", dir.path / "kb", fs::copy_options::recursive);
@@ -95,4 +95,34 @@ TEST_CASE("kb errors: an `every_report` mark names profile fields and their valu
   CHECK(errors[1] ==
         "schema.json:76:139: error: at $.conclusions.step2ck_plan.every_report.when.match_status: `aplying` is not a "
         "value of `match_status`; did you mean `applying`?");
+}
+
+// Issue 11: `"min": "one"` escaped as "internal error: [json.exception.type_error.302] ...".
+TEST_CASE("kb errors: a bound or description of the wrong type is an error at its place, not an exception", "[kb]") {
+  TempDir dir;
+  auto errors = load_with(
+      dir,
+      [](std::string& s) {
+        replace_once(s, "\"type\": \"integer\", \"min\": 0, \"max\": 60", "\"type\": \"integer\", \"min\": \"one\", \"max\": 60");
+        replace_once(s, "\"description\": \"attempts at Step 1\"", "\"description\": 1");
+      },
+      "schema.json");
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0] == "schema.json:38:79: error: at $.fields.step1_attempts.description: expected a string, found an integer 1");
+  CHECK(errors[1] == "schema.json:34:58: error: at $.fields.years_since_graduation.min: expected a number, found a string \"one\"");
+}
+
+// The number too large for a double is found in the text, not in nlohmann's
+// message, and a string holding the same characters is not it.
+TEST_CASE("kb errors: a number too large is located at the number, not at a string that spells it", "[kb]") {
+  TempDir dir;
+  auto errors = load_with(
+      dir,
+      [](std::string& s) {
+        replace_once(s, "\"text\": \"2025 Main", "\"text\": \"1e999 Main");
+        replace_once(s, "\"year\": 2025,", "\"year\": 1e999,");
+      },
+      "figures.json");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "figures.json:5:13: error: invalid JSON: the number `1e999` is too large");
 }

@@ -89,3 +89,46 @@ TEST_CASE("run at the --max-firings cap with json, explain and trace: out of mem
         "`--explain` (docs/cli.md, \"Limits\")\n");
 }
 #endif
+
+// Memory of the rules (docs/cli.md, "Limits"): the consuming check frees each
+// rule's parsed tree once compiled; its result and diagnostics are the same
+// as the check that keeps the trees.
+TEST_CASE("checking rules while freeing their trees gives the same rule set and diagnostics", "[limits][memory]") {
+  const std::string text =
+      "rule a \"A\" source \"s\" when step2ck > 240 then note \"x {step2ck}\" end\n"
+      "if step2ck > 5 then set research_year = optional\n"
+      "rule a \"again\" source \"s\" when step2ck > 1 then note \"y\" end\n"
+      "rule b \"B\" source \"s\" when step2ck > 1 and step1_pass then recommend research research_year: \"go\" end\n";
+  auto sm = std::make_shared<SourceManager>();
+  std::uint32_t id = sm->add("mem.rules", text);
+  Diagnostics d1, d2;
+  LoadedRules kept;
+  kept.files.push_back(parse_source(*sm, id, d1));
+  LoadedRules consumed;
+  consumed.files.push_back(parse_source(*sm, id, d2));
+  auto rs1 = check_rules(kept, bundled_kb(), sm, d1);
+  auto rs2 = check_rules(std::move(consumed), bundled_kb(), sm, d2);
+  CHECK(render_text(*sm, d1) == render_text(*sm, d2));
+  CHECK(render_text(*sm, d2).find("a rule named `a` already exists") != std::string::npos);
+  REQUIRE(rs1.has_value() == rs2.has_value());
+  CHECK_FALSE(rs2);  // the duplicate name is an error
+  CHECK(kept.files[0].rules[0].actions.size() == 1);  // the const check keeps the trees
+
+  // Without the duplicate, both give the same rules.
+  std::uint32_t id2 = sm->add("mem2.rules", text.substr(0, text.find("rule a \"again\"")));
+  Diagnostics d3, d4;
+  LoadedRules kept2, consumed2;
+  kept2.files.push_back(parse_source(*sm, id2, d3));
+  consumed2.files.push_back(parse_source(*sm, id2, d4));
+  auto rs3 = check_rules(kept2, bundled_kb(), sm, d3);
+  auto rs4 = check_rules(std::move(consumed2), bundled_kb(), sm, d4);
+  REQUIRE(rs3);
+  REQUIRE(rs4);
+  REQUIRE(rs4->rules.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(rs3->rules[i].name == rs4->rules[i].name);
+    CHECK(rs3->rules[i].reads == rs4->rules[i].reads);
+    CHECK(rs3->rules[i].actions.size() == rs4->rules[i].actions.size());
+  }
+  CHECK(render_text(*sm, d3) == render_text(*sm, d4));
+}

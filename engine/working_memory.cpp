@@ -1,0 +1,63 @@
+#include "engine/working_memory.hpp"
+
+#include <algorithm>
+
+namespace advise {
+
+std::int32_t WorkingMemory::current_version(std::int32_t slot) const {
+  return r_.current[static_cast<std::size_t>(slot)];
+}
+
+// Every version of the slot, oldest first, is on Result::facts below the
+// current one; the entry's (or item's) history is replayed over them.
+std::int32_t WorkingMemory::version_of_key(std::int32_t slot, const Value& key) const {
+  std::int32_t cur = current_version(slot);
+  if (cur < 0) return -1;
+  Value prev;  // missing before the first version
+  std::int32_t found = -1;
+  for (std::int32_t i = 0; i <= cur; ++i) {
+    const Fact& f = r_.facts[static_cast<std::size_t>(i)];
+    if (f.slot != slot) continue;
+    Value entry = f.value.kind == Value::Kind::Map ? f.value.map_get(key) : Value{};
+    if (!(entry == prev)) found = i;
+    prev = entry;
+  }
+  return prev.is_missing() ? -1 : found;
+}
+
+std::int32_t WorkingMemory::version_of_item(std::int32_t slot, const Value& item) const {
+  std::int32_t cur = current_version(slot);
+  bool present = false;
+  std::int32_t found = -1;
+  for (std::int32_t i = 0; i <= cur; ++i) {
+    const Fact& f = r_.facts[static_cast<std::size_t>(i)];
+    if (f.slot != slot) continue;
+    bool now = false;
+    if (f.value.kind == Value::Kind::List)
+      for (const Value& x : f.value.list_items()) now = now || x == item;
+    if (now && !present) found = i;
+    present = now;
+  }
+  return present ? found : -1;
+}
+
+std::vector<std::int32_t> WorkingMemory::earlier_versions(std::int32_t version) const {
+  std::vector<std::int32_t> out;
+  for (std::int32_t pv = r_.facts[static_cast<std::size_t>(version)].prev; pv >= 0;
+       pv = r_.facts[static_cast<std::size_t>(pv)].prev)
+    out.push_back(pv);
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::int32_t WorkingMemory::firing_of(std::int32_t version) const {
+  if (version < 0) return -1;
+  const Fact& f = r_.facts[static_cast<std::size_t>(version)];
+  return f.evidence.kind == Evidence::Kind::Derived ? f.evidence.firing : -1;
+}
+
+std::int32_t WorkingMemory::version_at(std::int32_t slot, std::int32_t firing) const {
+  return r_.version_at(slot, r_.firings[static_cast<std::size_t>(firing)]);
+}
+
+}  // namespace advise
