@@ -187,3 +187,31 @@ TEST_CASE("applicant view: the text view is wrapped at 80 columns with hanging i
   CHECK(r.out.find("  Your tiers: bridge: Preliminary Medicine, Transitional Year and Internal\n"
                    "    Medicine; dream:") != std::string::npos);
 }
+
+TEST_CASE("applicant view: with a catalog, the program list follows the summary as tables and is not counted",
+          "[applicant][program_list]") {
+  cli::RunOptions o;
+  o.profile = source("examples/profiles/example.json");
+  o.kb_dir = source("kb");
+  o.rules = {source("rules")};
+  o.catalogs = {source("examples/catalog/programs.csv")};
+  o.format = "markdown";
+  std::ostringstream out, err;
+  REQUIRE(cli::cmd_run(o, out, err) == 0);
+  std::vector<std::string> lines = lines_of(out.str());
+  auto at = [&](const std::string& l) { return std::find(lines.begin(), lines.end(), l) - lines.begin(); };
+  auto summary = at("## Summary"), list = at("## Your program list"), details = at("## Details");
+  REQUIRE(list < static_cast<std::ptrdiff_t>(lines.size()));
+  CHECK(summary < list);
+  CHECK(list < details);
+  // Nothing but the summary comes before the list.
+  for (auto i = summary + 1; i < list; ++i) CHECK(lines[static_cast<std::size_t>(i)].rfind("## ", 0) != 0);
+  // The fictitious catalog says so first, then a table per specialty.
+  CHECK(lines[static_cast<std::size_t>(list + 2)] ==
+        "**FICTITIOUS PROGRAMS: this list is drawn from a catalog of invented programs (an illustration), not real "
+        "programs, and it is not advice.**");
+  CHECK(out.str().find("| Tier | Signal | Program | Why |") != std::string::npos);
+  // Without the list, the report keeps the applicant view's budget.
+  CHECK(static_cast<std::size_t>(details - list) < lines.size());
+  CHECK(lines.size() - static_cast<std::size_t>(details - list) < 110);
+}
