@@ -390,11 +390,21 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
     }
   }
   auto opt = [](const std::optional<std::string>& v) { return v ? J(*v) : J(nullptr); };
+  // Which rules and knowledge base were compared (issue 17: every command says).
+  std::vector<std::string> old_shown, new_shown;
+  for (const std::string& p : o.old_rules) old_shown.push_back(shown_path(p));
+  for (const std::string& p : o.new_rules) new_shown.push_back(shown_path(p));
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
   if (o.format == "json") {
     J consts = J::array();
     for (const ConstantDiff& c : constants)
       consts.push_back(J{{"constant", c.name}, {"before", opt(c.before)}, {"after", opt(c.after)}});
-    J doc{{"profiles", profiles.size()},
+    J doc{{"rules", J{{"old", old_shown}, {"new", new_shown}, {"kb", shown_path(kb_dir)}}},
+          {"profiles", profiles.size()},
           {"changed", changed},
           {"unfinished", unfinished},
           {"constants", consts},
@@ -409,6 +419,10 @@ int cmd_diff(const DiffOptions& given, std::ostream& out, std::ostream& err) {
       out << terminal_safe(head, Layout::Lines) << "\n";
     }
     if (changed > 0) out << terminal_safe(text, Layout::Lines) << "\n";
+    out << terminal_safe("old rules: " + joined(old_shown) + "; new rules: " + joined(new_shown) +
+                             "; knowledge base: " + shown_path(kb_dir),
+                         Layout::Lines)
+        << "\n";
     out << changed << " of " << profiles.size() << " profile" << (profiles.size() == 1 ? "" : "s") << " changed";
     if (unfinished > 0)
       out << "; " << unfinished << " did not finish under one of the rule sets (the firing limit stopped it)";

@@ -52,7 +52,8 @@ int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) 
   }
   spdlog::info("{} evaluations, {} alternatives", w.evaluations, w.alternatives.size());
 
-  WhatIfHeader h{shown, profile->name()};
+  WhatIfHeader h{shown, profile->name(), {}, shown_path(kb_dir)};
+  for (const std::string& p : paths) h.rules.push_back(shown_path(p));
   std::string rendered = o.format == "json"       ? render_whatif_json(w, h, *loaded->kb)
                          : o.format == "markdown" ? render_whatif_markdown(w, h)
                                                   : render_whatif_text(w, h);

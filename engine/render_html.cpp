@@ -92,9 +92,18 @@ class HtmlWriter {
     std::string who = rep_.applicant.empty() ? "" : " for " + rep_.applicant;
     std::string title = (advisor_ ? "Advise report" : "Your advice") + who;
     out_ << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         << "<title>" << h(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+         << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    // Which rules and knowledge base made the page: in its head for both
+    // views, shown in the advisor's (the applicant's leaves authors' paths out).
+    std::string used;
+    if (rep_.used) {
+      for (const std::string& p : rep_.used->paths) used += (used.empty() ? "" : ", ") + p;
+      used = "rules: " + used + "; knowledge base: " + rep_.used->kb;
+      out_ << "<meta name=\"advise-rules\" content=\"" << h(used) << "\">\n";
+    }
+    out_ << "<title>" << h(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
     out_ << "<header>\n<h1>" << h(title) << "</h1>\n";
+    if (advisor_ && !used.empty()) out_ << "<p class=\"rules-used\">Rules: " << h(used.substr(7)) << "</p>\n";
     if (rep_.applicant_view && !rep_.applicant_view->stage.empty())
       out_ << "<p>Stage: " << h(rep_.applicant_view->stage) << "</p>\n";
     out_ << "</header>\n";

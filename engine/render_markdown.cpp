@@ -241,6 +241,13 @@ class MarkdownWriter {
   void header() {
     out_ << "# Advise report" << (rep_.applicant.empty() ? "" : " for " + md(rep_.applicant)) << "\n\n";
     out_ << "Profile: " << code(rep_.profile_source) << "\n";
+    if (rep_.used) {
+      // The advisor's view says which rules and knowledge base made it; the
+      // applicant's leaves authors' paths out (docs/report.md).
+      out_ << "\nRules: ";
+      for (std::size_t i = 0; i < rep_.used->paths.size(); ++i) out_ << (i ? ", " : "") << code(rep_.used->paths[i]);
+      out_ << "; knowledge base: " << code(rep_.used->kb) << "\n";
+    }
   }
 
   void strategy() {

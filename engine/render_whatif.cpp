@@ -51,8 +51,14 @@ std::string render_words(const WhatIf& w, const WhatIfHeader& h, const Style& st
     out << "# " << title << "\n\n";
   else
     out << title << "\n";
-  out << (st.markdown ? "Profile: " : "Profile: ") << st.text(h.profile_source)
-      << (h.applicant.empty() ? "" : " (" + st.text(one_line(h.applicant)) + ")") << "\n\n";
+  out << "Profile: " << st.text(h.profile_source)
+      << (h.applicant.empty() ? "" : " (" + st.text(one_line(h.applicant)) + ")") << "\n";
+  if (!h.kb.empty()) {
+    out << (st.markdown ? "\n" : "") << "Rules: ";
+    for (std::size_t i = 0; i < h.rules.size(); ++i) out << (i ? ", " : "") << st.name(h.rules[i]);
+    out << "; knowledge base: " << st.name(h.kb) << "\n";
+  }
+  out << "\n";
   if (w.already) {
     out << "It is reached already: nothing needs to change.\n";
     return out.str();
@@ -134,6 +140,10 @@ std::string render_whatif_json(const WhatIf& w, const WhatIfHeader& h, const Kno
   root["goal"] = w.query;
   root["subject"] = w.goal.subject.marked();
   root["profile"] = {{"source", h.profile_source}, {"name", h.applicant}};
+  if (!h.kb.empty())
+    root["rules"] = {{"paths", h.rules}, {"kb", h.kb}};
+  else
+    root["rules"] = nullptr;
   root["reached"] = w.already;
   ordered_json alts = ordered_json::array();
   for (const Alternative& a : w.alternatives) {

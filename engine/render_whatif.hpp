@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "engine/whatif.hpp"
 
@@ -12,6 +13,8 @@ namespace advise {
 struct WhatIfHeader {
   std::string profile_source;  // the profile's file, as given
   std::string applicant;       // its `name`, may be empty
+  std::vector<std::string> rules;  // the rules and knowledge base searched over, as given
+  std::string kb;
 };
 
 std::string render_whatif_text(const WhatIf& w, const WhatIfHeader& h);
