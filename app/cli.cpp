@@ -372,6 +372,10 @@ int main(int argc, char** argv) {
   whatif_cmd->add_option("--rules", whatif.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
       ->allow_extra_args(false);
   whatif_cmd->add_option("-o,--output", whatif.output, "Write the answer to FILE (atomically) instead of stdout");
+  whatif_cmd->add_option("--catalog", whatif.catalogs,
+                         "A program catalog (CSV or JSON, docs/catalog.md), for goals `program=ID` (on the list) and "
+                         "`program=ID:TIER` (that tier or better); repeat for more")
+      ->allow_extra_args(false);
   whatif_cmd->add_option("--max-firings", whatif.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
       ->check(CLI::Range(1, kMaxFiringsCap));
   whatif_cmd->footer(kWhatIfExamples);

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "app/atomic_file.hpp"
+#include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "engine/render_whatif.hpp"
@@ -21,7 +22,7 @@ namespace advise::cli {
 
 int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) {
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
-  std::vector<std::string> paths = o.rules.empty() ? std::vector<std::string>{bundled_rules_path()} : o.rules;
+  std::vector<std::string> paths = rules_with_catalog(o.rules, !o.catalogs.empty());
   auto loaded = load_rules_or_report(paths, kb_dir, err);
   if (!loaded) return kExitUsage;
 
@@ -38,8 +39,11 @@ int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) 
     return kExitUsage;
   }
 
+  std::vector<FactRecord> facts;
+  if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *loaded->rules, facts, err)) return kExitUsage;
   Engine engine(loaded->rules);
   WhatIfOptions wo;
+  wo.engine.facts = &facts;
   wo.max_alternatives = o.max_alternatives;
   wo.max_fields = o.max_fields;
   wo.actionable = o.actionable;

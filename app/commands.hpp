@@ -89,6 +89,7 @@ struct WhatIfCliOptions {
   int max_fields = 6;
   std::vector<std::string> actionable, fixed;  // per-run overrides of kb/schema.json
   int max_firings = 1000;
+  std::vector<std::string> catalogs;  // `--catalog`: the program list, for `program=ID` goals
 };
 int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err);
 

@@ -754,6 +754,39 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
       g.negated = true;
     }
   }
+  // program=ID[:TIER], with a catalog's program-list rules.
+  if (name == "program" && !g.negated && rules.conclusion_slot(name) < 0) {
+    bool catalog = std::any_of(rules.templates.begin(), rules.templates.end(),
+                               [](const TemplateDef& t) { return t.name == "listing"; });
+    if (!catalog) {
+      error = "a goal about a program needs its catalog: add `--catalog FILE`";
+      return std::nullopt;
+    }
+    g.kind = Goal::Kind::Program;
+    g.id = value_text;
+    g.tier = "long_shot";
+    auto colon = value_text.find(':');
+    if (colon != std::string::npos) {
+      g.id = value_text.substr(0, colon);
+      g.tier = value_text.substr(colon + 1);
+      static const std::vector<std::string> tiers{"anchor", "target", "reach", "long_shot"};
+      if (std::find(tiers.begin(), tiers.end(), g.tier) == tiers.end()) {
+        error = "`" + g.tier + "` is not a tier of the list (anchor target reach long_shot)";
+        if (auto s = did_you_mean(g.tier, tiers)) error += "; did you mean `" + *s + "`?";
+        return std::nullopt;
+      }
+    }
+    if (g.id.empty()) {
+      error = "name the program by its id: `program=0800390001`";
+      return std::nullopt;
+    }
+    g.subject.text("program ").code(g.id);
+    if (colon == std::string::npos)
+      g.subject.text(" on the list");
+    else
+      g.subject.text(" on the list as ").value(tier_label(g.tier)).text(g.tier == "anchor" ? "" : " or better");
+    return g;
+  }
   std::int32_t slot = rules.conclusion_slot(name);
   if (slot >= 0) {
     g.kind = Goal::Kind::Conclusion;
@@ -830,6 +863,13 @@ bool goal_reached(const Result& result, const Goal& goal) {
     case Goal::Kind::Conclusion: return reached(result.value(goal.slot), goal.want) != goal.negated;
     case Goal::Kind::Recommendation: return result.recommendation(goal.id) != nullptr;
     case Goal::Kind::Rule: return result.fired(goal.rule);
+    case Goal::Kind::Program: {
+      auto list = build_program_list(result);
+      if (!list) return false;
+      for (const ProgramEntry& e : list->entries)
+        if (e.program_id == goal.id) return e.tier != "excluded" && program_tier_rank(e.tier) <= program_tier_rank(goal.tier);
+      return false;
+    }
   }
   return false;
 }

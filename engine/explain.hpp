@@ -326,7 +326,11 @@ Report build_report(const Result& result, const ReportOptions& options);
 // (`strategy=single`), a conclusion (`research_year`: any value), a
 // recommendation id or a rule's name.
 struct Goal {
-  enum class Kind : std::uint8_t { Conclusion, Recommendation, Rule };
+  // Program: `program=ID` (the program is on the list, not excluded) or
+  // `program=ID:TIER` (that tier or better: anchor, target, reach,
+  // long_shot); only with a catalog, and only `advise what-if` searches it
+  // (`--why-not program=ID` answers from the list, engine/program_list.hpp).
+  enum class Kind : std::uint8_t { Conclusion, Recommendation, Rule, Program };
   Kind kind = Kind::Conclusion;
   // `NAME!=VALUE`: the conclusion must not hold VALUE (a list or map without
   // it, a scalar with another value or none): "remove a red flag". Only
@@ -336,7 +340,8 @@ struct Goal {
   std::int32_t slot = -1;  // Conclusion
   Value want;              // Conclusion: the value (an item or map key for lists and maps); Missing: any value
   std::int32_t rule = -1;  // Rule
-  std::string id;          // Recommendation
+  std::string id;          // Recommendation; Program: the program id
+  std::string tier;        // Program: the tier wanted or better
   Sentence subject;        // "`strategy` = single", "recommendation `x`", "rule `r`"
 };
 // Nothing when the query names nothing Advise knows: `error` says why, with a

@@ -108,6 +108,8 @@ std::string firing_values(const Result& result, const Firing& firing, const Temp
 
 std::string tier_label(const std::string& tier) { return tier == "long_shot" ? "long shot" : tier; }
 
+std::size_t program_tier_rank(const std::string& tier) { return tier_rank(tier); }
+
 std::optional<ProgramList> build_program_list(const Result& result) {
   if (!result.rules) return std::nullopt;
   const RuleSet& rules = *result.rules;

@@ -82,6 +82,9 @@ std::optional<WhyNot> explain_why_not_program(const Result& result, const std::s
 
 // The tier as a report shows it: "long shot".
 std::string tier_label(const std::string& tier);
+// A tier's place, best first: anchor 0, target 1, reach 2, long_shot 3,
+// excluded 4 (anything else 5).
+std::size_t program_tier_rank(const std::string& tier);
 
 // "29 eligible (1 anchor, 4 targets, 7 reaches, 17 long shots), 13 excluded,
 // 4 signals; the strategy calls for 60–100: too few eligible programs in the

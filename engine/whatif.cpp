@@ -437,6 +437,163 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
 
 namespace {
 
+// A view of the final state with one program's record bound wherever a
+// rule's pattern over `program` binds a level: the values the rules' tests
+// compare the applicant's fields with, for that program.
+class ProgramView final : public ValueView {
+ public:
+  ProgramView(const Result& r, const Record& program, const CRule& rule, std::int32_t tmpl)
+      : final_(r), program_(program) {
+    for (const CPattern& p : rule.patterns)
+      if (p.tmpl == tmpl && p.level >= 0) {
+        if (static_cast<std::size_t>(p.level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(p.level) + 1);
+        bound_[static_cast<std::size_t>(p.level)] = true;
+      }
+  }
+  const Value& get(std::int32_t slot) const override { return final_.get(slot); }
+  Value fact_field(std::int32_t level, std::int32_t field) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= bound_.size() || !bound_[static_cast<std::size_t>(level)])
+      return {};
+    return program_.values[static_cast<std::size_t>(field)];
+  }
+
+ private:
+  FinalView final_;
+  const Record& program_;
+  std::vector<bool> bound_;
+};
+
+// `program=ID[:TIER]`: the program list is made by rules over facts, whose
+// tests compare the applicant's fields with the program's (`p.step2ck_min >
+// step2ck`). The candidates are the values those tests name for this
+// program (and every test's, as for any goal) of the actionable fields the
+// rules over facts read; every single change, then every pair of changes of
+// two fields, smallest first, is evaluated, and those that put the program
+// on the list (at the tier asked or better) are the answer.
+template <typename ChangeOf>
+void solve_program(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w,
+                   Prepared& pre, Search& s, const std::vector<bool>& actionable, ChangeOf&& change_of) {
+  const RuleSet& rules = engine.rules();
+  const KnowledgeBase& kb = *rules.kb;
+  const Result& base = *pre.base;
+  std::int32_t program_tmpl = -1;
+  for (std::size_t t = 0; t < rules.templates.size(); ++t)
+    if (rules.templates[t].name == "program") program_tmpl = static_cast<std::int32_t>(t);
+  const Record* program = nullptr;
+  std::vector<std::string> ids;
+  if (program_tmpl >= 0) {
+    const TemplateDef& td = rules.templates[static_cast<std::size_t>(program_tmpl)];
+    int id_field = td.field_index("program_id");
+    for (const Record& r : base.records) {
+      if (r.tmpl != program_tmpl || id_field < 0) continue;
+      const Value& v = r.values[static_cast<std::size_t>(id_field)];
+      std::string id = v.is_missing() ? std::string() : kb.source_text(v);
+      if (!id.empty() && id.front() == '"') id = id.substr(1, id.size() - 2);
+      if (id == w.goal.id) program = &r;
+      if (ids.size() < 10000) ids.push_back(id);
+    }
+  }
+  if (!program) {
+    w.error = "the catalog holds no program `" + w.goal.id + "`";
+    if (auto sug = did_you_mean(w.goal.id, ids)) w.error += "; did you mean `" + *sug + "`?";
+    return;
+  }
+  // The fields the rules over facts read, through the conclusions they read.
+  std::set<std::int32_t> roots;
+  std::map<std::int32_t, FieldHints> hints = pre.hints;
+  for (const CRule& r : rules.rules) {
+    if (r.patterns.empty()) continue;
+    std::vector<std::int32_t> slots;
+    for (const CExpr& g : r.guards) collect_slots(g, slots);
+    for (const CPattern& p : r.patterns) {
+      for (const CExpr& t : p.tests) collect_slots(t, slots);
+      for (const CExpr& t : p.agg_tests) collect_slots(t, slots);
+    }
+    collect_slots(r.condition, slots);
+    roots.insert(slots.begin(), slots.end());
+    ProgramView view(base, *program, r, program_tmpl);
+    Scanner scanner{rules, view, hints};
+    for (const CExpr& g : r.guards) scanner.scan(g);
+    for (const CPattern& p : r.patterns)
+      for (const CExpr& t : p.tests) scanner.scan(t);
+  }
+  std::vector<Candidate> cands;
+  for (std::int32_t f : s.field_closure(roots)) {
+    if (!actionable[static_cast<std::size_t>(f)]) continue;
+    auto cs = candidates_for(kb, f, kb.fields[static_cast<std::size_t>(f)], profile.values[static_cast<std::size_t>(f)],
+                             hints[f], change_of(f));
+    cands.insert(cands.end(), cs.begin(), cs.end());
+  }
+  // A connection to this program: an away rotation, research or a letter
+  // writer there (the applicant's home institution is not chosen).
+  int pc = kb.field_index("program_connections");
+  int ce = -1;
+  for (std::size_t e = 0; e < kb.enums.size(); ++e)
+    if (kb.enums[e].name == "connection") ce = static_cast<int>(e);
+  const Value& have = pc >= 0 ? profile.values[static_cast<std::size_t>(pc)] : Value{};
+  if (pc >= 0 && ce >= 0 && actionable[static_cast<std::size_t>(pc)] &&
+      have.map_get(Value::string(w.goal.id)).is_missing()) {
+    const EnumDef& kinds = kb.enums[static_cast<std::size_t>(ce)];
+    double tie = 0;
+    for (const char* kind : {"away_rotation", "research", "letter_writer"}) {
+      int sym = kinds.find(kind);
+      if (sym < 0) continue;
+      ValueList pairs = have.kind == Value::Kind::Map ? have.list_items() : ValueList{};
+      pairs.push_back(Value::string(w.goal.id));
+      pairs.push_back(Value::list({Value::symbol(ce, sym)}));
+      cands.push_back({pc, Value::map(std::move(pairs)), 1, tie++});
+    }
+  }
+  struct Set {
+    std::vector<std::size_t> items;
+    double distance = 0, tie = 0;
+  };
+  std::vector<Set> sets;
+  for (std::size_t i = 0; i < cands.size(); ++i) sets.push_back({{i}, cands[i].distance, cands[i].tie});
+  for (std::size_t i = 0; i < cands.size(); ++i)
+    for (std::size_t j = i + 1; j < cands.size(); ++j)
+      if (cands[i].field != cands[j].field)
+        sets.push_back({{i, j}, cands[i].distance + cands[j].distance, cands[i].tie + cands[j].tie});
+  std::stable_sort(sets.begin(), sets.end(), [&](const Set& a, const Set& b) {
+    if (a.items.size() != b.items.size()) return a.items.size() < b.items.size();
+    if (a.distance != b.distance) return a.distance < b.distance;
+    return a.tie < b.tie;
+  });
+  std::vector<std::set<std::int32_t>> found;
+  for (const Set& st : sets) {
+    if (static_cast<int>(w.alternatives.size()) >= options.max_alternatives) break;
+    std::set<std::int32_t> fields;
+    for (std::size_t i : st.items) fields.insert(cands[i].field);
+    if (std::any_of(found.begin(), found.end(), [&](const std::set<std::int32_t>& v) {
+          return std::includes(fields.begin(), fields.end(), v.begin(), v.end());
+        }))
+      continue;
+    if (!s.budget_left()) {
+      w.budget_exhausted = true;
+      break;
+    }
+    std::vector<const Candidate*> changes;
+    for (std::size_t i : st.items) changes.push_back(&cands[i]);
+    auto r = s.run(changes);
+    if (!goal_reached(*r, w.goal) || r->runaway) continue;
+    Alternative alt;
+    for (std::size_t i : st.items) {
+      const Candidate& c = cands[i];
+      const Value& from = profile.values[static_cast<std::size_t>(c.field)];
+      alt.changes.push_back({c.field, kb.fields[static_cast<std::size_t>(c.field)].name, from, c.to,
+                             display_field(kb, from), display_field(kb, c.to), c.distance});
+    }
+    std::sort(alt.changes.begin(), alt.changes.end(), [](const FieldChange& a, const FieldChange& b) { return a.field < b.field; });
+    alt.distance = st.distance;
+    alt.outcome = outcome_of(base, *r);
+    w.alternatives.push_back(std::move(alt));
+    found.push_back(std::move(fields));
+  }
+  if (w.alternatives.empty())
+    w.reason.text("No change of actionable fields reaches this goal within the search (" +
+                  std::to_string(w.evaluations) + " evaluations, one or two fields changed together)");
+}
+
 // The search for w.goal; `depth` > 0 for a conclusion value one of the
 // goal's rules tests (a sub-goal), whose evaluations count in w's.
 void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& options, WhatIf& w, int depth,
@@ -462,6 +619,7 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
     if (std::find(options.actionable.begin(), options.actionable.end(), n) != options.actionable.end()) return Act::Any;
     return kb.fields[static_cast<std::size_t>(f)].actionable.change;
   };
+  if (goal->kind == Goal::Kind::Program) return solve_program(engine, profile, options, w, pre, s, actionable, change_of);
 
   // The rules that could reach the goal; for a scalar conclusion, also the
   // rules that set it to something else and would stand against them.
