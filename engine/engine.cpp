@@ -1019,9 +1019,13 @@ class Run {
           Value v = evaluate_expr(a.value, view, *rs_.kb);
           if (v.is_missing()) break;
           ValueList figs = a.add_each ? v.list_items() : ValueList{v};
+          // Every citation is kept while the rules run (a figure cited by
+          // two firings, twice): a firing that loses a conflict takes its
+          // citations back, and the other citation of the figure must stay.
+          // Result::citations keeps the first of each figure (dedupe_citations).
           for (const Value& x : figs) {
             bool dup = std::any_of(r_.citations.begin(), r_.citations.end(),
-                                   [&](const Citation& c) { return c.figure == x.sym; });
+                                   [&](const Citation& c) { return c.figure == x.sym && c.firing == fi; });
             if (!dup) r_.citations.push_back({x.sym, fi});
           }
           break;
@@ -1119,6 +1123,18 @@ void withdraw_losers(Result& r) {
                     r.citations.end());
 }
 
+// Each figure once, by its first citation that stands.
+void dedupe_citations(Result& r) {
+  std::vector<std::int32_t> seen;
+  r.citations.erase(std::remove_if(r.citations.begin(), r.citations.end(),
+                                   [&](const Citation& c) {
+                                     if (std::find(seen.begin(), seen.end(), c.figure) != seen.end()) return true;
+                                     seen.push_back(c.figure);
+                                     return false;
+                                   }),
+                    r.citations.end());
+}
+
 }  // namespace
 
 Result Engine::evaluate(const Profile& profile, const EngineOptions& options) const {
@@ -1137,6 +1153,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
   Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
   run.go();
   withdraw_losers(r);
+  dedupe_citations(r);
   return r;
 }
 

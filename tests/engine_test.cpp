@@ -300,3 +300,22 @@ rule sum_low "" source "t" when (step2ck + publications) >= 260 and 3 < (publica
   CHECK(w.candidates[0].failed[0].text == "(step2ck + publications) >= 260");
   CHECK(w.candidates[0].failed[1].text == "3 < (publications * 2)");
 }
+
+TEST_CASE("conflicts: a figure the loser and the winner both cite stays, cited by the winner", "[conflicts]") {
+  // The engine kept one citation per figure; when the loser cited it first
+  // and lost, the figure went from the report though the winner cited it.
+  auto rs = compile_rules(R"(
+rule general "" source "t" priority 20 when step2ck < 250 then
+  set strategy = dual
+  cite usimg_match_rate_2025
+end
+rule exception "" source "t" priority 30 when step2ck > 200 then
+  set strategy = single
+  cite usimg_match_rate_2025
+end
+)");
+  Result r = Engine(rs).evaluate(load_test_profile(R"({"step2ck": 240})"));
+  REQUIRE(r.conflicts.size() == 1);
+  REQUIRE(r.citations.size() == 1);
+  CHECK(r.firings[static_cast<std::size_t>(r.citations[0].firing)].rule == rs->find_rule("exception")->index);
+}
