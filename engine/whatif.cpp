@@ -463,6 +463,72 @@ class ProgramView final : public ValueView {
   std::vector<bool> bound_;
 };
 
+// A set of changes: indices into the candidates, and the sums of their
+// distances and ties.
+struct ChangeSet {
+  std::vector<std::size_t> items;
+  double distance = 0, tie = 0;
+};
+
+// The last step of every search: the change sets, smallest first (fewest
+// fields, then distance, tie, field and value), each verified by evaluating
+// the changed profile; those that reach the goal (and do not run away) are
+// kept, up to max_alternatives, leaving out a set whose fields contain a kept
+// one's. `single` holds evaluations already made of one-candidate sets (or
+// nothing).
+void verify_sets(std::vector<ChangeSet> sets, const std::vector<Candidate>& cands,
+                 const std::vector<std::shared_ptr<const Result>>& single, const Profile& profile,
+                 const WhatIfOptions& options, const Result& base, Search& s, WhatIf& w) {
+  const KnowledgeBase& kb = s.kb;
+  std::stable_sort(sets.begin(), sets.end(), [&](const ChangeSet& a, const ChangeSet& b) {
+    if (a.items.size() != b.items.size()) return a.items.size() < b.items.size();
+    if (a.distance != b.distance) return a.distance < b.distance;
+    if (a.tie != b.tie) return a.tie < b.tie;
+    for (std::size_t k = 0; k < a.items.size(); ++k) {
+      const Candidate& x = cands[a.items[k]];
+      const Candidate& y = cands[b.items[k]];
+      if (x.field != y.field) return x.field < y.field;
+      if (x.to != y.to) return value_less(x.to, y.to);
+    }
+    return false;
+  });
+  std::vector<std::set<std::int32_t>> kept;
+  for (const ChangeSet& st : sets) {
+    if (static_cast<int>(w.alternatives.size()) >= options.max_alternatives) break;
+    std::set<std::int32_t> fields;
+    for (std::size_t i : st.items) fields.insert(cands[i].field);
+    bool covered = std::any_of(kept.begin(), kept.end(), [&](const std::set<std::int32_t>& v) {
+      return std::includes(fields.begin(), fields.end(), v.begin(), v.end());
+    });
+    if (covered) continue;
+    std::shared_ptr<const Result> r;
+    if (st.items.size() == 1 && st.items[0] < single.size() && single[st.items[0]]) {
+      r = single[st.items[0]];
+    } else {
+      if (!s.budget_left()) {
+        w.budget_exhausted = true;
+        break;
+      }
+      std::vector<const Candidate*> changes;
+      for (std::size_t i : st.items) changes.push_back(&cands[i]);
+      r = s.run(changes);
+    }
+    if (!r || !goal_reached(*r, w.goal) || r->runaway) continue;
+    Alternative alt;
+    for (std::size_t i : st.items) {
+      const Candidate& c = cands[i];
+      const Value& from = profile.values[static_cast<std::size_t>(c.field)];
+      alt.changes.push_back({c.field, kb.fields[static_cast<std::size_t>(c.field)].name, from, c.to,
+                             display_field(kb, from), display_field(kb, c.to), c.distance});
+    }
+    std::sort(alt.changes.begin(), alt.changes.end(), [](const FieldChange& a, const FieldChange& b) { return a.field < b.field; });
+    alt.distance = st.distance;
+    alt.outcome = outcome_of(base, *r);
+    w.alternatives.push_back(std::move(alt));
+    kept.push_back(std::move(fields));
+  }
+}
+
 // `program=ID[:TIER]`: the program list is made by rules over facts, whose
 // tests compare the applicant's fields with the program's (`p.step2ck_min >
 // step2ck`). The candidates are the values those tests name for this
@@ -544,51 +610,13 @@ void solve_program(const Engine& engine, const Profile& profile, const WhatIfOpt
       cands.push_back({pc, Value::map(std::move(pairs)), 1, tie++});
     }
   }
-  struct Set {
-    std::vector<std::size_t> items;
-    double distance = 0, tie = 0;
-  };
-  std::vector<Set> sets;
+  std::vector<ChangeSet> sets;
   for (std::size_t i = 0; i < cands.size(); ++i) sets.push_back({{i}, cands[i].distance, cands[i].tie});
   for (std::size_t i = 0; i < cands.size(); ++i)
     for (std::size_t j = i + 1; j < cands.size(); ++j)
       if (cands[i].field != cands[j].field)
         sets.push_back({{i, j}, cands[i].distance + cands[j].distance, cands[i].tie + cands[j].tie});
-  std::stable_sort(sets.begin(), sets.end(), [&](const Set& a, const Set& b) {
-    if (a.items.size() != b.items.size()) return a.items.size() < b.items.size();
-    if (a.distance != b.distance) return a.distance < b.distance;
-    return a.tie < b.tie;
-  });
-  std::vector<std::set<std::int32_t>> found;
-  for (const Set& st : sets) {
-    if (static_cast<int>(w.alternatives.size()) >= options.max_alternatives) break;
-    std::set<std::int32_t> fields;
-    for (std::size_t i : st.items) fields.insert(cands[i].field);
-    if (std::any_of(found.begin(), found.end(), [&](const std::set<std::int32_t>& v) {
-          return std::includes(fields.begin(), fields.end(), v.begin(), v.end());
-        }))
-      continue;
-    if (!s.budget_left()) {
-      w.budget_exhausted = true;
-      break;
-    }
-    std::vector<const Candidate*> changes;
-    for (std::size_t i : st.items) changes.push_back(&cands[i]);
-    auto r = s.run(changes);
-    if (!goal_reached(*r, w.goal) || r->runaway) continue;
-    Alternative alt;
-    for (std::size_t i : st.items) {
-      const Candidate& c = cands[i];
-      const Value& from = profile.values[static_cast<std::size_t>(c.field)];
-      alt.changes.push_back({c.field, kb.fields[static_cast<std::size_t>(c.field)].name, from, c.to,
-                             display_field(kb, from), display_field(kb, c.to), c.distance});
-    }
-    std::sort(alt.changes.begin(), alt.changes.end(), [](const FieldChange& a, const FieldChange& b) { return a.field < b.field; });
-    alt.distance = st.distance;
-    alt.outcome = outcome_of(base, *r);
-    w.alternatives.push_back(std::move(alt));
-    found.push_back(std::move(fields));
-  }
+  verify_sets(std::move(sets), cands, {}, profile, options, base, s, w);
   if (w.alternatives.empty())
     w.reason.text("No change of actionable fields reaches this goal within the search (" +
                   std::to_string(w.evaluations) + " evaluations, one or two fields changed together)");
@@ -658,17 +686,13 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
     single[i] = s.run({&cands[i]});
   }
 
-  // Change sets, smallest first; each is a sorted list of candidate indices.
-  struct Set {
-    std::vector<std::size_t> items;
-    double distance = 0, tie = 0;
-  };
-  std::vector<Set> sets;
+  // Change sets; each is a sorted list of candidate indices.
+  std::vector<ChangeSet> sets;
   std::set<std::vector<std::size_t>> seen_sets;
   auto add_set = [&](std::vector<std::size_t> items) {
     std::sort(items.begin(), items.end());
     if (!seen_sets.insert(items).second) return;
-    Set st;
+    ChangeSet st;
     for (std::size_t i : items) {
       st.distance += cands[i].distance;
       st.tie += cands[i].tie;
@@ -836,54 +860,8 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
     cover(needs);
   }
 
-  // 3. Verify, smallest first: fewest fields, then distance.
-  std::stable_sort(sets.begin(), sets.end(), [&](const Set& a, const Set& b) {
-    if (a.items.size() != b.items.size()) return a.items.size() < b.items.size();
-    if (a.distance != b.distance) return a.distance < b.distance;
-    if (a.tie != b.tie) return a.tie < b.tie;
-    for (std::size_t k = 0; k < a.items.size(); ++k) {
-      const Candidate& x = cands[a.items[k]];
-      const Candidate& y = cands[b.items[k]];
-      if (x.field != y.field) return x.field < y.field;
-      if (x.to != y.to) return value_less(x.to, y.to);
-    }
-    return false;
-  });
-  std::vector<std::set<std::int32_t>> verified_fields;
-  for (const Set& st : sets) {
-    if (static_cast<int>(w.alternatives.size()) >= options.max_alternatives) break;
-    std::set<std::int32_t> fields;
-    for (std::size_t i : st.items) fields.insert(cands[i].field);
-    bool covered = std::any_of(verified_fields.begin(), verified_fields.end(), [&](const std::set<std::int32_t>& v) {
-      return std::includes(fields.begin(), fields.end(), v.begin(), v.end());
-    });
-    if (covered) continue;
-    std::shared_ptr<const Result> r;
-    if (st.items.size() == 1 && single[st.items[0]]) {
-      r = single[st.items[0]];
-    } else {
-      if (!s.budget_left()) {
-        w.budget_exhausted = true;
-        break;
-      }
-      std::vector<const Candidate*> changes;
-      for (std::size_t i : st.items) changes.push_back(&cands[i]);
-      r = s.run(changes);
-    }
-    if (!r || !goal_reached(*r, *goal) || r->runaway) continue;
-    Alternative alt;
-    for (std::size_t i : st.items) {
-      const Candidate& c = cands[i];
-      const Value& from = profile.values[static_cast<std::size_t>(c.field)];
-      alt.changes.push_back({c.field, kb.fields[static_cast<std::size_t>(c.field)].name, from, c.to,
-                             display_field(kb, from), display_field(kb, c.to), c.distance});
-    }
-    std::sort(alt.changes.begin(), alt.changes.end(), [](const FieldChange& a, const FieldChange& b) { return a.field < b.field; });
-    alt.distance = st.distance;
-    alt.outcome = outcome_of(*base, *r);
-    w.alternatives.push_back(std::move(alt));
-    verified_fields.push_back(std::move(fields));
-  }
+  // 3. Verify, smallest first.
+  verify_sets(std::move(sets), cands, single, profile, options, *base, s, w);
 
   if (w.alternatives.empty()) {
     if (goal->negated)
