@@ -15,6 +15,7 @@
 #include "app/common.hpp"
 #include "dsl/checker.hpp"
 #include "dsl/grammar.hpp"
+#include "dsl/lexical.hpp"
 #include "dsl/parser.hpp"
 #include "engine/working_memory.hpp"
 #include "kb/suggest.hpp"
@@ -167,22 +168,7 @@ struct LineState {
   }
 };
 
-std::string unescape(std::string_view raw) {
-  std::string out;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '\\' && i + 1 < raw.size()) {
-      char c = raw[++i];
-      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    } else {
-      out += raw[i];
-    }
-  }
-  return out;
-}
 
-bool ident_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 // What stands at `at`: a word, a character, the end of the line or of the file.
 struct Found {

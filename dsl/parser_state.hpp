@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dsl/grammar.hpp"
+#include "dsl/lexical.hpp"
 #include "dsl/parser.hpp"
 
 namespace advise {
@@ -157,19 +158,6 @@ ast::Expr binary(ast::ExprKind kind, ast::Expr lhs, ast::Expr rhs, std::string t
   return e;
 }
 
-std::string unescape(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] == '\\' && i + 1 < raw.size()) {
-      char c = raw[++i];
-      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    } else {
-      out += raw[i];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 }  // namespace advise
