@@ -30,8 +30,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
-
 // The commands log through spdlog; the CLI shows warnings only unless -v.
 [[maybe_unused]] const bool quiet_logs = [] {
   spdlog::set_level(spdlog::level::warn);

@@ -57,8 +57,6 @@ struct stat stat_of(const fs::path& p) {
 // Larger than any pid_max Linux allows (PID_MAX_LIMIT is 2^22): never alive.
 constexpr long kDeadPid = 4194305;
 
-std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
-
 std::string example_line() {
   std::string text = read_file(source("examples/profiles/example.json"));
   std::string line;

@@ -15,8 +15,6 @@ using namespace advise::testing;
 
 namespace {
 
-std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
-
 struct Ran {
   int code;
   std::string out, err;

@@ -26,6 +26,9 @@ Profile load_test_profile(const std::string& json, const std::string& name = "te
 // The whole content of a file ("" when it cannot be read).
 std::string read_file(const std::string& path);
 
+// A path in the source tree (`examples/profiles/example.json`), absolute.
+inline std::string source(const std::string& rel) { return std::string(ADVISE_SOURCE_DIR) + "/" + rel; }
+
 // A fresh directory under the system's temporary directory (mkdtemp: unique
 // even across parallel test processes), removed with its content afterwards,
 // whatever permissions a test left on it.
