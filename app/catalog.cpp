@@ -30,26 +30,29 @@ std::vector<std::string> rules_with_catalog(const std::vector<std::string>& path
   return out;
 }
 
-bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
-                   std::vector<FactRecord>& out, std::ostream& err) {
+bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& files, const RuleSet& rules,
+                     std::vector<FactRecord>& out, std::ostream& err, const std::string& what) {
   TemplateSet templates{rules.templates};
   std::size_t problems = 0;
-  std::vector<std::string> files = catalogs;
-  files.push_back((fs::path(kb_dir) / "signals.json").string());
-  for (const std::string& path : files) {
-    std::string ext = fs::path(path).extension().string();
+  for (const auto& [path, tmpl] : files) {
     std::vector<DataError> errors;
-    if (!read_facts_file(path, ext == ".csv" ? "program" : "", *rules.kb, templates, out, errors)) {
+    if (!read_facts_file(path, tmpl, *rules.kb, templates, out, errors)) {
       for (const DataError& e : errors) err << e.text() << "\n";
       problems += errors.empty() ? 1 : errors.size();
     }
   }
-  if (problems > 0) {
-    err << "advise: " << problems << (problems == 1 ? " problem" : " problems")
-        << " in the catalog; nothing was evaluated\n";
-    return false;
-  }
-  return true;
+  if (problems == 0) return true;
+  err << "advise: " << problems << (problems == 1 ? " problem" : " problems") << " in the " << what
+      << "; nothing was evaluated\n";
+  return false;
+}
+
+bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
+                   std::vector<FactRecord>& out, std::ostream& err) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string& path : catalogs) files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
+  files.emplace_back((fs::path(kb_dir) / "signals.json").string(), "");
+  return read_fact_files(files, rules, out, err, "catalog");
 }
 
 }  // namespace advise::cli

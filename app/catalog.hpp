@@ -6,6 +6,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kb/facts.hpp"
@@ -22,6 +23,13 @@ std::string program_list_rules_path();
 // The rule paths to load: `paths` (the bundled rules when empty), and with a
 // catalog the program-list rules too, unless a path already names them.
 std::vector<std::string> rules_with_catalog(const std::vector<std::string>& paths, bool catalog);
+
+// Reads facts files one after another into `out`: each a path and, for a
+// CSV, the template its rows are records of ("" otherwise). Prints every
+// problem (file, line, column) and, when there was one, "N problems in the
+// WHAT; nothing was evaluated"; false then.
+bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& files, const RuleSet& rules,
+                     std::vector<FactRecord>& out, std::ostream& err, const std::string& what);
 
 // Reads every catalog (a CSV of `program` records, or a JSON file of
 // records keyed by template) and then `kb_dir`/signals.json into `out`.

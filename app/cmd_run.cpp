@@ -30,36 +30,24 @@ namespace {
 // problems and returns false on any (nothing is evaluated then).
 bool read_facts(const std::vector<std::string>& args, const RuleSet& rules, std::vector<FactRecord>& out,
                 std::ostream& err) {
-  TemplateSet templates{rules.templates};
-  std::size_t problems = 0;
+  std::vector<std::pair<std::string, std::string>> files;  // path, template of a CSV
   for (const std::string& arg : args) {
-    std::string path = arg, tmpl;
     auto eq = arg.find('=');
-    if (eq != std::string::npos && arg.find('/') > eq) {
-      tmpl = arg.substr(0, eq);
-      path = arg.substr(eq + 1);
-    }
-    std::vector<DataError> errors;
-    if (templates.templates.empty()) {
-      err << DataError{path, "", 0, 0,
-                       "the rules declare no template, so they read no facts; declare one (`template NAME ... end`) "
-                       "or leave out --facts",
-                       {}}
-                 .text()
-          << "\n";
-      return false;
-    }
-    if (!read_facts_file(path, tmpl, *rules.kb, templates, out, errors)) {
-      for (const DataError& e : errors) err << e.text() << "\n";
-      problems += errors.empty() ? 1 : errors.size();
-    }
+    if (eq != std::string::npos && arg.find('/') > eq)
+      files.emplace_back(arg.substr(eq + 1), arg.substr(0, eq));
+    else
+      files.emplace_back(arg, "");
   }
-  if (problems > 0) {
-    err << "advise: " << problems << (problems == 1 ? " problem" : " problems")
-        << " in the facts; nothing was evaluated\n";
+  if (!files.empty() && rules.templates.empty()) {
+    err << DataError{files.front().first, "", 0, 0,
+                     "the rules declare no template, so they read no facts; declare one (`template NAME ... end`) "
+                     "or leave out --facts",
+                     {}}
+               .text()
+        << "\n";
     return false;
   }
-  return true;
+  return read_fact_files(files, rules, out, err, "facts");
 }
 
 bool has_error_conflict(const Report& r) {
