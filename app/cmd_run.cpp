@@ -124,7 +124,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   // Markdown, HTML, both views); JSON and DOT are for programs and stay as
   // `advise batch` writes them. Not with --why-not, which prints only answers.
   if ((o.format == "text" || o.format == "markdown" || o.format == "html") && o.why_not.empty())
-    add_what_would_change(report, engine, *profile);
+    add_what_would_change(report, engine, *profile, result, eo);
 
   const RuleSet& rules = *loaded->rules;
   std::string rendered;

@@ -264,7 +264,10 @@ struct Prepared {
   std::vector<std::set<std::int32_t>> inputs;      // per rule
   std::vector<std::vector<std::int32_t>> writers;  // slot -> rules that write it
 
-  Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo) {
+  Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo)
+      : Prepared(engine, std::make_shared<const Result>(engine.evaluate(profile, eo))) {}
+  // With the profile's evaluation already made (the report's own).
+  Prepared(const Engine& engine, std::shared_ptr<const Result> evaluated) : base(std::move(evaluated)) {
     const RuleSet& rules = engine.rules();
     inputs.reserve(rules.rules.size());
     writers.resize(static_cast<std::size_t>(rules.slot_count()));
@@ -272,7 +275,6 @@ struct Prepared {
       inputs.push_back(rule_inputs(r));
       for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
     }
-    base = std::make_shared<const Result>(engine.evaluate(profile, eo));
     FinalView view(*base);
     Scanner scanner{rules, view, hints};
     for (const CRule& r : rules.rules) scanner.scan(r.condition);
@@ -889,8 +891,8 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
 
 }  // namespace
 
-void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines,
-                           std::size_t max_evaluations) {
+void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, const Result& evaluated,
+                           const EngineOptions& eo, int max_lines, std::size_t max_evaluations) {
   const RuleSet& rules = engine.rules();
   const KnowledgeBase& kb = *rules.kb;
   if (report.runaway) return;  // a rule set that ran away would run away again for every change
@@ -905,7 +907,10 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     WhatIfOptions o;
     o.max_alternatives = 1;
     o.max_evaluations = max_evaluations;
-    if (!pre) pre.emplace(engine, profile, o.engine);
+    o.engine = eo;
+    // The report's evaluation is the search's starting point (a copy would
+    // cost as much as evaluating again; the caller keeps it alive).
+    if (!pre) pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated));
     WhatIf w = what_if_prepared(engine, profile, c.name + "=" + kb.source_text(hoped), o, *pre);
     if (!w.error.empty() || w.already) continue;
     // The applicant's words: labels for fields and values, no ids.

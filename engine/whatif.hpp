@@ -123,7 +123,10 @@ WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& 
 // `max_evaluations`; the smallest verified change set, or, when none can
 // exist, the fixed fields that stand in the way. Nothing when the search
 // finds nothing certain within its bound.
-void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, int max_lines = 3,
+// `evaluated` is the report's evaluation of `profile` with `eo` (its facts,
+// its firing limit), which the searches start from and use.
+void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, const Result& evaluated,
+                           const EngineOptions& eo, int max_lines = 3,
                            std::size_t max_evaluations = 400);
 
 // Whether `field` is actionable for this profile (kb/schema.json and the

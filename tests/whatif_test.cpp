@@ -221,8 +221,9 @@ rule year "" source "t" when citizenship is us_citizen then set research_year = 
 rule year2 "" source "t" when citizenship is not us_citizen then set research_year = recommended end
 )"));
   Profile p = load_test_profile(R"({"publications": 0, "citizenship": "permanent_resident"})");
-  Report rep = build_report(e.evaluate(p), {});
-  add_what_would_change(rep, e, p);
+  Result evaluated = e.evaluate(p);
+  Report rep = build_report(evaluated, {});
+  add_what_would_change(rep, e, p, evaluated, {});
   auto line = [&](const std::string& name) {
     for (const ConclusionEntry& c : rep.conclusions)
       if (c.name == name) return c.what_would_change.marked();
