@@ -58,13 +58,7 @@ class Compiler {
 
   // A constant as a cell, when it is a scalar.
   bool const_cell(const Value& v, Cell& c) {
-    switch (v.kind) {
-      case Value::Kind::Number: c = rete::number_cell(v.num); return true;
-      case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
-      case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
-      case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
-      default: return false;
-    }
+    return value_cell(v, c, [&](const std::string& t) { return intern(t); });
   }
 
   // An operand, when the expression is one: a field, an aggregate's value,

@@ -22,6 +22,21 @@
 
 namespace advise {
 
+// A scalar value as a matcher cell: numbers as numbers, booleans and enum
+// values by their index, texts by the id `intern` gives them; false for a
+// missing value, a list or a map. The compiler (constants) and the engine
+// (facts and slots) convert alike.
+template <typename Intern>
+bool value_cell(const Value& v, rete::Cell& c, Intern&& intern) {
+  switch (v.kind) {
+    case Value::Kind::Number: c = rete::number_cell(v.num); return true;
+    case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
+    case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
+    case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
+    default: return false;
+  }
+}
+
 struct PatternProgram {
   struct Pred {
     const CExpr* expr = nullptr;  // into the RuleSet, which the Engine keeps alive

@@ -607,13 +607,7 @@ class Run {
 
   // A value as a cell of a field (or slot) of type `t`; false when missing.
   bool to_cell(const Value& v, rete::Cell& c) {
-    switch (v.kind) {
-      case Value::Kind::Number: c = rete::number_cell(v.num); return true;
-      case Value::Kind::Bool: c = rete::id_cell(v.flag ? 1 : 0); return true;
-      case Value::Kind::Symbol: c = rete::id_cell(v.sym); return true;
-      case Value::Kind::Text: c = rete::id_cell(intern(*v.text)); return true;
-      default: return false;
-    }
+    return value_cell(v, c, [&](const std::string& t) { return intern(t); });
   }
 
   Value from_cell(rete::Cell c, TypeId t) const {
