@@ -582,6 +582,7 @@ class Run {
   const EngineOptions& opt_;
   CurrentView view_;
   std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
+  std::vector<std::uint64_t> fire_levels_;  // fire_activation's copy of the match's levels
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
   std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
   std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
@@ -732,7 +733,10 @@ class Run {
     const rete::Activation a = m_->activation(activation);
     const CRule& cr = rs_.rules[static_cast<std::size_t>(a.rule)];
     std::span<const std::uint64_t> lv = m_->levels(a.token);
-    std::vector<std::uint64_t> levels(lv.begin(), lv.end());  // the token may go while the actions run
+    // The token may go while the actions run: its levels are copied, into a
+    // buffer kept across firings (firings do not nest).
+    fire_levels_.assign(lv.begin(), lv.end());
+    const std::vector<std::uint64_t>& levels = fire_levels_;
     std::int32_t offset = pp_->offset[static_cast<std::size_t>(a.rule)];
     Firing f;
     f.rule = a.rule;
