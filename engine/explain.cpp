@@ -864,11 +864,8 @@ bool goal_reached(const Result& result, const Goal& goal) {
     case Goal::Kind::Recommendation: return result.recommendation(goal.id) != nullptr;
     case Goal::Kind::Rule: return result.fired(goal.rule);
     case Goal::Kind::Program: {
-      auto list = build_program_list(result);
-      if (!list) return false;
-      for (const ProgramEntry& e : list->entries)
-        if (e.program_id == goal.id) return e.tier != "excluded" && program_tier_rank(e.tier) <= program_tier_rank(goal.tier);
-      return false;
+      auto tier = program_tier(result, goal.id);
+      return tier && *tier != "excluded" && program_tier_rank(*tier) <= program_tier_rank(goal.tier);
     }
   }
   return false;

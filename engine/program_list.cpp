@@ -110,6 +110,25 @@ std::string tier_label(const std::string& tier) { return tier == "long_shot" ? "
 
 std::size_t program_tier_rank(const std::string& tier) { return tier_rank(tier); }
 
+std::optional<std::string> program_tier(const Result& result, const std::string& program_id) {
+  if (!result.rules) return std::nullopt;
+  const RuleSet& rules = *result.rules;
+  int listing_t = -1;
+  for (std::size_t i = 0; i < rules.templates.size(); ++i)
+    if (rules.templates[i].name == "listing") listing_t = static_cast<int>(i);
+  if (listing_t < 0) return std::nullopt;
+  const TemplateDef& lt = rules.templates[static_cast<std::size_t>(listing_t)];
+  std::optional<std::string> best;
+  for (const Record& r : result.records) {
+    if (r.tmpl != listing_t || r.ended_by >= 0) continue;
+    Fields f{&lt, &r, rules.kb.get()};
+    if (f.text("program_id") != program_id) continue;
+    std::string tier = rules.kb->source_text(f.get("tier"));
+    if (!best || tier_rank(tier) < tier_rank(*best)) best = tier;
+  }
+  return best;
+}
+
 std::optional<ProgramList> build_program_list(const Result& result) {
   if (!result.rules) return std::nullopt;
   const RuleSet& rules = *result.rules;

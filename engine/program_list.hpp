@@ -82,6 +82,9 @@ std::optional<WhyNot> explain_why_not_program(const Result& result, const std::s
 
 // The tier as a report shows it: "long shot".
 std::string tier_label(const std::string& tier);
+// The best tier any live listing of `program_id` has (a program may list
+// several tracks), without building the list; nothing when none.
+std::optional<std::string> program_tier(const Result& result, const std::string& program_id);
 // A tier's place, best first: anchor 0, target 1, reach 2, long_shot 3,
 // excluded 4 (anything else 5).
 std::size_t program_tier_rank(const std::string& tier);
