@@ -328,38 +328,35 @@ struct action<g::source_clause> {
     add_clause(s, "source", s.offset(in.begin()), t.loc, t.joined());
   }
 };
-template <>
-struct action<g::priority_value> {
-  template <typename Input>
-  static void apply(const Input& in, State& s) {
-    s.text.loc = loc_of(s, in);  // borrowed to carry the value's location
-    s.text.parts = {in.string()};
-  }
-};
-template <>
-struct action<g::priority_clause> {
-  template <typename Input>
-  static void apply(const Input& in, State& s) {
-    ast::Text t = s.take_text();
-    add_clause(s, "priority", s.offset(in.begin()), t.loc, t.parts.at(0));
-  }
-};
-template <>
-struct action<g::category_value> {
+// A word read as a value (`priority 20`, `category exams`, `strategy
+// depth`): its text, with the pending text borrowed to carry it and its
+// location to the action of what holds it.
+struct word_value {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     s.text.loc = loc_of(s, in);
     s.text.parts = {in.string()};
   }
 };
-template <>
-struct action<g::category_clause> {
+// A header clause of one word value.
+template <const char* Name>
+struct word_clause {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     ast::Text t = s.take_text();
-    add_clause(s, "category", s.offset(in.begin()), t.loc, t.parts.at(0));
+    add_clause(s, Name, s.offset(in.begin()), t.loc, t.parts.at(0));
   }
 };
+inline constexpr char kPriorityClause[] = "priority";
+inline constexpr char kCategoryClause[] = "category";
+template <>
+struct action<g::priority_value> : word_value {};
+template <>
+struct action<g::priority_clause> : word_clause<kPriorityClause> {};
+template <>
+struct action<g::category_value> : word_value {};
+template <>
+struct action<g::category_clause> : word_clause<kCategoryClause> {};
 template <>
 struct action<g::kw_logical> {
   template <typename Input>
@@ -559,13 +556,7 @@ struct action<g::template_end> {
   }
 };
 template <>
-struct action<g::strategy_name> {
-  template <typename Input>
-  static void apply(const Input& in, State& s) {
-    s.text.loc = loc_of(s, in);  // borrowed to carry the name
-    s.text.parts = {in.string()};
-  }
-};
+struct action<g::strategy_name> : word_value {};
 template <>
 struct action<g::strategy_item> {
   template <typename Input>
