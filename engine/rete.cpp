@@ -168,6 +168,16 @@ Network NetworkBuilder::finish(Strategy strategy) {
     std::stable_sort(a.successors.begin(), a.successors.end(), [&](std::int32_t x, std::int32_t y) {
       return net_.nodes_[static_cast<std::size_t>(x)].depth > net_.nodes_[static_cast<std::size_t>(y)].depth;
     });
+  for (NodeDesc& d : net_.nodes_) {
+    if (d.kind != NodeKind::Aggregate) continue;
+    auto level_bit = [](std::int32_t level) { return level >= 0 && level < 64 ? std::uint64_t{1} << level : ~std::uint64_t{0}; };
+    for (const KeyPair& k : d.keys) d.reads_levels |= level_bit(k.left.level);
+    for (const Test& t : d.tests) {
+      if (t.op == TestOp::Pred) d.reads_levels = ~std::uint64_t{0};  // a predicate may read any level
+      for (const Operand* o : {&t.lhs, &t.rhs})
+        if (o->kind == Operand::Kind::Level || o->kind == Operand::Kind::AggValue) d.reads_levels |= level_bit(o->level);
+    }
+  }
   for (std::size_t n = 0; n < net_.nodes_.size(); ++n) {
     const NodeDesc& d = net_.nodes_[n];
     std::vector<std::int32_t> slots;
@@ -695,18 +705,20 @@ struct Matcher::Impl {
     return -1;
   }
 
+  std::int32_t alloc_agg() {
+    if (free_agg.empty()) {
+      aggs.emplace_back();
+      return static_cast<std::int32_t>(aggs.size()) - 1;
+    }
+    std::int32_t a = free_agg.back();
+    free_agg.pop_back();
+    return a;
+  }
+
   void compute_agg(const NodeDesc& n, std::int32_t t) {
     ++m.stats_.agg_recomputed;
     Token& x = tok(t);
-    if (x.agg < 0) {
-      if (!free_agg.empty()) {
-        x.agg = free_agg.back();
-        free_agg.pop_back();
-      } else {
-        x.agg = static_cast<std::int32_t>(aggs.size());
-        aggs.emplace_back();
-      }
-    }
+    if (x.agg < 0) x.agg = alloc_agg();
     AggState s;
     Buckets& b = alpha_idx[static_cast<std::size_t>(n.alpha)][static_cast<std::size_t>(n.alpha_index)];
     std::uint32_t h = x.hash;
@@ -811,8 +823,45 @@ struct Matcher::Impl {
     // Unchanged and still passing: nothing to do.
     std::int32_t c = tok(t).child;
     if (ok && c >= 0 && lv[static_cast<std::size_t>(tok(c).lv + nd.depth)] == v) return;
+    // An aggregate below that does not read this value counts the same facts
+    // for the new token as for the old one: its state is carried over instead
+    // of recomputed over its memory (two aggregates in a row would otherwise
+    // rescan the second one's memory each time the first one's value moves).
+    std::size_t base = carried.size();
+    if (ok)
+      for (std::int32_t x = c; x >= 0; x = tok(x).sib_next) {
+        const Token& ct = tok(x);
+        const NodeDesc& cn = node(ct.owner);
+        if (cn.kind == NodeKind::Aggregate && ct.agg >= 0 && nd.depth < 64 && ((cn.reads_levels >> nd.depth) & 1U) == 0)
+          carried.push_back({ct.owner, t, aggs[static_cast<std::size_t>(ct.agg)]});
+      }
     remove_children(t);
     if (ok) emit(n, t, -1, &v);
+    carried.resize(base);
+  }
+
+  // An aggregate's state carried from a replaced token to its successor
+  // (emit_agg): the node, the parent of both tokens, the state.
+  struct Carried {
+    std::int32_t node = -1, parent = -1;
+    AggState state;
+    bool used = false;
+  };
+  std::vector<Carried> carried;
+
+  // Gives token `t` of aggregate node `n` the state carried for it, if any.
+  bool take_carried(std::int32_t n, std::int32_t t) {
+    for (std::size_t i = carried.size(); i-- > 0;) {
+      Carried& c = carried[i];
+      if (c.node != n || c.parent != tok(t).parent || c.used) continue;
+      c.used = true;
+      std::int32_t a = alloc_agg();
+      tok(t).agg = a;
+      aggs[static_cast<std::size_t>(a)] = c.state;
+      ++m.stats_.agg_carried;
+      return true;
+    }
+    return false;
   }
 
   // Join node `n` matches its token `t` against the facts of its alpha
@@ -860,7 +909,12 @@ struct Matcher::Impl {
         }
         break;
       }
-      case NodeKind::Aggregate: refresh_agg(n, t); break;
+      case NodeKind::Aggregate:
+        if (take_carried(n, t))
+          emit_agg(n, t);
+        else
+          refresh_agg(n, t);
+        break;
       default: break;
     }
   }

@@ -148,6 +148,11 @@ struct NodeDesc {
   std::int32_t specificity = 0;
   bool emits_level = false;  // Join and Aggregate add a level to the tokens they emit
   std::uint64_t agg_levels = 0;  // bit per level of its tokens that holds an aggregate's value, not a fact
+  // Aggregate: bit per level of its left tokens that its keys or residual
+  // tests read (all bits when a predicate or a level past 63 is read). A
+  // token that differs from its predecessor only in levels it does not read
+  // counts the same facts (NetworkBuilder::finish).
+  std::uint64_t reads_levels = 0;
 };
 
 enum class Strategy : std::uint8_t { Advise, Depth, Breadth, Lex, Mea };
@@ -248,7 +253,9 @@ struct MatchStats {
   // Aggregates: states computed over a whole memory (a token arrived, a
   // global changed, a minimum or maximum or a fractional sum lost a value)
   // and states updated by one fact entering or leaving.
-  std::uint64_t agg_recomputed = 0, agg_updated = 0;
+  // A state carried over to a token that replaced another when the value of
+  // an aggregate above changed and this one does not read it.
+  std::uint64_t agg_recomputed = 0, agg_updated = 0, agg_carried = 0;
 };
 
 class Matcher {

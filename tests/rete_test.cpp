@@ -373,3 +373,37 @@ TEST_CASE("rete: aggregates are updated by the fact that enters or leaves, not r
   CHECK(m.stats().agg_recomputed == 4);
   CHECK(values() == std::vector<double>{98, 100 * 20 + 99 * 100 / 2 - 70 - 20, 21});
 }
+
+TEST_CASE("rete: an aggregate below another keeps its state when the one above changes value") {
+  // `the number of person in the office ... and the number of person in the
+  // office ...`: each person changes the first count, which replaces the
+  // token the second one counts for; the second count's state is carried to
+  // the new token (it does not read the first count), not recomputed.
+  World w;
+  auto ao = w.b.alpha(w.office, {});
+  auto ap = w.b.alpha(w.person, {});
+  auto j1 = w.b.join(NetworkBuilder::root(), ao, {}, {});
+  auto c1 = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Count, {}, {});
+  auto c2 = w.b.aggregate(c1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Sum, Operand::self(2), {});
+  w.b.production(c2, 0, 0, 1);
+  // A second chain whose lower aggregate reads the upper one's value (the
+  // sum of ages above the count) is recomputed instead.
+  auto c3 = w.b.aggregate(j1, ap, {{Operand::at(0, 0), 1}}, {}, AggKind::Count, {}, {});
+  auto c4 = w.b.aggregate(c3, ap, {{Operand::at(0, 0), 1}}, {Test{TestOp::Gt, Operand::self(2), Operand::agg(1)}},
+                          AggKind::Count, {}, {});
+  w.b.production(c4, 1, 0, 1);
+  Network net = w.b.finish(Strategy::Depth);
+  CHECK(c3 == c1);  // the same count: one shared node
+  CHECK(net.node(c2).reads_levels == 1U);  // level 0, the office
+  CHECK(net.node(c4).reads_levels == 3U);  // the office and the count above
+  Matcher m(net);
+  add_office(m, w.office, 7);
+  CHECK(m.stats().agg_recomputed == 3);  // the office's token arrives at each aggregate
+  for (int i = 0; i < 50; ++i) add_person(m, w.person, i, 7, 20 + i);
+  CHECK(m.stats().agg_carried == 50);     // c2, once per new count above it
+  CHECK(m.stats().agg_recomputed == 53);  // c4, once per new count above it
+  std::vector<double> latest(2, -1);
+  for (std::int32_t a = m.pop(); a >= 0; a = m.pop())
+    latest[static_cast<std::size_t>(m.activation(a).rule)] = m.level_value(m.activation(a).token, 2);
+  CHECK(latest == std::vector<double>{50 * 20 + 49 * 50 / 2, 19});  // the sum of ages; ages 51 to 69
+}
