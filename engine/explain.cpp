@@ -147,13 +147,18 @@ Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>&
   return r;
 }
 
-void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out) {
+// `values_only`: the values read, without the test's text, place and
+// constants (firing_tests' TestDetail::Values).
+void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t, std::vector<TestRecord>& out,
+            bool values_only = false) {
   TestRecord rec;
-  rec.text = rules.expr_text(e.loc);
-  rec.where = rules.where(e.loc);
-  rec.file = file_of(rules, e.loc);
-  rec.line = line_of(rules, e.loc);
-  rec.constants = constants_in(rec.text, rules);
+  if (!values_only) {
+    rec.text = rules.expr_text(e.loc);
+    rec.where = rules.where(e.loc);
+    rec.file = file_of(rules, e.loc);
+    rec.line = line_of(rules, e.loc);
+    rec.constants = constants_in(rec.text, rules);
+  }
   rec.result = t;
   std::vector<std::int32_t> slots;
   collect_slots(e, slots);
@@ -196,13 +201,13 @@ class FiringView final : public ValueView {
 // `all`: when the condition does not hold, every test of an `and` that does
 // not hold, not only the first (why not).
 void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool holds, std::vector<TestRecord>& out,
-          bool all = false) {
+          bool all = false, bool values_only = false) {
   const KnowledgeBase& kb = *rules.kb;
   switch (e.op) {
     case Op::And:
       if (holds) {
-        walk(rules, e.kids[0], view, true, out);
-        walk(rules, e.kids[1], view, true, out);
+        walk(rules, e.kids[0], view, true, out, false, values_only);
+        walk(rules, e.kids[1], view, true, out, false, values_only);
       } else {
         for (const CExpr& k : e.kids) {
           Truth t = truth_of(evaluate_expr(k, view, kb));
@@ -216,13 +221,13 @@ void walk(const RuleSet& rules, const CExpr& e, const ValueView& view, bool hold
     case Op::Or:
       if (holds) {
         for (const CExpr& k : e.kids)
-          if (truth_of(evaluate_expr(k, view, kb)) == Truth::True) walk(rules, k, view, true, out);
+          if (truth_of(evaluate_expr(k, view, kb)) == Truth::True) walk(rules, k, view, true, out, false, values_only);
       } else {
-        for (const CExpr& k : e.kids) walk(rules, k, view, false, out, all);
+        for (const CExpr& k : e.kids) walk(rules, k, view, false, out, all, values_only);
       }
       return;
     default:
-      record(rules, e, view, truth_of(evaluate_expr(e, view, kb)), out);
+      record(rules, e, view, truth_of(evaluate_expr(e, view, kb)), out, values_only);
   }
 }
 
@@ -640,27 +645,31 @@ std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condi
   return out;
 }
 
-std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing) {
+std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing, TestDetail detail) {
   const RuleSet& rules = *result.rules;
   const CRule& cr = rules.rules[static_cast<std::size_t>(firing.rule)];
+  const bool values_only = detail == TestDetail::Values;
+  std::vector<TestRecord> out;
   if (cr.patterns.empty()) {
     SnapshotView view(result, firing);
-    return condition_tests(rules, cr.condition, view, true);
+    walk(rules, cr.condition, view, true, out, false, values_only);
+    return out;
   }
   FiringView view(result, firing);
   const KnowledgeBase& kb = *rules.kb;
-  std::vector<TestRecord> out;
-  for (const CExpr& g : cr.guards) walk(rules, g, view, true, out);
+  for (const CExpr& g : cr.guards) walk(rules, g, view, true, out, false, values_only);
   for (const CPattern& p : cr.patterns) {
     switch (p.kind) {
       case CPattern::Kind::ForEach:
-        for (const CExpr& t : p.tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out);
+        for (const CExpr& t : p.tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out, values_only);
         break;
       case CPattern::Kind::Aggregate:
-        for (const CExpr& t : p.agg_tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out);
+        for (const CExpr& t : p.agg_tests)
+          record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out, values_only);
         break;
       case CPattern::Kind::Exists:
       case CPattern::Kind::NotExists: {
+        if (values_only) break;  // no value of its own: its facts are not bound
         // The pattern as a whole held when the rule fired (its facts are not bound).
         TestRecord rec;
         rec.text = rules.expr_text(p.loc);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "engine/explain.hpp"
 #include "kb/suggest.hpp"
@@ -55,7 +56,7 @@ std::string firing_values(const Result& result, const Firing& firing, const Temp
       ids.push_back(rec.values[static_cast<std::size_t>(id_field)]);
   }
   std::vector<std::string> seen, parts;
-  for (const TestRecord& t : firing_tests(result, firing)) {
+  for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
     for (const FactValue& fv : t.facts) {
       const std::string& name = fv.name;
       std::string label, key;
@@ -216,13 +217,31 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     auto it = std::find(order.begin(), order.end(), s);
     return static_cast<std::size_t>(it - order.begin());
   };
-  std::stable_sort(list.entries.begin(), list.entries.end(), [&](const ProgramEntry& a, const ProgramEntry& b) {
-    auto ka = std::make_tuple(spec_rank(a.specialty), a.specialty, tier_rank(a.tier), a.signal.empty() ? 2 : a.signal == "gold" ? 0 : 1, a.name,
-                              a.program_id, a.track);
-    auto kb2 = std::make_tuple(spec_rank(b.specialty), b.specialty, tier_rank(b.tier), b.signal.empty() ? 2 : b.signal == "gold" ? 0 : 1, b.name,
-                               b.program_id, b.track);
-    return ka < kb2;
-  });
+  // Each entry's key made once, and indices sorted (an entry holds a dozen
+  // strings and its reasons: moving entries costs more than comparing keys).
+  using Key = std::tuple<std::size_t, const std::string*, std::size_t, int, const std::string*, const std::string*,
+                         const std::string*>;
+  std::vector<Key> keys;
+  keys.reserve(list.entries.size());
+  for (const ProgramEntry& e : list.entries)
+    keys.emplace_back(spec_rank(e.specialty), &e.specialty, tier_rank(e.tier), e.signal.empty() ? 2 : e.signal == "gold" ? 0 : 1,
+                      &e.name, &e.program_id, &e.track);
+  auto less = [](const Key& a, const Key& b) {
+    if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
+    if (int c = std::get<1>(a)->compare(*std::get<1>(b)); c != 0) return c < 0;
+    if (std::get<2>(a) != std::get<2>(b)) return std::get<2>(a) < std::get<2>(b);
+    if (std::get<3>(a) != std::get<3>(b)) return std::get<3>(a) < std::get<3>(b);
+    if (int c = std::get<4>(a)->compare(*std::get<4>(b)); c != 0) return c < 0;
+    if (int c = std::get<5>(a)->compare(*std::get<5>(b)); c != 0) return c < 0;
+    return *std::get<6>(a) < *std::get<6>(b);
+  };
+  std::vector<std::size_t> by(list.entries.size());
+  for (std::size_t i = 0; i < by.size(); ++i) by[i] = i;
+  std::stable_sort(by.begin(), by.end(), [&](std::size_t a, std::size_t b) { return less(keys[a], keys[b]); });
+  std::vector<ProgramEntry> sorted;
+  sorted.reserve(by.size());
+  for (std::size_t i : by) sorted.push_back(std::move(list.entries[i]));
+  list.entries = std::move(sorted);
 
   const Value& apps = result.conclusion("applications");
   for (const ProgramEntry& e : list.entries) {
