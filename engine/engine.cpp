@@ -10,6 +10,7 @@
 #include <numeric>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace advise {
 
@@ -768,7 +769,14 @@ class Run {
             if (t.fields[i].default_value) values[i] = *t.fields[i].default_value;
           for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
           std::int32_t id = add_record(ca.tmpl, std::move(values), -1, fi);
-          if (cr.logical && a.token >= 0) m_->support(a.token, id);
+          if (cr.logical && a.token >= 0) {
+            if (m_->popped_alive()) {
+              m_->support(a.token, id);
+            } else {  // an earlier action of this firing removed a fact it matched: no support left
+              m_->retract(id);
+              end_record(id, fi);
+            }
+          }
           break;
         }
         case ast::ActionKind::Change: {
@@ -791,7 +799,71 @@ class Run {
         default: run_action(cr, a.rule, ca, fi, view); break;
       }
     }
-    for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);
+    if (cr.logical && a.token >= 0) {
+      // The conclusions it set hold while its match does.
+      std::vector<std::int32_t> lost;
+      for (const Change& c : r_.firings[static_cast<std::size_t>(fi)].changes) {
+        if (m_->popped_alive())
+          m_->support_external(a.token, c.after);
+        else
+          lost.push_back(c.after);
+      }
+      withdraw(std::move(lost), fi);
+    }
+    settle(fi);
+  }
+
+  // Versions of conclusions whose logical support went, never current again.
+  std::unordered_set<std::int32_t> unsupported_;
+
+  // Conclusions set under `logical` support that lost it (`lost`, and what
+  // the matcher reports) return to their value before the supported rule set
+  // them; facts created under it that lost it are ended. Caused by `firing`.
+  void settle(std::int32_t firing) {
+    if (!m_) return;
+    withdraw(m_->take_unsupported(), firing);
+    for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, firing);
+  }
+
+  void withdraw(std::vector<std::int32_t> lost, std::int32_t firing) {
+    while (!lost.empty()) {
+      std::sort(lost.begin(), lost.end());
+      std::vector<std::int32_t> slots;
+      for (std::int32_t v : lost) {
+        unsupported_.insert(v);
+        slots.push_back(r_.facts[static_cast<std::size_t>(v)].slot);
+      }
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+      for (std::int32_t slot : slots) {
+        std::int32_t cur = r_.current[static_cast<std::size_t>(slot)];
+        if (cur < 0 || !unsupported_.count(cur)) continue;  // set again since, by a rule that stands
+        // Back past every version that lost its support (and the withdrawals between them).
+        std::int32_t back = cur;
+        while (back >= 0 && (unsupported_.count(back) ||
+                             r_.facts[static_cast<std::size_t>(back)].evidence.kind == Evidence::Kind::Withdrawn)) {
+          const Fact& bf = r_.facts[static_cast<std::size_t>(back)];
+          back = bf.evidence.kind == Evidence::Kind::Withdrawn ? bf.evidence.restored : bf.prev;
+        }
+        // The rules that set the lost versions no longer claim the slot.
+        std::erase_if(setters_, [&](const Setter& st) {
+          if (st.slot != slot) return false;
+          for (std::int32_t v = cur; v >= 0 && v != back; v = r_.facts[static_cast<std::size_t>(v)].prev) {
+            const Evidence& e = r_.facts[static_cast<std::size_t>(v)].evidence;
+            if (e.kind == Evidence::Kind::Derived && e.firing == st.firing) return true;
+          }
+          return false;
+        });
+        Value restored = back < 0 ? Value{} : r_.facts[static_cast<std::size_t>(back)].value;
+        r_.facts.push_back({slot, std::move(restored), {Evidence::Kind::Withdrawn, firing, back}, cur});
+        auto after = static_cast<std::int32_t>(r_.facts.size() - 1);
+        r_.current[static_cast<std::size_t>(slot)] = after;
+        if (firing >= 0) r_.firings[static_cast<std::size_t>(firing)].changes.push_back({slot, cur, after});
+        touched(slot);
+        set_global(slot);  // may remove further matches, and the support they gave
+      }
+      lost = m_->take_unsupported();
+    }
   }
 
   void set_active(std::int32_t rule, bool on) {
@@ -902,8 +974,7 @@ class Run {
     last_fired_[static_cast<std::size_t>(rule)] = fi;
     set_active(rule, false);
     for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
-    if (m_)
-      for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);  // a guard went false
+    settle(fi);  // a guard went false: what a logical rule over facts made under it goes
   }
 
   // One action of a firing (the fact actions are fire_activation's).

@@ -28,10 +28,16 @@
 
 namespace advise {
 
+// Withdrawn: a `logical` rule over facts set the previous version, and the
+// match that supported it went (`firing` removed or changed a fact it
+// matched); the slot returns to the value it had before that rule set it
+// (`restored`, a version index; -1: missing again). docs/engine.md, "Truth
+// maintenance".
 struct Evidence {
-  enum class Kind : std::uint8_t { Given, Derived };
+  enum class Kind : std::uint8_t { Given, Derived, Withdrawn };
   Kind kind = Kind::Given;
-  std::int32_t firing = -1;  // Derived: index into Result::firings
+  std::int32_t firing = -1;    // Derived, Withdrawn: index into Result::firings
+  std::int32_t restored = -1;  // Withdrawn: the version whose value the slot has again
 };
 
 // A fact: one version of one slot's value. Facts are typed records (the slot

@@ -107,6 +107,23 @@ std::vector<NamedConstant> constants_in(const std::string& test_text, const Rule
 
 namespace {
 
+// A conclusion a logical rule over facts set and lost when its match went:
+// the firing that set it and the firing that ended the match.
+// (set_by -1: the slot's value was not withdrawn.)
+struct Withdrawal {
+  std::int32_t set_by = -1, ended_by = -1;
+  explicit operator bool() const { return set_by >= 0; }
+};
+Withdrawal withdrawal(const Result& result, std::int32_t slot) {
+  std::int32_t cur = result.current[static_cast<std::size_t>(slot)];
+  if (cur < 0) return {};
+  const Fact& w = result.facts[static_cast<std::size_t>(cur)];
+  if (w.evidence.kind != Evidence::Kind::Withdrawn || w.prev < 0) return {};
+  const Fact& lost = result.facts[static_cast<std::size_t>(w.prev)];
+  if (lost.evidence.kind != Evidence::Kind::Derived) return {};
+  return Withdrawal{lost.evidence.firing, w.evidence.firing};
+}
+
 Truth truth_of(const Value& v) {
   if (v.kind != Value::Kind::Bool) return Truth::Unknown;
   return v.flag ? Truth::True : Truth::False;
@@ -248,6 +265,8 @@ struct Explainer {
 
   Derivation version(std::int32_t v, int depth, std::set<std::int32_t>& path) const {
     const Fact& f = r.facts[static_cast<std::size_t>(v)];
+    if (f.evidence.kind == Evidence::Kind::Withdrawn)  // the value it had again, explained as it was made
+      return f.evidence.restored < 0 ? missing(f.slot) : version(f.evidence.restored, depth, path);
     Derivation d;
     d.slot = f.slot;
     d.name = rules.slot_name(f.slot);
@@ -946,7 +965,18 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
     int setters = 0;
     for (const CRule& cr : rules.rules)
       if (std::binary_search(cr.writes.begin(), cr.writes.end(), slot)) ++setters;
-    if (have.is_missing()) {
+    Withdrawal wd = have.is_missing() ? withdrawal(result, slot) : Withdrawal{};
+    auto rule_name = [&](std::int32_t firing) {
+      return rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(firing)].rule)].name;
+    };
+    if (wd) {
+      w.actual.code(name)
+          .text(" was withdrawn: rule ")
+          .code(rule_name(wd.ended_by))
+          .text(" (firing " + std::to_string(wd.ended_by + 1) + ") changed the facts that rule ")
+          .code(rule_name(wd.set_by))
+          .text(" matched when it set it");
+    } else if (have.is_missing()) {
       if (setters == 0)
         w.actual.text("no rule sets ").code(name);
       else if (result.runaway)
@@ -981,6 +1011,8 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
               .value(kb.display(cf.kept))
               .text(std::string(" instead") + (cf.error ? "; equal priorities are a conflict in the rules" : ""));
         }
+        if (c.note.empty() && wd && result.firings[static_cast<std::size_t>(wd.set_by)].rule == cr.index)
+          c.note.text("it fired and set it; it is `logical`, and what it set went when its facts changed");
         if (c.note.empty())
           c.note.text(w.reached ? (sure ? "it fired and set it" : "it fired")
                                 : (sure ? "it fired; its value was replaced later" : "it fired and computed another value"));
@@ -1020,7 +1052,14 @@ Report build_report(const Result& result, const ReportOptions& options) {
     if (options.explain) e.derivation = x.slot(slot, options.max_depth);
     for (const CRule& r : rules.rules)
       if (std::binary_search(r.writes.begin(), r.writes.end(), slot)) ++e.rules_setting;
-    if (e.value.is_missing()) {
+    Withdrawal wd = e.value.is_missing() ? withdrawal(result, slot) : Withdrawal{};
+    if (wd) {  // set by a logical rule over facts, then withdrawn when its match went
+      e.not_reached.text("withdrawn: rule ")
+          .code(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.set_by)].rule)].name)
+          .text(" set it while the facts it matched held; rule ")
+          .code(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.ended_by)].rule)].name)
+          .text(" (firing " + std::to_string(wd.ended_by + 1) + ") changed them");
+    } else if (e.value.is_missing()) {
       int n = e.rules_setting;
       e.not_reached.text(n == 0            ? "no rule decides it"
                          : result.runaway ? "evaluation stopped early"
@@ -1127,7 +1166,17 @@ Report build_report(const Result& result, const ReportOptions& options) {
       t.matched = matched_facts(result, f);
       for (const Change& ch : f.changes) {
         std::string before = ch.before < 0 ? "(not set)" : kb.display(result.facts[static_cast<std::size_t>(ch.before)].value);
-        std::string after = kb.display(result.facts[static_cast<std::size_t>(ch.after)].value);
+        const Fact& af = result.facts[static_cast<std::size_t>(ch.after)];
+        std::string after = kb.display(af.value);
+        if (af.evidence.kind == Evidence::Kind::Withdrawn && ch.before >= 0) {
+          // A logical rule's conclusion whose match this firing ended.
+          const Fact& bf = result.facts[static_cast<std::size_t>(ch.before)];
+          std::string by = bf.evidence.kind == Evidence::Kind::Derived
+                               ? " (`" + rule_ref(rules, result.firings[static_cast<std::size_t>(bf.evidence.firing)].rule).name +
+                                     "` no longer matches)"
+                               : "";
+          after = (af.value.is_missing() ? std::string("(withdrawn)") : after + ", withdrawn") + by;
+        }
         t.changes.push_back(rules.slot_name(ch.slot) + ": " + before + " -> " + after);
       }
       for (const Recommendation& rec : result.recommendations)

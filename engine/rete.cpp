@@ -308,6 +308,7 @@ struct Matcher::Impl {
   // Activation records are recycled: a dead one as soon as nothing refers to
   // it, a popped one at the next pop (the caller reads it while firing).
   std::int32_t free_act = -1, last_popped = -1;
+  bool popped_gone = false;  // the token of the last activation popped was removed since
   void free_activation(std::int32_t a) {
     m.acts_[static_cast<std::size_t>(a)].alive = false;
     m.acts_[static_cast<std::size_t>(a)].token = free_act;
@@ -612,6 +613,7 @@ struct Matcher::Impl {
     const NodeDesc& n = node(x.owner);
     switch (n.kind) {
       case NodeKind::Production:
+        if (last_popped >= 0 && m.acts_[static_cast<std::size_t>(last_popped)].token == t) popped_gone = true;
         for (std::int32_t l = x.support; l >= 0;) {
           SupportLink& sl = links[static_cast<std::size_t>(l)];
           std::int32_t nx = sl.next;
@@ -1303,6 +1305,7 @@ struct Matcher::Impl {
       free_activation(last_popped);
       last_popped = -1;
     }
+    popped_gone = false;
     if (listed()) {
       for (Group& g : groups) {
         if (g.head < 0) continue;
@@ -1361,6 +1364,8 @@ void Matcher::set_global(std::int32_t slot, Cell value, bool missing) {
   impl_->set_global(slot, value, missing);
   impl_->settle();
 }
+
+bool Matcher::popped_alive() const { return impl_->last_popped >= 0 && !impl_->popped_gone; }
 
 void Matcher::support(std::int32_t token, std::int32_t fact) { impl_->add_support(token, fact, false); }
 void Matcher::support_external(std::int32_t token, std::int32_t id) { impl_->add_support(token, id, true); }

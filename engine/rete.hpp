@@ -307,8 +307,12 @@ class Matcher {
   // when the last one goes. `support_external(token, id)`: the same for
   // something the engine keeps (a conclusion's value); when its last support
   // goes, `id` is queued for the engine to take with take_unsupported().
+  // Both take the token of the activation popped last, and only while
+  // popped_alive(): an action of its firing may have removed it (a `change`
+  // of a fact it matched), and a removed token's number may be reused.
   void support(std::int32_t token, std::int32_t fact);
   void support_external(std::int32_t token, std::int32_t id);
+  bool popped_alive() const;
   std::vector<std::int32_t> take_unsupported();
   // The facts retracted because they lost their last support, since the last call.
   std::vector<std::int32_t> take_withdrawn();

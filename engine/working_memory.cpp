@@ -53,7 +53,7 @@ std::vector<std::int32_t> WorkingMemory::earlier_versions(std::int32_t version) 
 std::int32_t WorkingMemory::firing_of(std::int32_t version) const {
   if (version < 0) return -1;
   const Fact& f = r_.facts[static_cast<std::size_t>(version)];
-  return f.evidence.kind == Evidence::Kind::Derived ? f.evidence.firing : -1;
+  return f.evidence.kind == Evidence::Kind::Given ? -1 : f.evidence.firing;  // Withdrawn: the firing that withdrew it
 }
 
 std::int32_t WorkingMemory::version_at(std::int32_t slot, std::int32_t firing) const {

@@ -300,6 +300,62 @@ end
   CHECK(live(r, "pair") == std::vector<std::string>{"a=n4 b=n3", "a=n5 b=n6"});
 }
 
+TEST_CASE("patterns: logical support withdraws a conclusion when the match that set it goes", "[patterns]") {
+  Run r = run(R"(
+rule couple "" source "t"
+  logical
+when there is a guest g where g.name is "n2"
+then set strategy = dual
+end
+rule leave "" source "t" priority -5
+when for each guest g where g.name is "n2"
+then remove g
+end
+rule undecided "" source "t" priority -20
+when step2ck >= 250 and strategy is missing
+then note "undecided"
+end
+)", kSix, R"({"step2ck": 255})");
+  CHECK(fired(r) == std::vector<std::string>{"couple", "leave", "undecided"});
+  CHECK(r.result.conclusion("strategy").is_missing());
+  std::int32_t slot = r.rules->conclusion_slot("strategy");
+  std::int32_t cur = r.result.current[static_cast<std::size_t>(slot)];
+  REQUIRE(cur >= 0);
+  const Fact& w = r.result.facts[static_cast<std::size_t>(cur)];
+  CHECK(w.evidence.kind == Evidence::Kind::Withdrawn);
+  CHECK(w.evidence.firing == 1);     // `leave` removed the guest the match held
+  CHECK(w.evidence.restored == -1);  // missing again, as before `couple`
+  CHECK(r.rules->kb->source_text(r.result.facts[static_cast<std::size_t>(w.prev)].value) == "dual");  // what went
+  CHECK(r.result.firings[1].changes.size() == 1);  // the trace shows the withdrawal under `leave`
+  // A rule without `logical` keeps what it set.
+  Run kept = run(R"(
+rule couple "" source "t"
+when there is a guest g where g.name is "n2"
+then set strategy = dual
+end
+rule leave "" source "t" priority -5
+when for each guest g where g.name is "n2"
+then remove g
+end
+)", kSix);
+  CHECK(kept.rules->kb->source_text(kept.result.conclusion("strategy")) == "dual");
+}
+
+TEST_CASE("patterns: a logical rule whose own action removes its match keeps nothing it makes after", "[patterns]") {
+  Run r = run(R"(
+rule consume "" source "t"
+  logical
+when for each guest g where g.name is "n5"
+then remove g
+  create pair with a = g.name, b = g.name
+  set strategy = single
+end
+)", kSix);
+  CHECK(fired(r) == std::vector<std::string>{"consume"});
+  CHECK(live(r, "pair").empty());  // created after its support went: ended at once
+  CHECK(r.result.conclusion("strategy").is_missing());
+}
+
 TEST_CASE("patterns: strategies order activations as CLIPS and OPS5 do", "[patterns]") {
   const std::string rules = R"(
 rule greet "" source "t"

@@ -1,0 +1,1 @@
+--rules tests/golden/run/rules/logical.rules --facts tests/golden/run/rules/logical.fct examples/profiles/example.json --trace
