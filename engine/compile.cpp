@@ -19,6 +19,7 @@ class Compiler {
 
   PatternProgram run() {
     rete::NetworkBuilder b;
+    builder_ = &b;
     for (const TemplateDef& t : rs_.templates) {
       rete::TemplateDesc d;
       d.name = t.name;
@@ -47,6 +48,7 @@ class Compiler {
   const RuleSet& rs_;
   const KnowledgeBase& kb_;
   PatternProgram out_;
+  rete::NetworkBuilder* builder_ = nullptr;  // while run() builds the network
   // The pattern being compiled.
   std::int32_t self_level_ = 0, offset_ = 0;
 
@@ -112,6 +114,43 @@ class Compiler {
       if (na != nb || (ordering && !na)) break;
       out.push_back({top, a, b});
       return;
+    }
+    if ((e.op == Op::IsMissing || e.op == Op::IsPresent) && e.kids.size() == 1) {
+      Operand a;
+      bool n = false;
+      if (operand(e.kids[0], a, n) && a.kind != Operand::Kind::Const) {
+        out.push_back({e.op == Op::IsMissing ? TestOp::Missing : TestOp::Present, a, Operand::value({})});
+        return;
+      }
+    }
+    if ((e.op == Op::In || e.op == Op::NotIn) && e.kids.size() == 2 && e.kids[1].op == Op::Const) {
+      // `x in {a, b}` against a constant list: one set test; `x in lo..hi`
+      // against a constant range: two bounds (unknown when x is missing, as
+      // the language says; `not in` a range stays a predicate).
+      Operand a;
+      bool n = false;
+      const Value& c = e.kids[1].constant;
+      if (operand(e.kids[0], a, n) && a.kind != Operand::Kind::Const) {
+        if (c.kind == Value::Kind::Range && n && e.op == Op::In) {
+          out.push_back({TestOp::Ge, a, Operand::value(rete::number_cell(c.num))});
+          out.push_back({TestOp::Le, a, Operand::value(rete::number_cell(c.hi))});
+          return;
+        }
+        if (c.kind == Value::Kind::List) {
+          rete::CellSet set;
+          set.numeric = n;
+          bool ok = true;
+          for (const Value& item : c.list_items()) {
+            Cell ic;
+            ok = ok && const_cell(item, ic) && (item.kind == Value::Kind::Number) == n;
+            set.cells.push_back(ic);
+          }
+          if (ok) {
+            out.push_back({e.op == Op::In ? TestOp::In : TestOp::NotIn, a, Operand::value(rete::id_cell(builder_->set(std::move(set))))});
+            return;
+          }
+        }
+      }
     }
     if (e.op == Op::Truthy && e.kids.size() == 1) {
       Operand a;

@@ -154,6 +154,13 @@ std::int32_t NetworkBuilder::production(std::int32_t parent, std::int32_t rule, 
   return id;
 }
 
+std::int64_t NetworkBuilder::set(CellSet s) {
+  for (std::size_t i = 0; i < net_.sets_.size(); ++i)
+    if (net_.sets_[i] == s) return static_cast<std::int64_t>(i);
+  net_.sets_.push_back(std::move(s));
+  return static_cast<std::int64_t>(net_.sets_.size()) - 1;
+}
+
 Network NetworkBuilder::finish(Strategy strategy) {
   // A fact entering an alpha memory right-activates its successors deepest
   // first (Doorenbos 2.4.1): a join below another on the same alpha memory
@@ -391,6 +398,16 @@ struct Matcher::Impl {
     if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
     if (t.op == TestOp::Reads) return true;
     Cell a, b;
+    if (t.op >= TestOp::Missing) {
+      bool known = read(t.lhs, levels, self, a);
+      switch (t.op) {
+        case TestOp::Missing: return !known;
+        case TestOp::Present: return known;
+        case TestOp::In: return known && net.set(t.rhs.constant.id).has(a);
+        case TestOp::NotIn: return known && !net.set(t.rhs.constant.id).has(a);
+        default: return false;
+      }
+    }
     if (!read(t.lhs, levels, self, a) || !read(t.rhs, levels, self, b)) return false;  // unknown
     switch (t.op) {
       case TestOp::Eq: return a.bits == b.bits;
@@ -400,7 +417,11 @@ struct Matcher::Impl {
       case TestOp::Gt: return a.num > b.num;
       case TestOp::Ge: return a.num >= b.num;
       case TestOp::Pred:
-      case TestOp::Reads: break;
+      case TestOp::Reads:
+      case TestOp::Missing:
+      case TestOp::Present:
+      case TestOp::In:
+      case TestOp::NotIn: break;
     }
     return false;
   }

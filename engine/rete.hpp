@@ -98,7 +98,27 @@ struct Operand {
 // lhs = Const(id of the predicate), rhs = Const or the Global it reads first.
 // Reads: always true; rhs = Global(slot) registers the node as a reader of
 // that slot, for predicates that read more than one global.
-enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, Reads };
+// Missing / Present: whether lhs has a value (never unknown; rhs unused).
+// In / NotIn: lhs among the cells of a constant set, rhs = Const(id of the
+// set, Network::set); a missing lhs makes it unknown, as in the language.
+enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, Reads, Missing, Present, In, NotIn };
+
+// A constant set for In / NotIn: its cells, compared as numbers or as ids.
+struct CellSet {
+  std::vector<Cell> cells;
+  bool numeric = false;
+  bool has(Cell c) const {
+    for (const Cell& x : cells)
+      if (numeric ? x.num == c.num : x.bits == c.bits) return true;
+    return false;
+  }
+  friend bool operator==(const CellSet& a, const CellSet& b) {
+    if (a.numeric != b.numeric || a.cells.size() != b.cells.size()) return false;
+    for (std::size_t i = 0; i < a.cells.size(); ++i)
+      if (a.cells[i].bits != b.cells[i].bits) return false;
+    return true;
+  }
+};
 
 struct Test {
   TestOp op = TestOp::Eq;
@@ -163,6 +183,7 @@ class Network {
   const std::vector<TemplateDesc>& templates() const { return templates_; }
   const std::vector<AlphaMemDesc>& alphas() const { return alphas_; }
   const std::vector<NodeDesc>& nodes() const { return nodes_; }
+  const CellSet& set(std::int64_t id) const { return sets_[static_cast<std::size_t>(id)]; }
   const NodeDesc& node(std::int32_t n) const { return nodes_[static_cast<std::size_t>(n)]; }
   // The production node of each rule (index = rule), -1 when the rule has none.
   const std::vector<std::int32_t>& productions() const { return productions_; }
@@ -180,6 +201,7 @@ class Network {
   std::vector<TemplateDesc> templates_;
   std::vector<AlphaMemDesc> alphas_;
   std::vector<NodeDesc> nodes_;  // node 0 is the root
+  std::vector<CellSet> sets_;    // the constant sets of In / NotIn tests
   std::vector<std::int32_t> productions_;
   std::vector<std::vector<std::int32_t>> by_template_;
   std::vector<std::vector<std::int32_t>> global_readers_;
@@ -198,6 +220,9 @@ class NetworkBuilder {
   std::int32_t add_template(TemplateDesc t);
   std::int32_t alpha(std::int32_t tmpl, std::vector<Test> tests);
   static constexpr std::int32_t root() { return 0; }
+  // A constant set for In / NotIn tests; equal sets get one id (so that
+  // alpha memories with equal tests are still shared).
+  std::int64_t set(CellSet s);
   // `for each`: a positive pattern; adds a level.
   std::int32_t join(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests);
   // `there is no`: passes a token on while no fact matches it.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "engine/compile.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
 #include "kb/facts.hpp"
@@ -407,6 +408,41 @@ then note "{g.name}"
 end
 )", kSix, R"({"step2ck": 240})");
   CHECK(low.result.firings.empty());
+}
+
+TEST_CASE("patterns: `is missing`, `is present`, `in` and `not in` a constant set or range are compiled tests", "[patterns]") {
+  const std::string rules = R"(
+rule no_age "" source "t"
+when for each guest g where g.age is missing
+then note "no age {g.name}"
+end
+rule young "" source "t"
+when for each guest g where g.age is present and g.age in 25..35
+then note "25-35 {g.name}"
+end
+rule not_30_41 "" source "t"
+when for each guest g where g.age not in {30, 41}
+then note "not 30/41 {g.name}"
+end
+rule hobby "" source "t"
+when for each guest g where g.hobby in {"h1", "h2"} and g.sex not in {m}
+then note "h1/h2 f {g.name}"
+end
+)";
+  Run r = run(rules, kSix);
+  // n3 has no age: `not in` is unknown for it, as the language says (rules
+  // with more tests first: the `advise` order).
+  CHECK(notes(r) == std::vector<std::string>{"25-35 n1", "25-35 n4", "25-35 n6", "h1/h2 f n1", "h1/h2 f n4",
+                                             "no age n3", "not 30/41 n4", "not 30/41 n5", "not 30/41 n6"});
+  // None of them is left to a predicate over the checked expression.
+  PatternProgram pp = compile_patterns(*r.rules);
+  CHECK(pp.preds.empty());
+  std::vector<rete::TestOp> ops;
+  for (const rete::AlphaMemDesc& a : pp.net.alphas())
+    for (const rete::Test& t : a.tests) ops.push_back(t.op);
+  using rete::TestOp;
+  CHECK(ops == std::vector<TestOp>{TestOp::Missing, TestOp::Present, TestOp::Ge, TestOp::Le, TestOp::NotIn,
+                                   TestOp::In, TestOp::NotIn});
 }
 
 TEST_CASE("patterns: a predicate the network cannot compile (arithmetic, in a set) is still exact", "[patterns]") {
