@@ -28,6 +28,7 @@ class Compiler {
       b.add_template(std::move(d));
     }
     out_.applicant_tmpl = b.add_template({"applicant", {}});
+    for (const TemplateDef& t : rs_.templates) out_.field_read.emplace_back(t.fields.size(), 0);
     out_.offset.assign(rs_.rules.size(), 0);
     out_.global_read.assign(static_cast<std::size_t>(rs_.slot_count()), 0);
     for (const CRule& r : rs_.rules)
@@ -70,6 +71,10 @@ class Compiler {
       case Op::FactField:
         o = e.level == self_level_ ? Operand::self(e.slot) : Operand::at(e.level + offset_, e.slot);
         numeric = numeric_cell(kb_, e.type);
+        if (e.level == self_level_)
+          mark_field(self_tmpl_, e.slot);
+        else if (e.level >= 0 && static_cast<std::size_t>(e.level) < level_tmpl_.size())
+          mark_field(level_tmpl_[static_cast<std::size_t>(e.level)], e.slot);
         return true;
       case Op::AggValue:
         o = Operand::agg(e.level + offset_);
@@ -93,6 +98,14 @@ class Compiler {
       }
       default: return false;
     }
+  }
+
+  // The template of each level holding a fact (`for each`) of the rule
+  // being compiled, and of the pattern being compiled.
+  std::vector<std::int32_t> level_tmpl_;
+  std::int32_t self_tmpl_ = -1;
+  void mark_field(std::int32_t tmpl, std::int32_t field) {
+    if (tmpl >= 0) out_.field_read[static_cast<std::size_t>(tmpl)][static_cast<std::size_t>(field)] = 1;
   }
 
   static bool reads_level(const Operand& o) { return o.kind == Operand::Kind::Level || o.kind == Operand::Kind::AggValue; }
@@ -178,6 +191,11 @@ class Compiler {
 
   void rule(rete::NetworkBuilder& b, const CRule& r) {
     std::int32_t parent = rete::NetworkBuilder::root();
+    level_tmpl_.assign(static_cast<std::size_t>(std::max(r.levels, 0)), -1);
+    for (const CPattern& p : r.patterns)
+      if (p.kind == CPattern::Kind::ForEach && p.level >= 0 && static_cast<std::size_t>(p.level) < level_tmpl_.size())
+        level_tmpl_[static_cast<std::size_t>(p.level)] = p.tmpl;
+    self_tmpl_ = -1;
     offset_ = r.guards.empty() ? 0 : 1;
     out_.offset[static_cast<std::size_t>(r.index)] = offset_;
     if (!r.guards.empty()) {
@@ -188,6 +206,7 @@ class Compiler {
     }
     for (const CPattern& p : r.patterns) {
       self_level_ = p.level;
+      self_tmpl_ = p.tmpl;
       std::vector<Test> alpha, residual;
       std::vector<rete::KeyPair> keys;
       for (const CExpr& t : p.tests) {
@@ -226,6 +245,7 @@ class Compiler {
             case CPattern::Agg::Avg: k = rete::AggKind::Avg; break;
           }
           Operand value = p.agg == CPattern::Agg::Count ? Operand{} : Operand::self(p.value.slot);
+          if (p.agg != CPattern::Agg::Count) mark_field(p.tmpl, p.value.slot);
           std::vector<Test> vt;
           self_level_ = -1;  // value tests see no fact of their own
           for (const CExpr& t : p.agg_tests) test(t, vt);

@@ -48,6 +48,9 @@ struct PatternProgram {
   std::int32_t applicant_tmpl = -1;  // the built-in template of the one applicant fact
   std::vector<std::int32_t> offset;  // rule -> levels before its first pattern (1 with guards)
   std::vector<char> global_read;     // slot -> some test of the network reads it
+  // Template -> field -> some compiled test, key or aggregate reads its cell
+  // (the others are kept as values in the records only).
+  std::vector<std::vector<char>> field_read;
   // Strings of the rules' constants; an evaluation interns more after them.
   std::vector<std::string> strings;
   std::unordered_map<std::string, std::int64_t> string_ids;

@@ -598,12 +598,13 @@ class Run {
 
   std::unique_ptr<rete::Matcher> m_;
   std::int64_t fact_firings_ = 0;
-  std::vector<std::string> strings_;  // interned texts: the rules' constants, then the facts'
+  // Texts interned as cells: the rules' constants (PatternProgram::string_ids,
+  // shared), then the facts' texts this evaluation met (numbered after them).
   std::unordered_map<std::string, std::int64_t> string_ids_;
 
   std::int64_t intern(const std::string& t) {
-    auto [it, fresh] = string_ids_.try_emplace(t, static_cast<std::int64_t>(strings_.size()));
-    if (fresh) strings_.push_back(t);
+    if (auto it = pp_->string_ids.find(t); it != pp_->string_ids.end()) return it->second;
+    auto [it, fresh] = string_ids_.try_emplace(t, static_cast<std::int64_t>(pp_->strings.size() + string_ids_.size()));
     return it->second;
   }
 
@@ -612,24 +613,14 @@ class Run {
     return value_cell(v, c, [&](const std::string& t) { return intern(t); });
   }
 
-  Value from_cell(rete::Cell c, TypeId t) const {
-    const TypeDesc& d = rs_.kb->types.at(t);
-    switch (d.kind) {
-      case TypeKind::Integer:
-      case TypeKind::Number: return Value::number(c.num);
-      case TypeKind::Boolean: return Value::boolean(c.id != 0);
-      case TypeKind::Enum: return Value::symbol(d.enum_id, static_cast<std::int32_t>(c.id));
-      case TypeKind::String: return Value::string(strings_[static_cast<std::size_t>(c.id)]);
-      default: return {};
-    }
-  }
-
  public:
+  // A field of a fact, read from its record (the network's cells hold only
+  // what its compiled tests compare; predicates and actions read values).
   Value record_field(std::int32_t fact, std::int32_t field) const {
-    if (fact < 0 || m_->is_missing(fact, field)) return {};
-    const rete::FactRec& f = m_->fact(fact);
-    return from_cell(m_->cell(fact, field),
-                     rs_.templates[static_cast<std::size_t>(f.tmpl)].fields[static_cast<std::size_t>(field)].def.type);
+    if (fact < 0) return {};
+    const Record& rec = r_.records[static_cast<std::size_t>(fact)];
+    if (static_cast<std::size_t>(field) >= rec.values.size()) return {};
+    return rec.values[static_cast<std::size_t>(field)];
   }
   const RuleSet& rules() const { return rs_; }
 
@@ -680,32 +671,38 @@ class Run {
   }
 
   std::int32_t add_record(std::int32_t tmpl, std::vector<Value> values, std::int32_t input, std::int32_t firing) {
-    std::int32_t id = -1;
-    if (tmpl < 0) {
-      id = m_->assert_fact(pp_->applicant_tmpl, {}, 0);
-    } else {
-      std::vector<rete::Cell> cells(values.size());
-      std::uint64_t missing = 0;
-      for (std::size_t f = 0; f < values.size(); ++f)
-        if (!to_cell(values[f], cells[f])) missing |= std::uint64_t{1} << f;
-      id = m_->assert_fact(tmpl, cells, missing);
-    }
+    // The record first: the predicates run while the fact is asserted read it.
+    auto id = static_cast<std::int32_t>(m_->fact_count());
     if (static_cast<std::size_t>(id) >= r_.records.size()) r_.records.resize(static_cast<std::size_t>(id) + 1);
     Record& rec = r_.records[static_cast<std::size_t>(id)];
     rec.tmpl = tmpl;
     rec.values = std::move(values);
     rec.input = input;
     rec.created_by = firing;
-    rec.timetag = m_->fact(id).timetag;
+    if (tmpl < 0) {
+      m_->assert_fact(pp_->applicant_tmpl, {}, 0);
+    } else {
+      const std::vector<Value>& vs = rec.values;
+      cells_.assign(vs.size(), rete::Cell{});
+      std::uint64_t missing = 0;
+      const std::vector<char>& read = pp_->field_read[static_cast<std::size_t>(tmpl)];
+      for (std::size_t f = 0; f < vs.size(); ++f) {
+        if (vs[f].is_missing())
+          missing |= std::uint64_t{1} << f;
+        else if (read[f] && !to_cell(vs[f], cells_[f]))  // a field no compiled test reads needs no cell
+          missing |= std::uint64_t{1} << f;
+      }
+      m_->assert_fact(tmpl, cells_, missing);
+    }
+    r_.records[static_cast<std::size_t>(id)].timetag = m_->fact(id).timetag;
     return id;
   }
+  std::vector<rete::Cell> cells_;  // add_record's, kept across calls
 
   void start_matching() {
     m_ = std::make_unique<rete::Matcher>(pp_->net);
     host_.run = this;
     m_->set_predicate_host(&host_);
-    strings_ = pp_->strings;
-    string_ids_ = pp_->string_ids;
     for (std::size_t s = 0; s < pp_->global_read.size(); ++s) set_global(static_cast<std::int32_t>(s));
     add_record(-1, {}, -1, -1);
     if (opt_.facts) {
