@@ -179,14 +179,20 @@ void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t
   rec.result = t;
   std::vector<std::int32_t> slots;
   collect_slots(e, slots);
-  for (std::int32_t s : slots) rec.facts.push_back(fact_value(rules, s, view.get(s)));
+  for (std::int32_t s : slots) {
+    if (values_only) {  // name and value: no display text or JSON path
+      rec.facts.push_back({s, rules.slot_name(s), view.get(s), "", rules.is_conclusion(s), ""});
+      continue;
+    }
+    rec.facts.push_back(fact_value(rules, s, view.get(s)));
+  }
   std::vector<const CExpr*> reads;
   collect_fact_reads(e, reads);
   for (const CExpr* x : reads) {
     FactValue f;
     f.name = std::string(rules.text_of(x->loc));
     f.value = x->op == Op::FactField ? view.fact_field(x->level, x->slot) : view.aggregate(x->level);
-    f.display = f.value.is_missing() ? "(unknown)" : rules.kb->display(f.value);
+    if (!values_only) f.display = f.value.is_missing() ? "(unknown)" : rules.kb->display(f.value);
     rec.facts.push_back(std::move(f));
   }
   out.push_back(std::move(rec));
@@ -679,12 +685,14 @@ std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing,
   for (const CExpr& g : cr.guards) walk(rules, g, view, true, out, false, values_only);
   for (const CPattern& p : cr.patterns) {
     switch (p.kind) {
+      // (A firing's pattern tests held: their truth is shown, not needed, in Values.)
       case CPattern::Kind::ForEach:
-        for (const CExpr& t : p.tests) record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out, values_only);
+        for (const CExpr& t : p.tests)
+          record(rules, t, view, values_only ? Truth::True : truth_of(evaluate_expr(t, view, kb)), out, values_only);
         break;
       case CPattern::Kind::Aggregate:
         for (const CExpr& t : p.agg_tests)
-          record(rules, t, view, truth_of(evaluate_expr(t, view, kb)), out, values_only);
+          record(rules, t, view, values_only ? Truth::True : truth_of(evaluate_expr(t, view, kb)), out, values_only);
         break;
       case CPattern::Kind::Exists:
       case CPattern::Kind::NotExists: {

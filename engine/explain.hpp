@@ -376,8 +376,9 @@ std::vector<TestRecord> condition_tests(const RuleSet& rules, const CExpr& condi
 // The tests that held when a firing fired, with the values then: its
 // condition's, or for a rule over facts, its guards and patterns' tests over
 // the facts it matched (each field read shown as `p.field` with its value).
-// TestDetail::Values: only each test's result and the values it read (no
-// text, place or constants), for callers that show the values alone.
+// TestDetail::Values: only each test's result and the values it read, by
+// name (no text, place or constants; FactValue::display and json_path left
+// empty), for callers that show the values alone.
 enum class TestDetail : std::uint8_t { Full, Values };
 std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing,
                                      TestDetail detail = TestDetail::Full);

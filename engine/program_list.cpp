@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "engine/explain.hpp"
 #include "kb/suggest.hpp"
@@ -41,67 +42,102 @@ struct Fields {
 
 // The values a firing read, as the report shows them beside its rule: the
 // program's fields (without the bound name) and the applicant's, each once;
-// the listing's own fields and the join keys are left out.
-std::string firing_values(const Result& result, const Firing& firing, const TemplateDef& program) {
+// the listing's own fields and the join keys are left out. How a name is
+// shown depends on the name alone: `Labels` decides it once per name.
+struct Label {
+  bool skip = false;
+  bool count = false;  // an aggregate: its value as displayed
+  std::string key, label;
+};
+class Labels {
+ public:
+  Labels(const KnowledgeBase& kb, const TemplateDef& program) : kb_(kb), program_(program) {}
+  const Label& of(const std::string& name) {
+    auto [it, fresh] = cache_.try_emplace(name);
+    if (fresh) it->second = make(name);
+    return it->second;
+  }
+
+ private:
+  Label make(const std::string& name) const {
+    Label l;
+    if (name.find(' ') != std::string::npos) {
+      l.key = l.label = "count";  // an aggregate (the program-list rules use none)
+      l.count = true;
+    } else if (auto dot = name.find('.'); dot != std::string::npos) {
+      std::string var = name.substr(0, dot), field = name.substr(dot + 1);
+      // The listing's own fields and the join keys say nothing new.
+      l.skip = var == "l" || var == "m" || var == "s" || var == "g" || var == "k" || field == "program_id" ||
+               field == "track" || field == "institution" || field == "specialty";
+      if (var == "a") {
+        l.skip = l.skip || (field != "gold" && field != "silver");
+        l.key = l.label = field + " signals left";  // the allowance, less the signals given so far
+      } else {
+        l.key = field;
+        int i = program_.field_index(field);
+        l.label = "program's " + (i < 0 ? field : program_.fields[static_cast<std::size_t>(i)].display);
+      }
+    } else {
+      l.key = name;
+      std::string sl = kb_.slot_label(name);
+      l.label = "your " + (sl.empty() ? name : sl);
+    }
+    return l;
+  }
+  const KnowledgeBase& kb_;
+  const TemplateDef& program_;
+  std::unordered_map<std::string, Label> cache_;
+};
+
+// `id_field`: template -> its `program_id` field, -1 when it has none.
+std::string firing_values(const Result& result, const Firing& firing, Labels& labels, const std::vector<int>& id_field) {
   const KnowledgeBase& kb = *result.rules->kb;
   // The ids of the programs the firing matched: a map the applicant gave
   // (program_connections) is shown only at those keys.
-  std::vector<Value> ids;
+  std::vector<const std::string*> ids;
   for (std::int32_t m : firing.matched) {
     if (m < 0) continue;
     const Record& rec = result.records[static_cast<std::size_t>(m)];
     if (rec.tmpl < 0) continue;
-    int id_field = result.rules->templates[static_cast<std::size_t>(rec.tmpl)].field_index("program_id");
-    if (id_field >= 0 && static_cast<std::size_t>(id_field) < rec.values.size())
-      ids.push_back(rec.values[static_cast<std::size_t>(id_field)]);
-  }
-  std::vector<std::string> seen, parts;
-  for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
-    for (const FactValue& fv : t.facts) {
-      const std::string& name = fv.name;
-      std::string label, key;
-      std::string shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
-      if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
-      if (fv.value.kind == Value::Kind::Map) {
-        ValueList kept;
-        const ValueList& items = fv.value.list_items();
-        for (std::size_t i = 0; i + 1 < items.size(); i += 2)
-          for (const Value& id : ids)
-            if (id.kind == Value::Kind::Text && items[i].kind == Value::Kind::Text && *id.text == *items[i].text) {
-              kept.push_back(items[i]);
-              kept.push_back(items[i + 1]);
-              break;
-            }
-        if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
-      }
-      if (name.find(' ') != std::string::npos) {
-        key = label = "count";  // an aggregate (the program-list rules use none)
-        shown = fv.display;
-      } else if (auto dot = name.find('.'); dot != std::string::npos) {
-        std::string var = name.substr(0, dot), field = name.substr(dot + 1);
-        // The listing's own fields and the join keys say nothing new.
-        if (var == "l" || var == "m" || var == "s" || var == "g" || var == "k") continue;
-        if (field == "program_id" || field == "track" || field == "institution" || field == "specialty") continue;
-        if (var == "a") {
-          if (field != "gold" && field != "silver") continue;
-          key = label = field + " signals left";  // the allowance, less the signals given so far
-        } else {
-          key = field;
-          int i = program.field_index(field);
-          label = "program's " + (i < 0 ? field : program.fields[static_cast<std::size_t>(i)].display);
-        }
-      } else {
-        key = name;
-        std::string l = kb.slot_label(name);
-        label = "your " + (l.empty() ? name : l);
-      }
-      if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
-      seen.push_back(key);
-      parts.push_back(label + " " + shown);
+    int f = id_field[static_cast<std::size_t>(rec.tmpl)];
+    if (f >= 0 && static_cast<std::size_t>(f) < rec.values.size()) {
+      const Value& id = rec.values[static_cast<std::size_t>(f)];
+      if (id.kind == Value::Kind::Text) ids.push_back(id.text.get());
     }
   }
+  std::vector<const std::string*> seen;
   std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
+    for (const FactValue& fv : t.facts) {
+      const Label& l = labels.of(fv.name);
+      if (l.skip) continue;
+      if (std::any_of(seen.begin(), seen.end(), [&](const std::string* k) { return *k == l.key; })) continue;
+      seen.push_back(&l.key);
+      std::string shown;
+      if (l.count) {
+        shown = fv.value.is_missing() ? "(unknown)" : kb.display(fv.value);
+      } else {
+        shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
+        if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
+        if (fv.value.kind == Value::Kind::Map) {
+          ValueList kept;
+          const ValueList& items = fv.value.list_items();
+          for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+            for (const std::string* id : ids)
+              if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
+                kept.push_back(items[i]);
+                kept.push_back(items[i + 1]);
+                break;
+              }
+          if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+        }
+      }
+      if (!out.empty()) out += ", ";
+      out += l.label;
+      out += ' ';
+      out += shown;
+    }
+  }
   return out;
 }
 
@@ -144,6 +180,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
   const TemplateDef& pt = rules.templates[static_cast<std::size_t>(program_t)];
 
   ProgramList list;
+  Labels labels(kb, pt);
+  std::vector<int> id_field;
+  for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
   std::map<std::pair<std::string, std::string>, const Record*> programs;  // (id, track) -> record
   for (const Record& r : result.records) {
     if (r.tmpl != program_t) continue;
@@ -199,7 +238,7 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
       RuleRef ref = rule_ref(rules, firing.rule);
-      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, pt)});
+      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, labels, id_field)});
     }
     list.entries.push_back(std::move(e));
   }
