@@ -302,21 +302,23 @@ end
 }
 
 TEST_CASE("patterns: logical support withdraws a conclusion when the match that set it goes", "[patterns]") {
-  Run r = run(R"(
-rule couple "" source "t"
-  logical
-when there is a guest g where g.name is "n2"
-then set strategy = dual
-end
-rule leave "" source "t" priority -5
-when for each guest g where g.name is "n2"
-then remove g
-end
-rule undecided "" source "t" priority -20
-when step2ck >= 250 and strategy is missing
-then note "undecided"
-end
-)", kSix, R"({"step2ck": 255})");
+  // `couple` sets a conclusion while guest n2 is there, with or without
+  // `logical` (LOGICAL); `leave` then removes n2.
+  auto rules = [](const std::string& logical) {
+    return "rule couple \"\" source \"t\"\n" + logical +
+           "when there is a guest g where g.name is \"n2\"\n"
+           "then set strategy = dual\n"
+           "end\n"
+           "rule leave \"\" source \"t\" priority -5\n"
+           "when for each guest g where g.name is \"n2\"\n"
+           "then remove g\n"
+           "end\n"
+           "rule undecided \"\" source \"t\" priority -20\n"
+           "when step2ck >= 250 and strategy is missing\n"
+           "then note \"undecided\"\n"
+           "end\n";
+  };
+  Run r = run(rules("  logical\n"), kSix, R"({"step2ck": 255})");
   CHECK(fired(r) == std::vector<std::string>{"couple", "leave", "undecided"});
   CHECK(r.result.conclusion("strategy").is_missing());
   std::int32_t slot = r.rules->conclusion_slot("strategy");
@@ -328,17 +330,9 @@ end
   CHECK(w.evidence.restored == -1);  // missing again, as before `couple`
   CHECK(r.rules->kb->source_text(r.result.facts[static_cast<std::size_t>(w.prev)].value) == "dual");  // what went
   CHECK(r.result.firings[1].changes.size() == 1);  // the trace shows the withdrawal under `leave`
-  // A rule without `logical` keeps what it set.
-  Run kept = run(R"(
-rule couple "" source "t"
-when there is a guest g where g.name is "n2"
-then set strategy = dual
-end
-rule leave "" source "t" priority -5
-when for each guest g where g.name is "n2"
-then remove g
-end
-)", kSix);
+  // A rule without `logical` keeps what it set (and `undecided` never applies).
+  Run kept = run(rules(""), kSix, R"({"step2ck": 255})");
+  CHECK(fired(kept) == std::vector<std::string>{"couple", "leave"});
   CHECK(kept.rules->kb->source_text(kept.result.conclusion("strategy")) == "dual");
 }
 
