@@ -58,4 +58,11 @@ bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& 
   return read_fact_files(files, rules, out, err, "catalog");
 }
 
+void warn_connections(const Profile& profile, const std::string& text, const RuleSet& rules,
+                      const std::vector<FactRecord>& catalog, std::ostream& err) {
+  std::vector<DataError> warnings = connection_warnings(profile, TemplateSet{rules.templates}, catalog);
+  locate_data_errors(text, profile.source, warnings, 0);
+  for (const DataError& e : warnings) err << e.text() << "\n";
+}
+
 }  // namespace advise::cli

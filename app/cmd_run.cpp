@@ -91,6 +91,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<FactRecord> facts;
   if (!read_facts(o.facts, *rule_set, facts, err)) return kExitUsage;
   if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *rule_set, facts, err)) return kExitUsage;
+  if (!o.catalogs.empty()) warn_connections(*profile, text, *rule_set, facts, err);
   if (!o.facts.empty() || !o.catalogs.empty()) spdlog::info("{} facts read", facts.size());
 
   Engine engine(rule_set);

@@ -1609,6 +1609,47 @@ bool read_facts_clips(const std::string& text, const std::string& file, const Kn
 
 // ============================================================== files, reports
 
+std::vector<DataError> connection_warnings(const Profile& profile, const TemplateSet& templates,
+                                           const std::vector<FactRecord>& records) {
+  std::vector<DataError> out;
+  int tmpl = templates.find("program");
+  if (tmpl < 0 || !profile.kb) return out;
+  int id_field = templates.templates[static_cast<std::size_t>(tmpl)].field_index("program_id");
+  int field = profile.kb->field_index("program_connections");
+  if (id_field < 0 || field < 0) return out;
+  const Value& connections = profile.values[static_cast<std::size_t>(field)];
+  if (connections.kind != Value::Kind::Map) return out;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string_view, bool> held;
+  for (const FactRecord& r : records) {
+    if (r.tmpl != tmpl) continue;
+    const Value& v = r.values[static_cast<std::size_t>(id_field)];
+    if (v.kind == Value::Kind::Text && held.emplace(*v.text, true).second) ids.push_back(*v.text);
+  }
+  const auto& pairs = *connections.items;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    if (pairs[i].kind != Value::Kind::Text || held.count(*pairs[i].text)) continue;
+    const std::string& id = *pairs[i].text;
+    DataError e{profile.source, "$.program_connections." + id, 0, 0,
+                "no program of the catalog has the id `" + shown(id) +
+                    "`, so this connection places no program on the list; check the id against the catalog",
+                std::nullopt};
+    // An id one typo away: a digit wrong, or two neighbours swapped (the
+    // smallest such id, so that the suggestion is deterministic).
+    for (const std::string& c : ids) {
+      if (c.size() != id.size() || (e.suggestion && c >= *e.suggestion)) continue;
+      std::size_t first = id.size(), count = 0;
+      for (std::size_t k = 0; k < id.size(); ++k)
+        if (c[k] != id[k] && count++ == 0) first = k;
+      bool swapped = count == 2 && first + 1 < id.size() && c[first] == id[first + 1] && c[first + 1] == id[first];
+      if (count == 1 || swapped) e.suggestion = c;
+    }
+    e.warning = true;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
                      const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors) {
   auto dot = path.find_last_of('.');
