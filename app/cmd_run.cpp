@@ -114,7 +114,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
   ReportOptions ro;
   ro.explain = o.explain || o.format == "dot";  // the graph is drawn from the derivations
-  ro.trace = o.trace;
+  ro.trace = o.trace || o.format == "dot";  // the graph draws the facts each firing matched
   ro.why_not = o.why_not;
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
