@@ -36,10 +36,13 @@ bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& fil
   std::size_t problems = 0;
   for (const auto& [path, tmpl] : files) {
     std::vector<DataError> errors;
-    if (!read_facts_file(path, tmpl, *rules.kb, templates, out, errors)) {
-      for (const DataError& e : errors) err << e.text() << "\n";
-      problems += errors.empty() ? 1 : errors.size();
+    bool ok = read_facts_file(path, tmpl, *rules.kb, templates, out, errors);
+    std::size_t found = 0;
+    for (const DataError& e : errors) {
+      err << e.text() << "\n";  // warnings too: the records are read all the same
+      if (!e.warning) ++found;
     }
+    if (!ok) problems += found == 0 ? 1 : found;
   }
   if (problems == 0) return true;
   err << "advise: " << problems << (problems == 1 ? " problem" : " problems") << " in the " << what
@@ -53,6 +56,13 @@ bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& 
   for (const std::string& path : catalogs) files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
   files.emplace_back((fs::path(kb_dir) / "signals.json").string(), "");
   return read_fact_files(files, rules, out, err, "catalog");
+}
+
+void warn_connections(const Profile& profile, const std::string& text, const RuleSet& rules,
+                      const std::vector<FactRecord>& catalog, std::ostream& err) {
+  std::vector<DataError> warnings = connection_warnings(profile, TemplateSet{rules.templates}, catalog);
+  locate_data_errors(text, profile.source, warnings, 0);
+  for (const DataError& e : warnings) err << e.text() << "\n";
 }
 
 }  // namespace advise::cli

@@ -26,7 +26,7 @@ std::vector<std::string> rules_with_catalog(const std::vector<std::string>& path
 
 // Reads facts files one after another into `out`: each a path and, for a
 // CSV, the template its rows are records of ("" otherwise). Prints every
-// problem (file, line, column) and, when there was one, "N problems in the
+// problem (file, line, column), warnings included, and, when there was one, "N problems in the
 // WHAT; nothing was evaluated"; false then.
 bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& files, const RuleSet& rules,
                      std::vector<FactRecord>& out, std::ostream& err, const std::string& what);
@@ -37,5 +37,11 @@ bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& fil
 // nothing is evaluated then.
 bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
                    std::vector<FactRecord>& out, std::ostream& err);
+
+// Prints a warning, located in the profile's `text`, for each program
+// connection of the profile whose id the catalog does not hold
+// (connection_warnings, kb/facts.hpp).
+void warn_connections(const Profile& profile, const std::string& text, const RuleSet& rules,
+                      const std::vector<FactRecord>& catalog, std::ostream& err);
 
 }  // namespace advise::cli

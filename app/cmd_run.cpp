@@ -91,6 +91,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::vector<FactRecord> facts;
   if (!read_facts(o.facts, *rule_set, facts, err)) return kExitUsage;
   if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *rule_set, facts, err)) return kExitUsage;
+  if (!o.catalogs.empty()) warn_connections(*profile, text, *rule_set, facts, err);
   if (!o.facts.empty() || !o.catalogs.empty()) spdlog::info("{} facts read", facts.size());
 
   Engine engine(rule_set);
@@ -113,7 +114,7 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
 
   ReportOptions ro;
   ro.explain = o.explain || o.format == "dot";  // the graph is drawn from the derivations
-  ro.trace = o.trace;
+  ro.trace = o.trace || o.format == "dot";  // the graph draws the facts each firing matched
   ro.why_not = o.why_not;
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();

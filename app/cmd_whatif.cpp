@@ -41,6 +41,7 @@ int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) 
 
   std::vector<FactRecord> facts;
   if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *loaded->rules, facts, err)) return kExitUsage;
+  if (!o.catalogs.empty()) warn_connections(*profile, text, *loaded->rules, facts, err);
   Engine engine(loaded->rules);
   WhatIfOptions wo;
   wo.engine.facts = &facts;

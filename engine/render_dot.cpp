@@ -10,8 +10,15 @@
 // dotted). Node ids are names ("field:step2ck", "rule:dual_below_band",
 // "conclusion:strategy", a second value of one fact "conclusion:x#2"), so
 // the same report always gives the same graph, byte for byte.
+//
+// Rules over facts: with the trace (Report::traced), each firing's matched
+// facts (folders: template, key and origin; dashed once removed or changed)
+// with an edge to the rule labelled with the bound name. At most
+// kDotFactsPerRule distinct facts per rule, first matched first; the rest
+// are counted in one "+K more facts" node per rule.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "engine/render.hpp"
@@ -44,6 +51,8 @@ std::string mark(Truth t) {
   }
   return "";
 }
+
+constexpr std::size_t kDotFactsPerRule = 4;
 
 class DotWriter {
  public:
@@ -78,6 +87,16 @@ class DotWriter {
       reads(c.rejected_tests, {}, rejected, "");
     }
     if (rep_.program_list) program_list(*rep_.program_list);
+    for (const TraceEntry& t : rep_.trace)
+      if (!t.matched.empty()) matched(rule_node(t.rule), t.matched);
+    for (const auto& [rule, more] : more_facts_) {
+      if (more.empty()) continue;
+      std::string id = node("more_facts:" + rule.substr(5), 6,
+                            "shape=plaintext, label=" + quote("+" + std::to_string(more.size()) +
+                                                              (more.size() == 1 ? " more fact" : " more facts") +
+                                                              " matched\n(--trace lists every firing)"));
+      edge(id, rule, "", "style=dotted");
+    }
     for (const WhyNot& w : rep_.why_not) {
       std::string label = "why not " + (w.subject.empty() ? w.query : w.subject.plain()) + "?\n";
       label += !w.error.empty() ? w.error : w.candidates.empty() ? "no rule can produce it" : w.actual.plain();
@@ -97,8 +116,8 @@ class DotWriter {
     out << "  node [fontname=\"Helvetica\", fontsize=10];\n";
     out << "  edge [fontname=\"Helvetica\", fontsize=9];\n";
     const char* groups[] = {"profile fields", "conclusions", "rules", "recommendations", "why-not questions",
-                            "your program list"};
-    for (int g = 0; g < 6; ++g) {
+                            "your program list", "facts matched by rules over facts"};
+    for (int g = 0; g < 7; ++g) {
       bool any = false;
       for (const Node& n : nodes_) {
         if (n.group != g) continue;
@@ -138,10 +157,32 @@ class DotWriter {
     }
   }
 
+  // The facts one firing of a rule over facts matched, drawn into the rule
+  // `rule` (a node id), within the bound per rule.
+  void matched(const std::string& rule, const std::vector<MatchedFact>& facts) {
+    std::vector<std::string>& shown = shown_facts_[rule];
+    std::set<std::string>& more = more_facts_[rule];
+    for (const MatchedFact& m : facts) {
+      std::string id = "fact:" + m.tmpl + ":" + m.key + (m.origin.empty() ? "" : " @ " + m.origin);
+      if (std::find(shown.begin(), shown.end(), id) == shown.end()) {
+        if (shown.size() >= kDotFactsPerRule) {
+          more.insert(id);
+          continue;
+        }
+        shown.push_back(id);
+      }
+      std::string label = m.tmpl + " " + m.var + "\n" + m.key + (m.origin.empty() ? "" : "\n" + m.origin) +
+                          (m.ended ? "\n(removed or changed since)" : "");
+      label.erase(std::remove(label.begin(), label.end(), '`'), label.end());
+      node(id, 6, std::string("shape=folder") + (m.ended ? ", style=dashed" : "") + ", label=" + quote(label));
+      edge(id, rule, "as " + m.var, "color=gray40");
+    }
+  }
+
  private:
   struct Node {
     std::string id;
-    int group;  // 0 fields, 1 conclusions, 2 rules, 3 recommendations, 4 why-not, 5 program list
+    int group;  // 0 fields, 1 conclusions, 2 rules, 3 recommendations, 4 why-not, 5 program list, 6 matched facts
     std::string attrs;
   };
   struct Edge {
@@ -155,6 +196,9 @@ class DotWriter {
   // (fact name, value shown) -> node id; and how many values each fact has shown.
   std::map<std::pair<std::string, std::string>, std::string> fact_ids_;
   std::map<std::string, int> fact_values_;
+  // Per rule node: the matched facts drawn, and those beyond the bound.
+  std::map<std::string, std::vector<std::string>> shown_facts_;
+  std::map<std::string, std::set<std::string>> more_facts_;
 
   std::string node(const std::string& id, int group, const std::string& attrs) {
     if (std::none_of(nodes_.begin(), nodes_.end(), [&](const Node& n) { return n.id == id; }))

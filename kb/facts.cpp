@@ -106,6 +106,7 @@ class Placer {
 
 // Document order; problems with no place first.
 void finish(const std::string& text, std::vector<Pending>& pending, std::vector<DataError>& errors) {
+  if (pending.empty()) return;
   std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) {
     std::size_t x = a.offset == kNowhere ? 0 : a.offset + 1, y = b.offset == kNowhere ? 0 : b.offset + 1;
     return x < y;
@@ -115,6 +116,14 @@ void finish(const std::string& text, std::vector<Pending>& pending, std::vector<
     if (p.offset != kNowhere) std::tie(p.error.line, p.error.column) = placer.place(p.offset);
     errors.push_back(std::move(p.error));
   }
+}
+
+// Errors and warnings together, in document order.
+void finish(const std::string& text, std::vector<Pending>& pending, std::vector<Pending>& warnings,
+            std::vector<DataError>& errors) {
+  pending.insert(pending.end(), std::make_move_iterator(warnings.begin()), std::make_move_iterator(warnings.end()));
+  warnings.clear();
+  finish(text, pending, errors);
 }
 
 // --- Values from text, by a field's type ---
@@ -461,6 +470,20 @@ class RecordBuilder {
     pending_.push_back({{*file_, std::move(where), 0, 0, std::move(message), std::move(suggestion)}, offset});
   }
 
+  // A warning: the record is read all the same.
+  void warn(std::size_t offset, std::string where, std::string message,
+            std::optional<std::string> suggestion = std::nullopt) {
+    if (warnings_.size() > kMaxFactProblems) return;
+    DataError e{*file_, std::move(where), 0, 0, std::move(message), std::move(suggestion)};
+    if (warnings_.size() == kMaxFactProblems) {
+      e = {*file_, "", 0, 0, "more than " + std::to_string(kMaxFactProblems) + " warnings; the rest are not shown", {}};
+      offset = kNowhere;
+    }
+    e.warning = true;
+    warnings_.push_back({std::move(e), offset});
+  }
+  std::vector<Pending>& warnings() { return warnings_; }
+
   // Starts a record; fields not given stay missing until complete().
   FactRecord& start(int tmpl, std::size_t offset, std::string where) {
     FactRecord r;
@@ -547,6 +570,94 @@ class RecordBuilder {
       }
       r.values[i] = derived;
     }
+    check(missing_at, where_of);
+  }
+
+  // The template's rules across fields (TemplateCheck), on the current record.
+  template <class Where>
+  void check(std::size_t missing_at, Where where_of) {
+    const FactRecord& r = records_.back();
+    const TemplateDef& t = tdef(r.tmpl);
+    auto known = [&](std::int32_t f) { return !r.values[static_cast<std::size_t>(f)].is_missing(); };
+    auto name = [&](std::int32_t f) -> const std::string& { return t.fields[static_cast<std::size_t>(f)].def.name; };
+    auto shown_value = [&](std::int32_t f) {
+      const Value& v = r.values[static_cast<std::size_t>(f)];
+      return v.kind == Value::Kind::Text ? "`" + shown(*v.text) + "`" : v.kind == Value::Kind::Symbol ? "`" + kb_.display(v) + "`" : kb_.display(v);
+    };
+    auto at = [&](std::int32_t f) {
+      auto i = static_cast<std::size_t>(f);
+      return value_at_[i] == kNowhere ? missing_at : value_at_[i];
+    };
+    auto place = [&](std::int32_t f) { return where_of(value_at_[static_cast<std::size_t>(f)] == kNowhere ? kNowhere : static_cast<std::size_t>(f)); };
+    for (const TemplateCheck& c : t.checks) {
+      std::string why = c.why.empty() ? "" : " (" + c.why + ")";
+      auto report = [&](std::int32_t f, std::string message, std::optional<std::string> suggestion = std::nullopt) {
+        if (c.warning)
+          warn(at(f), place(f), std::move(message), std::move(suggestion));
+        else
+          problem(at(f), place(f), std::move(message), std::move(suggestion));
+      };
+      switch (c.kind) {
+        case TemplateCheck::Kind::AtMost: {
+          std::int32_t b = c.others[0];
+          if (!known(c.field) || !known(b)) break;
+          if (r.values[static_cast<std::size_t>(c.field)].num <= r.values[static_cast<std::size_t>(b)].num) break;
+          report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " is more than `" + name(b) + "` " +
+                              shown_value(b) + why + "; correct one of the two");
+          break;
+        }
+        case TemplateCheck::Kind::Needs: {
+          if (known(c.field)) break;
+          for (std::int32_t w : c.others) {
+            if (!known(w)) continue;
+            const TemplateField& nf = t.fields[static_cast<std::size_t>(c.field)];
+            bool none = nf.none_flag >= 0 && r.values[static_cast<std::size_t>(nf.none_flag)].kind == Value::Kind::Bool &&
+                        r.values[static_cast<std::size_t>(nf.none_flag)].flag;
+            report(w, "`" + name(w) + "` " + shown_value(w) + " is given, but `" + name(c.field) + "` is " +
+                          (none ? "`none`" : "unknown") + why + "; give `" + name(c.field) + "`" +
+                          (none ? " as a number" : "") + ", or leave `" + name(w) + "` unknown");
+            break;
+          }
+          break;
+        }
+        case TemplateCheck::Kind::Allowed: {
+          std::int32_t by = c.others[0];
+          if (!known(c.field) || !known(by)) break;
+          const auto& ok = c.allowed[static_cast<std::size_t>(r.values[static_cast<std::size_t>(by)].sym)];
+          std::int32_t sym = r.values[static_cast<std::size_t>(c.field)].sym;
+          if (ok.empty() || std::find(ok.begin(), ok.end(), sym) != ok.end()) break;
+          const Value& fv = r.values[static_cast<std::size_t>(c.field)];
+          std::string list;
+          for (std::size_t i = 0; i < ok.size(); ++i)
+            list += std::string(i == 0 ? "" : i + 1 == ok.size() ? " or " : ", ") + "`" +
+                    kb_.display(Value::symbol(fv.enum_id, ok[i])) + "`";
+          report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " does not go with `" + name(by) + "` " +
+                              shown_value(by) + ", which takes " + list + why,
+                 ok.size() == 1 ? std::optional<std::string>(kb_.display(Value::symbol(fv.enum_id, ok[0]))) : std::nullopt);
+          break;
+        }
+        case TemplateCheck::Kind::Code: {
+          std::int32_t of = c.others[0];
+          if (!known(c.field) || !known(of)) break;
+          const std::string& id = *r.values[static_cast<std::size_t>(c.field)].text;
+          const std::string& want = c.codes[static_cast<std::size_t>(r.values[static_cast<std::size_t>(of)].sym)];
+          if (want.empty() || id.size() < c.digit_from + c.digit_count) break;
+          std::string got = id.substr(c.digit_from, c.digit_count);
+          if (got == want) break;
+          const Value& ov = r.values[static_cast<std::size_t>(of)];
+          std::string owners;
+          for (std::size_t s = 0; s < c.codes.size(); ++s)
+            if (c.codes[s] == got)
+              owners += (owners.empty() ? "`" : " or `") + kb_.display(Value::symbol(ov.enum_id, static_cast<std::int32_t>(s))) + "`";
+          std::string digits = std::to_string(c.digit_from + 1) + (c.digit_count > 1 ? "-" + std::to_string(c.digit_from + c.digit_count) : "");
+          report(c.field, "digits " + digits + " of `" + name(c.field) + "` `" + shown(id) + "` are `" + got + "`, " +
+                              (owners.empty() ? "the code of no " + name(of) : "the code of " + owners) + " in " + c.table +
+                              ", but `" + name(of) + "` is " + shown_value(of) + ", whose code is `" + want +
+                              "`; check the id and the " + name(of));
+          break;
+        }
+      }
+    }
   }
 
   // Every key unique among `existing` and the new records; then appends them.
@@ -616,6 +727,7 @@ class RecordBuilder {
   std::vector<bool> given_, failed_;
   std::vector<std::size_t> value_at_;
   std::size_t problems_ = 0;
+  std::vector<Pending> warnings_;
 };
 
 // Text that is not UTF-8: UTF-16, or binary with NUL bytes.
@@ -880,9 +992,10 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
   if (!header && pending.empty())
     rb.problem(kNowhere, "", "the file has no header row; the first row that is not a `#` comment names the columns");
   if (rb.full() || !pending.empty() || !rb.commit(text, out, [](const FactRecord& r) { return r.origin.where; })) {
-    finish(text, pending, errors);
+    finish(text, pending, rb.warnings(), errors);
     return false;
   }
+  finish(text, rb.warnings(), errors);
   return true;
 }
 
@@ -1286,9 +1399,10 @@ bool read_facts_json(const std::string& text, const std::string& file, const Kno
     rb.problem(kNowhere, "", std::string("invalid JSON: ") + e.what());
   }
   if (!pending.empty() || !rb.commit(text, out, [](const FactRecord& r) { return r.origin.where; })) {
-    finish(text, pending, errors);
+    finish(text, pending, rb.warnings(), errors);
     return false;
   }
+  finish(text, rb.warnings(), errors);
   return true;
 }
 
@@ -1486,13 +1600,55 @@ bool read_facts_clips(const std::string& text, const std::string& file, const Kn
       });
   }
   if (!pending.empty() || !rb.commit(text, out, [](const FactRecord& r) { return r.origin.where; })) {
-    finish(text, pending, errors);
+    finish(text, pending, rb.warnings(), errors);
     return false;
   }
+  finish(text, rb.warnings(), errors);
   return true;
 }
 
 // ============================================================== files, reports
+
+std::vector<DataError> connection_warnings(const Profile& profile, const TemplateSet& templates,
+                                           const std::vector<FactRecord>& records) {
+  std::vector<DataError> out;
+  int tmpl = templates.find("program");
+  if (tmpl < 0 || !profile.kb) return out;
+  int id_field = templates.templates[static_cast<std::size_t>(tmpl)].field_index("program_id");
+  int field = profile.kb->field_index("program_connections");
+  if (id_field < 0 || field < 0) return out;
+  const Value& connections = profile.values[static_cast<std::size_t>(field)];
+  if (connections.kind != Value::Kind::Map) return out;
+  std::vector<std::string> ids;
+  std::unordered_map<std::string_view, bool> held;
+  for (const FactRecord& r : records) {
+    if (r.tmpl != tmpl) continue;
+    const Value& v = r.values[static_cast<std::size_t>(id_field)];
+    if (v.kind == Value::Kind::Text && held.emplace(*v.text, true).second) ids.push_back(*v.text);
+  }
+  const auto& pairs = *connections.items;
+  for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    if (pairs[i].kind != Value::Kind::Text || held.count(*pairs[i].text)) continue;
+    const std::string& id = *pairs[i].text;
+    DataError e{profile.source, "$.program_connections." + id, 0, 0,
+                "no program of the catalog has the id `" + shown(id) +
+                    "`, so this connection places no program on the list; check the id against the catalog",
+                std::nullopt};
+    // An id one typo away: a digit wrong, or two neighbours swapped (the
+    // smallest such id, so that the suggestion is deterministic).
+    for (const std::string& c : ids) {
+      if (c.size() != id.size() || (e.suggestion && c >= *e.suggestion)) continue;
+      std::size_t first = id.size(), count = 0;
+      for (std::size_t k = 0; k < id.size(); ++k)
+        if (c[k] != id[k] && count++ == 0) first = k;
+      bool swapped = count == 2 && first + 1 < id.size() && c[first] == id[first + 1] && c[first + 1] == id[first];
+      if (count == 1 || swapped) e.suggestion = c;
+    }
+    e.warning = true;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
                      const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors) {

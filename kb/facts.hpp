@@ -17,6 +17,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "kb/profile.hpp"
 #include "kb/template.hpp"
 
 namespace advise {
@@ -72,6 +73,14 @@ bool read_facts_clips(const std::string& text, const std::string& file, const Kn
 // `template_name` (which only CSV takes); `.fct` or `.clp`, CLIPS facts.
 bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
                      const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors);
+
+// Warnings for the profile's `program_connections` whose program id no
+// `program` record of `records` holds (a connection that counts for nothing),
+// each at the connection's JSON path (no line: the caller locates it in the
+// profile's text), with the closest id held as a suggestion; in the
+// order of their ids. Nothing when the templates have no `program`.
+std::vector<DataError> connection_warnings(const Profile& profile, const TemplateSet& templates,
+                                           const std::vector<FactRecord>& records);
 
 // How many records of template `tmpl` leave each field unknown (`none` is
 // known), in field order, the derived `_none` flags left out.

@@ -23,7 +23,7 @@ using nlohmann::json;
 std::string DataError::text() const {
   std::string out = terminal_safe(file);
   if (line) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  out += ": error: ";
+  out += warning ? ": warning: " : ": error: ";
   if (!path.empty()) out += "at " + terminal_safe(path) + ": ";
   out += terminal_safe(message);
   if (suggestion) out += "; did you mean `" + terminal_safe(*suggestion) + "`?";

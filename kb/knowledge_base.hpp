@@ -91,8 +91,11 @@ struct DataError {
   std::uint32_t line = 0, column = 0;  // 0 when not known
   std::string message;
   std::optional<std::string> suggestion;
-  // file:line:col: error: at $.path: message; did you mean `x`? Safe for a
-  // terminal (kb/sanitize.hpp).
+  // A warning: the data is read, but something looks wrong (a program id
+  // whose codes disagree with its specialty).
+  bool warning = false;
+  // file:line:col: error: at $.path: message; did you mean `x`? (`warning:`
+  // for a warning.) Safe for a terminal (kb/sanitize.hpp).
   std::string text() const;
 };
 

@@ -127,6 +127,8 @@ struct Member {
   std::string key;
   std::size_t key_at = 0, value_at = 0;
   std::vector<std::size_t> items;
+  // When the value is an object (a map field): its keys and where each starts.
+  std::vector<std::pair<std::string, std::size_t>> keys;
 };
 
 std::vector<Member> scan_members(const std::string& t) {
@@ -169,6 +171,34 @@ std::vector<Member> scan_members(const std::string& t) {
         }
         m.items.push_back(s.i);
         std::size_t before = s.i;
+        s.value();
+        if (s.i == before) ++s.i;
+      }
+    } else if (s.more() && t[s.i] == '{') {
+      ++s.i;
+      while (true) {
+        s.blanks();
+        if (!s.more()) break;
+        if (t[s.i] == '}') {
+          ++s.i;
+          break;
+        }
+        if (t[s.i] == ',' || t[s.i] == ':') {
+          ++s.i;
+          continue;
+        }
+        std::size_t before = s.i;
+        if (t[s.i] == '"') {
+          s.string();
+          auto nested = ordered_json::parse(t.begin() + static_cast<std::ptrdiff_t>(before),
+                                            t.begin() + static_cast<std::ptrdiff_t>(s.i), nullptr, false);
+          if (nested.is_string()) m.keys.emplace_back(nested.get<std::string>(), before);
+          s.blanks();
+          if (s.more() && t[s.i] == ':') ++s.i;
+          s.blanks();
+          if (!s.more()) break;
+        }
+        before = s.i;
         s.value();
         if (s.i == before) ++s.i;
       }
@@ -827,6 +857,76 @@ void contradictions(const Profile& p, const KnowledgeBase& kb, const std::option
     report("years_since_graduation", "given, but `$.stage` is `" + sym(stage) +
                                          "`: years since graduation are for graduates; leave it out, or make "
                                          "stage `graduate`");
+  // The program list's fields (docs/catalog.md, "The applicant's side").
+  auto report_at = [&](std::string path, std::size_t offset, std::string msg,
+                       std::optional<std::string> suggestion = std::nullopt) {
+    out.push_back({{p.source, std::move(path), 0, 0, std::move(msg), std::move(suggestion)}, offset});
+  };
+  auto member = [&](const char* field) -> const Member* { return loc ? loc->find(field) : nullptr; };
+  const Value* prefs = get("geographic_preferences");
+  if (prefs && prefs->kind == Value::Kind::List) {
+    const Member* m = member("geographic_preferences");
+    const auto& items = *prefs->items;
+    auto item_at = [&](std::size_t i) { return m && i < m->items.size() ? m->items[i] : kNowhere; };
+    for (std::size_t i = 1; i < items.size(); ++i)
+      for (std::size_t k = 0; k < i; ++k)
+        if (items[k] == items[i]) {
+          report_at("$.geographic_preferences[" + std::to_string(i) + "]", item_at(i),
+                    "`" + kb.display(items[i]) + "` is already `$.geographic_preferences[" + std::to_string(k) +
+                        "]`; name each census division once");
+          break;
+        }
+    if (items.size() > 3)
+      report_at("$.geographic_preferences[3]", item_at(3),
+                std::to_string(items.size()) +
+                    " census divisions; ERAS takes at most 3 geographic preferences: keep the three the applicant "
+                    "prefers most");
+  }
+  const Value* connections = get("program_connections");
+  if (connections && connections->kind == Value::Kind::Map) {
+    const Member* m = member("program_connections");
+    const auto& pairs = *connections->items;
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if (pairs[i].kind != Value::Kind::Text) continue;
+      const std::string& id = *pairs[i].text;
+      bool digits = !id.empty();
+      for (char c : id) digits = digits && c >= '0' && c <= '9';
+      if (digits && id.size() == 10) continue;
+      std::size_t at = kNowhere;
+      if (m)
+        for (const auto& [k, k_at] : m->keys)
+          if (k == id) at = k_at;
+      std::string why = digits && id.size() == 9 ? " (a spreadsheet drops a leading zero unless the column is formatted as text)" : "";
+      report_at("$.program_connections." + id, at,
+                "a connection is keyed by an ACGME program id of 10 digits, found `" + shown(id) + "`" +
+                    (digits ? " (" + std::to_string(id.size()) + (id.size() == 1 ? " digit)" : " digits)") : "") + why,
+                digits && id.size() == 9 ? std::optional<std::string>("0" + id) : std::nullopt);
+    }
+  }
+  // Years: residency starts on 1 July of the match year, after graduation
+  // and after Step 2 CK (docs/catalog.md, "The applicant's side").
+  const Value* graduation = get("graduation_year");
+  const Value* match = get("match_year");
+  const Value* step2_year = get("step2ck_year");
+  if (graduation && match && num(graduation) > num(match))
+    report("graduation_year", std::to_string(num(graduation)) + ", after `$.match_year` " +
+                                  std::to_string(num(match)) +
+                                  ": residency starts on 1 July of the match year, after graduation; correct one of "
+                                  "the two");
+  if (step2_year && match && num(step2_year) > num(match))
+    report("step2ck_year", std::to_string(num(step2_year)) + ", after `$.match_year` " + std::to_string(num(match)) +
+                               ": programs rank applicants on a Step 2 CK score taken before the Match; correct one "
+                               "of the two");
+  if (step2_year && !step2ck)
+    report("step2ck_year", "given, but `$.step2ck` is left out, which means the exam is not taken; add the score as "
+                           "step2ck, or leave out step2ck_year");
+  if (years && graduation && match && num(graduation) <= num(match) &&
+      num(years) > num(match) - num(graduation))
+    report("years_since_graduation",
+           std::to_string(num(years)) + " years, but `$.graduation_year` " + std::to_string(num(graduation)) +
+               " and `$.match_year` " + std::to_string(num(match)) + " make " +
+               std::to_string(num(match) - num(graduation)) +
+               " at the start of residency, and no more can have passed before it; correct one of the three");
   const Value* done = get("core_rotations_done");
   const Value* honors = get("core_honors");
   if (done && honors && done->kind == Value::Kind::List && honors->kind == Value::Kind::List) {

@@ -281,12 +281,12 @@ class TemplatesReader {
     std::vector<std::string> at{"templates", name};
     if (!plain_name(name)) return fail(at, "a template name is a word of letters, digits and `_`", {}, true);
     if (!j.is_object()) return fail(at, "expected a template: an object with `doc`, `fields` and `key`");
-    static const std::vector<std::string> attributes{"doc", "key", "fields"};
+    static const std::vector<std::string> attributes{"doc", "key", "fields", "checks"};
     std::size_t before = errors_.size();
     for (auto it = j.begin(); it != j.end(); ++it)
       if (it.key().empty() || it.key()[0] != '$')
         if (std::find(attributes.begin(), attributes.end(), it.key()) == attributes.end())
-          fail({"templates", name, it.key()}, "unknown template attribute `" + it.key() + "` (doc, fields, key)",
+          fail({"templates", name, it.key()}, "unknown template attribute `" + it.key() + "` (doc, fields, key, checks)",
                did_you_mean(it.key(), attributes), true);
     TemplateDef t;
     t.name = name;
@@ -352,8 +352,216 @@ class TemplatesReader {
         }
       }
     }
+    if (j.contains("checks")) read_checks(t, j["checks"]);
     if (errors_.size() > before) return std::nullopt;
     return t;
+  }
+
+  // The rules across fields (TemplateCheck).
+  void read_checks(TemplateDef& t, const ordered_json& j) {
+    std::vector<std::string> base{"templates", t.name, "checks"};
+    if (!j.is_array()) {
+      fail(base, "expected a list of checks, like [{\"at_most\": [\"a\", \"b\"]}]");
+      return;
+    }
+    static const std::vector<std::string> kinds{"at_most", "needs", "allowed", "code"};
+    for (std::size_t n = 0; n < j.size(); ++n) {
+      std::vector<std::string> at = base;
+      at.push_back("[" + std::to_string(n) + "]");
+      auto sub = [&](const std::string& attr) {
+        std::vector<std::string> p = at;
+        p.push_back(attr);
+        return p;
+      };
+      const ordered_json& c = j[n];
+      if (!c.is_object()) {
+        fail(at, "expected a check: an object with one of at_most, needs, allowed, code");
+        continue;
+      }
+      TemplateCheck k;
+      std::string kind;
+      bool two = false;
+      for (const std::string& name : kinds)
+        if (c.contains(name) && !two) {
+          if (!kind.empty()) {
+            fail(sub(name), "a check has one of at_most, needs, allowed, code; this one has `" + kind + "` too");
+            two = true;
+          }
+          kind = name;
+        }
+      if (two) continue;
+      if (kind.empty()) {
+        fail(at, "a check needs one of at_most, needs, allowed, code");
+        continue;
+      }
+      std::vector<std::string> attrs{kind, "why", "warning"};
+      if (kind == "needs") attrs.push_back("when");
+      if (kind == "allowed") attrs.insert(attrs.end(), {"by", "values"});
+      if (kind == "code") attrs.insert(attrs.end(), {"digits", "of", "table", "map"});
+      bool bad = false;
+      for (auto it = c.begin(); it != c.end(); ++it)
+        if ((it.key().empty() || it.key()[0] != '$') && std::find(attrs.begin(), attrs.end(), it.key()) == attrs.end()) {
+          std::string list;
+          for (const std::string& a : attrs) list += (list.empty() ? "" : ", ") + a;
+          fail(sub(it.key()), "unknown attribute `" + it.key() + "` of a `" + kind + "` check (" + list + ")",
+               did_you_mean(it.key(), attrs), true);
+          bad = true;
+        }
+      if (c.contains("why")) {
+        if (c["why"].is_string())
+          k.why = c["why"].get<std::string>();
+        else
+        {
+          fail(sub("why"), "expected a text for `why`");
+          bad = true;
+        }
+      }
+      if (c.contains("warning")) {
+        if (c["warning"].is_boolean())
+          k.warning = c["warning"].get<bool>();
+        else
+        {
+          fail(sub("warning"), "expected true or false for `warning`");
+          bad = true;
+        }
+      }
+      // A field of the template, by name; -1 (reported) when not.
+      auto field = [&](const std::vector<std::string>& where, const ordered_json& v, bool numeric = false,
+                       bool enumerated = false) -> std::int32_t {
+        int idx = v.is_string() ? t.field_index(v.get<std::string>()) : -1;
+        if (idx < 0 || t.fields[static_cast<std::size_t>(idx)].derived_only()) {
+          fail(where, "expected the name of a field of `" + t.name + "`",
+               v.is_string() ? did_you_mean(v.get<std::string>(), t.given_names()) : std::nullopt);
+          return -1;
+        }
+        TypeKind tk = kb_.types.at(t.fields[static_cast<std::size_t>(idx)].def.type).kind;
+        if (numeric && tk != TypeKind::Integer && tk != TypeKind::Number) {
+          fail(where, "`" + v.get<std::string>() + "` is not a number field");
+          return -1;
+        }
+        if (enumerated && tk != TypeKind::Enum) {
+          fail(where, "`" + v.get<std::string>() + "` is not an enum field");
+          return -1;
+        }
+        return idx;
+      };
+      if (kind == "at_most") {
+        k.kind = TemplateCheck::Kind::AtMost;
+        const ordered_json& v = c["at_most"];
+        if (!v.is_array() || v.size() != 2) {
+          fail(sub("at_most"), "expected two number fields, [A, B]: A is at most B");
+          continue;
+        }
+        k.field = field({at[0], at[1], at[2], at[3], "at_most", "[0]"}, v[0], true);
+        k.others.push_back(field({at[0], at[1], at[2], at[3], "at_most", "[1]"}, v[1], true));
+      } else if (kind == "needs") {
+        k.kind = TemplateCheck::Kind::Needs;
+        k.field = field(sub("needs"), c["needs"]);
+        if (!c.contains("when") || !c["when"].is_array() || c["when"].empty()) {
+          fail(c.contains("when") ? sub("when") : at, "a `needs` check needs `when`: a list of fields");
+          continue;
+        }
+        for (std::size_t i = 0; i < c["when"].size(); ++i)
+          k.others.push_back(field({at[0], at[1], at[2], at[3], "when", "[" + std::to_string(i) + "]"}, c["when"][i]));
+      } else if (kind == "allowed") {
+        k.kind = TemplateCheck::Kind::Allowed;
+        k.field = field(sub("allowed"), c["allowed"], false, true);
+        if (!c.contains("by") || !c.contains("values") || !c["values"].is_object()) {
+          fail(at, "an `allowed` check needs `by` (an enum field) and `values` (an object of lists keyed by its values)");
+          continue;
+        }
+        std::int32_t by = field(sub("by"), c["by"], false, true);
+        k.others.push_back(by);
+        if (k.field < 0 || by < 0) continue;
+        const EnumDef& be = kb_.enums[static_cast<std::size_t>(kb_.types.at(t.fields[static_cast<std::size_t>(by)].def.type).enum_id)];
+        const EnumDef& fe = kb_.enums[static_cast<std::size_t>(kb_.types.at(t.fields[static_cast<std::size_t>(k.field)].def.type).enum_id)];
+        auto list = [&](const std::string& key, const ordered_json& v) {
+          std::vector<std::int32_t> out;
+          std::vector<std::string> where{at[0], at[1], at[2], at[3], "values", key};
+          if (!v.is_array() || v.empty()) {
+            fail(where, "expected a list of " + fe.name + " values");
+            return out;
+          }
+          for (const auto& x : v) {
+            int s = x.is_string() ? fe.find(x.get<std::string>()) : -1;
+            if (s < 0) {
+              fail(where, "expected a list of " + fe.name + " values, found " + x.dump(),
+                   x.is_string() ? did_you_mean(x.get<std::string>(), fe.values) : std::nullopt);
+              continue;
+            }
+            out.push_back(s);
+          }
+          return out;
+        };
+        std::vector<std::int32_t> rest;
+        std::vector<bool> given(be.values.size(), false);
+        k.allowed.assign(be.values.size(), {});
+        for (auto it = c["values"].begin(); it != c["values"].end(); ++it) {
+          if (it.key() == "*") {
+            rest = list(it.key(), it.value());
+            continue;
+          }
+          int s = be.find(it.key());
+          if (s < 0) {
+            fail({at[0], at[1], at[2], at[3], "values", it.key()}, "`" + it.key() + "` is not a " + be.name +
+                 " value (or `*`, every other one)", did_you_mean(it.key(), be.values), true);
+            continue;
+          }
+          k.allowed[static_cast<std::size_t>(s)] = list(it.key(), it.value());
+          given[static_cast<std::size_t>(s)] = true;
+        }
+        for (std::size_t s = 0; s < given.size(); ++s)
+          if (!given[s]) k.allowed[s] = rest;
+      } else {
+        k.kind = TemplateCheck::Kind::Code;
+        k.field = field(sub("code"), c["code"]);
+        if (k.field >= 0 && t.fields[static_cast<std::size_t>(k.field)].format != TextFormat::Digits) {
+          fail(sub("code"), "a `code` check reads a field of `digits`");
+          continue;
+        }
+        const ordered_json& d = c.contains("digits") ? c["digits"] : ordered_json();
+        if (!d.is_array() || d.size() != 2 || !d[0].is_number_unsigned() || !d[1].is_number_unsigned() ||
+            d[0].get<std::size_t>() < 1 || d[1].get<std::size_t>() < 1 ||
+            (k.field >= 0 && d[0].get<std::size_t>() + d[1].get<std::size_t>() - 1 >
+                                 static_cast<std::size_t>(t.fields[static_cast<std::size_t>(k.field)].digits))) {
+          fail(c.contains("digits") ? sub("digits") : at,
+               "expected `digits`: [first, count], the digits of the code (the first digit is 1)");
+          continue;
+        }
+        k.digit_from = d[0].get<std::size_t>() - 1;
+        k.digit_count = d[1].get<std::size_t>();
+        if (!c.contains("of")) {
+          fail(at, "a `code` check needs `of`: the enum field whose code the digits are");
+          continue;
+        }
+        std::int32_t of = field(sub("of"), c["of"], false, true);
+        k.others.push_back(of);
+        if (of < 0 || k.field < 0) continue;
+        auto section = table_section(at, c.contains("table") ? c["table"] : ordered_json(),
+                                     c.contains("map") ? c["map"] : ordered_json());
+        if (!section) continue;
+        const EnumDef& oe = kb_.enums[static_cast<std::size_t>(kb_.types.at(t.fields[static_cast<std::size_t>(of)].def.type).enum_id)];
+        k.codes.assign(oe.values.size(), "");
+        for (auto it = section->begin(); it != section->end(); ++it) {
+          int s = oe.find(it.key());
+          bool ok = s >= 0 && it.value().is_string() && it.value().get_ref<const std::string&>().size() == k.digit_count;
+          if (ok)
+            for (char ch : it.value().get_ref<const std::string&>()) ok = ok && ch >= '0' && ch <= '9';
+          if (!ok) {
+            fail(at, "the table `" + c["table"].get<std::string>() + "` maps `" + it.key() + "` to " +
+                         it.value().dump() + ": expected a " + oe.name + " mapped to " +
+                         std::to_string(k.digit_count) + " digits");
+            break;
+          }
+          k.codes[static_cast<std::size_t>(s)] = it.value().get<std::string>();
+        }
+        k.table = c["table"].get<std::string>();
+      }
+      if (bad || k.field < 0) continue;
+      bool others_ok = true;
+      for (std::int32_t o : k.others) others_ok = others_ok && o >= 0;
+      if (others_ok) t.checks.push_back(std::move(k));
+    }
   }
 
   std::optional<TemplateField> read_field(const std::string& tname, const std::string& name, const ordered_json& j,

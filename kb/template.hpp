@@ -64,11 +64,35 @@ struct TemplateField {
   const std::string& name() const { return def.name; }
 };
 
+// A rule across fields of one record (kb/templates.json `checks`,
+// docs/facts.md), checked by the readers after a record's fields; a field
+// left unknown never breaks one.
+struct TemplateCheck {
+  enum class Kind : std::uint8_t {
+    AtMost,   // {"at_most": [A, B]}: A <= B when both are known
+    Needs,    // {"needs": A, "when": [B, ...]}: A is known (a number, not `none`) when any B is
+    Allowed,  // {"allowed": A, "by": B, "values": {b: [a, ...], "*": [...]}}: A is one of B's values
+    Code,     // {"code": A, "digits": [from, count], "of": B, "table": F, "map": S}: A's digits are B's code
+  };
+  Kind kind = Kind::AtMost;
+  std::int32_t field = -1;            // A
+  std::vector<std::int32_t> others;   // AtMost: {B}; Needs: the `when` fields; Allowed, Code: {B}
+  std::string why;                    // said after the problem (`why`)
+  bool warning = false;               // a warning, not an error (`"warning": true`)
+  // Allowed: per symbol of B, the symbols of A allowed; empty: any.
+  std::vector<std::vector<std::int32_t>> allowed;
+  // Code: the digits (0-based start, count) and per symbol of B its code ("" when the table has none).
+  std::size_t digit_from = 0, digit_count = 0;
+  std::vector<std::string> codes;
+  std::string table;  // the table's file, for messages
+};
+
 struct TemplateDef {
   std::string name;
   std::string doc;
   std::vector<TemplateField> fields;
   std::vector<std::int32_t> key;  // fields naming a record in explanations and checked unique
+  std::vector<TemplateCheck> checks;
   std::string file;               // where it was declared
 
   int field_index(std::string_view field) const;  // -1 when absent

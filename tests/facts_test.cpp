@@ -299,6 +299,9 @@ TEST_CASE("facts: CSV value problems, each with row, column and a suggestion", "
         "p.csv:2:79: error: at row 2, column step2ck_min (M): expected an integer or `none`, found `None`; did you "
         "mean `none`?\n"
         "p.csv:2:84: error: at row 2, column max_attempts (N): expected a whole number or `none`, found `2.5`\n"
+        // A warning among the errors, in file order (PR's ACGME state code is 42).
+        "p.csv:3:1: warning: at row 3, column program_id (A): digits 4-5 of `program_id` `0800390002` are `03`, the "
+        "code of `AZ` in acgme_codes.json, but `state` is `PR`, whose code is `42`; check the id and the state\n"
         "p.csv:3:12: error: at row 3, column name (B): `name` is required; the value is empty\n"
         "p.csv:3:25: error: at row 3, column track (D): unknown track `Advanced` (one of categorical advanced "
         "preliminary transitional integrated); did you mean `advanced`?\n"
@@ -310,6 +313,116 @@ TEST_CASE("facts: CSV value problems, each with row, column and a suggestion", "
         "state `PR` has none (census_divisions.json); leave `census_division` empty\n"
         "p.csv:3:84: error: at row 3, column step2ck_min (M): expected from 1 to 300 or `none`, found 301\n"
         "p.csv:3:88: error: at row 3, column max_attempts (N): expected from 1 to 10 or `none`, found -1\n");
+}
+
+TEST_CASE("facts: the program template's rules across fields, each at its cell", "[facts][catalog]") {
+  const std::string head = "program_id,name,specialty,track,source,retrieved,state,us_img_residents,img_residents,"
+                           "total_residents,classes_counted,step2ck_min,step2ck_cutoff\n";
+  // Row 2: US IMGs above all IMGs. Row 3: IMGs above all residents, and counts without classes_counted.
+  // Row 4: a cut-off with a minimum of `none`; row 5: a cut-off with no minimum. Row 6: a track the
+  // specialty does not take. Row 7: every rule kept (unknown counts never break one).
+  CHECK(csv_problems(head + "0800390001,A,dermatology,advanced,s,2025-07-03,AZ,3,2,25,5,250,soft\n" +
+                     "0800390002,B,dermatology,advanced,s,2025-07-03,AZ,,9,8,,,\n" +
+                     "0800390003,C,dermatology,advanced,s,2025-07-03,AZ,,,,,none,hard\n" +
+                     "0800390004,D,dermatology,advanced,s,2025-07-03,AZ,,,,,,soft\n" +
+                     "4400390005,E,preliminary_surgery,categorical,s,2025-07-03,AZ,,,,,,\n" +
+                     "0800390006,F,dermatology,categorical,s,2025-07-03,AZ,,0,,5,240,hard\n") ==
+        "p.csv:2:51: error: at row 2, column us_img_residents (H): `us_img_residents` 3 is more than "
+        "`img_residents` 2 (US-citizen IMGs are among all IMGs counted); correct one of the two\n"
+        "p.csv:3:52: error: at row 3, column img_residents (I): `img_residents` 9 is more than `total_residents` 8 "
+        "(IMGs are among all residents counted); correct one of the two\n"
+        "p.csv:3:52: error: at row 3, column img_residents (I): `img_residents` 9 is given, but `classes_counted` is "
+        "unknown (the counts cover a number of recent classes); give `classes_counted`, or leave `img_residents` "
+        "unknown\n"
+        "p.csv:4:60: error: at row 4, column step2ck_cutoff (M): `step2ck_cutoff` `hard` is given, but `step2ck_min` "
+        "is `none` (a cut-off is the strength of a numeric Step 2 CK minimum); give `step2ck_min` as a number, or "
+        "leave `step2ck_cutoff` unknown\n"
+        "p.csv:5:56: error: at row 5, column step2ck_cutoff (M): `step2ck_cutoff` `soft` is given, but `step2ck_min` "
+        "is unknown (a cut-off is the strength of a numeric Step 2 CK minimum); give `step2ck_min`, or leave "
+        "`step2ck_cutoff` unknown\n"
+        "p.csv:6:34: error: at row 6, column track (D): `track` `categorical` does not go with `specialty` "
+        "`preliminary_surgery`, which takes `preliminary`; did you mean `preliminary`?\n");
+  // The track when the specialty takes two; the needed field's column left out entirely.
+  CHECK(csv_problems("program_id,name,specialty,track,source,retrieved,img_residents\n"
+                     "0800390001,A,dermatology,integrated,s,2025-07-03,0\n") ==
+        "p.csv:2:26: error: at row 2, column track (D): `track` `integrated` does not go with `specialty` "
+        "`dermatology`, which takes `categorical` or `advanced`\n"
+        "p.csv:2:50: error: at row 2, column img_residents (G): `img_residents` 0 is given, but `classes_counted` is "
+        "unknown (the counts cover a number of recent classes); give `classes_counted`, or leave `img_residents` "
+        "unknown\n");
+}
+
+TEST_CASE("facts: a program id whose ACGME codes disagree is a warning, and the record is read", "[facts][catalog]") {
+  std::vector<DataError> errors;
+  std::vector<FactRecord> out;
+  // Orthopaedics' code (260) on a dermatology record; California's (05) on an Arizona one; a code no
+  // specialty has; a specialty without a code in kb/acgme_codes.json (not checked); a state left unknown.
+  REQUIRE(read_facts_csv("program_id,name,specialty,track,source,retrieved,state\n"
+                         "2600390001,A,dermatology,advanced,s,2025-07-03,AZ\n"
+                         "0800590002,B,dermatology,advanced,s,2025-07-03,AZ\n"
+                         "1230390003,C,dermatology,advanced,s,2025-07-03,AZ\n"
+                         "1230390004,D,psychiatry,categorical,s,2025-07-03,AZ\n"
+                         "0809990005,E,dermatology,advanced,s,2025-07-03,\n",
+                         "p.csv", catalog().kb, catalog().templates, catalog().program, out, errors));
+  CHECK(out.size() == 5);
+  CHECK(texts(errors) ==
+        "p.csv:2:1: warning: at row 2, column program_id (A): digits 1-3 of `program_id` `2600390001` are `260`, "
+        "the code of `orthopedic_surgery` in acgme_codes.json, but `specialty` is `dermatology`, whose code is "
+        "`080`; check the id and the specialty\n"
+        "p.csv:3:1: warning: at row 3, column program_id (A): digits 4-5 of `program_id` `0800590002` are `05`, the "
+        "code of `CA` in acgme_codes.json, but `state` is `AZ`, whose code is `03`; check the id and the state\n"
+        "p.csv:4:1: warning: at row 4, column program_id (A): digits 1-3 of `program_id` `1230390003` are `123`, "
+        "the code of no specialty in acgme_codes.json, but `specialty` is `dermatology`, whose code is `080`; check "
+        "the id and the specialty\n");
+  // Codes shared by two specialties are named together; in JSON the warning carries the path.
+  errors.clear();
+  out.clear();
+  REQUIRE(read_facts_json(R"({"program": [
+ {"program_id": "1400390001", "name": "A", "specialty": "general_surgery", "track": "categorical", "state": "AZ",
+  "source": "s", "retrieved": "2025-07-03"}]})",
+                          "p.json", catalog().kb, catalog().templates, out, errors));
+  CHECK(texts(errors) ==
+        "p.json:2:17: warning: at $.program[0].program_id: digits 1-3 of `program_id` `1400390001` are `140`, the "
+        "code of `internal_medicine` or `preliminary_medicine` in acgme_codes.json, but `specialty` is "
+        "`general_surgery`, whose code is `440`; check the id and the specialty\n");
+}
+
+TEST_CASE("facts: rules across fields in JSON are located by their JSON path", "[facts][catalog]") {
+  CHECK(json_problems(R"({"program": [
+ {"program_id": "0800390001", "name": "A", "specialty": "dermatology", "track": "advanced", "source": "s",
+  "retrieved": "2025-07-03", "us_img_residents": 1, "img_residents": 0, "total_residents": 10, "classes_counted": 5},
+ {"program_id": "0800390002", "name": "B", "specialty": "dermatology", "track": "advanced", "source": "s",
+  "retrieved": "2025-07-03", "step2ck_cutoff": "hard"}]})") ==
+        "p.json:3:50: error: at $.program[0].us_img_residents: `us_img_residents` 1 is more than `img_residents` 0 "
+        "(US-citizen IMGs are among all IMGs counted); correct one of the two\n"
+        "p.json:5:48: error: at $.program[1].step2ck_cutoff: `step2ck_cutoff` `hard` is given, but `step2ck_min` is "
+        "unknown (a cut-off is the strength of a numeric Step 2 CK minimum); give `step2ck_min`, or leave "
+        "`step2ck_cutoff` unknown\n");
+}
+
+TEST_CASE("templates: bad rules across fields are reported where they are declared", "[facts]") {
+  CHECK(template_problems(R"({"enums": {"size": ["s", "m"]}, "templates": {"x": {"doc": "d",
+  "fields": {"id": {"type": "string", "digits": 4}, "a": {"type": "integer"}, "b": {"type": "string"},
+             "c": {"type": "size"}},
+  "checks": [
+    {"at_most": ["a", "b"]},
+    {"needs": "a"},
+    {"allowed": "c", "by": "c", "values": {"l": ["s"], "*": ["xl"]}},
+    {"code": "id", "digits": [3, 5], "of": "c", "table": "acgme_codes.json", "map": "states"},
+    {"at_most": ["a", "a"], "needs": "a"},
+    {"needs": "a", "when": ["b"], "wy": "typo"}
+  ]}}})") ==
+        "t.json:5:23: error: at $.templates.x.checks[0].at_most[1]: `b` is not a number field\n"
+        "t.json:6:5: error: at $.templates.x.checks[1]: a `needs` check needs `when`: a list of fields\n"
+        "t.json:7:44: error: at $.templates.x.checks[2].values.l: `l` is not a size value (or `*`, every other one); "
+        "did you mean `m`?\n"
+        "t.json:7:61: error: at $.templates.x.checks[2].values[\"*\"]: expected a list of size values, found \"xl\"\n"
+        "t.json:8:30: error: at $.templates.x.checks[3].digits: expected `digits`: [first, count], the digits of the "
+        "code (the first digit is 1)\n"
+        "t.json:9:38: error: at $.templates.x.checks[4].needs: a check has one of at_most, needs, allowed, code; "
+        "this one has `at_most` too\n"
+        "t.json:10:35: error: at $.templates.x.checks[5].wy: unknown attribute `wy` of a `needs` check (needs, why, "
+        "warning, when); did you mean `why`?\n");
 }
 
 TEST_CASE("facts: CSV structure problems: cells per row, quotes, duplicate keys", "[facts]") {

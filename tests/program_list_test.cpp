@@ -58,7 +58,7 @@ TEST_CASE("program list: the applicant's profile fields are read and checked", "
   auto p = load_profile(
       R"({"target_specialty": "dermatology", "geographic_preferences": ["middle_atlantic", "mountain"],)"
       R"( "home_state": "OH", "program_connections": {"0800390001": ["research", "letter_writer"]},)"
-      R"( "graduation_year": 2024, "match_year": 2026, "step2ck_year": 2023, "usce_months": 6})",
+      R"( "graduation_year": 2024, "match_year": 2026, "step2ck": 252, "step2ck_year": 2023, "usce_months": 6})",
       "p.json", *kb, errors);
   REQUIRE(p);
   CHECK(errors.empty());
@@ -86,4 +86,26 @@ TEST_CASE("program list: a bad catalog is reported and nothing is evaluated", "[
   CHECK(r.out.empty());
   CHECK(r.err.find("program_list_bad.csv:2:") != std::string::npos);
   CHECK(r.err.find("advise: 1 problem in the catalog; nothing was evaluated\n") != std::string::npos);
+}
+
+TEST_CASE("program list: a connection to an id the catalog does not hold is a warning with a suggestion",
+          "[program_list][cli]") {
+  std::string catalog = write_temp("program_list_connections.csv",
+                                   "program_id,name,specialty,track,source,retrieved\n"
+                                   "0800390001,A,dermatology,advanced,x,2025-07-01\n"
+                                   "0800390002,B,dermatology,advanced,x,2025-07-01\n");
+  Ran r = run_with("{\"target_specialty\": \"dermatology\",\n \"program_connections\": {\"0800390001\": [\"research\"], "
+                   "\"0800390102\": [\"letter_writer\"], \"2600390001\": [\"research\"]}}",
+                   {catalog});
+  CHECK(r.code == 0);
+  std::string profile = write_temp("program_list_profile.json", "");
+  // A suggestion only for an id one typo away (not for another specialty's id).
+  CHECK(r.err == profile + ":2:68: warning: at $.program_connections.0800390102: no program of the catalog has the id "
+                           "`0800390102`, so this connection places no program on the list; check the id against the "
+                           "catalog; did you mean `0800390002`?\n" +
+                     profile + ":2:101: warning: at $.program_connections.2600390001: no program of the catalog has "
+                               "the id `2600390001`, so this connection places no program on the list; check the id "
+                               "against the catalog\n");
+  // The connection that is held places its program as an anchor.
+  CHECK(r.out.find("\"tier\": \"anchor\"") != std::string::npos);
 }

@@ -1,1 +1,1 @@
---catalog tests/cases/program_list/catalog.csv tests/cases/program_list/applicant.json --why-not program=0803590002 --format json
+--catalog tests/cases/program_list/catalog.csv tests/cases/program_list/applicant.json --why-not program=0803490002 --format json

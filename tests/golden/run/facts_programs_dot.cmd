@@ -1,0 +1,1 @@
+--rules examples/facts/programs.rules --facts program=examples/catalog/programs.csv --format dot examples/profiles/example.json

@@ -1,0 +1,1 @@
+--rules examples/facts/rotations.rules --facts examples/facts/rotations.json --format dot examples/profiles/example.json
