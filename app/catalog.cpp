@@ -54,7 +54,10 @@ bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& 
                    std::vector<FactRecord>& out, std::ostream& err) {
   std::vector<std::pair<std::string, std::string>> files;
   for (const std::string& path : catalogs) files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
-  files.emplace_back((fs::path(kb_dir) / "signals.json").string(), "");
+  // Shown as the user would write it (relative to the working folder when
+  // under it): reports name where each fact came from, and must not depend
+  // on where the checkout lies.
+  files.emplace_back(shown_path((fs::path(kb_dir) / "signals.json").string()), "");
   return read_fact_files(files, rules, out, err, "catalog");
 }
 
