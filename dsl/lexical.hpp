@@ -1,4 +1,4 @@
-// Lexical helpers the rule parser and the case-file parser (app/cases.cpp)
+// Lexical helpers the rule parser and the case-file parser (cases/syntax.cpp)
 // share: the two languages write names and strings the same way
 // (docs/grammar.md).
 #pragma once

@@ -9,11 +9,11 @@
 
 #include <unistd.h>
 
-#include "app/cases.hpp"
+#include "cases/cases.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
-#include "app/coverage.hpp"
-#include "app/junit.hpp"
+#include "cases/coverage.hpp"
+#include "cases/junit.hpp"
 #include "dsl/checker.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -77,7 +77,7 @@ struct World {
   std::optional<Suite> load(const std::string& text, std::string& diagnostics, const std::string& name = "t.cases") {
     Diagnostics d;
     std::uint32_t id = sm->add(name, text);
-    auto suite = load_suite_from_buffers({id}, rules, *sm, d);
+    auto suite = load_suite_from_buffers({id}, rules, *sm, d, cli::suite_env());
     diagnostics = render_text(*sm, d);
     return suite;
   }
