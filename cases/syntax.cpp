@@ -444,13 +444,12 @@ ast::Expr parse_expr_at(std::string_view text, const LineState& s) {
   std::string error;
   std::uint32_t at = 0;
   std::uint32_t begin = s.offset(text.data());
-  if (!parse_expression(text, s.file, begin, e, error, at)) {
-    // Text after a whole condition: the expression parser only knows it
-    // expected its end.
-    if (error.rfind("expected something else, found ", 0) == 0)
-      error = "expected the end of the expectation, found " + error.substr(31) + "; write one expectation per line";
+  // An expectation is one line: its text ends there, and only the end of the
+  // line may follow the condition.
+  static constexpr ExprSurroundings kExpectation{"the end of the line", "the end of the expectation",
+                                                 "; write one expectation per line"};
+  if (!parse_expression(text, s.file, begin, e, error, at, kExpectation))
     throw CaseSyntax{DiagKind::SyntaxError, at, 1, error};
-  }
   return e;
 }
 

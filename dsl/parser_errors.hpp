@@ -189,7 +189,8 @@ Found found_at(const State& s, const char* pos, const char* end) {
   return f;
 }
 
-std::string describe(const Found& f) {
+// `end_name`: what the end of the text is (State::end_name).
+std::string describe(const Found& f, std::string_view end_name = "the end of the file") {
   if (f.code_point >= 0x80) {
     std::uint32_t cp = f.code_point;
     std::string code = code_point_name(cp);
@@ -201,7 +202,7 @@ std::string describe(const Found& f) {
       return code + " (an invisible or control character)";
     return "`" + f.text + "` (" + code + ")";
   }
-  if (f.text.empty()) return "the end of the file";
+  if (f.text.empty()) return std::string(end_name);
   if (f.text[0] == '\n') return "the end of the line";
   return "`" + f.text + "`";
 }
@@ -308,7 +309,7 @@ template <typename Rule, typename Input>
     std::string msg = kind == DiagKind::ReservedWord
                           ? "`" + f.text + "` is a reserved word and cannot be the name of a fact"
                           : "expected a name for the matched `" + tmpl + "` after `" + tmpl + "` (as in `" +
-                                example + "`), found " + describe(f);
+                                example + "`), found " + describe(f, s.end_name);
     throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
   } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
     if (!s.contexts.empty() && s.contexts.back().aggregate) {
@@ -354,7 +355,7 @@ template <typename Rule, typename Input>
       std::string msg =
           "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`, `create`, `change`, `remove`) or "
           "`end`, found " +
-          describe(f);
+          describe(f, s.end_name);
       if (auto dym = did_you_mean(f.text, actions)) {
         msg += "; did you mean `" + *dym + "`?";
       } else {
@@ -367,7 +368,7 @@ template <typename Rule, typename Input>
     auto line = 1 + std::count(s.base, s.base + s.rule_keyword_line_offset, '\n');
     throw SyntaxFailure{DiagKind::UnclosedBlock, f.offset, f.length,
                         "`end` expected (to close `" + std::string(s.rule_keyword) + "` at line " +
-                            std::to_string(line) + "), found " + describe(f),
+                            std::to_string(line) + "), found " + describe(f, s.end_name),
                         {}};
   } else {
     constexpr bool action_operand = std::is_same_v<Rule, g::note_text> || std::is_same_v<Rule, g::warn_text> ||
@@ -400,7 +401,9 @@ template <typename Rule, typename Input>
                           {}};
     }
     const char* what = expected<Rule>;
-    std::string msg = std::string("expected ") + (what ? what : "something else") + ", found " + describe(f);
+    std::string_view wanted = what ? std::string_view(what) : std::string_view("something else");
+    if constexpr (std::is_same_v<Rule, expr_end>) wanted = s.after_expected;
+    std::string msg = "expected " + std::string(wanted) + ", found " + describe(f, s.end_name);
     DiagKind kind = DiagKind::SyntaxError;
     // `end` where a name belongs means the name is missing, not misnamed.
     if (f.word && is_keyword(f.text) && f.text != "end" && name_role<Rule>()) {
@@ -414,6 +417,7 @@ template <typename Rule, typename Input>
       kws.insert(kws.end(), {"logical", "strategy", "optional"});
       if (auto dym = did_you_mean(f.text, kws)) msg += "; did you mean `" + *dym + "`?";
     }
+    if constexpr (std::is_same_v<Rule, expr_end>) msg += s.after_advice;
     throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
   }
 }

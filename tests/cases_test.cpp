@@ -197,6 +197,10 @@ TEST_CASE("case files: syntax errors, with exact messages") {
   CHECK(first_error(w, derm_case("  expect strategy == dual extra\n")) ==
         "t.cases:3:27: error: expected the end of the expectation, found `extra`; write one expectation per line "
         "[syntax-error]");
+  // The condition's text ends with its line, not with a placeholder's `}`
+  // (the expression parser said "the closing `}`" before it was told).
+  CHECK(first_error(w, derm_case("  expect strategy ==\n")) ==
+        "t.cases:3:21: error: expected a value, found the end of the line [syntax-error]");
   CHECK(first_error(w, derm_case("  expect\n")) ==
         "t.cases:3:9: error: expected what to expect after `expect`: a condition (`strategy == dual`), "
         "`recommended ID`, `fired RULE` or `CONCLUSION explained by RULE` [syntax-error]");
