@@ -163,43 +163,9 @@ struct LineState {
 
 
 
-// What stands at `at`: a word, a character, the end of the line or of the file.
-struct Found {
-  std::uint32_t offset = 0, length = 1;
-  std::string text;
-  bool word = false;
-  std::string describe() const {
-    if (text.empty()) return "the end of the file";
-    if (text == "\n" || text == "\r") return "the end of the line";
-    return "`" + text + "`";
-  }
-};
-
-Found found_at(const LineState& s, const char* at, const char* end) {
-  Found f;
-  f.offset = s.offset(at);
-  if (at >= end) {
-    f.length = 0;
-    return f;
-  }
-  if (ident_char(*at)) {
-    const char* q = at;
-    while (q < end && ident_char(*q)) ++q;
-    f.text.assign(at, q);
-    f.length = static_cast<std::uint32_t>(q - at);
-    f.word = true;
-    return f;
-  }
-  // One UTF-8 character.
-  std::size_t n = 1;
-  auto c = static_cast<unsigned char>(*at);
-  if (c >= 0xF0) n = 4;
-  else if (c >= 0xE0) n = 3;
-  else if (c >= 0xC0) n = 2;
-  n = std::min<std::size_t>(n, static_cast<std::size_t>(end - at));
-  f.text.assign(at, at + n);
-  return f;
-}
+// What stands at `at`, in the rule parser's words (dsl/lexical.hpp); a
+// line's end is what it is, not spacing.
+Found found_at(const LineState& s, const char* at, const char* end) { return found_token(at, end, s.base, false); }
 
 const std::vector<std::string>& line_keywords() {
   static const std::vector<std::string> k = {"case", "end", "expect", "profile"};
@@ -213,51 +179,51 @@ template <typename Rule>
   auto fail = [&](std::string m) { msg = std::move(m); };
   namespace rg = advise::grammar;
   if constexpr (std::is_same_v<Rule, cg::case_name>) {
-    fail("expected the case's name in quotes, as in `case \"derm long shot\"`, found " + f.describe());
+    fail("expected the case's name in quotes, as in `case \"derm long shot\"`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, rg::str_close>) {
     throw CaseSyntax{DiagKind::UnterminatedString, s.string_open, 1,
                      "unterminated text: close it with `\"` on the same line"};
   } else if constexpr (std::is_same_v<Rule, rg::str_escape_char>) {
     fail("unknown escape in text; write `\\\"`, `\\\\`, `\\n` or `\\t`");
   } else if constexpr (std::is_same_v<Rule, cg::case_line_end>) {
-    fail("expected the end of the line after the case's name, found " + f.describe());
+    fail("expected the end of the line after the case's name, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::end_line_end>) {
-    fail("expected the end of the line after `end`, found " + f.describe());
+    fail("expected the end of the line after `end`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::profile_value>) {
     fail("expected the profile after `profile`: a path in quotes, as in `profile \"profiles/derm.json\"`, or a "
          "JSON object, as in `profile { \"stage\": \"ms3\" }`; found " +
-         f.describe());
+         describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::catalog_path>) {
     fail("expected the catalog after `catalog`: a path in quotes, as in `catalog \"programs.csv\"`; found " +
-         f.describe());
+         describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::catalog_line_end>) {
-    fail("expected the end of the line after the catalog, found " + f.describe());
+    fail("expected the end of the line after the catalog, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::program_id_tok>) {
-    fail("expected a program id (its digits) after `program`, found " + f.describe());
+    fail("expected a program id (its digits) after `program`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::program_words>) {
     fail("expected what the program's place must be after its id (a tier, a signal, `contingency` or `unlisted`), "
-         "found " + f.describe());
+         "found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::profile_line_end>) {
-    fail("expected the end of the line after the profile, found " + f.describe());
+    fail("expected the end of the line after the profile, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::rec_id>) {
-    fail("expected a recommendation id after `recommended`, found " + f.describe());
+    fail("expected a recommendation id after `recommended`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::fired_rule>) {
-    fail("expected a rule name after `fired`, found " + f.describe());
+    fail("expected a rule name after `fired`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::explained_by>) {
-    fail("expected `by` after `explained`, found " + f.describe());
+    fail("expected `by` after `explained`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::explained_rule>) {
-    fail("expected a rule name after `explained by`, found " + f.describe());
+    fail("expected a rule name after `explained by`, found " + describe(f));
   } else if constexpr (std::is_same_v<Rule, cg::expect_end>) {
-    fail("expected the end of the line after the expectation, found " + f.describe() +
+    fail("expected the end of the line after the expectation, found " + describe(f) +
          "; write one expectation per line");
   } else if constexpr (std::is_same_v<Rule, cg::unknown_line>) {
-    std::string m = s.in_case ? "expected `profile`, `expect` or `end`, found " + f.describe()
-                              : "expected `case` to start a case, found " + f.describe();
+    std::string m = s.in_case ? "expected `profile`, `expect` or `end`, found " + describe(f)
+                              : "expected `case` to start a case, found " + describe(f);
     if (f.word)
       if (auto d = did_you_mean(f.text, line_keywords())) m += "; did you mean `" + *d + "`?";
     fail(m);
   } else {
-    fail("unexpected " + f.describe());
+    fail("unexpected " + describe(f));
   }
   throw CaseSyntax{DiagKind::SyntaxError, f.offset, std::max<std::uint32_t>(f.length, 1), std::move(msg)};
 }

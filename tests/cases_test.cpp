@@ -201,6 +201,13 @@ TEST_CASE("case files: syntax errors, with exact messages") {
   // (the expression parser said "the closing `}`" before it was told).
   CHECK(first_error(w, derm_case("  expect strategy ==\n")) ==
         "t.cases:3:21: error: expected a value, found the end of the line [syntax-error]");
+  // What was found, in the rule parser's words (dsl/lexical.hpp): a
+  // direction override is named, never printed; a text in quotes is whole.
+  CHECK(first_error(w, derm_case("  expect fired \xE2\x80\xAE" "x\n")) ==
+        "t.cases:3:16: error: expected a rule name after `fired`, found U+202E (an invisible or control character) "
+        "[syntax-error]");
+  CHECK(first_error(w, derm_case("  expect recommended \"dual\"\n")) ==
+        "t.cases:3:22: error: expected a recommendation id after `recommended`, found `\"dual\"` [syntax-error]");
   CHECK(first_error(w, derm_case("  expect\n")) ==
         "t.cases:3:9: error: expected what to expect after `expect`: a condition (`strategy == dual`), "
         "`recommended ID`, `fired RULE` or `CONCLUSION explained by RULE` [syntax-error]");
