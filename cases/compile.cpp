@@ -28,20 +28,16 @@ std::uint32_t line_of(const SourceManager& sm, std::uint32_t file, std::uint32_t
   return sm.line_col(file, offset).line;
 }
 
-// A profile error's diagnostic kind, from what it says.
+// A profile error's diagnostic kind, from the kind the profile reader gave it.
 DiagKind profile_error_kind(const DataError& e) {
-  const std::string& m = e.message;
-  // Limits of the profile reader (kb/profile.hpp): nesting, size, keys.
-  if (m.find("nest deeper") != std::string::npos || m.find("profiles may be at most") != std::string::npos ||
-      m.find("too many") != std::string::npos || m.find("has more than") != std::string::npos ||
-      m.find("may have at most") != std::string::npos)
-    return DiagKind::ProfileTooLarge;
-  if (m.rfind("the profile is empty", 0) == 0) return DiagKind::SyntaxError;
-  if (m.rfind("unknown field", 0) == 0) return DiagKind::UnknownName;
-  if (m.rfind("unknown ", 0) == 0) return DiagKind::UnknownValue;
-  if (m.rfind("invalid JSON", 0) == 0) return DiagKind::SyntaxError;
-  if (m.rfind("expected from", 0) == 0 || m.rfind("expected at least", 0) == 0 || m.rfind("expected at most", 0) == 0)
-    return DiagKind::OutOfRange;
+  switch (e.kind) {
+    case DataError::Kind::Syntax: return DiagKind::SyntaxError;
+    case DataError::Kind::Limit: return DiagKind::ProfileTooLarge;
+    case DataError::Kind::UnknownField: return DiagKind::UnknownName;
+    case DataError::Kind::UnknownValue: return DiagKind::UnknownValue;
+    case DataError::Kind::OutOfRange: return DiagKind::OutOfRange;
+    case DataError::Kind::Invalid: break;
+  }
   return DiagKind::TypeMismatch;
 }
 

@@ -405,7 +405,9 @@ bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* ran
       std::string lim = range->min && range->max ? "from " + format_number(*range->min) + " to " + format_number(*range->max)
                         : range->min             ? "at least " + format_number(*range->min)
                                                  : "at most " + format_number(*range->max);
-      return fail("expected " + lim + ", found " + format_number(x));
+      fail("expected " + lim + ", found " + format_number(x));
+      errors.back().kind = DataError::Kind::OutOfRange;
+      return false;
     }
     return true;
   };
@@ -449,7 +451,9 @@ bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* ran
           for (const auto& v : e.values) allowed += " " + v;
           allowed += ")";
         }
-        return fail("unknown " + e.name + " `" + s + "`" + allowed, did_you_mean(s, e.values));
+        fail("unknown " + e.name + " `" + s + "`" + allowed, did_you_mean(s, e.values));
+        errors.back().kind = DataError::Kind::UnknownValue;
+        return false;
       }
       out = Value::symbol(d.enum_id, idx);
       return true;

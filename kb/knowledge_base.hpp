@@ -91,6 +91,17 @@ struct DataError {
   std::uint32_t line = 0, column = 0;  // 0 when not known
   std::string message;
   std::optional<std::string> suggestion;
+  // What kind of problem it is, set where it is found, so that a caller (the
+  // case library's diagnostic kinds) never reads it from the words.
+  enum class Kind : std::uint8_t {
+    Invalid,       // a value of the wrong type, or that contradicts another
+    Syntax,        // not JSON (or not text), or empty
+    Limit,         // over a size, nesting or count limit of the reader
+    UnknownField,  // a key the schema does not know
+    UnknownValue,  // not a value of the field's enum
+    OutOfRange,    // a number outside the field's bounds
+  };
+  Kind kind = Kind::Invalid;
   // file:line:col: error: at $.path: message; did you mean `x`? Safe for a
   // terminal (kb/sanitize.hpp).
   std::string text() const;

@@ -236,6 +236,7 @@ std::size_t token_start(const std::string& t, std::size_t at) { return json_toke
 Pending syntax_error(const std::string& text, const std::string& source, std::size_t byte) {
   Pending out;
   out.error.file = source;
+  out.error.kind = DataError::Kind::Syntax;
   std::size_t content_end = text.size();
   while (content_end > 0 && is_blank(text[content_end - 1])) --content_end;
   if (content_end == 0 || (content_end == 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)) {
@@ -462,7 +463,7 @@ class Builder {
 std::optional<Pending> not_text(const std::string& text, const std::string& source) {
   const std::string convert = "; save it as UTF-8, for example with `iconv -f UTF-16 -t UTF-8`";
   auto problem = [&](std::size_t offset, std::string message) {
-    return Pending{{source, "", 0, 0, std::move(message), {}}, offset};
+    return Pending{{source, "", 0, 0, std::move(message), {}, DataError::Kind::Syntax}, offset};
   };
   if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
     return problem(0, "invalid JSON: the profile is UTF-16 (it starts with a UTF-16 byte-order mark)" + convert);
@@ -490,8 +491,9 @@ std::optional<Pending> not_text(const std::string& text, const std::string& sour
 std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
                                           std::vector<Pending>& out, bool& duplicates) {
   std::size_t before = out.size();
-  auto fail = [&](std::size_t offset, std::string path, std::string message) {
-    out.push_back({{source, std::move(path), 0, 0, std::move(message), {}}, offset});
+  auto fail = [&](std::size_t offset, std::string path, std::string message,
+                  DataError::Kind kind = DataError::Kind::Syntax) {
+    out.push_back({{source, std::move(path), 0, 0, std::move(message), {}, kind}, offset});
     return std::nullopt;
   };
   if (auto p = not_text(text, source)) {
@@ -527,14 +529,16 @@ std::optional<ordered_json> parse_pending(const std::string& text, const std::st
         ++s.i;
       }
       return fail(s.i, "", "lists and objects nest deeper than " + std::to_string(kMaxProfileDepth) +
-                               " levels; a profile is a flat object of fields");
+                               " levels; a profile is a flat object of fields",
+                  DataError::Kind::Limit);
     }
     case Builder::Stop::TooManyKeys: {
       std::string limit = std::to_string(kMaxProfileKeys);
       return fail(b.at, b.where,
                   (b.nested ? "an object inside this value has more than " + limit + " keys"
                              : "the profile has more than " + limit + " fields") +
-                      "; an object in a profile may have at most " + limit + " keys");
+                      "; an object in a profile may have at most " + limit + " keys",
+                  DataError::Kind::Limit);
     }
     case Builder::Stop::Underflow:
       return fail(b.at, b.where,
@@ -744,7 +748,7 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
     if (idx < 0) {
       out.push_back({{source, path, 0, 0,
                       "unknown field `" + shown(key) + "` (prefix it with `x_` to carry a field Advise should ignore)",
-                      field_hint(kb, key, names)},
+                      field_hint(kb, key, names), DataError::Kind::UnknownField},
                      key_at});
       continue;
     }
@@ -759,7 +763,7 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
                       "the list has " + std::to_string(it.value().size()) +
                           " items; a list in a profile field may have at most " +
                           std::to_string(kMaxProfileListItems),
-                      {}},
+                      {}, DataError::Kind::Limit},
                      value_at});
       continue;
     }
@@ -1055,7 +1059,7 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
     errors.push_back({source, "", 0, 0,
                       "the profile is " + std::to_string(text.size()) + " bytes; profiles may be at most " +
                           std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
-                      {}});
+                      {}, DataError::Kind::Limit});
     return std::nullopt;
   }
   // The usual profile in one pass; anything else (and every error) through

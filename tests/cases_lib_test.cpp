@@ -181,3 +181,17 @@ TEST_CASE("diff renderers: the text and JSON of a changed profile, from the libr
   CHECK(json.find("\"failed_tests\": [\n") != std::string::npos);
   CHECK(json.back() == '\n');
 }
+
+TEST_CASE("cases library: a profile error's diagnostic kind is the kind the reader gave it", "[cases]") {
+  Lib lib;
+  std::uint32_t id = lib.sm->add("t.cases",
+                                 "case \"a\"\n  profile { \"step2ck\": 999 }\nend\n"
+                                 "case \"b\"\n  profile { \"stepp2ck\": 240 }\nend\n"
+                                 "case \"c\"\n  profile { \"stage\": \"ms9\" }\nend\n"
+                                 "case \"d\"\n  profile { \"step2ck\": \"high\" }\nend\n");
+  Diagnostics d;
+  CHECK_FALSE(load_suite_from_buffers({id}, lib.rules, *lib.sm, d));
+  std::vector<std::string> kinds;
+  for (const Diagnostic& x : d.all()) kinds.emplace_back(kind_info(x.kind).name);
+  CHECK(kinds == std::vector<std::string>{"out-of-range", "unknown-name", "unknown-value", "type-mismatch"});
+}
