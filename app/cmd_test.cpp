@@ -12,12 +12,10 @@
 #include <map>
 
 #include "app/atomic_file.hpp"
-#include "app/cases.hpp"
-#include "app/commands.hpp"
 #include "app/catalog.hpp"
+#include "app/commands.hpp"
 #include "app/common.hpp"
-#include "app/coverage.hpp"
-#include "app/junit.hpp"
+#include "cases/cases.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise::cli {
@@ -29,30 +27,6 @@ using namespace advise::cases;
 
 std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// The report of one failing case, as `advise test` prints it. Case names,
-// file names and the texts of case files go through the one sanitizer
-// (kb/sanitize.hpp) before they reach the terminal, as the report is written.
-std::string failure_text(const CaseResult& r, bool updating) {
-  std::string out = "FAIL " + terminal_safe(r.where) + ": case \"" + terminal_safe(r.test->source->name) + "\"\n";
-  for (const std::string& p : r.problems) out += "  " + r.where + ": " + p + "\n";
-  for (const ExpectationFailure& f : r.failures) {
-    if (updating && f.update) continue;
-    out += "  " + f.where + ": " + f.expected + "\n";
-    for (std::size_t i = 0; i < f.actual.size(); ++i) out += std::string(i ? "            " : "    actual: ") + f.actual[i] + "\n";
-    for (const std::string& l : f.explanation) out += "    " + l + "\n";
-    if (updating) out += "    (--update cannot write this outcome; edit the expectation by hand)\n";
-  }
-  return out;
-}
-
-std::string first_failure(const CaseResult& r) {
-  if (!r.problems.empty()) return r.problems.front();
-  const ExpectationFailure& f = r.failures.front();
-  std::string m = f.where + ": " + f.expected;
-  if (!f.actual.empty()) m += " (actual: " + f.actual.front() + ")";
-  return m;
 }
 
 std::string stem(const std::string& path) { return fs::path(path).stem().string(); }
@@ -91,6 +65,28 @@ bool cases_use_catalog(const std::vector<std::string>& paths) {
 
 }  // namespace
 
+cases::SuiteEnv suite_env() {
+  cases::SuiteEnv env;
+  env.read = [](const std::string& path, std::size_t limit, std::string_view give) {
+    cases::FileRead r;
+    ReadFailure why = ReadFailure::None;
+    if (read_input(path, limit, r.text, r.error, nullptr, give, &why)) return r;
+    r.status = why == ReadFailure::NotFound   ? cases::FileRead::Status::NotFound
+               : why == ReadFailure::TooLarge ? cases::FileRead::Status::TooLarge
+                                              : cases::FileRead::Status::Failed;
+    if (why == ReadFailure::NotFound) {
+      // The suggestion apart from the reason: the case library words its own message around it.
+      r.error = "no such file";
+      r.hint = path_suggestion(path);
+    }
+    return r;
+  };
+  env.data_dir = data_dir();
+  env.default_kb_dir = default_kb_dir();
+  env.find_project = [](const std::string& folder) { return find_project(folder); };
+  return env;
+}
+
 int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
   // --coverage-format json alone asks for coverage too.
   bool json_coverage = o.coverage_format == "json";
@@ -128,7 +124,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     }
   }
   Diagnostics diags;
-  auto suite = load_suite(paths, loaded->rules, *loaded->sources, diags);
+  auto suite = load_suite(paths, loaded->rules, *loaded->sources, diags, suite_env());
   if (!suite) {
     err << render_text(*loaded->sources, diags);
     err << "advise test: " << plural(diags.error_count(), "error", "errors")
@@ -181,7 +177,7 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     for (const CaseResult& r : results)
       for (const ExpectationFailure& f : r.failures)
         if (f.update && !write_failed)
-          report << terminal_safe("UPDATED " + f.where + ": " + f.updated + "  (was: " + f.expected + ")") << "\n";
+          report << updated_text(f) << "\n";
   }
 
   for (const CaseResult& r : results) {

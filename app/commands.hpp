@@ -6,6 +6,10 @@
 #include <string>
 #include <vector>
 
+namespace advise::cases {
+struct SuiteEnv;
+}
+
 namespace advise::cli {
 
 struct CheckOptions {
@@ -68,6 +72,10 @@ struct TestOptions {
   std::string junit;
 };
 int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err);
+// What the case library may read (cases/suite.hpp): files through
+// read_input, profiles and catalogs under the data directory or the case
+// file's project.
+cases::SuiteEnv suite_env();
 
 struct DiffOptions {
   std::vector<std::string> old_rules, new_rules;

@@ -150,7 +150,10 @@ std::string limit_text(std::size_t limit) {
 }  // namespace
 
 bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
-                std::optional<FileStamp>* stamp, std::string_view give) {
+                std::optional<FileStamp>* stamp, std::string_view give, ReadFailure* failure) {
+  ReadFailure ignored = ReadFailure::None;
+  ReadFailure& why = failure ? *failure : ignored;
+  why = ReadFailure::Other;
   if (path == "-") {
     // Read at most limit + 1 bytes: an endless input is refused, not buffered.
     out.clear();
@@ -160,12 +163,14 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
     if (out.size() > limit) {
       out.clear();
       error = "the input is larger than the limit of " + limit_text(limit);
+      why = ReadFailure::TooLarge;
       return false;
     }
     if (stamp) {
       struct stat st {};
       if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) *stamp = stamp_of_fd(STDIN_FILENO);
     }
+    why = ReadFailure::None;
     return true;
   }
   auto not_regular = [&](const struct stat& st) {
@@ -181,6 +186,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   if (::stat(path.c_str(), &st) != 0) {
     int err = errno;
     error = err == ENOENT ? "no such file" + path_suggestion(path) : "cannot open the file: " + os_reason(err);
+    if (err == ENOENT) why = ReadFailure::NotFound;
     return false;
   }
   if (!S_ISREG(st.st_mode)) return not_regular(st);
@@ -188,6 +194,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   if (fd < 0) {
     int err = errno;
     error = err == ENOENT ? "no such file" : "cannot open the file: " + os_reason(err);
+    if (err == ENOENT) why = ReadFailure::NotFound;
     return false;
   }
   struct Closer {
@@ -201,6 +208,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   if (!S_ISREG(st.st_mode)) return not_regular(st);  // replaced since the look
   auto too_large = [&](std::uintmax_t size) {
     error = "the file is " + std::to_string(size) + " bytes; the limit is " + limit_text(limit);
+    why = ReadFailure::TooLarge;
     return false;
   };
   if (static_cast<std::uintmax_t>(st.st_size) > limit) return too_large(static_cast<std::uintmax_t>(st.st_size));
@@ -220,6 +228,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   }
   if (data.size() > limit) {  // it grew while being read
     error = "the file is larger than the limit of " + limit_text(limit);
+    why = ReadFailure::TooLarge;
     return false;
   }
   if (stamp) {
@@ -231,6 +240,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
     *stamp = before;
   }
   out = std::move(data);
+  why = ReadFailure::None;
   return true;
 }
 

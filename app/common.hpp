@@ -77,8 +77,12 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
 // give GIVE", "the file is N bytes; the limit is ...". `stamp`, when given,
 // receives the file's identity as read (for standard input, when it is a
 // regular file), so that outputs can refuse to overwrite it.
+// `failure`, when given, receives which kind of failure it was, so that a
+// caller never tells them apart by the message's words.
+enum class ReadFailure : std::uint8_t { None, NotFound, TooLarge, Other };
 bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
-                std::optional<FileStamp>* stamp = nullptr, std::string_view give = "a file");
+                std::optional<FileStamp>* stamp = nullptr, std::string_view give = "a file",
+                ReadFailure* failure = nullptr);
 
 // Reads a profile's text (`path`, "-" = stdin, shown as `shown`) with the
 // profile size limit; refuses an empty or blank input. On failure prints

@@ -86,7 +86,8 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
         if (inner.find_first_not_of(" \t") == std::string_view::npos) {
           error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "empty placeholder `{}`; write a name inside, or `{{}}` for braces");
           ok = false;
-        } else if (!parse_expression(inner, text.loc.file, pos + 1, pe, perr, poff)) {
+        } else if (!parse_expression(inner, text.loc.file, pos + 1, pe, perr, poff,
+                                     ExprSurroundings{"the closing `}`", "something else", ""})) {
           error(DiagKind::BadPlaceholder, {text.loc.file, pos, close + 1}, "cannot read the placeholder `{" + std::string(inner) + "}`: " + perr);
           ok = false;
         } else if (auto ce = expr(pe, kNoType)) {

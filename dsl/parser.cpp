@@ -108,20 +108,25 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
 
 bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base, ast::Expr& out,
                       std::string& error, std::uint32_t& error_offset) {
+  return parse_expression(text, file_id, base, out, error, error_offset, ExprSurroundings{});
+}
+
+bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base, ast::Expr& out,
+                      std::string& error, std::uint32_t& error_offset, const ExprSurroundings& around) {
   ast::File scratch;
   State s;
   s.base = text.data() - base;
   s.file = file_id;
   s.out = &scratch;
-  p::memory_input<p::tracking_mode::lazy> in(text.data(), text.data() + text.size(), "placeholder");
+  s.end_name = around.end;
+  s.after_expected = around.after;
+  s.after_advice = around.after_advice;
+  p::memory_input<p::tracking_mode::lazy> in(text.data(), text.data() + text.size(), "expression");
   try {
-    using whole = p::seq<g::sp, p::must<g::expr>, g::sp, p::must<p::eof>>;
+    using whole = p::seq<g::sp, p::must<g::expr>, g::sp, p::must<expr_end>>;
     p::parse<whole, action, control>(in, s);
   } catch (const SyntaxFailure& f) {
-    // The input ends where the placeholder does, not at the end of the file.
     error = f.message;
-    if (std::size_t at = error.find("the end of the file"); at != std::string::npos)
-      error.replace(at, 19, "the closing `}`");
     error_offset = f.offset;
     return false;
   }

@@ -26,8 +26,23 @@ inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 // items with syntax errors are skipped after their diagnostic.
 ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags);
 
-// Parses a single expression (used for `{placeholders}` in texts). Locations
-// are offset by `base` within file `file_id`. Returns false on a syntax error.
+// How parse_expression's syntax errors name what surrounds its text: the
+// end of the text (a placeholder's is "the closing `}`", a case file's
+// condition's "the end of the line"), what may follow a whole expression, and
+// advice added to that error. Each caller words its own; no message is
+// edited after the fact.
+struct ExprSurroundings {
+  std::string_view end = "the end of the file";
+  std::string_view after = "something else";
+  std::string_view after_advice;  // "; write one expectation per line"
+};
+
+// Parses a single expression (`{placeholders}` in texts, the conditions of
+// case files). Locations are offset by `base` within file `file_id`. Returns
+// false on a syntax error, with its message and offset.
+bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base, ast::Expr& out,
+                      std::string& error, std::uint32_t& error_offset, const ExprSurroundings& around);
+// The same, with the default surroundings.
 bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_t base,
                       ast::Expr& out, std::string& error, std::uint32_t& error_offset);
 

@@ -98,113 +98,8 @@ bool is_keyword(std::string_view w) {
 }
 
 
-// What is at `pos` (after spacing): a description for "found ..." and its span.
-struct Found {
-  std::uint32_t offset;
-  std::uint32_t length;
-  std::string text;  // empty at end of file
-  bool word = false;
-  std::uint32_t code_point = 0;  // a character outside ASCII, decoded whole
-};
-
-// The length of the UTF-8 character starting at `p` and its code point (1
-// and the byte itself when the bytes are not a valid sequence).
-std::uint32_t utf8_char(const char* p, const char* end, std::uint32_t& cp) {
-  auto c = static_cast<unsigned char>(*p);
-  std::uint32_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-  cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : n == 4 ? c & 0x07u : c;
-  if (n == 1 || end - p < static_cast<std::ptrdiff_t>(n)) {
-    cp = c;
-    return 1;
-  }
-  for (std::uint32_t k = 1; k < n; ++k) {
-    auto cc = static_cast<unsigned char>(p[k]);
-    if ((cc & 0xC0) != 0x80) {
-      cp = c;
-      return 1;
-    }
-    cp = (cp << 6) | (cc & 0x3Fu);
-  }
-  return n;
-}
-
-std::string code_point_name(std::uint32_t cp) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string digits;
-  for (std::uint32_t v = cp; v > 0 || digits.size() < 4; v >>= 4) digits.insert(digits.begin(), hex[v & 15]);
-  return "U+" + digits;
-}
-
-// Characters that look like blank space (or nothing) on screen.
-bool blank_like(std::uint32_t cp) {
-  return cp == 0xA0 || cp == 0xAD || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
-}
-
-Found found_at(const State& s, const char* pos, const char* end) {
-  const char* q = pos;
-  while (q < end) {
-    if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
-      ++q;
-    } else if (*q == '#') {
-      while (q < end && *q != '\n') ++q;
-    } else {
-      break;
-    }
-  }
-  Found f{s.offset(q), 1, {}, false};
-  if (q == end) {
-    f.length = 0;
-    return f;
-  }
-  const char* r = q;
-  if (*r >= '0' && *r <= '9') {
-    // A number, with its decimals: `found 5.1`, not `found 5`.
-    while (r < end && ident_char(*r)) ++r;
-    if (r + 1 < end && *r == '.' && r[1] >= '0' && r[1] <= '9') {
-      ++r;
-      while (r < end && ident_char(*r)) ++r;
-    }
-  } else if (ident_char(*r)) {
-    while (r < end && ident_char(*r)) ++r;
-    f.word = true;
-  } else if (static_cast<unsigned char>(*r) >= 0x80) {
-    // One whole character, never a partial UTF-8 sequence.
-    std::uint32_t cp = 0;
-    r += utf8_char(r, end, cp);
-    f.code_point = cp;
-  } else if (*r == '"') {
-    ++r;
-    while (r < end && *r != '"' && *r != '\n') ++r;
-    if (r < end && *r == '"') ++r;
-  } else {
-    // Operators: take up to two punctuation characters.
-    ++r;
-    if (r < end && std::string_view("=<>.&|").find(*r) != std::string_view::npos &&
-        std::string_view("=<>!.&|").find(*q) != std::string_view::npos)
-      ++r;
-  }
-  f.length = static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(r - q, 40));
-  f.text = std::string(q, q + f.length);
-  return f;
-}
-
-std::string describe(const Found& f) {
-  if (f.code_point >= 0x80) {
-    std::uint32_t cp = f.code_point;
-    std::string code = code_point_name(cp);
-    if (cp == 0xFEFF) return code + " (a byte-order mark)";
-    if (cp == 0xA0) return code + " (a no-break space)";
-    if (cp == 0x200B) return code + " (a zero-width space)";
-    // Invisible, control and direction characters are named, never printed.
-    if (blank_like(cp) || cp < 0xA0 || (cp >= 0x202A && cp <= 0x206F) || cp >= 0xFFF0 || f.text.size() < 2)
-      return code + " (an invisible or control character)";
-    return "`" + f.text + "` (" + code + ")";
-  }
-  if (f.text.empty()) return "the end of the file";
-  if (f.text[0] == '\n') return "the end of the line";
-  return "`" + f.text + "`";
-}
+// What is at `pos` after spacing (blanks and comments): dsl/lexical.hpp.
+Found found_at(const State& s, const char* pos, const char* end) { return found_token(pos, end, s.base, true); }
 
 // At the end of the file there is nothing to underline: point just after the
 // last line that holds more than blanks or a comment, where the missing part
@@ -308,7 +203,7 @@ template <typename Rule, typename Input>
     std::string msg = kind == DiagKind::ReservedWord
                           ? "`" + f.text + "` is a reserved word and cannot be the name of a fact"
                           : "expected a name for the matched `" + tmpl + "` after `" + tmpl + "` (as in `" +
-                                example + "`), found " + describe(f);
+                                example + "`), found " + describe(f, s.end_name);
     throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
   } else if constexpr (std::is_same_v<Rule, g::chained_compare>) {
     if (!s.contexts.empty() && s.contexts.back().aggregate) {
@@ -354,7 +249,7 @@ template <typename Rule, typename Input>
       std::string msg =
           "expected an action (`set`, `add`, `recommend`, `note`, `warn`, `cite`, `create`, `change`, `remove`) or "
           "`end`, found " +
-          describe(f);
+          describe(f, s.end_name);
       if (auto dym = did_you_mean(f.text, actions)) {
         msg += "; did you mean `" + *dym + "`?";
       } else {
@@ -367,7 +262,7 @@ template <typename Rule, typename Input>
     auto line = 1 + std::count(s.base, s.base + s.rule_keyword_line_offset, '\n');
     throw SyntaxFailure{DiagKind::UnclosedBlock, f.offset, f.length,
                         "`end` expected (to close `" + std::string(s.rule_keyword) + "` at line " +
-                            std::to_string(line) + "), found " + describe(f),
+                            std::to_string(line) + "), found " + describe(f, s.end_name),
                         {}};
   } else {
     constexpr bool action_operand = std::is_same_v<Rule, g::note_text> || std::is_same_v<Rule, g::warn_text> ||
@@ -400,7 +295,9 @@ template <typename Rule, typename Input>
                           {}};
     }
     const char* what = expected<Rule>;
-    std::string msg = std::string("expected ") + (what ? what : "something else") + ", found " + describe(f);
+    std::string_view wanted = what ? std::string_view(what) : std::string_view("something else");
+    if constexpr (std::is_same_v<Rule, expr_end>) wanted = s.after_expected;
+    std::string msg = "expected " + std::string(wanted) + ", found " + describe(f, s.end_name);
     DiagKind kind = DiagKind::SyntaxError;
     // `end` where a name belongs means the name is missing, not misnamed.
     if (f.word && is_keyword(f.text) && f.text != "end" && name_role<Rule>()) {
@@ -414,6 +311,7 @@ template <typename Rule, typename Input>
       kws.insert(kws.end(), {"logical", "strategy", "optional"});
       if (auto dym = did_you_mean(f.text, kws)) msg += "; did you mean `" + *dym + "`?";
     }
+    if constexpr (std::is_same_v<Rule, expr_end>) msg += s.after_advice;
     throw SyntaxFailure{kind, f.offset, f.length, msg, {}};
   }
 }

@@ -34,9 +34,18 @@ struct Frame {
   std::uint32_t begin;
 };
 
+// The end of parse_expression's text: what may follow a whole expression is
+// the caller's to say (ExprSurroundings).
+struct expr_end : p::eof {};
+
 struct State {
   const char* base = nullptr;
   std::uint32_t file = 0;
+  // How errors name the end of the text, and what may follow a whole
+  // expression there (parse_expression's ExprSurroundings).
+  std::string_view end_name = "the end of the file";
+  std::string_view after_expected = "something else";
+  std::string_view after_advice;
   ast::File* out = nullptr;
 
   std::vector<ast::Expr> stack;

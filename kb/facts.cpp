@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/json_syntax.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -1094,29 +1095,23 @@ class FactsSax {
     return !rb_.full();
   }
   template <class Exception>
-  bool parse_error(std::size_t position, const std::string&, const Exception& e) {
-    // nlohmann: "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while
-    // parsing value - invalid literal; last read: 'tru,'; expected ..."
-    std::string what = e.what();
-    auto dash = what.find(" - ");
-    std::string detail = dash == std::string::npos ? what : what.substr(dash + 3);
-    auto last = detail.find("; last read: ");
-    if (last != std::string::npos) {
-      auto exp = detail.find("'; expected ", last);
-      detail = detail.substr(0, last) + (exp == std::string::npos ? "" : "; expected " + detail.substr(exp + 12));
-    }
+  bool parse_error(std::size_t position, const std::string&, const Exception&) {
+    // Where and what come from the text (kb/json_syntax.hpp), never from
+    // nlohmann's message.
     std::size_t at = position > 0 ? std::min(position - 1, t_.size()) : 0;
-    if (std::is_same_v<Exception, ordered_json::parse_error> && detail.find("unexpected end of input") != std::string::npos)
-      at = t_.size();
     syntax_ = true;
-    std::size_t start = token_start(t_, at);
-    std::string near;
-    if (start < t_.size()) {
-      std::size_t end = start + 1;
-      while (end < t_.size() && end < start + 20 && is_literal_char(t_[end]) && is_literal_char(t_[start])) ++end;
-      near = " (found `" + shown(std::string_view(t_).substr(start, end - start)) + "`)";
+    if constexpr (std::is_same_v<Exception, ordered_json::out_of_range>) {
+      // 406: a number too large for a double, ending where the reading stopped.
+      std::size_t start = token_start(t_, at);
+      std::string literal;
+      for (std::size_t i = start; i < t_.size() && is_literal_char(t_[i]); ++i) literal += t_[i];
+      rb_.problem(start, "", "invalid JSON: the number `" + cut(literal, 30) + "` is too large");
+    } else if (auto found = find_json_syntax_error(t_)) {
+      JsonSyntaxMessage m = describe_json_syntax_error(t_, *found, "document; a file of facts is one document");
+      rb_.problem(m.offset, "", "invalid JSON: " + m.message);
+    } else {
+      rb_.problem(token_start(t_, at), "", "invalid JSON");
     }
-    rb_.problem(start, "", "invalid JSON: " + detail + near);
     return false;
   }
 
@@ -1395,8 +1390,14 @@ bool read_facts_json(const std::string& text, const std::string& file, const Kno
   TrackedChar first{text.data() + bom(text), &seen}, last{text.data() + text.size(), nullptr};
   try {
     ordered_json::sax_parse(first, last, &sax, nlohmann::detail::input_format_t::json, true, false);
-  } catch (const ordered_json::exception& e) {
-    rb.problem(kNowhere, "", std::string("invalid JSON: ") + e.what());
+  } catch (const ordered_json::exception&) {
+    // Thrown rather than reported through parse_error: the same words.
+    if (auto found = find_json_syntax_error(text)) {
+      JsonSyntaxMessage m = describe_json_syntax_error(text, *found, "document; a file of facts is one document");
+      rb.problem(m.offset, "", "invalid JSON: " + m.message);
+    } else {
+      rb.problem(kNowhere, "", "invalid JSON");
+    }
   }
   if (!pending.empty() || !rb.commit(text, out, [](const FactRecord& r) { return r.origin.where; })) {
     finish(text, pending, rb.warnings(), errors);

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/json_syntax.hpp"
 #include "kb/sanitize.hpp"
 #include "kb/suggest.hpp"
 
@@ -252,46 +253,18 @@ std::optional<json> parse_json_document(const std::string& text, const std::stri
     if (errors.size() > before) return std::nullopt;
     return j;
   } catch (const json::parse_error& e) {
-    std::size_t at = e.byte > 0 ? e.byte - 1 : 0;
-    auto [line, col] = offset_to_line_col(text, at);
-    std::string what = e.what();
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while parsing value - invalid literal; last read: 'tru,'; expected ..."
-    std::string detail = what;
-    auto colon = what.find(": ");
-    if (colon != std::string::npos) detail = what.substr(colon + 2);
-    std::string found;
-    if (text.empty() || text.find_first_not_of(" \t\r\n") == std::string::npos) {
-      detail = "the file is empty; a profile is a JSON object like {\"stage\": \"ms3\"}";
-    } else {
-      std::size_t s = at;
-      std::size_t e2 = std::min(text.size(), s + 20);
-      found = text.substr(s, e2 - s);
-      auto nl = found.find('\n');
-      if (nl != std::string::npos) found = found.substr(0, nl);
-      if (!found.empty()) detail += " (near `" + found + "`)";
-      // Two members or items with nothing between them: say what is missing.
-      if (what.find("expected '}'") != std::string::npos || what.find("expected ']'") != std::string::npos ||
-          what.find("expected ',' or") != std::string::npos) {
-        // nlohmann points at the end of the token it could not place: a
-        // string's closing quote; its start is the value that lacks a comma.
-        std::size_t start = at;
-        if (text[at] == '"' && at > 0) {
-          std::size_t q = text.rfind('"', at - 1);
-          if (q != std::string::npos) start = q;
-        }
-        std::size_t prev = start;
-        while (prev > 0 && (text[prev - 1] == ' ' || text[prev - 1] == '\n' || text[prev - 1] == '\r' ||
-                            text[prev - 1] == '\t'))
-          --prev;
-        if (prev > 0 && text[prev - 1] != ',' && text[prev - 1] != '{' && text[prev - 1] != '[' &&
-            (text[at] == '"' || std::isdigit(static_cast<unsigned char>(text[at])) || text[at] == '{' ||
-             text[at] == '[')) {
-          detail = "a comma is missing before this value (" + detail + ")";
-          std::tie(line, col) = offset_to_line_col(text, start);
-        }
-      }
+    // What and where: our own scanner (kb/json_syntax.hpp), not nlohmann's text.
+    std::size_t at = e.byte > 0 ? std::min<std::size_t>(e.byte - 1, text.size()) : 0;
+    std::string message = "invalid JSON";
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      message += ": the file is empty; a knowledge base file is one JSON document";
+    } else if (auto found = find_json_syntax_error(text)) {
+      JsonSyntaxMessage m = describe_json_syntax_error(text, *found, "document; a knowledge base file is one document");
+      at = m.offset;
+      message += ": " + m.message;
     }
-    errors.push_back({file, "", line, col, "invalid JSON: " + detail, {}});
+    auto [line, col] = offset_to_line_col(text, at);
+    errors.push_back({file, "", line, col, message, {}});
     return std::nullopt;
   } catch (const json::out_of_range&) {
     // 406: a number too large for a double. nlohmann gives no position; the
@@ -432,7 +405,9 @@ bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* ran
       std::string lim = range->min && range->max ? "from " + format_number(*range->min) + " to " + format_number(*range->max)
                         : range->min             ? "at least " + format_number(*range->min)
                                                  : "at most " + format_number(*range->max);
-      return fail("expected " + lim + ", found " + format_number(x));
+      fail("expected " + lim + ", found " + format_number(x));
+      errors.back().kind = DataError::Kind::OutOfRange;
+      return false;
     }
     return true;
   };
@@ -476,7 +451,9 @@ bool KnowledgeBase::value_from_json(const json& j, TypeId t, const FieldDef* ran
           for (const auto& v : e.values) allowed += " " + v;
           allowed += ")";
         }
-        return fail("unknown " + e.name + " `" + s + "`" + allowed, did_you_mean(s, e.values));
+        fail("unknown " + e.name + " `" + s + "`" + allowed, did_you_mean(s, e.values));
+        errors.back().kind = DataError::Kind::UnknownValue;
+        return false;
       }
       out = Value::symbol(d.enum_id, idx);
       return true;

@@ -94,6 +94,17 @@ struct DataError {
   // A warning: the data is read, but something looks wrong (a program id
   // whose codes disagree with its specialty).
   bool warning = false;
+  // What kind of problem it is, set where it is found, so that a caller (the
+  // case library's diagnostic kinds) never reads it from the words.
+  enum class Kind : std::uint8_t {
+    Invalid,       // a value of the wrong type, or that contradicts another
+    Syntax,        // not JSON (or not text), or empty
+    Limit,         // over a size, nesting or count limit of the reader
+    UnknownField,  // a key the schema does not know
+    UnknownValue,  // not a value of the field's enum
+    OutOfRange,    // a number outside the field's bounds
+  };
+  Kind kind = Kind::Invalid;
   // file:line:col: error: at $.path: message; did you mean `x`? (`warning:`
   // for a warning.) Safe for a terminal (kb/sanitize.hpp).
   std::string text() const;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "kb/json_syntax.hpp"
 #include "kb/json_writer.hpp"
 #include "kb/suggest.hpp"
 
@@ -257,175 +258,31 @@ void place(const std::string& text, std::vector<Pending>& pending) {
 
 // --- Syntax errors ---
 
-// The token that starts at or ends at `at`: a string, a word or number, or one character.
-std::size_t token_start(const std::string& t, std::size_t at) {
-  if (at >= t.size()) return at;
-  if (t[at] == '"' && at > 0) {
-    // The closing quote of a string: back to its opening quote.
-    for (std::size_t i = at; i-- > 0;) {
-      if (t[i] != '"') continue;
-      std::size_t slashes = 0;
-      for (std::size_t k = i; k-- > 0 && t[k] == '\\';) ++slashes;
-      if (slashes % 2 == 0) return i;
-    }
-    return at;
-  }
-  std::size_t s = at;
-  if (!is_literal_char(t[s]) && s > 0 && is_literal_char(t[s - 1])) --s;
-  if (!is_literal_char(t[s])) return at;
-  while (s > 0 && is_literal_char(t[s - 1])) --s;
-  return s;
-}
+// The start of the token that ends at `at` (kb/json_syntax.hpp).
+std::size_t token_start(const std::string& t, std::size_t at) { return json_token_start(t, at); }
 
-// The token starting at `at`, for showing in a message.
-std::string token_text(const std::string& t, std::size_t at) {
-  if (at >= t.size()) return "";
-  std::size_t end = at + 1;
-  if (t[at] == '"') {
-    Scanner s{t, at};
-    s.string();
-    end = s.i;
-  } else if (is_literal_char(t[at])) {
-    while (end < t.size() && is_literal_char(t[end])) ++end;
-  } else {
-    // One character; the whole of a multi-byte UTF-8 character.
-    while (end < t.size() && (static_cast<unsigned char>(t[end]) & 0xC0) == 0x80) ++end;
-  }
-  std::string tok = t.substr(at, std::min<std::size_t>(end - at, 200));
-  for (char& c : tok)
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  return cut(tok, 30);
-}
-
-std::string found_text(const std::string& tok) { return tok.empty() ? "the end of the text" : "`" + tok + "`"; }
-
-// Turns nlohmann's parse error into a message for people, and the offset it is about.
-Pending syntax_error(const std::string& text, const std::string& source, const ordered_json::parse_error& e) {
-  std::string what = e.what();
-  std::string ctx, reason, expected;
-  const std::string lead = "syntax error while parsing ";
-  auto p = what.find(lead);
-  if (p != std::string::npos) {
-    std::string rest = what.substr(p + lead.size());
-    auto dash = rest.find(" - ");
-    if (dash != std::string::npos) {
-      ctx = rest.substr(0, dash);
-      rest = rest.substr(dash + 3);
-    }
-    auto last = rest.find("; last read: '");
-    auto exp = rest.find("; expected ", last == std::string::npos ? 0 : last);
-    if (last != std::string::npos) {
-      reason = rest.substr(0, last);
-      auto after = rest.find("'; expected ", last);
-      if (after != std::string::npos) expected = rest.substr(after + 12);
-    } else if (exp != std::string::npos) {
-      reason = rest.substr(0, exp);
-      expected = rest.substr(exp + 11);
-    } else {
-      reason = rest;
-    }
-  } else {
-    reason = what;
-  }
-
-  std::size_t last_read = e.byte > 0 ? std::min<std::size_t>(e.byte - 1, text.size()) : 0;
-  std::size_t content_end = text.size();
-  while (content_end > 0 && is_blank(text[content_end - 1])) --content_end;
-
+// The syntax error nlohmann stopped at, in words: the place and the message
+// come from our own scanner (kb/json_syntax.hpp), not from nlohmann's text.
+Pending syntax_error(const std::string& text, const std::string& source, std::size_t byte) {
   Pending out;
   out.error.file = source;
-  auto set = [&](std::size_t offset, std::string message) {
-    out.offset = offset;
-    out.error.message = "invalid JSON: " + std::move(message);
-  };
-
+  out.error.kind = DataError::Kind::Syntax;
+  std::size_t content_end = text.size();
+  while (content_end > 0 && is_blank(text[content_end - 1])) --content_end;
   if (content_end == 0 || (content_end == 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)) {
     out.offset = 0;
     out.error.message = "the profile is empty; a profile is a JSON object, like {\"stage\": \"ms3\", \"step2ck\": 251}";
     return out;
   }
-  if (reason.rfind("unexpected end of input", 0) == 0) {
-    std::string closing = expected == "'}'" ? "; expected `}` to close the object"
-                          : expected == "']'" ? "; expected `]` to close the list"
-                                              : "";
-    set(content_end, "the text ends before the JSON is complete" + closing);
+  auto found = find_json_syntax_error(text);
+  if (!found) {  // nlohmann and the scanner disagree: say where nlohmann stopped
+    out.offset = byte > 0 ? std::min(byte - 1, text.size()) : 0;
+    out.error.message = "invalid JSON";
     return out;
   }
-  if (reason.rfind("invalid string: missing closing quote", 0) == 0) {
-    set(last_read, "a text in double quotes is not closed");
-    // The opening quote: the last unescaped quote before the end.
-    for (std::size_t i = text.size(); i-- > 0;) {
-      if (text[i] != '"') continue;
-      std::size_t slashes = 0;
-      for (std::size_t k = i; k-- > 0 && text[k] == '\\';) ++slashes;
-      if (slashes % 2 == 0) {
-        out.offset = i;
-        break;
-      }
-    }
-    return out;
-  }
-  if (reason.rfind("invalid string: ill-formed UTF-8 byte", 0) == 0) {
-    set(last_read, "the text is not valid UTF-8 here; save the file as UTF-8");
-    return out;
-  }
-  if (reason.rfind("invalid string: ", 0) == 0) {
-    set(last_read, "in a text in double quotes: " + reason.substr(16));
-    return out;
-  }
-  std::size_t start = token_start(text, last_read);
-  std::string tok = token_text(text, start);
-  if (expected == "end of input") {
-    set(start, "unexpected " + found_text(tok) + " after the end of the JSON object; a profile is one object");
-    return out;
-  }
-  if (reason.rfind("invalid literal", 0) == 0) {
-    if (tok == "'")
-      set(start, "texts and field names need double quotes, found `'`");
-    else
-      set(start, found_text(tok) +
-                     " is not a JSON value (texts need double quotes; the words JSON knows are true, false and null)");
-    return out;
-  }
-  if (reason.rfind("invalid number", 0) == 0) {
-    set(start, reason + ", found " + found_text(tok));
-    return out;
-  }
-  // "unexpected TOKEN": the parser's grammar.
-  std::size_t before = start;
-  while (before > 0 && is_blank(text[before - 1])) --before;
-  bool after_comma = before > 0 && text[before - 1] == ',';
-  if (ctx == "object key") {
-    if (tok == "}" && after_comma)
-      set(before - 1, "a comma before `}`; JSON allows no comma after the last field");
-    else if (tok == "'" || (!tok.empty() && tok[0] == '\''))
-      set(start, "field names need double quotes, found " + found_text(tok));
-    else
-      set(start, "expected a field name in double quotes, found " + found_text(tok));
-    return out;
-  }
-  if (ctx == "object separator") {
-    set(start, "expected `:` after the field name, found " + found_text(tok));
-    return out;
-  }
-  if (ctx == "object") {
-    bool value_like = !tok.empty() && (tok[0] == '"' || is_literal_char(tok[0]) || tok[0] == '{' || tok[0] == '[');
-    set(start, "expected `,` or `}` after the value, found " + found_text(tok) +
-                   (value_like ? "; is a comma missing?" : ""));
-    return out;
-  }
-  if (ctx == "array") {
-    bool value_like = !tok.empty() && (tok[0] == '"' || is_literal_char(tok[0]) || tok[0] == '{' || tok[0] == '[');
-    set(start, "expected `,` or `]` after the list item, found " + found_text(tok) +
-                   (value_like ? "; is a comma missing?" : ""));
-    return out;
-  }
-  if (tok == "]" && after_comma) {
-    set(before - 1, "a comma before `]`; JSON allows no comma after the last item");
-    return out;
-  }
-  set(start, "expected a value (a text in double quotes, a number, true, false, a list or an object), found " +
-                 found_text(tok));
+  JsonSyntaxMessage m = describe_json_syntax_error(text, *found, "object; a profile is one object");
+  out.offset = m.offset;
+  out.error.message = "invalid JSON: " + m.message;
   return out;
 }
 
@@ -528,20 +385,19 @@ class Builder {
   template <class Exception>
   bool parse_error(std::size_t position, const std::string&, const Exception& e) {
     if constexpr (std::is_same_v<Exception, ordered_json::out_of_range>) {
-      // 406: "number overflow parsing '1e400'"
-      std::string what = e.what();
-      auto q = what.find('\'');
-      auto q2 = q == std::string::npos ? q : what.find('\'', q + 1);
-      literal = q2 == std::string::npos ? "" : what.substr(q + 1, q2 - q - 1);
+      // 406: a number too large for a double; the literal is the one that
+      // ends where the reading stopped.
+      (void)e;
       stop = Stop::Overflow;
       at = position > 0 ? token_start(text_, std::min(position, text_.size()) - 1) : kNowhere;
+      literal.clear();
+      for (std::size_t i = at; i < text_.size() && is_literal_char(text_[i]); ++i) literal += text_[i];
       where = path(true);
-    } else if constexpr (std::is_same_v<Exception, ordered_json::parse_error>) {
-      stop = Stop::Syntax;
-      syntax.emplace(e);
     } else {
+      // A syntax error: what it is, kb/json_syntax.hpp says (syntax_error).
+      (void)e;
       stop = Stop::Syntax;
-      literal = e.what();
+      syntax_byte = position;
     }
     return false;
   }
@@ -552,7 +408,7 @@ class Builder {
   std::size_t at = kNowhere;  // where the problem that stopped the reading is
   std::string where, literal;
   bool nested = false;
-  std::optional<ordered_json::parse_error> syntax;
+  std::size_t syntax_byte = 0;  // where nlohmann stopped on a syntax error
   std::vector<Dup> dups;
 
  private:
@@ -637,7 +493,7 @@ class Builder {
 std::optional<Pending> not_text(const std::string& text, const std::string& source) {
   const std::string convert = "; save it as UTF-8, for example with `iconv -f UTF-16 -t UTF-8`";
   auto problem = [&](std::size_t offset, std::string message) {
-    return Pending{{source, "", 0, 0, std::move(message), {}}, offset};
+    return Pending{{source, "", 0, 0, std::move(message), {}, DataError::Kind::Syntax}, offset};
   };
   if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF')))
     return problem(0, "invalid JSON: the profile is UTF-16 (it starts with a UTF-16 byte-order mark)" + convert);
@@ -665,8 +521,9 @@ std::optional<Pending> not_text(const std::string& text, const std::string& sour
 std::optional<ordered_json> parse_pending(const std::string& text, const std::string& source,
                                           std::vector<Pending>& out, bool& duplicates) {
   std::size_t before = out.size();
-  auto fail = [&](std::size_t offset, std::string path, std::string message) {
-    out.push_back({{source, std::move(path), 0, 0, std::move(message), {}}, offset});
+  auto fail = [&](std::size_t offset, std::string path, std::string message,
+                  DataError::Kind kind = DataError::Kind::Syntax) {
+    out.push_back({{source, std::move(path), 0, 0, std::move(message), {}, kind}, offset});
     return std::nullopt;
   };
   if (auto p = not_text(text, source)) {
@@ -678,8 +535,9 @@ std::optional<ordered_json> parse_pending(const std::string& text, const std::st
   TrackedChar first{text.data(), &seen}, last{text.data() + text.size(), nullptr};
   try {
     ordered_json::sax_parse(first, last, &b, nlohmann::detail::input_format_t::json, true, false);
-  } catch (const ordered_json::exception& e) {
-    return fail(kNowhere, "", std::string("invalid JSON: ") + e.what());
+  } catch (const ordered_json::exception&) {
+    out.push_back(syntax_error(text, source, static_cast<std::size_t>(seen - text.data())));
+    return std::nullopt;
   }
   switch (b.stop) {
     case Builder::Stop::None: break;
@@ -701,14 +559,16 @@ std::optional<ordered_json> parse_pending(const std::string& text, const std::st
         ++s.i;
       }
       return fail(s.i, "", "lists and objects nest deeper than " + std::to_string(kMaxProfileDepth) +
-                               " levels; a profile is a flat object of fields");
+                               " levels; a profile is a flat object of fields",
+                  DataError::Kind::Limit);
     }
     case Builder::Stop::TooManyKeys: {
       std::string limit = std::to_string(kMaxProfileKeys);
       return fail(b.at, b.where,
                   (b.nested ? "an object inside this value has more than " + limit + " keys"
                              : "the profile has more than " + limit + " fields") +
-                      "; an object in a profile may have at most " + limit + " keys");
+                      "; an object in a profile may have at most " + limit + " keys",
+                  DataError::Kind::Limit);
     }
     case Builder::Stop::Underflow:
       return fail(b.at, b.where,
@@ -717,11 +577,8 @@ std::optional<ordered_json> parse_pending(const std::string& text, const std::st
     case Builder::Stop::Overflow:
       return fail(b.at, b.where, "invalid JSON: the number `" + cut(b.literal, 30) + "` is too large");
     case Builder::Stop::Syntax:
-      if (b.syntax) {
-        out.push_back(syntax_error(text, source, *b.syntax));
-        return std::nullopt;
-      }
-      return fail(kNowhere, "", "invalid JSON: " + b.literal);
+      out.push_back(syntax_error(text, source, b.syntax_byte));
+      return std::nullopt;
   }
   if (!b.dups.empty()) {
     Locator loc(text);
@@ -991,7 +848,7 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
     if (idx < 0) {
       out.push_back({{source, path, 0, 0,
                       "unknown field `" + shown(key) + "` (prefix it with `x_` to carry a field Advise should ignore)",
-                      field_hint(kb, key, names)},
+                      field_hint(kb, key, names), DataError::Kind::UnknownField},
                      key_at});
       continue;
     }
@@ -1006,7 +863,7 @@ std::optional<Profile> validate(const ordered_json& j, const std::string& source
                       "the list has " + std::to_string(it.value().size()) +
                           " items; a list in a profile field may have at most " +
                           std::to_string(kMaxProfileListItems),
-                      {}},
+                      {}, DataError::Kind::Limit},
                      value_at});
       continue;
     }
@@ -1302,7 +1159,7 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
     errors.push_back({source, "", 0, 0,
                       "the profile is " + std::to_string(text.size()) + " bytes; profiles may be at most " +
                           std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
-                      {}});
+                      {}, DataError::Kind::Limit});
     return std::nullopt;
   }
   // The usual profile in one pass; anything else (and every error) through

@@ -9,11 +9,11 @@
 
 #include <unistd.h>
 
-#include "app/cases.hpp"
+#include "cases/cases.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
-#include "app/coverage.hpp"
-#include "app/junit.hpp"
+#include "cases/coverage.hpp"
+#include "cases/junit.hpp"
 #include "dsl/checker.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -77,7 +77,7 @@ struct World {
   std::optional<Suite> load(const std::string& text, std::string& diagnostics, const std::string& name = "t.cases") {
     Diagnostics d;
     std::uint32_t id = sm->add(name, text);
-    auto suite = load_suite_from_buffers({id}, rules, *sm, d);
+    auto suite = load_suite_from_buffers({id}, rules, *sm, d, cli::suite_env());
     diagnostics = render_text(*sm, d);
     return suite;
   }
@@ -197,6 +197,17 @@ TEST_CASE("case files: syntax errors, with exact messages") {
   CHECK(first_error(w, derm_case("  expect strategy == dual extra\n")) ==
         "t.cases:3:27: error: expected the end of the expectation, found `extra`; write one expectation per line "
         "[syntax-error]");
+  // The condition's text ends with its line, not with a placeholder's `}`
+  // (the expression parser said "the closing `}`" before it was told).
+  CHECK(first_error(w, derm_case("  expect strategy ==\n")) ==
+        "t.cases:3:21: error: expected a value, found the end of the line [syntax-error]");
+  // What was found, in the rule parser's words (dsl/lexical.hpp): a
+  // direction override is named, never printed; a text in quotes is whole.
+  CHECK(first_error(w, derm_case("  expect fired \xE2\x80\xAE" "x\n")) ==
+        "t.cases:3:16: error: expected a rule name after `fired`, found U+202E (an invisible or control character) "
+        "[syntax-error]");
+  CHECK(first_error(w, derm_case("  expect recommended \"dual\"\n")) ==
+        "t.cases:3:22: error: expected a recommendation id after `recommended`, found `\"dual\"` [syntax-error]");
   CHECK(first_error(w, derm_case("  expect\n")) ==
         "t.cases:3:9: error: expected what to expect after `expect`: a condition (`strategy == dual`), "
         "`recommended ID`, `fired RULE` or `CONCLUSION explained by RULE` [syntax-error]");

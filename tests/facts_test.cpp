@@ -515,7 +515,8 @@ TEST_CASE("facts: JSON problems with line, column, path and suggestions", "[fact
         "every record says which template it is, like {\"template\": \"program\", ...})\n"
         "p.json:1:45: error: at $[1].template: unknown template `programme`; did you mean `program`?\n");
   CHECK(json_problems("{\"program\": [{\"name\": tru}]}") ==
-        "p.json:1:23: error: invalid JSON: invalid literal (found `tru`)\n");
+        "p.json:1:23: error: invalid JSON: `tru` is not a JSON value (texts need double quotes; the words JSON knows "
+        "are true, false and null)\n");
   CHECK(json_problems("42") ==
         "p.json:1:1: error: at $: expected an array of records or an object of arrays keyed by template name, like "
         "{\"program\": [...]}\n");

@@ -10,7 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/cases.hpp"
+#include "app/commands.hpp"
+#include "cases/cases.hpp"
 #include "dsl/checker.hpp"
 #include "dsl/parser.hpp"
 #include "tests/support/fixtures.hpp"
@@ -286,7 +287,7 @@ TEST_CASE("hardening: case profiles are read only beside the case file or in the
                              "case \"d\"\n  profile \"/etc/passwd\"\nend\n"
                              "case \"e\"\n  profile \"profiles/ok.json\"\n  expect strategy == dual\nend\n");
   Diagnostics cd;
-  auto suite = cases::load_suite({cases}, rules, *sm, cd);
+  auto suite = cases::load_suite({cases}, rules, *sm, cd, cli::suite_env());
   std::string text = render_text(*sm, cd);
   INFO(text);
   CHECK_FALSE(suite);

@@ -240,9 +240,15 @@ TEST_CASE("knowledge-base files: bad JSON is a located error, never an exception
   CHECK(text_of("{\n  \"x\": 1e999\n}\n") == "kb/figures.json:2:8: error: invalid JSON: the number `1e999` is too large\n");
   CHECK(text_of("{\"a\": 1, \"a\": 2}") ==
         "kb/figures.json: error: at $.a: the key `a` appears twice in one object; keep one\n");
+  // At the word, in our words (kb/json_syntax.hpp), not nlohmann's message.
   CHECK(text_of("{\"a\": tru}") ==
-        "kb/figures.json:1:10: error: invalid JSON: syntax error while parsing value - invalid literal; "
-        "last read: '\"a\": tru}' (near `}`)\n");
+        "kb/figures.json:1:7: error: invalid JSON: `tru` is not a JSON value (texts need double quotes; the words JSON "
+        "knows are true, false and null)\n");
+  CHECK(text_of("{\"a\": 1} {") ==
+        "kb/figures.json:1:10: error: invalid JSON: unexpected `{` after the end of the JSON document; a knowledge "
+        "base file is one document\n");
+  CHECK(text_of("{\"a\": \"x\\q\"}") ==
+        "kb/figures.json:1:10: error: invalid JSON: in a text in double quotes: forbidden character after backslash\n");
 }
 
 TEST_CASE("format_number: whole numbers exactly, others to four significant digits", "[kb]") {

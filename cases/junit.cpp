@@ -1,4 +1,4 @@
-#include "app/junit.hpp"
+#include "cases/junit.hpp"
 
 namespace advise::cases {
 

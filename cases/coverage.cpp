@@ -1,4 +1,4 @@
-#include "app/coverage.hpp"
+#include "cases/coverage.hpp"
 
 #include <nlohmann/json.hpp>
 
