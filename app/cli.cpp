@@ -55,6 +55,7 @@ Examples:
   advise batch profiles.jsonl > reports.jsonl
   advise batch --jobs 0 - < profiles.jsonl      # 0 = every core
   advise batch -o reports.jsonl profiles.jsonl  # written atomically
+  advise batch --rules-once profiles.jsonl      # rule metadata once, on line 1
 )";
 
 const char* kWhatIfExamples = R"(
@@ -323,6 +324,9 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
       ->check(CLI::Range(0, 1024));
   batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
+  batch_cmd->add_flag("--rules-once", batch.rules_once,
+                      "Write every rule's name, description, guide section, file and line once, on a first line, "
+                      "and name rules in the records (batch format 2, report schema 2)");
   bool no_timing = false;
   batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
   bool progress_on = false, progress_off = false;

@@ -52,6 +52,9 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t kChunkLines = 64;
 constexpr int kMaxJobs = 256;
+// The batch format of --rules-once: a header line with the rule table, then
+// records of report schema 2 (docs/cli.md, "The batch record").
+constexpr int kBatchFormatRulesOnce = 2;
 
 // One input line. Lines longer than the profile limit are not kept, only measured.
 struct Line {
@@ -153,6 +156,7 @@ struct Context {
   std::size_t record_size_hint = 16384;
   const std::vector<FactRecord>* facts = nullptr;  // the catalog (--catalog), read once
   RulesUsed used;     // which rules and knowledge base, for each record's `rules`
+  RuleStyle rule_style = RuleStyle::Inline;  // ByName with --rules-once
 };
 
 Outcome process(const Context& cx, const Line& line) {
@@ -197,7 +201,7 @@ Outcome process(const Context& cx, const Line& line) {
   w.integer(static_cast<unsigned long long>(line.number));
   w.key("carried");
   w.raw(dump(profile->carried));
-  write_report_json(w, report, cx.rules);
+  write_report_json(w, report, cx.rules, cx.rule_style);
   w.end_object();
   record += '\n';
   o.record = std::move(record);  // terminal-safe as written (kb/json_writer.hpp)
@@ -412,12 +416,30 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   Engine engine(loaded->rules);
   RulesUsed used{{}, shown_path(kb_dir)};
   for (const std::string& p : paths) used.paths.push_back(shown_path(p));
-  Context cx{engine, *loaded->rules, *loaded->kb, shown, 16384, o.catalogs.empty() ? nullptr : &catalog, std::move(used)};
+  Context cx{engine,          *loaded->rules,
+             *loaded->kb,     shown,
+             16384,           o.catalogs.empty() ? nullptr : &catalog,
+             std::move(used), o.rules_once ? RuleStyle::ByName : RuleStyle::Inline};
   LineReader reader(in);
   Counts counts;
+  bool write_ok = true;
+  if (o.rules_once) {
+    // Batch format 2: the rule table once, before the first record.
+    std::string header;
+    JsonWriter w(header);
+    w.begin_object();
+    w.key("advise_batch");
+    w.integer(kBatchFormatRulesOnce);
+    w.key("schema_version");
+    w.integer(kReportSchemaVersionRulesByName);
+    w.key("rule_table");
+    write_rule_table_json(w, *loaded->rules);
+    w.end_object();
+    header += '\n';
+    write_ok = sink.write(header);
+  }
   Progress progress(err, o.progress, o.progress && total_bytes > 0 ? count_lines(o.input) : 0);
   auto start = Clock::now();
-  bool write_ok = true;
 
   auto deliver = [&](Chunk& c) {
     for (Status s : c.statuses) counts.add(s);

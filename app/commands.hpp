@@ -58,6 +58,9 @@ struct BatchOptions {
   bool progress = true;  // a progress bar on stderr (the CLI asks when stderr is a terminal)
   bool timing = true;    // the elapsed time in the summary (off: reproducible logs, golden tests)
   std::vector<std::string> catalogs;  // `--catalog`: read once, for every applicant
+  // `--rules-once`: a first line with every rule's object, and records that
+  // name rules (batch format 2, report schema 2; docs/cli.md).
+  bool rules_once = false;
 };
 int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err);
 

@@ -7,6 +7,9 @@
 # COUNT profiles with a fixed seed (bench/gen_profiles.py), then
 #   1. times `advise batch` on one thread and with --jobs 0 (every core), RUNS
 #      times each, output to /dev/null, and prints the median and lines/s;
+#      then the same with --rules-once (rule metadata once per batch, batch
+#      format 2), runs of the two formats interleaved, with the ratio of
+#      their medians and the bytes per record of each;
 #   2. runs batch_bench, which times each phase on one thread (JSON
 #      parsing, validation, inference, report, JSON rendering) and prints the
 #      share of each.
@@ -35,19 +38,37 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 TIMEFORMAT='%R %U %S'
 for jobs in 1 0; do
-  walls=() cpus=()
+  declare -A wall_of=() cpu_of=()
   for ((r = 0; r < runs; r++)); do
-    code=0
-    { time "$advise" batch --no-timing --jobs "$jobs" "$tmp/profiles.jsonl" >/dev/null 2>"$tmp/err" || code=$?; } 2>"$tmp/time"
-    if [ "$code" -gt 1 ]; then cat "$tmp/err"; exit 2; fi
-    read -r wall user sys <"$tmp/time"
-    walls+=("$wall")
-    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}')")
+    for mode in default rules-once; do
+      flag=()
+      [ "$mode" = rules-once ] && flag=(--rules-once)
+      code=0
+      { time "$advise" batch --no-timing --jobs "$jobs" "${flag[@]}" "$tmp/profiles.jsonl" >/dev/null 2>"$tmp/err" || code=$?; } 2>"$tmp/time"
+      if [ "$code" -gt 1 ]; then cat "$tmp/err"; exit 2; fi
+      read -r wall user sys <"$tmp/time"
+      wall_of[$mode]+="$wall "
+      cpu_of[$mode]+="$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f", u + s}') "
+    done
   done
-  m=$(printf '%s\n' "${walls[@]}" | median)
-  c=$(printf '%s\n' "${cpus[@]}" | median)
-  echo "advise batch --jobs $jobs: median $m s wall over $runs runs (${walls[*]}), $c s CPU;" \
-    "$(awk -v n="$lines" -v t="$m" 'BEGIN {printf "%.0f", n / t}') lines/s; $(tail -1 "$tmp/err")"
+  declare -A med=()
+  for mode in default rules-once; do
+    m=$(printf '%s\n' ${wall_of[$mode]} | median)
+    c=$(printf '%s\n' ${cpu_of[$mode]} | median)
+    med[$mode]=$m
+    flag=""
+    [ "$mode" = rules-once ] && flag=" --rules-once"
+    echo "advise batch --jobs $jobs$flag: median $m s wall over $runs runs (${wall_of[$mode]% }), $c s CPU;" \
+      "$(awk -v n="$lines" -v t="$m" 'BEGIN {printf "%.0f", n / t}') lines/s; $(tail -1 "$tmp/err")"
+  done
+  echo "  --rules-once / default, lines/s: $(awk -v a="${med[default]}" -v b="${med[rules-once]}" 'BEGIN {printf "%.2f", a / b}')x"
+  unset wall_of cpu_of med
+done
+for mode in default rules-once; do
+  flag=()
+  [ "$mode" = rules-once ] && flag=(--rules-once)
+  "$advise" batch --no-timing "${flag[@]}" "$tmp/profiles.jsonl" >"$tmp/out" 2>/dev/null || true
+  echo "output ($mode): $(wc -c <"$tmp/out") bytes, $(awk -v b="$(wc -c <"$tmp/out")" -v n="$lines" 'BEGIN {printf "%.0f", b / n}') bytes per line"
 done
 
 echo "phases on one thread (batch_bench, median of $runs runs):"

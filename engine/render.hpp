@@ -51,6 +51,9 @@ std::string render_dot(const Report& report, const RuleSet& rules);
 // The version of the JSON schema (docs/report.md); raised on any change that
 // is not a pure addition.
 inline constexpr int kReportSchemaVersion = 1;
+// Version 2 is version 1 with every rule object replaced by the rule's name,
+// the objects written once in a rule table (`advise batch --rules-once`).
+inline constexpr int kReportSchemaVersionRulesByName = 2;
 
 namespace render_detail {
 // Helpers shared by the renderers (engine/render_text.cpp).

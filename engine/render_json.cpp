@@ -13,7 +13,12 @@ namespace {
 
 using namespace render_detail;
 
-void rule_json(JsonWriter& w, const RuleRef& r) {
+void rule_json(JsonWriter& w, const RuleRef& r, RuleStyle style) {
+  if (style == RuleStyle::ByName) {
+    // Schema 2: the rule's name; its object is in the batch's rule table.
+    r.name.empty() ? w.null() : w.string(r.name);
+    return;
+  }
   w.begin_object();
   w.key("name");
   w.string(r.name);
@@ -30,9 +35,9 @@ void rule_json(JsonWriter& w, const RuleRef& r) {
   w.end_object();
 }
 
-void rules_json(JsonWriter& w, const std::vector<RuleRef>& rs) {
+void rules_json(JsonWriter& w, const std::vector<RuleRef>& rs, RuleStyle style) {
   w.begin_array();
-  for (const RuleRef& r : rs) rule_json(w, r);
+  for (const RuleRef& r : rs) rule_json(w, r, style);
   w.end_array();
 }
 
@@ -118,15 +123,15 @@ void matched_json(JsonWriter& w, const std::vector<MatchedFact>& ms) {
   w.end_array();
 }
 
-void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules);
+void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules, RuleStyle style);
 
-void premises_json(JsonWriter& w, const std::vector<Derivation>& ps, const RuleSet& rules) {
+void premises_json(JsonWriter& w, const std::vector<Derivation>& ps, const RuleSet& rules, RuleStyle style) {
   w.begin_array();
-  for (const Derivation& p : ps) derivation_json(w, p, rules);
+  for (const Derivation& p : ps) derivation_json(w, p, rules, style);
   w.end_array();
 }
 
-void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules) {
+void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules, RuleStyle style) {
   w.begin_object();
   w.key("fact");
   w.string(d.name);
@@ -139,18 +144,18 @@ void derivation_json(JsonWriter& w, const Derivation& d, const RuleSet& rules) {
   w.key("path");
   d.kind == Derivation::Kind::Given ? w.string(d.json_path) : w.null();
   w.key("rule");
-  d.kind == Derivation::Kind::Derived ? rule_json(w, d.rule) : w.null();
+  d.kind == Derivation::Kind::Derived ? rule_json(w, d.rule, style) : w.null();
   w.key("also");
-  rules_json(w, d.also);
+  rules_json(w, d.also, style);
   w.key("tests");
   tests_json(w, d.tests, rules);
   matched_json(w, d.matched);
   w.key("premises");
-  premises_json(w, d.premises, rules);
+  premises_json(w, d.premises, rules, style);
   w.end_object();
 }
 
-void why_not_json(JsonWriter& w, const WhyNot& wn, const RuleSet& rules) {
+void why_not_json(JsonWriter& w, const WhyNot& wn, const RuleSet& rules, RuleStyle style) {
   w.begin_object();
   w.key("query");
   w.string(wn.query);
@@ -167,7 +172,7 @@ void why_not_json(JsonWriter& w, const WhyNot& wn, const RuleSet& rules) {
   for (const WhyNotCandidate& c : wn.candidates) {
     w.begin_object();
     w.key("rule");
-    rule_json(w, c.rule);
+    rule_json(w, c.rule, style);
     w.key("fired");
     w.boolean(c.fired);
     w.key("note");
@@ -175,14 +180,14 @@ void why_not_json(JsonWriter& w, const WhyNot& wn, const RuleSet& rules) {
     w.key("failed");
     tests_json(w, c.failed, rules, true);
     w.key("premises");
-    premises_json(w, c.derived_facts, rules);
+    premises_json(w, c.derived_facts, rules, style);
     w.end_object();
   }
   w.end_array();
   w.end_object();
 }
 
-void messages_json(JsonWriter& w, const Report& rep, bool warnings) {
+void messages_json(JsonWriter& w, const Report& rep, bool warnings, RuleStyle style) {
   w.begin_array();
   for (const MessageRef& m : rep.messages) {
     if (m.warning != warnings) continue;
@@ -192,7 +197,7 @@ void messages_json(JsonWriter& w, const Report& rep, bool warnings) {
     w.key("guide");
     w.string(m.rule.source);
     w.key("rule");
-    rule_json(w, m.rule);
+    rule_json(w, m.rule, style);
     w.end_object();
   }
   w.end_array();
@@ -283,10 +288,10 @@ void program_list_json(JsonWriter& w, const ProgramList& list) {
 
 }  // namespace
 
-void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
+void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules, RuleStyle style) {
   const KnowledgeBase& kb = *rules.kb;
   w.key("schema_version");
-  w.integer(kReportSchemaVersion);
+  w.integer(style == RuleStyle::ByName ? kReportSchemaVersionRulesByName : kReportSchemaVersion);
 
   w.key("profile");
   w.begin_object();
@@ -331,17 +336,17 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.key("guide");
     w.string(r.rule.source);
     w.key("rule");
-    rule_json(w, r.rule);
+    rule_json(w, r.rule, style);
     w.key("also");
-    rules_json(w, r.also);
+    rules_json(w, r.also, style);
     w.end_object();
   }
   w.end_array();
 
   w.key("warnings");
-  messages_json(w, rep, true);
+  messages_json(w, rep, true, style);
   w.key("notes");
-  messages_json(w, rep, false);
+  messages_json(w, rep, false, style);
 
   w.key("figures");
   w.begin_array();
@@ -358,7 +363,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.key("secondary");
     w.boolean(f.secondary);
     w.key("cited_by");
-    rule_json(w, f.cited_by);
+    rule_json(w, f.cited_by, style);
     w.end_object();
   }
   w.end_array();
@@ -376,11 +381,11 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.key("rejected");
     w.string(c.rejected);
     w.key("kept_by");
-    rule_json(w, c.kept_by);
+    rule_json(w, c.kept_by, style);
     w.key("kept_tests");
     tests_json(w, c.kept_tests, rules);
     w.key("rejected_by");
-    rule_json(w, c.rejected_by);
+    rule_json(w, c.rejected_by, style);
     w.key("rejected_tests");
     tests_json(w, c.rejected_tests, rules);
     w.end_object();
@@ -400,7 +405,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.begin_object();
     for (const ConclusionEntry& c : rep.conclusions) {
       w.key(c.name);
-      c.value.is_missing() ? w.null() : derivation_json(w, c.derivation, rules);
+      c.value.is_missing() ? w.null() : derivation_json(w, c.derivation, rules, style);
     }
     w.end_object();
     w.key("recommendations");
@@ -410,12 +415,12 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
       w.key("id");
       w.string(r.id);
       w.key("rule");
-      rule_json(w, r.rule);
+      rule_json(w, r.rule, style);
       w.key("tests");
       tests_json(w, r.tests, rules);
       matched_json(w, r.matched);
       w.key("premises");
-      premises_json(w, r.premises, rules);
+      premises_json(w, r.premises, rules, style);
       w.end_object();
     }
     w.end_array();
@@ -425,7 +430,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
   }
   w.key("why_not");
   w.begin_array();
-  for (const WhyNot& wn : rep.why_not) why_not_json(w, wn, rules);
+  for (const WhyNot& wn : rep.why_not) why_not_json(w, wn, rules, style);
   w.end_array();
   w.key("trace");
   if (rep.traced) {
@@ -435,7 +440,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
       w.key("index");
       w.integer(t.index);
       w.key("rule");
-      rule_json(w, t.rule);
+      rule_json(w, t.rule, style);
       w.key("changes");
       w.begin_array();
       for (const std::string& c : t.changes) w.string(c);
@@ -450,6 +455,27 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules) {
     w.end_array();
   } else {
     w.null();
+  }
+  w.end_object();
+}
+
+void write_rule_table_json(JsonWriter& w, const RuleSet& rules) {
+  w.begin_object();
+  for (std::size_t i = 0; i < rules.rules.size(); ++i) {
+    RuleRef r = rule_ref(rules, static_cast<std::int32_t>(i));
+    w.key(r.name);
+    w.begin_object();
+    w.key("description");
+    w.string(r.description);
+    w.key("guide");
+    w.string(r.source);
+    w.key("file");
+    w.string(r.file);
+    w.key("line");
+    w.integer(r.line);
+    w.key("priority");
+    w.integer(r.priority);
+    w.end_object();
   }
   w.end_object();
 }

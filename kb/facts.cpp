@@ -591,6 +591,10 @@ class RecordBuilder {
     };
     auto place = [&](std::int32_t f) { return where_of(value_at_[static_cast<std::size_t>(f)] == kNowhere ? kNowhere : static_cast<std::size_t>(f)); };
     for (const TemplateCheck& c : t.checks) {
+      // A field whose value was wrong is reported already; a rule over it would only repeat that.
+      bool failed = failed_[static_cast<std::size_t>(c.field)];
+      for (std::int32_t o : c.others) failed = failed || failed_[static_cast<std::size_t>(o)];
+      if (failed) continue;
       std::string why = c.why.empty() ? "" : " (" + c.why + ")";
       auto report = [&](std::int32_t f, std::string message, std::optional<std::string> suggestion = std::nullopt) {
         if (c.warning)

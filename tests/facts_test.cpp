@@ -342,6 +342,9 @@ TEST_CASE("facts: the program template's rules across fields, each at its cell",
         "`step2ck_cutoff` unknown\n"
         "p.csv:6:34: error: at row 6, column track (D): `track` `categorical` does not go with `specialty` "
         "`preliminary_surgery`, which takes `preliminary`; did you mean `preliminary`?\n");
+  // A value already wrong is not checked again across fields.
+  CHECK(csv_problems(head + "0800390001,A,dermatology,advanced,s,2025-07-03,AZ,,2,25,five,,\n") ==
+        "p.csv:2:57: error: at row 2, column classes_counted (K): expected an integer, found `five`\n");
   // The track when the specialty takes two; the needed field's column left out entirely.
   CHECK(csv_problems("program_id,name,specialty,track,source,retrieved,img_residents\n"
                      "0800390001,A,dermatology,integrated,s,2025-07-03,0\n") ==
