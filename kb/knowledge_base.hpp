@@ -91,9 +91,6 @@ struct DataError {
   std::uint32_t line = 0, column = 0;  // 0 when not known
   std::string message;
   std::optional<std::string> suggestion;
-  // A warning: the data is read, but something looks wrong (a program id
-  // whose codes disagree with its specialty).
-  bool warning = false;
   // What kind of problem it is, set where it is found, so that a caller (the
   // case library's diagnostic kinds) never reads it from the words.
   enum class Kind : std::uint8_t {
@@ -105,6 +102,9 @@ struct DataError {
     OutOfRange,    // a number outside the field's bounds
   };
   Kind kind = Kind::Invalid;
+  // A warning: the data is read, but something looks wrong (a program id
+  // whose codes disagree with its specialty).
+  bool warning = false;
   // file:line:col: error: at $.path: message; did you mean `x`? (`warning:`
   // for a warning.) Safe for a terminal (kb/sanitize.hpp).
   std::string text() const;
