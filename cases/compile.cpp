@@ -132,9 +132,11 @@ struct Compiler {
       std::string signals = (fs::path(kb_dir) / "signals.json").string();
       if (ok) ok = read_facts_file(signals, "", *rules->kb, templates, *facts, errors);
       if (!ok) {
+        // The first error, not a warning read before it (a program id's codes).
+        auto first = std::find_if(errors.begin(), errors.end(), [](const DataError& e) { return !e.warning; });
         Diagnostic& d = diags.report(DiagKind::IoError, ref.loc,
                                      "cannot read the catalog `" + ref.path + "`" +
-                                         (errors.empty() ? std::string() : ": " + errors.front().text()));
+                                         (first == errors.end() ? std::string() : ": " + first->text()));
         (void)d;
         facts.reset();
       }
