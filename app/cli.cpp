@@ -14,6 +14,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/startup_cache.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise::cli {
@@ -201,7 +202,7 @@ int main(int argc, char** argv) {
     const std::string& a = args[first];
     if (a == "--kb") {
       first += 2;
-    } else if (a.rfind("--kb=", 0) == 0 || a == "--verbose" || (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos)) {
+    } else if (a.rfind("--kb=", 0) == 0 || a == "--verbose" || a == "--no-cache" || (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos)) {
       ++first;
     } else {
       break;
@@ -246,6 +247,8 @@ int main(int argc, char** argv) {
   std::string kb_dir;
   app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
   app.add_option("--kb", kb_dir, "Knowledge-base data directory (default: the bundled kb/)");
+  bool no_cache = false;
+  app.add_flag("--no-cache", no_cache, "Neither read nor write the start-up cache of the checked rules");
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Advise one applicant: read a profile, print the report (the default command)");
@@ -422,6 +425,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   setup_logging(verbosity);
+  if (no_cache) disable_startup_cache();
   if (args.empty()) {
     std::cout << app.help();
     return kExitUsage;
