@@ -16,6 +16,7 @@
 
 #include "dsl/parser.hpp"  // kMaxSourceBytes
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,18 +63,23 @@ std::uint64_t fmix(std::uint64_t x) {
 // a multiply and a rotation per word, mixed at the end.
 std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0x5bd1e995a3c1f2d9ULL) {
   constexpr std::uint64_t k1 = 0x87c37b91114253d5ULL, k2 = 0x4cf5ad432745937fULL;
-  std::uint64_t lane[4] = {seed, seed ^ k1, seed ^ k2, seed ^ (k1 + k2)};
+  std::uint64_t l0 = seed, l1 = seed ^ k1, l2 = seed ^ k2, l3 = seed ^ (k1 + k2);
   const char* p = s.data();
   std::size_t n = s.size();
+  auto word = [](const char* at) {
+    std::uint64_t w;
+    std::memcpy(&w, at, 8);
+    return w;
+  };
   while (n >= 32) {
-    for (int i = 0; i < 4; ++i) {
-      std::uint64_t w;
-      std::memcpy(&w, p + 8 * i, 8);
-      lane[i] = rotl(lane[i] ^ (w * k1), 31) * k2;
-    }
+    l0 = rotl(l0 + word(p) * k1, 31) * k2;
+    l1 = rotl(l1 + word(p + 8) * k1, 31) * k2;
+    l2 = rotl(l2 + word(p + 16) * k1, 31) * k2;
+    l3 = rotl(l3 + word(p + 24) * k1, 31) * k2;
     p += 32;
     n -= 32;
   }
+  std::uint64_t lane[4] = {l0, l1, l2, l3};
   std::uint64_t h = fmix(s.size() * 0x9e3779b97f4a7c15ULL);
   for (std::uint64_t l : lane) h = fmix(h ^ l) * k1;
   while (n >= 8) {
@@ -785,15 +791,22 @@ struct KbFile {
 
 std::vector<KbFile> kb_files(const std::string& dir) {
   std::vector<KbFile> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    std::error_code e2;
-    if (!it->is_regular_file(e2)) continue;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  while (const struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    bool regular = e->d_type == DT_REG;
+    if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {  // as std::filesystem: a link to a file counts
+      struct stat st {};
+      regular = ::stat((dir + "/" + name).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    }
+    if (!regular) continue;
     KbFile f;
-    f.name = it->path().filename().string();
-    f.json = it->path().extension() == ".json";
+    f.json = name.size() > 5 && name.compare(name.size() - 5, 5, ".json") == 0;
+    f.name = std::move(name);
     out.push_back(std::move(f));
   }
+  ::closedir(d);
   std::sort(out.begin(), out.end(), [](const KbFile& a, const KbFile& b) { return a.name < b.name; });
   return out;
 }
