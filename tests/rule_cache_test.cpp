@@ -5,12 +5,14 @@
 // system's temporary folder, never in the user's cache.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
@@ -271,4 +273,40 @@ TEST_CASE("editing a rule or kb file, or adding a rule file, invalidates the sta
   CHECK(why == "the files of " + (work.path / "kb").string() + " changed");
   fs::remove(work.path / "kb" / "new_table.json");
   CHECK(read_rule_cache(cache.path.string(), key, why));
+}
+
+TEST_CASE("start-up cache entries are private, written whole by concurrent writers, never read through a link",
+          "[rule_cache]") {
+  TempDir cache;
+  std::string dir = (cache.path / "advise").string();
+  RuleCacheKey key{"test-binary", source("kb"), {source("rules")}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  std::vector<std::thread> writers;
+  std::atomic<int> written{0};
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&] {
+      std::string why;
+      for (int k = 0; k < 3; ++k)
+        if (write_rule_cache(dir, key, *l.kb, *rules, *l.sources, l.diags, why)) ++written;
+    });
+  for (std::thread& t : writers) t.join();
+  CHECK(written == 12);
+  std::string why;
+  CHECK(read_rule_cache(dir, key, why));
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  CHECK(files == 1);  // no temporary file left behind
+  CHECK((fs::status(dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+  std::string entry = rule_cache_file(dir, key);
+  CHECK((fs::status(entry).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+
+  // A link in place of the entry, even to a good entry, is not followed.
+  fs::rename(entry, cache.path / "elsewhere.cache");
+  fs::create_symlink(cache.path / "elsewhere.cache", entry);
+  CHECK_FALSE(read_rule_cache(dir, key, why));
+  CHECK(why == "no usable entry " + entry);
 }
