@@ -427,7 +427,7 @@ struct In {
     return v == 1;
   }
   // A count of items each at least `min_bytes` long.
-  std::size_t count(std::size_t min_bytes = 1) {
+  [[gnu::always_inline]] std::size_t count(std::size_t min_bytes = 1) {
     std::size_t n = u32();
     if (n > static_cast<std::size_t>(end - p) / min_bytes) {
       fail("a count is larger than the entry");
@@ -456,14 +456,14 @@ struct In {
     return v;
   }
   // An index in [lo, n).
-  std::int32_t index(std::int32_t lo, std::size_t n, const char* why) {
+  [[gnu::always_inline]] std::int32_t index(std::int32_t lo, std::size_t n, const char* why) {
     std::int32_t v = i32();
     if (v < lo || (v >= 0 && static_cast<std::size_t>(v) >= n)) fail(why);
     return v;
   }
-  TypeId type() { return index(-1, types, "a type is out of range"); }
+  [[gnu::always_inline]] TypeId type() { return index(-1, types, "a type is out of range"); }
   template <typename E>
-  E kind(E last) {
+  [[gnu::always_inline]] E kind(E last) {
     std::uint8_t v = u8();
     if (v > static_cast<std::uint8_t>(last)) fail("a kind is out of range");
     return static_cast<E>(v);
@@ -505,7 +505,7 @@ void get(In& in, Value& v, int depth = 0) {
   }
 }
 
-inline void get(In& in, ast::Loc& l) {
+[[gnu::always_inline]] inline void get(In& in, ast::Loc& l) {
   l.file = in.u32();
   l.begin = in.u32();
   l.end = in.u32();
@@ -637,7 +637,10 @@ void get(In& in, CExpr& e, int depth = 0) {
   if (e.op == Op::Slot && (e.slot < 0 || static_cast<std::size_t>(e.slot) >= in.slots))
     return in.fail("a slot is out of range");
   e.level = in.i32();
-  get(in, e.constant);
+  if (in.p < in.end && *in.p == static_cast<char>(Value::Kind::Missing))
+    ++in.p;  // most nodes hold no constant
+  else
+    get(in, e.constant);
   get(in, e.loc);
   e.kids.resize(in.count(13));
   for (CExpr& k : e.kids) get(in, k, depth + 1);
