@@ -190,15 +190,25 @@ class TextWriter {
       if (p == end) break;
       const char* start = p;
       bool plain = true;  // printable ASCII only: terminal_safe would return it as it is
+      bool glued = false;
       for (; p < end && !space(*p); ++p) {
         auto c = static_cast<unsigned char>(*p);
-        if (c < 0x20 || c >= 0x7F) plain = plain && c == static_cast<unsigned char>(kGlue);
+        if (c < 0x20 || c >= 0x7F) {
+          if (c == static_cast<unsigned char>(kGlue))
+            glued = true;
+          else
+            plain = false;
+        }
       }
-      w.assign(start, p);
-      std::replace(w.begin(), w.end(), kGlue, ' ');
-      // Profile and rule texts reach the terminal: escapes are shown, not sent.
-      if (!plain) w = terminal_safe(w);
-      std::size_t ww = width(w);
+      std::string_view word(start, static_cast<std::size_t>(p - start));
+      if (glued || !plain) {
+        w.assign(word);
+        std::replace(w.begin(), w.end(), kGlue, ' ');
+        // Profile and rule texts reach the terminal: escapes are shown, not sent.
+        if (!plain) w = terminal_safe(w);
+        word = w;
+      }
+      std::size_t ww = plain ? word.size() : width(w);
       if (!line_start && col + 1 + ww > kWidth) {
         buf += '\n';
         buf.append(indent, ' ');
@@ -209,7 +219,7 @@ class TextWriter {
         buf += ' ';
         ++col;
       }
-      buf += w;
+      buf += word;
       col += ww;
       line_start = false;
     }
