@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <iostream>
+#include <memory>
 #include <cstdlib>
 #include <new>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -234,7 +235,15 @@ int main(int argc, char** argv) {
   }
 
   // Named here, not from argv[0], so that help reads `advise` wherever it is installed.
-  CLI::App app{"advise: explainable residency-application strategy for US-citizen IMGs", "advise"};
+  auto owned_app =
+      std::make_unique<CLI::App>("advise: explainable residency-application strategy for US-citizen IMGs", "advise");
+  CLI::App& app = *owned_app;
+  // In the `advise` executable the parser is left for the process's end to
+  // reclaim, like the rules (app/startup_cache.hpp); in the tests it is freed.
+  struct KeepApp {
+    std::unique_ptr<CLI::App>& app;
+    ~KeepApp() { keep_until_exit(std::shared_ptr<const void>(std::move(app))); }
+  } keep_app{owned_app};
   app.fallthrough();  // `advise batch -v x.jsonl`: the top-level options work after a command too
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);

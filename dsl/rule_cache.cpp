@@ -994,9 +994,13 @@ std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleC
   get_kb(in, *kb);
   if (!in.ok()) return give_up(in.failed);
   RuleCacheCodec::reindex(*kb);
-  // The rule set's copy: the same, with the types and enums the checker added.
-  auto rkb = std::make_shared<KnowledgeBase>(*kb);
+  // The rule set's copy: the same, with the types and enums the checker
+  // added; the kb itself when it added none (equal content, no copy).
+  std::shared_ptr<KnowledgeBase> rkb = kb;
   std::size_t nenums = in.count(12);
+  std::uint32_t next_count = 0;
+  if (nenums == 0 && in.end - in.p >= 4) std::memcpy(&next_count, in.p, 4);
+  if (nenums > 0 || next_count > 0) rkb = std::make_shared<KnowledgeBase>(*kb);
   for (std::size_t i = 0; i < nenums && in.ok(); ++i) get(in, rkb->enums.emplace_back());
   in.enums = rkb->enums.size();
   in.enum_defs = &rkb->enums;
