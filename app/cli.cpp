@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <iostream>
+#include <memory>
 #include <cstdlib>
 #include <new>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -14,6 +15,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/startup_cache.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise::cli {
@@ -202,7 +204,7 @@ int main(int argc, char** argv) {
     const std::string& a = args[first];
     if (a == "--kb") {
       first += 2;
-    } else if (a.rfind("--kb=", 0) == 0 || a == "--verbose" || (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos)) {
+    } else if (a.rfind("--kb=", 0) == 0 || a == "--verbose" || a == "--no-cache" || (a.size() >= 2 && a[0] == '-' && a.find_first_not_of('v', 1) == std::string::npos)) {
       ++first;
     } else {
       break;
@@ -234,7 +236,15 @@ int main(int argc, char** argv) {
   }
 
   // Named here, not from argv[0], so that help reads `advise` wherever it is installed.
-  CLI::App app{"advise: explainable residency-application strategy for US-citizen IMGs", "advise"};
+  auto owned_app =
+      std::make_unique<CLI::App>("advise: explainable residency-application strategy for US-citizen IMGs", "advise");
+  CLI::App& app = *owned_app;
+  // In the `advise` executable the parser is left for the process's end to
+  // reclaim, like the rules (app/startup_cache.hpp); in the tests it is freed.
+  struct KeepApp {
+    std::unique_ptr<CLI::App>& app;
+    ~KeepApp() { keep_until_exit(std::shared_ptr<const void>(std::move(app))); }
+  } keep_app{owned_app};
   app.fallthrough();  // `advise batch -v x.jsonl`: the top-level options work after a command too
   app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
   app.require_subcommand(0, 1);
@@ -247,6 +257,8 @@ int main(int argc, char** argv) {
   std::string kb_dir;
   app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
   app.add_option("--kb", kb_dir, "Knowledge-base data directory (default: the bundled kb/)");
+  bool no_cache = false;
+  app.add_flag("--no-cache", no_cache, "Neither read nor write the start-up cache of the checked rules");
 
   RunOptions run;
   auto* run_cmd = app.add_subcommand("run", "Advise one applicant: read a profile, print the report (the default command)");
@@ -426,6 +438,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   setup_logging(verbosity);
+  if (no_cache) disable_startup_cache();
   if (args.empty()) {
     std::cout << app.help();
     return kExitUsage;

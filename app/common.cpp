@@ -2,16 +2,23 @@
 
 #include "kb/suggest.hpp"
 
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
+#include "app/startup_cache.hpp"
+#include "dsl/rule_cache.hpp"
 #include "kb/profile.hpp"
 
 namespace advise::cli {
@@ -121,8 +128,110 @@ std::string bundled_rules_path() {
   return rel.string();
 }
 
+namespace {
+
+bool cache_disabled = false;
+
+// The GNU build id of the main program (PT_NOTE of the first object).
+int find_build_id(struct dl_phdr_info* info, std::size_t, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_NOTE) continue;
+    const char* p = reinterpret_cast<const char*>(info->dlpi_addr + ph.p_vaddr);
+    const char* end = p + ph.p_memsz;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+      const auto* n = reinterpret_cast<const ElfW(Nhdr)*>(p);
+      const char* name = p + sizeof(ElfW(Nhdr));
+      const char* desc = name + ((n->n_namesz + 3) & ~3u);
+      const char* next = desc + ((n->n_descsz + 3) & ~3u);
+      if (next > end) break;
+      if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
+        out->assign(desc, n->n_descsz);
+        return 1;
+      }
+      p = next;
+    }
+  }
+  return 1;  // only the first object, the program itself
+}
+
+// Where a relative path is read from matters to the key: the rule files are
+// named relative to the current folder.
+bool any_relative(const std::vector<std::string>& paths, const std::string& kb_dir) {
+  if (!kb_dir.empty() && kb_dir[0] != '/') return true;
+  for (const std::string& p : paths)
+    if (p.empty() || p[0] != '/') return true;
+  return false;
+}
+
+}  // namespace
+
+void disable_startup_cache() { cache_disabled = true; }
+
+namespace {
+// Never destroyed: reachable from a global until the process exits.
+std::vector<std::shared_ptr<const void>>* kept = nullptr;
+}  // namespace
+
+void keep_loaded_until_exit() {
+  if (!kept) kept = new std::vector<std::shared_ptr<const void>>();
+}
+
+void keep_until_exit(std::shared_ptr<const void> p) {
+  if (kept) kept->push_back(std::move(p));
+}
+
+std::string startup_cache_dir() {
+  if (cache_disabled) return "";
+  if (const char* no = std::getenv("ADVISE_NO_CACHE"); no && *no && std::string_view(no) != "0") return "";
+  if (const char* dir = std::getenv("ADVISE_CACHE_DIR"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/advise";
+  if (const char* home = std::getenv("HOME"); home && home[0] == '/') return std::string(home) + "/.cache/advise";
+  return "";
+}
+
+std::string binary_id() {
+  std::string id;
+  dl_iterate_phdr(find_build_id, &id);
+  if (!id.empty()) return "build-id:" + id;
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) != 0) return "";
+  return "exe:" + std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec) + ":" + std::to_string(st.st_ino);
+}
+
 std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths, const std::string& kb_dir,
                                            std::ostream& err) {
+  // The start-up cache: a checked rule set read back, when every file it was
+  // made from is unchanged (docs/engine.md, "Start-up").
+  std::string cache = startup_cache_dir();
+  RuleCacheKey key;
+  if (!cache.empty()) {
+    key.binary_id = binary_id();
+    if (key.binary_id.empty()) cache.clear();
+  }
+  if (!cache.empty()) {
+    key.kb_dir = kb_dir;
+    key.paths = paths;
+    if (any_relative(paths, kb_dir)) {
+      std::error_code ec;
+      key.cwd = fs::current_path(ec).string();
+    }
+    std::string why;
+    if (auto hit = read_rule_cache(cache, key, why)) {
+      spdlog::debug("start-up cache: read {}", rule_cache_file(cache, key));
+      Loaded l;
+      l.kb = std::move(hit->kb);
+      l.sources = std::move(hit->sources);
+      l.rules = std::move(hit->rules);
+      l.diags = std::move(hit->diags);
+      keep_until_exit(l.rules);
+      keep_until_exit(l.kb);
+      return l;
+    }
+    spdlog::debug("start-up cache: not used: {}", why);
+  }
   Loaded l;
   l.kb = load_kb_or_report(kb_dir, err);
   if (!l.kb) return std::nullopt;
@@ -136,6 +245,15 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
     return std::nullopt;
   }
   l.rules = std::make_shared<const RuleSet>(std::move(*rs));
+  if (!cache.empty()) {
+    std::string why;
+    if (write_rule_cache(cache, key, *l.kb, *l.rules, *l.sources, l.diags, why))
+      spdlog::debug("start-up cache: wrote {}", rule_cache_file(cache, key));
+    else
+      spdlog::debug("start-up cache: not written: {}", why);
+  }
+  keep_until_exit(l.rules);
+  keep_until_exit(l.kb);
   return l;
 }
 

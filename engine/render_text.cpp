@@ -175,30 +175,56 @@ class TextWriter {
   // `first_width` columns wide), the next ones indented by `indent` spaces.
   // Spaces in a `glue`d chunk do not break.
   void wrap(const std::string& first, std::size_t first_width, std::size_t indent, const std::string& text) {
-    out_ << first;
+    // Words are split at what `>>` splits at in the C locale (space, tab,
+    // newline, vertical tab, form feed, carriage return), by hand: a stream
+    // per paragraph cost more than the rest of the report.
+    auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+    std::string buf = first;
     std::size_t col = first_width;
     bool line_start = true;
-    std::istringstream words(text);
     std::string w;
-    while (words >> w) {
-      std::replace(w.begin(), w.end(), kGlue, ' ');
-      // Profile and rule texts reach the terminal: escapes are shown, not sent.
-      w = terminal_safe(w);
-      std::size_t ww = width(w);
+    const char* p = text.data();
+    const char* end = p + text.size();
+    for (;;) {
+      while (p < end && space(*p)) ++p;
+      if (p == end) break;
+      const char* start = p;
+      bool plain = true;  // printable ASCII only: terminal_safe would return it as it is
+      bool glued = false;
+      for (; p < end && !space(*p); ++p) {
+        auto c = static_cast<unsigned char>(*p);
+        if (c < 0x20 || c >= 0x7F) {
+          if (c == static_cast<unsigned char>(kGlue))
+            glued = true;
+          else
+            plain = false;
+        }
+      }
+      std::string_view word(start, static_cast<std::size_t>(p - start));
+      if (glued || !plain) {
+        w.assign(word);
+        std::replace(w.begin(), w.end(), kGlue, ' ');
+        // Profile and rule texts reach the terminal: escapes are shown, not sent.
+        if (!plain) w = terminal_safe(w);
+        word = w;
+      }
+      std::size_t ww = plain ? word.size() : width(w);
       if (!line_start && col + 1 + ww > kWidth) {
-        out_ << "\n" << std::string(indent, ' ');
+        buf += '\n';
+        buf.append(indent, ' ');
         col = indent;
         line_start = true;
       }
       if (!line_start) {
-        out_ << ' ';
+        buf += ' ';
         ++col;
       }
-      out_ << w;
+      buf += word;
       col += ww;
       line_start = false;
     }
-    out_ << "\n";
+    buf += '\n';
+    out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   }
 
   // "Your program list" (advise --catalog): per specialty, the counts against

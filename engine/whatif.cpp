@@ -263,6 +263,22 @@ struct Prepared {
   std::map<std::int32_t, FieldHints> hints;
   std::vector<std::set<std::int32_t>> inputs;      // per rule
   std::vector<std::vector<std::int32_t>> writers;  // slot -> rules that write it
+  // The evaluations of changed profiles, by their changes (field, value;
+  // sorted by field), when every search made with this Prepared starts from
+  // the same profile and engine options (the report's what-would-change
+  // lines: their searches for several conclusions try many of the same
+  // changes). Each search still counts the evaluations it asked for, so its
+  // budget and messages are those of a search without the memo.
+  struct ChangesLess {
+    bool operator()(const std::vector<std::pair<std::int32_t, Value>>& a,
+                    const std::vector<std::pair<std::int32_t, Value>>& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+        return x.first != y.first ? x.first < y.first : value_less(x.second, y.second);
+      });
+    }
+  };
+  bool memoize = false;
+  std::map<std::vector<std::pair<std::int32_t, Value>>, std::shared_ptr<const Result>, ChangesLess> memo;
 
   Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo)
       : Prepared(engine, std::make_shared<const Result>(engine.evaluate(profile, eo))) {}
@@ -291,13 +307,31 @@ struct Search {
   const std::vector<std::set<std::int32_t>>& inputs;
   const std::vector<std::vector<std::int32_t>>& writers;
 
-  Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out, const Prepared& pre)
-      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p), inputs(pre.inputs),
-        writers(pre.writers) {}
+  Prepared& pre;
+
+  Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out, Prepared& prepared)
+      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p), inputs(prepared.inputs),
+        writers(prepared.writers), pre(prepared) {}
 
   bool budget_left() const { return w.evaluations < options.max_evaluations; }
 
   std::shared_ptr<const Result> run(const std::vector<const Candidate*>& changes) {
+    std::vector<std::pair<std::int32_t, Value>> key;
+    if (pre.memoize) {
+      for (const Candidate* c : changes) {
+        auto at = std::find_if(key.begin(), key.end(), [&](const auto& k) { return k.first == c->field; });
+        if (at != key.end())
+          at->second = c->to;  // the later change of a field is the one evaluated
+        else
+          key.emplace_back(c->field, c->to);
+      }
+      std::sort(key.begin(), key.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      auto found = pre.memo.find(key);
+      if (found != pre.memo.end()) {
+        ++w.evaluations;
+        return found->second;
+      }
+    }
     std::vector<Value> saved;
     for (const Candidate* c : changes) {
       saved.push_back(work.values[static_cast<std::size_t>(c->field)]);
@@ -306,6 +340,7 @@ struct Search {
     auto r = std::make_shared<const Result>(engine.evaluate(work, options.engine));
     for (std::size_t i = changes.size(); i-- > 0;) work.values[static_cast<std::size_t>(changes[i]->field)] = saved[i];
     ++w.evaluations;
+    if (pre.memoize) pre.memo.emplace(std::move(key), r);
     return r;
   }
 
@@ -910,7 +945,10 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     o.engine = eo;
     // The report's evaluation is the search's starting point (a copy would
     // cost as much as evaluating again; the caller keeps it alive).
-    if (!pre) pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated));
+    if (!pre) {
+      pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated));
+      pre->memoize = true;  // every line's search starts from this profile with these options
+    }
     WhatIf w = what_if_prepared(engine, profile, c.name + "=" + kb.source_text(hoped), o, *pre);
     if (!w.error.empty() || w.already) continue;
     // The applicant's words: labels for fields and values, no ids.

@@ -168,6 +168,7 @@ class KnowledgeBase {
  private:
   std::map<std::string, int, std::less<>> field_index_, conclusion_index_, attribute_index_, enum_index_;
   friend std::optional<KnowledgeBase> load_knowledge_base(const std::string&, std::vector<DataError>&);
+  friend struct RuleCacheCodec;  // dsl/rule_cache.cpp rebuilds a kb read from the start-up cache
   void index();
 };
 

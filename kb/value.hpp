@@ -45,6 +45,7 @@ class TypeTable {
   TypeTable();
   TypeId intern(TypeDesc d);
   const TypeDesc& at(TypeId t) const { return types_.at(static_cast<std::size_t>(t)); }
+  std::size_t size() const { return types_.size(); }
   TypeId any() const { return 0; }
   TypeId integer() const { return 1; }
   TypeId number() const { return 2; }

@@ -15,7 +15,8 @@
 #   tests/golden/check/<name>.rules     shorthand: `advise check tests/golden/check/<name>.rules`
 #   .../<name>.out  .err  .code         expected stdout, stderr and exit code
 # --update rewrites the expectations from the current output; review the diff.
-# The environment is fixed: NO_COLOR=1, ADVISE_HOME=<repo>, LC_ALL=C.
+# The environment is fixed: NO_COLOR=1, ADVISE_HOME=<repo>, LC_ALL=C, and the start-up
+# cache in a temporary folder (or $ADVISE_CACHE_DIR when set).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 advise="$root/build/app/advise"
@@ -32,6 +33,10 @@ cd "$root" || exit 2
 export NO_COLOR=1 ADVISE_HOME="$root" LC_ALL=C
 pass=0 fail=0 updated=0
 tmp=$(mktemp -d)
+# The start-up cache (docs/engine.md): a fresh folder of this run unless
+# ADVISE_CACHE_DIR names one (tests/golden_cache.sh runs the suite twice
+# over one folder); never the user's own cache.
+export ADVISE_CACHE_DIR="${ADVISE_CACHE_DIR:-$tmp/cache}"
 gen="tests/golden/.tmp"
 trap 'rm -rf "$tmp" "$root/$gen"' EXIT
 

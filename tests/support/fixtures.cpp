@@ -14,6 +14,19 @@ namespace advise::testing {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The tests never read or write the user's start-up cache
+// (dsl/rule_cache.hpp): it is off unless ADVISE_CACHE_DIR names a folder
+// (ctest gives one in the build tree); tests of the cache turn it on.
+struct NoUserCache {
+  NoUserCache() {
+    if (!std::getenv("ADVISE_CACHE_DIR")) ::setenv("ADVISE_NO_CACHE", "1", 0);
+  }
+} no_user_cache;
+
+}  // namespace
+
 std::shared_ptr<const KnowledgeBase> bundled_kb() {
   static std::shared_ptr<const KnowledgeBase> kb = [] {
     std::vector<DataError> errors;

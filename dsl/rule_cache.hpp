@@ -1,0 +1,80 @@
+// The start-up cache (docs/engine.md, "Start-up"): the checked rule set and
+// the knowledge base it was checked against, kept in a binary file in the
+// user's cache folder so that a command does not parse and check the same
+// rules and JSON at every start.
+//
+// An entry is found by a key made of the binary's identity, the cache format
+// version, the knowledge-base folder and the rule paths as given (and the
+// current folder when a path is relative). It is used only when every check
+// holds: the header's magic, format version, key, payload length and the
+// checksums of the header and of the payload; then every file it was made
+// from (each rule file and include read, every regular file of the
+// knowledge-base folder, the list of `.rules` files of each rule folder) has
+// the same content as then, compared by a hash of its content; then every
+// count, kind and index of the payload is in range as it is read. Anything
+// else (no entry, a short or corrupt file, an edited rule or kb file, a new
+// binary) makes the caller load and check the rules as without a cache.
+//
+// Library code: nothing is printed; failures come back as a reason for the
+// debug log.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dsl/diagnostics.hpp"
+#include "dsl/ruleset.hpp"
+#include "dsl/source.hpp"
+#include "kb/knowledge_base.hpp"
+
+namespace advise {
+
+// Bumped whenever the payload's layout changes (the binary's identity
+// changes with every build anyway).
+inline constexpr std::uint32_t kRuleCacheFormat = 2;  // 2: templates' checks across fields
+inline constexpr std::size_t kRuleCacheHeaderSize = 48;
+// An entry larger than this is not read (the bundled rules make ~1 MiB).
+inline constexpr std::size_t kMaxRuleCacheBytes = 256u * 1024u * 1024u;
+
+// What an entry is looked up by.
+struct RuleCacheKey {
+  std::string binary_id;  // the build id of the executable (or its size and time)
+  std::string kb_dir;     // as given to load_knowledge_base
+  std::vector<std::string> paths;  // as given to load_rule_set
+  std::string cwd;        // the current folder when a path is relative, else empty
+};
+
+// The result of load_knowledge_base + load_rule_set, as app/common.hpp keeps it.
+struct CachedRules {
+  std::shared_ptr<const KnowledgeBase> kb;
+  std::shared_ptr<SourceManager> sources;
+  std::shared_ptr<const RuleSet> rules;
+  Diagnostics diags;  // the checker's warnings
+};
+
+// The file of the entry for `key` in folder `dir`.
+std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key);
+
+// Reads and validates the entry for `key` in `dir`. Nothing (with `why` set)
+// when there is none or any check fails.
+std::optional<CachedRules> read_rule_cache(const std::string& dir, const RuleCacheKey& key, std::string& why);
+
+// Writes the entry for `key` in `dir` (made with mode 0700 when missing):
+// to a temporary file of that folder (mode 0600) then renamed over the
+// entry, so that a reader sees the old entry or the new one, never a part.
+// False with `why` set when it was not written (a rule set the cache cannot
+// hold, a folder that cannot be written).
+bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const KnowledgeBase& kb, const RuleSet& rules,
+                      const SourceManager& sources, const Diagnostics& diags, std::string& why);
+
+// For tests: recomputes the checksums of an entry's bytes after they were
+// changed, so that a test can reach the checks made after the checksum.
+void reseal_rule_cache(std::string& bytes);
+// For tests: decodes an entry's bytes (all checks made) for `key`.
+std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleCacheKey& key, std::string& why);
+
+}  // namespace advise

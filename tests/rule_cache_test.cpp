@@ -1,0 +1,312 @@
+// The start-up cache (dsl/rule_cache.hpp, docs/engine.md "Start-up"): a hit
+// gives what a cold load gives, byte for byte; a damaged, cut, foreign or
+// stale entry is never used; editing a rule or kb file, or adding a rule
+// file, invalidates. Every test works in a folder of its own under the
+// system's temporary folder, never in the user's cache.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "app/common.hpp"
+#include "dsl/checker.hpp"
+#include "dsl/rule_cache.hpp"
+#include "tests/support/fixtures.hpp"
+
+using namespace advise;
+using namespace advise::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Sets an environment variable for the test's duration.
+struct EnvGuard {
+  std::string name;
+  std::optional<std::string> old;
+  EnvGuard(std::string n, const std::string& value) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) old = v;
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~EnvGuard() {
+    if (old)
+      ::setenv(name.c_str(), old->c_str(), 1);
+    else
+      ::unsetenv(name.c_str());
+  }
+};
+
+void copy_tree(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  fs::copy(from, to, fs::copy_options::recursive);
+}
+
+struct Loaded {
+  std::shared_ptr<const KnowledgeBase> kb;
+  std::shared_ptr<SourceManager> sources;
+  std::optional<RuleSet> rules;
+  Diagnostics diags;
+};
+
+Loaded load_cold(const std::string& kb_dir, const std::vector<std::string>& paths) {
+  Loaded l;
+  std::vector<DataError> errors;
+  auto kb = load_knowledge_base(kb_dir, errors);
+  REQUIRE(kb);
+  l.kb = std::make_shared<const KnowledgeBase>(std::move(*kb));
+  l.sources = std::make_shared<SourceManager>();
+  l.rules = load_rule_set(paths, l.kb, l.sources, l.diags);
+  REQUIRE(l.rules);
+  return l;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void spit(const fs::path& p, const std::string& s) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << s;
+}
+
+std::string run(const std::vector<std::string>& args_rules, const std::string& kb, const std::string& format,
+                bool explain, std::string& err_text) {
+  cli::RunOptions o;
+  o.profile = source("examples/profiles/example.json");
+  o.rules = args_rules;
+  o.kb_dir = kb;
+  o.format = format;
+  o.explain = explain;
+  std::ostringstream out, err;
+  int code = cli::cmd_run(o, out, err);
+  err_text = err.str() + "exit " + std::to_string(code);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("a start-up cache hit gives the same reports as a cold load", "[rule_cache]") {
+  TempDir cache;
+  EnvGuard no("ADVISE_NO_CACHE", "");
+  std::vector<std::string> rules{source("rules")};
+  std::string kb = source("kb");
+  for (const char* format : {"text", "json", "markdown", "html", "dot"}) {
+    for (bool explain : {false, true}) {
+      std::string cold_err, warm_err, off_err;
+      std::string off;
+      {
+        EnvGuard off_guard("ADVISE_NO_CACHE", "1");
+        off = run(rules, kb, format, explain, off_err);
+      }
+      EnvGuard dir("ADVISE_CACHE_DIR", cache.path.string());
+      std::string cold = run(rules, kb, format, explain, cold_err);  // writes the entry (first loop) or reads it
+      std::string warm = run(rules, kb, format, explain, warm_err);  // reads it
+      CHECK(cold == off);
+      CHECK(warm == off);
+      CHECK(cold_err == off_err);
+      CHECK(warm_err == off_err);
+    }
+  }
+  std::size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(cache.path)) {
+    (void)e;
+    ++entries;
+  }
+  CHECK(entries == 1);
+}
+
+TEST_CASE("a start-up cache entry holds the rule set and kb as loaded", "[rule_cache]") {
+  TempDir cache;
+  RuleCacheKey key{"test-binary", source("kb"), {source("rules")}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  std::string why;
+  REQUIRE(write_rule_cache(cache.path.string(), key, *l.kb, *rules, *l.sources, l.diags, why));
+  auto hit = read_rule_cache(cache.path.string(), key, why);
+  INFO(why);
+  REQUIRE(hit);
+  REQUIRE(hit->rules->rules.size() == rules->rules.size());
+  for (std::size_t i = 0; i < rules->rules.size(); ++i) {
+    const CRule& a = rules->rules[i];
+    const CRule& b = hit->rules->rules[i];
+    CHECK(a.name == b.name);
+    CHECK(rules->where(a.loc) == hit->rules->where(b.loc));
+    CHECK(rules->text_of(a.condition.loc) == hit->rules->text_of(b.condition.loc));
+    CHECK(a.reads == b.reads);
+    CHECK(a.writes == b.writes);
+  }
+  CHECK(hit->sources->size() == l.sources->size());
+  CHECK(hit->kb->fields.size() == l.kb->fields.size());
+  CHECK(hit->kb->field_index("step2ck") == l.kb->field_index("step2ck"));
+  CHECK(hit->rules->kb->enums.size() == rules->kb->enums.size());
+  CHECK(hit->rules->kb->types.size() == rules->kb->types.size());
+  CHECK(hit->rules->templates.size() == rules->templates.size());
+  CHECK(hit->diags.warning_count() == l.diags.warning_count());
+
+  // Another binary, other paths: another key, no entry.
+  RuleCacheKey other = key;
+  other.binary_id = "another-binary";
+  CHECK_FALSE(read_rule_cache(cache.path.string(), other, why));
+}
+
+TEST_CASE("a damaged, cut or foreign start-up cache entry is never used", "[rule_cache]") {
+  TempDir cache;
+  RuleCacheKey key{"test-binary", source("kb"), {source("rules")}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  std::string why;
+  REQUIRE(write_rule_cache(cache.path.string(), key, *l.kb, *rules, *l.sources, l.diags, why));
+  const std::string good = slurp(rule_cache_file(cache.path.string(), key));
+  REQUIRE(good.size() > kRuleCacheHeaderSize);
+  REQUIRE(decode_rule_cache(good, key, why));
+
+  SECTION("cut short anywhere") {
+    for (std::size_t n = 0; n < good.size(); n += (n < 256 ? 1 : 4099)) {
+      why.clear();
+      CHECK_FALSE(decode_rule_cache(std::string_view(good).substr(0, n), key, why));
+      CHECK(!why.empty());
+    }
+  }
+  SECTION("a byte changed anywhere") {
+    for (std::size_t i = 0; i < good.size(); i += (i < 64 ? 1 : 3001)) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ 0x5a);
+      CHECK_FALSE(decode_rule_cache(bad, key, why));
+    }
+  }
+  SECTION("a byte changed and the checksums made to match: checked, never a crash") {
+    // What a hostile entry could do: the reads after the checksum bound
+    // every count and index (run under ASan).
+    for (std::size_t i = kRuleCacheHeaderSize; i < good.size(); i += 1009) {
+      for (unsigned char v : {0x00, 0xff, 0x80, 0x01}) {
+        std::string bad = good;
+        bad[i] = static_cast<char>(v);
+        reseal_rule_cache(bad);
+        (void)decode_rule_cache(bad, key, why);
+      }
+    }
+    std::string longer = good + "x";
+    reseal_rule_cache(longer);
+    CHECK_FALSE(decode_rule_cache(longer, key, why));
+    CHECK(why == "the entry has bytes after its end");
+  }
+  SECTION("another format version") {
+    std::string bad = good;
+    std::uint32_t v = kRuleCacheFormat + 1;
+    std::memcpy(bad.data() + 8, &v, 4);
+    reseal_rule_cache(bad);
+    CHECK_FALSE(decode_rule_cache(bad, key, why));
+    CHECK(why == "the entry has another format version");
+  }
+  SECTION("not an entry") {
+    CHECK_FALSE(decode_rule_cache(std::string(200, 'x'), key, why));
+    CHECK(why == "the file is not a cache entry (wrong magic)");
+  }
+  SECTION("a damaged file in the cache folder gives the cold load's report") {
+    std::vector<std::string> rule_paths{source("rules")};
+    std::string cold_err, off_err, warm_err;
+    std::string off;
+    {
+      EnvGuard off_guard("ADVISE_NO_CACHE", "1");
+      off = run(rule_paths, source("kb"), "text", false, off_err);
+    }
+    EnvGuard no("ADVISE_NO_CACHE", "");
+    EnvGuard dir("ADVISE_CACHE_DIR", cache.path.string());
+    CHECK(run(rule_paths, source("kb"), "text", false, cold_err) == off);
+    for (const auto& e : fs::directory_iterator(cache.path)) {
+      std::string bytes = slurp(e.path());
+      spit(e.path(), bytes.substr(0, bytes.size() / 2));
+    }
+    CHECK(run(rule_paths, source("kb"), "text", false, warm_err) == off);  // ignored, rewritten
+    CHECK(run(rule_paths, source("kb"), "text", false, warm_err) == off);  // read
+    CHECK(warm_err == off_err);
+  }
+}
+
+TEST_CASE("editing a rule or kb file, or adding a rule file, invalidates the start-up cache", "[rule_cache]") {
+  TempDir work, cache;
+  copy_tree(source("rules"), work.path / "rules");
+  copy_tree(source("kb"), work.path / "kb");
+  RuleCacheKey key{"test-binary", (work.path / "kb").string(), {(work.path / "rules").string()}, ""};
+  auto write = [&] {
+    Loaded l = load_cold(key.kb_dir, key.paths);
+    auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+    std::string why;
+    REQUIRE(write_rule_cache(cache.path.string(), key, *l.kb, *rules, *l.sources, l.diags, why));
+  };
+  write();
+  std::string why;
+  REQUIRE(read_rule_cache(cache.path.string(), key, why));
+
+  fs::path rules_file = work.path / "rules" / "step2_exams.rules";
+  std::string text = slurp(rules_file);
+  spit(rules_file, text + "\n# an edit\n");
+  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
+  CHECK(why == rules_file.string() + " changed");
+  spit(rules_file, text);
+  CHECK(read_rule_cache(cache.path.string(), key, why));
+
+  fs::path schema = work.path / "kb" / "figures.json";
+  std::string fig = slurp(schema);
+  spit(schema, fig + " ");
+  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
+  CHECK(why == schema.string() + " changed");
+  spit(schema, fig);
+  CHECK(read_rule_cache(cache.path.string(), key, why));
+
+  spit(work.path / "rules" / "zz_new.rules", "# a new file\n");
+  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
+  CHECK(why == "the files of " + (work.path / "rules").string() + " changed");
+  fs::remove(work.path / "rules" / "zz_new.rules");
+
+  spit(work.path / "kb" / "new_table.json", "{}");
+  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
+  CHECK(why == "the files of " + (work.path / "kb").string() + " changed");
+  fs::remove(work.path / "kb" / "new_table.json");
+  CHECK(read_rule_cache(cache.path.string(), key, why));
+}
+
+TEST_CASE("start-up cache entries are private, written whole by concurrent writers, never read through a link",
+          "[rule_cache]") {
+  TempDir cache;
+  std::string dir = (cache.path / "advise").string();
+  RuleCacheKey key{"test-binary", source("kb"), {source("rules")}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  std::vector<std::thread> writers;
+  std::atomic<int> written{0};
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&] {
+      std::string why;
+      for (int k = 0; k < 3; ++k)
+        if (write_rule_cache(dir, key, *l.kb, *rules, *l.sources, l.diags, why)) ++written;
+    });
+  for (std::thread& t : writers) t.join();
+  CHECK(written == 12);
+  std::string why;
+  CHECK(read_rule_cache(dir, key, why));
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    (void)e;
+    ++files;
+  }
+  CHECK(files == 1);  // no temporary file left behind
+  CHECK((fs::status(dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+  std::string entry = rule_cache_file(dir, key);
+  CHECK((fs::status(entry).permissions() & fs::perms::all) == (fs::perms::owner_read | fs::perms::owner_write));
+
+  // A link in place of the entry, even to a good entry, is not followed.
+  fs::rename(entry, cache.path / "elsewhere.cache");
+  fs::create_symlink(cache.path / "elsewhere.cache", entry);
+  CHECK_FALSE(read_rule_cache(dir, key, why));
+  CHECK(why == "no usable entry " + entry);
+}
