@@ -1,0 +1,1 @@
+--catalog tests/golden/test/catalog_warning/catalog.csv tests/golden/test/catalog_warning/applicant.json
