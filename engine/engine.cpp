@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include "engine/agenda.hpp"
 #include "engine/compile.hpp"
 #include "engine/rete.hpp"
 
@@ -485,19 +486,6 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
-  const auto& rs = rules_->rules;
-  by_rank_.resize(rs.size());
-  std::iota(by_rank_.begin(), by_rank_.end(), 0);
-  // Agenda order: priority (higher first), specificity (more tests first), source order.
-  std::stable_sort(by_rank_.begin(), by_rank_.end(), [&](std::int32_t a, std::int32_t b) {
-    const CRule& ra = rs[static_cast<std::size_t>(a)];
-    const CRule& rb = rs[static_cast<std::size_t>(b)];
-    if (ra.priority != rb.priority) return ra.priority > rb.priority;
-    if (ra.specificity != rb.specificity) return ra.specificity > rb.specificity;
-    return ra.index < rb.index;
-  });
-  rank_.resize(rs.size());
-  for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
   if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
   conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
 }
@@ -523,15 +511,14 @@ struct Setter {
 
 class Run {
  public:
-  Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
-      const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r, const EngineOptions& opt)
-      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt),
-        view_(r) {}
+  Run(const Engine& engine, const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r,
+      const EngineOptions& opt)
+      : rs_(engine.rules()), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt), view_(r), agenda_(rs_.strategy) {}
 
   void go() {
     std::size_t n = rs_.rules.size();
-    last_fired_.assign(n, -1);
-    agenda_.assign((n + 63) / 64, 0);
+    has_fired_.assign(n, 0);
+    active_.assign(n, -1);
     // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
     not_true_ = cx_.count;
     conj_true_.assign(cx_.conj.size(), 0);
@@ -542,11 +529,12 @@ class Run {
       for (std::int32_t rule : cx_.rules_of[c]) --not_true_[static_cast<std::size_t>(rule)];
     }
     for (std::size_t rule = 0; rule < n; ++rule)
-      if (cx_.count[rule] > 0 && not_true_[rule] == 0) set_active(static_cast<std::int32_t>(rule), true);
+      if (cx_.count[rule] > 0 && not_true_[rule] == 0) activate(static_cast<std::int32_t>(rule));
     if (pp_) start_matching();
     while (true) {
       refresh();
-      std::int32_t pick = first_active();
+      std::int32_t top = agenda_.top();
+      std::int32_t pick = top < 0 ? -1 : agenda_.get(top).rule;
       if (m_) {
         std::int32_t act = m_->peek();
         if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
@@ -562,29 +550,30 @@ class Run {
       if (pick < 0) break;
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
-      bool repeat = last_fired_[static_cast<std::size_t>(pick)] >= 0;
+      bool repeat = has_fired_[static_cast<std::size_t>(pick)] != 0;
       if (repeat && repeats_ >= opt_.max_firings) {
         runaway();
         break;
       }
       if (repeat) ++repeats_;
-      fire(pick);
+      fire(agenda_.pop());
     }
   }
 
  private:
   const RuleSet& rs_;
-  const std::vector<std::int32_t>& by_rank_;
-  const std::vector<std::int32_t>& rank_;
   const PatternProgram* pp_;
   const ConjunctIndex& cx_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
-  std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
+  // The single-record rules' agenda: at most one activation per rule, over
+  // the slots its condition reads at their current versions.
+  Agenda agenda_;
+  std::vector<std::int32_t> active_;  // rule -> its activation's handle in agenda_, -1 when none
+  std::vector<char> has_fired_;       // rule -> it fired in this evaluation (the runaway guard counts repeats)
   std::vector<std::uint64_t> fire_levels_;  // fire_activation's copy of the match's levels
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
-  std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
   std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
   std::vector<char> conj_true_;          // conjunct -> true now
   std::vector<char> conj_dirty_;         // conjunct -> a slot it reads changed
@@ -757,7 +746,6 @@ class Run {
     }
     auto fi = static_cast<std::int32_t>(r_.firings.size());
     r_.firings.push_back(std::move(f));
-    last_fired_[static_cast<std::size_t>(a.rule)] = fi;
     BoundView view(*this, levels.data(), -1, -1, offset);
     for (const CAction& ca : cr.actions) {
       switch (ca.kind) {
@@ -794,34 +782,35 @@ class Run {
     for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);
   }
 
-  void set_active(std::int32_t rule, bool on) {
-    auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
-    if (on) {
-      agenda_[rk / 64] |= (std::uint64_t{1} << (rk % 64));
-    } else {
-      agenda_[rk / 64] &= ~(std::uint64_t{1} << (rk % 64));
-    }
-  }
-
-  std::int32_t first_active() const {
-    for (std::size_t w = 0; w < agenda_.size(); ++w) {
-      if (agenda_[w]) {
-        auto bit = static_cast<std::size_t>(__builtin_ctzll(agenda_[w]));
-        return by_rank_[w * 64 + bit];
-      }
-    }
-    return -1;
-  }
-
-  // Refraction: the rule already fired with exactly the current versions of what it reads.
-  bool refracted(std::int32_t rule) const {
-    std::int32_t last = last_fired_[static_cast<std::size_t>(rule)];
-    if (last < 0) return false;
+  // The rule's condition holds: its activation over the current versions of
+  // what it reads goes on the agenda, unless that activation already fired
+  // (refraction) or is there already. An activation over older versions is
+  // replaced: a fact it matched changed.
+  void activate(std::int32_t rule) {
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    const Firing& f = r_.firings[static_cast<std::size_t>(last)];
-    for (std::size_t i = 0; i < cr.reads.size(); ++i)
-      if (f.read[i] != r_.current[static_cast<std::size_t>(cr.reads[i])]) return false;
-    return true;
+    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
+    if (h >= 0) {
+      const Activation& old = agenda_.get(h);
+      bool same = true;
+      for (std::size_t i = 0; i < cr.reads.size() && same; ++i)
+        same = old.facts[i].version == r_.current[static_cast<std::size_t>(cr.reads[i])];
+      if (same) return;
+      agenda_.remove(h);
+      h = -1;
+    }
+    Activation a;
+    a.rule = rule;
+    a.priority = cr.priority;
+    a.specificity = cr.specificity;
+    a.facts.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) a.facts.push_back({FactId::slot(s), r_.current[static_cast<std::size_t>(s)]});
+    h = agenda_.add(std::move(a));
+  }
+
+  void deactivate(std::int32_t rule) {
+    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
+    if (h >= 0) agenda_.remove(h);
+    h = -1;
   }
 
   // Re-tests the conjuncts whose slots changed. A rule whose conjuncts are
@@ -838,9 +827,9 @@ class Run {
         std::int32_t& nt = not_true_[static_cast<std::size_t>(rule)];
         if (now != was) nt += now ? -1 : 1;
         if (nt == 0) {
-          set_active(rule, !refracted(rule));
+          activate(rule);
         } else if (was && !now) {
-          set_active(rule, false);
+          deactivate(rule);
         }
       }
     }
@@ -890,17 +879,20 @@ class Run {
     return !(old == v);
   }
 
-  void fire(std::int32_t rule) {
+  // Fires a single-record rule's activation (popped from the agenda, so
+  // recorded there as fired: refracted while what it read keeps its versions).
+  void fire(const Activation& act) {
+    std::int32_t rule = act.rule;
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
     auto fi = static_cast<std::int32_t>(r_.firings.size());
     Firing f;
     f.rule = rule;
-    f.read.reserve(cr.reads.size());
-    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    f.read.reserve(act.facts.size());
+    for (const FactRef& x : act.facts) f.read.push_back(static_cast<std::int32_t>(x.version));
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     r_.firings.push_back(std::move(f));
-    last_fired_[static_cast<std::size_t>(rule)] = fi;
-    set_active(rule, false);
+    has_fired_[static_cast<std::size_t>(rule)] = 1;
+    active_[static_cast<std::size_t>(rule)] = -1;
     for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
     if (m_)
       for (std::int32_t fact : m_->take_withdrawn()) end_record(fact, fi);  // a guard went false
@@ -1148,7 +1140,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
   r.given = options.facts;
-  Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
+  Run run(*this, patterns_.get(), *conjuncts_, r, options);
   run.go();
   withdraw_losers(r);
   dedupe_citations(r);

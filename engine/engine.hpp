@@ -165,8 +165,6 @@ class Engine {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
   std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
-  std::vector<std::int32_t> rank_;     // rule index -> agenda rank
-  std::vector<std::int32_t> by_rank_;  // agenda rank -> rule index
 };
 
 // Evaluates a checked expression over a memory view; Missing means unknown.
