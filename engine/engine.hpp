@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dsl/ruleset.hpp"
+#include "engine/agenda.hpp"
 #include "kb/facts.hpp"
 #include "kb/profile.hpp"
 
@@ -177,6 +178,8 @@ class ValueView {
   // aggregate's value; Missing outside such a rule.
   virtual Value fact_field(std::int32_t /*level*/, std::int32_t /*field*/) const { return {}; }
   virtual Value aggregate(std::int32_t /*level*/) const { return {}; }
+  // The fact bound at `level` (record -1 when none, or an aggregate's level).
+  virtual FactId fact_at(std::int32_t /*level*/) const { return FactId::slot(-1); }
 };
 Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
 

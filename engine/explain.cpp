@@ -124,7 +124,7 @@ void collect_fact_reads(const CExpr& e, std::vector<const CExpr*>& out) {
 }
 
 FactValue fact_value(const RuleSet& rules, std::int32_t slot, const Value& v) {
-  FactValue f{slot, rules.slot_name(slot), v, rules.kb->display(v), rules.is_conclusion(slot), ""};
+  FactValue f{FactId::slot(slot), -1, rules.slot_name(slot), v, rules.kb->display(v), rules.is_conclusion(slot), ""};
   if (!f.conclusion) f.json_path = "$." + f.name;
   if (v.is_missing()) f.display = f.conclusion ? "(not reached)" : "(not given)";
   return f;
@@ -137,10 +137,10 @@ Reads reads_of(const std::vector<TestRecord>& ts, const std::vector<Derivation>&
   };
   for (const TestRecord& t : ts)
     for (const FactValue& f : t.facts) {
-      if (f.slot < 0) continue;  // a field of a fact of a template
+      if (f.of_template()) continue;
       if (!f.conclusion) {
         add(f.value.is_missing() ? r.not_given : r.given, f.json_path);
-      } else if (std::none_of(premises.begin(), premises.end(), [&](const Derivation& p) { return p.slot == f.slot; })) {
+      } else if (std::none_of(premises.begin(), premises.end(), [&](const Derivation& p) { return p.fact == f.fact; })) {
         add(r.not_followed, f.name);
       }
     }
@@ -162,6 +162,10 @@ void record(const RuleSet& rules, const CExpr& e, const ValueView& view, Truth t
   collect_fact_reads(e, reads);
   for (const CExpr* x : reads) {
     FactValue f;
+    if (x->op == Op::FactField) {
+      f.fact = view.fact_at(x->level);
+      f.field = x->slot;
+    }
     f.name = std::string(rules.text_of(x->loc));
     f.value = x->op == Op::FactField ? view.fact_field(x->level, x->slot) : view.aggregate(x->level);
     f.display = f.value.is_missing() ? "(unknown)" : rules.kb->display(f.value);
@@ -185,6 +189,12 @@ class FiringView final : public ValueView {
   Value aggregate(std::int32_t level) const override {
     if (level < 0 || static_cast<std::size_t>(level) >= f_.aggregates.size()) return {};
     return f_.aggregates[static_cast<std::size_t>(level)];
+  }
+  FactId fact_at(std::int32_t level) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= f_.matched.size()) return FactId::slot(-1);
+    std::int32_t rec = f_.matched[static_cast<std::size_t>(level)];
+    if (rec < 0) return FactId::slot(-1);
+    return FactId::of_record(r_.records[static_cast<std::size_t>(rec)].tmpl, rec);
   }
 
  private:
@@ -234,7 +244,8 @@ struct Explainer {
 
   Derivation missing(std::int32_t slot) const {
     Derivation d;
-    d.slot = slot;
+    d.fact = FactId::slot(slot);
+    d.conclusion = rules.is_conclusion(slot);
     d.name = rules.slot_name(slot);
     d.kind = Derivation::Kind::Missing;
     d.display = rules.is_conclusion(slot) ? "(not reached)" : "(not given)";
@@ -244,7 +255,8 @@ struct Explainer {
   Derivation version(std::int32_t v, int depth, std::set<std::int32_t>& path) const {
     const Fact& f = r.facts[static_cast<std::size_t>(v)];
     Derivation d;
-    d.slot = f.slot;
+    d.fact = FactId::slot(f.slot);
+    d.conclusion = rules.is_conclusion(f.slot);
     d.name = rules.slot_name(f.slot);
     d.value = f.value;
     d.display = rules.kb->display(f.value);
@@ -275,10 +287,10 @@ struct Explainer {
     std::vector<std::int32_t> seen;
     for (const TestRecord& t : d.tests)
       for (const FactValue& fv : t.facts) {
-        if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
-        seen.push_back(fv.slot);
-        std::int32_t pv = wm.version_at(fv.slot, d.firing);
-        d.premises.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth - 1, path));
+        if (!rules.is_conclusion(fv.slot()) || std::count(seen.begin(), seen.end(), fv.slot())) continue;
+        seen.push_back(fv.slot());
+        std::int32_t pv = wm.version_at(fv.slot(), d.firing);
+        d.premises.push_back(pv < 0 ? missing(fv.slot()) : version(pv, depth - 1, path));
       }
     path.erase(v);
     d.reads = reads_of(d.tests, d.premises);
@@ -299,11 +311,11 @@ struct Explainer {
     std::vector<std::int32_t> seen;
     for (const TestRecord& t : tests)
       for (const FactValue& fv : t.facts) {
-        if (!rules.is_conclusion(fv.slot) || std::count(seen.begin(), seen.end(), fv.slot)) continue;
-        seen.push_back(fv.slot);
-        std::int32_t pv = firing ? r.version_at(fv.slot, *firing) : wm.current_version(fv.slot);
+        if (!rules.is_conclusion(fv.slot()) || std::count(seen.begin(), seen.end(), fv.slot())) continue;
+        seen.push_back(fv.slot());
+        std::int32_t pv = firing ? r.version_at(fv.slot(), *firing) : wm.current_version(fv.slot());
         std::set<std::int32_t> path;
-        out.push_back(pv < 0 ? missing(fv.slot) : version(pv, depth, path));
+        out.push_back(pv < 0 ? missing(fv.slot()) : version(pv, depth, path));
       }
     return out;
   }
@@ -719,6 +731,7 @@ std::vector<MatchedFact> matched_facts(const Result& result, const Firing& firin
     const Record& rec = result.records[static_cast<std::size_t>(id)];
     const TemplateDef& t = rules.templates[static_cast<std::size_t>(rec.tmpl)];
     MatchedFact m;
+    m.fact = FactId::of_record(rec.tmpl, id);
     m.var = p.var;
     m.tmpl = t.name;
     m.key = record_key(rules, rec);
@@ -1152,6 +1165,12 @@ class BindingView final : public ValueView {
       return {};
     return r_.records[static_cast<std::size_t>(bound_[static_cast<std::size_t>(level)])]
         .values[static_cast<std::size_t>(field)];
+  }
+  FactId fact_at(std::int32_t level) const override {
+    if (level < 0 || static_cast<std::size_t>(level) >= bound_.size() || bound_[static_cast<std::size_t>(level)] < 0)
+      return FactId::slot(-1);
+    std::int32_t rec = bound_[static_cast<std::size_t>(level)];
+    return FactId::of_record(r_.records[static_cast<std::size_t>(rec)].tmpl, rec);
   }
   Value aggregate(std::int32_t level) const override {
     if (level < 0 || static_cast<std::size_t>(level) >= agg_.size()) return {};

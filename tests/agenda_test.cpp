@@ -8,6 +8,8 @@
 
 #include "engine/agenda.hpp"
 #include "engine/engine.hpp"
+#include "engine/explain.hpp"
+#include "engine/working_memory.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace advise;
@@ -149,4 +151,42 @@ rule second "" source "t" when red_flags contains remediation then set strategy 
   CHECK(names(depth.evaluate(profile)) == std::vector<std::string>{"other", "first", "second"});
   Engine breadth(testing::compile_rules(std::string("strategy breadth\n") + rules));
   CHECK(names(breadth.evaluate(profile)) == std::vector<std::string>{"first", "other", "second"});
+}
+
+TEST_CASE("agenda: profile fields and conclusions are records of the built-in template, by slot", "[agenda]") {
+  auto rs = testing::compile_rules(R"(
+rule flag "" source "t" when step2ck < 250 then add remediation to red_flags end
+)");
+  Engine e(rs);
+  Result r = e.evaluate(testing::load_test_profile(R"({"step2ck": 240})"));
+  REQUIRE(r.firings.size() == 1);
+  std::vector<TestRecord> tests = firing_tests(r, r.firings[0]);
+  REQUIRE(tests.size() == 1);
+  REQUIRE(tests[0].facts.size() == 1);
+  const FactValue& f = tests[0].facts[0];
+  CHECK(f.fact == FactId::slot(rs->field_slot("step2ck")));
+  CHECK(f.fact.is_slot());
+  CHECK(f.field == -1);
+  CHECK_FALSE(f.of_template());
+  std::int32_t red_flags = rs->conclusion_slot("red_flags");
+  Derivation d = explain_fact(r, red_flags, 3);
+  CHECK(d.fact == FactId::slot(red_flags));
+  CHECK(d.conclusion);
+  CHECK(d.slot() == red_flags);
+}
+
+TEST_CASE("agenda: a single-record firing matched the slots it read, at the versions it read", "[agenda]") {
+  auto rs = testing::compile_rules(R"(
+rule flag "" source "t" when step2ck < 250 then add remediation to red_flags end
+rule more "" source "t" when red_flags contains remediation then add professionalism to red_flags end
+)");
+  Engine e(rs);
+  Result r = e.evaluate(testing::load_test_profile(R"({"step2ck": 240})"));
+  WorkingMemory wm(r);
+  std::int32_t red_flags = rs->conclusion_slot("red_flags");
+  REQUIRE(r.firings.size() == 3);  // flag, more, and more again on the list it changed
+  CHECK(wm.matched(0) == std::vector<FactRef>{{FactId::slot(rs->field_slot("step2ck")), 0}});
+  CHECK(wm.matched(1) == std::vector<FactRef>{{FactId::slot(red_flags), 1}});
+  CHECK(wm.matched(2) == std::vector<FactRef>{{FactId::slot(red_flags), 2}});
+  CHECK(wm.made_by(FactId::slot(red_flags)) == 1);
 }
