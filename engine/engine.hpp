@@ -7,10 +7,11 @@
 // can be explained as it was when it was made.
 //
 // The cycle: evaluate the conditions of rules whose facts changed; the agenda
-// holds rules whose condition is true and that have not fired for the current
-// versions of the facts they read (refraction); fire the first by priority
-// (higher first), then specificity (more tests first), then source order;
-// repeat to quiescence or until the firing limit.
+// (engine/agenda.hpp) holds their activations — a rule and the facts it
+// matched, at their versions — except those that already fired (refraction
+// per activation); fire the first by the rule set's strategy (by default
+// priority, higher first, then specificity, more tests first, then source
+// order); repeat to quiescence or until the firing limit.
 //
 // Thread safety: an Engine is immutable after construction; evaluate() may run
 // concurrently on several threads, each call with its own Result.
@@ -35,9 +36,9 @@ struct Evidence {
   std::int32_t firing = -1;  // Derived: index into Result::firings
 };
 
-// A fact: one version of one slot's value. Facts are typed records (the slot
-// names the field or conclusion and thereby its type); a catalog of records
-// of other kinds would add slots of its own without changing this shape.
+// A fact of the built-in template: one version of one slot's value (the
+// slot names the field or conclusion and thereby its type; its FactId is
+// FactId::slot(slot)). Facts of the rule set's templates are Records.
 struct Fact {
   std::int32_t slot = -1;
   Value value;
