@@ -246,9 +246,9 @@ void why_not_lines(const Result& r, const RuleSet& rules, const std::vector<std:
     for (const TestRecord& t : failed) out.push_back("    " + render_test(t, rules, true));
     for (const TestRecord& t : failed)
       for (const FactValue& f : t.facts) {
-        if (!rules.is_conclusion(f.slot) || std::count(seen.begin(), seen.end(), f.slot)) continue;
-        seen.push_back(f.slot);
-        std::int32_t v = WorkingMemory(r).current_version(f.slot);
+        if (!rules.is_conclusion(f.slot()) || std::count(seen.begin(), seen.end(), f.slot())) continue;
+        seen.push_back(f.slot());
+        std::int32_t v = WorkingMemory(r).current_version(f.slot());
         if (v < 0) continue;  // "is missing" is in the test already
         render_derivation(explain_version(r, v, 2), rules, f.name, 4, 2, out, &shown);
       }

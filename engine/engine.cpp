@@ -1,14 +1,13 @@
 #include "engine/engine.hpp"
 
+#include "engine/agenda.hpp"
 #include "engine/compile.hpp"
+#include "engine/condition.hpp"
+#include "engine/conjuncts.hpp"
 #include "engine/rete.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <map>
-#include <numeric>
-#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -58,447 +57,9 @@ const Value& SnapshotView::get(std::int32_t slot) const {
   return v < 0 ? kMissing : r_.facts[static_cast<std::size_t>(v)].value;
 }
 
-// ---------------------------------------------------------------- evaluation
-
-namespace {
-
-// Equality with the scalar kinds inline (the conditions' usual case).
-inline bool values_equal(const Value& a, const Value& b) {
-  if (a.kind != b.kind) return false;
-  switch (a.kind) {
-    case Value::Kind::Symbol: return a.sym == b.sym && a.enum_id == b.enum_id;
-    case Value::Kind::Number: return a.num == b.num;
-    case Value::Kind::Bool: return a.flag == b.flag;
-    default: return a == b;
-  }
-}
-
-bool list_has(const Value& list, const Value& x) {
-  for (const Value& v : list.list_items())
-    if (values_equal(v, x)) return true;
-  return false;
-}
-
-}  // namespace
-
-Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
-  auto ev = [&](std::size_t i) { return evaluate_expr(e.kids[i], view, kb); };
-  switch (e.op) {
-    case Op::Const: return e.constant;
-    case Op::Slot: return view.get(e.slot);
-    case Op::Member: {
-      Value base = ev(0);
-      if (base.kind != Value::Kind::Symbol) return {};
-      return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
-    }
-    case Op::MapGet: {
-      Value m = ev(0);
-      Value k = ev(1);
-      if (m.is_missing() || k.is_missing()) return {};
-      return m.map_get(k);
-    }
-    case Op::Truthy: {
-      Value v = ev(0);
-      return v.kind == Value::Kind::Bool ? v : Value{};
-    }
-    case Op::FactField: return view.fact_field(e.level, e.slot);
-    case Op::AggValue: return view.aggregate(e.level);
-    case Op::Untrue: {
-      Value v = ev(0);
-      return Value::boolean(!(v.kind == Value::Kind::Bool && v.flag));
-    }
-    case Op::Not: {
-      Value v = ev(0);
-      return v.kind == Value::Kind::Bool ? Value::boolean(!v.flag) : Value{};
-    }
-    case Op::And: {
-      Value a = ev(0);
-      if (a.kind == Value::Kind::Bool && !a.flag) return a;
-      Value b = ev(1);
-      if (b.kind == Value::Kind::Bool && !b.flag) return b;
-      if (a.is_missing() || b.is_missing()) return {};
-      return Value::boolean(true);
-    }
-    case Op::Or: {
-      Value a = ev(0);
-      if (a.kind == Value::Kind::Bool && a.flag) return a;
-      Value b = ev(1);
-      if (b.kind == Value::Kind::Bool && b.flag) return b;
-      if (a.is_missing() || b.is_missing()) return {};
-      return Value::boolean(false);
-    }
-    case Op::Neg: {
-      Value v = ev(0);
-      return v.kind == Value::Kind::Number ? Value::number(-v.num) : Value{};
-    }
-    case Op::Add:
-    case Op::Sub:
-    case Op::Mul:
-    case Op::Div: {
-      Value a = ev(0), b = ev(1);
-      if (a.kind != Value::Kind::Number || b.kind != Value::Kind::Number) return {};
-      switch (e.op) {
-        case Op::Add: return Value::number(a.num + b.num);
-        case Op::Sub: return Value::number(a.num - b.num);
-        case Op::Mul: return Value::number(a.num * b.num);
-        default: return b.num == 0 ? Value{} : Value::number(a.num / b.num);
-      }
-    }
-    case Op::Lt:
-    case Op::Le:
-    case Op::Gt:
-    case Op::Ge: {
-      Value a = ev(0), b = ev(1);
-      if (a.kind != Value::Kind::Number || b.kind != Value::Kind::Number) return {};
-      switch (e.op) {
-        case Op::Lt: return Value::boolean(a.num < b.num);
-        case Op::Le: return Value::boolean(a.num <= b.num);
-        case Op::Gt: return Value::boolean(a.num > b.num);
-        default: return Value::boolean(a.num >= b.num);
-      }
-    }
-    case Op::Eq:
-    case Op::Ne: {
-      Value a = ev(0), b = ev(1);
-      if (a.is_missing() || b.is_missing()) return {};
-      bool eq = values_equal(a, b);
-      return Value::boolean(e.op == Op::Eq ? eq : !eq);
-    }
-    case Op::In:
-    case Op::NotIn: {
-      Value a = ev(0), c = ev(1);
-      if (a.is_missing() || c.is_missing()) return {};
-      bool in = c.kind == Value::Kind::Range ? (a.kind == Value::Kind::Number && a.num >= c.num && a.num <= c.hi)
-                                             : list_has(c, a);
-      return Value::boolean(e.op == Op::In ? in : !in);
-    }
-    case Op::Contains:
-    case Op::NotContains: {
-      Value l = ev(0), x = ev(1);
-      if (l.is_missing() || x.is_missing()) return {};
-      bool has = list_has(l, x);
-      return Value::boolean(e.op == Op::Contains ? has : !has);
-    }
-    case Op::Between: {
-      Value v = ev(0), lo = ev(1), hi = ev(2);
-      if (v.kind != Value::Kind::Number || lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number) return {};
-      return Value::boolean(v.num >= lo.num && v.num <= hi.num);
-    }
-    case Op::IsMissing: return Value::boolean(ev(0).is_missing());
-    case Op::IsPresent: return Value::boolean(!ev(0).is_missing());
-    case Op::Min:
-    case Op::Max:
-    case Op::Avg:
-    case Op::Sum:
-    case Op::Count: {
-      Value l = ev(0);
-      if (l.kind != Value::Kind::List) return {};
-      const ValueList& items = l.list_items();
-      if (e.op == Op::Count) return Value::number(static_cast<double>(items.size()));
-      if (e.op == Op::Sum) {
-        double s = 0;
-        for (const Value& v : items) s += v.num;
-        return Value::number(s);
-      }
-      if (items.empty()) return {};
-      double acc = items[0].num;
-      for (const Value& v : items) {
-        if (e.op == Op::Min) acc = std::min(acc, v.num);
-        if (e.op == Op::Max) acc = std::max(acc, v.num);
-      }
-      if (e.op == Op::Avg) {
-        double s = 0;
-        for (const Value& v : items) s += v.num;
-        acc = s / static_cast<double>(items.size());
-      }
-      return Value::number(acc);
-    }
-    case Op::Floor:
-    case Op::Abs: {
-      Value v = ev(0);
-      if (v.kind != Value::Kind::Number) return {};
-      return Value::number(e.op == Op::Floor ? std::floor(v.num) : std::fabs(v.num));
-    }
-    case Op::Atan2: {
-      Value y = ev(0), x = ev(1);
-      if (y.kind != Value::Kind::Number || x.kind != Value::Kind::Number) return {};
-      return Value::number(std::atan2(y.num, x.num));
-    }
-    case Op::Choose: {
-      Truth t = test_condition(e.kids[0], view, kb);
-      if (t == Truth::Unknown) return {};
-      return ev(t == Truth::True ? 1 : 2);
-    }
-    case Op::MakeList: {
-      ValueList items;
-      items.reserve(e.kids.size());
-      for (std::size_t i = 0; i < e.kids.size(); ++i) {
-        Value v = ev(i);
-        if (v.is_missing()) return {};
-        items.push_back(std::move(v));
-      }
-      return Value::list(std::move(items));
-    }
-    case Op::MakeRange: {
-      Value lo = ev(0), hi = ev(1);
-      if (lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number) return {};
-      return Value::range(lo.num, hi.num);
-    }
-  }
-  return {};
-}
-
-// The agenda's hot path: conditions are tested without building Values for
-// operands that already exist (facts, constants, knowledge-base data).
-namespace {
-
-// `tmp` holds a computed operand; it stays empty (nothing to construct or
-// destroy) for facts, constants and knowledge-base data, the usual case.
-// View: ValueView, or a final class derived from it, whose get() then inlines.
-template <typename View>
-const Value& operand(const CExpr& e, const View& view, const KnowledgeBase& kb, std::optional<Value>& tmp) {
-  switch (e.op) {
-    case Op::Const: return e.constant;
-    case Op::Slot: return view.get(e.slot);
-    case Op::Member: {
-      std::optional<Value> base_tmp;
-      const Value& base = operand(e.kids[0], view, kb, base_tmp);
-      if (base.kind != Value::Kind::Symbol) return kMissing;
-      return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
-    }
-    default:
-      return tmp.emplace(evaluate_expr(e, view, kb));
-  }
-}
-
-Truth truth(const Value& v) {
-  if (v.kind != Value::Kind::Bool) return Truth::Unknown;
-  return v.flag ? Truth::True : Truth::False;
-}
-
-Truth from_bool(bool b) { return b ? Truth::True : Truth::False; }
-
-}  // namespace
-
-namespace {
-
-template <typename View>
-Truth test_condition_t(const CExpr& e, const View& view, const KnowledgeBase& kb) {
-  switch (e.op) {
-    case Op::And: {
-      Truth a = test_condition_t(e.kids[0], view, kb);
-      if (a == Truth::False) return a;
-      Truth b = test_condition_t(e.kids[1], view, kb);
-      if (b == Truth::False) return b;
-      return (a == Truth::True && b == Truth::True) ? Truth::True : Truth::Unknown;
-    }
-    case Op::Or: {
-      Truth a = test_condition_t(e.kids[0], view, kb);
-      if (a == Truth::True) return a;
-      Truth b = test_condition_t(e.kids[1], view, kb);
-      if (b == Truth::True) return b;
-      return (a == Truth::False && b == Truth::False) ? Truth::False : Truth::Unknown;
-    }
-    case Op::Not: {
-      Truth a = test_condition_t(e.kids[0], view, kb);
-      return a == Truth::Unknown ? a : from_bool(a == Truth::False);
-    }
-    case Op::Untrue: return from_bool(test_condition_t(e.kids[0], view, kb) != Truth::True);
-    case Op::Truthy: {
-      std::optional<Value> t;
-      return truth(operand(e.kids[0], view, kb, t));
-    }
-    case Op::Lt:
-    case Op::Le:
-    case Op::Gt:
-    case Op::Ge: {
-      std::optional<Value> t1, t2;
-      const Value& a = operand(e.kids[0], view, kb, t1);
-      if (a.kind != Value::Kind::Number) return Truth::Unknown;
-      const Value& b = operand(e.kids[1], view, kb, t2);
-      if (b.kind != Value::Kind::Number) return Truth::Unknown;
-      switch (e.op) {
-        case Op::Lt: return from_bool(a.num < b.num);
-        case Op::Le: return from_bool(a.num <= b.num);
-        case Op::Gt: return from_bool(a.num > b.num);
-        default: return from_bool(a.num >= b.num);
-      }
-    }
-    case Op::Eq:
-    case Op::Ne: {
-      std::optional<Value> t1, t2;
-      const Value& a = operand(e.kids[0], view, kb, t1);
-      if (a.is_missing()) return Truth::Unknown;
-      const Value& b = operand(e.kids[1], view, kb, t2);
-      if (b.is_missing()) return Truth::Unknown;
-      return from_bool(values_equal(a, b) == (e.op == Op::Eq));
-    }
-    case Op::In:
-    case Op::NotIn: {
-      std::optional<Value> t1, t2;
-      const Value& a = operand(e.kids[0], view, kb, t1);
-      if (a.is_missing()) return Truth::Unknown;
-      const Value& c = operand(e.kids[1], view, kb, t2);
-      if (c.is_missing()) return Truth::Unknown;
-      bool in = c.kind == Value::Kind::Range ? (a.kind == Value::Kind::Number && a.num >= c.num && a.num <= c.hi)
-                                             : list_has(c, a);
-      return from_bool(in == (e.op == Op::In));
-    }
-    case Op::Contains:
-    case Op::NotContains: {
-      std::optional<Value> t1, t2;
-      const Value& l = operand(e.kids[0], view, kb, t1);
-      if (l.is_missing()) return Truth::Unknown;
-      const Value& x = operand(e.kids[1], view, kb, t2);
-      if (x.is_missing()) return Truth::Unknown;
-      return from_bool(list_has(l, x) == (e.op == Op::Contains));
-    }
-    case Op::Between: {
-      std::optional<Value> t1, t2, t3;
-      const Value& v = operand(e.kids[0], view, kb, t1);
-      const Value& lo = operand(e.kids[1], view, kb, t2);
-      const Value& hi = operand(e.kids[2], view, kb, t3);
-      if (v.kind != Value::Kind::Number || lo.kind != Value::Kind::Number || hi.kind != Value::Kind::Number)
-        return Truth::Unknown;
-      return from_bool(v.num >= lo.num && v.num <= hi.num);
-    }
-    case Op::IsMissing:
-    case Op::IsPresent: {
-      std::optional<Value> t;
-      bool missing = operand(e.kids[0], view, kb, t).is_missing();
-      return from_bool(missing == (e.op == Op::IsMissing));
-    }
-    default: return truth(evaluate_expr(e, view, kb));
-  }
-}
-
-}  // namespace
-
-Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
-  return test_condition_t(e, view, kb);
-}
-
-std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels) {
-  std::string out;
-  for (const auto& seg : t.segments) {
-    if (!seg.is_expr) {
-      out += seg.literal;
-    } else {
-      Value v = evaluate_expr(seg.expr, view, kb);
-      std::string shown = labels ? kb.label(v) : kb.display(v);
-      if (!seg.counted)
-        out += shown;
-      else if (v.kind != Value::Kind::Number)
-        out += "an unknown number of " + seg.plural;
-      else
-        out += shown + " " + (v.num == 1 ? seg.singular : seg.plural);
-    }
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- engine
 
-// The top-level conjuncts of the single-record rules' conditions, interned
-// across the rule set (docs/engine.md, "Rules over the applicant alone"): a
-// conjunct written identically in many rules is tested once per change of a
-// slot it reads, and each rule keeps the number of its conjuncts that are not
-// true; it is a candidate for the agenda when that number is zero. Rules that
-// do not match then cost a counter, not a test of their condition.
-struct ConjunctIndex {
-  std::vector<const CExpr*> conj;                  // distinct conjuncts
-  std::vector<std::vector<std::int32_t>> rules_of;  // conjunct -> rules containing it (once each)
-  std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
-  std::vector<std::int32_t> count;                  // rule -> its distinct conjuncts (0: a rule over facts)
-};
-
-namespace {
-
-bool same_expr(const CExpr& a, const CExpr& b) {
-  if (a.op != b.op || a.type != b.type || a.slot != b.slot || a.level != b.level || a.kids.size() != b.kids.size())
-    return false;
-  if (a.op == Op::Const && (a.constant.kind != b.constant.kind || !(a.constant == b.constant))) return false;
-  for (std::size_t i = 0; i < a.kids.size(); ++i)
-    if (!same_expr(a.kids[i], b.kids[i])) return false;
-  return true;
-}
-
-std::uint64_t hash_expr(const CExpr& e) {
-  std::uint64_t h = 1469598103934665603ULL;
-  auto mix = [&](std::uint64_t x) { h = (h ^ x) * 1099511628211ULL; };
-  mix(static_cast<std::uint64_t>(e.op));
-  mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.slot)));
-  if (e.op == Op::Const) {
-    mix(static_cast<std::uint64_t>(e.constant.kind));
-    mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.constant.sym)));
-    std::uint64_t bits = 0;
-    double d = e.constant.num;
-    std::memcpy(&bits, &d, sizeof bits);
-    mix(bits);
-    if (e.constant.text) mix(std::hash<std::string>{}(*e.constant.text));
-  }
-  for (const CExpr& k : e.kids) mix(hash_expr(k));
-  return h;
-}
-
-void conjuncts_of(const CExpr& e, std::vector<const CExpr*>& out) {
-  if (e.op == Op::And) {
-    conjuncts_of(e.kids[0], out);
-    conjuncts_of(e.kids[1], out);
-  } else {
-    out.push_back(&e);
-  }
-}
-
-ConjunctIndex index_conjuncts(const RuleSet& rs) {
-  ConjunctIndex x;
-  x.of_slot.resize(static_cast<std::size_t>(rs.slot_count()));
-  x.count.assign(rs.rules.size(), 0);
-  std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
-  for (const CRule& r : rs.rules) {
-    if (!r.patterns.empty()) continue;
-    std::vector<const CExpr*> parts;
-    conjuncts_of(r.condition, parts);
-    for (const CExpr* e : parts) {
-      std::vector<std::int32_t>& bucket = by_hash[hash_expr(*e)];
-      std::int32_t id = -1;
-      for (std::int32_t c : bucket)
-        if (same_expr(*x.conj[static_cast<std::size_t>(c)], *e)) id = c;
-      if (id < 0) {
-        id = static_cast<std::int32_t>(x.conj.size());
-        x.conj.push_back(e);
-        x.rules_of.emplace_back();
-        bucket.push_back(id);
-        std::vector<std::int32_t> slots;
-        collect_slots(*e, slots);
-        for (std::int32_t s : slots) x.of_slot[static_cast<std::size_t>(s)].push_back(id);
-      }
-      std::vector<std::int32_t>& rules = x.rules_of[static_cast<std::size_t>(id)];
-      if (rules.empty() || rules.back() != r.index) {
-        rules.push_back(r.index);
-        ++x.count[static_cast<std::size_t>(r.index)];
-      }
-    }
-  }
-  return x;
-}
-
-}  // namespace
-
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
-  const auto& rs = rules_->rules;
-  by_rank_.resize(rs.size());
-  std::iota(by_rank_.begin(), by_rank_.end(), 0);
-  // Agenda order: priority (higher first), specificity (more tests first), source order.
-  std::stable_sort(by_rank_.begin(), by_rank_.end(), [&](std::int32_t a, std::int32_t b) {
-    const CRule& ra = rs[static_cast<std::size_t>(a)];
-    const CRule& rb = rs[static_cast<std::size_t>(b)];
-    if (ra.priority != rb.priority) return ra.priority > rb.priority;
-    if (ra.specificity != rb.specificity) return ra.specificity > rb.specificity;
-    return ra.index < rb.index;
-  });
-  rank_.resize(rs.size());
-  for (std::size_t r = 0; r < by_rank_.size(); ++r) rank_[static_cast<std::size_t>(by_rank_[r])] = static_cast<std::int32_t>(r);
   if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
   conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
 }
@@ -524,30 +85,30 @@ struct Setter {
 
 class Run {
  public:
-  Run(const Engine& engine, const std::vector<std::int32_t>& by_rank, const std::vector<std::int32_t>& rank,
-      const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r, const EngineOptions& opt)
-      : rs_(engine.rules()), by_rank_(by_rank), rank_(rank), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt),
-        view_(r) {}
+  Run(const Engine& engine, const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r,
+      const EngineOptions& opt)
+      : rs_(engine.rules()), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt), view_(r), agenda_(rs_.strategy) {}
 
   void go() {
     std::size_t n = rs_.rules.size();
-    last_fired_.assign(n, -1);
-    agenda_.assign((n + 63) / 64, 0);
+    has_fired_.assign(n, 0);
+    active_.assign(n, -1);
     // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
     not_true_ = cx_.count;
     conj_true_.assign(cx_.conj.size(), 0);
     conj_dirty_.assign(cx_.conj.size(), 0);
     for (std::size_t c = 0; c < cx_.conj.size(); ++c) {
-      if (test_condition_t(*cx_.conj[c], view_, *rs_.kb) != Truth::True) continue;
+      if (detail::test_condition_t(*cx_.conj[c], view_, *rs_.kb) != Truth::True) continue;
       conj_true_[c] = 1;
       for (std::int32_t rule : cx_.rules_of[c]) --not_true_[static_cast<std::size_t>(rule)];
     }
     for (std::size_t rule = 0; rule < n; ++rule)
-      if (cx_.count[rule] > 0 && not_true_[rule] == 0) set_active(static_cast<std::int32_t>(rule), true);
+      if (cx_.count[rule] > 0 && not_true_[rule] == 0) activate(static_cast<std::int32_t>(rule));
     if (pp_) start_matching();
     while (true) {
       refresh();
-      std::int32_t pick = first_active();
+      std::int32_t top = agenda_.top();
+      std::int32_t pick = top < 0 ? -1 : agenda_.get(top).rule;
       if (m_) {
         std::int32_t act = m_->peek();
         if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
@@ -563,29 +124,30 @@ class Run {
       if (pick < 0) break;
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
-      bool repeat = last_fired_[static_cast<std::size_t>(pick)] >= 0;
+      bool repeat = has_fired_[static_cast<std::size_t>(pick)] != 0;
       if (repeat && repeats_ >= opt_.max_firings) {
         runaway();
         break;
       }
       if (repeat) ++repeats_;
-      fire(pick);
+      fire(agenda_.pop());
     }
   }
 
  private:
   const RuleSet& rs_;
-  const std::vector<std::int32_t>& by_rank_;
-  const std::vector<std::int32_t>& rank_;
   const PatternProgram* pp_;
   const ConjunctIndex& cx_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
-  std::vector<std::int32_t> last_fired_;  // rule -> its last firing index
+  // The single-record rules' agenda: at most one activation per rule, over
+  // the slots its condition reads at their current versions.
+  Agenda agenda_;
+  std::vector<std::int32_t> active_;  // rule -> its activation's handle in agenda_, -1 when none
+  std::vector<char> has_fired_;       // rule -> it fired in this evaluation (the runaway guard counts repeats)
   std::vector<std::uint64_t> fire_levels_;  // fire_activation's copy of the match's levels
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
-  std::vector<std::uint64_t> agenda_;     // bit per rank: the rule is active
   std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
   std::vector<char> conj_true_;          // conjunct -> true now
   std::vector<char> conj_dirty_;         // conjunct -> a slot it reads changed
@@ -755,7 +317,6 @@ class Run {
     }
     auto fi = static_cast<std::int32_t>(r_.firings.size());
     r_.firings.push_back(std::move(f));
-    last_fired_[static_cast<std::size_t>(a.rule)] = fi;
     BoundView view(*this, levels.data(), -1, -1, offset);
     for (const CAction& ca : cr.actions) {
       switch (ca.kind) {
@@ -863,34 +424,35 @@ class Run {
     }
   }
 
-  void set_active(std::int32_t rule, bool on) {
-    auto rk = static_cast<std::size_t>(rank_[static_cast<std::size_t>(rule)]);
-    if (on) {
-      agenda_[rk / 64] |= (std::uint64_t{1} << (rk % 64));
-    } else {
-      agenda_[rk / 64] &= ~(std::uint64_t{1} << (rk % 64));
-    }
-  }
-
-  std::int32_t first_active() const {
-    for (std::size_t w = 0; w < agenda_.size(); ++w) {
-      if (agenda_[w]) {
-        auto bit = static_cast<std::size_t>(__builtin_ctzll(agenda_[w]));
-        return by_rank_[w * 64 + bit];
-      }
-    }
-    return -1;
-  }
-
-  // Refraction: the rule already fired with exactly the current versions of what it reads.
-  bool refracted(std::int32_t rule) const {
-    std::int32_t last = last_fired_[static_cast<std::size_t>(rule)];
-    if (last < 0) return false;
+  // The rule's condition holds: its activation over the current versions of
+  // what it reads goes on the agenda, unless that activation already fired
+  // (refraction) or is there already. An activation over older versions is
+  // replaced: a fact it matched changed.
+  void activate(std::int32_t rule) {
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    const Firing& f = r_.firings[static_cast<std::size_t>(last)];
-    for (std::size_t i = 0; i < cr.reads.size(); ++i)
-      if (f.read[i] != r_.current[static_cast<std::size_t>(cr.reads[i])]) return false;
-    return true;
+    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
+    if (h >= 0) {
+      const Activation& old = agenda_.get(h);
+      bool same = true;
+      for (std::size_t i = 0; i < cr.reads.size() && same; ++i)
+        same = old.facts[i].version == r_.current[static_cast<std::size_t>(cr.reads[i])];
+      if (same) return;
+      agenda_.remove(h);
+      h = -1;
+    }
+    Activation a;
+    a.rule = rule;
+    a.priority = cr.priority;
+    a.specificity = cr.specificity;
+    a.facts.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) a.facts.push_back({FactId::slot(s), r_.current[static_cast<std::size_t>(s)]});
+    h = agenda_.add(std::move(a));
+  }
+
+  void deactivate(std::int32_t rule) {
+    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
+    if (h >= 0) agenda_.remove(h);
+    h = -1;
   }
 
   // Re-tests the conjuncts whose slots changed. A rule whose conjuncts are
@@ -900,16 +462,16 @@ class Run {
     for (std::int32_t c : dirty_list_) {
       auto ci = static_cast<std::size_t>(c);
       conj_dirty_[ci] = 0;
-      bool now = test_condition_t(*cx_.conj[ci], view_, *rs_.kb) == Truth::True;
+      bool now = detail::test_condition_t(*cx_.conj[ci], view_, *rs_.kb) == Truth::True;
       bool was = conj_true_[ci] != 0;
       conj_true_[ci] = now ? 1 : 0;
       for (std::int32_t rule : cx_.rules_of[ci]) {
         std::int32_t& nt = not_true_[static_cast<std::size_t>(rule)];
         if (now != was) nt += now ? -1 : 1;
         if (nt == 0) {
-          set_active(rule, !refracted(rule));
+          activate(rule);
         } else if (was && !now) {
-          set_active(rule, false);
+          deactivate(rule);
         }
       }
     }
@@ -959,17 +521,20 @@ class Run {
     return !(old == v);
   }
 
-  void fire(std::int32_t rule) {
+  // Fires a single-record rule's activation (popped from the agenda, so
+  // recorded there as fired: refracted while what it read keeps its versions).
+  void fire(const Activation& act) {
+    std::int32_t rule = act.rule;
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
     auto fi = static_cast<std::int32_t>(r_.firings.size());
     Firing f;
     f.rule = rule;
-    f.read.reserve(cr.reads.size());
-    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    f.read.reserve(act.facts.size());
+    for (const FactRef& x : act.facts) f.read.push_back(static_cast<std::int32_t>(x.version));
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     r_.firings.push_back(std::move(f));
-    last_fired_[static_cast<std::size_t>(rule)] = fi;
-    set_active(rule, false);
+    has_fired_[static_cast<std::size_t>(rule)] = 1;
+    active_[static_cast<std::size_t>(rule)] = -1;
     for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
     settle(fi);  // a guard went false: what a logical rule over facts made under it goes
   }
@@ -1216,7 +781,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
   r.given = options.facts;
-  Run run(*this, by_rank_, rank_, patterns_.get(), *conjuncts_, r, options);
+  Run run(*this, patterns_.get(), *conjuncts_, r, options);
   run.go();
   withdraw_losers(r);
   dedupe_citations(r);

@@ -7,10 +7,11 @@
 // can be explained as it was when it was made.
 //
 // The cycle: evaluate the conditions of rules whose facts changed; the agenda
-// holds rules whose condition is true and that have not fired for the current
-// versions of the facts they read (refraction); fire the first by priority
-// (higher first), then specificity (more tests first), then source order;
-// repeat to quiescence or until the firing limit.
+// (engine/agenda.hpp) holds their activations — a rule and the facts it
+// matched, at their versions — except those that already fired (refraction
+// per activation); fire the first by the rule set's strategy (by default
+// priority, higher first, then specificity, more tests first, then source
+// order); repeat to quiescence or until the firing limit.
 //
 // Thread safety: an Engine is immutable after construction; evaluate() may run
 // concurrently on several threads, each call with its own Result.
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "dsl/ruleset.hpp"
+#include "engine/agenda.hpp"
 #include "kb/facts.hpp"
 #include "kb/profile.hpp"
 
@@ -40,9 +42,9 @@ struct Evidence {
   std::int32_t restored = -1;  // Withdrawn: the version whose value the slot has again
 };
 
-// A fact: one version of one slot's value. Facts are typed records (the slot
-// names the field or conclusion and thereby its type); a catalog of records
-// of other kinds would add slots of its own without changing this shape.
+// A fact of the built-in template: one version of one slot's value (the
+// slot names the field or conclusion and thereby its type; its FactId is
+// FactId::slot(slot)). Facts of the rule set's templates are Records.
 struct Fact {
   std::int32_t slot = -1;
   Value value;
@@ -171,8 +173,6 @@ class Engine {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
   std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
-  std::vector<std::int32_t> rank_;     // rule index -> agenda rank
-  std::vector<std::int32_t> by_rank_;  // agenda rank -> rule index
 };
 
 // Evaluates a checked expression over a memory view; Missing means unknown.
@@ -185,6 +185,8 @@ class ValueView {
   // aggregate's value; Missing outside such a rule.
   virtual Value fact_field(std::int32_t /*level*/, std::int32_t /*field*/) const { return {}; }
   virtual Value aggregate(std::int32_t /*level*/) const { return {}; }
+  // The fact bound at `level` (record -1 when none, or an aggregate's level).
+  virtual FactId fact_at(std::int32_t /*level*/) const { return FactId::slot(-1); }
 };
 Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb);
 

@@ -61,9 +61,14 @@ struct Sentence {
 };
 inline bool operator==(const Sentence& s, const std::string& marked) { return s.marked() == marked; }
 
-// A fact a test read: its name as the rules know it and its value then.
+// A fact a test read: which fact (FactId, engine/agenda.hpp: a profile field
+// or conclusion is a record of the built-in template, one per slot; a field of
+// a fact of a template is that record and `field`), its name as the rules
+// know it and its value then. Renderers tell the kinds apart by these, never
+// by looking the fact up in the rule set.
 struct FactValue {
-  std::int32_t slot = -1;
+  FactId fact;            // record -1: an aggregate's value, no fact
+  std::int32_t field = -1;  // a record of a template: the field read
   std::string name;
   Value value;  // Missing when not known
   // The value as applicants read it: "(not given)" for a missing profile
@@ -71,12 +76,17 @@ struct FactValue {
   std::string display;
   bool conclusion = false;  // a conclusion (derived), not a profile field
   std::string json_path;    // profile fields: where the profile gives it ("$.step2ck")
+  // The slot, for a profile field or a conclusion; -1 otherwise.
+  std::int32_t slot() const { return fact.is_slot() ? fact.record : -1; }
+  // A field of a fact of a template (or an aggregate's value), not of the applicant.
+  bool of_template() const { return !fact.is_slot() || fact.record < 0; }
 };
 
 // A fact of a template that a rule over facts matched: "program p", its key
 // ("program_id 0800390001, track advanced") and where it came from (a facts
 // file's line and row, or the firing that created it).
 struct MatchedFact {
+  FactId fact;         // the record
   std::string var;     // the bound name
   std::string tmpl;    // its template
   std::string key;
@@ -130,7 +140,8 @@ struct Reads {
 
 // How a fact came to have its value.
 struct Derivation {
-  std::int32_t slot = -1;
+  FactId fact;  // the built-in template's record (a profile field or a conclusion)
+  bool conclusion = false;
   std::string name;
   Value value;
   std::string display;
@@ -143,6 +154,7 @@ struct Derivation {
   std::vector<MatchedFact> matched;    // rules over facts: the facts it matched
   std::vector<Derivation> premises;    // derived facts those tests read (recursively)
   Reads reads;                         // of `tests`
+  std::int32_t slot() const { return fact.is_slot() ? fact.record : -1; }
 };
 
 struct RecommendationExplanation {

@@ -65,7 +65,7 @@ class DotWriter {
       if (rep_.explained)
         derivation(c.derivation);
       else
-        fact_node(rules_.conclusion_slot(c.name), c.display);
+        fact_node(c.name, true, c.display);
     }
     for (const RecommendationExplanation& r : rep_.recommendations) {
       std::string rec = node("recommend:" + r.id, 3,
@@ -224,9 +224,9 @@ class DotWriter {
   }
 
   // The node of one value of a fact ("" = missing).
-  std::string fact_node(std::int32_t slot, const std::string& shown) {
-    bool conclusion = rules_.is_conclusion(slot);
-    const std::string& name = rules_.slot_name(slot);
+  // The report names the fact and says whether it is a conclusion: nothing
+  // is looked up in the rule set by slot.
+  std::string fact_node(const std::string& name, bool conclusion, const std::string& shown) {
     auto key = std::make_pair(name, shown);
     auto it = fact_ids_.find(key);
     if (it != fact_ids_.end()) return it->second;
@@ -257,14 +257,14 @@ class DotWriter {
       for (const FactValue& f : t.facts) {
         std::string shown = f.value.is_missing() ? "" : f.display;
         for (const Derivation& p : premises)
-          if (p.slot == f.slot) shown = p.kind == Derivation::Kind::Missing ? "" : p.display;
-        edge(fact_node(f.slot, shown), rule, mark(t.result) + one_line(t.text), attrs);
+          if (p.fact == f.fact) shown = p.kind == Derivation::Kind::Missing ? "" : p.display;
+        edge(fact_node(f.name, f.conclusion, shown), rule, mark(t.result) + one_line(t.text), attrs);
       }
   }
 
   std::string derivation(const Derivation& d) {
-    if (d.slot < 0) return "";
-    std::string id = fact_node(d.slot, d.kind == Derivation::Kind::Missing ? "" : d.display);
+    if (d.slot() < 0) return "";
+    std::string id = fact_node(d.name, d.conclusion, d.kind == Derivation::Kind::Missing ? "" : d.display);
     if (d.kind != Derivation::Kind::Derived) return id;
     std::string rl = rule_node(d.rule);
     edge(rl, id, "", "");

@@ -69,7 +69,7 @@ void tests_json(JsonWriter& w, const std::vector<TestRecord>& ts, const RuleSet&
       w.key("fact");
       w.string(f.name);
       w.key("kind");
-      w.string(f.conclusion ? "conclusion" : f.slot < 0 ? "fact_field" : "field");
+      w.string(f.conclusion ? "conclusion" : f.of_template() ? "fact_field" : "field");
       w.key("value");
       write_value_json(w, f.value, *rules.kb);
       w.key("display");

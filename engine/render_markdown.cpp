@@ -141,7 +141,7 @@ class MarkdownWriter {
  private:
   const Report& rep_;
   std::ostringstream out_;
-  std::set<std::pair<std::int32_t, std::int32_t>> shown_;
+  std::set<std::pair<FactId, std::int32_t>> shown_;  // (fact, firing) derivations written in full
 
   std::string rule_line(const RuleRef& r) const {
     std::string s = "rule " + code(r.name) + " (" + code(place(r.file, r.line));
@@ -168,7 +168,7 @@ class MarkdownWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (f.conclusion || f.slot < 0 ? "" : "your ") + md(f.name) + ": " + md(f.display);
+      s += (f.conclusion || f.of_template() ? "" : "your ") + md(f.name) + ": " + md(f.display);
     }
     if (!t.constants.empty()) {
       std::string c;
@@ -212,7 +212,7 @@ class MarkdownWriter {
         return;
       case Derivation::Kind::Derived: break;
     }
-    shown_.insert({d.slot, d.firing});
+    shown_.insert({d.fact, d.firing});
     out_ << pad << "- set by " << rule_line(d.rule);
     if (!d.rule.description.empty()) out_ << ": \u201c" << md(d.rule.description) << "\u201d";
     out_ << "\n";
@@ -227,7 +227,7 @@ class MarkdownWriter {
     for (const Derivation& p : ps) {
       out_ << pad << "- " << code(p.name) << " = "
            << (p.kind == Derivation::Kind::Missing ? "*(not reached)*" : md(p.display));
-      if (p.kind == Derivation::Kind::Derived && shown_.count({p.slot, p.firing})) {
+      if (p.kind == Derivation::Kind::Derived && shown_.count({p.fact, p.firing})) {
         out_ << " (set by rule " << code(p.rule.name) << "; see above)\n";
         continue;
       }

@@ -155,7 +155,7 @@ class TextWriter {
   const Report& rep_;
   TextStyle style_;
   std::ostringstream out_;
-  std::set<std::pair<std::int32_t, std::int32_t>> shown_;  // (slot, firing) derivations written in full
+  std::set<std::pair<FactId, std::int32_t>> shown_;  // (fact, firing) derivations written in full
   bool first_section_ = true;
 
   std::string paint(const std::string& s, const char* code) const {
@@ -275,7 +275,7 @@ class TextWriter {
     std::string s;
     for (const FactValue& f : t.facts) {
       if (!s.empty()) s += "; ";
-      s += (f.conclusion || f.slot < 0 ? "" : "your ") + f.name + ": " + f.display;
+      s += (f.conclusion || f.of_template() ? "" : "your ") + f.name + ": " + f.display;
     }
     if (!t.constants.empty()) {
       std::string c;
@@ -344,7 +344,7 @@ class TextWriter {
         return;
       case Derivation::Kind::Derived: break;
     }
-    shown_.insert({d.slot, d.firing});
+    shown_.insert({d.fact, d.firing});
     std::string head = pad + "set by rule `" + line(d.rule.name) + "`";
     if (d.rule.description.empty())
       out_ << head << "\n";
@@ -364,7 +364,7 @@ class TextWriter {
       std::string head = std::string(indent, ' ') + line(p.name) + " = ";
       if (p.kind == Derivation::Kind::Missing) {
         out_ << head << "(not reached)\n";
-      } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.slot, p.firing})) {
+      } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.fact, p.firing})) {
         wrap(head, width(head), indent + 4, p.display + " " + glue("(set by rule `" + p.rule.name + "`;") + " " + glue("see above)"));
       } else {
         wrap(head, width(head), indent + 4, p.display);

@@ -60,4 +60,29 @@ std::int32_t WorkingMemory::version_at(std::int32_t slot, std::int32_t firing) c
   return r_.version_at(slot, r_.firings[static_cast<std::size_t>(firing)]);
 }
 
+std::vector<FactRef> WorkingMemory::matched(std::int32_t firing) const {
+  const Firing& f = r_.firings[static_cast<std::size_t>(firing)];
+  const CRule& cr = r_.rules->rules[static_cast<std::size_t>(f.rule)];
+  std::vector<FactRef> out;
+  for (std::size_t i = 0; i < cr.reads.size() && i < f.read.size(); ++i) out.push_back({FactId::slot(cr.reads[i]), f.read[i]});
+  for (std::int32_t rec : f.matched) {
+    if (rec < 0) continue;  // an aggregate's level
+    const Record& r = r_.records[static_cast<std::size_t>(rec)];
+    out.push_back({FactId::of_record(r.tmpl, rec), static_cast<std::int64_t>(r.timetag)});
+  }
+  return out;
+}
+
+std::int32_t WorkingMemory::made_by(FactId id) const {
+  if (id.record < 0) return -1;
+  if (id.is_slot()) return introduced_by(id.record);
+  return r_.records[static_cast<std::size_t>(id.record)].created_by;
+}
+
+bool WorkingMemory::holds(FactId id) const {
+  if (id.record < 0) return false;
+  if (id.is_slot()) return current_version(id.record) >= 0;
+  return r_.records[static_cast<std::size_t>(id.record)].ended_by < 0;
+}
+
 }  // namespace advise

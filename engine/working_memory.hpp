@@ -53,6 +53,21 @@ class WorkingMemory {
   std::int32_t version_at(std::int32_t slot, std::int32_t firing) const;
   SnapshotView at(std::int32_t firing) const { return SnapshotView(r_, r_.firings[static_cast<std::size_t>(firing)]); }
 
+  // Facts by FactId (engine/agenda.hpp): a slot is a record of the built-in
+  // template, a fact of a template a record of Result::records.
+  //
+  // The facts firing `k` matched, as its activation held them: the slots its
+  // condition read (CRule::reads order) with the versions it read, then, for
+  // a rule over facts, the record at each level it bound, with its time tag.
+  std::vector<FactRef> matched(std::int32_t firing) const;
+  // The firing that made the fact as it is at the end (a slot: its current
+  // value; a record: the firing that created it); -1 when it was given (the
+  // profile, a facts file) or a slot is missing.
+  std::int32_t made_by(FactId id) const;
+  // Whether the fact holds at the end: a slot has a value; a record was not
+  // removed or changed.
+  bool holds(FactId id) const;
+
   const Result& result() const { return r_; }
 
  private:

@@ -11,6 +11,7 @@
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "engine/working_memory.hpp"
 #include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -547,4 +548,64 @@ then note "{g.name}" end
         "there is no guest o where o.hobby is g.hobby and o.sex is not g.sex | because: blocked by guest name n2, from "
         "facts.fct:1:38 (fact 2)\n");
   CHECK(why_not_lines(r, "guest=n3", "alone") == "fired\n");
+}
+
+TEST_CASE("patterns: explanations address the facts a test read by FactId, template and record", "[patterns]") {
+  Run r = run(R"(
+rule couples "" source "t"
+when for each guest a where a.sex is f
+  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
+then note "{a.name}+{b.name}"
+end
+)", kSix);
+  REQUIRE_FALSE(r.result.firings.empty());
+  const Firing& f = r.result.firings[0];
+  REQUIRE(f.matched.size() == 2);
+  std::vector<TestRecord> tests = firing_tests(r.result, f);
+  const TestRecord* join = nullptr;
+  for (const TestRecord& t : tests)
+    if (t.text == "b.hobby is a.hobby") join = &t;
+  REQUIRE(join);
+  REQUIRE(join->facts.size() == 2);
+  // b.hobby, then a.hobby: each a field (hobby, field 2) of the record bound at its level.
+  const FactValue& b = join->facts[0];
+  const FactValue& a = join->facts[1];
+  CHECK(b.name == "b.hobby");
+  CHECK(b.fact == FactId::of_record(r.result.records[static_cast<std::size_t>(f.matched[1])].tmpl, f.matched[1]));
+  CHECK(a.fact == FactId::of_record(r.result.records[static_cast<std::size_t>(f.matched[0])].tmpl, f.matched[0]));
+  CHECK(a.field == 2);
+  CHECK(b.field == 2);
+  CHECK(a.of_template());
+  CHECK(a.slot() == -1);
+  CHECK_FALSE(a.fact == b.fact);
+}
+
+TEST_CASE("patterns: working memory answers by FactId: the facts a firing matched, who made a fact, whether it holds",
+          "[patterns]") {
+  Run r = run(R"(
+rule pair_up "" source "t"
+when for each guest a where a.sex is f
+  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
+then create pair with a = a.name, b = b.name
+  remove b
+end
+)", kSix);
+  WorkingMemory wm(r.result);
+  REQUIRE_FALSE(r.result.firings.empty());
+  const Firing& f = r.result.firings[0];
+  std::vector<FactRef> m = wm.matched(0);
+  REQUIRE(m.size() == 2);  // the rule reads no slot: the two guests, in level order
+  CHECK(m[0].id.record == f.matched[0]);
+  CHECK(m[1].id.record == f.matched[1]);
+  CHECK(m[0].version == r.result.records[static_cast<std::size_t>(f.matched[0])].timetag);
+  CHECK(wm.made_by(m[0].id) == -1);  // given by the facts file
+  CHECK(wm.holds(m[0].id));
+  CHECK_FALSE(wm.holds(m[1].id));  // removed by the firing
+  std::int32_t pair = -1;
+  for (std::size_t i = 0; i < r.result.records.size(); ++i)
+    if (r.result.records[i].created_by == 0) pair = static_cast<std::int32_t>(i);
+  REQUIRE(pair >= 0);
+  CHECK(wm.made_by(FactId::of_record(r.result.records[static_cast<std::size_t>(pair)].tmpl, pair)) == 0);
+  CHECK(wm.made_by(FactId::slot(r.rules->conclusion_slot("strategy"))) == -1);  // missing
+  CHECK_FALSE(wm.holds(FactId::slot(r.rules->conclusion_slot("strategy"))));
 }
