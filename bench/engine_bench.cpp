@@ -64,6 +64,18 @@ std::vector<std::string> generate(const KnowledgeBase& kb, std::size_t n) {
         j[f.name] = a;
       }
     }
+    // A random profile may contradict itself (honors in a rotation not done,
+    // a graduation after the match year...): the field each error names is
+    // left out until the profile is accepted, so the set stays deterministic.
+    for (int tries = 0; tries < 20; ++tries) {
+      std::vector<DataError> errs;
+      if (load_profile(j.dump(), "bench", kb, errs) || errs.empty()) break;
+      std::string path = errs.front().path;  // "$.field" or "$.field.key"
+      if (path.rfind("$.", 0) != 0) break;
+      std::string field = path.substr(2, path.find_first_of(".[", 2) - 2);
+      if (!j.contains(field)) break;
+      j.erase(field);
+    }
     out.push_back(j.dump());
   }
   return out;
