@@ -1,5 +1,6 @@
 #include "engine/conjuncts.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -77,6 +78,17 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
       }
     }
   }
+  x.by_rank.resize(rs.rules.size());
+  for (std::size_t i = 0; i < rs.rules.size(); ++i) x.by_rank[i] = static_cast<std::int32_t>(i);
+  std::stable_sort(x.by_rank.begin(), x.by_rank.end(), [&](std::int32_t a, std::int32_t b) {
+    const CRule& ra = rs.rules[static_cast<std::size_t>(a)];
+    const CRule& rb = rs.rules[static_cast<std::size_t>(b)];
+    if (ra.priority != rb.priority) return ra.priority > rb.priority;
+    if (ra.specificity != rb.specificity) return ra.specificity > rb.specificity;
+    return a < b;
+  });
+  x.rank.resize(rs.rules.size());
+  for (std::size_t k = 0; k < x.by_rank.size(); ++k) x.rank[static_cast<std::size_t>(x.by_rank[k])] = static_cast<std::int32_t>(k);
   return x;
 }
 

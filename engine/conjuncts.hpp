@@ -19,6 +19,9 @@ struct ConjunctIndex {
   std::vector<std::vector<std::int32_t>> rules_of;  // conjunct -> rules containing it (once each)
   std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
   std::vector<std::int32_t> count;                  // rule -> its distinct conjuncts (0: a rule over facts)
+  // The `advise` order of the single-record rules, fixed when the rule set is
+  // (priority, then specificity, then source order): rank -> rule, rule -> rank.
+  std::vector<std::int32_t> by_rank, rank;
 };
 
 ConjunctIndex index_conjuncts(const RuleSet& rs);

@@ -93,6 +93,10 @@ class Run {
     std::size_t n = rs_.rules.size();
     has_fired_.assign(n, 0);
     active_.assign(n, -1);
+    if (ranked_) {
+      bits_.assign((n + 63) / 64, 0);
+      last_fired_.assign(n, -1);
+    }
     // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
     not_true_ = cx_.count;
     conj_true_.assign(cx_.conj.size(), 0);
@@ -107,8 +111,12 @@ class Run {
     if (pp_) start_matching();
     while (true) {
       refresh();
-      std::int32_t top = agenda_.top();
-      std::int32_t pick = top < 0 ? -1 : agenda_.get(top).rule;
+      std::int32_t pick = -1;
+      if (ranked_) {
+        pick = first_ranked();
+      } else if (std::int32_t top = agenda_.top(); top >= 0) {
+        pick = agenda_.get(top).rule;
+      }
       if (m_) {
         std::int32_t act = m_->peek();
         if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
@@ -130,7 +138,10 @@ class Run {
         break;
       }
       if (repeat) ++repeats_;
-      fire(agenda_.pop());
+      if (ranked_)
+        fire_ranked(pick);
+      else
+        fire(agenda_.pop());
     }
   }
 
@@ -145,6 +156,39 @@ class Run {
   // the slots its condition reads at their current versions.
   Agenda agenda_;
   std::vector<std::int32_t> active_;  // rule -> its activation's handle in agenda_, -1 when none
+  // The `advise` order (the default, and the bundled rules'): a rule has at
+  // most one activation, over the current versions of what it reads, and
+  // the order of activations is the rules' fixed rank; so the agenda is one
+  // bit per rank, and refraction compares the versions the rule's last
+  // firing read with the current ones: the same activations, refracted the
+  // same way, as the Agenda, with no allocation (docs/engine.md, "The
+  // agenda and conflict resolution").
+  const bool ranked_ = rs_.strategy == RuleStrategy::Advise;
+  std::vector<std::uint64_t> bits_;        // bit per rank: the rule's activation is on the agenda
+  std::vector<std::int32_t> last_fired_;   // rule -> its last firing, -1 when none
+
+  void set_ranked(std::int32_t rule, bool on) {
+    auto rk = static_cast<std::size_t>(cx_.rank[static_cast<std::size_t>(rule)]);
+    if (on)
+      bits_[rk / 64] |= std::uint64_t{1} << (rk % 64);
+    else
+      bits_[rk / 64] &= ~(std::uint64_t{1} << (rk % 64));
+  }
+  std::int32_t first_ranked() const {
+    for (std::size_t w = 0; w < bits_.size(); ++w)
+      if (bits_[w]) return cx_.by_rank[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits_[w]))];
+    return -1;
+  }
+  // The rule's activation over the current versions has fired already.
+  bool refracted_ranked(std::int32_t rule) const {
+    std::int32_t last = last_fired_[static_cast<std::size_t>(rule)];
+    if (last < 0) return false;
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
+    const Firing& f = r_.firings[static_cast<std::size_t>(last)];
+    for (std::size_t i = 0; i < cr.reads.size(); ++i)
+      if (f.read[i] != r_.current[static_cast<std::size_t>(cr.reads[i])]) return false;
+    return true;
+  }
   std::vector<char> has_fired_;       // rule -> it fired in this evaluation (the runaway guard counts repeats)
   std::vector<std::uint64_t> fire_levels_;  // fire_activation's copy of the match's levels
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
@@ -429,6 +473,10 @@ class Run {
   // (refraction) or is there already. An activation over older versions is
   // replaced: a fact it matched changed.
   void activate(std::int32_t rule) {
+    if (ranked_) {
+      set_ranked(rule, !refracted_ranked(rule));
+      return;
+    }
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
     std::int32_t& h = active_[static_cast<std::size_t>(rule)];
     if (h >= 0) {
@@ -450,6 +498,10 @@ class Run {
   }
 
   void deactivate(std::int32_t rule) {
+    if (ranked_) {
+      set_ranked(rule, false);
+      return;
+    }
     std::int32_t& h = active_[static_cast<std::size_t>(rule)];
     if (h >= 0) agenda_.remove(h);
     h = -1;
@@ -523,14 +575,29 @@ class Run {
 
   // Fires a single-record rule's activation (popped from the agenda, so
   // recorded there as fired: refracted while what it read keeps its versions).
-  void fire(const Activation& act) {
-    std::int32_t rule = act.rule;
+  // The ranked agenda's firing: over the current versions of what it reads.
+  void fire_ranked(std::int32_t rule) {
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    auto fi = static_cast<std::int32_t>(r_.firings.size());
     Firing f;
     f.rule = rule;
+    f.read.reserve(cr.reads.size());
+    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
+    set_ranked(rule, false);
+    last_fired_[static_cast<std::size_t>(rule)] = static_cast<std::int32_t>(r_.firings.size());
+    fire_with(rule, std::move(f));
+  }
+
+  void fire(const Activation& act) {
+    Firing f;
+    f.rule = act.rule;
     f.read.reserve(act.facts.size());
     for (const FactRef& x : act.facts) f.read.push_back(static_cast<std::int32_t>(x.version));
+    fire_with(act.rule, std::move(f));
+  }
+
+  void fire_with(std::int32_t rule, Firing f) {
+    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
+    auto fi = static_cast<std::int32_t>(r_.firings.size());
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     r_.firings.push_back(std::move(f));
     has_fired_[static_cast<std::size_t>(rule)] = 1;
