@@ -13,15 +13,9 @@ namespace {
 
 using namespace render_detail;
 
-void rule_json(JsonWriter& w, const RuleRef& r, RuleStyle style) {
-  if (style == RuleStyle::ByName) {
-    // Schema 2: the rule's name; its object is in the batch's rule table.
-    r.name.empty() ? w.null() : w.string(r.name);
-    return;
-  }
-  w.begin_object();
-  w.key("name");
-  w.string(r.name);
+// A rule's fields after its name: in each rule object (schema 1) and in the
+// batch's rule table (schema 2), the same keys in the same order.
+void write_rule_fields(JsonWriter& w, const RuleRef& r) {
   w.key("description");
   w.string(r.description);
   w.key("guide");
@@ -32,6 +26,18 @@ void rule_json(JsonWriter& w, const RuleRef& r, RuleStyle style) {
   w.integer(r.line);
   w.key("priority");
   w.integer(r.priority);
+}
+
+void rule_json(JsonWriter& w, const RuleRef& r, RuleStyle style) {
+  if (style == RuleStyle::ByName) {
+    // Schema 2: the rule's name; its object is in the batch's rule table.
+    r.name.empty() ? w.null() : w.string(r.name);
+    return;
+  }
+  w.begin_object();
+  w.key("name");
+  w.string(r.name);
+  write_rule_fields(w, r);
   w.end_object();
 }
 
@@ -465,16 +471,7 @@ void write_rule_table_json(JsonWriter& w, const RuleSet& rules) {
     RuleRef r = rule_ref(rules, static_cast<std::int32_t>(i));
     w.key(r.name);
     w.begin_object();
-    w.key("description");
-    w.string(r.description);
-    w.key("guide");
-    w.string(r.source);
-    w.key("file");
-    w.string(r.file);
-    w.key("line");
-    w.integer(r.line);
-    w.key("priority");
-    w.integer(r.priority);
+    write_rule_fields(w, r);
     w.end_object();
   }
   w.end_object();

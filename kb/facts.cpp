@@ -1032,30 +1032,6 @@ struct TrackedChar {
   friend bool operator==(const TrackedChar& a, const TrackedChar& b) { return a.p == b.p; }
 };
 
-bool is_literal_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.' || c == '_';
-}
-
-// The start of the token that ends at `at` (a string's closing quote, a
-// literal's last character or the one after it).
-std::size_t token_start(const std::string& t, std::size_t at) {
-  if (at >= t.size()) return at;
-  if (t[at] == '"' && at > 0) {
-    for (std::size_t i = at; i-- > 0;) {
-      if (t[i] != '"') continue;
-      std::size_t slashes = 0;
-      for (std::size_t k = i; k-- > 0 && t[k] == '\\';) ++slashes;
-      if (slashes % 2 == 0) return i;
-    }
-    return at;
-  }
-  std::size_t s = at;
-  if (!is_literal_char(t[s]) && s > 0 && is_literal_char(t[s - 1])) --s;
-  if (!is_literal_char(t[s])) return at;
-  while (s > 0 && is_literal_char(t[s - 1])) --s;
-  return s;
-}
-
 std::string json_step(const std::string& key) {
   bool plain = !key.empty() && (std::isalpha(static_cast<unsigned char>(key[0])) || key[0] == '_');
   for (char c : key) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
@@ -1087,7 +1063,7 @@ class FactsSax {
   bool end_array() { return close(); }
   bool key(string_t& k) {
     if (skip_) return true;
-    std::size_t at = token_start(t_, read() - 1);
+    std::size_t at = json_token_start(t_, read() - 1);
     if (level_ == 1 && top_object_) {
       top_key_ = k;
       top_key_at_ = at;
@@ -1106,15 +1082,15 @@ class FactsSax {
     syntax_ = true;
     if constexpr (std::is_same_v<Exception, ordered_json::out_of_range>) {
       // 406: a number too large for a double, ending where the reading stopped.
-      std::size_t start = token_start(t_, at);
+      std::size_t start = json_token_start(t_, at);
       std::string literal;
-      for (std::size_t i = start; i < t_.size() && is_literal_char(t_[i]); ++i) literal += t_[i];
+      for (std::size_t i = start; i < t_.size() && json_literal_char(t_[i]); ++i) literal += t_[i];
       rb_.problem(start, "", "invalid JSON: the number `" + cut(literal, 30) + "` is too large");
     } else if (auto found = find_json_syntax_error(t_)) {
       JsonSyntaxMessage m = describe_json_syntax_error(t_, *found, "document; a file of facts is one document");
       rb_.problem(m.offset, "", "invalid JSON: " + m.message);
     } else {
-      rb_.problem(token_start(t_, at), "", "invalid JSON");
+      rb_.problem(json_token_start(t_, at), "", "invalid JSON");
     }
     return false;
   }
@@ -1142,7 +1118,7 @@ class FactsSax {
   template <class V>
   bool scalar(V&& v) {
     if (skip_) return true;
-    std::size_t at = token_start(t_, read() - 1);
+    std::size_t at = json_token_start(t_, read() - 1);
     if (level_ == 0) {
       saw_top_ = true;
       rb_.problem(at, "$", "expected an array of records or an object of arrays keyed by template name, like {\"" +

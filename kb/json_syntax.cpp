@@ -291,6 +291,8 @@ std::optional<JsonSyntaxError> find_json_syntax_error(std::string_view text) {
   }
 }
 
+bool json_literal_char(char c) { return is_literal_char(c); }
+
 std::size_t json_token_start(const std::string& t, std::size_t at) {
   if (at >= t.size()) return at;
   if (t[at] == '"' && at > 0) {

@@ -59,5 +59,8 @@ JsonSyntaxMessage describe_json_syntax_error(const std::string& text, const Json
 // The token that starts at or ends at `at` (a string's closing quote, the
 // last character of a word or number): where it starts.
 std::size_t json_token_start(const std::string& text, std::size_t at);
+// A character of a JSON word or number as the scanner reads one (letters,
+// digits, `+`, `-`, `.`, `_`).
+bool json_literal_char(char c);
 
 }  // namespace advise
