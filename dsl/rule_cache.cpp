@@ -909,8 +909,11 @@ void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kR
 }  // namespace
 
 std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key) {
-  char name[40];
-  std::snprintf(name, sizeof name, "rules-%016llx.cache", static_cast<unsigned long long>(key_hash(key)));
+  // "rules-" and the key's hash in 16 hex digits.
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t h = key_hash(key);
+  std::string name = "rules-0000000000000000.cache";
+  for (std::size_t i = 0; i < 16; ++i) name[6 + 15 - i] = kHex[(h >> (4 * i)) & 0xf];
   return dir + "/" + name;
 }
 
