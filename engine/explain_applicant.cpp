@@ -176,6 +176,16 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
   }
   const EnumDef& cats = kb.enums[static_cast<std::size_t>(kb.category_enum)];
   std::vector<PlainItem> items;
+  // What every item says past its text: the words with the applicant's
+  // fields, why its rule held, the guide's section.
+  auto finish = [&](PlainItem& it, const CRule& rule, const SnapshotView& view) {
+    it.words = with_fields(it.text, kb);
+    std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
+    it.why = why_of(tests, rules);
+    it.derivation = derivation_words(tests, rules);
+    it.source = rule.source;
+    items.push_back(std::move(it));
+  };
   for (std::size_t i = 0; i < result.recommendations.size(); ++i) {
     const Recommendation& rec = result.recommendations[i];
     const CRule& rule = rules.rules[static_cast<std::size_t>(rec.rule)];
@@ -190,12 +200,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     it.category = rep.recommendations[i].category;
     const CAction* a = text_action(rule, ast::ActionKind::Recommend, rec.id);
     it.text = a && !a->text.segments.empty() ? render_template(a->text, view, kb, true) : rec.text;
-    it.words = with_fields(it.text, kb);
-    std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
-    it.why = why_of(tests, rules);
-    it.derivation = derivation_words(tests, rules);
-    it.source = rule.source;
-    items.push_back(std::move(it));
+    finish(it, rule, view);
   }
   for (std::size_t i = 0; i < result.messages.size(); ++i) {
     const Message& m = result.messages[i];
@@ -217,12 +222,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
         it.text = render_template(a.text, view, kb, true);
         break;
       }
-    it.words = with_fields(it.text, kb);
-    std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
-    it.why = why_of(tests, rules);
-    it.derivation = derivation_words(tests, rules);
-    it.source = rule.source;
-    items.push_back(std::move(it));
+    finish(it, rule, view);
   }
   // Category order, then recommendations, warnings and notes, each in firing order.
   for (std::size_t c = 0; c < cats.values.size(); ++c) {

@@ -85,6 +85,15 @@ std::vector<std::string> live(const Run& r, const std::string& tmpl) {
   return out;
 }
 
+// Women and men who share a hobby: a join on equal fields (hashed) with a residual test.
+const char* kCouples = R"(
+rule couples "" source "t"
+when for each guest a where a.sex is f
+  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
+then note "{a.name}+{b.name}"
+end
+)";
+
 const char* kSix = R"(
 (guest (name n1) (sex f) (hobby h1) (age 30))
 (guest (name n2) (sex m) (hobby h1) (age 41))
@@ -107,13 +116,7 @@ end
 }
 
 TEST_CASE("patterns: a join on equal fields (hashed) with a residual test", "[patterns]") {
-  Run r = run(R"(
-rule couples "" source "t"
-when for each guest a where a.sex is f
-  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
-then note "{a.name}+{b.name}"
-end
-)", kSix);
+  Run r = run(kCouples, kSix);
   CHECK(notes(r) == std::vector<std::string>{"n1+n2", "n4+n3", "n5+n6"});
 }
 
@@ -551,13 +554,7 @@ then note "{g.name}" end
 }
 
 TEST_CASE("patterns: explanations address the facts a test read by FactId, template and record", "[patterns]") {
-  Run r = run(R"(
-rule couples "" source "t"
-when for each guest a where a.sex is f
-  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
-then note "{a.name}+{b.name}"
-end
-)", kSix);
+  Run r = run(kCouples, kSix);
   REQUIRE_FALSE(r.result.firings.empty());
   const Firing& f = r.result.firings[0];
   REQUIRE(f.matched.size() == 2);
