@@ -173,6 +173,15 @@ bool Checker::assignable(TypeId want, TypeId have) const {
   return false;
 }
 
+bool Checker::kb_facts(const ast::Action& a, std::int32_t tmpl) {
+  if (!templates_[static_cast<std::size_t>(tmpl)].kb_specialties) return false;
+  const char* verb = a.kind == ast::ActionKind::Create ? "create" : a.kind == ast::ActionKind::Change ? "change" : "remove";
+  error(DiagKind::KbFacts, a.loc,
+        std::string("a rule cannot ") + verb +
+            " a specialty: the specialties are the knowledge base's facts (kb/specialties.json), which rules only read");
+  return true;
+}
+
 std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) {
   CAction out;
   out.kind = a.kind;
@@ -268,6 +277,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
         for (const ast::FieldInit& fi : a.fields) report_only(fi.value);
         return std::nullopt;
       }
+      if (kb_facts(a, out.tmpl)) return std::nullopt;
       if (!field_values(a, out.tmpl, out, true)) return std::nullopt;
       return out;
     }
@@ -275,6 +285,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
     case ast::ActionKind::Remove: {
       const Binding* b = action_binding(a.id);
       if (!b || b->tmpl < 0) return std::nullopt;
+      if (kb_facts(a, b->tmpl)) return std::nullopt;
       out.tmpl = b->tmpl;
       out.level = b->level;
       if (a.kind == ast::ActionKind::Change && !field_values(a, out.tmpl, out, false)) return std::nullopt;

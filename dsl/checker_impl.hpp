@@ -215,6 +215,9 @@ class Checker {
   const Binding* action_binding(const ast::Ident& id);
 
   bool field_values(const ast::Action& a, std::int32_t tmpl, CAction& out, bool creating);
+  // Reports (and returns true) when `a` would create, change or remove a
+  // fact of the knowledge base's specialties, which rules only read.
+  bool kb_facts(const ast::Action& a, std::int32_t tmpl);
 
   // ---------------------------------------------------------------- actions (dsl/checker_actions.cpp)
 

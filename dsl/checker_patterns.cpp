@@ -60,6 +60,7 @@ std::vector<std::string> Checker::template_names() {
   for (const TemplateDef& t : templates_) out.push_back(t.name);
   load_kb_templates();
   for (const TemplateDef& t : kb_templates_.templates) out.push_back(t.name);
+  out.emplace_back(kSpecialtyTemplate);
   return out;
 }
 
@@ -82,6 +83,10 @@ std::int32_t Checker::find_template(const std::string& n, const ast::Loc& loc) {
     templates_.push_back(kb_templates_.templates[static_cast<std::size_t>(k)]);
     return static_cast<std::int32_t>(templates_.size() - 1);
   }
+  if (n == kSpecialtyTemplate && kb_->specialty_enum >= 0) {
+    templates_.push_back(specialty_template(*kb_));
+    return static_cast<std::int32_t>(templates_.size() - 1);
+  }
   if (refused_templates_.count(n)) return -1;  // reported where it is declared
   auto& d = error(DiagKind::UnknownTemplate, loc, "unknown template `" + n + "`");
   if (auto sug = did_you_mean(n, template_names())) d.message += "; did you mean `" + *sug + "`?";
@@ -89,6 +94,11 @@ std::int32_t Checker::find_template(const std::string& n, const ast::Loc& loc) {
 }
 
 bool Checker::declare_template(const ast::Template& t) {
+  if (t.name.name == kSpecialtyTemplate) {
+    error(DiagKind::DuplicateDefinition, t.name.loc,
+          "`specialty` is the knowledge base's template of specialties (kb/specialties.json); choose another name");
+    return false;
+  }
   for (const TemplateDef& d : templates_) {
     if (d.name == t.name.name) {
       error(DiagKind::DuplicateDefinition, t.name.loc, "the template `" + t.name.name + "` is declared twice");

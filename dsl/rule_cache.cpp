@@ -358,6 +358,7 @@ void put(Out& o, const TemplateDef& t) {
   }
   o.i32s(t.key);
   o.str(t.file);
+  o.flag(t.kb_specialties);
   o.count(t.checks.size());
   for (const TemplateCheck& c : t.checks) {
     o.u8(static_cast<std::uint8_t>(c.kind));
@@ -761,6 +762,7 @@ void get(In& in, TemplateDef& t) {
   }
   t.key = in.i32s();
   t.file = in.str();
+  t.kb_specialties = in.flag();
   for (std::int32_t k : t.key)
     if (k < 0 || static_cast<std::size_t>(k) >= t.fields.size()) return in.fail("a template's key is out of range");
   // Its checks across fields (kb/templates.json `checks`).

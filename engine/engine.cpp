@@ -62,6 +62,24 @@ const Value& SnapshotView::get(std::int32_t slot) const {
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
   conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
+  // The knowledge base's specialties, as records of the rule set's
+  // `specialty` template, when a rule matches them.
+  for (std::size_t t = 0; t < rules_->templates.size(); ++t) {
+    if (!rules_->templates[t].kb_specialties) continue;
+    auto facts = std::make_shared<std::vector<FactRecord>>();
+    auto file = std::make_shared<const std::string>(rules_->templates[t].file);
+    const KnowledgeBase& kb = *rules_->kb;
+    for (std::size_t s = 0; s < kb.specialties.size(); ++s) {
+      FactRecord fr;
+      fr.tmpl = static_cast<std::int32_t>(t);
+      fr.values = specialty_values(kb, static_cast<std::int32_t>(s));
+      if (fr.values.size() != rules_->templates[t].fields.size()) continue;  // never: both come from the kb
+      fr.origin.file = file;
+      fr.origin.where = "$." + kb.specialties[s].id;
+      facts->push_back(std::move(fr));
+    }
+    kb_facts_ = std::move(facts);
+  }
 }
 
 namespace {
@@ -311,6 +329,13 @@ class Run {
     m_->set_predicate_host(&host_);
     for (std::size_t s = 0; s < pp_->global_read.size(); ++s) set_global(static_cast<std::int32_t>(s));
     add_record(-1, {}, -1, -1);
+    if (r_.kb_facts) {
+      for (std::size_t i = 0; i < r_.kb_facts->size(); ++i) {
+        const FactRecord& fr = (*r_.kb_facts)[i];
+        std::int32_t id = add_record(fr.tmpl, fr.values, -1, -1);
+        r_.records[static_cast<std::size_t>(id)].kb_input = static_cast<std::int32_t>(i);
+      }
+    }
     if (opt_.facts) {
       for (std::size_t i = 0; i < opt_.facts->size(); ++i) {
         const FactRecord& fr = (*opt_.facts)[i];
@@ -848,6 +873,7 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
     r.current[i] = static_cast<std::int32_t>(r.facts.size() - 1);
   }
   r.given = options.facts;
+  r.kb_facts = kb_facts_;
   Run run(*this, patterns_.get(), *conjuncts_, r, options);
   run.go();
   withdraw_losers(r);

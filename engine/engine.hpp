@@ -119,6 +119,7 @@ struct Record {
   std::int32_t tmpl = -1;     // index into RuleSet::templates; -1 for the applicant
   std::vector<Value> values;  // by field; Missing = unknown
   std::int32_t input = -1;       // index into EngineOptions::facts
+  std::int32_t kb_input = -1;    // index into Result::kb_facts (a specialty of the knowledge base)
   std::int32_t created_by = -1;  // the firing that created it (`create`, `change`)
   std::int32_t ended_by = -1;    // the firing that removed or changed it; -1 while it holds
   std::uint32_t timetag = 0;
@@ -150,6 +151,9 @@ struct Result {
   // The facts given (EngineOptions::facts), for their origins in
   // explanations: valid while the caller keeps them.
   const std::vector<FactRecord>* given = nullptr;
+  // The knowledge base's facts the rules match (its specialties, when a
+  // pattern names the template `specialty`), asserted before the given ones.
+  std::shared_ptr<const std::vector<FactRecord>> kb_facts;
   std::optional<RunawayError> runaway;
   std::string profile_source;
 
@@ -172,7 +176,8 @@ class Engine {
  private:
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
-  std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
+  std::shared_ptr<const struct ConjunctIndex> conjuncts_;
+  std::shared_ptr<const std::vector<FactRecord>> kb_facts_;  // null when no pattern reads them  // the single-record rules' conditions, interned
 };
 
 // Evaluates a checked expression over a memory view; Missing means unknown.

@@ -300,6 +300,8 @@ std::string record_origin(const Result& result, const Record& rec, bool with_fir
   const RuleSet& rules = *result.rules;
   if (rec.input >= 0 && result.given && static_cast<std::size_t>(rec.input) < result.given->size())
     return (*result.given)[static_cast<std::size_t>(rec.input)].origin.text();
+  if (rec.kb_input >= 0 && result.kb_facts && static_cast<std::size_t>(rec.kb_input) < result.kb_facts->size())
+    return (*result.kb_facts)[static_cast<std::size_t>(rec.kb_input)].origin.text();
   if (rec.created_by < 0) return "";
   const Firing& by = result.firings[static_cast<std::size_t>(rec.created_by)];
   return "created by rule `" + rules.rules[static_cast<std::size_t>(by.rule)].name + "`" +

@@ -173,7 +173,12 @@ class TemplatesReader {
       for (auto it = ts.begin(); it != ts.end(); ++it) {
         if (!it.key().empty() && it.key()[0] == '$') continue;
         if (auto t = read_template(it.key(), it.value())) {
-          if (out.find(t->name) >= 0)
+          if (t->name == kSpecialtyTemplate)
+            fail({"templates", t->name},
+                 "`specialty` is the knowledge base's template of its specialties (kb/specialties.json); choose "
+                 "another name",
+                 {}, true);
+          else if (out.find(t->name) >= 0)
             fail({"templates", t->name}, "the template `" + t->name + "` is already declared", {}, true);
           else
             made.push_back(std::move(*t));
@@ -780,6 +785,45 @@ bool load_templates(const std::string& file, KnowledgeBase& kb, TemplateSet& out
     return false;
   }
   return load_templates_text(*text, file, kb, out, errors);
+}
+
+}  // namespace advise
+
+namespace advise {
+
+TemplateDef specialty_template(const KnowledgeBase& kb) {
+  TemplateDef t;
+  t.name = std::string(kSpecialtyTemplate);
+  t.doc = "a specialty of the knowledge base (kb/specialties.json)";
+  t.file = "kb/specialties.json";
+  t.kb_specialties = true;
+  TemplateField id;
+  id.def.name = "id";
+  id.def.description = "the specialty";
+  for (std::size_t i = 0; i < kb.types.size(); ++i) {
+    const TypeDesc& d = kb.types.at(static_cast<TypeId>(i));
+    if (d.kind == TypeKind::Enum && d.enum_id == kb.specialty_enum) id.def.type = static_cast<TypeId>(i);
+  }
+  id.display = "id";
+  id.required = true;
+  t.fields.push_back(std::move(id));
+  for (const FieldDef& a : kb.specialty_attributes) {
+    TemplateField f;
+    f.def = a;
+    f.display = a.name;
+    t.fields.push_back(std::move(f));
+  }
+  t.key = {0};
+  return t;
+}
+
+std::vector<Value> specialty_values(const KnowledgeBase& kb, std::int32_t symbol) {
+  std::vector<Value> out;
+  const Specialty& s = kb.specialties.at(static_cast<std::size_t>(symbol));
+  out.reserve(s.attributes.size() + 1);
+  out.push_back(Value::symbol(kb.specialty_enum, symbol));
+  out.insert(out.end(), s.attributes.begin(), s.attributes.end());
+  return out;
 }
 
 }  // namespace advise

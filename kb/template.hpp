@@ -94,11 +94,28 @@ struct TemplateDef {
   std::vector<std::int32_t> key;  // fields naming a record in explanations and checked unique
   std::vector<TemplateCheck> checks;
   std::string file;               // where it was declared
+  // The knowledge base's specialties (specialty_template): its records are
+  // kb/specialties.json's, asserted by the engine for every rule set that
+  // uses the template; rules read them and never create, change or remove them.
+  bool kb_specialties = false;
 
   int field_index(std::string_view field) const;  // -1 when absent
   // The names a record may give (every field but the derived `_none` flags), for suggestions.
   std::vector<std::string> given_names() const;
 };
+
+// The template of the knowledge base's specialties, `specialty`: the field
+// `id` (the specialty, its key) and one field per attribute of kb/schema.json's
+// `specialty_attributes`, in order, so that attribute i is field i + 1. Its
+// records are kb/specialties.json's entries (specialty_values), one per
+// symbol of the `specialty` enum. Rules match them in patterns (`for each
+// specialty s where s.class is ultra`), and `x.apps_min`, where `x` is a
+// specialty, reads field `apps_min` of the record whose `id` is x
+// (docs/facts.md, "Specialties").
+inline constexpr std::string_view kSpecialtyTemplate = "specialty";
+TemplateDef specialty_template(const KnowledgeBase& kb);
+// The fields of specialty `symbol`'s record, ordered like specialty_template's.
+std::vector<Value> specialty_values(const KnowledgeBase& kb, std::int32_t symbol);
 
 struct TemplateSet {
   std::vector<TemplateDef> templates;

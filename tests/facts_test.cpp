@@ -144,6 +144,13 @@ TEST_CASE("templates: kb/templates.json declares the program template of docs/ca
   CHECK(t.fields[static_cast<std::size_t>(t.field_index("program_id"))].display == "ACGME program id");
 }
 
+TEST_CASE("templates: no templates file declares `specialty`, the knowledge base's template", "[facts][specialty]") {
+  CHECK(template_problems("{\"templates\": {\"specialty\": {\"doc\": \"d\", \"fields\": {\"id\": {\"type\": \"string\", "
+                          "\"required\": true}}}}}") ==
+        "t.json:1:16: error: at $.templates.specialty: `specialty` is the knowledge base's template of its "
+        "specialties (kb/specialties.json); choose another name\n");
+}
+
 TEST_CASE("templates: a bad templates file is reported with line, column, path and suggestions", "[facts]") {
   CHECK(template_problems(R"({
   "enums": {"stage": ["a"], "sex": ["m", "m"]},

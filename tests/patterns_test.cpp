@@ -11,6 +11,7 @@
 #include "engine/compile.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "engine/explain_internal.hpp"
 #include "engine/working_memory.hpp"
 #include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
@@ -605,4 +606,26 @@ end
   CHECK(wm.made_by(FactId::of_record(r.result.records[static_cast<std::size_t>(pair)].tmpl, pair)) == 0);
   CHECK(wm.made_by(FactId::slot(r.rules->conclusion_slot("strategy"))) == -1);  // missing
   CHECK_FALSE(wm.holds(FactId::slot(r.rules->conclusion_slot("strategy"))));
+}
+
+TEST_CASE("patterns: the knowledge base's specialties are facts of the template `specialty`", "[patterns][specialty]") {
+  // Matched in patterns, joined with the applicant's fields, counted; the
+  // same record member access reads (`target_specialty.class`).
+  auto r = run(R"(
+rule backups "" source "t"
+when for each specialty t where t.id is target_specialty
+  and for each specialty b where t.backups contains b.id and not b.advanced
+then note "{b.id} {b.apps_min}"
+end
+rule ultra "" source "t"
+when (the number of specialty s where s.class is target_specialty.class) >= 6
+then note "six"
+end
+)",
+               "", R"({"target_specialty": "orthopedic_surgery"})");
+  CHECK(notes(r) == std::vector<std::string>{"general_surgery 20", "preliminary_surgery 3", "six"});  // pm_r starts at PGY-2
+  CHECK(live(r, "specialty").size() == r.rules->kb->specialties.size());
+  // Where each matched specialty came from, for explanations.
+  const Record& first = r.result.records[1];
+  CHECK(explain_detail::record_origin(r.result, first, false) == "kb/specialties.json ($.dermatology)");
 }

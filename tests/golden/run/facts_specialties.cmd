@@ -1,0 +1,1 @@
+--trace --rules examples/facts/specialties.rules examples/profiles/example.json

@@ -1,0 +1,1 @@
+--why-not specialty[id=pm_r] --rules examples/facts/specialties.rules examples/profiles/example.json
