@@ -1,5 +1,6 @@
 #include "app/common.hpp"
 
+#include "kb/limits.hpp"
 #include "kb/suggest.hpp"
 
 #include <elf.h>
@@ -257,16 +258,6 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
   return l;
 }
 
-namespace {
-
-std::string limit_text(std::size_t limit) {
-  std::string s = std::to_string(limit) + " bytes";
-  if (limit % (std::size_t{1} << 20) == 0) s += " (" + std::to_string(limit >> 20) + " MiB)";
-  return s;
-}
-
-}  // namespace
-
 bool read_input(const std::string& path, std::size_t limit, std::string& out, std::string& error,
                 std::optional<FileStamp>* stamp, std::string_view give, ReadFailure* failure) {
   ReadFailure ignored = ReadFailure::None;
@@ -280,7 +271,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
       out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
     if (out.size() > limit) {
       out.clear();
-      error = "the input is larger than the limit of " + limit_text(limit);
+      error = over_limit_message("the input", "it", limit);
       why = ReadFailure::TooLarge;
       return false;
     }
@@ -325,7 +316,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
   }
   if (!S_ISREG(st.st_mode)) return not_regular(st);  // replaced since the look
   auto too_large = [&](std::uintmax_t size) {
-    error = "the file is " + std::to_string(size) + " bytes; the limit is " + limit_text(limit);
+    error = size_limit_message("the file", size, "it", limit);
     why = ReadFailure::TooLarge;
     return false;
   };
@@ -345,7 +336,7 @@ bool read_input(const std::string& path, std::size_t limit, std::string& out, st
     data.append(buf, static_cast<std::size_t>(n));
   }
   if (data.size() > limit) {  // it grew while being read
-    error = "the file is larger than the limit of " + limit_text(limit);
+    error = over_limit_message("the file", "it", limit);
     why = ReadFailure::TooLarge;
     return false;
   }

@@ -12,23 +12,16 @@
 #include <sstream>
 
 #include "dsl/parser.hpp"
+#include "kb/limits.hpp"
 
 namespace advise {
 
 namespace {
 
-// "52,428,800 bytes; rule files may be at most 16 MiB (16,777,216 bytes)"
+// "52,428,800 bytes; a rule file may be at most 16 MiB (16,777,216 bytes)",
+// after "the file is" or "`x.rules` is".
 std::string too_large(std::uintmax_t size) {
-  auto grouped = [](std::uintmax_t n) {
-    std::string digits = std::to_string(n), out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-      if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-      out += digits[i];
-    }
-    return out;
-  };
-  return grouped(size) + " bytes; rule files may be at most " + std::to_string(kMaxSourceBytes / (1024 * 1024)) +
-         " MiB (" + grouped(kMaxSourceBytes) + " bytes)";
+  return size_limit_message("", size, "a rule file", kMaxSourceBytes).substr(4);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "kb/profile.hpp"
 
+#include "kb/limits.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,6 +15,7 @@
 
 #include "kb/json_syntax.hpp"
 #include "kb/json_writer.hpp"
+#include "kb/limits.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -1157,8 +1160,7 @@ std::optional<Profile> load_profile(const std::string& text, const std::string& 
                                     std::vector<DataError>& errors) {
   if (text.size() > kMaxProfileBytes) {
     errors.push_back({source, "", 0, 0,
-                      "the profile is " + std::to_string(text.size()) + " bytes; profiles may be at most " +
-                          std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
+                      size_limit_message("the profile", text.size(), "a profile", kMaxProfileBytes),
                       {}, DataError::Kind::Limit});
     return std::nullopt;
   }

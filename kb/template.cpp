@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kb/limits.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -107,7 +108,7 @@ std::optional<std::string> read_whole(const std::string& path, std::size_t limit
   ss << f.rdbuf();
   std::string s = ss.str();
   if (s.size() > limit) {
-    error = "the file is " + std::to_string(s.size()) + " bytes; it may be at most " + std::to_string(limit);
+    error = size_limit_message("the file", s.size(), "it", limit);
     return std::nullopt;
   }
   return s;
@@ -145,8 +146,8 @@ class TemplatesReader {
     std::size_t before = errors_.size();
     if (text_.size() > kMaxTemplatesBytes) {
       errors_.push_back({file_, "", 0, 0,
-                         "the templates file is " + std::to_string(text_.size()) + " bytes; it may be at most " +
-                             std::to_string(kMaxTemplatesBytes),
+                         size_limit_message("the templates file", text_.size(), "a templates file",
+                                            kMaxTemplatesBytes),
                          {}});
       return false;
     }

@@ -281,7 +281,7 @@ TEST_CASE("run: a profile over the size limit is refused with a clear message") 
   std::ostringstream out, err;
   CHECK(cmd_run(o, out, err) == 2);
   CHECK(out.str().empty());
-  CHECK(err.str() == o.profile + ": error: the file is 1048589 bytes; the limit is 1048576 bytes (1 MiB)\n");
+  CHECK(err.str() == o.profile + ": error: the file is 1,048,589 bytes; it may be at most 1 MiB (1,048,576 bytes)\n");
 }
 
 TEST_CASE("schema: advise schema prints the committed kb/profile.schema.json") {
@@ -319,7 +319,7 @@ TEST_CASE("read_input: standard input over the limit is refused without reading 
   StdinRead r = read_stdin(std::string(3'000'000, 'a'));
   CHECK_FALSE(r.ok);
   CHECK(r.out.empty());
-  CHECK(r.error == "the input is larger than the limit of 1048576 bytes (1 MiB)");
+  CHECK(r.error == "the input is more than 1,048,576 bytes; it may be at most 1 MiB (1,048,576 bytes)");
   // It stopped within one 64 KiB read past the limit.
   CHECK(r.consumed <= static_cast<std::streamoff>(kMaxProfileBytes + 65536));
 }

@@ -141,7 +141,7 @@ TEST_CASE("read_input: says what is wrong, without the file's name", "[files][re
   SECTION("a file over the limit") {
     std::string file = dir.file("big", std::string(101, 'a'));
     CHECK_FALSE(read_input(file, 100, out, error));
-    CHECK(error == "the file is 101 bytes; the limit is 100 bytes");
+    CHECK(error == "the file is 101 bytes; it may be at most 100 bytes");
   }
   SECTION("an unreadable file gives the system's reason") {
     if (::geteuid() == 0) {

@@ -171,7 +171,7 @@ TEST_CASE("hostile: a 50 MB file is file-too-large, found without reading it", "
   REQUIRE(kinds(d) == std::vector<std::string>{"file-too-large"});
   REQUIRE(size == 50022000);
   CHECK(render_text(*sm, d) == big.string() +
-                                   ": error: the file is 50,022,000 bytes; rule files may be at most 16 MiB "
+                                   ": error: the file is 50,022,000 bytes; a rule file may be at most 16 MiB "
                                    "(16,777,216 bytes) [file-too-large]\n");
 }
 
@@ -199,7 +199,7 @@ TEST_CASE("hostile: an included file over the limit is reported at the include",
   REQUIRE(kinds(d) == std::vector<std::string>{"file-too-large"});
   CHECK(first_line(render_text(*sm, d)) ==
         (dir.path / "main.rules").string() +
-            ":1:9: error: `big.rules` is 16,777,217 bytes; rule files may be at most 16 MiB (16,777,216 bytes) "
+            ":1:9: error: `big.rules` is 16,777,217 bytes; a rule file may be at most 16 MiB (16,777,216 bytes) "
             "[file-too-large]");
 }
 
@@ -208,7 +208,7 @@ TEST_CASE("hostile: a buffer over 16 MiB in memory is file-too-large", "[hostile
   auto c = check_text(std::string(kMaxSourceBytes + 1, ' '));
   CHECK(kinds(c.diags) == std::vector<std::string>{"file-too-large"});
   CHECK(c.text ==
-        "h.rules: error: the file is 16,777,217 bytes; rule files may be at most 16 MiB (16,777,216 bytes) "
+        "h.rules: error: the file is 16,777,217 bytes; a rule file may be at most 16 MiB (16,777,216 bytes) "
         "[file-too-large]\n");
 }
 

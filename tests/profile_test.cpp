@@ -165,7 +165,7 @@ TEST_CASE("profile: deep nesting is refused without exhausting the stack", "[pro
 
 TEST_CASE("profile: the size limit", "[profile]") {
   std::string big = "{\"x_pad\": \"" + std::string(kMaxProfileBytes, 'a') + "\"}";
-  CHECK(problems(big) == "p.json: error: the profile is 1048589 bytes; profiles may be at most 1048576 bytes (1 MiB)\n");
+  CHECK(problems(big) == "p.json: error: the profile is 1,048,589 bytes; a profile may be at most 1 MiB (1,048,576 bytes)\n");
   std::string fits = "{\"x_pad\": \"" + std::string(kMaxProfileBytes - 13, 'a') + "\"}";
   REQUIRE(fits.size() == kMaxProfileBytes);
   std::vector<DataError> errors;
