@@ -244,13 +244,16 @@ std::vector<const CExpr*> conjuncts(const CExpr& e) {
   return out;
 }
 
-// Every slot a rule reads, in its condition and in the values its actions compute.
-std::set<std::int32_t> rule_inputs(const CRule& r) {
-  std::set<std::int32_t> out(r.reads.begin(), r.reads.end());
+// Every slot a rule reads, in its condition and in the values its actions
+// compute, sorted.
+std::vector<std::int32_t> rule_inputs(const CRule& r) {
+  std::vector<std::int32_t> out(r.reads.begin(), r.reads.end());
   for (const CAction& a : r.actions) {
-    slots_of(a.value, out);
-    if (a.indexed) slots_of(a.key, out);
+    collect_slots(a.value, out);
+    if (a.indexed) collect_slots(a.key, out);
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -261,7 +264,7 @@ std::set<std::int32_t> rule_inputs(const CRule& r) {
 struct Prepared {
   std::shared_ptr<const Result> base;
   std::map<std::int32_t, FieldHints> hints;
-  std::vector<std::set<std::int32_t>> inputs;      // per rule
+  const RuleSet& rules;
   std::vector<std::vector<std::int32_t>> writers;  // slot -> rules that write it
   // The evaluations of changed profiles, by their changes (field, value;
   // sorted by field), when every search made with this Prepared starts from
@@ -283,18 +286,29 @@ struct Prepared {
   Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo)
       : Prepared(engine, std::make_shared<const Result>(engine.evaluate(profile, eo))) {}
   // With the profile's evaluation already made (the report's own).
-  Prepared(const Engine& engine, std::shared_ptr<const Result> evaluated) : base(std::move(evaluated)) {
-    const RuleSet& rules = engine.rules();
-    inputs.reserve(rules.rules.size());
+  Prepared(const Engine& engine, std::shared_ptr<const Result> evaluated)
+      : base(std::move(evaluated)), rules(engine.rules()), inputs_(rules.rules.size()), inputs_made_(rules.rules.size()) {
     writers.resize(static_cast<std::size_t>(rules.slot_count()));
-    for (const CRule& r : rules.rules) {
-      inputs.push_back(rule_inputs(r));
+    for (const CRule& r : rules.rules)
       for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
-    }
     FinalView view(*base);
     Scanner scanner{rules, view, hints};
     for (const CRule& r : rules.rules) scanner.scan(r.condition);
   }
+  // The slots rule `r` reads (rule_inputs), made when first asked: a search
+  // asks for those of the few rules that could reach its goal.
+  const std::vector<std::int32_t>& inputs(std::int32_t r) {
+    auto i = static_cast<std::size_t>(r);
+    if (!inputs_made_[i]) {
+      inputs_[i] = rule_inputs(rules.rules[i]);
+      inputs_made_[i] = 1;
+    }
+    return inputs_[i];
+  }
+
+ private:
+  std::vector<std::vector<std::int32_t>> inputs_;
+  std::vector<char> inputs_made_;
 };
 
 struct Search {
@@ -304,13 +318,12 @@ struct Search {
   const WhatIfOptions& options;
   WhatIf& w;
   Profile work;
-  const std::vector<std::set<std::int32_t>>& inputs;
   const std::vector<std::vector<std::int32_t>>& writers;
 
   Prepared& pre;
 
   Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out, Prepared& prepared)
-      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p), inputs(prepared.inputs),
+      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p),
         writers(prepared.writers), pre(prepared) {}
 
   bool budget_left() const { return w.evaluations < options.max_evaluations; }
@@ -357,7 +370,7 @@ struct Search {
         continue;
       }
       for (std::int32_t r : writers[static_cast<std::size_t>(s)])
-        for (std::int32_t x : inputs[static_cast<std::size_t>(r)])
+        for (std::int32_t x : pre.inputs(r))
           if (!seen.count(x)) todo.insert(x);
     }
     return fields;
@@ -699,8 +712,8 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
 
   // The fields that matter: what those rules read, through conclusions.
   std::set<std::int32_t> roots;
-  for (std::int32_t r : producers) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
-  for (std::int32_t r : opponents) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
+  for (std::int32_t r : producers) roots.insert(pre.inputs(r).begin(), pre.inputs(r).end());
+  for (std::int32_t r : opponents) roots.insert(pre.inputs(r).begin(), pre.inputs(r).end());
   std::set<std::int32_t> relevant = s.field_closure(roots);
 
   // Candidate values, from every test of every rule (Prepared::hints).
