@@ -178,6 +178,233 @@ std::optional<std::string> unknown_option_message(const CLI::App& app, const std
   return std::nullopt;
 }
 
+// Every command's options as the command line sets them, with the parser
+// that sets them (it points into this object, which therefore stays put).
+struct Parsed {
+  std::unique_ptr<CLI::App> app;
+  int verbosity = 0;
+  std::string kb_dir;
+  bool no_cache = false;
+  RunOptions run;
+  RunOptions list;
+  bool list_csv = false;
+  CheckOptions check;
+  bool no_analysis = false;
+  FmtOptions fmt;
+  BatchOptions batch;
+  bool no_timing = false, progress_on = false, progress_off = false;
+  TestOptions test;
+  DiffOptions diff;
+  WhatIfCliOptions whatif;
+  InitOptions init;
+  NewOptions scaffold;
+  SchemaOptions schema;
+  // Null for a command `make_parser` left out.
+  CLI::App *run_cmd = nullptr, *list_cmd = nullptr, *check_cmd = nullptr, *fmt_cmd = nullptr, *batch_cmd = nullptr,
+           *test_cmd = nullptr, *diff_cmd = nullptr, *whatif_cmd = nullptr, *init_cmd = nullptr, *new_cmd = nullptr,
+           *schema_cmd = nullptr;
+};
+
+// The parser of the top-level options and of command `only`, or of every
+// command when `only` is empty. Building a command's options is most of the
+// parser's cost (CLI11 makes each option's names, checks and callbacks), and
+// a run uses one command: main() builds that one, and every command only for
+// help, for a mistake (whose message may name any command's options) or when
+// the words do not say which command it is.
+std::unique_ptr<Parsed> make_parser(const std::string& only) {
+  auto owned = std::make_unique<Parsed>();
+  Parsed& p = *owned;
+  // Named here, not from argv[0], so that help reads `advise` wherever it is installed.
+  p.app = std::make_unique<CLI::App>("advise: explainable residency-application strategy for US-citizen IMGs", "advise");
+  CLI::App& app = *p.app;
+  auto want = [&](const char* name) { return only.empty() || only == name; };
+  app.fallthrough();  // `advise batch -v x.jsonl`: the top-level options work after a command too
+  app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer(
+      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, list, schema, init, new. `advise COMMAND --help` "
+      "for each.\n"
+      "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
+      "3 out of memory.");
+  int& verbosity = p.verbosity;
+  std::string& kb_dir = p.kb_dir;
+  app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
+  app.add_option("--kb", kb_dir, "Knowledge-base data directory (default: the bundled kb/)");
+  bool& no_cache = p.no_cache;
+  app.add_flag("--no-cache", no_cache, "Neither read nor write the start-up cache of the checked rules");
+
+  if (want("run")) {
+    RunOptions& run = p.run;
+    auto* run_cmd = p.run_cmd = app.add_subcommand("run", "Advise one applicant: read a profile, print the report (the default command)");
+    run_cmd->add_option("profile", run.profile, "Profile JSON file, or - for stdin")->required();
+    run_cmd->add_flag("--explain", run.explain, "Show how each conclusion was reached: rules, guide sections, your values");
+    run_cmd->add_option("--why-not", run.why_not,
+                        "Explain why a conclusion value or recommendation was not reached (e.g. strategy=single, "
+                        "dual_application)");
+    run_cmd->add_flag("--trace", run.trace, "Show every rule firing in order, with what it changed");
+    run_cmd->add_option("--format", run.format, "text, json, markdown, dot or html")
+        ->check(CLI::IsMember({"text", "json", "markdown", "dot", "html"}));
+    run_cmd->add_option("--for", run.view,
+                        "Who reads the report: applicant (the default of markdown and html: plain words, the summary "
+                        "first, advice for their stage) or advisor (the default of text, json and dot: everything)")
+        ->check(CLI::IsMember({"applicant", "advisor"}));
+    run_cmd->add_option("--rules", run.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+        ->allow_extra_args(false);
+    run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
+    run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
+        ->check(CLI::Range(1, kMaxFiringsCap));
+    run_cmd->add_option("--facts", run.facts,
+                        "Facts of the rules' templates: FILE.json, FILE.fct, or TEMPLATE=FILE.csv; repeat for more")
+        ->allow_extra_args(false);
+    run_cmd->add_option("--catalog", run.catalogs,
+                        "A program catalog (CSV or JSON, docs/catalog.md): adds your program list to the report; "
+                        "repeat for more")
+        ->allow_extra_args(false);
+    run_cmd->add_option("--strategy", run.strategy, "Conflict resolution: advise, depth, breadth, lex or mea (default: the rules')")
+        ->check(CLI::IsMember({"advise", "depth", "breadth", "lex", "mea"}));
+    run_cmd->footer(kRunExamples);
+  }
+  if (want("list")) {
+    RunOptions& list = p.list;
+    bool& list_csv = p.list_csv;
+    auto* list_cmd = p.list_cmd = app.add_subcommand(
+        "list", "The applicant's program list as CSV, for a spreadsheet (needs --catalog; docs/catalog.md)");
+    list_cmd->add_option("profile", list.profile, "Profile JSON file, or - for stdin")->required();
+    list_cmd->add_option("--catalog", list.catalogs, "A program catalog (CSV or JSON); repeat for more")
+        ->required()
+        ->allow_extra_args(false);
+    list_cmd->add_option("--format", list.format, "csv (the only format so far)")->check(CLI::IsMember({"csv"}));
+    list_cmd->add_flag("--csv", list_csv, "The same as --format csv");
+    list_cmd->add_option("--rules", list.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+        ->allow_extra_args(false);
+    list_cmd->add_option("-o,--output", list.output, "Write the CSV to FILE (atomically) instead of stdout");
+    list_cmd->footer(
+        "\nOne row per program of the list: id, name, institution, city, state, specialty, track, tier, signal,\n"
+        "contingency, and its reasons (each rule's description, values, source and name). A list drawn from a\n"
+        "catalog with a fictitious program starts with a `#` comment line saying so.\n\n"
+        "Examples:\n  advise list --catalog examples/catalog/programs.csv examples/profiles/example.json > list.csv\n");
+  }
+  if (want("check")) {
+    CheckOptions& check = p.check;
+    auto* check_cmd = p.check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
+    check_cmd->add_option("paths", check.paths, "Files or directories (default: the bundled rules)");
+    check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    check_cmd->add_flag("--strict", check.strict, "Make every warning an error (exit 1), for CI");
+    bool& no_analysis = p.no_analysis;
+    check_cmd->add_flag("--no-analysis", no_analysis,
+                        "Check each rule alone: skip the analysis of conflicts, dead rules, loops and texts");
+    check_cmd->footer(kCheckExamples);
+  }
+  if (want("fmt")) {
+    FmtOptions& fmt = p.fmt;
+    auto* fmt_cmd = p.fmt_cmd = app.add_subcommand("fmt", "Rewrite rule files in the one canonical layout, keeping every comment");
+    fmt_cmd->add_option("paths", fmt.paths, "Files or directories, or - for stdin (default: the bundled rules)");
+    fmt_cmd->add_flag("--check", fmt.check, "Write nothing; exit 1 when a file would change");
+    fmt_cmd->footer(kFmtExamples);
+  }
+  if (want("batch")) {
+    BatchOptions& batch = p.batch;
+    auto* batch_cmd = p.batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
+    batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
+    batch_cmd->add_option("--rules", batch.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+        ->allow_extra_args(false);
+    batch_cmd->add_option("--catalog", batch.catalogs,
+                          "A program catalog (CSV or JSON, docs/catalog.md), read once for every applicant; repeat for more")
+        ->allow_extra_args(false);
+    batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
+        ->check(CLI::Range(0, 1024));
+    batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
+    batch_cmd->add_flag("--rules-once", batch.rules_once,
+                        "Write every rule's name, description, guide section, file and line once, on a first line, "
+                        "and name rules in the records (batch format 2, report schema 2)");
+    bool& no_timing = p.no_timing;
+    batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
+    bool& progress_on = p.progress_on;
+    bool& progress_off = p.progress_off;
+    batch_cmd->add_flag("--progress", progress_on,
+                        "Show progress on stderr (lines done of the total, refused, lines/s) even when it is not a terminal");
+    batch_cmd->add_flag("--no-progress", progress_off, "Never show progress (the default shows it when stderr is a terminal)");
+    batch_cmd->footer(kBatchExamples);
+  }
+  if (want("test")) {
+    TestOptions& test = p.test;
+    auto* test_cmd = p.test_cmd = app.add_subcommand("test", "Run regression cases: expected advice for example profiles");
+    test_cmd->add_option("paths", test.paths, "Case files or directories (default: the bundled tests/cases)");
+    test_cmd->add_option("--rules", test.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+        ->allow_extra_args(false);
+    test_cmd->add_flag("--update", test.update, "Write the current outcomes into the expectations, for review in the diff");
+    test_cmd->add_flag("--coverage", test.coverage, "Report rules no case fired and conditions not seen both ways");
+    test_cmd->add_option("--coverage-format", test.coverage_format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    test_cmd->add_option("--min-coverage", test.min_coverage, "Fail below N percent of rules fired")
+        ->check(CLI::Range(0.0, 100.0));
+    test_cmd->add_option("--junit", test.junit, "Write JUnit XML results to FILE");
+    test_cmd->footer(kTestExamples);
+  }
+  if (want("diff")) {
+    DiffOptions& diff = p.diff;
+    auto* diff_cmd = p.diff_cmd = app.add_subcommand("diff", "Show whose advice changes between two rule sets, and why");
+    diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->allow_extra_args(false);
+    diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->allow_extra_args(false);
+    diff_cmd->add_option("profiles", diff.profiles,
+                         "Profiles to compare (files or folders of .json); or OLD NEW PROFILE..., told apart by content")
+        ->required();
+    diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+    diff_cmd->footer(kDiffExamples);
+  }
+  if (want("what-if")) {
+    WhatIfCliOptions& whatif = p.whatif;
+    auto* whatif_cmd = p.whatif_cmd = app.add_subcommand(
+        "what-if", "The smallest changes of a profile's actionable fields that reach a goal, each verified");
+    whatif_cmd->add_option("goal", whatif.goal, "strategy=single, a conclusion, a recommendation id or a rule")->required();
+    whatif_cmd->add_option("profile", whatif.profile, "Profile JSON file, or - for stdin")->required();
+    whatif_cmd->add_option("--format", whatif.format, "text, json or markdown")
+        ->check(CLI::IsMember({"text", "json", "markdown"}));
+    whatif_cmd->add_option("--max-alternatives", whatif.max_alternatives, "At most N change sets (default 3)")
+        ->check(CLI::Range(1, 20));
+    whatif_cmd->add_option("--max-fields", whatif.max_fields, "At most N fields changed together (default 6)")
+        ->check(CLI::Range(1, 8));
+    whatif_cmd->add_option("--actionable", whatif.actionable, "Treat FIELD as actionable for this run; repeatable")
+        ->allow_extra_args(false);
+    whatif_cmd->add_option("--fixed", whatif.fixed, "Treat FIELD as fixed for this run; repeatable")->allow_extra_args(false);
+    whatif_cmd->add_option("--rules", whatif.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
+        ->allow_extra_args(false);
+    whatif_cmd->add_option("-o,--output", whatif.output, "Write the answer to FILE (atomically) instead of stdout");
+    whatif_cmd->add_option("--catalog", whatif.catalogs,
+                           "A program catalog (CSV or JSON, docs/catalog.md), for goals `program=ID` (on the list) and "
+                           "`program=ID:TIER` (that tier or better); repeat for more")
+        ->allow_extra_args(false);
+    whatif_cmd->add_option("--max-firings", whatif.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
+        ->check(CLI::Range(1, kMaxFiringsCap));
+    whatif_cmd->footer(kWhatIfExamples);
+  }
+  if (want("init")) {
+    InitOptions& init = p.init;
+    auto* init_cmd = p.init_cmd = app.add_subcommand("init", "Start a project in a new folder from the bundled rules and cases");
+    init_cmd->add_option("dir", init.dir, "The new folder")->required();
+    init_cmd->footer(kInitExamples);
+  }
+  if (want("new")) {
+    NewOptions& scaffold = p.scaffold;
+    auto* new_cmd = p.new_cmd = app.add_subcommand(
+        "new", "Write the files of a new specialty, rule or case in the project, ready for `check` and `test`");
+    new_cmd->add_option("what", scaffold.what, "specialty, rule or case")
+        ->required()
+        ->check(CLI::IsMember({"specialty", "rule", "case"}));
+    new_cmd->add_option("name", scaffold.name, "Its id: letters a-z, digits and _ (e.g. urology)")->required();
+    new_cmd->add_option("--name", scaffold.display, "specialty: the display name (default: from the id)");
+    new_cmd->add_option("--class", scaffold.klass, "specialty: ultra, competitive, moderate or accessible (default moderate)")
+        ->check(CLI::IsMember({"ultra", "competitive", "moderate", "accessible"}));
+    new_cmd->footer(kNewExamples);
+  }
+  if (want("schema")) {
+    auto* schema_cmd = p.schema_cmd = app.add_subcommand(
+        "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
+    schema_cmd->footer(kSchemaExamples);
+  }
+  return owned;
+}
+
 }  // namespace
 
 int run_command(const std::string& command, const std::function<int()>& body, std::ostream& err) {
@@ -235,260 +462,122 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Named here, not from argv[0], so that help reads `advise` wherever it is installed.
-  auto owned_app =
-      std::make_unique<CLI::App>("advise: explainable residency-application strategy for US-citizen IMGs", "advise");
-  CLI::App& app = *owned_app;
-  // In the `advise` executable the parser is left for the process's end to
-  // reclaim, like the rules (app/startup_cache.hpp); in the tests it is freed.
-  struct KeepApp {
-    std::unique_ptr<CLI::App>& app;
-    ~KeepApp() { keep_until_exit(std::shared_ptr<const void>(std::move(app))); }
-  } keep_app{owned_app};
-  app.fallthrough();  // `advise batch -v x.jsonl`: the top-level options work after a command too
-  app.set_version_flag("-V,--version", std::string("advise ") + ADVISE_VERSION);
-  app.require_subcommand(0, 1);
-  app.footer(
-      "\nCommands: run (default), check, fmt, batch, test, diff, what-if, list, schema, init, new. `advise COMMAND --help` "
-      "for each.\n"
-      "Exit codes: 0 ok; 1 findings or failures (errors in rules, failed cases); 2 bad usage or bad input;\n"
-      "3 out of memory.");
-  int verbosity = 0;
-  std::string kb_dir;
-  app.add_flag("-v,--verbose", verbosity, "Log what Advise does to stderr (-vv for more)");
-  app.add_option("--kb", kb_dir, "Knowledge-base data directory (default: the bundled kb/)");
-  bool no_cache = false;
-  app.add_flag("--no-cache", no_cache, "Neither read nor write the start-up cache of the checked rules");
-
-  RunOptions run;
-  auto* run_cmd = app.add_subcommand("run", "Advise one applicant: read a profile, print the report (the default command)");
-  run_cmd->add_option("profile", run.profile, "Profile JSON file, or - for stdin")->required();
-  run_cmd->add_flag("--explain", run.explain, "Show how each conclusion was reached: rules, guide sections, your values");
-  run_cmd->add_option("--why-not", run.why_not,
-                      "Explain why a conclusion value or recommendation was not reached (e.g. strategy=single, "
-                      "dual_application)");
-  run_cmd->add_flag("--trace", run.trace, "Show every rule firing in order, with what it changed");
-  run_cmd->add_option("--format", run.format, "text, json, markdown, dot or html")
-      ->check(CLI::IsMember({"text", "json", "markdown", "dot", "html"}));
-  run_cmd->add_option("--for", run.view,
-                      "Who reads the report: applicant (the default of markdown and html: plain words, the summary "
-                      "first, advice for their stage) or advisor (the default of text, json and dot: everything)")
-      ->check(CLI::IsMember({"applicant", "advisor"}));
-  run_cmd->add_option("--rules", run.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
-      ->allow_extra_args(false);
-  run_cmd->add_option("-o,--output", run.output, "Write the report to FILE (atomically) instead of stdout");
-  run_cmd->add_option("--max-firings", run.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
-      ->check(CLI::Range(1, kMaxFiringsCap));
-  run_cmd->add_option("--facts", run.facts,
-                      "Facts of the rules' templates: FILE.json, FILE.fct, or TEMPLATE=FILE.csv; repeat for more")
-      ->allow_extra_args(false);
-  run_cmd->add_option("--catalog", run.catalogs,
-                      "A program catalog (CSV or JSON, docs/catalog.md): adds your program list to the report; "
-                      "repeat for more")
-      ->allow_extra_args(false);
-  run_cmd->add_option("--strategy", run.strategy, "Conflict resolution: advise, depth, breadth, lex or mea (default: the rules')")
-      ->check(CLI::IsMember({"advise", "depth", "breadth", "lex", "mea"}));
-  run_cmd->footer(kRunExamples);
-
-  RunOptions list;
-  bool list_csv = false;
-  auto* list_cmd = app.add_subcommand(
-      "list", "The applicant's program list as CSV, for a spreadsheet (needs --catalog; docs/catalog.md)");
-  list_cmd->add_option("profile", list.profile, "Profile JSON file, or - for stdin")->required();
-  list_cmd->add_option("--catalog", list.catalogs, "A program catalog (CSV or JSON); repeat for more")
-      ->required()
-      ->allow_extra_args(false);
-  list_cmd->add_option("--format", list.format, "csv (the only format so far)")->check(CLI::IsMember({"csv"}));
-  list_cmd->add_flag("--csv", list_csv, "The same as --format csv");
-  list_cmd->add_option("--rules", list.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
-      ->allow_extra_args(false);
-  list_cmd->add_option("-o,--output", list.output, "Write the CSV to FILE (atomically) instead of stdout");
-  list_cmd->footer(
-      "\nOne row per program of the list: id, name, institution, city, state, specialty, track, tier, signal,\n"
-      "contingency, and its reasons (each rule's description, values, source and name). A list drawn from a\n"
-      "catalog with a fictitious program starts with a `#` comment line saying so.\n\n"
-      "Examples:\n  advise list --catalog examples/catalog/programs.csv examples/profiles/example.json > list.csv\n");
-
-  CheckOptions check;
-  auto* check_cmd = app.add_subcommand("check", "Check rule files: syntax, names, types, ranges; for rule authors");
-  check_cmd->add_option("paths", check.paths, "Files or directories (default: the bundled rules)");
-  check_cmd->add_option("--format", check.format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  check_cmd->add_flag("--strict", check.strict, "Make every warning an error (exit 1), for CI");
-  bool no_analysis = false;
-  check_cmd->add_flag("--no-analysis", no_analysis,
-                      "Check each rule alone: skip the analysis of conflicts, dead rules, loops and texts");
-  check_cmd->footer(kCheckExamples);
-
-  FmtOptions fmt;
-  auto* fmt_cmd = app.add_subcommand("fmt", "Rewrite rule files in the one canonical layout, keeping every comment");
-  fmt_cmd->add_option("paths", fmt.paths, "Files or directories, or - for stdin (default: the bundled rules)");
-  fmt_cmd->add_flag("--check", fmt.check, "Write nothing; exit 1 when a file would change");
-  fmt_cmd->footer(kFmtExamples);
-
-  BatchOptions batch;
-  auto* batch_cmd = app.add_subcommand("batch", "Advise many applicants: JSON Lines in, JSON Lines out, in input order");
-  batch_cmd->add_option("input", batch.input, "JSON Lines file, or - for stdin (default)");
-  batch_cmd->add_option("--rules", batch.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
-      ->allow_extra_args(false);
-  batch_cmd->add_option("--catalog", batch.catalogs,
-                        "A program catalog (CSV or JSON, docs/catalog.md), read once for every applicant; repeat for more")
-      ->allow_extra_args(false);
-  batch_cmd->add_option("-j,--jobs", batch.jobs, "Threads; 0 = every core (output order is kept)")
-      ->check(CLI::Range(0, 1024));
-  batch_cmd->add_option("-o,--output", batch.output, "Write the results to FILE (atomically) instead of stdout");
-  batch_cmd->add_flag("--rules-once", batch.rules_once,
-                      "Write every rule's name, description, guide section, file and line once, on a first line, "
-                      "and name rules in the records (batch format 2, report schema 2)");
-  bool no_timing = false;
-  batch_cmd->add_flag("--no-timing", no_timing, "Leave the elapsed time out of the summary (for reproducible logs)");
-  bool progress_on = false, progress_off = false;
-  batch_cmd->add_flag("--progress", progress_on,
-                      "Show progress on stderr (lines done of the total, refused, lines/s) even when it is not a terminal");
-  batch_cmd->add_flag("--no-progress", progress_off, "Never show progress (the default shows it when stderr is a terminal)");
-  batch_cmd->footer(kBatchExamples);
-
-  TestOptions test;
-  auto* test_cmd = app.add_subcommand("test", "Run regression cases: expected advice for example profiles");
-  test_cmd->add_option("paths", test.paths, "Case files or directories (default: the bundled tests/cases)");
-  test_cmd->add_option("--rules", test.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
-      ->allow_extra_args(false);
-  test_cmd->add_flag("--update", test.update, "Write the current outcomes into the expectations, for review in the diff");
-  test_cmd->add_flag("--coverage", test.coverage, "Report rules no case fired and conditions not seen both ways");
-  test_cmd->add_option("--coverage-format", test.coverage_format, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
-  test_cmd->add_option("--min-coverage", test.min_coverage, "Fail below N percent of rules fired")
-      ->check(CLI::Range(0.0, 100.0));
-  test_cmd->add_option("--junit", test.junit, "Write JUnit XML results to FILE");
-  test_cmd->footer(kTestExamples);
-
-  DiffOptions diff;
-  auto* diff_cmd = app.add_subcommand("diff", "Show whose advice changes between two rule sets, and why");
-  diff_cmd->add_option("--old", diff.old_rules, "The old rules (files or directories)")->allow_extra_args(false);
-  diff_cmd->add_option("--new", diff.new_rules, "The new rules (files or directories)")->allow_extra_args(false);
-  diff_cmd->add_option("profiles", diff.profiles,
-                       "Profiles to compare (files or folders of .json); or OLD NEW PROFILE..., told apart by content")
-      ->required();
-  diff_cmd->add_option("--format", diff.format, "text or json")->check(CLI::IsMember({"text", "json"}));
-  diff_cmd->footer(kDiffExamples);
-
-  WhatIfCliOptions whatif;
-  auto* whatif_cmd = app.add_subcommand(
-      "what-if", "The smallest changes of a profile's actionable fields that reach a goal, each verified");
-  whatif_cmd->add_option("goal", whatif.goal, "strategy=single, a conclusion, a recommendation id or a rule")->required();
-  whatif_cmd->add_option("profile", whatif.profile, "Profile JSON file, or - for stdin")->required();
-  whatif_cmd->add_option("--format", whatif.format, "text, json or markdown")
-      ->check(CLI::IsMember({"text", "json", "markdown"}));
-  whatif_cmd->add_option("--max-alternatives", whatif.max_alternatives, "At most N change sets (default 3)")
-      ->check(CLI::Range(1, 20));
-  whatif_cmd->add_option("--max-fields", whatif.max_fields, "At most N fields changed together (default 6)")
-      ->check(CLI::Range(1, 8));
-  whatif_cmd->add_option("--actionable", whatif.actionable, "Treat FIELD as actionable for this run; repeatable")
-      ->allow_extra_args(false);
-  whatif_cmd->add_option("--fixed", whatif.fixed, "Treat FIELD as fixed for this run; repeatable")->allow_extra_args(false);
-  whatif_cmd->add_option("--rules", whatif.rules, "A rule file or directory; repeat for more (default: the bundled rules)")
-      ->allow_extra_args(false);
-  whatif_cmd->add_option("-o,--output", whatif.output, "Write the answer to FILE (atomically) instead of stdout");
-  whatif_cmd->add_option("--catalog", whatif.catalogs,
-                         "A program catalog (CSV or JSON, docs/catalog.md), for goals `program=ID` (on the list) and "
-                         "`program=ID:TIER` (that tier or better); repeat for more")
-      ->allow_extra_args(false);
-  whatif_cmd->add_option("--max-firings", whatif.max_firings, "Stop a runaway rule set after N repeated firings (default 1000)")
-      ->check(CLI::Range(1, kMaxFiringsCap));
-  whatif_cmd->footer(kWhatIfExamples);
-
-  InitOptions init;
-  auto* init_cmd = app.add_subcommand("init", "Start a project in a new folder from the bundled rules and cases");
-  init_cmd->add_option("dir", init.dir, "The new folder")->required();
-  init_cmd->footer(kInitExamples);
-
-  NewOptions scaffold;
-  auto* new_cmd = app.add_subcommand(
-      "new", "Write the files of a new specialty, rule or case in the project, ready for `check` and `test`");
-  new_cmd->add_option("what", scaffold.what, "specialty, rule or case")
-      ->required()
-      ->check(CLI::IsMember({"specialty", "rule", "case"}));
-  new_cmd->add_option("name", scaffold.name, "Its id: letters a-z, digits and _ (e.g. urology)")->required();
-  new_cmd->add_option("--name", scaffold.display, "specialty: the display name (default: from the id)");
-  new_cmd->add_option("--class", scaffold.klass, "specialty: ultra, competitive, moderate or accessible (default moderate)")
-      ->check(CLI::IsMember({"ultra", "competitive", "moderate", "accessible"}));
-  new_cmd->footer(kNewExamples);
-
-  SchemaOptions schema;
-  auto* schema_cmd = app.add_subcommand(
-      "schema", "Print the JSON Schema of profiles (draft 2020-12), for editors to validate profiles as you type");
-  schema_cmd->footer(kSchemaExamples);
-
+  // The one command named, when no other word could be a command or ask for
+  // help or the version (make_parser): else every command.
+  std::string only;
+  if (first < args.size() && is_subcommand(args[first]) && args[first] != "help") {
+    only = args[first];
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if ((i != first && is_subcommand(a)) || a == "--help" || a == "-h" || a == "--version" || a == "-V") only.clear();
+    }
+  }
   std::vector<const char*> cargv;
   cargv.push_back(argv[0]);
   for (const std::string& a : args) cargv.push_back(a.c_str());
-  try {
-    app.parse(static_cast<int>(cargv.size()), const_cast<char**>(cargv.data()));
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::optional<std::string> unknown;
-    if (dynamic_cast<const CLI::ExtrasError*>(&e)) unknown = unknown_option_message(app, args);
-    if (unknown)
-      std::cerr << "advise: " << *unknown << "\n";
-    else
-      std::cerr << "advise: " << e.what() << "\n";
-    std::cerr << "Run `advise --help` for usage.\n";
-    return kExitUsage;
+  std::unique_ptr<Parsed> parsed;
+  if (!only.empty()) {
+    parsed = make_parser(only);
+    try {
+      parsed->app->parse(static_cast<int>(cargv.size()), const_cast<char**>(cargv.data()));
+    } catch (const CLI::Error&) {
+      parsed.reset();  // parsed again below with every command, for the same message
+    }
   }
+  if (!parsed) {
+    parsed = make_parser("");
+    CLI::App& app = *parsed->app;
+    try {
+      app.parse(static_cast<int>(cargv.size()), const_cast<char**>(cargv.data()));
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      std::optional<std::string> unknown;
+      if (dynamic_cast<const CLI::ExtrasError*>(&e)) unknown = unknown_option_message(app, args);
+      if (unknown)
+        std::cerr << "advise: " << *unknown << "\n";
+      else
+        std::cerr << "advise: " << e.what() << "\n";
+      std::cerr << "Run `advise --help` for usage.\n";
+      return kExitUsage;
+    }
+  }
+  // In the `advise` executable the parser is left for the process's end to
+  // reclaim, like the rules (app/startup_cache.hpp); in the tests it is freed.
+  struct KeepParsed {
+    std::unique_ptr<Parsed>& parsed;
+    ~KeepParsed() { keep_until_exit(std::shared_ptr<const void>(std::move(parsed))); }
+  } keep_parsed{parsed};
+  Parsed& p = *parsed;
+  CLI::App& app = *p.app;
+  int verbosity = p.verbosity;
+  const std::string& kb_dir = p.kb_dir;
+  RunOptions& run = p.run;
+  RunOptions& list = p.list;
+  CheckOptions& check = p.check;
+  FmtOptions& fmt = p.fmt;
+  BatchOptions& batch = p.batch;
+  TestOptions& test = p.test;
+  DiffOptions& diff = p.diff;
+  WhatIfCliOptions& whatif = p.whatif;
+  InitOptions& init = p.init;
+  NewOptions& scaffold = p.scaffold;
+  SchemaOptions& schema = p.schema;
+  auto invoked = [](const CLI::App* cmd) { return cmd != nullptr && static_cast<bool>(*cmd); };
   setup_logging(verbosity);
-  if (no_cache) disable_startup_cache();
+  if (p.no_cache) disable_startup_cache();
   if (args.empty()) {
     std::cout << app.help();
     return kExitUsage;
   }
-  if (*run_cmd) {
+  if (invoked(p.run_cmd)) {
     run.kb_dir = kb_dir;
     run.color = run.output.empty() && use_color(STDOUT_FILENO);
     return run_command("run", [&] { return cmd_run(run, std::cout, std::cerr); }, std::cerr);
   }
-  if (*list_cmd) {
+  if (invoked(p.list_cmd)) {
     list.kb_dir = kb_dir;
     list.format = "csv";
-    (void)list_csv;  // --csv and --format csv are the one format
+    (void)p.list_csv;  // --csv and --format csv are the one format
     return run_command("list", [&] { return cmd_run(list, std::cout, std::cerr); }, std::cerr);
   }
-  if (*check_cmd) {
+  if (invoked(p.check_cmd)) {
     check.kb_dir = kb_dir;
-    check.analysis = !no_analysis;
+    check.analysis = !p.no_analysis;
     check.verbose = verbosity > 0;
     return run_command("check", [&] { return cmd_check(check, std::cout, std::cerr); }, std::cerr);
   }
-  if (*fmt_cmd) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);
-  if (*batch_cmd) {
+  if (invoked(p.fmt_cmd)) return run_command("fmt", [&] { return cmd_fmt(fmt, std::cout, std::cerr); }, std::cerr);
+  if (invoked(p.batch_cmd)) {
     batch.kb_dir = kb_dir;
-    if (progress_on && progress_off) {
+    if (p.progress_on && p.progress_off) {
       std::cerr << "advise batch: `--progress` and `--no-progress` contradict each other; give one\n";
       return kExitUsage;
     }
-    batch.progress = progress_on || (!progress_off && isatty(STDERR_FILENO) != 0);
-    batch.timing = !no_timing;
+    batch.progress = p.progress_on || (!p.progress_off && isatty(STDERR_FILENO) != 0);
+    batch.timing = !p.no_timing;
     return run_command("batch", [&] { return cmd_batch(batch, std::cout, std::cerr); }, std::cerr);
   }
-  if (*test_cmd) {
+  if (invoked(p.test_cmd)) {
     test.kb_dir = kb_dir;
     return run_command("test", [&] { return cmd_test(test, std::cout, std::cerr); }, std::cerr);
   }
-  if (*schema_cmd) {
+  if (invoked(p.schema_cmd)) {
     schema.kb_dir = kb_dir;
     return run_command("schema", [&] { return cmd_schema(schema, std::cout, std::cerr); }, std::cerr);
   }
-  if (*whatif_cmd) {
+  if (invoked(p.whatif_cmd)) {
     whatif.kb_dir = kb_dir;
     return run_command("what-if", [&] { return cmd_whatif(whatif, std::cout, std::cerr); }, std::cerr);
   }
-  if (*init_cmd) return run_command("init", [&] { return cmd_init(init, std::cout, std::cerr); }, std::cerr);
-  if (*new_cmd) {
+  if (invoked(p.init_cmd)) return run_command("init", [&] { return cmd_init(init, std::cout, std::cerr); }, std::cerr);
+  if (invoked(p.new_cmd)) {
     scaffold.kb_dir = kb_dir;
     return run_command("new", [&] { return cmd_new(scaffold, std::cout, std::cerr); }, std::cerr);
   }
-  if (*diff_cmd) {
+  if (invoked(p.diff_cmd)) {
     diff.kb_dir = kb_dir;
     return run_command("diff", [&] { return cmd_diff(diff, std::cout, std::cerr); }, std::cerr);
   }

@@ -3,7 +3,9 @@
 // One output line per input line, in input order, each starting with the
 // input's line number (docs/cli.md, "The batch record"):
 //   - a profile that validates: {"line": N, "carried": {x_ fields}, ...the
-//     JSON report of `advise --format json` (docs/report.md), compact}
+//     JSON report of `advise --format json` (docs/report.md), compact}; with
+//     "input_warnings" after "carried" when the line has warnings (with
+//     --catalog, a program connection to an id the catalog lacks)
 //   - a line that does not: {"line": N, "errors": [{"path", "column",
 //     "message", "suggestion"}]}; the batch goes on
 //   - an empty line: {"line": N, "skipped": "empty line"}; not a failure
@@ -127,16 +129,17 @@ enum class Status { Ok, Failed, Skipped, RuleProblem };
 struct Outcome {
   std::string record;  // one JSON line, with its "\n"
   Status status = Status::Ok;
+  bool warned = false;  // the record has `input_warnings`
 };
 
 // DEL, C1 and bidirectional controls as \u escapes too (kb/sanitize.hpp), as in the reports.
 std::string dump(const ojson& j) { return json_terminal_safe(j.dump(-1, ' ', false, ojson::error_handler_t::replace)); }
 
-std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
-  ojson rec = ojson::object();
-  rec["line"] = line;
+// The problems of a line as a record's `errors` or `input_warnings`:
+// [{"path", "column", "message", "suggestion"}, ...].
+ojson problem_list(const std::vector<DataError>& problems) {
   ojson list = ojson::array();
-  for (const DataError& e : errors) {
+  for (const DataError& e : problems) {
     ojson j = ojson::object();
     j["path"] = e.path.empty() ? ojson(nullptr) : ojson(e.path);
     j["column"] = e.column ? ojson(e.column) : ojson(nullptr);
@@ -144,7 +147,13 @@ std::string error_record(std::size_t line, const std::vector<DataError>& errors)
     j["suggestion"] = e.suggestion ? ojson(*e.suggestion) : ojson(nullptr);
     list.push_back(std::move(j));
   }
-  rec["errors"] = std::move(list);
+  return list;
+}
+
+std::string error_record(std::size_t line, const std::vector<DataError>& errors) {
+  ojson rec = ojson::object();
+  rec["line"] = line;
+  rec["errors"] = problem_list(errors);
   return dump(rec) + "\n";
 }
 
@@ -155,6 +164,7 @@ struct Context {
   std::string shown;  // the input as messages name it
   std::size_t record_size_hint = 16384;
   const std::vector<FactRecord>* facts = nullptr;  // the catalog (--catalog), read once
+  const TemplateSet* templates = nullptr;          // the rules' templates, with the catalog
   RulesUsed used;     // which rules and knowledge base, for each record's `rules`
   RuleStyle rule_style = RuleStyle::Inline;  // ByName with --rules-once
 };
@@ -183,6 +193,13 @@ Outcome process(const Context& cx, const Line& line) {
     o.record = error_record(line.number, errors);
     return o;
   }
+  // As `advise --catalog` warns on stderr: the profile's connections to
+  // programs the catalog does not hold, located in the line.
+  std::vector<DataError> warnings;
+  if (cx.facts && cx.templates) {
+    warnings = connection_warnings(*profile, *cx.templates, *cx.facts);
+    locate_data_errors(line.text, source, warnings, 0);
+  }
   EngineOptions eo;
   eo.facts = cx.facts;
   Result result = cx.engine.evaluate(*profile, eo);
@@ -201,6 +218,11 @@ Outcome process(const Context& cx, const Line& line) {
   w.integer(static_cast<unsigned long long>(line.number));
   w.key("carried");
   w.raw(dump(profile->carried));
+  if (!warnings.empty()) {
+    w.key("input_warnings");
+    w.raw(dump(problem_list(warnings)));
+    o.warned = true;
+  }
   write_report_json(w, report, cx.rules, cx.rule_style);
   w.end_object();
   record += '\n';
@@ -214,18 +236,19 @@ Outcome process_guarded(const Context& cx, const Line& line) {
   } catch (const std::bad_alloc&) {
     return {error_record(line.number, {{cx.shown, "", 0, 0,
                                          "out of memory while evaluating this line; try fewer `--jobs`", {}}}),
-            Status::Failed};
+            Status::Failed, false};
   } catch (const std::exception& e) {
     // Never lose a line, never take the batch down with one.
     return {error_record(line.number, {{cx.shown, "", 0, 0, std::string("internal error: ") + e.what(), {}}}),
-            Status::Failed};
+            Status::Failed, false};
   }
 }
 
 struct Counts {
-  std::size_t lines = 0, ok = 0, failed = 0, skipped = 0, rule_problems = 0;
-  void add(Status s) {
+  std::size_t lines = 0, ok = 0, failed = 0, skipped = 0, rule_problems = 0, warned = 0;
+  void add(Status s, bool with_warnings) {
     ++lines;
+    if (with_warnings) ++warned;
     switch (s) {
       case Status::Ok: ++ok; break;
       case Status::Failed: ++failed; break;
@@ -333,14 +356,17 @@ struct Chunk {
   std::vector<Line> lines;
   std::string records;
   std::vector<Status> statuses;
+  std::vector<bool> warned;
 };
 
 void run_chunk(const Context& cx, Chunk& c) {
   c.statuses.reserve(c.lines.size());
+  c.warned.reserve(c.lines.size());
   for (const Line& l : c.lines) {
     Outcome o = process_guarded(cx, l);
     c.records += o.record;
     c.statuses.push_back(o.status);
+    c.warned.push_back(o.warned);
   }
   c.lines.clear();
   c.lines.shrink_to_fit();
@@ -416,10 +442,17 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   Engine engine(loaded->rules);
   RulesUsed used{{}, shown_path(kb_dir)};
   for (const std::string& p : paths) used.paths.push_back(shown_path(p));
-  Context cx{engine,          *loaded->rules,
-             *loaded->kb,     shown,
-             16384,           o.catalogs.empty() ? nullptr : &catalog,
-             std::move(used), o.rules_once ? RuleStyle::ByName : RuleStyle::Inline};
+  TemplateSet templates;  // for the connection warnings, with a catalog
+  if (!o.catalogs.empty()) templates.templates = loaded->rules->templates;
+  Context cx{engine,
+             *loaded->rules,
+             *loaded->kb,
+             shown,
+             16384,
+             o.catalogs.empty() ? nullptr : &catalog,
+             o.catalogs.empty() ? nullptr : &templates,
+             std::move(used),
+             o.rules_once ? RuleStyle::ByName : RuleStyle::Inline};
   LineReader reader(in);
   Counts counts;
   bool write_ok = true;
@@ -442,7 +475,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   auto start = Clock::now();
 
   auto deliver = [&](Chunk& c) {
-    for (Status s : c.statuses) counts.add(s);
+    for (std::size_t i = 0; i < c.statuses.size(); ++i) counts.add(c.statuses[i], c.warned[i]);
     if (write_ok) write_ok = sink.write(c.records);
     progress.update(counts);
   };
@@ -452,6 +485,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
     while (write_ok && read_chunk(reader, c)) {
       c.records.clear();
       c.statuses.clear();
+      c.warned.clear();
       run_chunk(cx, c);
       deliver(c);
     }
@@ -544,6 +578,7 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
   if (counts.rule_problems)
     err << counts.rule_problems << " with rule conflicts or runaway rules, ";
   if (counts.skipped) err << counts.skipped << " empty skipped, ";
+  if (counts.warned) err << counts.warned << " with input warnings, ";
   err << counts.lines << (counts.lines == 1 ? " line" : " lines");
   if (o.timing) {
     char buf[32];

@@ -132,6 +132,8 @@ int cmd_test(const TestOptions& o, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   if (diags.warning_count() > 0) err << render_text(*loaded->sources, diags);
+  // As `advise --catalog` prints them: each catalog's once, located in it.
+  for (const DataError& w : suite->catalog_warnings) err << w.text() << "\n";
 
   Engine engine(loaded->rules);
   std::optional<Coverage> coverage;

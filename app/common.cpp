@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -221,7 +222,9 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
     }
     std::string why;
     if (auto hit = read_rule_cache(cache, key, why)) {
-      spdlog::debug("start-up cache: read {}", rule_cache_file(cache, key));
+      std::string file = rule_cache_file(cache, key);
+      spdlog::debug("start-up cache: read {}", file);
+      touch_rule_cache(file, static_cast<std::int64_t>(std::time(nullptr)));  // used now: kept by the cleaning
       Loaded l;
       l.kb = std::move(hit->kb);
       l.sources = std::move(hit->sources);
@@ -248,10 +251,16 @@ std::optional<Loaded> load_rules_or_report(const std::vector<std::string>& paths
   l.rules = std::make_shared<const RuleSet>(std::move(*rs));
   if (!cache.empty()) {
     std::string why;
-    if (write_rule_cache(cache, key, *l.kb, *l.rules, *l.sources, l.diags, why))
-      spdlog::debug("start-up cache: wrote {}", rule_cache_file(cache, key));
-    else
+    if (write_rule_cache(cache, key, *l.kb, *l.rules, *l.sources, l.diags, why)) {
+      std::string file = rule_cache_file(cache, key);
+      spdlog::debug("start-up cache: wrote {}", file);
+      // Stale entries go when a new one is written (dsl/rule_cache.hpp, prune_rule_cache).
+      for (const std::string& gone :
+           prune_rule_cache(cache, fs::path(file).filename().string(), static_cast<std::int64_t>(std::time(nullptr))))
+        spdlog::debug("start-up cache: removed the stale {}/{}", cache, gone);
+    } else {
       spdlog::debug("start-up cache: not written: {}", why);
+    }
   }
   keep_until_exit(l.rules);
   keep_until_exit(l.kb);

@@ -110,6 +110,7 @@ struct Compiler {
   std::map<std::string, CExpr, std::less<>> compiled;  // condition text -> compiled (clean compilations only)
   // Catalogs read (path -> facts, with the kb's signal allowances); null: failed.
   std::map<std::string, std::shared_ptr<const std::vector<FactRecord>>> catalogs;
+  std::vector<DataError> catalog_warnings;  // of the catalogs read without an error (Suite::catalog_warnings)
 
   // `catalog "FILE"`: the catalog's programs and kb/signals.json, read once
   // per path for the whole run. Every problem is reported at the path.
@@ -139,6 +140,9 @@ struct Compiler {
                                          (first == errors.end() ? std::string() : ": " + first->text()));
         (void)d;
         facts.reset();
+      } else {
+        for (DataError& e : errors)
+          if (e.warning) catalog_warnings.push_back(std::move(e));
       }
       it = catalogs.emplace(key, facts).first;
     }
@@ -413,6 +417,7 @@ std::optional<Suite> load_suite_from_buffers(const std::vector<std::uint32_t>& f
     comp.compile_file(*suite.files[i], i, suite.file_names[i], nullptr, suite);
   diags.sort();
   if (diags.error_count() > before) return std::nullopt;
+  suite.catalog_warnings = std::move(comp.catalog_warnings);
   return suite;
 }
 
@@ -494,6 +499,7 @@ std::optional<Suite> load_suite(const std::vector<std::string>& paths, std::shar
   }
   diags.sort();
   if (diags.error_count() > before) return std::nullopt;
+  suite.catalog_warnings = std::move(comp.catalog_warnings);
   return suite;
 }
 

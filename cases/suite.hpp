@@ -42,6 +42,11 @@ struct Suite {
   std::vector<std::string> file_names;          // as shown, in run order
   std::vector<std::unique_ptr<CaseFile>> files;  // parallel to file_names (stable addresses)
   std::vector<CompiledCase> cases;              // the selected cases, in file order
+  // The warnings of the catalogs the cases read (`catalog "FILE"`: a program
+  // id whose ACGME codes disagree with its state or specialty, ...), each
+  // catalog's once, located in the catalog, in the order the catalogs were
+  // first read. They fail no case; the caller shows them.
+  std::vector<DataError> catalog_warnings;
   std::size_t expectation_count() const;
 };
 

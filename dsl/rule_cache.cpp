@@ -919,6 +919,80 @@ std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key) {
   return dir + "/" + name;
 }
 
+bool is_rule_cache_name(std::string_view name, bool temporary) {
+  constexpr std::string_view kPrefix = "rules-", kSuffix = ".cache";
+  constexpr std::size_t kEntry = 6 + 16 + 6;  // rules-HHHHHHHHHHHHHHHH.cache
+  if (name.size() != kEntry + (temporary ? 7 : 0)) return false;
+  if (name.substr(0, 6) != kPrefix || name.substr(22, 6) != kSuffix) return false;
+  for (char c : name.substr(6, 16))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  if (!temporary) return true;
+  if (name[kEntry] != '.') return false;
+  for (char c : name.substr(kEntry + 1))  // mkstemp's six letters or digits
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  return true;
+}
+
+std::vector<std::string> prune_rule_cache(const std::string& dir, const std::string& keep, std::int64_t now,
+                                          std::int64_t max_age_seconds, std::size_t max_entries) {
+  std::vector<std::string> removed;
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return removed;
+  DIR* d = ::fdopendir(dfd);
+  if (!d) {
+    ::close(dfd);
+    return removed;
+  }
+  struct Closer {
+    DIR* d;
+    ~Closer() { ::closedir(d); }  // closes dfd too
+  } closer{d};
+  struct Entry {
+    std::string name;
+    std::int64_t mtime;
+  };
+  std::vector<Entry> entries;
+  // Each name is checked and removed relative to the folder's descriptor:
+  // `unlinkat` removes a name, never what a link points to, so a file
+  // replaced by a link after the check loses only the link.
+  auto remove = [&](const std::string& name) {
+    if (::unlinkat(dfd, name.c_str(), 0) == 0) removed.push_back(name);
+  };
+  uid_t me = ::geteuid();
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    bool entry = is_rule_cache_name(name, false);
+    if (!entry && !is_rule_cache_name(name, true)) continue;
+    struct stat st {};
+    if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_uid != me) continue;
+    std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+    if (name == keep) continue;
+    if (!entry) {
+      if (now - mtime > kRuleCacheTempAgeSeconds) remove(std::string(name));
+    } else if (now - mtime > max_age_seconds) {
+      remove(std::string(name));
+    } else {
+      entries.push_back({std::string(name), mtime});
+    }
+  }
+  // The most recently used first; `keep` is one of the max_entries.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.mtime != b.mtime ? a.mtime > b.mtime : a.name < b.name;
+  });
+  std::size_t room = max_entries > 0 ? max_entries - 1 : 0;
+  for (std::size_t i = room; i < entries.size(); ++i) remove(entries[i].name);
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+void touch_rule_cache(const std::string& file, std::int64_t now) {
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) return;
+  if (now - static_cast<std::int64_t>(st.st_mtim.tv_sec) <= 24 * 3600) return;
+  ::utimensat(AT_FDCWD, file.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
+}
+
 void reseal_rule_cache(std::string& bytes) {
   if (bytes.size() < kRuleCacheHeaderSize) return;
   std::uint32_t format;

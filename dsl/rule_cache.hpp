@@ -71,6 +71,40 @@ std::optional<CachedRules> read_rule_cache(const std::string& dir, const RuleCac
 bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const KnowledgeBase& kb, const RuleSet& rules,
                       const SourceManager& sources, const Diagnostics& diags, std::string& why);
 
+// Cleaning the cache folder. Entries of other binaries, kb folders, rule
+// paths or current folders are never read again once those change; they are
+// removed when an entry is written (app/common.cpp), so that the folder stays
+// bounded. Only this program's own files are touched: names exactly
+// `rules-` + 16 lowercase hex digits + `.cache` (an entry; every version of
+// advise names them so, and may share the folder) or that name + `.` + six
+// letters or digits (the temporary file of a write that never finished),
+// regular files (not symbolic links, folders or anything else, checked
+// without following a link) owned by this user. Anything else is left alone.
+inline constexpr std::int64_t kRuleCacheMaxAgeSeconds = 30 * 24 * 3600;  // unused for 30 days
+inline constexpr std::size_t kRuleCacheMaxEntries = 64;                  // beyond: the least recently used go
+inline constexpr std::int64_t kRuleCacheTempAgeSeconds = 24 * 3600;      // a write's temporary, a day old
+
+// Removes from `dir`: the entries (as above) last written or used more than
+// `max_age_seconds` before `now` (seconds since the epoch), then, past
+// `max_entries` entries, the least recently used; temporaries older than
+// kRuleCacheTempAgeSeconds. Never the entry named `keep` (a file name, no
+// folder: the one just written), which counts as one of `max_entries`.
+// Returns the names removed, sorted. Errors (a folder that cannot be read, a
+// file that vanished meanwhile) remove nothing more and are not reported.
+std::vector<std::string> prune_rule_cache(const std::string& dir, const std::string& keep, std::int64_t now,
+                                          std::int64_t max_age_seconds = kRuleCacheMaxAgeSeconds,
+                                          std::size_t max_entries = kRuleCacheMaxEntries);
+
+// Marks the entry `file` (rule_cache_file) as used at `now`: its
+// modification time is set to now when it is more than a day older, so that
+// prune_rule_cache measures age from the last use, at most one write a day.
+// A file that is not a regular file of this user is left alone.
+void touch_rule_cache(const std::string& file, std::int64_t now);
+
+// Whether `name` (no folder) is an entry's (`temporary` false) or a write's
+// temporary file's (`temporary` true) name, as above.
+bool is_rule_cache_name(std::string_view name, bool temporary);
+
 // For tests: recomputes the checksums of an entry's bytes after they were
 // changed, so that a test can reach the checks made after the checksum.
 void reseal_rule_cache(std::string& bytes);

@@ -55,6 +55,13 @@ struct Scanner {
   const RuleSet& rules;
   const ValueView& view;
   std::map<std::int32_t, FieldHints>& hints;
+  // The fields whose hints are wanted (those a search may change), or null
+  // for every field.
+  const std::vector<char>* wanted = nullptr;
+
+  bool want(std::int32_t field) const {
+    return !wanted || (static_cast<std::size_t>(field) < wanted->size() && (*wanted)[static_cast<std::size_t>(field)]);
+  }
 
   void add_value(std::int32_t field, const Value& v) {
     auto& vs = hints[field].values;
@@ -69,7 +76,7 @@ struct Scanner {
   void compare(const CExpr& side, const CExpr& other) {
     std::int32_t field = -1;
     Target t = target_of(side, rules, field);
-    if (t == Target::None || reads_slot(other, field)) return;
+    if (t == Target::None || !want(field) || reads_slot(other, field)) return;
     Value v = evaluate_expr(other, view, *rules.kb);
     if (v.kind == Value::Kind::Number) add_number(field, t, v.num);
     else if (v.kind == Value::Kind::Range) {
@@ -94,13 +101,13 @@ struct Scanner {
       case Op::In: case Op::NotIn: {
         compare(e.kids[0], e.kids[1]);
         std::int32_t field = -1;  // `x in list_field`
-        if (target_of(e.kids[1], rules, field) == Target::Direct && !reads_slot(e.kids[0], field))
+        if (target_of(e.kids[1], rules, field) == Target::Direct && want(field) && !reads_slot(e.kids[0], field))
           add_value(field, evaluate_expr(e.kids[0], view, *rules.kb));
         break;
       }
       case Op::Contains: case Op::NotContains: {
         std::int32_t field = -1;
-        if (target_of(e.kids[0], rules, field) == Target::Direct && !reads_slot(e.kids[1], field)) {
+        if (target_of(e.kids[0], rules, field) == Target::Direct && want(field) && !reads_slot(e.kids[1], field)) {
           Value v = evaluate_expr(e.kids[1], view, *rules.kb);
           if (v.kind == Value::Kind::List)
             for (const Value& x : v.list_items()) add_value(field, x);
@@ -244,13 +251,16 @@ std::vector<const CExpr*> conjuncts(const CExpr& e) {
   return out;
 }
 
-// Every slot a rule reads, in its condition and in the values its actions compute.
-std::set<std::int32_t> rule_inputs(const CRule& r) {
-  std::set<std::int32_t> out(r.reads.begin(), r.reads.end());
+// Every slot a rule reads, in its condition and in the values its actions
+// compute, sorted.
+std::vector<std::int32_t> rule_inputs(const CRule& r) {
+  std::vector<std::int32_t> out(r.reads.begin(), r.reads.end());
   for (const CAction& a : r.actions) {
-    slots_of(a.value, out);
-    if (a.indexed) slots_of(a.key, out);
+    collect_slots(a.value, out);
+    if (a.indexed) collect_slots(a.key, out);
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -261,7 +271,7 @@ std::set<std::int32_t> rule_inputs(const CRule& r) {
 struct Prepared {
   std::shared_ptr<const Result> base;
   std::map<std::int32_t, FieldHints> hints;
-  std::vector<std::set<std::int32_t>> inputs;      // per rule
+  const RuleSet& rules;
   std::vector<std::vector<std::int32_t>> writers;  // slot -> rules that write it
   // The evaluations of changed profiles, by their changes (field, value;
   // sorted by field), when every search made with this Prepared starts from
@@ -280,21 +290,40 @@ struct Prepared {
   bool memoize = false;
   std::map<std::vector<std::pair<std::int32_t, Value>>, std::shared_ptr<const Result>, ChangesLess> memo;
 
-  Prepared(const Engine& engine, const Profile& profile, const EngineOptions& eo)
-      : Prepared(engine, std::make_shared<const Result>(engine.evaluate(profile, eo))) {}
+  // For searches over `profile` with `options` (its actionable and fixed fields).
+  Prepared(const Engine& engine, const Profile& profile, const WhatIfOptions& options)
+      : Prepared(engine, std::make_shared<const Result>(engine.evaluate(profile, options.engine)), profile, options) {}
   // With the profile's evaluation already made (the report's own).
-  Prepared(const Engine& engine, std::shared_ptr<const Result> evaluated) : base(std::move(evaluated)) {
-    const RuleSet& rules = engine.rules();
-    inputs.reserve(rules.rules.size());
+  Prepared(const Engine& engine, std::shared_ptr<const Result> evaluated, const Profile& profile,
+           const WhatIfOptions& options)
+      : base(std::move(evaluated)), rules(engine.rules()), inputs_(rules.rules.size()), inputs_made_(rules.rules.size()) {
     writers.resize(static_cast<std::size_t>(rules.slot_count()));
-    for (const CRule& r : rules.rules) {
-      inputs.push_back(rule_inputs(r));
+    for (const CRule& r : rules.rules)
       for (std::int32_t s : r.writes) writers[static_cast<std::size_t>(s)].push_back(r.index);
-    }
+    // Hints only for the fields a search may change (solve() takes
+    // candidates only of fields actionable for this profile and options).
+    const KnowledgeBase& kb = *rules.kb;
+    std::vector<char> wanted(kb.fields.size());
+    for (std::size_t f = 0; f < kb.fields.size(); ++f)
+      wanted[f] = field_status(kb, profile, static_cast<std::int32_t>(f), options).actionable ? 1 : 0;
     FinalView view(*base);
-    Scanner scanner{rules, view, hints};
+    Scanner scanner{rules, view, hints, &wanted};
     for (const CRule& r : rules.rules) scanner.scan(r.condition);
   }
+  // The slots rule `r` reads (rule_inputs), made when first asked: a search
+  // asks for those of the few rules that could reach its goal.
+  const std::vector<std::int32_t>& inputs(std::int32_t r) {
+    auto i = static_cast<std::size_t>(r);
+    if (!inputs_made_[i]) {
+      inputs_[i] = rule_inputs(rules.rules[i]);
+      inputs_made_[i] = 1;
+    }
+    return inputs_[i];
+  }
+
+ private:
+  std::vector<std::vector<std::int32_t>> inputs_;
+  std::vector<char> inputs_made_;
 };
 
 struct Search {
@@ -304,13 +333,12 @@ struct Search {
   const WhatIfOptions& options;
   WhatIf& w;
   Profile work;
-  const std::vector<std::set<std::int32_t>>& inputs;
   const std::vector<std::vector<std::int32_t>>& writers;
 
   Prepared& pre;
 
   Search(const Engine& e, const Profile& p, const WhatIfOptions& o, WhatIf& out, Prepared& prepared)
-      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p), inputs(prepared.inputs),
+      : engine(e), rules(e.rules()), kb(*e.rules().kb), options(o), w(out), work(p),
         writers(prepared.writers), pre(prepared) {}
 
   bool budget_left() const { return w.evaluations < options.max_evaluations; }
@@ -357,7 +385,7 @@ struct Search {
         continue;
       }
       for (std::int32_t r : writers[static_cast<std::size_t>(s)])
-        for (std::int32_t x : inputs[static_cast<std::size_t>(r)])
+        for (std::int32_t x : pre.inputs(r))
           if (!seen.count(x)) todo.insert(x);
     }
     return fields;
@@ -468,7 +496,7 @@ FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::i
 WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& query, const WhatIfOptions& options) {
   WhatIf w;
   if (!check_query(engine.rules(), query, options, w)) return w;
-  Prepared pre(engine, profile, options.engine);
+  Prepared pre(engine, profile, options);
   return what_if_prepared(engine, profile, query, options, pre);
 }
 
@@ -699,8 +727,8 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
 
   // The fields that matter: what those rules read, through conclusions.
   std::set<std::int32_t> roots;
-  for (std::int32_t r : producers) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
-  for (std::int32_t r : opponents) roots.insert(s.inputs[static_cast<std::size_t>(r)].begin(), s.inputs[static_cast<std::size_t>(r)].end());
+  for (std::int32_t r : producers) roots.insert(pre.inputs(r).begin(), pre.inputs(r).end());
+  for (std::int32_t r : opponents) roots.insert(pre.inputs(r).begin(), pre.inputs(r).end());
   std::set<std::int32_t> relevant = s.field_closure(roots);
 
   // Candidate values, from every test of every rule (Prepared::hints).
@@ -946,7 +974,7 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     // The report's evaluation is the search's starting point (a copy would
     // cost as much as evaluating again; the caller keeps it alive).
     if (!pre) {
-      pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated));
+      pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated), profile, o);
       pre->memoize = true;  // every line's search starts from this profile with these options
     }
     WhatIf w = what_if_prepared(engine, profile, c.name + "=" + kb.source_text(hoped), o, *pre);

@@ -5,7 +5,12 @@
 // system's temporary folder, never in the user's cache.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+#include <fcntl.h>
+
+#include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -309,4 +314,114 @@ TEST_CASE("start-up cache entries are private, written whole by concurrent write
   fs::create_symlink(cache.path / "elsewhere.cache", entry);
   CHECK_FALSE(read_rule_cache(dir, key, why));
   CHECK(why == "no usable entry " + entry);
+}
+
+namespace {
+
+// Sets the modification (and access) time of `p` to `seconds` before `now`,
+// of a link itself rather than what it points to.
+void age(const fs::path& p, std::int64_t now, std::int64_t seconds) {
+  struct timespec t[2];
+  t[0].tv_sec = t[1].tv_sec = static_cast<time_t>(now - seconds);
+  t[0].tv_nsec = t[1].tv_nsec = 0;
+  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), t, AT_SYMLINK_NOFOLLOW) == 0);
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+constexpr std::int64_t kDay = 24 * 3600;
+
+}  // namespace
+
+TEST_CASE("cleaning the start-up cache removes only this program's stale entries", "[rule_cache]") {
+  TempDir cache;
+  fs::path dir = cache.path / "advise";
+  fs::create_directories(dir);
+  fs::path outside = cache.path / "outside";
+  fs::create_directories(outside);
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  auto file = [&](const fs::path& p, std::int64_t old) {
+    spit(p, "x");
+    age(p, now, old);
+  };
+  file(dir / "rules-00000000000000a1.cache", 40 * kDay);         // stale entry: removed
+  file(dir / "rules-00000000000000a2.cache", 1 * kDay);          // recent entry: kept
+  file(dir / "rules-00000000000000a8.cache", 40 * kDay);         // the one just written: kept
+  file(dir / "rules-00000000000000a6.cache.Ab12Cd", 2 * kDay);   // a dead write's temporary: removed
+  file(dir / "rules-00000000000000a7.cache.Xy34Zw", 600);        // a write under way: kept
+  file(dir / "notes.txt", 40 * kDay);                            // foreign files: kept
+  file(dir / "rules-00000000000000A3.cache", 40 * kDay);         // (upper-case hex is not our name)
+  file(dir / "rules-0a1.cache", 40 * kDay);
+  file(dir / "rules-00000000000000a9.cache.bak", 40 * kDay);
+  file(dir / "xrules-00000000000000b1.cache", 40 * kDay);
+  fs::create_directories(dir / "rules-00000000000000a5.cache");  // a folder named like an entry: kept
+  age(dir / "rules-00000000000000a5.cache", now, 40 * kDay);
+  file(outside / "rules-00000000000000a4.cache", 40 * kDay);     // a link named like an entry: kept, and its target
+  fs::create_symlink(outside / "rules-00000000000000a4.cache", dir / "rules-00000000000000a4.cache");
+  age(dir / "rules-00000000000000a4.cache", now, 40 * kDay);
+
+  std::vector<std::string> removed = prune_rule_cache(dir.string(), "rules-00000000000000a8.cache", now);
+  CHECK(removed == std::vector<std::string>{"rules-00000000000000a1.cache", "rules-00000000000000a6.cache.Ab12Cd"});
+  CHECK(names_in(dir) == std::vector<std::string>{
+                             "notes.txt", "rules-00000000000000A3.cache", "rules-00000000000000a2.cache",
+                             "rules-00000000000000a4.cache", "rules-00000000000000a5.cache",
+                             "rules-00000000000000a7.cache.Xy34Zw", "rules-00000000000000a8.cache",
+                             "rules-00000000000000a9.cache.bak", "rules-0a1.cache", "xrules-00000000000000b1.cache"});
+  CHECK(fs::is_symlink(dir / "rules-00000000000000a4.cache"));
+  CHECK(fs::exists(outside / "rules-00000000000000a4.cache"));
+
+  // Past the count limit the least recently used go; the one kept counts.
+  fs::path many = cache.path / "many";
+  fs::create_directories(many);
+  for (int i = 1; i <= 5; ++i) file(many / ("rules-000000000000000" + std::to_string(i) + ".cache"), i * 3600);
+  removed = prune_rule_cache(many.string(), "rules-0000000000000005.cache", now, 30 * kDay, 3);
+  CHECK(removed == std::vector<std::string>{"rules-0000000000000003.cache", "rules-0000000000000004.cache"});
+  CHECK(names_in(many) == std::vector<std::string>{"rules-0000000000000001.cache", "rules-0000000000000002.cache",
+                                                   "rules-0000000000000005.cache"});
+
+  // A folder that is not there: nothing, no error.
+  CHECK(prune_rule_cache((cache.path / "none").string(), "", now).empty());
+
+  CHECK(is_rule_cache_name("rules-0123456789abcdef.cache", false));
+  CHECK_FALSE(is_rule_cache_name("rules-0123456789abcdef.cache", true));
+  CHECK(is_rule_cache_name("rules-0123456789abcdef.cache.a1B2c3", true));
+  CHECK_FALSE(is_rule_cache_name("rules-0123456789abcdef.cache.a1B2c", true));
+  CHECK_FALSE(is_rule_cache_name("rules-0123456789abcdef.cache.a1-2c3", true));
+}
+
+TEST_CASE("writing a start-up cache entry removes stale ones; reading one marks it used", "[rule_cache]") {
+  TempDir cache;
+  EnvGuard no("ADVISE_NO_CACHE", "");
+  EnvGuard dir("ADVISE_CACHE_DIR", cache.path.string());
+  std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  spit(cache.path / "rules-00000000000000a1.cache", "stale");
+  age(cache.path / "rules-00000000000000a1.cache", now, 31 * kDay);
+  spit(cache.path / "README", "mine");
+  age(cache.path / "README", now, 31 * kDay);
+  std::string err;
+  std::string cold = run({source("rules")}, source("kb"), "text", false, err);
+  std::vector<std::string> names = names_in(cache.path);
+  REQUIRE(names.size() == 2);  // the stale entry replaced by the new one
+  CHECK(names[0] == "README");
+  CHECK(names[1] != "rules-00000000000000a1.cache");
+  CHECK(is_rule_cache_name(names[1], false));
+
+  // An entry used now after ten days unused is as if new for the cleaning.
+  fs::path entry = cache.path / names[1];
+  age(entry, now, 10 * kDay);
+  std::string warm = run({source("rules")}, source("kb"), "text", false, err);
+  CHECK(warm == cold);
+  struct stat st {};
+  REQUIRE(::stat(entry.c_str(), &st) == 0);
+  CHECK(static_cast<std::int64_t>(st.st_mtim.tv_sec) >= now - 60);
+  // Used again within the day: not written.
+  age(entry, now, 3600);
+  run({source("rules")}, source("kb"), "text", false, err);
+  REQUIRE(::stat(entry.c_str(), &st) == 0);
+  CHECK(static_cast<std::int64_t>(st.st_mtim.tv_sec) == now - 3600);
 }

@@ -1,0 +1,1 @@
+batch --explain tests/golden/cli/mixed.jsonl

@@ -1,0 +1,1 @@
+batch --no-timing --catalog tests/cases/program_list/catalog.csv -

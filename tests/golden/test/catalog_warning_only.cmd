@@ -1,0 +1,1 @@
+test tests/golden/test/catalog_warning_only/suite.cases
