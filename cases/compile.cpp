@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 #include "dsl/checker.hpp"
@@ -103,7 +104,7 @@ struct Compiler {
   std::vector<std::string> rec_ids;
   struct CachedProfile {
     std::optional<Profile> profile;
-    FileRead read;  // Ok unless reading failed
+    FileRead read;  // Ok unless reading failed; its text kept only for a profile with program connections
     std::vector<DataError> errors;
   };
   std::map<std::string, CachedProfile> profiles;
@@ -111,6 +112,41 @@ struct Compiler {
   // Catalogs read (path -> facts, with the kb's signal allowances); null: failed.
   std::map<std::string, std::shared_ptr<const std::vector<FactRecord>>> catalogs;
   std::vector<DataError> catalog_warnings;  // of the catalogs read without an error (Suite::catalog_warnings)
+  std::set<std::pair<std::string, std::string>> connections_warned;  // (profile, catalog) pairs looked at
+
+  bool has_connections(const Profile& p) const {
+    int f = rules->kb->field_index("program_connections");
+    return f >= 0 && !p.values[static_cast<std::size_t>(f)].is_missing();
+  }
+
+  // A case's profile connected to program ids its catalog lacks: warnings
+  // (as `advise --catalog` prints them, located in the profile), once per
+  // profile and catalog, beside the catalog's own (Suite::catalog_warnings).
+  void connections(const Case& c, const std::string& case_file, const Profile& profile,
+                   const std::vector<FactRecord>& facts) {
+    if (!has_connections(profile)) return;
+    std::string profile_key = c.profile->is_inline ? profile.source
+                                                   : (fs::path(case_file).parent_path() / c.profile->path).lexically_normal().string();
+    std::string catalog_key = (fs::path(case_file).parent_path() / c.catalog->path).lexically_normal().string();
+    if (!connections_warned.emplace(profile_key, catalog_key).second) return;
+    std::vector<DataError> warnings = connection_warnings(profile, TemplateSet{rules->templates}, facts);
+    if (warnings.empty()) return;
+    if (c.profile->is_inline) {
+      // Located in the case file: the profile's JSON starts at its location.
+      LineCol start = sm.line_col(c.profile->loc.file, c.profile->loc.begin);
+      for (DataError& w : warnings) w.file = case_file;
+      locate_data_errors(c.profile->json, case_file, warnings, 0);
+      for (DataError& w : warnings) {
+        if (w.line == 0) continue;
+        if (w.line == 1) w.column += start.col - 1;
+        w.line += start.line - 1;
+      }
+    } else {
+      auto it = profiles.find(profile_key);
+      if (it != profiles.end()) locate_data_errors(it->second.read.text, profile.source, warnings, 0);
+    }
+    for (DataError& w : warnings) catalog_warnings.push_back(std::move(w));
+  }
 
   // `catalog "FILE"`: the catalog's programs and kb/signals.json, read once
   // per path for the whole run. Every problem is reported at the path.
@@ -206,7 +242,8 @@ struct Compiler {
       CachedProfile cp;
       cp.read = read(key, kMaxProfileBytes, "a profile file (a JSON object)");
       if (cp.read.status == FileRead::Status::Ok) cp.profile = load_profile(cp.read.text, key, *rules->kb, cp.errors);
-      cp.read.text.clear();
+      // The text locates a connection warning (connections()); other profiles need it no more.
+      if (!cp.profile || !has_connections(*cp.profile)) cp.read.text.clear();
       it = profiles.emplace(key, std::move(cp)).first;
     }
     const CachedProfile& cp = it->second;
@@ -361,6 +398,7 @@ struct Compiler {
       if (c.catalog) {
         cc.facts = catalog(*c.catalog, name);
         if (!cc.facts) ok = false;
+        else if (ok) connections(c, name, cc.profile, *cc.facts);
       }
       for (const Expectation& x : c.expectations) {
         if (x.kind == ExpectKind::Program && !c.catalog) {
