@@ -39,11 +39,12 @@
 #include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
-#include "kb/sanitize.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "engine/render_json.hpp"
+#include "kb/limits.hpp"
 #include "kb/profile.hpp"
+#include "kb/sanitize.hpp"
 
 namespace advise::cli {
 
@@ -174,9 +175,7 @@ Outcome process(const Context& cx, const Line& line) {
   if (line.too_long) {
     o.status = Status::Failed;
     o.record = error_record(line.number, {{cx.shown, "", 0, 0,
-                                           "the line is " + std::to_string(line.bytes) +
-                                               " bytes; a profile may be at most " +
-                                               std::to_string(kMaxProfileBytes) + " bytes (1 MiB)",
+                                           size_limit_message("the line", line.bytes, "a profile", kMaxProfileBytes),
                                            {}}});
     return o;
   }

@@ -114,8 +114,8 @@ TEST_CASE("batch: a line over the size limit is refused with its size, and the n
   CHECK(r.code == 1);
   auto lines = lines_of(r.out);
   REQUIRE(lines.size() == 2);
-  CHECK(lines[0] == R"J({"line":1,"errors":[{"path":null,"column":null,"message":"the line is 1048689 bytes; )J"
-                    R"J(a profile may be at most 1048576 bytes (1 MiB)","suggestion":null}]})J");
+  CHECK(lines[0] == R"J({"line":1,"errors":[{"path":null,"column":null,"message":"the line is 1,048,689 bytes; )J"
+                    R"J(a profile may be at most 1 MiB (1,048,576 bytes)","suggestion":null}]})J");
   CHECK(lines[1].rfind(R"({"line":2,"carried":{},)", 0) == 0);
   CHECK(r.err == "batch: 1 ok, 1 failed, 2 lines\n");
 }
