@@ -1,12 +1,15 @@
 #include "engine/program_list.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 
 #include "engine/explain.hpp"
+#include "engine/explain_internal.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -89,11 +92,39 @@ class Labels {
   std::unordered_map<std::string, Label> cache_;
 };
 
-// `id_field`: template -> its `program_id` field, -1 when it has none.
-std::string firing_values(const Result& result, const Firing& firing, Labels& labels, const std::vector<int>& id_field) {
-  const KnowledgeBase& kb = *result.rules->kb;
-  // The ids of the programs the firing matched: a map the applicant gave
-  // (program_connections) is shown only at those keys.
+// How one value a firing read is shown: its label and text.
+void show_value(const KnowledgeBase& kb, const Label& l, const Value& value,
+                const std::vector<const std::string*>& ids, std::string& out) {
+  std::string shown;
+  if (l.count) {
+    shown = value.is_missing() ? "(unknown)" : kb.display(value);
+  } else {
+    shown = value.is_missing() ? std::string("unknown") : kb.label(value);
+    if (value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
+    if (value.kind == Value::Kind::Map) {
+      ValueList kept;
+      const ValueList& items = value.list_items();
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+        for (const std::string* id : ids)
+          if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
+            kept.push_back(items[i]);
+            kept.push_back(items[i + 1]);
+            break;
+          }
+      if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+    }
+  }
+  if (!out.empty()) out += ", ";
+  out += l.label;
+  out += ' ';
+  out += shown;
+}
+
+// The ids of the programs a firing matched: a map the applicant gave
+// (program_connections) is shown only at those keys. `id_field`: template ->
+// its `program_id` field, -1 when it has none.
+std::vector<const std::string*> matched_ids(const Result& result, const Firing& firing,
+                                            const std::vector<int>& id_field) {
   std::vector<const std::string*> ids;
   for (std::int32_t m : firing.matched) {
     if (m < 0) continue;
@@ -105,6 +136,14 @@ std::string firing_values(const Result& result, const Firing& firing, Labels& la
       if (id.kind == Value::Kind::Text) ids.push_back(id.text.get());
     }
   }
+  return ids;
+}
+
+// The general path: the firing's tests walked (values only), then each
+// value's label decided by name, each key once.
+std::string firing_values(const Result& result, const Firing& firing, Labels& labels, const std::vector<int>& id_field) {
+  const KnowledgeBase& kb = *result.rules->kb;
+  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
   std::vector<const std::string*> seen;
   std::string out;
   for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
@@ -113,30 +152,115 @@ std::string firing_values(const Result& result, const Firing& firing, Labels& la
       if (l.skip) continue;
       if (std::any_of(seen.begin(), seen.end(), [&](const std::string* k) { return *k == l.key; })) continue;
       seen.push_back(&l.key);
-      std::string shown;
-      if (l.count) {
-        shown = fv.value.is_missing() ? "(unknown)" : kb.display(fv.value);
-      } else {
-        shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
-        if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
-        if (fv.value.kind == Value::Kind::Map) {
-          ValueList kept;
-          const ValueList& items = fv.value.list_items();
-          for (std::size_t i = 0; i + 1 < items.size(); i += 2)
-            for (const std::string* id : ids)
-              if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
-                kept.push_back(items[i]);
-                kept.push_back(items[i + 1]);
-                break;
-              }
-          if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
-        }
-      }
-      if (!out.empty()) out += ", ";
-      out += l.label;
-      out += ' ';
-      out += shown;
+      show_value(kb, l, fv.value, ids, out);
     }
+  }
+  return out;
+}
+
+// What firing_values reads for a rule, worked out once per rule when the
+// tests it walks do not depend on the values (no `or` among its guards): the
+// values to show, each key once, in the walk's order, and where each is.
+struct Read {
+  enum class From : std::uint8_t { Slot, Field, Aggregate } from = From::Slot;
+  std::int32_t level = -1, slot = -1;
+  const Label* label = nullptr;
+};
+struct Plan {
+  bool fixed = false;  // false: firing_values' general path
+  std::vector<Read> reads;
+};
+
+bool fixed_walk(const CExpr& e) {
+  // walk() with `holds`: both sides of an `and`, the sides of an `or` that hold.
+  if (e.op == Op::And) return e.kids.size() == 2 && fixed_walk(e.kids[0]) && fixed_walk(e.kids[1]);
+  return e.op != Op::Or;
+}
+
+class Planner {
+ public:
+  Planner(const RuleSet& rules, Labels& labels) : rules_(rules), labels_(labels), plans_(rules.rules.size()) {}
+
+  const Plan& of(std::int32_t rule) {
+    auto& p = plans_[static_cast<std::size_t>(rule)];
+    if (!p) p = make(rules_.rules[static_cast<std::size_t>(rule)]);
+    return *p;
+  }
+
+ private:
+  Plan make(const CRule& cr) {
+    Plan plan;
+    if (cr.patterns.empty()) return plan;
+    for (const CExpr& g : cr.guards)
+      if (!fixed_walk(g)) return plan;
+    plan.fixed = true;
+    std::vector<const std::string*> seen;
+    auto add = [&](const std::string& name, Read r) {
+      const Label& l = labels_.of(name);
+      if (l.skip) return;
+      if (std::any_of(seen.begin(), seen.end(), [&](const std::string* k) { return *k == l.key; })) return;
+      seen.push_back(&l.key);
+      r.label = &l;
+      plan.reads.push_back(r);
+    };
+    // explain_detail::record's order: the slots a test reads, then its fields and aggregates.
+    auto test = [&](const CExpr& e) {
+      std::vector<std::int32_t> slots;
+      collect_slots(e, slots);
+      for (std::int32_t s : slots) add(rules_.slot_name(s), {Read::From::Slot, -1, s, nullptr});
+      std::vector<const CExpr*> reads;
+      explain_detail::collect_fact_reads(e, reads);
+      for (const CExpr* x : reads)
+        add(std::string(rules_.text_of(x->loc)),
+            {x->op == Op::FactField ? Read::From::Field : Read::From::Aggregate, x->level, x->slot, nullptr});
+    };
+    std::function<void(const CExpr&)> guard = [&](const CExpr& e) {
+      if (e.op == Op::And) {
+        guard(e.kids[0]);
+        guard(e.kids[1]);
+      } else {
+        test(e);
+      }
+    };
+    for (const CExpr& g : cr.guards) guard(g);
+    for (const CPattern& p : cr.patterns) {
+      if (p.kind == CPattern::Kind::ForEach)
+        for (const CExpr& t : p.tests) test(t);
+      else if (p.kind == CPattern::Kind::Aggregate)
+        for (const CExpr& t : p.agg_tests) test(t);
+    }
+    return plan;
+  }
+
+  const RuleSet& rules_;
+  Labels& labels_;
+  std::vector<std::optional<Plan>> plans_;
+};
+
+// The values a firing read, as the reasons show them (see Labels).
+std::string reason_values(const Result& result, const Firing& firing, Labels& labels, Planner& planner,
+                          const std::vector<int>& id_field) {
+  const Plan& plan = planner.of(firing.rule);
+  if (!plan.fixed) return firing_values(result, firing, labels, id_field);
+  const KnowledgeBase& kb = *result.rules->kb;
+  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
+  SnapshotView snapshot(result, firing);
+  static const Value missing;
+  std::string out;
+  for (const Read& r : plan.reads) {
+    const Value* v = &missing;
+    auto level = static_cast<std::size_t>(r.level);
+    switch (r.from) {
+      case Read::From::Slot: v = &snapshot.get(r.slot); break;
+      case Read::From::Field:
+        if (r.level >= 0 && level < firing.matched.size() && firing.matched[level] >= 0)
+          v = &result.records[static_cast<std::size_t>(firing.matched[level])].values[static_cast<std::size_t>(r.slot)];
+        break;
+      case Read::From::Aggregate:
+        if (r.level >= 0 && level < firing.aggregates.size()) v = &firing.aggregates[level];
+        break;
+    }
+    show_value(kb, *r.label, *v, ids, out);
   }
   return out;
 }
@@ -181,6 +305,7 @@ std::optional<ProgramList> build_program_list(const Result& result) {
 
   ProgramList list;
   Labels labels(kb, pt);
+  Planner planner(rules, labels);
   std::vector<int> id_field;
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
   std::map<std::pair<std::string, std::string>, const Record*> programs;  // (id, track) -> record
@@ -237,8 +362,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     std::reverse(chain.begin(), chain.end());
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
-      RuleRef ref = rule_ref(rules, firing.rule);
-      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, labels, id_field)});
+      const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
+      e.reasons.push_back(
+          {firing.rule, rule.name, rule.description, rule.source, reason_values(result, firing, labels, planner, id_field)});
     }
     list.entries.push_back(std::move(e));
   }
