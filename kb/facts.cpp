@@ -2,6 +2,7 @@
 #include "kb/value_json.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -140,8 +141,13 @@ class Converter {
   Converter(const KnowledgeBase& kb, const TemplateSet& templates) : kb_(kb), templates_(templates) {}
 
   const Prepared& prepared(int tmpl) {
+    if (tmpl == last_tmpl_) return *last_;  // a file's records are of one template
     auto it = prepared_.find(tmpl);
-    if (it != prepared_.end()) return it->second;
+    if (it != prepared_.end()) {
+      last_tmpl_ = tmpl;
+      last_ = &it->second;
+      return it->second;
+    }
     Prepared p;
     const TemplateDef& t = templates_.templates[static_cast<std::size_t>(tmpl)];
     p.enum_values.resize(t.fields.size());
@@ -152,7 +158,9 @@ class Converter {
       for (std::size_t v = 0; v < e.values.size(); ++v) p.enum_values[i].emplace(e.values[v], static_cast<std::int32_t>(v));
     }
     p.given = t.given_names();
-    return prepared_.emplace(tmpl, std::move(p)).first->second;
+    last_tmpl_ = tmpl;
+    last_ = &prepared_.emplace(tmpl, std::move(p)).first->second;  // nodes do not move
+    return *last_;
   }
 
   // What a value of the field is, for messages: "an integer from 1 to 300 or `none`".
@@ -329,6 +337,10 @@ class Converter {
         return std::nullopt;
       }
       case TypeKind::Boolean: {
+        if (s == "true" || s == "false") {  // as written nearly always: no lowered copy
+          out = Value::boolean(s == "true");
+          return std::nullopt;
+        }
         std::string l = lower(s);
         if (l == "true" || l == "false") {
           out = Value::boolean(l == "true");
@@ -432,6 +444,8 @@ class Converter {
   const KnowledgeBase& kb_;
   const TemplateSet& templates_;
   std::unordered_map<int, Prepared> prepared_;
+  int last_tmpl_ = -1;
+  const Prepared* last_ = nullptr;
 };
 
 // A suggestion for a field name: another spelling of a field (`Program ID`,
@@ -494,9 +508,9 @@ class RecordBuilder {
     r.origin.where = std::move(where);
     records_.push_back(std::move(r));
     offsets_.push_back(offset);
-    given_.assign(tdef(tmpl).fields.size(), false);
+    given_.assign(tdef(tmpl).fields.size(), 0);
     value_at_.assign(tdef(tmpl).fields.size(), kNowhere);
-    failed_.assign(tdef(tmpl).fields.size(), false);
+    failed_.assign(tdef(tmpl).fields.size(), 0);
     return records_.back();
   }
   FactRecord& current() { return records_.back(); }
@@ -505,20 +519,20 @@ class RecordBuilder {
   void set(std::size_t index, Value v, bool none, std::size_t offset) {
     FactRecord& r = records_.back();
     const TemplateField& f = tdef(r.tmpl).fields[index];
-    given_[index] = true;
+    given_[index] = 1;
     value_at_[index] = offset;
     r.values[index] = std::move(v);
     if (f.none_flag >= 0) r.values[static_cast<std::size_t>(f.none_flag)] = Value::boolean(none);
   }
   // A field given as unknown (an empty CSV cell).
   void set_unknown(std::size_t index, std::size_t offset) {
-    given_[index] = true;
+    given_[index] = 1;
     value_at_[index] = offset;
   }
   // A field whose value was wrong (already reported).
   void set_failed(std::size_t index, std::size_t offset) {
     set_unknown(index, offset);
-    failed_[index] = true;
+    failed_[index] = 1;
   }
   bool given(std::size_t index) const { return given_[index]; }
 
@@ -595,7 +609,7 @@ class RecordBuilder {
       bool failed = failed_[static_cast<std::size_t>(c.field)];
       for (std::int32_t o : c.others) failed = failed || failed_[static_cast<std::size_t>(o)];
       if (failed) continue;
-      std::string why = c.why.empty() ? "" : " (" + c.why + ")";
+      auto why = [&] { return c.why.empty() ? std::string() : " (" + c.why + ")"; };  // made only for a message
       auto report = [&](std::int32_t f, std::string message, std::optional<std::string> suggestion = std::nullopt) {
         if (c.warning)
           warn(at(f), place(f), std::move(message), std::move(suggestion));
@@ -608,7 +622,7 @@ class RecordBuilder {
           if (!known(c.field) || !known(b)) break;
           if (r.values[static_cast<std::size_t>(c.field)].num <= r.values[static_cast<std::size_t>(b)].num) break;
           report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " is more than `" + name(b) + "` " +
-                              shown_value(b) + why + "; correct one of the two");
+                              shown_value(b) + why() + "; correct one of the two");
           break;
         }
         case TemplateCheck::Kind::Needs: {
@@ -619,7 +633,7 @@ class RecordBuilder {
             bool none = nf.none_flag >= 0 && r.values[static_cast<std::size_t>(nf.none_flag)].kind == Value::Kind::Bool &&
                         r.values[static_cast<std::size_t>(nf.none_flag)].flag;
             report(w, "`" + name(w) + "` " + shown_value(w) + " is given, but `" + name(c.field) + "` is " +
-                          (none ? "`none`" : "unknown") + why + "; give `" + name(c.field) + "`" +
+                          (none ? "`none`" : "unknown") + why() + "; give `" + name(c.field) + "`" +
                           (none ? " as a number" : "") + ", or leave `" + name(w) + "` unknown");
             break;
           }
@@ -637,7 +651,7 @@ class RecordBuilder {
             list += std::string(i == 0 ? "" : i + 1 == ok.size() ? " or " : ", ") + "`" +
                     kb_.display(Value::symbol(fv.enum_id, ok[i])) + "`";
           report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " does not go with `" + name(by) + "` " +
-                              shown_value(by) + ", which takes " + list + why,
+                              shown_value(by) + ", which takes " + list + why(),
                  ok.size() == 1 ? std::optional<std::string>(kb_.display(Value::symbol(fv.enum_id, ok[0]))) : std::nullopt);
           break;
         }
@@ -720,6 +734,10 @@ class RecordBuilder {
   }
 
   std::size_t count() const { return records_.size(); }
+  void reserve(std::size_t n) {
+    records_.reserve(n);
+    offsets_.reserve(n);
+  }
 
  private:
   const KnowledgeBase& kb_;
@@ -729,7 +747,7 @@ class RecordBuilder {
   Converter conv_;
   std::vector<FactRecord> records_;
   std::vector<std::size_t> offsets_;
-  std::vector<bool> given_, failed_;
+  std::vector<char> given_, failed_;  // per field of the current record
   std::vector<std::size_t> value_at_;
   std::size_t problems_ = 0;
   std::vector<Pending> warnings_;
@@ -762,6 +780,14 @@ struct Cell {
 };
 
 class CsvScanner {
+  // The bytes that end an unquoted cell's text: `,`, a line end, or a `"` (an error there).
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> a{};
+    a[static_cast<unsigned char>(',')] = a[static_cast<unsigned char>('\n')] = a[static_cast<unsigned char>('\r')] =
+        a[static_cast<unsigned char>('"')] = true;
+    return a;
+  }();
+
  public:
   CsvScanner(const std::string& t, std::size_t start) : t_(t), i_(start) {}
   bool done() const { return i_ >= t_.size(); }
@@ -818,14 +844,14 @@ class CsvScanner {
         any = true;
       } else {
         std::size_t e = i_;
-        while (e < t_.size() && t_[e] != ',' && t_[e] != '\n' && t_[e] != '\r') {
-          if (t_[e] == '"') {
-            error_at = e;
-            error = "a `\"` inside a cell that does not start with `\"`; put the whole cell in double quotes and "
-                    "write the `\"` inside as `\"\"`";
-            return false;
-          }
-          ++e;
+        const std::size_t n = t_.size();
+        const char* d = t_.data();
+        while (e < n && !kSpecial[static_cast<unsigned char>(d[e])]) ++e;
+        if (e < n && d[e] == '"') {
+          error_at = e;
+          error = "a `\"` inside a cell that does not start with `\"`; put the whole cell in double quotes and "
+                  "write the `\"` inside as `\"\"`";
+          return false;
         }
         cells.push_back({std::string_view(t_).substr(i_, e - i_), start});
         any = any || e > i_;
@@ -880,6 +906,13 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
     return false;
   }
   RecordBuilder rb(kb, templates, file_ptr, pending);
+  // At most a record a line (the header and comments are lines too).
+  std::size_t lines = 1;
+  const char* end = text.data() + text.size();
+  for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));
+       ++p)
+    ++lines;
+  rb.reserve(std::min<std::size_t>(lines, kMaxFactRecords + 1));
   const TemplateDef& t = templates.templates[static_cast<std::size_t>(tmpl)];
   CsvScanner scan(text, bom(text));
   std::vector<Cell> cells;
