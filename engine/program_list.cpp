@@ -23,24 +23,48 @@ std::size_t tier_rank(const std::string& t) {
   return static_cast<std::size_t>(it - kTiers.begin());
 }
 
+// A record's fields by index (TemplateDef::field_index, found once per
+// template; -1: the template has no such field, the value is missing).
 struct Fields {
-  const TemplateDef* t = nullptr;
   const Record* rec = nullptr;
   const KnowledgeBase* kb = nullptr;
-  const Value& get(std::string_view f) const {
+  const Value& get(int i) const {
     static const Value missing;
-    int i = t->field_index(f);
     return i < 0 || static_cast<std::size_t>(i) >= rec->values.size() ? missing
                                                                        : rec->values[static_cast<std::size_t>(i)];
   }
-  std::string text(std::string_view f) const {
+  std::string text(int f) const {
     const Value& v = get(f);
     return v.is_missing() ? "" : kb->display(v);
   }
-  bool flag(std::string_view f) const {
+  bool flag(int f) const {
     const Value& v = get(f);
     return v.kind == Value::Kind::Bool && v.flag;
   }
+};
+
+// The listing's fields the list reads.
+struct ListingFields {
+  int program_id, track, specialty, tier, signal, contingency;
+  explicit ListingFields(const TemplateDef& t)
+      : program_id(t.field_index("program_id")),
+        track(t.field_index("track")),
+        specialty(t.field_index("specialty")),
+        tier(t.field_index("tier")),
+        signal(t.field_index("signal")),
+        contingency(t.field_index("contingency")) {}
+};
+// The program's.
+struct ProgramFields {
+  int program_id, track, name, institution, city, state, fictitious;
+  explicit ProgramFields(const TemplateDef& t)
+      : program_id(t.field_index("program_id")),
+        track(t.field_index("track")),
+        name(t.field_index("name")),
+        institution(t.field_index("institution")),
+        city(t.field_index("city")),
+        state(t.field_index("state")),
+        fictitious(t.field_index("fictitious")) {}
 };
 
 // The values a firing read, as the report shows them beside its rule: the
@@ -278,13 +302,13 @@ std::optional<std::string> program_tier(const Result& result, const std::string&
   for (std::size_t i = 0; i < rules.templates.size(); ++i)
     if (rules.templates[i].name == "listing") listing_t = static_cast<int>(i);
   if (listing_t < 0) return std::nullopt;
-  const TemplateDef& lt = rules.templates[static_cast<std::size_t>(listing_t)];
+  const ListingFields lf(rules.templates[static_cast<std::size_t>(listing_t)]);
   std::optional<std::string> best;
   for (const Record& r : result.records) {
     if (r.tmpl != listing_t || r.ended_by >= 0) continue;
-    Fields f{&lt, &r, rules.kb.get()};
-    if (f.text("program_id") != program_id) continue;
-    std::string tier = rules.kb->source_text(f.get("tier"));
+    Fields f{&r, rules.kb.get()};
+    if (f.text(lf.program_id) != program_id) continue;
+    std::string tier = rules.kb->source_text(f.get(lf.tier));
     if (!best || tier_rank(tier) < tier_rank(*best)) best = tier;
   }
   return best;
@@ -308,13 +332,19 @@ std::optional<ProgramList> build_program_list(const Result& result) {
   Planner planner(rules, labels);
   std::vector<int> id_field;
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
-  std::map<std::pair<std::string, std::string>, const Record*> programs;  // (id, track) -> record
+  const ListingFields lf(lt);
+  const ProgramFields pf(pt);
+  // (id, track) -> the first record with them; the key is the id's length, the id and the track.
+  auto program_key = [](const std::string& id, const std::string& track) {
+    return std::to_string(id.size()) + ':' + id + track;
+  };
+  std::unordered_map<std::string, const Record*> programs;
   for (const Record& r : result.records) {
     if (r.tmpl != program_t) continue;
     ++list.catalog_programs;
-    Fields f{&pt, &r, &kb};
-    if (f.flag("fictitious")) list.fictitious = true;
-    programs.emplace(std::make_pair(f.text("program_id"), f.get("track").is_missing() ? "" : kb.source_text(f.get("track"))),
+    Fields f{&r, &kb};
+    if (f.flag(pf.fictitious)) list.fictitious = true;
+    programs.emplace(program_key(f.text(pf.program_id), f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track))),
                      &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
@@ -322,22 +352,22 @@ std::optional<ProgramList> build_program_list(const Result& result) {
   for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
     const Record& r = result.records[ri];
     if (r.tmpl != listing_t || r.ended_by >= 0) continue;
-    Fields f{&lt, &r, &kb};
+    Fields f{&r, &kb};
     ProgramEntry e;
-    e.program_id = f.text("program_id");
-    e.track = kb.source_text(f.get("track"));
-    e.specialty = kb.source_text(f.get("specialty"));
-    e.specialty_name = kb.label(f.get("specialty"));
-    e.tier = kb.source_text(f.get("tier"));
-    e.signal = f.get("signal").is_missing() ? "" : kb.source_text(f.get("signal"));
-    e.contingency = f.flag("contingency");
-    if (auto it = programs.find({e.program_id, e.track}); it != programs.end()) {
-      Fields p{&pt, it->second, &kb};
-      e.name = p.text("name");
-      e.institution = p.text("institution");
-      e.city = p.text("city");
-      e.state = p.get("state").is_missing() ? "" : kb.source_text(p.get("state"));
-      e.fictitious = p.flag("fictitious");
+    e.program_id = f.text(lf.program_id);
+    e.track = kb.source_text(f.get(lf.track));
+    e.specialty = kb.source_text(f.get(lf.specialty));
+    e.specialty_name = kb.label(f.get(lf.specialty));
+    e.tier = kb.source_text(f.get(lf.tier));
+    e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
+    e.contingency = f.flag(lf.contingency);
+    if (auto it = programs.find(program_key(e.program_id, e.track)); it != programs.end()) {
+      Fields p{it->second, &kb};
+      e.name = p.text(pf.name);
+      e.institution = p.text(pf.institution);
+      e.city = p.text(pf.city);
+      e.state = p.get(pf.state).is_missing() ? "" : kb.source_text(p.get(pf.state));
+      e.fictitious = p.flag(pf.fictitious);
       const Record& pr = *it->second;
       if (pr.input >= 0 && result.given && static_cast<std::size_t>(pr.input) < result.given->size())
         e.origin = (*result.given)[static_cast<std::size_t>(pr.input)].origin.text();
