@@ -130,17 +130,43 @@ void finish(const std::string& text, std::vector<Pending>& pending, std::vector<
 
 // --- Values from text, by a field's type ---
 
+// The texts of one field, shared between the records that repeat them (a
+// catalog's institutions, cities, dates): one string for all. A field whose
+// texts seldom repeat (names, ids) stops being looked up after a while.
+struct Texts {
+  std::unordered_map<std::string_view, std::shared_ptr<const std::string>> seen;  // keys view the values
+  std::uint32_t tries = 0, hits = 0;
+  bool off = false;
+  std::shared_ptr<const std::string> get(std::string_view s) {
+    if (off) return std::make_shared<const std::string>(s);
+    ++tries;
+    auto it = seen.find(s);
+    if (it != seen.end()) {
+      ++hits;
+      return it->second;
+    }
+    auto t = std::make_shared<const std::string>(s);
+    seen.emplace(std::string_view(*t), t);
+    if (tries == 256 && hits < tries / 4) {  // mostly new texts: looking up costs more than it saves
+      off = true;
+      seen = {};
+    }
+    return t;
+  }
+};
+
 // Per template: enum lookups by text, built once per read.
 struct Prepared {
   std::vector<std::unordered_map<std::string_view, std::int32_t>> enum_values;  // per field; empty unless enum
   std::vector<std::string> given;                                                // names a record may give
+  std::vector<Texts> texts;                                                      // per field
 };
 
 class Converter {
  public:
   Converter(const KnowledgeBase& kb, const TemplateSet& templates) : kb_(kb), templates_(templates) {}
 
-  const Prepared& prepared(int tmpl) {
+  Prepared& prepared(int tmpl) {
     if (tmpl == last_tmpl_) return *last_;  // a file's records are of one template
     auto it = prepared_.find(tmpl);
     if (it != prepared_.end()) {
@@ -151,6 +177,7 @@ class Converter {
     Prepared p;
     const TemplateDef& t = templates_.templates[static_cast<std::size_t>(tmpl)];
     p.enum_values.resize(t.fields.size());
+    p.texts.resize(t.fields.size());
     for (std::size_t i = 0; i < t.fields.size(); ++i) {
       const TypeDesc& d = kb_.types.at(t.fields[i].def.type);
       if (d.kind != TypeKind::Enum) continue;
@@ -364,7 +391,9 @@ class Converter {
         } else if (f.format == TextFormat::Digits) {
           if (auto p = check_digits(f, s)) return p;
         }
-        out = Value::string(std::string(s));
+        out = Value::missing();
+        out.kind = Value::Kind::Text;
+        out.text = prepared(tmpl).texts[index].get(s);
         return std::nullopt;
       default: return Problem{"internal: the field `" + f.def.name + "` has a type facts cannot hold", {}};
     }
@@ -445,7 +474,7 @@ class Converter {
   const TemplateSet& templates_;
   std::unordered_map<int, Prepared> prepared_;
   int last_tmpl_ = -1;
-  const Prepared* last_ = nullptr;
+  Prepared* last_ = nullptr;
 };
 
 // A suggestion for a field name: another spelling of a field (`Program ID`,
@@ -522,6 +551,16 @@ class RecordBuilder {
     given_[index] = 1;
     value_at_[index] = offset;
     r.values[index] = std::move(v);
+    if (f.none_flag >= 0) r.values[static_cast<std::size_t>(f.none_flag)] = Value::boolean(none);
+  }
+  // Where the reader converts field `index` of the current record straight
+  // into; then placed() (a conversion that fails leaves it missing).
+  Value& slot(std::size_t index) { return records_.back().values[index]; }
+  void placed(std::size_t index, bool none, std::size_t offset) {
+    FactRecord& r = records_.back();
+    const TemplateField& f = tdef(r.tmpl).fields[index];
+    given_[index] = 1;
+    value_at_[index] = offset;
     if (f.none_flag >= 0) r.values[static_cast<std::size_t>(f.none_flag)] = Value::boolean(none);
   }
   // A field given as unknown (an empty CSV cell).
@@ -708,8 +747,13 @@ class RecordBuilder {
     Placer placer(text);
     for (std::size_t i = 0; i < records_.size(); ++i)
       std::tie(records_[i].origin.line, records_[i].origin.column) = placer.place(offsets_[i]);
+    // Keys hold their template: only the records already read of the new records' templates can clash.
+    std::vector<int> new_tmpls;
+    for (const FactRecord& r : records_)
+      if (std::find(new_tmpls.begin(), new_tmpls.end(), r.tmpl) == new_tmpls.end()) new_tmpls.push_back(r.tmpl);
     for (std::size_t i = 0; i < out.size(); ++i)
-      if (!tdef(out[i].tmpl).key.empty()) seen.emplace(key_of(out[i]), i);
+      if (!tdef(out[i].tmpl).key.empty() && std::find(new_tmpls.begin(), new_tmpls.end(), out[i].tmpl) != new_tmpls.end())
+        seen.emplace(key_of(out[i]), i);
     for (std::size_t i = 0; i < records_.size(); ++i) {
       const FactRecord& r = records_[i];
       const TemplateDef& t = tdef(r.tmpl);
@@ -1009,14 +1053,13 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
         rb.set_unknown(field, cells[c].offset);
         continue;
       }
-      Value v;
       bool none = false;
-      if (auto p = rb.converter().from_text(tmpl, field, cells[c].text, v, none)) {
+      if (auto p = rb.converter().from_text(tmpl, field, cells[c].text, rb.slot(field), none)) {
         rb.set_failed(field, cells[c].offset);
         rb.problem(cells[c].offset, where(c), std::move(p->message), std::move(p->suggestion));
         continue;
       }
-      rb.set(field, std::move(v), none, cells[c].offset);
+      rb.placed(field, none, cells[c].offset);
     }
     rb.complete(
         row_at,
