@@ -851,6 +851,24 @@ class CsvScanner {
       return true;
     }
     bool any = false;
+    // The usual row, without quotes or a carriage return: cut at its commas.
+    const char* d = t_.data();
+    const std::size_t n = t_.size();
+    const void* nl = std::memchr(d + i_, '\n', n - i_);
+    const std::size_t le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - d) : n;
+    if (!std::memchr(d + i_, '"', le - i_) && !std::memchr(d + i_, '\r', le - i_)) {
+      while (true) {
+        const void* comma = std::memchr(d + i_, ',', le - i_);
+        std::size_t e = comma ? static_cast<std::size_t>(static_cast<const char*>(comma) - d) : le;
+        cells.push_back({std::string_view(d + i_, e - i_), i_});
+        any = any || e > i_;
+        if (!comma) break;
+        i_ = e + 1;
+      }
+      i_ = nl ? le + 1 : n;
+      blank = !any;
+      return true;
+    }
     while (true) {
       std::size_t start = i_;
       if (i_ < t_.size() && t_[i_] == '"') {
@@ -888,8 +906,6 @@ class CsvScanner {
         any = true;
       } else {
         std::size_t e = i_;
-        const std::size_t n = t_.size();
-        const char* d = t_.data();
         while (e < n && !kSpecial[static_cast<unsigned char>(d[e])]) ++e;
         if (e < n && d[e] == '"') {
           error_at = e;
