@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <optional>
-#include <set>
 #include <tuple>
 #include <unordered_map>
 
@@ -334,20 +332,27 @@ std::optional<ProgramList> build_program_list(const Result& result) {
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
   const ListingFields lf(lt);
   const ProgramFields pf(pt);
-  // (id, track) -> the first record with them; the key is the id's length, the id and the track.
-  auto program_key = [](const std::string& id, const std::string& track) {
-    return std::to_string(id.size()) + ':' + id + track;
+  // (id, track) -> the first record with them.
+  using IdTrack = std::pair<std::string, std::string>;
+  struct KeyHash {
+    std::size_t operator()(const IdTrack& k) const {
+      std::hash<std::string> h;
+      return h(k.first) * 31 + h(k.second);
+    }
   };
-  std::unordered_map<std::string, const Record*> programs;
+  std::unordered_map<IdTrack, const Record*, KeyHash> programs;
+  std::size_t listed = 0;
   for (const Record& r : result.records) {
+    if (r.tmpl == listing_t && r.ended_by < 0) ++listed;
     if (r.tmpl != program_t) continue;
     ++list.catalog_programs;
     Fields f{&r, &kb};
     if (f.flag(pf.fictitious)) list.fictitious = true;
-    programs.emplace(program_key(f.text(pf.program_id), f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track))),
-                     &r);
+    programs.emplace(IdTrack(f.text(pf.program_id), f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track))), &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
+  list.entries.reserve(listed);
+  IdTrack wanted;
 
   for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
     const Record& r = result.records[ri];
@@ -361,7 +366,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     e.tier = kb.source_text(f.get(lf.tier));
     e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
     e.contingency = f.flag(lf.contingency);
-    if (auto it = programs.find(program_key(e.program_id, e.track)); it != programs.end()) {
+    wanted.first = e.program_id;
+    wanted.second = e.track;
+    if (auto it = programs.find(wanted); it != programs.end()) {
       Fields p{it->second, &kb};
       e.name = p.text(pf.name);
       e.institution = p.text(pf.institution);
@@ -376,8 +383,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     // listing it matched; the first link is the `create`.
     std::vector<std::int32_t> chain;
     std::int32_t at = static_cast<std::int32_t>(ri);
-    std::set<std::int32_t> visited;
-    while (at >= 0 && visited.insert(at).second) {
+    std::vector<std::int32_t> visited;  // a chain is a few links
+    while (at >= 0 && std::find(visited.begin(), visited.end(), at) == visited.end()) {
+      visited.push_back(at);
       const Record& cur = result.records[static_cast<std::size_t>(at)];
       if (cur.created_by < 0) break;
       chain.push_back(cur.created_by);
@@ -390,6 +398,7 @@ std::optional<ProgramList> build_program_list(const Result& result) {
       at = prev;
     }
     std::reverse(chain.begin(), chain.end());
+    e.reasons.reserve(chain.size());
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
       const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
