@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -130,6 +131,21 @@ void finish(const std::string& text, std::vector<Pending>& pending, std::vector<
 
 // --- Values from text, by a field's type ---
 
+// The texts a read makes, in one store their values share (aliasing
+// shared_ptrs): no allocation of its own per text. The store lives as long as
+// any of its texts.
+class TextStore {
+ public:
+  std::shared_ptr<const std::string> add(std::string_view s) {
+    if (!store_) store_ = std::make_shared<std::deque<std::string>>();
+    store_->emplace_back(s);  // a deque's elements stay where they are
+    return std::shared_ptr<const std::string>(store_, &store_->back());
+  }
+
+ private:
+  std::shared_ptr<std::deque<std::string>> store_;
+};
+
 // The texts of one field, shared between the records that repeat them (a
 // catalog's institutions, cities, dates): one string for all. A field whose
 // texts seldom repeat (names, ids) stops being looked up after a while.
@@ -137,15 +153,15 @@ struct Texts {
   std::unordered_map<std::string_view, std::shared_ptr<const std::string>> seen;  // keys view the values
   std::uint32_t tries = 0, hits = 0;
   bool off = false;
-  std::shared_ptr<const std::string> get(std::string_view s) {
-    if (off) return std::make_shared<const std::string>(s);
+  std::shared_ptr<const std::string> get(std::string_view s, TextStore& store) {
+    if (off) return store.add(s);
     ++tries;
     auto it = seen.find(s);
     if (it != seen.end()) {
       ++hits;
       return it->second;
     }
-    auto t = std::make_shared<const std::string>(s);
+    auto t = store.add(s);
     seen.emplace(std::string_view(*t), t);
     if (tries == 256 && hits < tries / 4) {  // mostly new texts: looking up costs more than it saves
       off = true;
@@ -393,7 +409,7 @@ class Converter {
         }
         out = Value::missing();
         out.kind = Value::Kind::Text;
-        out.text = prepared(tmpl).texts[index].get(s);
+        out.text = prepared(tmpl).texts[index].get(s, store_);
         return std::nullopt;
       default: return Problem{"internal: the field `" + f.def.name + "` has a type facts cannot hold", {}};
     }
@@ -475,6 +491,7 @@ class Converter {
   std::unordered_map<int, Prepared> prepared_;
   int last_tmpl_ = -1;
   Prepared* last_ = nullptr;
+  TextStore store_;
 };
 
 // A suggestion for a field name: another spelling of a field (`Program ID`,
