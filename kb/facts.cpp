@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -1709,14 +1710,16 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
   if (id_field < 0 || field < 0) return out;
   const Value& connections = profile.values[static_cast<std::size_t>(field)];
   if (connections.kind != Value::Kind::Map) return out;
-  std::vector<std::string> ids;
-  std::unordered_map<std::string_view, bool> held;
+  const auto& pairs = *connections.items;
+  if (pairs.empty()) return out;
+  std::vector<std::string_view> ids;  // views of the records' ids, each once
+  std::unordered_set<std::string_view> held;
+  held.reserve(records.size());
   for (const FactRecord& r : records) {
     if (r.tmpl != tmpl) continue;
     const Value& v = r.values[static_cast<std::size_t>(id_field)];
-    if (v.kind == Value::Kind::Text && held.emplace(*v.text, true).second) ids.push_back(*v.text);
+    if (v.kind == Value::Kind::Text && held.insert(*v.text).second) ids.push_back(*v.text);
   }
-  const auto& pairs = *connections.items;
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
     if (pairs[i].kind != Value::Kind::Text || held.count(*pairs[i].text)) continue;
     const std::string& id = *pairs[i].text;
@@ -1726,13 +1729,13 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
                 std::nullopt};
     // An id one typo away: a digit wrong, or two neighbours swapped (the
     // smallest such id, so that the suggestion is deterministic).
-    for (const std::string& c : ids) {
+    for (std::string_view c : ids) {
       if (c.size() != id.size() || (e.suggestion && c >= *e.suggestion)) continue;
       std::size_t first = id.size(), count = 0;
       for (std::size_t k = 0; k < id.size(); ++k)
         if (c[k] != id[k] && count++ == 0) first = k;
       bool swapped = count == 2 && first + 1 < id.size() && c[first] == id[first + 1] && c[first + 1] == id[first];
-      if (count == 1 || swapped) e.suggestion = c;
+      if (count == 1 || swapped) e.suggestion = std::string(c);
     }
     e.warning = true;
     out.push_back(std::move(e));
