@@ -739,28 +739,49 @@ class RecordBuilder {
   // Every key unique among `existing` and the new records; then appends them.
   template <class Where>
   bool commit(const std::string& text, std::vector<FactRecord>& out, Where key_where) {
-    std::unordered_map<std::string, std::size_t> seen;  // key -> index among existing + new
-    auto key_of = [&](const FactRecord& r) {
-      // Kind and contents of each key value, unambiguous and cheap.
-      std::string k(reinterpret_cast<const char*>(&r.tmpl), sizeof r.tmpl);
+    // Records by index among existing + new, hashed and compared by their
+    // template and the kind and contents of each key value.
+    auto at = [&](std::size_t i) -> const FactRecord& { return i < out.size() ? out[i] : records_[i - out.size()]; };
+    auto number = [](double x) {
+      double d = x == 0 ? 0.0 : x;  // -0 is 0
+      std::uint64_t b;
+      std::memcpy(&b, &d, sizeof b);
+      return b;
+    };
+    auto hash = [&](std::size_t i) {
+      const FactRecord& r = at(i);
+      std::size_t h = std::hash<int>{}(r.tmpl);
       for (std::int32_t f : tdef(r.tmpl).key) {
         const Value& v = r.values[static_cast<std::size_t>(f)];
-        k += static_cast<char>(v.kind);
-        if (v.kind == Value::Kind::Text) {
-          k += std::to_string(v.text->size());
-          k += ':';
-          k += *v.text;
-        } else if (v.kind == Value::Kind::Number) {
-          double d = v.num == 0 ? 0.0 : v.num;
-          k.append(reinterpret_cast<const char*>(&d), sizeof d);
-        } else if (v.kind == Value::Kind::Symbol) {
-          k.append(reinterpret_cast<const char*>(&v.sym), sizeof v.sym);
-        } else if (v.kind == Value::Kind::Bool) {
-          k += v.flag ? '1' : '0';
-        }
+        std::size_t x = static_cast<std::size_t>(v.kind);
+        if (v.kind == Value::Kind::Text)
+          x ^= std::hash<std::string_view>{}(*v.text);
+        else if (v.kind == Value::Kind::Number)
+          x ^= std::hash<std::uint64_t>{}(number(v.num));
+        else if (v.kind == Value::Kind::Symbol)
+          x ^= std::hash<std::int32_t>{}(v.sym);
+        else if (v.kind == Value::Kind::Bool)
+          x ^= v.flag ? 2 : 1;
+        h = h * 1000003 ^ x;
       }
-      return k;
+      return h;
     };
+    auto same = [&](std::size_t i, std::size_t j) {
+      const FactRecord& a = at(i);
+      const FactRecord& b = at(j);
+      if (a.tmpl != b.tmpl) return false;
+      for (std::int32_t f : tdef(a.tmpl).key) {
+        const Value& x = a.values[static_cast<std::size_t>(f)];
+        const Value& y = b.values[static_cast<std::size_t>(f)];
+        if (x.kind != y.kind) return false;
+        if (x.kind == Value::Kind::Text && *x.text != *y.text) return false;
+        if (x.kind == Value::Kind::Number && number(x.num) != number(y.num)) return false;
+        if (x.kind == Value::Kind::Symbol && x.sym != y.sym) return false;
+        if (x.kind == Value::Kind::Bool && x.flag != y.flag) return false;
+      }
+      return true;
+    };
+    std::unordered_set<std::size_t, decltype(hash), decltype(same)> seen(records_.size(), hash, same);
     // Origins: line and column of each record, in one sweep.
     Placer placer(text);
     for (std::size_t i = 0; i < records_.size(); ++i)
@@ -771,14 +792,14 @@ class RecordBuilder {
       if (std::find(new_tmpls.begin(), new_tmpls.end(), r.tmpl) == new_tmpls.end()) new_tmpls.push_back(r.tmpl);
     for (std::size_t i = 0; i < out.size(); ++i)
       if (!tdef(out[i].tmpl).key.empty() && std::find(new_tmpls.begin(), new_tmpls.end(), out[i].tmpl) != new_tmpls.end())
-        seen.emplace(key_of(out[i]), i);
+        seen.insert(i);
     for (std::size_t i = 0; i < records_.size(); ++i) {
       const FactRecord& r = records_[i];
       const TemplateDef& t = tdef(r.tmpl);
       if (t.key.empty()) continue;
-      auto [it, fresh] = seen.emplace(key_of(r), out.size() + i);
+      auto [it, fresh] = seen.insert(out.size() + i);
       if (fresh) continue;
-      const FactRecord& first = it->second < out.size() ? out[it->second] : records_[it->second - out.size()];
+      const FactRecord& first = at(*it);
       std::string names;
       for (std::size_t k = 0; k < t.key.size(); ++k)
         names += (k ? " + " : "") + t.fields[static_cast<std::size_t>(t.key[k])].def.name;
