@@ -269,6 +269,7 @@ std::string reason_values(const Result& result, const Firing& firing, Labels& la
   SnapshotView snapshot(result, firing);
   static const Value missing;
   std::string out;
+  out.reserve(plan.reads.size() * 48);  // a label and a short value each
   for (const Read& r : plan.reads) {
     const Value* v = &missing;
     auto level = static_cast<std::size_t>(r.level);
