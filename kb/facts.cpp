@@ -26,9 +26,21 @@ namespace advise {
 using nlohmann::ordered_json;
 
 std::string FactOrigin::text() const {
-  std::string out = file ? *file : "";
-  if (line) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  if (!where.empty()) out += " (" + where + ")";
+  std::string out;
+  out.reserve((file ? file->size() : 0) + where.size() + 26);
+  if (file) out += *file;
+  if (line) {
+    char buf[24];
+    out += ':';
+    out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, line).ptr - buf));
+    out += ':';
+    out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, column).ptr - buf));
+  }
+  if (!where.empty()) {
+    out += " (";
+    out += where;
+    out += ')';
+  }
   return out;
 }
 
