@@ -1745,16 +1745,22 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
   if (connections.kind != Value::Kind::Map) return out;
   const auto& pairs = *connections.items;
   if (pairs.empty()) return out;
-  std::vector<std::string_view> ids;  // views of the records' ids, each once
-  std::unordered_set<std::string_view> held;
-  held.reserve(records.size());
+  std::vector<std::string_view> ids;  // views of the records' ids
+  ids.reserve(records.size());
   for (const FactRecord& r : records) {
     if (r.tmpl != tmpl) continue;
     const Value& v = r.values[static_cast<std::size_t>(id_field)];
-    if (v.kind == Value::Kind::Text && held.insert(*v.text).second) ids.push_back(*v.text);
+    if (v.kind == Value::Kind::Text) ids.push_back(*v.text);
   }
+  // A few connections are looked for one by one; many, in a hash set.
+  std::unordered_set<std::string_view> held;
+  if (pairs.size() / 2 > 16) held.insert(ids.begin(), ids.end());
+  auto is_held = [&](std::string_view id) {
+    if (!held.empty()) return held.count(id) > 0;
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    if (pairs[i].kind != Value::Kind::Text || held.count(*pairs[i].text)) continue;
+    if (pairs[i].kind != Value::Kind::Text || is_held(*pairs[i].text)) continue;
     const std::string& id = *pairs[i].text;
     DataError e{profile.source, "$.program_connections." + id, 0, 0,
                 "no program of the catalog has the id `" + shown(id) +

@@ -109,3 +109,24 @@ TEST_CASE("program list: a connection to an id the catalog does not hold is a wa
   // The connection that is held places its program as an anchor.
   CHECK(r.out.find("\"tier\": \"anchor\"") != std::string::npos);
 }
+
+TEST_CASE("program list: many connections are checked against the catalog as a few are", "[program_list][cli]") {
+  // Past 16 connections the catalog's ids are looked up in a hash set.
+  std::string csv = "program_id,name,specialty,track,source,retrieved\n";
+  std::string connections;
+  for (int i = 1; i <= 17; ++i) {
+    std::string id = std::string("08003900") + (i < 10 ? "0" : "") + std::to_string(i);
+    csv += id + ",P" + std::to_string(i) + ",dermatology,advanced,x,2025-07-01\n";
+    connections += "\"" + id + "\": [\"research\"], ";
+  }
+  std::string catalog = write_temp("program_list_many_connections.csv", csv);
+  Ran r = run_with("{\"target_specialty\": \"dermatology\", \"program_connections\": {" + connections +
+                       "\"0800390102\": [\"letter_writer\"]}}",
+                   {catalog});
+  CHECK(r.code == 0);
+  // One warning, for the one id the catalog does not hold; the smallest id one typo away.
+  CHECK(r.err.find("warning: at $.program_connections.0800390102: no program of the catalog has the id `0800390102`") !=
+        std::string::npos);
+  CHECK(r.err.find("did you mean `0800390002`?\n") != std::string::npos);
+  CHECK(r.err.find("warning", r.err.find("warning") + 1) == std::string::npos);
+}
