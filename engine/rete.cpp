@@ -970,6 +970,7 @@ struct Matcher::Impl {
 
   // Fact `f` entered the alpha memory of node `n`.
   void right_activate(std::int32_t n, std::int32_t f) {
+    if (left[static_cast<std::size_t>(n)].count == 0) return;  // no token to meet: nothing to hash
     const NodeDesc& nd = node(n);
     const auto& idx = net.alphas()[static_cast<std::size_t>(nd.alpha)].indexes[static_cast<std::size_t>(nd.alpha_index)];
     bool ok = true;
