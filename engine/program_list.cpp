@@ -163,7 +163,8 @@ std::vector<const std::string*> matched_ids(const Result& result, const Firing& 
 
 // The general path: the firing's tests walked (values only), then each
 // value's label decided by name, each key once.
-std::string firing_values(const Result& result, const Firing& firing, Labels& labels, const std::vector<int>& id_field) {
+std::string firing_values(const Result& result, const Firing& firing, Labels& labels,
+                          const std::vector<int>& id_field) {
   const KnowledgeBase& kb = *result.rules->kb;
   std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
   std::vector<const std::string*> seen;
@@ -349,7 +350,8 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     ++list.catalog_programs;
     Fields f{&r, &kb};
     if (f.flag(pf.fictitious)) list.fictitious = true;
-    programs.emplace(IdTrack(f.text(pf.program_id), f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track))), &r);
+    std::string track = f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track));
+    programs.emplace(IdTrack(f.text(pf.program_id), std::move(track)), &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
   list.entries.reserve(listed);
@@ -403,8 +405,8 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
       const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
-      e.reasons.push_back(
-          {firing.rule, rule.name, rule.description, rule.source, reason_values(result, firing, labels, planner, id_field)});
+      e.reasons.push_back({firing.rule, rule.name, rule.description, rule.source,
+                           reason_values(result, firing, labels, planner, id_field)});
     }
     list.entries.push_back(std::move(e));
   }

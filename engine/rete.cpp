@@ -330,7 +330,8 @@ struct Matcher::Impl {
     for (std::size_t i = 0; i < alphas.size(); ++i)
       for (std::int32_t n : net.alphas()[static_cast<std::size_t>(alphas[i])].successors)
         all.push_back({n, static_cast<std::uint32_t>(i)});
-    std::stable_sort(all.begin(), all.end(), [&](const Succ& x, const Succ& y) { return node(x.node).depth > node(y.node).depth; });
+    std::stable_sort(all.begin(), all.end(),
+                     [&](const Succ& x, const Succ& y) { return node(x.node).depth > node(y.node).depth; });
     succ_of[t] = std::move(all);
     succ_made[t] = 1;
     return succ_of[t];

@@ -802,9 +802,10 @@ class RecordBuilder {
     std::vector<int> new_tmpls;
     for (const FactRecord& r : records_)
       if (std::find(new_tmpls.begin(), new_tmpls.end(), r.tmpl) == new_tmpls.end()) new_tmpls.push_back(r.tmpl);
-    for (std::size_t i = 0; i < out.size(); ++i)
-      if (!tdef(out[i].tmpl).key.empty() && std::find(new_tmpls.begin(), new_tmpls.end(), out[i].tmpl) != new_tmpls.end())
-        seen.insert(i);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      bool clash = std::find(new_tmpls.begin(), new_tmpls.end(), out[i].tmpl) != new_tmpls.end();
+      if (clash && !tdef(out[i].tmpl).key.empty()) seen.insert(i);
+    }
     for (std::size_t i = 0; i < records_.size(); ++i) {
       const FactRecord& r = records_[i];
       const TemplateDef& t = tdef(r.tmpl);
@@ -1020,9 +1021,10 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
   // At most a record a line (the header and comments are lines too).
   std::size_t lines = 1;
   const char* end = text.data() + text.size();
-  for (const char* p = text.data(); (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));
-       ++p)
-    ++lines;
+  for (const char* p = text.data();; ++p, ++lines) {
+    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (!p) break;
+  }
   rb.reserve(std::min<std::size_t>(lines, kMaxFactRecords + 1));
   const TemplateDef& t = templates.templates[static_cast<std::size_t>(tmpl)];
   CsvScanner scan(text, bom(text));

@@ -238,8 +238,8 @@ TEST_CASE("facts: CSV texts repeated across rows read the same, unique ones too"
   std::string text = kHead;
   for (int i = 1; i <= 600; ++i) {
     std::string n = std::to_string(i);
-    text += "080039" + std::string(4 - n.size(), '0') + n + ",Derm " + n + ",dermatology,advanced,https://a.example.org," +
-            (i % 2 ? "2025-07-03" : "2025-07-04") + "\n";
+    text += "080039" + std::string(4 - n.size(), '0') + n + ",Derm " + n +
+            ",dermatology,advanced,https://a.example.org," + (i % 2 ? "2025-07-03" : "2025-07-04") + "\n";
   }
   std::vector<DataError> errors;
   std::vector<FactRecord> out;
