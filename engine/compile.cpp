@@ -173,6 +173,16 @@ class Compiler {
         return;
       }
     }
+    // A boolean field as a condition (`p.takes_signals`): holds when true,
+    // as `is true` (unknown, and so failing, when the field is missing).
+    if (e.op == Op::FactField && kb_.types.at(e.type).kind == TypeKind::Boolean) {
+      Operand a;
+      bool n = false;
+      if (operand(e, a, n)) {
+        out.push_back({TestOp::Eq, a, Operand::value(rete::id_cell(1))});
+        return;
+      }
+    }
     // A predicate over the checked expression.
     auto id = static_cast<std::int64_t>(out_.preds.size());
     out_.preds.push_back({&e, self_level_, offset_});

@@ -1,12 +1,13 @@
 #include "engine/program_list.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <functional>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
 #include "engine/explain.hpp"
+#include "engine/explain_internal.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -20,24 +21,48 @@ std::size_t tier_rank(const std::string& t) {
   return static_cast<std::size_t>(it - kTiers.begin());
 }
 
+// A record's fields by index (TemplateDef::field_index, found once per
+// template; -1: the template has no such field, the value is missing).
 struct Fields {
-  const TemplateDef* t = nullptr;
   const Record* rec = nullptr;
   const KnowledgeBase* kb = nullptr;
-  const Value& get(std::string_view f) const {
+  const Value& get(int i) const {
     static const Value missing;
-    int i = t->field_index(f);
     return i < 0 || static_cast<std::size_t>(i) >= rec->values.size() ? missing
                                                                        : rec->values[static_cast<std::size_t>(i)];
   }
-  std::string text(std::string_view f) const {
+  std::string text(int f) const {
     const Value& v = get(f);
     return v.is_missing() ? "" : kb->display(v);
   }
-  bool flag(std::string_view f) const {
+  bool flag(int f) const {
     const Value& v = get(f);
     return v.kind == Value::Kind::Bool && v.flag;
   }
+};
+
+// The listing's fields the list reads.
+struct ListingFields {
+  int program_id, track, specialty, tier, signal, contingency;
+  explicit ListingFields(const TemplateDef& t)
+      : program_id(t.field_index("program_id")),
+        track(t.field_index("track")),
+        specialty(t.field_index("specialty")),
+        tier(t.field_index("tier")),
+        signal(t.field_index("signal")),
+        contingency(t.field_index("contingency")) {}
+};
+// The program's.
+struct ProgramFields {
+  int program_id, track, name, institution, city, state, fictitious;
+  explicit ProgramFields(const TemplateDef& t)
+      : program_id(t.field_index("program_id")),
+        track(t.field_index("track")),
+        name(t.field_index("name")),
+        institution(t.field_index("institution")),
+        city(t.field_index("city")),
+        state(t.field_index("state")),
+        fictitious(t.field_index("fictitious")) {}
 };
 
 // The values a firing read, as the report shows them beside its rule: the
@@ -89,11 +114,39 @@ class Labels {
   std::unordered_map<std::string, Label> cache_;
 };
 
-// `id_field`: template -> its `program_id` field, -1 when it has none.
-std::string firing_values(const Result& result, const Firing& firing, Labels& labels, const std::vector<int>& id_field) {
-  const KnowledgeBase& kb = *result.rules->kb;
-  // The ids of the programs the firing matched: a map the applicant gave
-  // (program_connections) is shown only at those keys.
+// How one value a firing read is shown: its label and text.
+void show_value(const KnowledgeBase& kb, const Label& l, const Value& value,
+                const std::vector<const std::string*>& ids, std::string& out) {
+  std::string shown;
+  if (l.count) {
+    shown = value.is_missing() ? "(unknown)" : kb.display(value);
+  } else {
+    shown = value.is_missing() ? std::string("unknown") : kb.label(value);
+    if (value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
+    if (value.kind == Value::Kind::Map) {
+      ValueList kept;
+      const ValueList& items = value.list_items();
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+        for (const std::string* id : ids)
+          if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
+            kept.push_back(items[i]);
+            kept.push_back(items[i + 1]);
+            break;
+          }
+      if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+    }
+  }
+  if (!out.empty()) out += ", ";
+  out += l.label;
+  out += ' ';
+  out += shown;
+}
+
+// The ids of the programs a firing matched: a map the applicant gave
+// (program_connections) is shown only at those keys. `id_field`: template ->
+// its `program_id` field, -1 when it has none.
+std::vector<const std::string*> matched_ids(const Result& result, const Firing& firing,
+                                            const std::vector<int>& id_field) {
   std::vector<const std::string*> ids;
   for (std::int32_t m : firing.matched) {
     if (m < 0) continue;
@@ -105,6 +158,15 @@ std::string firing_values(const Result& result, const Firing& firing, Labels& la
       if (id.kind == Value::Kind::Text) ids.push_back(id.text.get());
     }
   }
+  return ids;
+}
+
+// The general path: the firing's tests walked (values only), then each
+// value's label decided by name, each key once.
+std::string firing_values(const Result& result, const Firing& firing, Labels& labels,
+                          const std::vector<int>& id_field) {
+  const KnowledgeBase& kb = *result.rules->kb;
+  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
   std::vector<const std::string*> seen;
   std::string out;
   for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
@@ -113,30 +175,116 @@ std::string firing_values(const Result& result, const Firing& firing, Labels& la
       if (l.skip) continue;
       if (std::any_of(seen.begin(), seen.end(), [&](const std::string* k) { return *k == l.key; })) continue;
       seen.push_back(&l.key);
-      std::string shown;
-      if (l.count) {
-        shown = fv.value.is_missing() ? "(unknown)" : kb.display(fv.value);
-      } else {
-        shown = fv.value.is_missing() ? std::string("unknown") : kb.label(fv.value);
-        if (fv.value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
-        if (fv.value.kind == Value::Kind::Map) {
-          ValueList kept;
-          const ValueList& items = fv.value.list_items();
-          for (std::size_t i = 0; i + 1 < items.size(); i += 2)
-            for (const std::string* id : ids)
-              if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
-                kept.push_back(items[i]);
-                kept.push_back(items[i + 1]);
-                break;
-              }
-          if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
-        }
-      }
-      if (!out.empty()) out += ", ";
-      out += l.label;
-      out += ' ';
-      out += shown;
+      show_value(kb, l, fv.value, ids, out);
     }
+  }
+  return out;
+}
+
+// What firing_values reads for a rule, worked out once per rule when the
+// tests it walks do not depend on the values (no `or` among its guards): the
+// values to show, each key once, in the walk's order, and where each is.
+struct Read {
+  enum class From : std::uint8_t { Slot, Field, Aggregate } from = From::Slot;
+  std::int32_t level = -1, slot = -1;
+  const Label* label = nullptr;
+};
+struct Plan {
+  bool fixed = false;  // false: firing_values' general path
+  std::vector<Read> reads;
+};
+
+bool fixed_walk(const CExpr& e) {
+  // walk() with `holds`: both sides of an `and`, the sides of an `or` that hold.
+  if (e.op == Op::And) return e.kids.size() == 2 && fixed_walk(e.kids[0]) && fixed_walk(e.kids[1]);
+  return e.op != Op::Or;
+}
+
+class Planner {
+ public:
+  Planner(const RuleSet& rules, Labels& labels) : rules_(rules), labels_(labels), plans_(rules.rules.size()) {}
+
+  const Plan& of(std::int32_t rule) {
+    auto& p = plans_[static_cast<std::size_t>(rule)];
+    if (!p) p = make(rules_.rules[static_cast<std::size_t>(rule)]);
+    return *p;
+  }
+
+ private:
+  Plan make(const CRule& cr) {
+    Plan plan;
+    if (cr.patterns.empty()) return plan;
+    for (const CExpr& g : cr.guards)
+      if (!fixed_walk(g)) return plan;
+    plan.fixed = true;
+    std::vector<const std::string*> seen;
+    auto add = [&](const std::string& name, Read r) {
+      const Label& l = labels_.of(name);
+      if (l.skip) return;
+      if (std::any_of(seen.begin(), seen.end(), [&](const std::string* k) { return *k == l.key; })) return;
+      seen.push_back(&l.key);
+      r.label = &l;
+      plan.reads.push_back(r);
+    };
+    // explain_detail::record's order: the slots a test reads, then its fields and aggregates.
+    auto test = [&](const CExpr& e) {
+      std::vector<std::int32_t> slots;
+      collect_slots(e, slots);
+      for (std::int32_t s : slots) add(rules_.slot_name(s), {Read::From::Slot, -1, s, nullptr});
+      std::vector<const CExpr*> reads;
+      explain_detail::collect_fact_reads(e, reads);
+      for (const CExpr* x : reads)
+        add(std::string(rules_.text_of(x->loc)),
+            {x->op == Op::FactField ? Read::From::Field : Read::From::Aggregate, x->level, x->slot, nullptr});
+    };
+    std::function<void(const CExpr&)> guard = [&](const CExpr& e) {
+      if (e.op == Op::And) {
+        guard(e.kids[0]);
+        guard(e.kids[1]);
+      } else {
+        test(e);
+      }
+    };
+    for (const CExpr& g : cr.guards) guard(g);
+    for (const CPattern& p : cr.patterns) {
+      if (p.kind == CPattern::Kind::ForEach)
+        for (const CExpr& t : p.tests) test(t);
+      else if (p.kind == CPattern::Kind::Aggregate)
+        for (const CExpr& t : p.agg_tests) test(t);
+    }
+    return plan;
+  }
+
+  const RuleSet& rules_;
+  Labels& labels_;
+  std::vector<std::optional<Plan>> plans_;
+};
+
+// The values a firing read, as the reasons show them (see Labels).
+std::string reason_values(const Result& result, const Firing& firing, Labels& labels, Planner& planner,
+                          const std::vector<int>& id_field) {
+  const Plan& plan = planner.of(firing.rule);
+  if (!plan.fixed) return firing_values(result, firing, labels, id_field);
+  const KnowledgeBase& kb = *result.rules->kb;
+  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
+  SnapshotView snapshot(result, firing);
+  static const Value missing;
+  std::string out;
+  out.reserve(plan.reads.size() * 48);  // a label and a short value each
+  for (const Read& r : plan.reads) {
+    const Value* v = &missing;
+    auto level = static_cast<std::size_t>(r.level);
+    switch (r.from) {
+      case Read::From::Slot: v = &snapshot.get(r.slot); break;
+      case Read::From::Field:
+        if (r.level >= 0 && level < firing.matched.size() && firing.matched[level] >= 0)
+          v = &result.records[static_cast<std::size_t>(firing.matched[level])].values[static_cast<std::size_t>(r.slot)];
+        break;
+      case Read::From::Aggregate:
+        if (r.level >= 0 && level < firing.aggregates.size()) v = &firing.aggregates[level];
+        break;
+    }
+    show_value(kb, *r.label, *v, ids, out);
   }
   return out;
 }
@@ -154,13 +302,13 @@ std::optional<std::string> program_tier(const Result& result, const std::string&
   for (std::size_t i = 0; i < rules.templates.size(); ++i)
     if (rules.templates[i].name == "listing") listing_t = static_cast<int>(i);
   if (listing_t < 0) return std::nullopt;
-  const TemplateDef& lt = rules.templates[static_cast<std::size_t>(listing_t)];
+  const ListingFields lf(rules.templates[static_cast<std::size_t>(listing_t)]);
   std::optional<std::string> best;
   for (const Record& r : result.records) {
     if (r.tmpl != listing_t || r.ended_by >= 0) continue;
-    Fields f{&lt, &r, rules.kb.get()};
-    if (f.text("program_id") != program_id) continue;
-    std::string tier = rules.kb->source_text(f.get("tier"));
+    Fields f{&r, rules.kb.get()};
+    if (f.text(lf.program_id) != program_id) continue;
+    std::string tier = rules.kb->source_text(f.get(lf.tier));
     if (!best || tier_rank(tier) < tier_rank(*best)) best = tier;
   }
   return best;
@@ -181,38 +329,55 @@ std::optional<ProgramList> build_program_list(const Result& result) {
 
   ProgramList list;
   Labels labels(kb, pt);
+  Planner planner(rules, labels);
   std::vector<int> id_field;
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
-  std::map<std::pair<std::string, std::string>, const Record*> programs;  // (id, track) -> record
+  const ListingFields lf(lt);
+  const ProgramFields pf(pt);
+  // (id, track) -> the first record with them.
+  using IdTrack = std::pair<std::string, std::string>;
+  struct KeyHash {
+    std::size_t operator()(const IdTrack& k) const {
+      std::hash<std::string> h;
+      return h(k.first) * 31 + h(k.second);
+    }
+  };
+  std::unordered_map<IdTrack, const Record*, KeyHash> programs;
+  std::size_t listed = 0;
   for (const Record& r : result.records) {
+    if (r.tmpl == listing_t && r.ended_by < 0) ++listed;
     if (r.tmpl != program_t) continue;
     ++list.catalog_programs;
-    Fields f{&pt, &r, &kb};
-    if (f.flag("fictitious")) list.fictitious = true;
-    programs.emplace(std::make_pair(f.text("program_id"), f.get("track").is_missing() ? "" : kb.source_text(f.get("track"))),
-                     &r);
+    Fields f{&r, &kb};
+    if (f.flag(pf.fictitious)) list.fictitious = true;
+    std::string track = f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track));
+    programs.emplace(IdTrack(f.text(pf.program_id), std::move(track)), &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
+  list.entries.reserve(listed);
+  IdTrack wanted;
 
   for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
     const Record& r = result.records[ri];
     if (r.tmpl != listing_t || r.ended_by >= 0) continue;
-    Fields f{&lt, &r, &kb};
+    Fields f{&r, &kb};
     ProgramEntry e;
-    e.program_id = f.text("program_id");
-    e.track = kb.source_text(f.get("track"));
-    e.specialty = kb.source_text(f.get("specialty"));
-    e.specialty_name = kb.label(f.get("specialty"));
-    e.tier = kb.source_text(f.get("tier"));
-    e.signal = f.get("signal").is_missing() ? "" : kb.source_text(f.get("signal"));
-    e.contingency = f.flag("contingency");
-    if (auto it = programs.find({e.program_id, e.track}); it != programs.end()) {
-      Fields p{&pt, it->second, &kb};
-      e.name = p.text("name");
-      e.institution = p.text("institution");
-      e.city = p.text("city");
-      e.state = p.get("state").is_missing() ? "" : kb.source_text(p.get("state"));
-      e.fictitious = p.flag("fictitious");
+    e.program_id = f.text(lf.program_id);
+    e.track = kb.source_text(f.get(lf.track));
+    e.specialty = kb.source_text(f.get(lf.specialty));
+    e.specialty_name = kb.label(f.get(lf.specialty));
+    e.tier = kb.source_text(f.get(lf.tier));
+    e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
+    e.contingency = f.flag(lf.contingency);
+    wanted.first = e.program_id;
+    wanted.second = e.track;
+    if (auto it = programs.find(wanted); it != programs.end()) {
+      Fields p{it->second, &kb};
+      e.name = p.text(pf.name);
+      e.institution = p.text(pf.institution);
+      e.city = p.text(pf.city);
+      e.state = p.get(pf.state).is_missing() ? "" : kb.source_text(p.get(pf.state));
+      e.fictitious = p.flag(pf.fictitious);
       const Record& pr = *it->second;
       if (pr.input >= 0 && result.given && static_cast<std::size_t>(pr.input) < result.given->size())
         e.origin = (*result.given)[static_cast<std::size_t>(pr.input)].origin.text();
@@ -221,8 +386,9 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     // listing it matched; the first link is the `create`.
     std::vector<std::int32_t> chain;
     std::int32_t at = static_cast<std::int32_t>(ri);
-    std::set<std::int32_t> visited;
-    while (at >= 0 && visited.insert(at).second) {
+    std::vector<std::int32_t> visited;  // a chain is a few links
+    while (at >= 0 && std::find(visited.begin(), visited.end(), at) == visited.end()) {
+      visited.push_back(at);
       const Record& cur = result.records[static_cast<std::size_t>(at)];
       if (cur.created_by < 0) break;
       chain.push_back(cur.created_by);
@@ -235,10 +401,12 @@ std::optional<ProgramList> build_program_list(const Result& result) {
       at = prev;
     }
     std::reverse(chain.begin(), chain.end());
+    e.reasons.reserve(chain.size());
     for (std::int32_t fi : chain) {
       const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
-      RuleRef ref = rule_ref(rules, firing.rule);
-      e.reasons.push_back({firing.rule, ref.name, ref.description, ref.source, firing_values(result, firing, labels, id_field)});
+      const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
+      e.reasons.push_back({firing.rule, rule.name, rule.description, rule.source,
+                           reason_values(result, firing, labels, planner, id_field)});
     }
     list.entries.push_back(std::move(e));
   }

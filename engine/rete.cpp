@@ -311,6 +311,31 @@ struct Matcher::Impl {
   std::uint32_t clock = 0;       // fact time tags
   std::uint32_t act_clock = 0;   // activation time tags
   std::vector<std::int32_t> scratch_succ;
+  // By template, made at its first fact: the successors of all its alpha
+  // memories in the order assert_fact activates them (deepest first, else
+  // alpha memory, then successor order), each with its memory's position in
+  // alphas_of. The successors of the memories a fact passes are a
+  // subsequence of it, in the order a stable sort of them by depth gives.
+  struct Succ {
+    std::int32_t node;
+    std::uint32_t alpha_pos;
+  };
+  std::vector<std::vector<Succ>> succ_of;
+  std::vector<char> succ_made;
+  const std::vector<Succ>& successors(std::int32_t tmpl) {
+    auto t = static_cast<std::size_t>(tmpl);
+    if (succ_made[t]) return succ_of[t];
+    std::vector<Succ> all;
+    const std::vector<std::int32_t>& alphas = net.alphas_of(tmpl);
+    for (std::size_t i = 0; i < alphas.size(); ++i)
+      for (std::int32_t n : net.alphas()[static_cast<std::size_t>(alphas[i])].successors)
+        all.push_back({n, static_cast<std::uint32_t>(i)});
+    std::stable_sort(all.begin(), all.end(),
+                     [&](const Succ& x, const Succ& y) { return node(x.node).depth > node(y.node).depth; });
+    succ_of[t] = std::move(all);
+    succ_made[t] = 1;
+    return succ_of[t];
+  }
   std::vector<std::int32_t> tree_stack;
   // Activation records are recycled: a dead one as soon as nothing refers to
   // it, a popped one at the next pop (the caller reads it while firing).
@@ -349,6 +374,8 @@ struct Matcher::Impl {
       }
     }
     globals.assign(static_cast<std::size_t>(net.global_count()), Cell{});
+    succ_of.resize(net.templates().size());  // never resized after: assert_fact holds a reference into it
+    succ_made.assign(net.templates().size(), 0);
     global_missing.assign(globals.size(), 1);
     // The root's children each hold one empty token.
     for (std::int32_t c : net.node(0).children) {
@@ -944,6 +971,7 @@ struct Matcher::Impl {
 
   // Fact `f` entered the alpha memory of node `n`.
   void right_activate(std::int32_t n, std::int32_t f) {
+    if (left[static_cast<std::size_t>(n)].count == 0) return;  // no token to meet: nothing to hash
     const NodeDesc& nd = node(n);
     const auto& idx = net.alphas()[static_cast<std::size_t>(nd.alpha)].indexes[static_cast<std::size_t>(nd.alpha_index)];
     bool ok = true;
@@ -1031,8 +1059,27 @@ struct Matcher::Impl {
   void assert_fact(std::int32_t f) {
     ++epoch;
     const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
+    const std::vector<std::int32_t>& alphas = net.alphas_of(fr.tmpl);
+    if (alphas.size() <= 64) {
+      std::uint64_t pass = 0;
+      for (std::size_t i = 0; i < alphas.size(); ++i) {
+        std::int32_t a = alphas[i];
+        const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
+        if (!alpha_pass(ad, f)) continue;
+        pass |= std::uint64_t{1} << i;
+        for (std::size_t x = 0; x < ad.indexes.size(); ++x) {
+          bool ok = true;
+          std::uint32_t h = fact_hash(ad.indexes[x].fields, f, ok);
+          if (ok) add_entry(f, a, static_cast<std::int32_t>(x), h);
+        }
+      }
+      if (pass == 0) return;
+      for (const Succ& s : successors(fr.tmpl))
+        if (pass >> s.alpha_pos & 1) right_activate(s.node, f);
+      return;
+    }
     scratch_succ.clear();
-    for (std::int32_t a : net.alphas_of(fr.tmpl)) {
+    for (std::int32_t a : alphas) {
       const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
       if (!alpha_pass(ad, f)) continue;
       for (std::size_t i = 0; i < ad.indexes.size(); ++i) {

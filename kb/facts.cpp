@@ -2,9 +2,11 @@
 #include "kb/value_json.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -12,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -23,9 +26,21 @@ namespace advise {
 using nlohmann::ordered_json;
 
 std::string FactOrigin::text() const {
-  std::string out = file ? *file : "";
-  if (line) out += ":" + std::to_string(line) + ":" + std::to_string(column);
-  if (!where.empty()) out += " (" + where + ")";
+  std::string out;
+  out.reserve((file ? file->size() : 0) + where.size() + 26);
+  if (file) out += *file;
+  if (line) {
+    char buf[24];
+    out += ':';
+    out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, line).ptr - buf));
+    out += ':';
+    out.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, column).ptr - buf));
+  }
+  if (!where.empty()) {
+    out += " (";
+    out += where;
+    out += ')';
+  }
   return out;
 }
 
@@ -129,22 +144,69 @@ void finish(const std::string& text, std::vector<Pending>& pending, std::vector<
 
 // --- Values from text, by a field's type ---
 
+// The texts a read makes, in one store their values share (aliasing
+// shared_ptrs): no allocation of its own per text. The store lives as long as
+// any of its texts.
+class TextStore {
+ public:
+  std::shared_ptr<const std::string> add(std::string_view s) {
+    if (!store_) store_ = std::make_shared<std::deque<std::string>>();
+    store_->emplace_back(s);  // a deque's elements stay where they are
+    return std::shared_ptr<const std::string>(store_, &store_->back());
+  }
+
+ private:
+  std::shared_ptr<std::deque<std::string>> store_;
+};
+
+// The texts of one field, shared between the records that repeat them (a
+// catalog's institutions, cities, dates): one string for all. A field whose
+// texts seldom repeat (names, ids) stops being looked up after a while.
+struct Texts {
+  std::unordered_map<std::string_view, std::shared_ptr<const std::string>> seen;  // keys view the values
+  std::uint32_t tries = 0, hits = 0;
+  bool off = false;
+  std::shared_ptr<const std::string> get(std::string_view s, TextStore& store) {
+    if (off) return store.add(s);
+    ++tries;
+    auto it = seen.find(s);
+    if (it != seen.end()) {
+      ++hits;
+      return it->second;
+    }
+    auto t = store.add(s);
+    seen.emplace(std::string_view(*t), t);
+    if (tries == 256 && hits < tries / 4) {  // mostly new texts: looking up costs more than it saves
+      off = true;
+      seen = {};
+    }
+    return t;
+  }
+};
+
 // Per template: enum lookups by text, built once per read.
 struct Prepared {
   std::vector<std::unordered_map<std::string_view, std::int32_t>> enum_values;  // per field; empty unless enum
   std::vector<std::string> given;                                                // names a record may give
+  std::vector<Texts> texts;                                                      // per field
 };
 
 class Converter {
  public:
   Converter(const KnowledgeBase& kb, const TemplateSet& templates) : kb_(kb), templates_(templates) {}
 
-  const Prepared& prepared(int tmpl) {
+  Prepared& prepared(int tmpl) {
+    if (tmpl == last_tmpl_) return *last_;  // a file's records are of one template
     auto it = prepared_.find(tmpl);
-    if (it != prepared_.end()) return it->second;
+    if (it != prepared_.end()) {
+      last_tmpl_ = tmpl;
+      last_ = &it->second;
+      return it->second;
+    }
     Prepared p;
     const TemplateDef& t = templates_.templates[static_cast<std::size_t>(tmpl)];
     p.enum_values.resize(t.fields.size());
+    p.texts.resize(t.fields.size());
     for (std::size_t i = 0; i < t.fields.size(); ++i) {
       const TypeDesc& d = kb_.types.at(t.fields[i].def.type);
       if (d.kind != TypeKind::Enum) continue;
@@ -152,7 +214,9 @@ class Converter {
       for (std::size_t v = 0; v < e.values.size(); ++v) p.enum_values[i].emplace(e.values[v], static_cast<std::int32_t>(v));
     }
     p.given = t.given_names();
-    return prepared_.emplace(tmpl, std::move(p)).first->second;
+    last_tmpl_ = tmpl;
+    last_ = &prepared_.emplace(tmpl, std::move(p)).first->second;  // nodes do not move
+    return *last_;
   }
 
   // What a value of the field is, for messages: "an integer from 1 to 300 or `none`".
@@ -329,6 +393,10 @@ class Converter {
         return std::nullopt;
       }
       case TypeKind::Boolean: {
+        if (s == "true" || s == "false") {  // as written nearly always: no lowered copy
+          out = Value::boolean(s == "true");
+          return std::nullopt;
+        }
         std::string l = lower(s);
         if (l == "true" || l == "false") {
           out = Value::boolean(l == "true");
@@ -352,7 +420,9 @@ class Converter {
         } else if (f.format == TextFormat::Digits) {
           if (auto p = check_digits(f, s)) return p;
         }
-        out = Value::string(std::string(s));
+        out = Value::missing();
+        out.kind = Value::Kind::Text;
+        out.text = prepared(tmpl).texts[index].get(s, store_);
         return std::nullopt;
       default: return Problem{"internal: the field `" + f.def.name + "` has a type facts cannot hold", {}};
     }
@@ -432,6 +502,9 @@ class Converter {
   const KnowledgeBase& kb_;
   const TemplateSet& templates_;
   std::unordered_map<int, Prepared> prepared_;
+  int last_tmpl_ = -1;
+  Prepared* last_ = nullptr;
+  TextStore store_;
 };
 
 // A suggestion for a field name: another spelling of a field (`Program ID`,
@@ -494,9 +567,9 @@ class RecordBuilder {
     r.origin.where = std::move(where);
     records_.push_back(std::move(r));
     offsets_.push_back(offset);
-    given_.assign(tdef(tmpl).fields.size(), false);
+    given_.assign(tdef(tmpl).fields.size(), 0);
     value_at_.assign(tdef(tmpl).fields.size(), kNowhere);
-    failed_.assign(tdef(tmpl).fields.size(), false);
+    failed_.assign(tdef(tmpl).fields.size(), 0);
     return records_.back();
   }
   FactRecord& current() { return records_.back(); }
@@ -505,20 +578,30 @@ class RecordBuilder {
   void set(std::size_t index, Value v, bool none, std::size_t offset) {
     FactRecord& r = records_.back();
     const TemplateField& f = tdef(r.tmpl).fields[index];
-    given_[index] = true;
+    given_[index] = 1;
     value_at_[index] = offset;
     r.values[index] = std::move(v);
     if (f.none_flag >= 0) r.values[static_cast<std::size_t>(f.none_flag)] = Value::boolean(none);
   }
+  // Where the reader converts field `index` of the current record straight
+  // into; then placed() (a conversion that fails leaves it missing).
+  Value& slot(std::size_t index) { return records_.back().values[index]; }
+  void placed(std::size_t index, bool none, std::size_t offset) {
+    FactRecord& r = records_.back();
+    const TemplateField& f = tdef(r.tmpl).fields[index];
+    given_[index] = 1;
+    value_at_[index] = offset;
+    if (f.none_flag >= 0) r.values[static_cast<std::size_t>(f.none_flag)] = Value::boolean(none);
+  }
   // A field given as unknown (an empty CSV cell).
   void set_unknown(std::size_t index, std::size_t offset) {
-    given_[index] = true;
+    given_[index] = 1;
     value_at_[index] = offset;
   }
   // A field whose value was wrong (already reported).
   void set_failed(std::size_t index, std::size_t offset) {
     set_unknown(index, offset);
-    failed_[index] = true;
+    failed_[index] = 1;
   }
   bool given(std::size_t index) const { return given_[index]; }
 
@@ -595,7 +678,7 @@ class RecordBuilder {
       bool failed = failed_[static_cast<std::size_t>(c.field)];
       for (std::int32_t o : c.others) failed = failed || failed_[static_cast<std::size_t>(o)];
       if (failed) continue;
-      std::string why = c.why.empty() ? "" : " (" + c.why + ")";
+      auto why = [&] { return c.why.empty() ? std::string() : " (" + c.why + ")"; };  // made only for a message
       auto report = [&](std::int32_t f, std::string message, std::optional<std::string> suggestion = std::nullopt) {
         if (c.warning)
           warn(at(f), place(f), std::move(message), std::move(suggestion));
@@ -608,7 +691,7 @@ class RecordBuilder {
           if (!known(c.field) || !known(b)) break;
           if (r.values[static_cast<std::size_t>(c.field)].num <= r.values[static_cast<std::size_t>(b)].num) break;
           report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " is more than `" + name(b) + "` " +
-                              shown_value(b) + why + "; correct one of the two");
+                              shown_value(b) + why() + "; correct one of the two");
           break;
         }
         case TemplateCheck::Kind::Needs: {
@@ -619,7 +702,7 @@ class RecordBuilder {
             bool none = nf.none_flag >= 0 && r.values[static_cast<std::size_t>(nf.none_flag)].kind == Value::Kind::Bool &&
                         r.values[static_cast<std::size_t>(nf.none_flag)].flag;
             report(w, "`" + name(w) + "` " + shown_value(w) + " is given, but `" + name(c.field) + "` is " +
-                          (none ? "`none`" : "unknown") + why + "; give `" + name(c.field) + "`" +
+                          (none ? "`none`" : "unknown") + why() + "; give `" + name(c.field) + "`" +
                           (none ? " as a number" : "") + ", or leave `" + name(w) + "` unknown");
             break;
           }
@@ -637,7 +720,7 @@ class RecordBuilder {
             list += std::string(i == 0 ? "" : i + 1 == ok.size() ? " or " : ", ") + "`" +
                     kb_.display(Value::symbol(fv.enum_id, ok[i])) + "`";
           report(c.field, "`" + name(c.field) + "` " + shown_value(c.field) + " does not go with `" + name(by) + "` " +
-                              shown_value(by) + ", which takes " + list + why,
+                              shown_value(by) + ", which takes " + list + why(),
                  ok.size() == 1 ? std::optional<std::string>(kb_.display(Value::symbol(fv.enum_id, ok[0]))) : std::nullopt);
           break;
         }
@@ -668,41 +751,68 @@ class RecordBuilder {
   // Every key unique among `existing` and the new records; then appends them.
   template <class Where>
   bool commit(const std::string& text, std::vector<FactRecord>& out, Where key_where) {
-    std::unordered_map<std::string, std::size_t> seen;  // key -> index among existing + new
-    auto key_of = [&](const FactRecord& r) {
-      // Kind and contents of each key value, unambiguous and cheap.
-      std::string k(reinterpret_cast<const char*>(&r.tmpl), sizeof r.tmpl);
+    // Records by index among existing + new, hashed and compared by their
+    // template and the kind and contents of each key value.
+    auto at = [&](std::size_t i) -> const FactRecord& { return i < out.size() ? out[i] : records_[i - out.size()]; };
+    auto number = [](double x) {
+      double d = x == 0 ? 0.0 : x;  // -0 is 0
+      std::uint64_t b;
+      std::memcpy(&b, &d, sizeof b);
+      return b;
+    };
+    auto hash = [&](std::size_t i) {
+      const FactRecord& r = at(i);
+      std::size_t h = std::hash<int>{}(r.tmpl);
       for (std::int32_t f : tdef(r.tmpl).key) {
         const Value& v = r.values[static_cast<std::size_t>(f)];
-        k += static_cast<char>(v.kind);
-        if (v.kind == Value::Kind::Text) {
-          k += std::to_string(v.text->size());
-          k += ':';
-          k += *v.text;
-        } else if (v.kind == Value::Kind::Number) {
-          double d = v.num == 0 ? 0.0 : v.num;
-          k.append(reinterpret_cast<const char*>(&d), sizeof d);
-        } else if (v.kind == Value::Kind::Symbol) {
-          k.append(reinterpret_cast<const char*>(&v.sym), sizeof v.sym);
-        } else if (v.kind == Value::Kind::Bool) {
-          k += v.flag ? '1' : '0';
-        }
+        std::size_t x = static_cast<std::size_t>(v.kind);
+        if (v.kind == Value::Kind::Text)
+          x ^= std::hash<std::string_view>{}(*v.text);
+        else if (v.kind == Value::Kind::Number)
+          x ^= std::hash<std::uint64_t>{}(number(v.num));
+        else if (v.kind == Value::Kind::Symbol)
+          x ^= std::hash<std::int32_t>{}(v.sym);
+        else if (v.kind == Value::Kind::Bool)
+          x ^= v.flag ? 2 : 1;
+        h = h * 1000003 ^ x;
       }
-      return k;
+      return h;
     };
+    auto same = [&](std::size_t i, std::size_t j) {
+      const FactRecord& a = at(i);
+      const FactRecord& b = at(j);
+      if (a.tmpl != b.tmpl) return false;
+      for (std::int32_t f : tdef(a.tmpl).key) {
+        const Value& x = a.values[static_cast<std::size_t>(f)];
+        const Value& y = b.values[static_cast<std::size_t>(f)];
+        if (x.kind != y.kind) return false;
+        if (x.kind == Value::Kind::Text && *x.text != *y.text) return false;
+        if (x.kind == Value::Kind::Number && number(x.num) != number(y.num)) return false;
+        if (x.kind == Value::Kind::Symbol && x.sym != y.sym) return false;
+        if (x.kind == Value::Kind::Bool && x.flag != y.flag) return false;
+      }
+      return true;
+    };
+    std::unordered_set<std::size_t, decltype(hash), decltype(same)> seen(records_.size(), hash, same);
     // Origins: line and column of each record, in one sweep.
     Placer placer(text);
     for (std::size_t i = 0; i < records_.size(); ++i)
       std::tie(records_[i].origin.line, records_[i].origin.column) = placer.place(offsets_[i]);
-    for (std::size_t i = 0; i < out.size(); ++i)
-      if (!tdef(out[i].tmpl).key.empty()) seen.emplace(key_of(out[i]), i);
+    // Keys hold their template: only the records already read of the new records' templates can clash.
+    std::vector<int> new_tmpls;
+    for (const FactRecord& r : records_)
+      if (std::find(new_tmpls.begin(), new_tmpls.end(), r.tmpl) == new_tmpls.end()) new_tmpls.push_back(r.tmpl);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      bool clash = std::find(new_tmpls.begin(), new_tmpls.end(), out[i].tmpl) != new_tmpls.end();
+      if (clash && !tdef(out[i].tmpl).key.empty()) seen.insert(i);
+    }
     for (std::size_t i = 0; i < records_.size(); ++i) {
       const FactRecord& r = records_[i];
       const TemplateDef& t = tdef(r.tmpl);
       if (t.key.empty()) continue;
-      auto [it, fresh] = seen.emplace(key_of(r), out.size() + i);
+      auto [it, fresh] = seen.insert(out.size() + i);
       if (fresh) continue;
-      const FactRecord& first = it->second < out.size() ? out[it->second] : records_[it->second - out.size()];
+      const FactRecord& first = at(*it);
       std::string names;
       for (std::size_t k = 0; k < t.key.size(); ++k)
         names += (k ? " + " : "") + t.fields[static_cast<std::size_t>(t.key[k])].def.name;
@@ -720,6 +830,10 @@ class RecordBuilder {
   }
 
   std::size_t count() const { return records_.size(); }
+  void reserve(std::size_t n) {
+    records_.reserve(n);
+    offsets_.reserve(n);
+  }
 
  private:
   const KnowledgeBase& kb_;
@@ -729,7 +843,7 @@ class RecordBuilder {
   Converter conv_;
   std::vector<FactRecord> records_;
   std::vector<std::size_t> offsets_;
-  std::vector<bool> given_, failed_;
+  std::vector<char> given_, failed_;  // per field of the current record
   std::vector<std::size_t> value_at_;
   std::size_t problems_ = 0;
   std::vector<Pending> warnings_;
@@ -762,6 +876,14 @@ struct Cell {
 };
 
 class CsvScanner {
+  // The bytes that end an unquoted cell's text: `,`, a line end, or a `"` (an error there).
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> a{};
+    a[static_cast<unsigned char>(',')] = a[static_cast<unsigned char>('\n')] = a[static_cast<unsigned char>('\r')] =
+        a[static_cast<unsigned char>('"')] = true;
+    return a;
+  }();
+
  public:
   CsvScanner(const std::string& t, std::size_t start) : t_(t), i_(start) {}
   bool done() const { return i_ >= t_.size(); }
@@ -781,6 +903,24 @@ class CsvScanner {
       return true;
     }
     bool any = false;
+    // The usual row, without quotes or a carriage return: cut at its commas.
+    const char* d = t_.data();
+    const std::size_t n = t_.size();
+    const void* nl = std::memchr(d + i_, '\n', n - i_);
+    const std::size_t le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - d) : n;
+    if (!std::memchr(d + i_, '"', le - i_) && !std::memchr(d + i_, '\r', le - i_)) {
+      while (true) {
+        const void* comma = std::memchr(d + i_, ',', le - i_);
+        std::size_t e = comma ? static_cast<std::size_t>(static_cast<const char*>(comma) - d) : le;
+        cells.push_back({std::string_view(d + i_, e - i_), i_});
+        any = any || e > i_;
+        if (!comma) break;
+        i_ = e + 1;
+      }
+      i_ = nl ? le + 1 : n;
+      blank = !any;
+      return true;
+    }
     while (true) {
       std::size_t start = i_;
       if (i_ < t_.size() && t_[i_] == '"') {
@@ -818,14 +958,12 @@ class CsvScanner {
         any = true;
       } else {
         std::size_t e = i_;
-        while (e < t_.size() && t_[e] != ',' && t_[e] != '\n' && t_[e] != '\r') {
-          if (t_[e] == '"') {
-            error_at = e;
-            error = "a `\"` inside a cell that does not start with `\"`; put the whole cell in double quotes and "
-                    "write the `\"` inside as `\"\"`";
-            return false;
-          }
-          ++e;
+        while (e < n && !kSpecial[static_cast<unsigned char>(d[e])]) ++e;
+        if (e < n && d[e] == '"') {
+          error_at = e;
+          error = "a `\"` inside a cell that does not start with `\"`; put the whole cell in double quotes and "
+                  "write the `\"` inside as `\"\"`";
+          return false;
         }
         cells.push_back({std::string_view(t_).substr(i_, e - i_), start});
         any = any || e > i_;
@@ -880,6 +1018,14 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
     return false;
   }
   RecordBuilder rb(kb, templates, file_ptr, pending);
+  // At most a record a line (the header and comments are lines too).
+  std::size_t lines = 1;
+  const char* end = text.data() + text.size();
+  for (const char* p = text.data();; ++p, ++lines) {
+    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    if (!p) break;
+  }
+  rb.reserve(std::min<std::size_t>(lines, kMaxFactRecords + 1));
   const TemplateDef& t = templates.templates[static_cast<std::size_t>(tmpl)];
   CsvScanner scan(text, bom(text));
   std::vector<Cell> cells;
@@ -976,14 +1122,13 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
         rb.set_unknown(field, cells[c].offset);
         continue;
       }
-      Value v;
       bool none = false;
-      if (auto p = rb.converter().from_text(tmpl, field, cells[c].text, v, none)) {
+      if (auto p = rb.converter().from_text(tmpl, field, cells[c].text, rb.slot(field), none)) {
         rb.set_failed(field, cells[c].offset);
         rb.problem(cells[c].offset, where(c), std::move(p->message), std::move(p->suggestion));
         continue;
       }
-      rb.set(field, std::move(v), none, cells[c].offset);
+      rb.placed(field, none, cells[c].offset);
     }
     rb.complete(
         row_at,
@@ -1600,16 +1745,24 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
   if (id_field < 0 || field < 0) return out;
   const Value& connections = profile.values[static_cast<std::size_t>(field)];
   if (connections.kind != Value::Kind::Map) return out;
-  std::vector<std::string> ids;
-  std::unordered_map<std::string_view, bool> held;
+  const auto& pairs = *connections.items;
+  if (pairs.empty()) return out;
+  std::vector<std::string_view> ids;  // views of the records' ids
+  ids.reserve(records.size());
   for (const FactRecord& r : records) {
     if (r.tmpl != tmpl) continue;
     const Value& v = r.values[static_cast<std::size_t>(id_field)];
-    if (v.kind == Value::Kind::Text && held.emplace(*v.text, true).second) ids.push_back(*v.text);
+    if (v.kind == Value::Kind::Text) ids.push_back(*v.text);
   }
-  const auto& pairs = *connections.items;
+  // A few connections are looked for one by one; many, in a hash set.
+  std::unordered_set<std::string_view> held;
+  if (pairs.size() / 2 > 16) held.insert(ids.begin(), ids.end());
+  auto is_held = [&](std::string_view id) {
+    if (!held.empty()) return held.count(id) > 0;
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
   for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    if (pairs[i].kind != Value::Kind::Text || held.count(*pairs[i].text)) continue;
+    if (pairs[i].kind != Value::Kind::Text || is_held(*pairs[i].text)) continue;
     const std::string& id = *pairs[i].text;
     DataError e{profile.source, "$.program_connections." + id, 0, 0,
                 "no program of the catalog has the id `" + shown(id) +
@@ -1617,13 +1770,13 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
                 std::nullopt};
     // An id one typo away: a digit wrong, or two neighbours swapped (the
     // smallest such id, so that the suggestion is deterministic).
-    for (const std::string& c : ids) {
+    for (std::string_view c : ids) {
       if (c.size() != id.size() || (e.suggestion && c >= *e.suggestion)) continue;
       std::size_t first = id.size(), count = 0;
       for (std::size_t k = 0; k < id.size(); ++k)
         if (c[k] != id[k] && count++ == 0) first = k;
       bool swapped = count == 2 && first + 1 < id.size() && c[first] == id[first + 1] && c[first + 1] == id[first];
-      if (count == 1 || swapped) e.suggestion = c;
+      if (count == 1 || swapped) e.suggestion = std::string(c);
     }
     e.warning = true;
     out.push_back(std::move(e));

@@ -239,6 +239,29 @@ TEST_CASE("facts: unknown values per field of the bundled catalog", "[facts]") {
 
 // ------------------------------------------------------------------ CSV
 
+TEST_CASE("facts: CSV texts repeated across rows read the same, unique ones too", "[facts]") {
+  // The reader shares a field's repeated texts between records and stops
+  // looking them up for a field whose texts seldom repeat (past 256 rows).
+  std::string text = kHead;
+  for (int i = 1; i <= 600; ++i) {
+    std::string n = std::to_string(i);
+    text += "080039" + std::string(4 - n.size(), '0') + n + ",Derm " + n +
+            ",dermatology,advanced,https://a.example.org," + (i % 2 ? "2025-07-03" : "2025-07-04") + "\n";
+  }
+  std::vector<DataError> errors;
+  std::vector<FactRecord> out;
+  REQUIRE(read_facts_csv(text, "p.csv", catalog().kb, catalog().templates, catalog().program, out, errors));
+  REQUIRE(out.size() == 600);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    std::string n = std::to_string(i + 1);
+    CHECK(*field(out[i], "name").text == "Derm " + n);
+    CHECK(*field(out[i], "program_id").text == "080039" + std::string(4 - n.size(), '0') + n);
+    CHECK(*field(out[i], "retrieved").text == (i % 2 ? "2025-07-04" : "2025-07-03"));
+    CHECK(*field(out[i], "source").text == "https://a.example.org");
+  }
+  CHECK(field(out[0], "retrieved").text == field(out[598], "retrieved").text);  // one string
+}
+
 TEST_CASE("facts: CSV with a BOM, comments, CRLF, quoting, x_ columns, any column order", "[facts]") {
   std::string text = "\xEF\xBB\xBF# a comment, with commas\r\n"
                      "x_note,track,program_id,name,specialty,source,retrieved,step2ck_min,max_attempts,state\r\n"

@@ -444,6 +444,32 @@ end
                                    TestOp::In, TestOp::NotIn});
 }
 
+TEST_CASE("patterns: a boolean field as a condition is a compiled test: true holds, false and unknown do not",
+          "[patterns]") {
+  Run r = run(R"(
+template badge "A badge"
+  name: symbol
+  vip: boolean optional
+end
+rule vip "" source "t"
+when for each badge b where b.vip
+then note "vip {b.name}"
+end
+rule not_vip "" source "t"
+when for each badge b where not b.vip
+then note "not vip {b.name}"
+end
+)", "(badge (name b1) (vip true))\n(badge (name b2) (vip false))\n(badge (name b3))\n");
+  CHECK(notes(r) == std::vector<std::string>{"vip b1", "not vip b2"});
+  // `b.vip` is an equality test of the network, not a predicate.
+  PatternProgram pp = compile_patterns(*r.rules);
+  bool compiled = false;
+  for (const rete::AlphaMemDesc& a : pp.net.alphas())
+    for (const rete::Test& t : a.tests) compiled = compiled || t.op == rete::TestOp::Eq;
+  CHECK(compiled);
+  CHECK(pp.preds.size() == 1);  // `not b.vip`
+}
+
 TEST_CASE("patterns: a predicate the network cannot compile (arithmetic, in a set) is still exact", "[patterns]") {
   Run r = run(R"(
 rule older_partner "" source "t"

@@ -109,3 +109,58 @@ TEST_CASE("program list: a connection to an id the catalog does not hold is a wa
   // The connection that is held places its program as an anchor.
   CHECK(r.out.find("\"tier\": \"anchor\"") != std::string::npos);
 }
+
+TEST_CASE("program list: many connections are checked against the catalog as a few are", "[program_list][cli]") {
+  // Past 16 connections the catalog's ids are looked up in a hash set.
+  std::string csv = "program_id,name,specialty,track,source,retrieved\n";
+  std::string connections;
+  for (int i = 1; i <= 17; ++i) {
+    std::string id = std::string("08003900") + (i < 10 ? "0" : "") + std::to_string(i);
+    csv += id + ",P" + std::to_string(i) + ",dermatology,advanced,x,2025-07-01\n";
+    connections += "\"" + id + "\": [\"research\"], ";
+  }
+  std::string catalog = write_temp("program_list_many_connections.csv", csv);
+  Ran r = run_with("{\"target_specialty\": \"dermatology\", \"program_connections\": {" + connections +
+                       "\"0800390102\": [\"letter_writer\"]}}",
+                   {catalog});
+  CHECK(r.code == 0);
+  // One warning, for the one id the catalog does not hold; the smallest id one typo away.
+  CHECK(r.err.find("warning: at $.program_connections.0800390102: no program of the catalog has the id `0800390102`") !=
+        std::string::npos);
+  CHECK(r.err.find("did you mean `0800390002`?\n") != std::string::npos);
+  CHECK(r.err.find("warning", r.err.find("warning") + 1) == std::string::npos);
+}
+
+TEST_CASE("program list: a reason's values under a guard with an `or` are those of the side that held",
+          "[program_list][cli]") {
+  // Rules whose guards hold an `or` do not have one plan of values for all
+  // their firings: each firing's tests are walked (the side that held only).
+  std::string catalog = write_temp("program_list_or.csv",
+                                   "program_id,name,specialty,track,source,retrieved\n"
+                                   "0800390001,A,dermatology,advanced,x,2025-07-01\n");
+  std::string extra = write_temp("program_list_or.rules",
+                                 "rule pl_z_or \"A guard with an or\"\n"
+                                 "  source \"test\"\n"
+                                 "  priority -200\n"
+                                 "when (specialty is dermatology or step2ck > 300)\n"
+                                 "  and for each listing l where l.tier is not excluded\n"
+                                 "    and l.contingency is missing\n"
+                                 "then\n"
+                                 "  change l with contingency = true\n"
+                                 "end\n");
+  cli::RunOptions o;
+  o.profile = write_temp("program_list_profile.json", "{\"target_specialty\": \"dermatology\", \"step2ck\": 240}");
+  o.kb_dir = source("kb");
+  o.rules = {source("rules"), extra};
+  o.catalogs = {catalog};
+  o.format = "json";
+  std::ostringstream out, err;
+  REQUIRE(cli::cmd_run(o, out, err) == 0);
+  auto j = nlohmann::json::parse(out.str());
+  const auto& list = j["conclusions"]["program_list"];
+  REQUIRE(list.size() == 1);
+  std::string values;
+  for (const auto& r : list[0]["reasons"])
+    if (r["rule"] == "pl_z_or") values = r["values"];
+  CHECK(values == "your target specialty Dermatology");
+}
