@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kb/json_syntax.hpp"
+#include "kb/limits.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -277,9 +278,7 @@ class Converter {
     if (s.empty())
       return Problem{"the value is empty; leave `" + f.def.name + "` out when it is not known", {}};
     if (s.size() > kMaxFactValueBytes)
-      return Problem{"the value is " + std::to_string(s.size()) + " bytes; a value may be at most " +
-                         std::to_string(kMaxFactValueBytes),
-                     {}};
+      return Problem{size_limit_message("the value", s.size(), "a value", kMaxFactValueBytes), {}};
     auto p = convert(tmpl, index, f, s, out, none);
     if (p && !p->suggestion) {
       // Spaces around a value: say which value was meant.
@@ -1007,8 +1006,7 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
   }
   if (text.size() > kMaxFactsBytes) {
     errors.push_back({file, "", 0, 0,
-                      "the file is " + std::to_string(text.size()) + " bytes; a facts file may be at most " +
-                          std::to_string(kMaxFactsBytes) + " bytes",
+                      size_limit_message("the file", text.size(), "a facts file", kMaxFactsBytes),
                       {}});
     return false;
   }
@@ -1492,8 +1490,7 @@ bool read_facts_json(const std::string& text, const std::string& file, const Kno
   std::vector<Pending> pending;
   if (text.size() > kMaxFactsBytes) {
     errors.push_back({file, "", 0, 0,
-                      "the file is " + std::to_string(text.size()) + " bytes; a facts file may be at most " +
-                          std::to_string(kMaxFactsBytes) + " bytes",
+                      size_limit_message("the file", text.size(), "a facts file", kMaxFactsBytes),
                       {}});
     return false;
   }
@@ -1618,8 +1615,7 @@ bool read_facts_clips(const std::string& text, const std::string& file, const Kn
   std::vector<Pending> pending;
   if (text.size() > kMaxFactsBytes) {
     errors.push_back({file, "", 0, 0,
-                      "the file is " + std::to_string(text.size()) + " bytes; a facts file may be at most " +
-                          std::to_string(kMaxFactsBytes) + " bytes",
+                      size_limit_message("the file", text.size(), "a facts file", kMaxFactsBytes),
                       {}});
     return false;
   }
@@ -1825,8 +1821,8 @@ bool read_facts_file(const std::string& path, const std::string& template_name, 
   auto size = f.tellg();
   if (size > 0 && static_cast<std::uint64_t>(size) > kMaxFactsBytes) {
     errors.push_back({path, "", 0, 0,
-                      "the file is " + std::to_string(static_cast<std::uint64_t>(size)) +
-                          " bytes; a facts file may be at most " + std::to_string(kMaxFactsBytes) + " bytes",
+                      size_limit_message("the file", static_cast<std::uint64_t>(size), "a facts file",
+                                         kMaxFactsBytes),
                       {}});
     return false;
   }

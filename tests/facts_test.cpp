@@ -635,3 +635,9 @@ TEST_CASE("facts: files are read by their extension; CSV needs its template", "[
                                  ":2:1 (row 2); the key program_id + track must be unique");
   CHECK(out.size() == 1);
 }
+
+TEST_CASE("facts: a value over the size limit is said as every size limit is", "[facts]") {
+  std::string row = "program_id,name\n0800390001," + std::string(kMaxFactValueBytes + 1, 'a') + "\n";
+  std::string problems = csv_problems(row);
+  CHECK(problems.find("the value is 65,537 bytes; a value may be at most 64 KiB (65,536 bytes)") != std::string::npos);
+}
