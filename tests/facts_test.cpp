@@ -637,7 +637,8 @@ TEST_CASE("facts: files are read by their extension; CSV needs its template", "[
 }
 
 TEST_CASE("facts: a value over the size limit is said as every size limit is", "[facts]") {
-  std::string row = "program_id,name\n0800390001," + std::string(kMaxFactValueBytes + 1, 'a') + "\n";
-  std::string problems = csv_problems(row);
-  CHECK(problems.find("the value is 65,537 bytes; a value may be at most 64 KiB (65,536 bytes)") != std::string::npos);
+  std::string csv = "program_id,name,specialty,track,source,retrieved\n0800390001," +
+                    std::string(kMaxFactValueBytes + 1, 'a') + ",dermatology,categorical,x,2025-01-01\n";
+  CHECK(csv_problems(csv) == "p.csv:2:12: error: at row 2, column name (B): the value is 65,537 bytes; a value may be "
+                             "at most 64 KiB (65,536 bytes)\n");
 }
