@@ -15,6 +15,7 @@
 #include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/startup_cache.hpp"
 #include "engine/explain.hpp"
 #include "engine/render.hpp"
 #include "engine/whatif.hpp"
@@ -88,7 +89,12 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     copy->strategy = *parse_rule_strategy(o.strategy);
     rule_set = std::move(copy);
   }
-  std::vector<FactRecord> facts;
+  // The facts, the result and the report live until the process exits, like
+  // the rules (keep_until_exit): freeing a 10,000-program catalog's records
+  // and what was made from them is work no one waits for.
+  auto facts_kept = std::make_shared<std::vector<FactRecord>>();
+  keep_until_exit(facts_kept);
+  std::vector<FactRecord>& facts = *facts_kept;
   if (!read_facts(o.facts, *rule_set, facts, err)) return kExitUsage;
   if (!o.catalogs.empty() && !read_catalogs(o.catalogs, kb_dir, *rule_set, facts, err)) return kExitUsage;
   if (!o.catalogs.empty()) warn_connections(*profile, text, *rule_set, facts, err);
@@ -98,7 +104,9 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   EngineOptions eo;
   eo.max_firings = o.max_firings;
   eo.facts = &facts;
-  Result result = engine.evaluate(*profile, eo);
+  auto result_kept = std::make_shared<Result>(engine.evaluate(*profile, eo));
+  keep_until_exit(result_kept);
+  const Result& result = *result_kept;
   spdlog::info("{} firings, {} recommendations, {} conflicts{}", result.firings.size(),
                result.recommendations.size(), result.conflicts.size(), result.runaway ? ", stopped (runaway)" : "");
 
@@ -118,7 +126,9 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   ro.why_not = o.why_not;
   ro.applicant = applicant || html;
   ro.answer_only = !o.why_not.empty();
-  Report report = build_report(result, ro);
+  auto report_kept = std::make_shared<Report>(build_report(result, ro));
+  keep_until_exit(report_kept);
+  Report& report = *report_kept;
   report.used = RulesUsed{{}, shown_path(kb_dir)};
   for (const std::string& p : paths) report.used->paths.push_back(shown_path(p));
   // The "what would change this" lines: in the reports people read (text,
