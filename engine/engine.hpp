@@ -173,6 +173,10 @@ class Engine {
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
   std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
+  std::shared_ptr<const RuleOrder> order_;                  // the rules' order for the agenda
+  // Evaluations' working space, kept for the next evaluation (the engine's
+  // only mutable state, behind a mutex: evaluate() stays safe from many threads).
+  std::shared_ptr<struct ScratchPool> scratch_;
 };
 
 // Evaluates a checked expression over a memory view; Missing means unknown.
