@@ -216,8 +216,9 @@ std::int32_t Agenda::add(std::int32_t rule, std::span<const FactRef> facts) {
     k.n = static_cast<std::int32_t>(facts.size());
     combos_.push_back(k);
     s.combos = c;
-    refs_.insert(refs_.end(), facts.begin(), facts.end());  // the live activation's versions
-    refs_.insert(refs_.end(), facts.begin(), facts.end());  // the fired ones (unused until it fires)
+    std::size_t at = refs_.size();
+    refs_.resize(at + 2 * facts.size());  // the live activation's versions, then the fired ones
+    std::copy(facts.begin(), facts.end(), refs_.begin() + static_cast<std::ptrdiff_t>(at));
   } else {
     Combo& k = combos_[static_cast<std::size_t>(c)];
     const FactRef* pending = refs_.data() + k.refs;

@@ -127,6 +127,8 @@ class Agenda {
   // The handle of the activation the strategy puts first, -1 when empty.
   std::int32_t top();
   Activation get(std::int32_t handle) const;
+  std::int32_t rule_of(std::int32_t handle) const { return recs_[static_cast<std::size_t>(handle)].rule; }
+  std::int32_t token_of(std::int32_t handle) const { return recs_[static_cast<std::size_t>(handle)].token; }
   // Removes the first activation and records it as fired (handle -1 when the
   // agenda is empty). Its record stays readable (get) until the next pop.
   Activation pop();

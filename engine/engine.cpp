@@ -97,7 +97,7 @@ struct Setter {
 // evaluations each have their own.
 struct EvalScratch {
   EvalScratch(const RuleSet& rs, const RuleOrder& order, const ConjunctIndex& cx)
-      : agenda(rs.strategy, order), watch(rs.rules.size()), waiting(cx.conj.size()), full_of(cx.conj.size()) {}
+      : agenda(rs.strategy, order), watch(rs.rules.size()), full_of(cx.conj.size()) {}
 
   // A rule's watch: the conjunct it watches (not true), or kFull when every
   // conjunct is true (its activation is on the agenda, or refracted).
@@ -105,7 +105,8 @@ struct EvalScratch {
   struct RuleWatch {
     std::uint32_t epoch = 0;
     std::int32_t conj = 0;
-    std::uint32_t gen = 0;  // counts the times it became full (entries of full_of older than that are stale)
+    std::uint32_t gen = 0;   // counts the times it became full (entries of full_of older than that are stale)
+    std::int32_t next = -1;  // the next rule waiting on the same conjunct
   };
   struct FullEntry {
     std::int32_t rule;
@@ -115,9 +116,12 @@ struct EvalScratch {
   Agenda agenda;
   std::uint32_t epoch = 0;
   std::vector<RuleWatch> watch;                    // by rule
-  std::vector<std::vector<std::int32_t>> waiting;  // by conjunct: rules that moved their watch to it (may be stale)
+  // By conjunct, the rules that moved their watch to it: a list threaded
+  // through RuleWatch::next (a rule waits on one conjunct at a time, and a
+  // list is taken whole when its conjunct becomes true).
+  std::vector<std::int32_t> waiting;
   std::vector<std::vector<FullEntry>> full_of;     // by conjunct: full rules containing it (may be stale)
-  std::vector<std::int32_t> filled;                // conjuncts whose waiting or full_of list holds entries
+  std::vector<std::int32_t> filled;                // conjuncts whose full_of list holds entries
   std::vector<char> listed;                        // by conjunct: in `filled`
   std::vector<char> conj_true, conj_dirty, defaults_moved;
   std::vector<std::int32_t> dirty_list;
@@ -130,11 +134,9 @@ struct EvalScratch {
       for (RuleWatch& w : watch) w.epoch = 0;
       epoch = 1;
     }
-    for (std::int32_t c : filled) {
-      waiting[static_cast<std::size_t>(c)].clear();
-      full_of[static_cast<std::size_t>(c)].clear();
-    }
+    for (std::int32_t c : filled) full_of[static_cast<std::size_t>(c)].clear();
     filled.clear();
+    waiting.assign(conjuncts, -1);
     listed.assign(conjuncts, 0);
     conj_true.assign(conjuncts, 0);
     conj_dirty.assign(conjuncts, 0);
@@ -174,8 +176,7 @@ class Run {
       refresh();
       std::int32_t top = agenda_.top();
       if (top < 0) break;
-      Activation next = agenda_.get(top);
-      if (next.token >= 0) {  // a rule over facts
+      if (agenda_.token_of(top) >= 0) {  // a rule over facts
         if (fact_firings_ >= opt_.max_fact_firings) {
           runaway();
           break;
@@ -186,7 +187,7 @@ class Run {
       }
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
-      bool repeat = agenda_.fired(next.rule);
+      bool repeat = agenda_.fired(agenda_.rule_of(top));
       if (repeat && repeats_ >= opt_.max_firings) {
         runaway();
         break;
@@ -229,12 +230,19 @@ class Run {
       for (std::int32_t rule : cx_.watchers[ci])
         if (sc_.watch[static_cast<std::size_t>(rule)].epoch != sc_.epoch) move_watch(rule, c);
     }
-    std::vector<std::int32_t>& w = sc_.waiting[ci];
-    for (std::size_t i = 0; i < w.size(); ++i) {
-      std::int32_t rule = w[i];
-      if (watch(rule).conj == c) move_watch(rule, c);
+    std::int32_t rule = sc_.waiting[ci];
+    sc_.waiting[ci] = -1;
+    while (rule >= 0) {
+      std::int32_t next = watch(rule).next;
+      move_watch(rule, c);
+      rule = next;
     }
-    w.clear();
+  }
+  void wait_on(std::int32_t rule, std::int32_t c) {
+    EvalScratch::RuleWatch& w = watch(rule);
+    w.conj = c;
+    w.next = sc_.waiting[static_cast<std::size_t>(c)];
+    sc_.waiting[static_cast<std::size_t>(c)] = rule;
   }
   void move_watch(std::int32_t rule, std::int32_t from) {
     EvalScratch::RuleWatch& w = watch(rule);
@@ -242,9 +250,7 @@ class Run {
     for (std::size_t i = mine.size(); i-- > 0;) {
       std::int32_t c = mine[i];
       if (c == from || sc_.conj_true[static_cast<std::size_t>(c)]) continue;
-      w.conj = c;
-      sc_.waiting[static_cast<std::size_t>(c)].push_back(rule);
-      note_filled(c);
+      wait_on(rule, c);
       return;
     }
     w.conj = EvalScratch::kFull;
@@ -265,9 +271,13 @@ class Run {
   // the new versions of what they read) or deactivated.
   void apply_visits() {
     std::vector<std::pair<std::int32_t, bool>>& v = sc_.visits;
-    if (v.size() > 1) std::sort(v.begin(), v.end());
+    // Under advise the order of activation does not matter (the rank
+    // orders them), and a rule visited twice is activated twice over the
+    // same versions, the second time without effect.
+    bool ordered = agenda_.strategy() != RuleStrategy::Advise;
+    if (ordered && v.size() > 1) std::sort(v.begin(), v.end());
     for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i > 0 && v[i].first == v[i - 1].first) continue;
+      if (ordered && i > 0 && v[i].first == v[i - 1].first) continue;
       if (v[i].second)
         activate(v[i].first);
       else
@@ -579,9 +589,7 @@ class Run {
       } else if (was) {
         for (const EvalScratch::FullEntry& e : full) {
           if (!full_entry(e)) continue;
-          watch(e.rule).conj = c;
-          sc_.waiting[ci].push_back(e.rule);
-          note_filled(c);
+          wait_on(e.rule, c);
           sc_.visits.emplace_back(e.rule, false);
         }
         full.clear();

@@ -7,7 +7,8 @@
 //     nodes and production nodes. Built once (NetworkBuilder), immutable,
 //     shared by every evaluation.
 //   - `Matcher`: one evaluation's working memory — facts with time tags,
-//     alpha and beta memories, tokens, the agenda. Owned by one thread.
+//     alpha and beta memories, tokens — and its activations, on an Agenda
+//     (engine/agenda.hpp) of its own or the engine's. Owned by one thread.
 //
 // Facts are rows of 8-byte cells (a number as a double, a symbol, string or
 // enum value as an interned id, a boolean as 0/1) with one bit per field for
