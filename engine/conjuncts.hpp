@@ -21,11 +21,9 @@ struct ConjunctIndex {
   std::vector<const CExpr*> conj;                  // distinct conjuncts
   std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
   std::vector<std::vector<std::int32_t>> conj_of;   // rule -> its distinct conjuncts, in condition order (none: a rule over facts)
-  // The conjunct each rule watches when an evaluation starts, and, by
-  // conjunct, the rules that start watching it, in rule order: its last
-  // conjunct over a conclusion that is unknown while the conclusion is
-  // missing (every conclusion is, at the start), else its last (the test
-  // written last is usually the one most particular to the rule).
+  // The conjunct each rule watches when an evaluation starts: its last (the
+  // test written last is usually the one most particular to the rule), and,
+  // by conjunct, the rules that start watching it, in rule order.
   std::vector<std::int32_t> first_watch;
   std::vector<std::vector<std::int32_t>> watchers;
 };
