@@ -182,11 +182,11 @@ int main(int argc, char** argv) {
   while (!halt && total < 1000000) {
     std::int32_t a = m.pop();
     if (a < 0) break;
-    const Activation& act = m.activation(a);
+    const Activation act = m.activation(a);
     std::int32_t tok = act.token;
     ++fired[static_cast<std::size_t>(act.rule)];
     if (std::getenv("TRACE") && total < 60) {
-      std::fprintf(stderr, "FIRE %s t%u:", kRuleNames[act.rule], act.timetag);
+      std::fprintf(stderr, "FIRE %s t%llu:", kRuleNames[act.rule], static_cast<unsigned long long>(act.timetag));
       for (auto l : m.levels(tok)) std::fprintf(stderr, " f%llu", static_cast<unsigned long long>(l));
       std::fprintf(stderr, "\n");
     }

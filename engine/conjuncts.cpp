@@ -51,12 +51,14 @@ void conjuncts_of(const CExpr& e, std::vector<const CExpr*>& out) {
 ConjunctIndex index_conjuncts(const RuleSet& rs) {
   ConjunctIndex x;
   x.of_slot.resize(static_cast<std::size_t>(rs.slot_count()));
-  x.count.assign(rs.rules.size(), 0);
+  x.conj_of.resize(rs.rules.size());
+  x.first_watch.assign(rs.rules.size(), -1);
   std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
   for (const CRule& r : rs.rules) {
     if (!r.patterns.empty()) continue;
     std::vector<const CExpr*> parts;
     conjuncts_of(r.condition, parts);
+    std::vector<std::int32_t>& mine = x.conj_of[static_cast<std::size_t>(r.index)];
     for (const CExpr* e : parts) {
       std::vector<std::int32_t>& bucket = by_hash[hash_expr(*e)];
       std::int32_t id = -1;
@@ -65,30 +67,26 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
       if (id < 0) {
         id = static_cast<std::int32_t>(x.conj.size());
         x.conj.push_back(e);
-        x.rules_of.emplace_back();
         bucket.push_back(id);
         std::vector<std::int32_t> slots;
         collect_slots(*e, slots);
         for (std::int32_t s : slots) x.of_slot[static_cast<std::size_t>(s)].push_back(id);
       }
-      std::vector<std::int32_t>& rules = x.rules_of[static_cast<std::size_t>(id)];
-      if (rules.empty() || rules.back() != r.index) {
-        rules.push_back(r.index);
-        ++x.count[static_cast<std::size_t>(r.index)];
-      }
+      if (std::find(mine.begin(), mine.end(), id) == mine.end()) mine.push_back(id);
     }
   }
-  x.by_rank.resize(rs.rules.size());
-  for (std::size_t i = 0; i < rs.rules.size(); ++i) x.by_rank[i] = static_cast<std::int32_t>(i);
-  std::stable_sort(x.by_rank.begin(), x.by_rank.end(), [&](std::int32_t a, std::int32_t b) {
-    const CRule& ra = rs.rules[static_cast<std::size_t>(a)];
-    const CRule& rb = rs.rules[static_cast<std::size_t>(b)];
-    if (ra.priority != rb.priority) return ra.priority > rb.priority;
-    if (ra.specificity != rb.specificity) return ra.specificity > rb.specificity;
-    return a < b;
-  });
-  x.rank.resize(rs.rules.size());
-  for (std::size_t k = 0; k < x.by_rank.size(); ++k) x.rank[static_cast<std::size_t>(x.by_rank[k])] = static_cast<std::int32_t>(k);
+  x.watchers.resize(x.conj.size());
+  for (std::size_t rule = 0; rule < rs.rules.size(); ++rule) {
+    const std::vector<std::int32_t>& mine = x.conj_of[rule];
+    if (mine.empty()) continue;
+    // Its last conjunct. (Preferring one over a conclusion, unknown when the
+    // evaluation starts, saves moving watches at the start but makes rules
+    // that fail on a profile field move when the conclusion is set: 15,900
+    // rules then cost 2.2x the instructions of 159, against 1.01x.)
+    std::int32_t w = mine.back();
+    x.first_watch[rule] = w;
+    x.watchers[static_cast<std::size_t>(w)].push_back(static_cast<std::int32_t>(rule));
+  }
   return x;
 }
 

@@ -11,19 +11,22 @@ namespace advise {
 // The top-level conjuncts of the single-record rules' conditions, interned
 // across the rule set (docs/engine.md, "Rules over the applicant alone"): a
 // conjunct written identically in many rules is tested once per change of a
-// slot it reads, and each rule keeps the number of its conjuncts that are not
-// true; it is a candidate for the agenda when that number is zero. Rules that
-// do not match then cost a counter, not a test of their condition.
+// slot it reads. Each rule *watches* one of its conjuncts that is not true
+// (as SAT solvers watch literals): only a change of that conjunct to true
+// makes the engine look at the rule, to watch another one or, when all are
+// true, to put its activation on the agenda. A rule that does not match
+// therefore costs nothing while its watched conjunct stays false, however
+// many of its other conjuncts become true.
 struct ConjunctIndex {
   std::vector<const CExpr*> conj;                  // distinct conjuncts
-  std::vector<std::vector<std::int32_t>> rules_of;  // conjunct -> rules containing it (once each)
   std::vector<std::vector<std::int32_t>> of_slot;   // slot -> conjuncts reading it
-  std::vector<std::int32_t> count;                  // rule -> its distinct conjuncts (0: a rule over facts)
-  // The `advise` order of the single-record rules, fixed when the rule set is
-  // (priority, then specificity, then source order): rank -> rule, rule -> rank.
-  std::vector<std::int32_t> by_rank, rank;
+  std::vector<std::vector<std::int32_t>> conj_of;   // rule -> its distinct conjuncts, in condition order (none: a rule over facts)
+  // The conjunct each rule watches when an evaluation starts: its last (the
+  // test written last is usually the one most particular to the rule), and,
+  // by conjunct, the rules that start watching it, in rule order.
+  std::vector<std::int32_t> first_watch;
+  std::vector<std::vector<std::int32_t>> watchers;
 };
-
 ConjunctIndex index_conjuncts(const RuleSet& rs);
 
 }  // namespace advise

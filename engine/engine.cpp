@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,6 +63,8 @@ const Value& SnapshotView::get(std::int32_t slot) const {
 Engine::Engine(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {
   if (rules_->has_patterns()) patterns_ = std::make_shared<const PatternProgram>(compile_patterns(*rules_));
   conjuncts_ = std::make_shared<const ConjunctIndex>(index_conjuncts(*rules_));
+  order_ = std::make_shared<const RuleOrder>(RuleOrder::of(*rules_));
+  scratch_ = std::make_shared<ScratchPool>();
   // The knowledge base's specialties, as records of the rule set's
   // `specialty` template, when a rule matches them.
   for (std::size_t t = 0; t < rules_->templates.size(); ++t) {
@@ -101,65 +104,114 @@ struct Setter {
   int priority;
 };
 
+}  // namespace
+
+// What an evaluation needs per rule and per conjunct, kept across the
+// evaluations of one engine so that starting one costs what the last one
+// touched, not the number of rules: per-rule state is stamped with the
+// evaluation's epoch (a stale stamp reads as the state at the start), and
+// only the lists the last evaluation filled are emptied. Engine::evaluate
+// takes one from the engine's pool and gives it back, so concurrent
+// evaluations each have their own.
+struct EvalScratch {
+  EvalScratch(const RuleSet& rs, const RuleOrder& order, const ConjunctIndex& cx)
+      : agenda(rs.strategy, order), watch(rs.rules.size()), full_of(cx.conj.size()) {}
+
+  // A rule's watch: the conjunct it watches (not true), or kFull when every
+  // conjunct is true (its activation is on the agenda, or refracted).
+  static constexpr std::int32_t kFull = -1;
+  struct RuleWatch {
+    std::uint32_t epoch = 0;
+    std::int32_t conj = 0;
+    std::uint32_t gen = 0;   // counts the times it became full (entries of full_of older than that are stale)
+    std::int32_t next = -1;  // the next rule waiting on the same conjunct
+  };
+  struct FullEntry {
+    std::int32_t rule;
+    std::uint32_t gen;
+  };
+
+  Agenda agenda;
+  std::uint32_t epoch = 0;
+  std::vector<RuleWatch> watch;                    // by rule
+  // By conjunct, the rules that moved their watch to it: a list threaded
+  // through RuleWatch::next (a rule waits on one conjunct at a time, and a
+  // list is taken whole when its conjunct becomes true).
+  std::vector<std::int32_t> waiting;
+  std::vector<std::vector<FullEntry>> full_of;     // by conjunct: full rules containing it (may be stale)
+  std::vector<std::int32_t> filled;                // conjuncts whose full_of list holds entries
+  std::vector<char> listed;                        // by conjunct: in `filled`
+  std::vector<char> conj_true, conj_dirty, defaults_moved;
+  std::vector<std::int32_t> dirty_list;
+  std::vector<FactRef> facts;                          // activate's
+  std::vector<std::pair<std::int32_t, bool>> visits;  // refresh's: (rule, activate or deactivate)
+
+  void begin(std::size_t conjuncts) {
+    agenda.reset();
+    if (++epoch == 0) {
+      for (RuleWatch& w : watch) w.epoch = 0;
+      epoch = 1;
+    }
+    for (std::int32_t c : filled) full_of[static_cast<std::size_t>(c)].clear();
+    filled.clear();
+    waiting.assign(conjuncts, -1);
+    listed.assign(conjuncts, 0);
+    conj_true.assign(conjuncts, 0);
+    conj_dirty.assign(conjuncts, 0);
+    defaults_moved.assign(conjuncts, 0);
+    dirty_list.clear();
+  }
+};
+
+struct ScratchPool {
+  std::mutex mu;
+  std::vector<std::unique_ptr<EvalScratch>> free;
+};
+
+namespace {
+
 class Run {
  public:
-  Run(const Engine& engine, const PatternProgram* patterns, const ConjunctIndex& conjuncts, Result& r,
-      const EngineOptions& opt)
-      : rs_(engine.rules()), pp_(patterns), cx_(conjuncts), r_(r), opt_(opt), view_(r), agenda_(rs_.strategy) {}
+  Run(const Engine& engine, const PatternProgram* patterns, const ConjunctIndex& conjuncts, EvalScratch& scratch,
+      Result& r, const EngineOptions& opt)
+      : rs_(engine.rules()), pp_(patterns), cx_(conjuncts), sc_(scratch), r_(r), opt_(opt), view_(r),
+        agenda_(scratch.agenda) {}
 
   void go() {
-    std::size_t n = rs_.rules.size();
-    has_fired_.assign(n, 0);
-    active_.assign(n, -1);
-    if (ranked_) {
-      bits_.assign((n + 63) / 64, 0);
-      last_fired_.assign(n, -1);
-    }
-    // Every conjunct tested once; a rule whose conjuncts are all true is a candidate.
-    not_true_ = cx_.count;
-    conj_true_.assign(cx_.conj.size(), 0);
-    conj_dirty_.assign(cx_.conj.size(), 0);
-    for (std::size_t c = 0; c < cx_.conj.size(); ++c) {
-      if (detail::test_condition_t(*cx_.conj[c], view_, *rs_.kb) != Truth::True) continue;
-      conj_true_[c] = 1;
-      for (std::int32_t rule : cx_.rules_of[c]) --not_true_[static_cast<std::size_t>(rule)];
-    }
-    for (std::size_t rule = 0; rule < n; ++rule)
-      if (cx_.count[rule] > 0 && not_true_[rule] == 0) activate(static_cast<std::int32_t>(rule));
+    sc_.begin(cx_.conj.size());
+    // Every conjunct tested once; then each rule whose watched conjunct is
+    // true looks for another that is not, and a rule with none is full: its
+    // activation goes on the agenda (in rule order, as the strategies that
+    // order by time expect).
+    for (std::size_t c = 0; c < cx_.conj.size(); ++c)
+      sc_.conj_true[c] = detail::test_condition_t(*cx_.conj[c], view_, *rs_.kb) == Truth::True ? 1 : 0;
+    sc_.visits.clear();
+    for (std::size_t c = 0; c < cx_.conj.size(); ++c)
+      if (sc_.conj_true[c]) move_watchers(static_cast<std::int32_t>(c));
+    apply_visits();
     if (pp_) start_matching();
     while (true) {
       refresh();
-      std::int32_t pick = -1;
-      if (ranked_) {
-        pick = first_ranked();
-      } else if (std::int32_t top = agenda_.top(); top >= 0) {
-        pick = agenda_.get(top).rule;
-      }
-      if (m_) {
-        std::int32_t act = m_->peek();
-        if (act >= 0 && (pick < 0 || activation_first(m_->activation(act), pick))) {
-          if (fact_firings_ >= opt_.max_fact_firings) {
-            runaway();
-            break;
-          }
-          ++fact_firings_;
-          fire_activation(m_->pop());
-          continue;
+      std::int32_t top = agenda_.top();
+      if (top < 0) break;
+      if (agenda_.token_of(top) >= 0) {  // a rule over facts
+        if (fact_firings_ >= opt_.max_fact_firings) {
+          runaway();
+          break;
         }
+        ++fact_firings_;
+        fire_activation(m_->pop());
+        continue;
       }
-      if (pick < 0) break;
       // The guard counts repeat firings only: each rule fires a first time at
       // most once, so a large rule set that does not loop never reaches it.
-      bool repeat = has_fired_[static_cast<std::size_t>(pick)] != 0;
+      bool repeat = agenda_.fired(agenda_.rule_of(top));
       if (repeat && repeats_ >= opt_.max_firings) {
         runaway();
         break;
       }
       if (repeat) ++repeats_;
-      if (ranked_)
-        fire_ranked(pick);
-      else
-        fire(agenda_.pop());
+      fire(agenda_.pop());
     }
   }
 
@@ -167,53 +219,93 @@ class Run {
   const RuleSet& rs_;
   const PatternProgram* pp_;
   const ConjunctIndex& cx_;
+  EvalScratch& sc_;
   Result& r_;
   const EngineOptions& opt_;
   CurrentView view_;
-  // The single-record rules' agenda: at most one activation per rule, over
-  // the slots its condition reads at their current versions.
-  Agenda agenda_;
-  std::vector<std::int32_t> active_;  // rule -> its activation's handle in agenda_, -1 when none
-  // The `advise` order (the default, and the bundled rules'): a rule has at
-  // most one activation, over the current versions of what it reads, and
-  // the order of activations is the rules' fixed rank; so the agenda is one
-  // bit per rank, and refraction compares the versions the rule's last
-  // firing read with the current ones: the same activations, refracted the
-  // same way, as the Agenda, with no allocation (docs/engine.md, "The
-  // agenda and conflict resolution").
-  const bool ranked_ = rs_.strategy == RuleStrategy::Advise;
-  std::vector<std::uint64_t> bits_;        // bit per rank: the rule's activation is on the agenda
-  std::vector<std::int32_t> last_fired_;   // rule -> its last firing, -1 when none
+  // The agenda of both kinds of rule (engine/agenda.hpp): a single-record
+  // rule's activation is over the slots its condition reads at their current
+  // versions; the matcher adds those of the rules over facts.
+  Agenda& agenda_;
 
-  void set_ranked(std::int32_t rule, bool on) {
-    auto rk = static_cast<std::size_t>(cx_.rank[static_cast<std::size_t>(rule)]);
-    if (on)
-      bits_[rk / 64] |= std::uint64_t{1} << (rk % 64);
-    else
-      bits_[rk / 64] &= ~(std::uint64_t{1} << (rk % 64));
+  EvalScratch::RuleWatch& watch(std::int32_t rule) {
+    EvalScratch::RuleWatch& w = sc_.watch[static_cast<std::size_t>(rule)];
+    if (w.epoch != sc_.epoch) w = {sc_.epoch, cx_.first_watch[static_cast<std::size_t>(rule)], 0};
+    return w;
   }
-  std::int32_t first_ranked() const {
-    for (std::size_t w = 0; w < bits_.size(); ++w)
-      if (bits_[w]) return cx_.by_rank[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits_[w]))];
-    return -1;
+  void note_filled(std::int32_t c) {
+    if (!sc_.listed[static_cast<std::size_t>(c)]) {
+      sc_.listed[static_cast<std::size_t>(c)] = 1;
+      sc_.filled.push_back(c);
+    }
   }
-  // The rule's activation over the current versions has fired already.
-  bool refracted_ranked(std::int32_t rule) const {
-    std::int32_t last = last_fired_[static_cast<std::size_t>(rule)];
-    if (last < 0) return false;
-    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    const Firing& f = r_.firings[static_cast<std::size_t>(last)];
-    for (std::size_t i = 0; i < cr.reads.size(); ++i)
-      if (f.read[i] != r_.current[static_cast<std::size_t>(cr.reads[i])]) return false;
-    return true;
+  // Conjunct c became true: each rule watching it watches another conjunct
+  // that is not true, or becomes full (queued in visits to be activated).
+  void move_watchers(std::int32_t c) {
+    auto ci = static_cast<std::size_t>(c);
+    if (!sc_.defaults_moved[ci]) {  // the rules that watch it from the start
+      sc_.defaults_moved[ci] = 1;
+      for (std::int32_t rule : cx_.watchers[ci])
+        if (sc_.watch[static_cast<std::size_t>(rule)].epoch != sc_.epoch) move_watch(rule, c);
+    }
+    std::int32_t rule = sc_.waiting[ci];
+    sc_.waiting[ci] = -1;
+    while (rule >= 0) {
+      std::int32_t next = watch(rule).next;
+      move_watch(rule, c);
+      rule = next;
+    }
   }
-  std::vector<char> has_fired_;       // rule -> it fired in this evaluation (the runaway guard counts repeats)
+  void wait_on(std::int32_t rule, std::int32_t c) {
+    EvalScratch::RuleWatch& w = watch(rule);
+    w.conj = c;
+    w.next = sc_.waiting[static_cast<std::size_t>(c)];
+    sc_.waiting[static_cast<std::size_t>(c)] = rule;
+  }
+  void move_watch(std::int32_t rule, std::int32_t from) {
+    EvalScratch::RuleWatch& w = watch(rule);
+    const std::vector<std::int32_t>& mine = cx_.conj_of[static_cast<std::size_t>(rule)];
+    for (std::size_t i = mine.size(); i-- > 0;) {
+      std::int32_t c = mine[i];
+      if (c == from || sc_.conj_true[static_cast<std::size_t>(c)]) continue;
+      wait_on(rule, c);
+      return;
+    }
+    w.conj = EvalScratch::kFull;
+    ++w.gen;
+    for (std::int32_t c : mine) {
+      sc_.full_of[static_cast<std::size_t>(c)].push_back({rule, w.gen});
+      note_filled(c);
+    }
+    sc_.visits.emplace_back(rule, true);
+  }
+  bool full_entry(const EvalScratch::FullEntry& e) {
+    const EvalScratch::RuleWatch& w = watch(e.rule);
+    return w.conj == EvalScratch::kFull && w.gen == e.gen;
+  }
+  // The rules visited while one conjunct was re-tested, in rule order (the
+  // order in which they were looked at before rules watched conjuncts, which
+  // the strategies that order by time depend on): activated (again, over
+  // the new versions of what they read) or deactivated.
+  void apply_visits() {
+    std::vector<std::pair<std::int32_t, bool>>& v = sc_.visits;
+    // Under advise the order of activation does not matter (the rank
+    // orders them), and a rule visited twice is activated twice over the
+    // same versions, the second time without effect.
+    bool ordered = agenda_.strategy() != RuleStrategy::Advise;
+    if (ordered && v.size() > 1) std::sort(v.begin(), v.end());
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (ordered && i > 0 && v[i].first == v[i - 1].first) continue;
+      if (v[i].second)
+        activate(v[i].first);
+      else
+        agenda_.remove_rule(v[i].first);
+    }
+    v.clear();
+  }
+
   std::vector<std::uint64_t> fire_levels_;  // fire_activation's copy of the match's levels
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
-  std::vector<std::int32_t> not_true_;   // rule -> conjuncts of its condition not true now
-  std::vector<char> conj_true_;          // conjunct -> true now
-  std::vector<char> conj_dirty_;         // conjunct -> a slot it reads changed
-  std::vector<std::int32_t> dirty_list_;  // the dirty conjuncts
   std::vector<Setter> setters_;
   std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
   std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
@@ -324,7 +416,7 @@ class Run {
   std::vector<rete::Cell> cells_;  // add_record's, kept across calls
 
   void start_matching() {
-    m_ = std::make_unique<rete::Matcher>(pp_->net);
+    m_ = std::make_unique<rete::Matcher>(pp_->net, &agenda_);
     host_.run = this;
     m_->set_predicate_host(&host_);
     for (std::size_t s = 0; s < pp_->global_read.size(); ++s) set_global(static_cast<std::int32_t>(s));
@@ -344,22 +436,12 @@ class Run {
     }
   }
 
-  // Whether an activation of a rule over facts fires before the single-record rule `rule`.
-  bool activation_first(const rete::Activation& a, std::int32_t rule) const {
-    const CRule& x = rs_.rules[static_cast<std::size_t>(a.rule)];
-    const CRule& y = rs_.rules[static_cast<std::size_t>(rule)];
-    if (x.priority != y.priority) return x.priority > y.priority;
-    if (rs_.strategy != RuleStrategy::Advise) return false;
-    if (x.specificity != y.specificity) return x.specificity > y.specificity;
-    return x.index < y.index;
-  }
-
   void end_record(std::int32_t fact, std::int32_t firing) {
     if (fact >= 0 && static_cast<std::size_t>(fact) < r_.records.size()) r_.records[static_cast<std::size_t>(fact)].ended_by = firing;
   }
 
   void fire_activation(std::int32_t activation) {
-    const rete::Activation a = m_->activation(activation);
+    const Activation a = m_->activation(activation);
     const CRule& cr = rs_.rules[static_cast<std::size_t>(a.rule)];
     std::span<const std::uint64_t> lv = m_->levels(a.token);
     // The token may go while the actions run: its levels are copied, into a
@@ -495,71 +577,58 @@ class Run {
 
   // The rule's condition holds: its activation over the current versions of
   // what it reads goes on the agenda, unless that activation already fired
-  // (refraction) or is there already. An activation over older versions is
-  // replaced: a fact it matched changed.
+  // (refraction) or is there already; one over older versions is replaced
+  // (a fact it matched changed).
   void activate(std::int32_t rule) {
-    if (ranked_) {
-      set_ranked(rule, !refracted_ranked(rule));
-      return;
-    }
     const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
-    if (h >= 0) {
-      const Activation& old = agenda_.get(h);
-      bool same = true;
-      for (std::size_t i = 0; i < cr.reads.size() && same; ++i)
-        same = old.facts[i].version == r_.current[static_cast<std::size_t>(cr.reads[i])];
-      if (same) return;
-      agenda_.remove(h);
-      h = -1;
-    }
-    Activation a;
-    a.rule = rule;
-    a.priority = cr.priority;
-    a.specificity = cr.specificity;
-    a.facts.reserve(cr.reads.size());
-    for (std::int32_t s : cr.reads) a.facts.push_back({FactId::slot(s), r_.current[static_cast<std::size_t>(s)]});
-    h = agenda_.add(std::move(a));
+    sc_.facts.clear();
+    for (std::int32_t s : cr.reads) sc_.facts.push_back({FactId::slot(s), r_.current[static_cast<std::size_t>(s)]});
+    agenda_.add(rule, sc_.facts);
   }
 
-  void deactivate(std::int32_t rule) {
-    if (ranked_) {
-      set_ranked(rule, false);
-      return;
-    }
-    std::int32_t& h = active_[static_cast<std::size_t>(rule)];
-    if (h >= 0) agenda_.remove(h);
-    h = -1;
-  }
-
-  // Re-tests the conjuncts whose slots changed. A rule whose conjuncts are
-  // all true is active unless it already fired on the current versions of
-  // what it reads (a slot it reads changed, so it is looked at again).
+  // Re-tests the conjuncts whose slots changed. A conjunct that became true
+  // moves the rules watching it; a full rule containing a re-tested conjunct
+  // that stays true is activated again (a slot it reads changed), and one
+  // containing a conjunct no longer true loses its activation and watches
+  // that conjunct.
   void refresh() {
-    for (std::int32_t c : dirty_list_) {
+    for (std::size_t d = 0; d < sc_.dirty_list.size(); ++d) {
+      std::int32_t c = sc_.dirty_list[d];
       auto ci = static_cast<std::size_t>(c);
-      conj_dirty_[ci] = 0;
+      sc_.conj_dirty[ci] = 0;
       bool now = detail::test_condition_t(*cx_.conj[ci], view_, *rs_.kb) == Truth::True;
-      bool was = conj_true_[ci] != 0;
-      conj_true_[ci] = now ? 1 : 0;
-      for (std::int32_t rule : cx_.rules_of[ci]) {
-        std::int32_t& nt = not_true_[static_cast<std::size_t>(rule)];
-        if (now != was) nt += now ? -1 : 1;
-        if (nt == 0) {
-          activate(rule);
-        } else if (was && !now) {
-          deactivate(rule);
+      bool was = sc_.conj_true[ci] != 0;
+      sc_.conj_true[ci] = now ? 1 : 0;
+      std::vector<EvalScratch::FullEntry>& full = sc_.full_of[ci];
+      if (now) {
+        std::size_t old_full = full.size();
+        if (!was) move_watchers(c);
+        // The full rules containing it (those that just became full are in visits already).
+        std::size_t keep = 0;
+        for (std::size_t i = 0; i < old_full; ++i) {
+          if (!full_entry(full[i])) continue;
+          sc_.visits.emplace_back(full[i].rule, true);
+          full[keep++] = full[i];
         }
+        full.erase(full.begin() + static_cast<std::ptrdiff_t>(keep), full.begin() + static_cast<std::ptrdiff_t>(old_full));
+      } else if (was) {
+        for (const EvalScratch::FullEntry& e : full) {
+          if (!full_entry(e)) continue;
+          wait_on(e.rule, c);
+          sc_.visits.emplace_back(e.rule, false);
+        }
+        full.clear();
       }
+      apply_visits();
     }
-    dirty_list_.clear();
+    sc_.dirty_list.clear();
   }
 
   void touched(std::int32_t slot) {
     for (std::int32_t c : cx_.of_slot[static_cast<std::size_t>(slot)]) {
-      if (!conj_dirty_[static_cast<std::size_t>(c)]) {
-        conj_dirty_[static_cast<std::size_t>(c)] = 1;
-        dirty_list_.push_back(c);
+      if (!sc_.conj_dirty[static_cast<std::size_t>(c)]) {
+        sc_.conj_dirty[static_cast<std::size_t>(c)] = 1;
+        sc_.dirty_list.push_back(c);
       }
     }
   }
@@ -598,20 +667,9 @@ class Run {
     return !(old == v);
   }
 
-  // Fires a single-record rule's activation (popped from the agenda, so
-  // recorded there as fired: refracted while what it read keeps its versions).
-  // The ranked agenda's firing: over the current versions of what it reads.
-  void fire_ranked(std::int32_t rule) {
-    const CRule& cr = rs_.rules[static_cast<std::size_t>(rule)];
-    Firing f;
-    f.rule = rule;
-    f.read.reserve(cr.reads.size());
-    for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
-    set_ranked(rule, false);
-    last_fired_[static_cast<std::size_t>(rule)] = static_cast<std::int32_t>(r_.firings.size());
-    fire_with(rule, std::move(f));
-  }
-
+  // Fires a single-record rule's activation, popped from the agenda (so
+  // recorded there as fired: refracted while what it read keeps its
+  // versions): the versions it matched are what the firing read.
   void fire(const Activation& act) {
     Firing f;
     f.rule = act.rule;
@@ -625,8 +683,6 @@ class Run {
     auto fi = static_cast<std::int32_t>(r_.firings.size());
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     r_.firings.push_back(std::move(f));
-    has_fired_[static_cast<std::size_t>(rule)] = 1;
-    active_[static_cast<std::size_t>(rule)] = -1;
     for (const CAction& a : cr.actions) run_action(cr, rule, a, fi, view_);
     settle(fi);  // a guard went false: what a logical rule over facts made under it goes
   }
@@ -825,15 +881,14 @@ void withdraw_losers(Result& r) {
   std::vector<char> lost(r.firings.size(), 0);
   for (const Conflict& c : r.conflicts)
     if (c.rejected_firing >= 0) lost[static_cast<std::size_t>(c.rejected_firing)] = 1;
-  // The rules whose last firing lost.
-  std::vector<std::int32_t> last(r.rules->rules.size(), -1);
-  for (std::size_t i = 0; i < r.firings.size(); ++i)
-    last[static_cast<std::size_t>(r.firings[i].rule)] = static_cast<std::int32_t>(i);
+  // The rules whose last firing lost (by firing, not by rule: a rule set
+  // may hold many more rules than fired).
+  std::unordered_map<std::int32_t, std::int32_t> last;
+  for (std::size_t i = 0; i < r.firings.size(); ++i) last[r.firings[i].rule] = static_cast<std::int32_t>(i);
   auto withdrawn = [&](std::int32_t firing) {
     if (firing < 0 || !lost[static_cast<std::size_t>(firing)]) return false;
-    std::int32_t rule = r.firings[static_cast<std::size_t>(firing)].rule;
-    std::int32_t l = last[static_cast<std::size_t>(rule)];
-    return l >= 0 && lost[static_cast<std::size_t>(l)];
+    std::int32_t l = last.at(r.firings[static_cast<std::size_t>(firing)].rule);
+    return lost[static_cast<std::size_t>(l)] != 0;
   };
   r.recommendations.erase(std::remove_if(r.recommendations.begin(), r.recommendations.end(),
                                          [&](const Recommendation& x) { return x.also_by.empty() && withdrawn(x.firing); }),
@@ -874,8 +929,24 @@ Result Engine::evaluate(const Profile& profile, const EngineOptions& options) co
   }
   r.given = options.facts;
   r.kb_facts = kb_facts_;
-  Run run(*this, patterns_.get(), *conjuncts_, r, options);
-  run.go();
+  // This evaluation's scratch, from the pool (a new one when every other is in use).
+  std::unique_ptr<EvalScratch> scratch;
+  {
+    std::lock_guard<std::mutex> lock(scratch_->mu);
+    if (!scratch_->free.empty()) {
+      scratch = std::move(scratch_->free.back());
+      scratch_->free.pop_back();
+    }
+  }
+  if (!scratch) scratch = std::make_unique<EvalScratch>(*rules_, *order_, *conjuncts_);
+  {
+    Run run(*this, patterns_.get(), *conjuncts_, *scratch, r, options);
+    run.go();
+  }
+  {
+    std::lock_guard<std::mutex> lock(scratch_->mu);
+    scratch_->free.push_back(std::move(scratch));
+  }
   withdraw_losers(r);
   dedupe_citations(r);
   return r;

@@ -176,8 +176,12 @@ class Engine {
  private:
   std::shared_ptr<const RuleSet> rules_;
   std::shared_ptr<const struct PatternProgram> patterns_;  // null when no rule has patterns
-  std::shared_ptr<const struct ConjunctIndex> conjuncts_;
-  std::shared_ptr<const std::vector<FactRecord>> kb_facts_;  // null when no pattern reads them  // the single-record rules' conditions, interned
+  std::shared_ptr<const struct ConjunctIndex> conjuncts_;  // the single-record rules' conditions, interned
+  std::shared_ptr<const RuleOrder> order_;                  // the rules' order for the agenda
+  // Evaluations' working space, kept for the next evaluation (the engine's
+  // only mutable state, behind a mutex: evaluate() stays safe from many threads).
+  std::shared_ptr<struct ScratchPool> scratch_;
+  std::shared_ptr<const std::vector<FactRecord>> kb_facts_;  // the kb's specialties, when a pattern reads them
 };
 
 // Evaluates a checked expression over a memory view; Missing means unknown.

@@ -204,6 +204,14 @@ Network NetworkBuilder::finish(Strategy strategy) {
       return net_.nodes_[static_cast<std::size_t>(x)].depth < net_.nodes_[static_cast<std::size_t>(y)].depth;
     });
   net_.strategy = strategy;
+  std::vector<std::int32_t> priority(net_.productions_.size(), 0), specificity(net_.productions_.size(), 0);
+  for (std::size_t r = 0; r < net_.productions_.size(); ++r) {
+    if (net_.productions_[r] < 0) continue;
+    const NodeDesc& p = net_.nodes_[static_cast<std::size_t>(net_.productions_[r])];
+    priority[r] = p.priority;
+    specificity[r] = p.specificity;
+  }
+  net_.order_ = RuleOrder(std::move(priority), std::move(specificity));
   return std::move(net_);
 }
 
@@ -230,7 +238,7 @@ struct Token {
   std::int32_t bnext = -1, bprev = -1;
   std::uint32_t hash = 0;
   std::int32_t blocker = -1, blk_next = -1, blk_prev = -1;
-  std::int32_t activation = -1;  // production tokens
+  std::int32_t activation = -1;  // production tokens: the handle of its activation on the agenda
   std::int32_t agg = -1;         // aggregate tokens
   std::int32_t support = -1;     // production tokens: what they logically support
 };
@@ -306,10 +314,7 @@ struct Matcher::Impl {
   std::vector<AggState> aggs;
   std::uint64_t epoch = 0;  // one per assert_fact and retract
   std::vector<std::int32_t> free_agg;
-  std::vector<std::int32_t> heap;  // activations, lazily deleted
-  std::size_t dead = 0;
   std::uint32_t clock = 0;       // fact time tags
-  std::uint32_t act_clock = 0;   // activation time tags
   std::vector<std::int32_t> scratch_succ;
   // By template, made at its first fact: the successors of all its alpha
   // memories in the order assert_fact activates them (deepest first, else
@@ -337,32 +342,15 @@ struct Matcher::Impl {
     return succ_of[t];
   }
   std::vector<std::int32_t> tree_stack;
-  // Activation records are recycled: a dead one as soon as nothing refers to
-  // it, a popped one at the next pop (the caller reads it while firing).
-  std::int32_t free_act = -1, last_popped = -1;
-  bool popped_gone = false;  // the token of the last activation popped was removed since
-  void free_activation(std::int32_t a) {
-    m.acts_[static_cast<std::size_t>(a)].alive = false;
-    m.acts_[static_cast<std::size_t>(a)].token = free_act;
-    free_act = a;
-  }
+  std::int32_t last_popped = -1;  // the token of the activation popped last
+  bool popped_gone = false;       // that token was removed since
+  std::vector<FactRef> act_facts;  // add_activation's, kept across calls
   std::vector<Cell> globals;
   std::vector<char> global_missing;
   std::vector<SupportLink> links;
   std::int32_t free_link = -1;
   std::vector<std::int32_t> support_count;  // by fact: 0 = holds unconditionally
   std::vector<std::int32_t> lost_facts, lost_external;
-  // Depth and breadth: one list of activations per priority, highest first;
-  // insertion at the head (depth) or tail (breadth), removal by links: O(1).
-  struct Group {
-    std::int32_t priority, head, tail;
-  };
-  std::vector<Group> groups;
-  std::vector<std::int32_t> act_next, act_prev, act_group;
-  bool listed() const { return net.strategy == Strategy::Depth || net.strategy == Strategy::Breadth; }
-  std::vector<std::vector<std::uint32_t>> sorted_tags;  // Lex/Mea: per activation
-  std::vector<std::uint32_t> first_tag;                 // Mea: per activation
-
   Impl(Matcher& mm, const Network& n) : m(mm), net(n) {
     left.resize(net.nodes().size());
     for (std::size_t i = 0; i < net.nodes().size(); ++i) left[i].init(!net.nodes()[i].keys.empty());
@@ -661,7 +649,7 @@ struct Matcher::Impl {
     const NodeDesc& n = node(x.owner);
     switch (n.kind) {
       case NodeKind::Production:
-        if (last_popped >= 0 && m.acts_[static_cast<std::size_t>(last_popped)].token == t) popped_gone = true;
+        if (last_popped == t) popped_gone = true;
         for (std::int32_t l = x.support; l >= 0;) {
           SupportLink& sl = links[static_cast<std::size_t>(l)];
           std::int32_t nx = sl.next;
@@ -676,16 +664,8 @@ struct Matcher::Impl {
         }
         x.support = -1;
         if (x.activation >= 0) {
-          Activation& a = m.acts_[static_cast<std::size_t>(x.activation)];
-          if (a.alive) {
-            a.alive = false;
-            if (listed()) {
-              unlist(x.activation);
-              free_activation(x.activation);
-            } else {
-              ++dead;
-            }
-          }
+          m.agenda_->remove(x.activation);
+          x.activation = -1;
         }
         break;
       case NodeKind::Not:
@@ -1236,172 +1216,35 @@ struct Matcher::Impl {
 
   // ---- agenda
 
-  // True when activation a goes before b.
-  bool before(std::int32_t a, std::int32_t b) const {
-    const Activation& x = m.acts_[static_cast<std::size_t>(a)];
-    const Activation& y = m.acts_[static_cast<std::size_t>(b)];
-    const NodeDesc& nx = net.nodes()[static_cast<std::size_t>(x.node)];
-    const NodeDesc& ny = net.nodes()[static_cast<std::size_t>(y.node)];
-    if (nx.priority != ny.priority) return nx.priority > ny.priority;
-    switch (net.strategy) {
-      case Strategy::Depth: return x.timetag > y.timetag;
-      case Strategy::Breadth: return x.timetag < y.timetag;
-      case Strategy::Advise:
-        if (nx.specificity != ny.specificity) return nx.specificity > ny.specificity;
-        if (x.rule != y.rule) return x.rule < y.rule;
-        return x.timetag < y.timetag;
-      case Strategy::Lex:
-      case Strategy::Mea: {
-        if (net.strategy == Strategy::Mea) {
-          std::uint32_t fx = first_tag[static_cast<std::size_t>(a)], fy = first_tag[static_cast<std::size_t>(b)];
-          if (fx != fy) return fx > fy;
-        }
-        const auto& tx = sorted_tags[static_cast<std::size_t>(a)];
-        const auto& ty = sorted_tags[static_cast<std::size_t>(b)];
-        std::size_t n = std::min(tx.size(), ty.size());
-        for (std::size_t i = 0; i < n; ++i)
-          if (tx[i] != ty[i]) return tx[i] > ty[i];
-        if (tx.size() != ty.size()) return tx.size() > ty.size();
-        if (nx.specificity != ny.specificity) return nx.specificity > ny.specificity;
-        return x.timetag > y.timetag;
-      }
-    }
-    return a < b;
-  }
-
+  // A production token arrived: its activation goes on the agenda, with the
+  // facts it matched and their time tags (Lex and Mea order by them).
   void add_activation(std::int32_t n, std::int32_t t) {
-    std::int32_t id;
-    if (free_act >= 0) {
-      id = free_act;
-      free_act = m.acts_[static_cast<std::size_t>(id)].token;
-      m.acts_[static_cast<std::size_t>(id)] = {n, node(n).rule, t, ++act_clock, true};
-    } else {
-      id = static_cast<std::int32_t>(m.acts_.size());
-      m.acts_.push_back({n, node(n).rule, t, ++act_clock, true});
+    act_facts.clear();
+    const std::uint64_t* lvs = levels_of(t);
+    for (std::int32_t i = 0; i < node(n).depth; ++i) {
+      if ((node(n).agg_levels >> i) & 1U) continue;  // an aggregate's value
+      auto f = static_cast<std::int32_t>(lvs[i]);
+      const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
+      act_facts.push_back({FactId::of_record(fr.tmpl, f), static_cast<std::int64_t>(fr.timetag)});
     }
-    tok(t).activation = id;
+    tok(t).activation = m.agenda_->add_token(node(n).rule, t, act_facts);
     ++m.stats_.activations;
-    if (net.strategy == Strategy::Lex || net.strategy == Strategy::Mea) {
-      // Time tags of the matched facts, newest first, and the first pattern's (MEA).
-      std::vector<std::uint32_t> tags;
-      const std::uint64_t* lvs = levels_of(t);
-      std::uint32_t first = 0;
-      bool have_first = false;
-      for (std::int32_t i = 0; i < node(n).depth; ++i) {
-        if ((node(n).agg_levels >> i) & 1U) continue;  // an aggregate's value
-        auto f = static_cast<std::int64_t>(lvs[i]);
-        std::uint32_t tag = m.facts_[static_cast<std::size_t>(f)].timetag;
-        if (!have_first) first = tag, have_first = true;
-        tags.push_back(tag);
-      }
-      std::sort(tags.begin(), tags.end(), std::greater<>());
-      if (sorted_tags.size() <= static_cast<std::size_t>(id)) {
-        sorted_tags.resize(static_cast<std::size_t>(id) + 1);
-        first_tag.resize(static_cast<std::size_t>(id) + 1);
-      }
-      sorted_tags[static_cast<std::size_t>(id)] = std::move(tags);
-      first_tag[static_cast<std::size_t>(id)] = first;
-    }
-    if (listed()) {
-      enlist(id, node(n).priority);
-      return;
-    }
-    heap.push_back(id);
-    std::push_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
   }
 
-  void enlist(std::int32_t id, std::int32_t priority) {
-    std::size_t g = 0;
-    while (g < groups.size() && groups[g].priority > priority) ++g;
-    if (g == groups.size() || groups[g].priority != priority)
-      groups.insert(groups.begin() + static_cast<std::ptrdiff_t>(g), Group{priority, -1, -1});
-    auto i = static_cast<std::size_t>(id);
-    if (act_next.size() <= i) {
-      std::size_t n = std::max(i + 1, act_next.size() * 2);
-      act_next.resize(n, -1);
-      act_prev.resize(n, -1);
-      act_group.resize(n, 0);
-    }
-    act_group[i] = priority;
-    Group& gr = groups[g];
-    if (net.strategy == Strategy::Depth) {
-      act_prev[i] = -1;
-      act_next[i] = gr.head;
-      if (gr.head >= 0) act_prev[static_cast<std::size_t>(gr.head)] = id; else gr.tail = id;
-      gr.head = id;
-    } else {
-      act_next[i] = -1;
-      act_prev[i] = gr.tail;
-      if (gr.tail >= 0) act_next[static_cast<std::size_t>(gr.tail)] = id; else gr.head = id;
-      gr.tail = id;
-    }
-  }
-
-  void unlist(std::int32_t id) {
-    auto i = static_cast<std::size_t>(id);
-    Group* gr = nullptr;
-    for (Group& g : groups)
-      if (g.priority == act_group[i]) gr = &g;
-    if (act_prev[i] >= 0) act_next[static_cast<std::size_t>(act_prev[i])] = act_next[i]; else gr->head = act_next[i];
-    if (act_next[i] >= 0) act_prev[static_cast<std::size_t>(act_next[i])] = act_prev[i]; else gr->tail = act_prev[i];
-  }
-
-  void compact_heap() {
-    std::erase_if(heap, [&](std::int32_t a) {
-      if (m.acts_[static_cast<std::size_t>(a)].alive) return false;
-      free_activation(a);
-      return true;
-    });
-    std::make_heap(heap.begin(), heap.end(), [&](std::int32_t a, std::int32_t b) { return before(b, a); });
-    dead = 0;
-  }
-
-  void drop_dead_top() {
-    auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
-    while (!heap.empty() && !m.acts_[static_cast<std::size_t>(heap.front())].alive) {
-      std::int32_t d = heap.front();
-      std::pop_heap(heap.begin(), heap.end(), cmp);
-      heap.pop_back();
-      free_activation(d);
-      if (dead > 0) --dead;
-    }
-    if (dead > 64 && dead > heap.size() / 2) compact_heap();
-  }
-
-  std::int32_t pop() {
-    if (last_popped >= 0) {
-      free_activation(last_popped);
-      last_popped = -1;
-    }
+  void popped(const Activation& a) {
+    tok(a.token).activation = -1;  // consumed: refraction keeps its token from activating again
+    last_popped = a.token;
     popped_gone = false;
-    if (listed()) {
-      for (Group& g : groups) {
-        if (g.head < 0) continue;
-        std::int32_t a = g.head;
-        unlist(a);
-        Activation& act = m.acts_[static_cast<std::size_t>(a)];
-        act.alive = false;
-        tok(act.token).activation = -1;
-        last_popped = a;
-        return a;
-      }
-      return -1;
-    }
-    drop_dead_top();
-    if (heap.empty()) return -1;
-    auto cmp = [&](std::int32_t a, std::int32_t b) { return before(b, a); };
-    std::int32_t a = heap.front();
-    std::pop_heap(heap.begin(), heap.end(), cmp);
-    heap.pop_back();
-    Activation& act = m.acts_[static_cast<std::size_t>(a)];
-    act.alive = false;  // consumed: refraction keeps its token from activating again
-    tok(act.token).activation = -1;
-    last_popped = a;
-    return a;
   }
 };
 
-Matcher::Matcher(const Network& net) : net_(net) { impl_ = std::make_unique<Impl>(*this, net); }
+Matcher::Matcher(const Network& net, Agenda* agenda) : net_(net), agenda_(agenda) {
+  if (!agenda_) {
+    own_agenda_ = std::make_unique<Agenda>(net.strategy, net.order());
+    agenda_ = own_agenda_.get();
+  }
+  impl_ = std::make_unique<Impl>(*this, net);
+}
 Matcher::~Matcher() = default;
 
 void Matcher::set_predicate_host(PredicateHost* host) { impl_->host = host; }
@@ -1463,27 +1306,17 @@ std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::i
   return assert_fact(old.tmpl, cells, missing);
 }
 
-std::int32_t Matcher::pop() { return impl_->pop(); }
-
-std::int32_t Matcher::peek() {
-  if (impl_->listed()) {
-    for (const auto& g : impl_->groups)
-      if (g.head >= 0) return g.head;
-    return -1;
-  }
-  impl_->drop_dead_top();
-  return impl_->heap.empty() ? -1 : impl_->heap.front();
+std::int32_t Matcher::pop() {
+  Activation a = agenda_->pop();
+  if (a.token >= 0) popped(a);
+  return a.handle;
 }
 
-bool Matcher::agenda_empty() {
-  if (impl_->listed()) {
-    for (const auto& g : impl_->groups)
-      if (g.head >= 0) return false;
-    return true;
-  }
-  impl_->drop_dead_top();
-  return impl_->heap.empty();
-}
+void Matcher::popped(const Activation& a) { impl_->popped(a); }
+
+std::int32_t Matcher::peek() { return agenda_->top(); }
+
+bool Matcher::agenda_empty() { return agenda_->empty(); }
 
 std::span<const std::uint64_t> Matcher::levels(std::int32_t token) const {
   const auto& t = impl_->tokens[static_cast<std::size_t>(token)];
@@ -1503,9 +1336,8 @@ std::int32_t Matcher::blocker(std::int32_t token) const {
 std::size_t Matcher::memory_bytes() const {
   const Impl& i = *impl_;
   std::size_t b = facts_.capacity() * sizeof(FactRec) + cells_.capacity() * sizeof(Cell) +
-                  acts_.capacity() * sizeof(Activation) + i.tokens.capacity() * sizeof(Token) +
-                  i.lv.capacity() * sizeof(std::uint64_t) + i.entries.capacity() * sizeof(Entry) +
-                  i.heap.capacity() * sizeof(std::int32_t);
+                  i.tokens.capacity() * sizeof(Token) + i.lv.capacity() * sizeof(std::uint64_t) +
+                  i.entries.capacity() * sizeof(Entry) + (own_agenda_ ? own_agenda_->memory_bytes() : 0);
   for (const auto& l : i.left) b += l.heads.capacity() * sizeof(std::int32_t);
   for (const auto& a : i.alpha_idx)
     for (const auto& x : a) b += x.heads.capacity() * sizeof(std::int32_t);

@@ -7,7 +7,8 @@
 //     nodes and production nodes. Built once (NetworkBuilder), immutable,
 //     shared by every evaluation.
 //   - `Matcher`: one evaluation's working memory — facts with time tags,
-//     alpha and beta memories, tokens, the agenda. Owned by one thread.
+//     alpha and beta memories, tokens — and its activations, on an Agenda
+//     (engine/agenda.hpp) of its own or the engine's. Owned by one thread.
 //
 // Facts are rows of 8-byte cells (a number as a double, a symbol, string or
 // enum value as an interned id, a boolean as 0/1) with one bit per field for
@@ -26,6 +27,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "engine/agenda.hpp"
 
 namespace advise::rete {
 
@@ -175,8 +178,11 @@ struct NodeDesc {
   std::uint64_t reads_levels = 0;
 };
 
-enum class Strategy : std::uint8_t { Advise, Depth, Breadth, Lex, Mea };
+// The conflict-resolution strategies are the rule language's (the agenda,
+// engine/agenda.hpp, orders by them).
+using Strategy = RuleStrategy;
 const char* strategy_name(Strategy s);
+using advise::Activation;
 
 class Network {
  public:
@@ -194,6 +200,9 @@ class Network {
   // The nodes whose tests read a global slot, shallowest first.
   const std::vector<std::int32_t>& readers_of_global(std::int32_t slot) const;
   std::int32_t global_count() const { return static_cast<std::int32_t>(global_readers_.size()); }
+  // The rules' order for a matcher's own agenda: each production's priority
+  // and specificity (0 for a rule without one).
+  const RuleOrder& order() const { return order_; }
   Strategy strategy = Strategy::Depth;
 
  private:
@@ -205,6 +214,7 @@ class Network {
   std::vector<std::int32_t> productions_;
   std::vector<std::vector<std::int32_t>> by_template_;
   std::vector<std::vector<std::int32_t>> global_readers_;
+  RuleOrder order_;
 };
 
 // Builds a network rule by rule. Identical alpha memories and identical
@@ -256,14 +266,6 @@ struct FactRec {
   std::int32_t blocked = -1;  // tokens it blocks (not / exists)
 };
 
-struct Activation {
-  std::int32_t node = -1;   // production node
-  std::int32_t rule = -1;
-  std::int32_t token = -1;
-  std::uint32_t timetag = 0;  // order of creation
-  bool alive = false;
-};
-
 // Evaluates Pred tests: `levels` are the token's facts (or aggregate values)
 // by level, `self` the fact being tested (-1 at a node with no right input).
 // True only when the predicate is true (false and unknown both fail).
@@ -283,9 +285,13 @@ struct MatchStats {
   std::uint64_t agg_recomputed = 0, agg_updated = 0, agg_carried = 0;
 };
 
+// A production token that arrives is an activation over that token on the
+// agenda (Agenda::add_token); a token removed takes its activation off. The
+// agenda is the matcher's own, ordered by the network's strategy, or the one
+// given: the engine's, which holds the single-record rules' activations too.
 class Matcher {
  public:
-  explicit Matcher(const Network& net);
+  explicit Matcher(const Network& net, Agenda* agenda = nullptr);
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
@@ -302,7 +308,11 @@ class Matcher {
   // The activation pop() would return, left on the agenda; -1 when empty.
   std::int32_t peek();
   bool agenda_empty();
-  const Activation& activation(std::int32_t a) const { return acts_[static_cast<std::size_t>(a)]; }
+  Activation activation(std::int32_t a) const { return agenda_->get(a); }
+  // An activation over one of its tokens was popped from the agenda (by
+  // pop(), or by the engine from the agenda they share): it fired, and its
+  // token is the one support() and popped_alive() refer to.
+  void popped(const Activation& a);
   // The facts (or aggregate values) of an activation's token, by level.
   std::span<const std::uint64_t> levels(std::int32_t token) const;
   std::int32_t level_fact(std::int32_t token, int level) const {
@@ -351,7 +361,8 @@ class Matcher {
   const Network& net_;
   std::vector<FactRec> facts_;
   std::vector<Cell> cells_;
-  std::vector<Activation> acts_;
+  std::unique_ptr<Agenda> own_agenda_;
+  Agenda* agenda_;
   MatchStats stats_;
   friend struct Impl;
 };
