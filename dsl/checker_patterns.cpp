@@ -161,15 +161,15 @@ bool Checker::declare_template(const ast::Template& t) {
         auto lo = expr(fd.range.kids[0], kNoType);
         auto hi = expr(fd.range.kids[1], kNoType);
         if (!lo || !hi || lo->op != Op::Const || hi->op != Op::Const ||
-            lo->constant.kind != Value::Kind::Number || hi->constant.kind != Value::Kind::Number) {
+            lo->constant->kind != Value::Kind::Number || hi->constant->kind != Value::Kind::Number) {
           error(DiagKind::BadTemplate, fd.range.loc, "a field's range is two numbers, as in `1..200`");
           ok = false;
-        } else if (lo->constant.num > hi->constant.num) {
+        } else if (lo->constant->num > hi->constant->num) {
           error(DiagKind::BadTemplate, fd.range.loc, "the range's low end is above its high end");
           ok = false;
         } else {
-          f.def.min = lo->constant.num;
-          f.def.max = hi->constant.num;
+          f.def.min = lo->constant->num;
+          f.def.max = hi->constant->num;
         }
       }
     }
@@ -413,15 +413,15 @@ bool Checker::field_values(const ast::Action& a, std::int32_t tmpl, CAction& out
       ok = false;
       continue;
     }
-    if (v->op == Op::Const && v->constant.kind == Value::Kind::Number && tf.def.min && tf.def.max &&
-        (v->constant.num < *tf.def.min || v->constant.num > *tf.def.max)) {
+    if (v->op == Op::Const && v->constant->kind == Value::Kind::Number && tf.def.min && tf.def.max &&
+        (v->constant->num < *tf.def.min || v->constant->num > *tf.def.max)) {
       error(DiagKind::OutOfRange, fi.value.loc,
-            format_number(v->constant.num) + " is outside the range of `" + fi.field.name + "` (" +
+            format_number(v->constant->num) + " is outside the range of `" + fi.field.name + "` (" +
                 format_number(*tf.def.min) + " to " + format_number(*tf.def.max) + ")");
       ok = false;
       continue;
     }
-    out.fields.emplace_back(f, std::move(*v));
+    out.rare.make().fields.emplace_back(f, std::move(*v));
   }
   if (creating && ok) {
     std::string missing;

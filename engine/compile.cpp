@@ -82,9 +82,9 @@ class Compiler {
         return true;
       case Op::Const: {
         Cell c;
-        if (!const_cell(e.constant, c)) return false;
+        if (!const_cell(*e.constant, c)) return false;
         o = Operand::value(c);
-        numeric = e.constant.kind == Value::Kind::Number;
+        numeric = e.constant->kind == Value::Kind::Number;
         return true;
       }
       case Op::Slot: {
@@ -142,7 +142,7 @@ class Compiler {
       // the language says; `not in` a range stays a predicate).
       Operand a;
       bool n = false;
-      const Value& c = e.kids[1].constant;
+      const Value& c = *e.kids[1].constant;
       if (operand(e.kids[0], a, n) && a.kind != Operand::Kind::Const) {
         if (c.kind == Value::Kind::Range && n && e.op == Op::In) {
           out.push_back({TestOp::Ge, a, Operand::value(rete::number_cell(c.num))});

@@ -103,7 +103,7 @@ std::vector<NamedConstant> constants_in(const std::string& test_text, const Rule
       seen.push_back(word);
       for (const auto& [name, expr] : rules.definitions) {
         if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
-        const Value& v = expr.constant;
+        const Value& v = *expr.constant;
         std::string shown = rules.kb->source_text(v);
         if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
         out.push_back({name, shown});

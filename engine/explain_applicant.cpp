@@ -97,7 +97,7 @@ std::vector<Sentence> derivation_words(const std::vector<TestRecord>& tests, con
 // The text an action would say, rendered again with display names.
 const CAction* text_action(const CRule& rule, ast::ActionKind kind, const std::string& id) {
   for (const CAction& a : rule.actions)
-    if (a.kind == kind && (kind != ast::ActionKind::Recommend || a.id == id)) return &a;
+    if (a.kind == kind && (kind != ast::ActionKind::Recommend || a.id() == id)) return &a;
   return nullptr;
 }
 

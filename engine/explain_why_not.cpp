@@ -62,12 +62,12 @@ bool could_produce(const CAction& a, std::int32_t slot, const Value& want, bool&
   }
   if (a.indexed) {
     // Map entries: the query names a key (applications=dermatology).
-    if (a.key.op != Op::Const) return true;
-    certainly = a.key.constant == want;
+    if (a.key().op != Op::Const) return true;
+    certainly = *a.key().constant == want;
     return certainly;
   }
   if (a.value.op != Op::Const) return true;  // computed: it might
-  const Value& c = a.value.constant;
+  const Value& c = *a.value.constant;
   if (c == want) {
     certainly = true;
     return true;
@@ -175,7 +175,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   }
   for (const CRule& cr : rules.rules)
     for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend && a.id == query) {
+      if (a.kind == ast::ActionKind::Recommend && a.id() == query) {
         g.kind = Goal::Kind::Recommendation;
         g.id = query;
         g.subject.text("recommendation ").code(query);
@@ -192,7 +192,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   for (const CRule& cr : rules.rules) {
     names.push_back(cr.name);
     for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id);
+      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id());
   }
   if (rules.field_slot(name) >= 0) {
     error = "`" + name + "` is a profile field, given by the applicant; ask about a conclusion, a recommendation or a rule";
@@ -233,7 +233,7 @@ std::vector<std::int32_t> goal_rules(const RuleSet& rules, const Goal& goal) {
     for (const CAction& a : cr.actions) {
       bool sure = false;
       if (goal.kind == Goal::Kind::Conclusion) any = any || could_produce(a, goal.slot, goal.want, sure);
-      if (goal.kind == Goal::Kind::Recommendation) any = any || (a.kind == ast::ActionKind::Recommend && a.id == goal.id);
+      if (goal.kind == Goal::Kind::Recommendation) any = any || (a.kind == ast::ActionKind::Recommend && a.id() == goal.id);
     }
     if (goal.kind == Goal::Kind::Rule) any = cr.index == goal.rule;
     if (any) out.push_back(cr.index);

@@ -249,7 +249,7 @@ std::set<std::int32_t> rule_inputs(const CRule& r) {
   std::set<std::int32_t> out(r.reads.begin(), r.reads.end());
   for (const CAction& a : r.actions) {
     slots_of(a.value, out);
-    if (a.indexed) slots_of(a.key, out);
+    if (a.indexed) slots_of(a.key(), out);
   }
   return out;
 }
@@ -841,7 +841,7 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
         sub.emplace();
         sub->goal.kind = Goal::Kind::Conclusion;
         sub->goal.slot = c->kids[0].slot;
-        sub->goal.want = c->kids[1].constant;
+        sub->goal.want = *c->kids[1].constant;
         sub->evaluations = w.evaluations;
         solve(engine, profile, options, *sub, depth + 1, pre);
         w.evaluations = sub->evaluations;
