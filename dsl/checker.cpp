@@ -97,6 +97,11 @@ ConstRef ConstPool::get(Value v) {
   return it->second;
 }
 
+const CRule::Rare& CRule::empty_rare() {
+  static const Rare kEmpty;
+  return kEmpty;
+}
+
 const CAction::Rare& CAction::empty_rare() {
   static const Rare kEmpty;
   return kEmpty;
@@ -108,7 +113,7 @@ void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
 }
 
 bool RuleSet::has_patterns() const {
-  return std::any_of(rules.begin(), rules.end(), [](const CRule& r) { return !r.patterns.empty(); });
+  return std::any_of(rules.begin(), rules.end(), [](const CRule& r) { return !r.patterns().empty(); });
 }
 
 const CRule* RuleSet::find_rule(std::string_view name) const {

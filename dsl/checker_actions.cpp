@@ -351,8 +351,8 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
           if (auto s = stages ? did_you_mean(st.name, stages->values) : std::nullopt) d.message += "; did you mean `" + *s + "`?";
           else if (stages) d.message += "; the stages are " + list;
           ok = false;
-        } else if (std::find(out.stages.begin(), out.stages.end(), idx) == out.stages.end()) {
-          out.stages.push_back(idx);
+        } else if (std::find(out.stages().begin(), out.stages().end(), idx) == out.stages().end()) {
+          out.rare.make().stages.push_back(idx);
         }
       }
     }
@@ -382,7 +382,7 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
     if (pattern_condition(r.condition, out)) {
       cond = make_const(Value::boolean(true), types().boolean(), r.condition.loc);
     }
-    if (out.logical && out.patterns.empty()) out.logical = false;
+    if (out.logical && out.patterns().empty()) out.logical = false;
   } else {
     cond = condition(r.condition);
     if (out.logical) {

@@ -275,7 +275,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
       p.var = e.kids[1].text;
       if (!bind(e.kids[0], e.kids[1], p.level, p.tmpl)) return false;
       ++out.levels;
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
       if (has_where(e)) {
         std::vector<const ast::Expr*> inner;
         flatten_and(e.kids[2], inner);
@@ -309,7 +309,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
         }
       }
       scope_.pop_back();
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
       continue;
     }
     // A test. Its aggregates become patterns first.
@@ -347,7 +347,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
       }
       scope_.pop_back();
       agg_levels_[a] = out.levels++;
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
     }
     auto c = condition(e);
     agg_levels_.clear();
@@ -358,10 +358,10 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
     std::int32_t lv = -1;
     levels_read(*c, lv);
     if (lv < 0) {
-      out.guards.push_back(std::move(*c));
+      out.rare.make().guards.push_back(std::move(*c));
       continue;
     }
-    for (auto it = out.patterns.rbegin(); it != out.patterns.rend(); ++it) {
+    for (auto it = out.rare.make().patterns.rbegin(); it != out.rare.make().patterns.rend(); ++it) {
       bool adds = it->kind == CPattern::Kind::ForEach || it->kind == CPattern::Kind::Aggregate;
       if (!adds || it->level != lv) continue;
       (it->kind == CPattern::Kind::Aggregate ? it->agg_tests : it->tests).push_back(std::move(*c));

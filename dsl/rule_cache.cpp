@@ -324,7 +324,6 @@ void put(Out& o, const CRule& r) {
   o.str(r.source);
   o.i32(r.priority);
   o.i32(r.category);
-  o.i32s(r.stages);
   o.flag(r.short_form);
   put(o, r.condition);
   o.count(r.actions.size());
@@ -333,11 +332,14 @@ void put(Out& o, const CRule& r) {
   o.i32(r.specificity);
   o.i32s(r.reads);
   o.i32s(r.writes);
-  o.count(r.patterns.size());
-  for (const CPattern& p : r.patterns) put(o, p);
-  put(o, r.guards);
   o.flag(r.logical);
   o.i32(r.levels);
+  o.flag(static_cast<bool>(r.rare));
+  if (!r.rare) return;
+  o.i32s(r.rare->stages);
+  o.count(r.rare->patterns.size());
+  for (const CPattern& p : r.rare->patterns) put(o, p);
+  put(o, r.rare->guards);
 }
 
 void put(Out& o, const TemplateDef& t) {
@@ -730,7 +732,6 @@ void get(In& in, CRule& r) {
   r.source = in.str();
   r.priority = in.i32();
   r.category = in.index(-1, in.categories, "a category is out of range");
-  r.stages = in.i32s();
   r.short_form = in.flag();
   get(in, r.condition);
   r.actions.resize(in.count(64));
@@ -743,11 +744,14 @@ void get(In& in, CRule& r) {
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
   for (std::int32_t s : r.writes)
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
-  r.patterns.resize(in.count(40));
-  for (CPattern& p : r.patterns) get(in, p);
-  get(in, r.guards);
   r.logical = in.flag();
   r.levels = in.i32();
+  if (!in.flag()) return;
+  CRule::Rare& rare = r.rare.make();
+  rare.stages = in.i32s();
+  rare.patterns.resize(in.count(40));
+  for (CPattern& p : rare.patterns) get(in, p);
+  get(in, rare.guards);
 }
 
 void get(In& in, TemplateDef& t) {

@@ -188,29 +188,39 @@ struct CAction {
 
 struct CRule {
   std::int32_t index = 0;  // position in RuleSet::rules (source order across files)
+  int priority = 0;
+  std::int32_t category = -1;  // default category of its recommendations
+  int specificity = 0;     // number of tests in the condition (agenda tie-break)
+  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
+  ast::Loc loc;
+  bool short_form = false;
+  bool logical = false;  // its creations hold only while its match holds
   std::string name;
   std::string description;
   std::string source;      // the guide section
-  int priority = 0;
-  std::int32_t category = -1;  // default category of its recommendations
-  // The applicant stages it speaks to (symbols of the `stage` enum, in the
-  // order written); empty: every stage. The applicant's report leaves out
-  // what a rule says to an applicant at another stage.
-  std::vector<std::int32_t> stages;
-  bool short_form = false;
   CExpr condition;
   std::vector<CAction> actions;
-  ast::Loc loc;
-  int specificity = 0;     // number of tests in the condition (agenda tie-break)
   std::vector<std::int32_t> reads;   // slots the condition reads, sorted
   std::vector<std::int32_t> writes;  // slots the actions write, sorted
-  // Rules over facts: the patterns, and the conjuncts over slots alone
-  // (applicant fields, conclusions), which are tested at the rule's first
-  // node. A rule without patterns runs on the single-record path.
-  std::vector<CPattern> patterns;
-  std::vector<CExpr> guards;
-  bool logical = false;  // its creations hold only while its match holds
-  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
+  // The parts few rules have, behind one pointer (absent: empty).
+  struct Rare {
+    // The applicant stages it speaks to (symbols of the `stage` enum, in the
+    // order written); empty: every stage. The applicant's report leaves out
+    // what a rule says to an applicant at another stage.
+    std::vector<std::int32_t> stages;
+    // Rules over facts: the patterns, and the conjuncts over slots alone
+    // (applicant fields, conclusions), which are tested at the rule's first
+    // node. A rule without patterns runs on the single-record path.
+    std::vector<CPattern> patterns;
+    std::vector<CExpr> guards;
+  };
+  Box<Rare> rare;
+  const std::vector<std::int32_t>& stages() const { return rare ? rare->stages : empty_rare().stages; }
+  const std::vector<CPattern>& patterns() const { return rare ? rare->patterns : empty_rare().patterns; }
+  const std::vector<CExpr>& guards() const { return rare ? rare->guards : empty_rare().guards; }
+
+ private:
+  static const Rare& empty_rare();
 };
 
 // Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.

@@ -54,7 +54,7 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
   x.count.assign(rs.rules.size(), 0);
   std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
   for (const CRule& r : rs.rules) {
-    if (!r.patterns.empty()) continue;
+    if (!r.patterns().empty()) continue;
     std::vector<const CExpr*> parts;
     conjuncts_of(r.condition, parts);
     for (const CExpr* e : parts) {

@@ -349,7 +349,7 @@ class Run {
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     f.matched.assign(static_cast<std::size_t>(cr.levels), -1);
     f.aggregates.assign(static_cast<std::size_t>(cr.levels), Value{});
-    for (const CPattern& p : cr.patterns) {
+    for (const CPattern& p : cr.patterns()) {
       auto l = static_cast<std::size_t>(p.level + offset);
       if (p.kind == CPattern::Kind::ForEach) {
         f.matched[static_cast<std::size_t>(p.level)] = static_cast<std::int32_t>(levels[l]);

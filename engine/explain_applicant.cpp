@@ -162,7 +162,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     }
   }
   auto fits = [&](const CRule& r) {
-    return r.stages.empty() || stage_sym < 0 || std::count(r.stages.begin(), r.stages.end(), stage_sym) > 0;
+    return r.stages().empty() || stage_sym < 0 || std::count(r.stages().begin(), r.stages().end(), stage_sym) > 0;
   };
   Explainer x{result, rules, 2};
   for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
@@ -241,7 +241,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
                                         "letters",  "research",    "contingency", "assessment"};
   auto rank = [&](const PlainItem& it) {
     const CRule& rule = rules.rules[static_cast<std::size_t>(result.recommendations[it.index].rule)];
-    int r = rule.stages.empty() ? 100 : 0;
+    int r = rule.stages().empty() ? 100 : 0;
     for (int i = 0; i < 9; ++i)
       if (it.category == urgency[i]) r += i;
     return r;

@@ -481,7 +481,7 @@ class ProgramView final : public ValueView {
  public:
   ProgramView(const Result& r, const Record& program, const CRule& rule, std::int32_t tmpl)
       : final_(r), program_(program) {
-    for (const CPattern& p : rule.patterns)
+    for (const CPattern& p : rule.patterns())
       if (p.tmpl == tmpl && p.level >= 0) {
         if (static_cast<std::size_t>(p.level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(p.level) + 1);
         bound_[static_cast<std::size_t>(p.level)] = true;
@@ -605,10 +605,10 @@ void solve_program(const Engine& engine, const Profile& profile, const WhatIfOpt
   std::set<std::int32_t> roots;
   std::map<std::int32_t, FieldHints> hints = pre.hints;
   for (const CRule& r : rules.rules) {
-    if (r.patterns.empty()) continue;
+    if (r.patterns().empty()) continue;
     std::vector<std::int32_t> slots;
-    for (const CExpr& g : r.guards) collect_slots(g, slots);
-    for (const CPattern& p : r.patterns) {
+    for (const CExpr& g : r.guards()) collect_slots(g, slots);
+    for (const CPattern& p : r.patterns()) {
       for (const CExpr& t : p.tests) collect_slots(t, slots);
       for (const CExpr& t : p.agg_tests) collect_slots(t, slots);
     }
@@ -616,8 +616,8 @@ void solve_program(const Engine& engine, const Profile& profile, const WhatIfOpt
     roots.insert(slots.begin(), slots.end());
     ProgramView view(base, *program, r, program_tmpl);
     Scanner scanner{rules, view, hints};
-    for (const CExpr& g : r.guards) scanner.scan(g);
-    for (const CPattern& p : r.patterns)
+    for (const CExpr& g : r.guards()) scanner.scan(g);
+    for (const CPattern& p : r.patterns())
       for (const CExpr& t : p.tests) scanner.scan(t);
   }
   std::vector<Candidate> cands;
