@@ -70,10 +70,7 @@ std::optional<RuleStrategy> parse_rule_strategy(std::string_view name) {
   return std::nullopt;
 }
 
-const Value& ConstRef::missing() {
-  static const Value kMissing;
-  return kMissing;
-}
+const Value ConstRef::kMissing;
 
 std::size_t ConstPool::Hash::operator()(const Key& k) const {
   std::uint64_t h = k.a * 0x9e3779b97f4a7c15ULL;

@@ -75,20 +75,19 @@ class Box {
   std::unique_ptr<T> p_;
 };
 
-// The constant of a Const node: shared, immutable, and absent (reading as
-// Missing) in every other node. The checker and the start-up cache share
-// equal scalar constants between nodes (docs/engine.md, "The compiled form").
+// The constant of a Const node: shared and immutable; in every other node it
+// is Missing (a static value, owned by none, so reading it never tests for
+// null). The checker and the start-up cache share equal scalar constants
+// between nodes (ConstPool).
 class ConstRef {
  public:
-  ConstRef() = default;
+  ConstRef() : p_(std::shared_ptr<const Value>(), &kMissing) {}
   explicit ConstRef(Value v) : p_(std::make_shared<const Value>(std::move(v))) {}
-  explicit ConstRef(std::shared_ptr<const Value> p) : p_(std::move(p)) {}
-  const Value& operator*() const { return p_ ? *p_ : missing(); }
-  const Value* operator->() const { return p_ ? p_.get() : &missing(); }
-  const std::shared_ptr<const Value>& shared() const { return p_; }
+  const Value& operator*() const { return *p_; }
+  const Value* operator->() const { return p_.get(); }
 
  private:
-  static const Value& missing();
+  static const Value kMissing;
   std::shared_ptr<const Value> p_;
 };
 
