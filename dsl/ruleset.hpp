@@ -83,6 +83,18 @@ class ConstRef {
  public:
   ConstRef() : p_(std::shared_ptr<const Value>(), &kMissing) {}
   explicit ConstRef(Value v) : p_(std::make_shared<const Value>(std::move(v))) {}
+  ConstRef(const ConstRef&) = default;
+  ConstRef& operator=(const ConstRef&) = default;
+  // A moved-from node reads Missing too.
+  ConstRef(ConstRef&& o) noexcept : p_(std::move(o.p_)) { o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing); }
+  ConstRef& operator=(ConstRef&& o) noexcept {
+    if (this != &o) {
+      p_ = std::move(o.p_);
+      o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing);
+    }
+    return *this;
+  }
+  ~ConstRef() = default;
   const Value& operator*() const { return *p_; }
   const Value* operator->() const { return p_.get(); }
 
