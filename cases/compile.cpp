@@ -190,8 +190,8 @@ struct Compiler {
     for (const CRule& cr : rules->rules) {
       rule_names.push_back(cr.name);
       for (const CAction& a : cr.actions)
-        if (a.kind == ast::ActionKind::Recommend && std::find(rec_ids.begin(), rec_ids.end(), a.id) == rec_ids.end())
-          rec_ids.push_back(a.id);
+        if (a.kind == ast::ActionKind::Recommend && std::find(rec_ids.begin(), rec_ids.end(), a.id()) == rec_ids.end())
+          rec_ids.push_back(a.id());
     }
     std::sort(rule_names.begin(), rule_names.end());
     std::sort(rec_ids.begin(), rec_ids.end());

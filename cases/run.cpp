@@ -31,8 +31,8 @@ void collect_reads(const CExpr& e, const RuleSet& rules, std::vector<Read>& out)
     out.push_back(std::move(r));
   };
   if (e.op == Op::MapGet && e.kids[0].op == Op::Slot && e.kids[1].op == Op::Const) {
-    add({e.kids[0].slot, e.kids[1].constant,
-         rules.slot_name(e.kids[0].slot) + "[" + source_value(e.kids[1].constant, rules) + "]"});
+    add({e.kids[0].slot, *e.kids[1].constant,
+         rules.slot_name(e.kids[0].slot) + "[" + source_value(*e.kids[1].constant, rules) + "]"});
     return;
   }
   if (e.op == Op::Slot) {
@@ -80,10 +80,10 @@ constexpr std::size_t kMaxCandidates = 8;
 // The constants an expectation compares with (`strategy is dual`: dual).
 void wanted_values(const CExpr& e, std::vector<Value>& out) {
   if (e.op == Op::Const) {
-    if (e.constant.kind == Value::Kind::List)
-      for (const Value& v : e.constant.list_items()) out.push_back(v);
-    else if (!e.constant.is_missing())
-      out.push_back(e.constant);
+    if (e.constant->kind == Value::Kind::List)
+      for (const Value& v : e.constant->list_items()) out.push_back(v);
+    else if (!e.constant->is_missing())
+      out.push_back(*e.constant);
     return;
   }
   for (const CExpr& k : e.kids) wanted_values(k, out);
@@ -99,12 +99,12 @@ void rank_writers(const Result& r, const RuleSet& rules, std::int32_t slot, cons
     const CRule& cr = rules.rules[static_cast<std::size_t>(rule)];
     return std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
       if (a.slot != slot || a.value.op != Op::Const) return false;
-      if (a.value.constant.kind == Value::Kind::List) {
-        for (const Value& v : a.value.constant.list_items())
+      if (a.value.constant->kind == Value::Kind::List) {
+        for (const Value& v : a.value.constant->list_items())
           if (std::find(wanted.begin(), wanted.end(), v) != wanted.end()) return true;
         return false;
       }
-      return std::find(wanted.begin(), wanted.end(), a.value.constant) != wanted.end();
+      return std::find(wanted.begin(), wanted.end(), *a.value.constant) != wanted.end();
     });
   };
   FinalView fv(r);
@@ -134,7 +134,7 @@ void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::se
     bool writes = std::any_of(cr.actions.begin(), cr.actions.end(), [&](const CAction& a) {
       if ((a.kind != ast::ActionKind::Set && a.kind != ast::ActionKind::Add) || a.slot != rd.slot) return false;
       // For one entry of a map: the rules that set that entry, or an entry they compute.
-      return !rd.key || !a.indexed || a.key.op != Op::Const || a.key.constant == *rd.key;
+      return !rd.key || !a.indexed || a.key().op != Op::Const || *a.key().constant == *rd.key;
     });
     if (writes) (r.fired(cr.index) ? fired : writers).push_back(cr.index);
   }
@@ -345,7 +345,7 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
           std::vector<std::int32_t> cands;
           for (const CRule& c : rules.rules)
             if (std::any_of(c.actions.begin(), c.actions.end(), [&](const CAction& a) {
-                  return a.kind == ast::ActionKind::Recommend && a.id == x.id.name;
+                  return a.kind == ast::ActionKind::Recommend && a.id() == x.id.name;
                 }))
               cands.push_back(c.index);
           why_not_lines(result, rules, cands, "it is recommended by ", shown, f.explanation);
@@ -371,8 +371,8 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
       case ExpectKind::ExplainedBy: {
         Read rd;
         if (ce.subject.op == Op::MapGet) {
-          rd = {ce.subject.kids[0].slot, ce.subject.kids[1].constant,
-                rules.slot_name(ce.subject.kids[0].slot) + "[" + source_value(ce.subject.kids[1].constant, rules) + "]"};
+          rd = {ce.subject.kids[0].slot, *ce.subject.kids[1].constant,
+                rules.slot_name(ce.subject.kids[0].slot) + "[" + source_value(*ce.subject.kids[1].constant, rules) + "]"};
         } else {
           rd = {ce.subject.slot, std::nullopt, rules.slot_name(ce.subject.slot)};
         }

@@ -2,6 +2,8 @@
 // the Checker's other jobs are in dsl/checker_*.cpp (see dsl/checker_impl.hpp).
 #include "dsl/checker_impl.hpp"
 
+#include <cstring>
+
 namespace advise {
 
 const char* op_name(Op op) {
@@ -68,13 +70,47 @@ std::optional<RuleStrategy> parse_rule_strategy(std::string_view name) {
   return std::nullopt;
 }
 
+const Value ConstRef::kMissing;
+
+std::size_t ConstPool::Hash::operator()(const Key& k) const {
+  std::uint64_t h = k.a * 0x9e3779b97f4a7c15ULL;
+  h = (h ^ (h >> 29) ^ k.b) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 31) ^ k.c) * 0x94d049bb133111ebULL;
+  h = (h ^ (h >> 29) ^ k.d) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<std::size_t>(h ^ (h >> 32));
+}
+
+ConstRef ConstPool::get(Value v) {
+  using K = Value::Kind;
+  if (v.kind == K::Text || v.kind == K::List || v.kind == K::Map || v.text || v.items) return ConstRef(std::move(v));
+  // Every field, bit for bit: nodes share a constant only when it is the same.
+  Key k{};
+  k.a = static_cast<std::uint64_t>(static_cast<std::uint32_t>(v.enum_id)) << 32 | static_cast<std::uint32_t>(v.sym);
+  std::memcpy(&k.b, &v.num, sizeof v.num);
+  std::memcpy(&k.c, &v.hi, sizeof v.hi);
+  k.d = static_cast<std::uint64_t>(v.kind) | static_cast<std::uint64_t>(v.flag) << 8;
+  auto [it, fresh] = shared_.try_emplace(k);
+  if (fresh) it->second = ConstRef(std::move(v));
+  return it->second;
+}
+
+const CRule::Rare& CRule::empty_rare() {
+  static const Rare kEmpty;
+  return kEmpty;
+}
+
+const CAction::Rare& CAction::empty_rare() {
+  static const Rare kEmpty;
+  return kEmpty;
+}
+
 void collect_slots(const CExpr& e, std::vector<std::int32_t>& out) {
   if (e.op == Op::Slot && std::find(out.begin(), out.end(), e.slot) == out.end()) out.push_back(e.slot);
   for (const CExpr& k : e.kids) collect_slots(k, out);
 }
 
 bool RuleSet::has_patterns() const {
-  return std::any_of(rules.begin(), rules.end(), [](const CRule& r) { return !r.patterns.empty(); });
+  return std::any_of(rules.begin(), rules.end(), [](const CRule& r) { return !r.patterns().empty(); });
 }
 
 const CRule* RuleSet::find_rule(std::string_view name) const {
@@ -179,7 +215,7 @@ std::vector<std::string> Checker::all_names() const {
 CExpr Checker::make_const(Value v, TypeId t, const ast::Loc& loc) {
   CExpr c;
   c.op = Op::Const;
-  c.constant = std::move(v);
+  c.constant = consts_.get(std::move(v));
   c.type = t;
   c.loc = loc;
   return c;

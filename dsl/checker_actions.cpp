@@ -99,14 +99,10 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
             pos = close + 1;
             continue;
           }
-          if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
+          if (!lit.empty()) t.segments.push_back({std::move(lit), {}});
           lit.clear();
           TextTemplate::Segment seg;
-          seg.is_expr = true;
-          seg.expr = std::move(*ce);
-          seg.counted = counted;
-          seg.singular = std::move(singular);
-          seg.plural = std::move(plural);
+          seg.place = Box<TextTemplate::Placeholder>({std::move(*ce), counted, std::move(singular), std::move(plural)});
           t.segments.push_back(std::move(seg));
         } else {
           ok = false;
@@ -120,7 +116,7 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
     ++pos;  // closing quote
     ++part;
   }
-  if (!lit.empty()) t.segments.push_back({std::move(lit), false, {}, false, {}, {}});
+  if (!lit.empty()) t.segments.push_back({std::move(lit), {}});
   if (!ok) return std::nullopt;
   return t;
 }
@@ -157,7 +153,7 @@ bool Checker::target(const ast::Expr& tgt, CAction& a, TypeId& value_type) {
       return false;
     }
     a.indexed = true;
-    a.key = std::move(*key);
+    a.rare.make().key = std::move(*key);
     value_type = types().at(t).elem;
   } else {
     value_type = t;
@@ -244,7 +240,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
       return out;
     }
     case ast::ActionKind::Recommend: {
-      out.id = a.id.name;
+      out.rare.make().id = a.id.name;
       out.category = rule.category;
       if (!a.category.name.empty()) {
         const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
@@ -310,7 +306,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
 }
 
 void Checker::check_value_range(std::int32_t slot, const CExpr& v) {
-  if (v.op != Op::Const || v.constant.kind != Value::Kind::Number) return;
+  if (v.op != Op::Const || v.constant->kind != Value::Kind::Number) return;
   CExpr s;
   s.op = Op::Slot;
   s.slot = slot;
@@ -366,8 +362,8 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
           if (auto s = stages ? did_you_mean(st.name, stages->values) : std::nullopt) d.message += "; did you mean `" + *s + "`?";
           else if (stages) d.message += "; the stages are " + list;
           ok = false;
-        } else if (std::find(out.stages.begin(), out.stages.end(), idx) == out.stages.end()) {
-          out.stages.push_back(idx);
+        } else if (std::find(out.stages().begin(), out.stages().end(), idx) == out.stages().end()) {
+          out.rare.make().stages.push_back(idx);
         }
       }
     }
@@ -397,7 +393,7 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
     if (pattern_condition(r.condition, out)) {
       cond = make_const(Value::boolean(true), types().boolean(), r.condition.loc);
     }
-    if (out.logical && out.patterns.empty()) out.logical = false;
+    if (out.logical && out.patterns().empty()) out.logical = false;
   } else {
     cond = condition(r.condition);
     if (out.logical) {

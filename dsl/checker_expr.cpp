@@ -33,10 +33,10 @@ Bounds Checker::bounds_of(const CExpr& c) const {
 }
 
 void Checker::check_constant_range(const CExpr& var, const CExpr& constant) {
-  if (constant.op != Op::Const || constant.constant.kind != Value::Kind::Number) return;
+  if (constant.op != Op::Const || constant.constant->kind != Value::Kind::Number) return;
   Bounds b = bounds_of(var);
   if (!b.known) return;
-  double x = constant.constant.num;
+  double x = constant.constant->num;
   if (x < b.lo || x > b.hi) {
     error(DiagKind::OutOfRange, constant.loc,
           format_number(x) + " is outside the range of `" + b.name + "` (" + format_number(b.lo) + " to " +
@@ -50,7 +50,7 @@ std::optional<CExpr> Checker::fold(CExpr c) {
        c.op == Op::MakeRange || c.op == Op::MakeList) &&
       std::all_of(c.kids.begin(), c.kids.end(), [](const CExpr& k) { return k.op == Op::Const; })) {
     Value v;
-    auto n = [&](std::size_t i) { return c.kids[i].constant.num; };
+    auto n = [&](std::size_t i) { return c.kids[i].constant->num; };
     switch (c.op) {
       case Op::Add: v = Value::number(n(0) + n(1)); break;
       case Op::Sub: v = Value::number(n(0) - n(1)); break;
@@ -66,7 +66,7 @@ std::optional<CExpr> Checker::fold(CExpr c) {
       case Op::MakeRange: v = Value::range(n(0), n(1)); break;
       case Op::MakeList: {
         ValueList items;
-        for (const CExpr& k : c.kids) items.push_back(k.constant);
+        for (const CExpr& k : c.kids) items.push_back(*k.constant);
         v = Value::list(std::move(items));
         break;
       }
@@ -281,7 +281,7 @@ std::optional<CExpr> Checker::arithmetic(const ast::Expr& e) {
   c.type = (c.op != Op::Div && kind(a->type) == TypeKind::Integer && kind(b->type) == TypeKind::Integer)
                ? types().integer()
                : types().number();
-  if (c.op == Op::Div && b->op == Op::Const && b->constant.num == 0) {
+  if (c.op == Op::Div && b->op == Op::Const && b->constant->num == 0) {
     error(DiagKind::DivisionByZero, e.kids[1].loc, "`" + src(e.loc) + "` divides by zero");
     return std::nullopt;
   }
@@ -378,8 +378,8 @@ std::optional<CExpr> Checker::in_test(const ast::Expr& e) {
   if (kind(b->type) == TypeKind::Range) {
     ok = is_numeric(a->type);
     if (ok && b->op == Op::Const) {
-      check_constant_range(*a, make_const(Value::number(b->constant.num), types().number(), e.kids[1].loc));
-      check_constant_range(*a, make_const(Value::number(b->constant.hi), types().number(), e.kids[1].loc));
+      check_constant_range(*a, make_const(Value::number(b->constant->num), types().number(), e.kids[1].loc));
+      check_constant_range(*a, make_const(Value::number(b->constant->hi), types().number(), e.kids[1].loc));
     }
   } else if (kind(b->type) == TypeKind::List) {
     TypeId elem = types().at(b->type).elem;
@@ -563,7 +563,7 @@ std::optional<CExpr> Checker::member_access(const ast::Expr& e) {
   c.kids = {std::move(*base)};
   if (c.kids[0].op == Op::Const) {
     // A constant specialty: read the table now.
-    const Specialty& s = kb_->specialties[static_cast<std::size_t>(c.kids[0].constant.sym)];
+    const Specialty& s = kb_->specialties[static_cast<std::size_t>(c.kids[0].constant->sym)];
     return make_const(s.attributes[static_cast<std::size_t>(attr)], c.type, e.loc);
   }
   return c;

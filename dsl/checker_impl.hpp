@@ -62,6 +62,7 @@ class Checker {
   Diagnostics& diags_;
   std::int32_t field_count_ = 0;
   std::map<std::string, DefEntry, std::less<>> defs_;
+  ConstPool consts_;  // the constants of the nodes it makes
   std::vector<std::string> def_order_;
   std::vector<std::string> resolving_;  // definitions being resolved, outermost first
   // Set while an expression is compiled only to report its own mistakes (its

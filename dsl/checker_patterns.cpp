@@ -171,15 +171,15 @@ bool Checker::declare_template(const ast::Template& t) {
         auto lo = expr(fd.range.kids[0], kNoType);
         auto hi = expr(fd.range.kids[1], kNoType);
         if (!lo || !hi || lo->op != Op::Const || hi->op != Op::Const ||
-            lo->constant.kind != Value::Kind::Number || hi->constant.kind != Value::Kind::Number) {
+            lo->constant->kind != Value::Kind::Number || hi->constant->kind != Value::Kind::Number) {
           error(DiagKind::BadTemplate, fd.range.loc, "a field's range is two numbers, as in `1..200`");
           ok = false;
-        } else if (lo->constant.num > hi->constant.num) {
+        } else if (lo->constant->num > hi->constant->num) {
           error(DiagKind::BadTemplate, fd.range.loc, "the range's low end is above its high end");
           ok = false;
         } else {
-          f.def.min = lo->constant.num;
-          f.def.max = hi->constant.num;
+          f.def.min = lo->constant->num;
+          f.def.max = hi->constant->num;
         }
       }
     }
@@ -285,7 +285,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
       p.var = e.kids[1].text;
       if (!bind(e.kids[0], e.kids[1], p.level, p.tmpl)) return false;
       ++out.levels;
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
       if (has_where(e)) {
         std::vector<const ast::Expr*> inner;
         flatten_and(e.kids[2], inner);
@@ -319,7 +319,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
         }
       }
       scope_.pop_back();
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
       continue;
     }
     // A test. Its aggregates become patterns first.
@@ -357,7 +357,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
       }
       scope_.pop_back();
       agg_levels_[a] = out.levels++;
-      out.patterns.push_back(std::move(p));
+      out.rare.make().patterns.push_back(std::move(p));
     }
     auto c = condition(e);
     agg_levels_.clear();
@@ -368,10 +368,10 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
     std::int32_t lv = -1;
     levels_read(*c, lv);
     if (lv < 0) {
-      out.guards.push_back(std::move(*c));
+      out.rare.make().guards.push_back(std::move(*c));
       continue;
     }
-    for (auto it = out.patterns.rbegin(); it != out.patterns.rend(); ++it) {
+    for (auto it = out.rare.make().patterns.rbegin(); it != out.rare.make().patterns.rend(); ++it) {
       bool adds = it->kind == CPattern::Kind::ForEach || it->kind == CPattern::Kind::Aggregate;
       if (!adds || it->level != lv) continue;
       (it->kind == CPattern::Kind::Aggregate ? it->agg_tests : it->tests).push_back(std::move(*c));
@@ -423,15 +423,15 @@ bool Checker::field_values(const ast::Action& a, std::int32_t tmpl, CAction& out
       ok = false;
       continue;
     }
-    if (v->op == Op::Const && v->constant.kind == Value::Kind::Number && tf.def.min && tf.def.max &&
-        (v->constant.num < *tf.def.min || v->constant.num > *tf.def.max)) {
+    if (v->op == Op::Const && v->constant->kind == Value::Kind::Number && tf.def.min && tf.def.max &&
+        (v->constant->num < *tf.def.min || v->constant->num > *tf.def.max)) {
       error(DiagKind::OutOfRange, fi.value.loc,
-            format_number(v->constant.num) + " is outside the range of `" + fi.field.name + "` (" +
+            format_number(v->constant->num) + " is outside the range of `" + fi.field.name + "` (" +
                 format_number(*tf.def.min) + " to " + format_number(*tf.def.max) + ")");
       ok = false;
       continue;
     }
-    out.fields.emplace_back(f, std::move(*v));
+    out.rare.make().fields.emplace_back(f, std::move(*v));
   }
   if (creating && ok) {
     std::string missing;

@@ -259,7 +259,7 @@ void put(Out& o, const CExpr& e, int depth = 0) {
   o.i32(e.type);
   o.i32(e.slot);
   o.i32(e.level);
-  put(o, e.constant);
+  put(o, *e.constant);
   put(o, e.loc);
   o.count(e.kids.size());
   for (const CExpr& k : e.kids) put(o, k, depth + 1);
@@ -274,11 +274,12 @@ void put(Out& o, const TextTemplate& t) {
   o.count(t.segments.size());
   for (const TextTemplate::Segment& s : t.segments) {
     o.str(s.literal);
-    o.flag(s.is_expr);
-    put(o, s.expr);
-    o.flag(s.counted);
-    o.str(s.singular);
-    o.str(s.plural);
+    o.flag(s.is_expr());
+    if (!s.is_expr()) continue;
+    put(o, s.place->expr);
+    o.flag(s.place->counted);
+    o.str(s.place->singular);
+    o.str(s.place->plural);
   }
 }
 
@@ -287,16 +288,18 @@ void put(Out& o, const CAction& a) {
   put(o, a.loc);
   o.i32(a.slot);
   o.flag(a.indexed);
-  put(o, a.key);
   put(o, a.value);
   o.flag(a.add_each);
-  o.str(a.id);
   o.i32(a.category);
   put(o, a.text);
   o.i32(a.tmpl);
   o.i32(a.level);
-  o.count(a.fields.size());
-  for (const auto& [field, value] : a.fields) {
+  o.flag(static_cast<bool>(a.rare));
+  if (!a.rare) return;
+  put(o, a.rare->key);
+  o.str(a.rare->id);
+  o.count(a.rare->fields.size());
+  for (const auto& [field, value] : a.rare->fields) {
     o.i32(field);
     put(o, value);
   }
@@ -321,7 +324,6 @@ void put(Out& o, const CRule& r) {
   o.str(r.source);
   o.i32(r.priority);
   o.i32(r.category);
-  o.i32s(r.stages);
   o.flag(r.short_form);
   put(o, r.condition);
   o.count(r.actions.size());
@@ -330,11 +332,14 @@ void put(Out& o, const CRule& r) {
   o.i32(r.specificity);
   o.i32s(r.reads);
   o.i32s(r.writes);
-  o.count(r.patterns.size());
-  for (const CPattern& p : r.patterns) put(o, p);
-  put(o, r.guards);
   o.flag(r.logical);
   o.i32(r.levels);
+  o.flag(static_cast<bool>(r.rare));
+  if (!r.rare) return;
+  o.i32s(r.rare->stages);
+  o.count(r.rare->patterns.size());
+  for (const CPattern& p : r.rare->patterns) put(o, p);
+  put(o, r.rare->guards);
 }
 
 void put(Out& o, const TemplateDef& t) {
@@ -394,6 +399,7 @@ struct In {
   std::size_t slots = 0;
   std::size_t templates = 0;
   std::size_t categories = 0;  // values of the `category` enum
+  ConstPool consts;            // equal scalar constants shared, as the checker does
 
   bool ok() const { return failed == nullptr; }
   void fail(const char* why) {
@@ -521,7 +527,13 @@ void get(In& in, Value& v, int depth = 0) {
   }
 }
 
-[[gnu::always_inline]] inline void get(In& in, ast::Loc& l) {
+[[gnu::always_inline]] inline ConstRef get_const(In& in) {
+  Value v;
+  get(in, v);
+  return in.consts.get(std::move(v));
+}
+
+void get(In& in, ast::Loc& l) {
   l.file = in.u32();
   l.begin = in.u32();
   l.end = in.u32();
@@ -656,7 +668,7 @@ void get(In& in, CExpr& e, int depth = 0) {
   if (in.p < in.end && *in.p == static_cast<char>(Value::Kind::Missing))
     ++in.p;  // most nodes hold no constant
   else
-    get(in, e.constant);
+    e.constant = get_const(in);
   get(in, e.loc);
   e.kids.resize(in.count(13));
   for (CExpr& k : e.kids) get(in, k, depth + 1);
@@ -671,11 +683,12 @@ void get(In& in, TextTemplate& t) {
   t.segments.resize(in.count(16));
   for (TextTemplate::Segment& s : t.segments) {
     s.literal = in.str();
-    s.is_expr = in.flag();
-    get(in, s.expr);
-    s.counted = in.flag();
-    s.singular = in.str();
-    s.plural = in.str();
+    if (!in.flag()) continue;
+    TextTemplate::Placeholder& p = s.place.make();
+    get(in, p.expr);
+    p.counted = in.flag();
+    p.singular = in.str();
+    p.plural = in.str();
   }
 }
 
@@ -684,16 +697,18 @@ void get(In& in, CAction& a) {
   get(in, a.loc);
   a.slot = in.index(-1, in.slots, "a slot is out of range");
   a.indexed = in.flag();
-  get(in, a.key);
   get(in, a.value);
   a.add_each = in.flag();
-  a.id = in.str();
   a.category = in.index(-1, in.categories, "a category is out of range");
   get(in, a.text);
   a.tmpl = in.index(-1, in.templates, "a template is out of range");
   a.level = in.i32();
-  a.fields.resize(in.count(17));
-  for (auto& [field, value] : a.fields) {
+  if (!in.flag()) return;
+  CAction::Rare& rare = a.rare.make();
+  get(in, rare.key);
+  rare.id = in.str();
+  rare.fields.resize(in.count(17));
+  for (auto& [field, value] : rare.fields) {
     field = in.i32();
     get(in, value);
   }
@@ -718,7 +733,6 @@ void get(In& in, CRule& r) {
   r.source = in.str();
   r.priority = in.i32();
   r.category = in.index(-1, in.categories, "a category is out of range");
-  r.stages = in.i32s();
   r.short_form = in.flag();
   get(in, r.condition);
   r.actions.resize(in.count(64));
@@ -731,11 +745,14 @@ void get(In& in, CRule& r) {
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
   for (std::int32_t s : r.writes)
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
-  r.patterns.resize(in.count(40));
-  for (CPattern& p : r.patterns) get(in, p);
-  get(in, r.guards);
   r.logical = in.flag();
   r.levels = in.i32();
+  if (!in.flag()) return;
+  CRule::Rare& rare = r.rare.make();
+  rare.stages = in.i32s();
+  rare.patterns.resize(in.count(40));
+  for (CPattern& p : rare.patterns) get(in, p);
+  get(in, rare.guards);
 }
 
 void get(In& in, TemplateDef& t) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "dsl/ast.hpp"
@@ -45,14 +46,88 @@ enum class Op : std::uint8_t {
 
 const char* op_name(Op op);
 
+// A heap value owned by one pointer and copied deeply: the rare parts of a
+// compiled node, so that the common case pays eight bytes for them.
+template <class T>
+class Box {
+ public:
+  Box() = default;
+  explicit Box(T v) : p_(std::make_unique<T>(std::move(v))) {}
+  Box(const Box& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
+  Box(Box&&) noexcept = default;
+  Box& operator=(const Box& o) {
+    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
+    return *this;
+  }
+  Box& operator=(Box&&) noexcept = default;
+  ~Box() = default;
+  explicit operator bool() const { return p_ != nullptr; }
+  const T* get() const { return p_.get(); }
+  const T& operator*() const { return *p_; }
+  const T* operator->() const { return p_.get(); }
+  // The value, made (default) when absent.
+  T& make() {
+    if (!p_) p_ = std::make_unique<T>();
+    return *p_;
+  }
+
+ private:
+  std::unique_ptr<T> p_;
+};
+
+// The constant of a Const node: shared and immutable; in every other node it
+// is Missing (a static value, owned by none, so reading it never tests for
+// null). The checker and the start-up cache share equal scalar constants
+// between nodes (ConstPool).
+class ConstRef {
+ public:
+  ConstRef() : p_(std::shared_ptr<const Value>(), &kMissing) {}
+  explicit ConstRef(Value v) : p_(std::make_shared<const Value>(std::move(v))) {}
+  ConstRef(const ConstRef&) = default;
+  ConstRef& operator=(const ConstRef&) = default;
+  // A moved-from node reads Missing too.
+  ConstRef(ConstRef&& o) noexcept : p_(std::move(o.p_)) { o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing); }
+  ConstRef& operator=(ConstRef&& o) noexcept {
+    if (this != &o) {
+      p_ = std::move(o.p_);
+      o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing);
+    }
+    return *this;
+  }
+  ~ConstRef() = default;
+  const Value& operator*() const { return *p_; }
+  const Value* operator->() const { return p_.get(); }
+
+ private:
+  static const Value kMissing;
+  std::shared_ptr<const Value> p_;
+};
+
+// Shares equal scalar constants (booleans, numbers, symbols, ranges) between
+// the nodes made through one pool; texts, lists and maps get their own.
+class ConstPool {
+ public:
+  ConstRef get(Value v);
+
+ private:
+  struct Key {
+    std::uint64_t a, b, c, d;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const;
+  };
+  std::unordered_map<Key, ConstRef, Hash> shared_;
+};
+
 struct CExpr {
   Op op = Op::Const;
   TypeId type = kNoType;
   std::int32_t slot = -1;
   std::int32_t level = -1;  // FactField, AggValue
-  Value constant;
-  std::vector<CExpr> kids;
   ast::Loc loc;  // where the rule author wrote it (source text via SourceManager)
+  ConstRef constant;        // Const
+  std::vector<CExpr> kids;
 };
 
 // A pattern of a rule over facts of a template (docs/engine.md, "Design:
@@ -78,61 +153,85 @@ struct CPattern {
 
 // A text with {placeholders}: literal segments and expressions, alternating.
 struct TextTemplate {
-  struct Segment {
-    std::string literal;  // used when !is_expr
-    bool is_expr = false;
+  // `{EXPR}`, or a counted placeholder, `{EXPR|singular|plural}`: the
+  // number, then the singular form when it is 1 and the plural otherwise
+  // ("1 letter", "0 letters"); a missing number reads "an unknown number of
+  // PLURAL".
+  struct Placeholder {
     CExpr expr;
-    // A counted placeholder, `{EXPR|singular|plural}`: the number, then the
-    // singular form when it is 1 and the plural otherwise ("1 letter", "0
-    // letters"); a missing number reads "an unknown number of PLURAL".
     bool counted = false;
     std::string singular, plural;
+  };
+  struct Segment {
+    std::string literal;     // when not a placeholder
+    Box<Placeholder> place;  // a placeholder
+    bool is_expr() const { return static_cast<bool>(place); }
   };
   std::vector<Segment> segments;
 };
 
 struct CAction {
   ast::ActionKind kind = ast::ActionKind::Set;
+  bool indexed = false;    // Set/Add into map[key]
+  bool add_each = false;   // Add: the value is a list whose items are added
   ast::Loc loc;
   std::int32_t slot = -1;  // Set, Add: the conclusion's slot
-  bool indexed = false;    // Set/Add into map[key]
-  CExpr key;               // when indexed
-  CExpr value;             // Set, Add, Cite
-  bool add_each = false;   // Add: the value is a list whose items are added
-  std::string id;          // Recommend
   std::int32_t category = -1;  // Recommend: symbol of the `category` enum
-  TextTemplate text;       // Recommend, Note, Warn
   // Create: tmpl; Change, Remove: the level of the bound fact.
   std::int32_t tmpl = -1;
   std::int32_t level = -1;
-  std::vector<std::pair<std::int32_t, CExpr>> fields;  // Create, Change: field index, value
+  CExpr value;             // Set, Add, Cite
+  TextTemplate text;       // Recommend, Note, Warn
+  // The parts few actions have, behind one pointer (absent: empty).
+  struct Rare {
+    CExpr key;             // Set/Add when indexed
+    std::string id;        // Recommend
+    std::vector<std::pair<std::int32_t, CExpr>> fields;  // Create, Change: field index, value
+  };
+  Box<Rare> rare;
+  const CExpr& key() const { return rare ? rare->key : empty_rare().key; }
+  const std::string& id() const { return rare ? rare->id : empty_rare().id; }
+  const std::vector<std::pair<std::int32_t, CExpr>>& fields() const { return rare ? rare->fields : empty_rare().fields; }
+
+ private:
+  static const Rare& empty_rare();
 };
 
 struct CRule {
   std::int32_t index = 0;  // position in RuleSet::rules (source order across files)
+  int priority = 0;
+  std::int32_t category = -1;  // default category of its recommendations
+  int specificity = 0;     // number of tests in the condition (agenda tie-break)
+  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
+  ast::Loc loc;
+  bool short_form = false;
+  bool logical = false;  // its creations hold only while its match holds
   std::string name;
   std::string description;
   std::string source;      // the guide section
-  int priority = 0;
-  std::int32_t category = -1;  // default category of its recommendations
-  // The applicant stages it speaks to (symbols of the `stage` enum, in the
-  // order written); empty: every stage. The applicant's report leaves out
-  // what a rule says to an applicant at another stage.
-  std::vector<std::int32_t> stages;
-  bool short_form = false;
   CExpr condition;
   std::vector<CAction> actions;
-  ast::Loc loc;
-  int specificity = 0;     // number of tests in the condition (agenda tie-break)
   std::vector<std::int32_t> reads;   // slots the condition reads, sorted
   std::vector<std::int32_t> writes;  // slots the actions write, sorted
-  // Rules over facts: the patterns, and the conjuncts over slots alone
-  // (applicant fields, conclusions), which are tested at the rule's first
-  // node. A rule without patterns runs on the single-record path.
-  std::vector<CPattern> patterns;
-  std::vector<CExpr> guards;
-  bool logical = false;  // its creations hold only while its match holds
-  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
+  // The parts few rules have, behind one pointer (absent: empty).
+  struct Rare {
+    // The applicant stages it speaks to (symbols of the `stage` enum, in the
+    // order written); empty: every stage. The applicant's report leaves out
+    // what a rule says to an applicant at another stage.
+    std::vector<std::int32_t> stages;
+    // Rules over facts: the patterns, and the conjuncts over slots alone
+    // (applicant fields, conclusions), which are tested at the rule's first
+    // node. A rule without patterns runs on the single-record path.
+    std::vector<CPattern> patterns;
+    std::vector<CExpr> guards;
+  };
+  Box<Rare> rare;
+  const std::vector<std::int32_t>& stages() const { return rare ? rare->stages : empty_rare().stages; }
+  const std::vector<CPattern>& patterns() const { return rare ? rare->patterns : empty_rare().patterns; }
+  const std::vector<CExpr>& guards() const { return rare ? rare->guards : empty_rare().guards; }
+
+ private:
+  static const Rare& empty_rare();
 };
 
 // Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.

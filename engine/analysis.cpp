@@ -457,7 +457,7 @@ class Analyzer {
   static bool constant(const CExpr& e) { return e.op == Op::Const; }
 
   std::string value_text(const CAction& a) const {
-    if (constant(a.value)) return kb_.source_text(a.value.constant);
+    if (constant(a.value)) return kb_.source_text(*a.value.constant);
     return source(a.value.loc);
   }
 
@@ -479,8 +479,8 @@ class Analyzer {
           if (x.kind != ast::ActionKind::Set) continue;
           for (const CAction& y : b.actions) {
             if (y.kind != ast::ActionKind::Set || y.slot != x.slot || y.indexed != x.indexed) continue;
-            if (constant(x.value) && constant(y.value) && x.value.constant == y.value.constant) continue;
-            if (x.indexed && constant(x.key) && constant(y.key) && !(x.key.constant == y.key.constant)) continue;
+            if (constant(x.value) && constant(y.value) && *x.value.constant == *y.value.constant) continue;
+            if (x.indexed && constant(x.key()) && constant(y.key()) && !(*x.key().constant == *y.key().constant)) continue;
             check_conflict(a, x, b, y, equal);
             goto next_pair;  // one finding per pair of rules
           }
@@ -837,7 +837,7 @@ class Analyzer {
     // Named numeric constants, by value.
     std::map<double, std::vector<std::string>> named;
     for (const auto& [name, e] : rs_->definitions)
-      if (e.op == Op::Const && e.constant.kind == Value::Kind::Number) named[e.constant.num].push_back(name);
+      if (e.op == Op::Const && e.constant->kind == Value::Kind::Number) named[e.constant->num].push_back(name);
     if (named.empty()) return;
     for (const CRule& r : rs_->rules) {
       std::set<std::string> read = identifiers(rs_->text_of(r.condition.loc));
@@ -925,10 +925,10 @@ class Analyzer {
       std::set<std::int32_t> done;
       for (const CAction& a : r.actions) {
         for (const TextTemplate::Segment& seg : a.text.segments) {
-          if (!seg.is_expr) continue;
-          for (std::int32_t s : reads(seg.expr)) {
+          if (!seg.is_expr()) continue;
+          for (std::int32_t s : reads(seg.place->expr)) {
             if (rs_->is_conclusion(s) || !done.insert(s).second) continue;
-            check_placeholder(r, a, seg.expr, s);
+            check_placeholder(r, a, seg.place->expr, s);
           }
         }
       }

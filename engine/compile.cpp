@@ -32,7 +32,7 @@ class Compiler {
     out_.offset.assign(rs_.rules.size(), 0);
     out_.global_read.assign(static_cast<std::size_t>(rs_.slot_count()), 0);
     for (const CRule& r : rs_.rules)
-      if (!r.patterns.empty()) rule(b, r);
+      if (!r.patterns().empty()) rule(b, r);
     rete::Strategy st = rete::Strategy::Advise;
     switch (rs_.strategy) {
       case RuleStrategy::Advise: st = rete::Strategy::Advise; break;
@@ -82,9 +82,9 @@ class Compiler {
         return true;
       case Op::Const: {
         Cell c;
-        if (!const_cell(e.constant, c)) return false;
+        if (!const_cell(*e.constant, c)) return false;
         o = Operand::value(c);
-        numeric = e.constant.kind == Value::Kind::Number;
+        numeric = e.constant->kind == Value::Kind::Number;
         return true;
       }
       case Op::Slot: {
@@ -142,7 +142,7 @@ class Compiler {
       // the language says; `not in` a range stays a predicate).
       Operand a;
       bool n = false;
-      const Value& c = e.kids[1].constant;
+      const Value& c = *e.kids[1].constant;
       if (operand(e.kids[0], a, n) && a.kind != Operand::Kind::Const) {
         if (c.kind == Value::Kind::Range && n && e.op == Op::In) {
           out.push_back({TestOp::Ge, a, Operand::value(rete::number_cell(c.num))});
@@ -202,19 +202,19 @@ class Compiler {
   void rule(rete::NetworkBuilder& b, const CRule& r) {
     std::int32_t parent = rete::NetworkBuilder::root();
     level_tmpl_.assign(static_cast<std::size_t>(std::max(r.levels, 0)), -1);
-    for (const CPattern& p : r.patterns)
+    for (const CPattern& p : r.patterns())
       if (p.kind == CPattern::Kind::ForEach && p.level >= 0 && static_cast<std::size_t>(p.level) < level_tmpl_.size())
         level_tmpl_[static_cast<std::size_t>(p.level)] = p.tmpl;
     self_tmpl_ = -1;
-    offset_ = r.guards.empty() ? 0 : 1;
+    offset_ = r.guards().empty() ? 0 : 1;
     out_.offset[static_cast<std::size_t>(r.index)] = offset_;
-    if (!r.guards.empty()) {
+    if (!r.guards().empty()) {
       self_level_ = -1;
       std::vector<Test> tests;
-      for (const CExpr& g : r.guards) test(g, tests);
+      for (const CExpr& g : r.guards()) test(g, tests);
       parent = b.join(parent, b.alpha(out_.applicant_tmpl, {}), {}, std::move(tests));
     }
-    for (const CPattern& p : r.patterns) {
+    for (const CPattern& p : r.patterns()) {
       self_level_ = p.level;
       self_tmpl_ = p.tmpl;
       std::vector<Test> alpha, residual;

@@ -35,7 +35,7 @@ inline bool list_has(const Value& list, const Value& x) {
 template <typename View>
 const Value& operand(const CExpr& e, const View& view, const KnowledgeBase& kb, std::optional<Value>& tmp) {
   switch (e.op) {
-    case Op::Const: return e.constant;
+    case Op::Const: return *e.constant;
     case Op::Slot: return view.get(e.slot);
     case Op::Member: {
       std::optional<Value> base_tmp;

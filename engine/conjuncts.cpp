@@ -13,7 +13,7 @@ namespace {
 bool same_expr(const CExpr& a, const CExpr& b) {
   if (a.op != b.op || a.type != b.type || a.slot != b.slot || a.level != b.level || a.kids.size() != b.kids.size())
     return false;
-  if (a.op == Op::Const && (a.constant.kind != b.constant.kind || !(a.constant == b.constant))) return false;
+  if (a.op == Op::Const && (a.constant->kind != b.constant->kind || !(*a.constant == *b.constant))) return false;
   for (std::size_t i = 0; i < a.kids.size(); ++i)
     if (!same_expr(a.kids[i], b.kids[i])) return false;
   return true;
@@ -25,13 +25,13 @@ std::uint64_t hash_expr(const CExpr& e) {
   mix(static_cast<std::uint64_t>(e.op));
   mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.slot)));
   if (e.op == Op::Const) {
-    mix(static_cast<std::uint64_t>(e.constant.kind));
-    mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.constant.sym)));
+    mix(static_cast<std::uint64_t>(e.constant->kind));
+    mix(static_cast<std::uint64_t>(static_cast<std::uint32_t>(e.constant->sym)));
     std::uint64_t bits = 0;
-    double d = e.constant.num;
+    double d = e.constant->num;
     std::memcpy(&bits, &d, sizeof bits);
     mix(bits);
-    if (e.constant.text) mix(std::hash<std::string>{}(*e.constant.text));
+    if (e.constant->text) mix(std::hash<std::string>{}(*e.constant->text));
   }
   for (const CExpr& k : e.kids) mix(hash_expr(k));
   return h;
@@ -55,7 +55,7 @@ ConjunctIndex index_conjuncts(const RuleSet& rs) {
   x.first_watch.assign(rs.rules.size(), -1);
   std::unordered_map<std::uint64_t, std::vector<std::int32_t>> by_hash;
   for (const CRule& r : rs.rules) {
-    if (!r.patterns.empty()) continue;
+    if (!r.patterns().empty()) continue;
     std::vector<const CExpr*> parts;
     conjuncts_of(r.condition, parts);
     std::vector<std::int32_t>& mine = x.conj_of[static_cast<std::size_t>(r.index)];

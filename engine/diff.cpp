@@ -147,7 +147,7 @@ std::vector<ConstantDiff> constant_changes(const RuleSet& a, const RuleSet& b) {
   auto constants = [](const RuleSet& rs) {
     std::map<std::string, std::string> out;
     for (const auto& [name, e] : rs.definitions)
-      if (e.op == Op::Const && e.constant.kind != Value::Kind::List) out[name] = to_source(e.constant, rs.kb->enums);
+      if (e.op == Op::Const && e.constant->kind != Value::Kind::List) out[name] = to_source(*e.constant, rs.kb->enums);
     return out;
   };
   auto ca = constants(a), cb = constants(b);

@@ -456,7 +456,7 @@ class Run {
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
     f.matched.assign(static_cast<std::size_t>(cr.levels), -1);
     f.aggregates.assign(static_cast<std::size_t>(cr.levels), Value{});
-    for (const CPattern& p : cr.patterns) {
+    for (const CPattern& p : cr.patterns()) {
       auto l = static_cast<std::size_t>(p.level + offset);
       if (p.kind == CPattern::Kind::ForEach) {
         f.matched[static_cast<std::size_t>(p.level)] = static_cast<std::int32_t>(levels[l]);
@@ -476,7 +476,7 @@ class Run {
           std::vector<Value> values(t.fields.size());
           for (std::size_t i = 0; i < t.fields.size(); ++i)
             if (t.fields[i].default_value) values[i] = *t.fields[i].default_value;
-          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          for (const auto& [field, e] : ca.fields()) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
           std::int32_t id = add_record(ca.tmpl, std::move(values), -1, fi);
           if (cr.logical && a.token >= 0) {
             if (m_->popped_alive()) {
@@ -492,7 +492,7 @@ class Run {
           auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
           if (!m_->fact(fact).alive) break;  // removed by an earlier action of this firing
           std::vector<Value> values = r_.records[static_cast<std::size_t>(fact)].values;
-          for (const auto& [field, e] : ca.fields) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+          for (const auto& [field, e] : ca.fields()) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
           m_->retract(fact);
           end_record(fact, fi);
           add_record(ca.tmpl, std::move(values), -1, fi);
@@ -696,7 +696,7 @@ class Run {
           if (v.is_missing()) break;  // nothing known to set
           const Value& cur = r_.value(a.slot);
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view, *rs_.kb);
+            Value key = evaluate_expr(a.key(), view, *rs_.kb);
             if (key.is_missing()) break;
             Value old = cur.map_get(key);
             if (!claim(a.slot, key, v, old, fi, cr.priority)) break;
@@ -723,7 +723,7 @@ class Run {
           if (v.is_missing()) break;
           ValueList add = a.add_each ? v.list_items() : ValueList{v};
           if (a.indexed) {
-            Value key = evaluate_expr(a.key, view, *rs_.kb);
+            Value key = evaluate_expr(a.key(), view, *rs_.kb);
             if (key.is_missing()) break;
             const Value& cur = r_.value(a.slot);
             Value list = cur.map_get(key);
@@ -764,9 +764,9 @@ class Run {
           std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view, *rs_.kb);
           // One recommendation per id, found by index (not by a scan: a
           // rule set may make hundreds of thousands).
-          auto [it, fresh] = rec_index_.try_emplace(a.id, r_.recommendations.size());
+          auto [it, fresh] = rec_index_.try_emplace(a.id(), r_.recommendations.size());
           if (fresh) {
-            r_.recommendations.push_back({a.id, a.category, std::move(text), rule, fi, {}});
+            r_.recommendations.push_back({a.id(), a.category, std::move(text), rule, fi, {}});
             break;
           }
           Recommendation& rec = r_.recommendations[it->second];

@@ -14,7 +14,7 @@ using detail::values_equal;
 Value evaluate_expr(const CExpr& e, const ValueView& view, const KnowledgeBase& kb) {
   auto ev = [&](std::size_t i) { return evaluate_expr(e.kids[i], view, kb); };
   switch (e.op) {
-    case Op::Const: return e.constant;
+    case Op::Const: return *e.constant;
     case Op::Slot: return view.get(e.slot);
     case Op::Member: {
       Value base = ev(0);
@@ -187,17 +187,18 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
 std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels) {
   std::string out;
   for (const auto& seg : t.segments) {
-    if (!seg.is_expr) {
+    if (!seg.is_expr()) {
       out += seg.literal;
     } else {
-      Value v = evaluate_expr(seg.expr, view, kb);
+      const TextTemplate::Placeholder& p = *seg.place;
+      Value v = evaluate_expr(p.expr, view, kb);
       std::string shown = labels ? kb.label(v) : kb.display(v);
-      if (!seg.counted)
+      if (!p.counted)
         out += shown;
       else if (v.kind != Value::Kind::Number)
-        out += "an unknown number of " + seg.plural;
+        out += "an unknown number of " + p.plural;
       else
-        out += shown + " " + (v.num == 1 ? seg.singular : seg.plural);
+        out += shown + " " + (v.num == 1 ? p.singular : p.plural);
     }
   }
   return out;

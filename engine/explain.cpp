@@ -103,7 +103,7 @@ std::vector<NamedConstant> constants_in(const std::string& test_text, const Rule
       seen.push_back(word);
       for (const auto& [name, expr] : rules.definitions) {
         if (name != word || expr.op != Op::Const || is_enum_value(*rules.kb, name)) continue;
-        const Value& v = expr.constant;
+        const Value& v = *expr.constant;
         std::string shown = rules.kb->source_text(v);
         if (v.kind == Value::Kind::List) shown = "{" + shown.substr(1, shown.size() - 2) + "}";
         out.push_back({name, shown});
@@ -251,15 +251,15 @@ std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing,
   const CRule& cr = rules.rules[static_cast<std::size_t>(firing.rule)];
   const bool values_only = detail == TestDetail::Values;
   std::vector<TestRecord> out;
-  if (cr.patterns.empty()) {
+  if (cr.patterns().empty()) {
     SnapshotView view(result, firing);
     walk(rules, cr.condition, view, true, out, false, values_only);
     return out;
   }
   FiringView view(result, firing);
   const KnowledgeBase& kb = *rules.kb;
-  for (const CExpr& g : cr.guards) walk(rules, g, view, true, out, false, values_only);
-  for (const CPattern& p : cr.patterns) {
+  for (const CExpr& g : cr.guards()) walk(rules, g, view, true, out, false, values_only);
+  for (const CPattern& p : cr.patterns()) {
     switch (p.kind) {
       // (A firing's pattern tests held: their truth is shown, not needed, in Values.)
       case CPattern::Kind::ForEach:
@@ -326,7 +326,7 @@ std::vector<MatchedFact> matched_facts(const Result& result, const Firing& firin
   const RuleSet& rules = *result.rules;
   const CRule& cr = rules.rules[static_cast<std::size_t>(firing.rule)];
   std::vector<MatchedFact> out;
-  for (const CPattern& p : cr.patterns) {
+  for (const CPattern& p : cr.patterns()) {
     if (p.kind != CPattern::Kind::ForEach) continue;
     std::int32_t id = firing.matched[static_cast<std::size_t>(p.level)];
     if (id < 0) continue;

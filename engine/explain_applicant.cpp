@@ -97,7 +97,7 @@ std::vector<Sentence> derivation_words(const std::vector<TestRecord>& tests, con
 // The text an action would say, rendered again with display names.
 const CAction* text_action(const CRule& rule, ast::ActionKind kind, const std::string& id) {
   for (const CAction& a : rule.actions)
-    if (a.kind == kind && (kind != ast::ActionKind::Recommend || a.id == id)) return &a;
+    if (a.kind == kind && (kind != ast::ActionKind::Recommend || a.id() == id)) return &a;
   return nullptr;
 }
 
@@ -162,7 +162,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     }
   }
   auto fits = [&](const CRule& r) {
-    return r.stages.empty() || stage_sym < 0 || std::count(r.stages.begin(), r.stages.end(), stage_sym) > 0;
+    return r.stages().empty() || stage_sym < 0 || std::count(r.stages().begin(), r.stages().end(), stage_sym) > 0;
   };
   Explainer x{result, rules, 2};
   for (std::size_t c = 0; c < kb.conclusions.size(); ++c) {
@@ -241,7 +241,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
                                         "letters",  "research",    "contingency", "assessment"};
   auto rank = [&](const PlainItem& it) {
     const CRule& rule = rules.rules[static_cast<std::size_t>(result.recommendations[it.index].rule)];
-    int r = rule.stages.empty() ? 100 : 0;
+    int r = rule.stages().empty() ? 100 : 0;
     for (int i = 0; i < 9; ++i)
       if (it.category == urgency[i]) r += i;
     return r;

@@ -62,12 +62,12 @@ bool could_produce(const CAction& a, std::int32_t slot, const Value& want, bool&
   }
   if (a.indexed) {
     // Map entries: the query names a key (applications=dermatology).
-    if (a.key.op != Op::Const) return true;
-    certainly = a.key.constant == want;
+    if (a.key().op != Op::Const) return true;
+    certainly = *a.key().constant == want;
     return certainly;
   }
   if (a.value.op != Op::Const) return true;  // computed: it might
-  const Value& c = a.value.constant;
+  const Value& c = *a.value.constant;
   if (c == want) {
     certainly = true;
     return true;
@@ -175,7 +175,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   }
   for (const CRule& cr : rules.rules)
     for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend && a.id == query) {
+      if (a.kind == ast::ActionKind::Recommend && a.id() == query) {
         g.kind = Goal::Kind::Recommendation;
         g.id = query;
         g.subject.text("recommendation ").code(query);
@@ -192,7 +192,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   for (const CRule& cr : rules.rules) {
     names.push_back(cr.name);
     for (const CAction& a : cr.actions)
-      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id);
+      if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id());
   }
   if (rules.field_slot(name) >= 0) {
     error = "`" + name + "` is a profile field, given by the applicant; ask about a conclusion, a recommendation or a rule";
@@ -233,7 +233,7 @@ std::vector<std::int32_t> goal_rules(const RuleSet& rules, const Goal& goal) {
     for (const CAction& a : cr.actions) {
       bool sure = false;
       if (goal.kind == Goal::Kind::Conclusion) any = any || could_produce(a, goal.slot, goal.want, sure);
-      if (goal.kind == Goal::Kind::Recommendation) any = any || (a.kind == ast::ActionKind::Recommend && a.id == goal.id);
+      if (goal.kind == Goal::Kind::Recommendation) any = any || (a.kind == ast::ActionKind::Recommend && a.id() == goal.id);
     }
     if (goal.kind == Goal::Kind::Rule) any = cr.index == goal.rule;
     if (any) out.push_back(cr.index);
@@ -443,7 +443,7 @@ struct PartialMatch {
   std::set<std::int32_t> bound;
 
   void run(const BindingView& start) {
-    for (const CPattern& q : rule.patterns)
+    for (const CPattern& q : rule.patterns())
       if (&q != &asked) order.push_back(&q);
     bound.insert(asked.level);
     BindingView view = start;
@@ -463,7 +463,7 @@ struct PartialMatch {
     std::vector<const CExpr*> out;
     for (const CExpr& t : q.tests)
       if (reads_only(t, now)) out.push_back(&t);
-    for (const CPattern& o : rule.patterns) {
+    for (const CPattern& o : rule.patterns()) {
       if (&o == &q || o.kind != CPattern::Kind::ForEach) continue;
       for (const CExpr& t : o.tests)
         if (reads_level(t, level) && reads_only(t, now)) out.push_back(&t);
@@ -481,7 +481,7 @@ struct PartialMatch {
   TestRecord pattern_failure(const CPattern& q, const std::string& note) const {
     TestRecord rec = pattern_record(rules, q.loc, note);
     std::uint32_t cut = q.loc.end;
-    for (const CPattern& o : rule.patterns)
+    for (const CPattern& o : rule.patterns())
       if (o.loc.file == q.loc.file && o.loc.begin > q.loc.begin && o.loc.begin < cut) cut = o.loc.begin;
     if (cut < q.loc.end) {
       std::string t(rules.text_of({q.loc.file, q.loc.begin, cut}));
@@ -699,7 +699,7 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
   }
   const KnowledgeBase& kb = *rules.kb;
   for (const CRule& cr : rules.rules) {
-    for (const CPattern& p : cr.patterns) {
+    for (const CPattern& p : cr.patterns()) {
       if (p.kind != CPattern::Kind::ForEach || p.tmpl != tmpl) continue;
       WhyNotCandidate c;
       c.rule = rule_ref(rules, cr.index);
@@ -715,7 +715,7 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
       view.bind(p.level, found);
       std::set<std::int32_t> mine{p.level};
       // Tests over the applicant, and over this fact alone: every one that fails.
-      for (const CExpr& g : cr.guards)
+      for (const CExpr& g : cr.guards())
         if (test_condition(g, view, kb) != Truth::True) record(rules, g, view, test_condition(g, view, kb), c.failed);
       for (const CExpr& t : p.tests)
         if (reads_only(t, mine)) {

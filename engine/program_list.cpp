@@ -213,8 +213,8 @@ class Planner {
  private:
   Plan make(const CRule& cr) {
     Plan plan;
-    if (cr.patterns.empty()) return plan;
-    for (const CExpr& g : cr.guards)
+    if (cr.patterns().empty()) return plan;
+    for (const CExpr& g : cr.guards())
       if (!fixed_walk(g)) return plan;
     plan.fixed = true;
     std::vector<const std::string*> seen;
@@ -245,8 +245,8 @@ class Planner {
         test(e);
       }
     };
-    for (const CExpr& g : cr.guards) guard(g);
-    for (const CPattern& p : cr.patterns) {
+    for (const CExpr& g : cr.guards()) guard(g);
+    for (const CPattern& p : cr.patterns()) {
       if (p.kind == CPattern::Kind::ForEach)
         for (const CExpr& t : p.tests) test(t);
       else if (p.kind == CPattern::Kind::Aggregate)

@@ -257,7 +257,7 @@ std::vector<std::int32_t> rule_inputs(const CRule& r) {
   std::vector<std::int32_t> out(r.reads.begin(), r.reads.end());
   for (const CAction& a : r.actions) {
     collect_slots(a.value, out);
-    if (a.indexed) collect_slots(a.key, out);
+    if (a.indexed) collect_slots(a.key(), out);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -509,7 +509,7 @@ class ProgramView final : public ValueView {
  public:
   ProgramView(const Result& r, const Record& program, const CRule& rule, std::int32_t tmpl)
       : final_(r), program_(program) {
-    for (const CPattern& p : rule.patterns)
+    for (const CPattern& p : rule.patterns())
       if (p.tmpl == tmpl && p.level >= 0) {
         if (static_cast<std::size_t>(p.level) >= bound_.size()) bound_.resize(static_cast<std::size_t>(p.level) + 1);
         bound_[static_cast<std::size_t>(p.level)] = true;
@@ -633,10 +633,10 @@ void solve_program(const Engine& engine, const Profile& profile, const WhatIfOpt
   std::set<std::int32_t> roots;
   std::map<std::int32_t, FieldHints> hints = pre.hints;
   for (const CRule& r : rules.rules) {
-    if (r.patterns.empty()) continue;
+    if (r.patterns().empty()) continue;
     std::vector<std::int32_t> slots;
-    for (const CExpr& g : r.guards) collect_slots(g, slots);
-    for (const CPattern& p : r.patterns) {
+    for (const CExpr& g : r.guards()) collect_slots(g, slots);
+    for (const CPattern& p : r.patterns()) {
       for (const CExpr& t : p.tests) collect_slots(t, slots);
       for (const CExpr& t : p.agg_tests) collect_slots(t, slots);
     }
@@ -644,8 +644,8 @@ void solve_program(const Engine& engine, const Profile& profile, const WhatIfOpt
     roots.insert(slots.begin(), slots.end());
     ProgramView view(base, *program, r, program_tmpl);
     Scanner scanner{rules, view, hints};
-    for (const CExpr& g : r.guards) scanner.scan(g);
-    for (const CPattern& p : r.patterns)
+    for (const CExpr& g : r.guards()) scanner.scan(g);
+    for (const CPattern& p : r.patterns())
       for (const CExpr& t : p.tests) scanner.scan(t);
   }
   std::vector<Candidate> cands;
@@ -869,7 +869,7 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
         sub.emplace();
         sub->goal.kind = Goal::Kind::Conclusion;
         sub->goal.slot = c->kids[0].slot;
-        sub->goal.want = c->kids[1].constant;
+        sub->goal.want = *c->kids[1].constant;
         sub->evaluations = w.evaluations;
         solve(engine, profile, options, *sub, depth + 1, pre);
         w.evaluations = sub->evaluations;

@@ -163,6 +163,84 @@ TEST_CASE("a start-up cache entry holds the rule set and kb as loaded", "[rule_c
   CHECK_FALSE(read_rule_cache(cache.path.string(), other, why));
 }
 
+// Every part of the compact compiled form (dsl/ruleset.hpp) goes through the
+// codec and back unchanged: the bundled rules (stages, counted placeholders,
+// indexed sets, recommendations) and rules over facts (patterns, guards,
+// aggregates, create and change with fields, a text constant), encoded once,
+// decoded, and encoded again give the same bytes.
+TEST_CASE("a decoded start-up cache entry encodes to the same bytes", "[rule_cache]") {
+  TempDir cache, again, extra;
+  std::string facts = extra.file("facts.rules", R"(
+template guest "A guest"
+  name: symbol
+  sex: {m, f}
+  hobby: symbol
+  age: integer 0..120 optional
+end
+template pair "Two guests"
+  a: symbol
+  b: symbol
+end
+rule pair_up "d" source "t"
+when step2ck > 200
+  and for each guest a where a.sex is f
+  and for each guest b where b.hobby is a.hobby and b.sex is not a.sex
+  and (there is no pair p where p.a is b.name and p.b is a.name)
+then create pair with a = a.name, b = b.name
+end
+rule older "d" source "t"
+when for each guest g where g.age < 40
+then change g with age = g.age + 1, hobby = "h9"
+  note "{g.name} is {g.age|year|years} old"
+end
+rule many "d" source "t"
+when (the number of guest g where g.sex is m) >= 2
+then note "at least two"
+end
+)");
+  RuleCacheKey key{"test-binary", source("kb"), {source("rules"), facts}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  std::string why;
+  REQUIRE(write_rule_cache(cache.path.string(), key, *l.kb, *rules, *l.sources, l.diags, why));
+  auto hit = read_rule_cache(cache.path.string(), key, why);
+  INFO(why);
+  REQUIRE(hit);
+  REQUIRE(write_rule_cache(again.path.string(), key, *hit->kb, *hit->rules, *hit->sources, hit->diags, why));
+  std::string first = slurp(rule_cache_file(cache.path.string(), key));
+  std::string second = slurp(rule_cache_file(again.path.string(), key));
+  CHECK(first.size() == second.size());
+  CHECK(first == second);
+  // The parts that live behind a pointer are there after decoding.
+  const CRule* pair_up = hit->rules->find_rule("pair_up");
+  REQUIRE(pair_up);
+  CHECK(pair_up->patterns().size() == 3);
+  CHECK(pair_up->guards().size() == 1);
+  CHECK(pair_up->actions.at(0).fields().size() == 2);
+  const CRule* older = hit->rules->find_rule("older");
+  REQUIRE(older);
+  CHECK(older->actions.at(1).text.segments.at(2).is_expr());
+  CHECK(older->actions.at(1).text.segments.at(2).place->counted);
+  // A node that is not a constant reads Missing.
+  CHECK(pair_up->actions.at(0).value.constant->is_missing());
+  CHECK(older->actions.at(0).key().constant->is_missing());
+}
+
+TEST_CASE("equal scalar constants are shared between the nodes of a rule set", "[rule_cache]") {
+  auto rs = compile_rules(R"(
+rule a "d" source "s" when step2ck > 230 then note "x" end
+rule b "d" source "s" when step2ck > 230 then note "y" end
+rule c "d" source "s" when step2ck > 231 then note "z" end
+)");
+  const Value* a = &*rs->rules.at(0).condition.kids.at(1).constant;
+  const Value* b = &*rs->rules.at(1).condition.kids.at(1).constant;
+  const Value* c = &*rs->rules.at(2).condition.kids.at(1).constant;
+  CHECK(a == b);
+  CHECK(a != c);
+  CHECK(a->num == 230);
+  CHECK(c->num == 231);
+}
+
 TEST_CASE("a damaged, cut or foreign start-up cache entry is never used", "[rule_cache]") {
   TempDir cache;
   RuleCacheKey key{"test-binary", source("kb"), {source("rules")}, ""};

@@ -113,7 +113,7 @@ TEST_CASE("standards: rules read the standard in force by name; a rule file cann
   auto rs = compile_rules("rule r \"r\"\nwhen step2ck < step2_passing\nthen\n  note \"below {step2_passing}\"\nend\n");
   bool found = false;
   for (const auto& [name, e] : rs->definitions)
-    if (name == "step2_passing") found = e.constant.num == 218;
+    if (name == "step2_passing") found = e.constant->num == 218;
   CHECK(found);
 
   auto sm = std::make_shared<SourceManager>();

@@ -179,7 +179,7 @@ TEST_CASE("what-if: kb/schema.json's actionable entries are checked when the kno
   REQUIRE(rs);
   bool found = false;
   for (const auto& [name, e] : rs->definitions)
-    if (name == "step2_passing") found = e.constant == Value::number(*step2ck.actionable.while_below);
+    if (name == "step2_passing") found = *e.constant == Value::number(*step2ck.actionable.while_below);
   CHECK(found);
 }
 
