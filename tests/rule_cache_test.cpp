@@ -330,21 +330,17 @@ TEST_CASE("editing a rule or kb file, or adding a rule file, invalidates the sta
   std::string why;
   REQUIRE(read_rule_cache(cache.path.string(), key, why));
 
-  fs::path rules_file = work.path / "rules" / "step2_exams.rules";
-  std::string text = slurp(rules_file);
-  spit(rules_file, text + "\n# an edit\n");
-  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
-  CHECK(why == rules_file.string() + " changed");
-  spit(rules_file, text);
-  CHECK(read_rule_cache(cache.path.string(), key, why));
-
-  fs::path schema = work.path / "kb" / "figures.json";
-  std::string fig = slurp(schema);
-  spit(schema, fig + " ");
-  CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
-  CHECK(why == schema.string() + " changed");
-  spit(schema, fig);
-  CHECK(read_rule_cache(cache.path.string(), key, why));
+  // An edit to `file` makes the entry stale, naming the file; undoing it makes it good again.
+  auto edit_and_undo = [&](const fs::path& file, const std::string& added) {
+    std::string text = slurp(file);
+    spit(file, text + added);
+    CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
+    CHECK(why == file.string() + " changed");
+    spit(file, text);
+    CHECK(read_rule_cache(cache.path.string(), key, why));
+  };
+  edit_and_undo(work.path / "rules" / "step2_exams.rules", "\n# an edit\n");
+  edit_and_undo(work.path / "kb" / "figures.json", " ");
 
   spit(work.path / "rules" / "zz_new.rules", "# a new file\n");
   CHECK_FALSE(read_rule_cache(cache.path.string(), key, why));
