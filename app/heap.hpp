@@ -1,0 +1,26 @@
+// The heap for a large input (docs/benchmarks.md, "The program list").
+//
+// A 10,000-program catalog makes about 75 MB of small objects: records,
+// texts, the network's tokens and entries. Touched 4 KiB page by 4 KiB
+// page, that is some 20,000 page faults, and as many TLB entries for the
+// matcher's scattered reads: a third of the run's CPU time. With the heap in
+// transparent huge pages (2 MiB), the faults fall tenfold and the user time
+// by about half (the figures are in docs/benchmarks.md).
+#pragma once
+
+#include <cstdint>
+
+namespace advise::cli {
+
+// Before reading inputs of `input_bytes` in all, expected to need about 24
+// times that in heap: grows the main heap once by that much (address space
+// only: nothing is touched) and asks the kernel to back it with huge pages
+// (madvise MADV_HUGEPAGE, which the usual `madvise` setting of
+// /sys/kernel/mm/transparent_hugepage/enabled honours). Only on Linux with
+// glibc's malloc, once per process, and only for inputs of 1 MiB or more:
+// a small run keeps the 4 KiB pages it touches (a huge page is zeroed whole
+// on its first touch). Elsewhere, or when the kernel refuses, nothing
+// changes but speed.
+void prepare_heap_for(std::uintmax_t input_bytes);
+
+}  // namespace advise::cli
