@@ -386,7 +386,7 @@ class Run {
     m_->set_global(slot, c, v.is_missing());
   }
 
-  std::int32_t add_record(std::int32_t tmpl, std::vector<Value> values, std::int32_t input, std::int32_t firing) {
+  std::int32_t add_record(std::int32_t tmpl, RecordValues values, std::int32_t input, std::int32_t firing) {
     // The record first: the predicates run while the fact is asserted read it.
     auto id = static_cast<std::int32_t>(m_->fact_count());
     if (static_cast<std::size_t>(id) >= r_.records.size()) r_.records.resize(static_cast<std::size_t>(id) + 1);
@@ -398,7 +398,7 @@ class Run {
     if (tmpl < 0) {
       m_->assert_fact(pp_->applicant_tmpl, {}, 0);
     } else {
-      const std::vector<Value>& vs = rec.values;
+      const RecordValues& vs = rec.values;
       cells_.assign(vs.size(), rete::Cell{});
       std::uint64_t missing = 0;
       const std::vector<char>& read = pp_->field_read[static_cast<std::size_t>(tmpl)];
@@ -424,14 +424,14 @@ class Run {
     if (r_.kb_facts) {
       for (std::size_t i = 0; i < r_.kb_facts->size(); ++i) {
         const FactRecord& fr = (*r_.kb_facts)[i];
-        std::int32_t id = add_record(fr.tmpl, fr.values, -1, -1);
+        std::int32_t id = add_record(fr.tmpl, RecordValues::view(fr.values), -1, -1);
         r_.records[static_cast<std::size_t>(id)].kb_input = static_cast<std::int32_t>(i);
       }
     }
     if (opt_.facts) {
       for (std::size_t i = 0; i < opt_.facts->size(); ++i) {
         const FactRecord& fr = (*opt_.facts)[i];
-        add_record(fr.tmpl, fr.values, static_cast<std::int32_t>(i), -1);
+        add_record(fr.tmpl, RecordValues::view(fr.values), static_cast<std::int32_t>(i), -1);
       }
     }
   }
@@ -477,7 +477,7 @@ class Run {
           for (std::size_t i = 0; i < t.fields.size(); ++i)
             if (t.fields[i].default_value) values[i] = *t.fields[i].default_value;
           for (const auto& [field, e] : ca.fields()) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
-          std::int32_t id = add_record(ca.tmpl, std::move(values), -1, fi);
+          std::int32_t id = add_record(ca.tmpl, RecordValues(std::move(values)), -1, fi);
           if (cr.logical && a.token >= 0) {
             if (m_->popped_alive()) {
               m_->support(a.token, id);
@@ -491,11 +491,12 @@ class Run {
         case ast::ActionKind::Change: {
           auto fact = static_cast<std::int32_t>(levels[static_cast<std::size_t>(ca.level + offset)]);
           if (!m_->fact(fact).alive) break;  // removed by an earlier action of this firing
-          std::vector<Value> values = r_.records[static_cast<std::size_t>(fact)].values;
+          const RecordValues& old = r_.records[static_cast<std::size_t>(fact)].values;
+          std::vector<Value> values(old.begin(), old.end());
           for (const auto& [field, e] : ca.fields()) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
           m_->retract(fact);
           end_record(fact, fi);
-          add_record(ca.tmpl, std::move(values), -1, fi);
+          add_record(ca.tmpl, RecordValues(std::move(values)), -1, fi);
           break;
         }
         case ast::ActionKind::Remove: {

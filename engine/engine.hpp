@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -112,12 +113,63 @@ struct RunawayError {
   std::string message;              // never empty
 };
 
+// A record's values, by field: its own (a fact a firing created), or a view
+// of a given fact's (EngineOptions::facts, Result::kb_facts), which the
+// engine does not copy: a 10,000-program catalog is 19 MB of values. A view
+// is valid while the given facts are (Result::given, Result::kb_facts).
+class RecordValues {
+ public:
+  RecordValues() = default;
+  explicit RecordValues(std::vector<Value> own) : own_(std::move(own)), data_(own_.data()), size_(own_.size()) {}
+  static RecordValues view(const std::vector<Value>& given) {
+    RecordValues r;
+    r.data_ = given.data();
+    r.size_ = given.size();
+    r.viewed_ = true;
+    return r;
+  }
+  RecordValues(const RecordValues& o) : own_(o.own_), viewed_(o.viewed_) { point(o); }
+  RecordValues(RecordValues&& o) noexcept : own_(std::move(o.own_)), viewed_(o.viewed_) { point(o); }
+  RecordValues& operator=(const RecordValues& o) {
+    if (this != &o) {
+      own_ = o.own_;
+      viewed_ = o.viewed_;
+      point(o);
+    }
+    return *this;
+  }
+  RecordValues& operator=(RecordValues&& o) noexcept {
+    own_ = std::move(o.own_);
+    viewed_ = o.viewed_;
+    point(o);
+    return *this;
+  }
+  ~RecordValues() = default;
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Value& operator[](std::size_t i) const { return data_[i]; }
+  const Value* begin() const { return data_; }
+  const Value* end() const { return data_ + size_; }
+  std::span<const Value> span() const { return {data_, size_}; }
+
+ private:
+  void point(const RecordValues& o) {
+    data_ = viewed_ ? o.data_ : own_.data();
+    size_ = viewed_ ? o.size_ : own_.size();
+  }
+  std::vector<Value> own_;
+  const Value* data_ = nullptr;
+  std::size_t size_ = 0;
+  bool viewed_ = false;
+};
+
 // A fact of a template in working memory: given (read from a facts file) or
 // created by a firing. Records are never erased: a removed or changed one
 // keeps its values and says which firing ended it.
 struct Record {
-  std::int32_t tmpl = -1;     // index into RuleSet::templates; -1 for the applicant
-  std::vector<Value> values;  // by field; Missing = unknown
+  std::int32_t tmpl = -1;  // index into RuleSet::templates; -1 for the applicant
+  RecordValues values;     // by field; Missing = unknown
   std::int32_t input = -1;       // index into EngineOptions::facts
   std::int32_t kb_input = -1;    // index into Result::kb_facts (a specialty of the knowledge base)
   std::int32_t created_by = -1;  // the firing that created it (`create`, `change`)

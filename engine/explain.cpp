@@ -292,7 +292,7 @@ std::vector<TestRecord> firing_tests(const Result& result, const Firing& firing,
 namespace explain_detail {
 // A record's key as people read it: "program_id 0800390001, track advanced".
 std::string record_key(const RuleSet& rules, const Record& rec) {
-  return fact_key_text(*rules.kb, rules.templates[static_cast<std::size_t>(rec.tmpl)], rec.values);
+  return fact_key_text(*rules.kb, rules.templates[static_cast<std::size_t>(rec.tmpl)], rec.values.span());
 }
 
 // Where a record came from: a facts file's place, or the rule that created it.

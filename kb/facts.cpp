@@ -1887,7 +1887,7 @@ std::string fact_key_text(const KnowledgeBase& kb, const TemplateSet& templates,
   return fact_key_text(kb, templates.templates.at(static_cast<std::size_t>(record.tmpl)), record.values);
 }
 
-std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, const std::vector<Value>& values) {
+std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, std::span<const Value> values) {
   std::vector<std::int32_t> key = t.key;
   if (key.empty() && !t.fields.empty()) key.push_back(0);
   std::string out;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,6 @@ nlohmann::ordered_json fact_to_json(const KnowledgeBase& kb, const TemplateSet& 
 // (the first field when the template declares no key).
 std::string fact_key_text(const KnowledgeBase& kb, const TemplateSet& templates, const FactRecord& record);
 // The same for a record's values of template `t` (working-memory records).
-std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, const std::vector<Value>& values);
+std::string fact_key_text(const KnowledgeBase& kb, const TemplateDef& t, std::span<const Value> values);
 
 }  // namespace advise
