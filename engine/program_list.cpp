@@ -8,6 +8,7 @@
 
 #include "engine/explain.hpp"
 #include "engine/explain_internal.hpp"
+#include "engine/parallel.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -314,7 +315,7 @@ std::optional<std::string> program_tier(const Result& result, const std::string&
   return best;
 }
 
-std::optional<ProgramList> build_program_list(const Result& result) {
+std::optional<ProgramList> build_program_list(const Result& result, std::size_t split_from) {
   if (!result.rules) return std::nullopt;
   const RuleSet& rules = *result.rules;
   const KnowledgeBase& kb = *rules.kb;
@@ -328,8 +329,6 @@ std::optional<ProgramList> build_program_list(const Result& result) {
   const TemplateDef& pt = rules.templates[static_cast<std::size_t>(program_t)];
 
   ProgramList list;
-  Labels labels(kb, pt);
-  Planner planner(rules, labels);
   std::vector<int> id_field;
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
   const ListingFields lf(lt);
@@ -354,61 +353,82 @@ std::optional<ProgramList> build_program_list(const Result& result) {
     programs.emplace(IdTrack(f.text(pf.program_id), std::move(track)), &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
-  list.entries.reserve(listed);
-  IdTrack wanted;
-
-  for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
-    const Record& r = result.records[ri];
-    if (r.tmpl != listing_t || r.ended_by >= 0) continue;
-    Fields f{&r, &kb};
-    ProgramEntry e;
-    e.program_id = f.text(lf.program_id);
-    e.track = kb.source_text(f.get(lf.track));
-    e.specialty = kb.source_text(f.get(lf.specialty));
-    e.specialty_name = kb.label(f.get(lf.specialty));
-    e.tier = kb.source_text(f.get(lf.tier));
-    e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
-    e.contingency = f.flag(lf.contingency);
-    wanted.first = e.program_id;
-    wanted.second = e.track;
-    if (auto it = programs.find(wanted); it != programs.end()) {
-      Fields p{it->second, &kb};
-      e.name = p.text(pf.name);
-      e.institution = p.text(pf.institution);
-      e.city = p.text(pf.city);
-      e.state = p.get(pf.state).is_missing() ? "" : kb.source_text(p.get(pf.state));
-      e.fictitious = p.flag(pf.fictitious);
-      const Record& pr = *it->second;
-      if (pr.input >= 0 && result.given && static_cast<std::size_t>(pr.input) < result.given->size())
-        e.origin = (*result.given)[static_cast<std::size_t>(pr.input)].origin.text();
+  // Each listing's entry and reasons depend on nothing but the result: a
+  // long list is made in two halves at once (one per core of the machines
+  // Advise runs on; docs/benchmarks.md, "The program list"), each with its
+  // own label and plan caches, and joined in record order, so the entries
+  // are the same as one pass would make.
+  auto make_entries = [&](std::size_t from, std::size_t to, std::vector<ProgramEntry>& out) {
+    Labels labels(kb, pt);
+    Planner planner(rules, labels);
+    IdTrack wanted;
+    for (std::size_t ri = from; ri < to; ++ri) {
+      const Record& r = result.records[ri];
+      if (r.tmpl != listing_t || r.ended_by >= 0) continue;
+      Fields f{&r, &kb};
+      ProgramEntry e;
+      e.program_id = f.text(lf.program_id);
+      e.track = kb.source_text(f.get(lf.track));
+      e.specialty = kb.source_text(f.get(lf.specialty));
+      e.specialty_name = kb.label(f.get(lf.specialty));
+      e.tier = kb.source_text(f.get(lf.tier));
+      e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
+      e.contingency = f.flag(lf.contingency);
+      wanted.first = e.program_id;
+      wanted.second = e.track;
+      if (auto it = programs.find(wanted); it != programs.end()) {
+        Fields p{it->second, &kb};
+        e.name = p.text(pf.name);
+        e.institution = p.text(pf.institution);
+        e.city = p.text(pf.city);
+        e.state = p.get(pf.state).is_missing() ? "" : kb.source_text(p.get(pf.state));
+        e.fictitious = p.flag(pf.fictitious);
+        const Record& pr = *it->second;
+        if (pr.input >= 0 && result.given && static_cast<std::size_t>(pr.input) < result.given->size())
+          e.origin = (*result.given)[static_cast<std::size_t>(pr.input)].origin.text();
+      }
+      // The chain of firings that made this version: each `change` ended the
+      // listing it matched; the first link is the `create`.
+      std::vector<std::int32_t> chain;
+      std::int32_t at = static_cast<std::int32_t>(ri);
+      std::vector<std::int32_t> visited;  // a chain is a few links
+      while (at >= 0 && std::find(visited.begin(), visited.end(), at) == visited.end()) {
+        visited.push_back(at);
+        const Record& cur = result.records[static_cast<std::size_t>(at)];
+        if (cur.created_by < 0) break;
+        chain.push_back(cur.created_by);
+        const Firing& by = result.firings[static_cast<std::size_t>(cur.created_by)];
+        std::int32_t prev = -1;
+        for (std::int32_t m : by.matched)
+          if (m >= 0 && result.records[static_cast<std::size_t>(m)].tmpl == listing_t &&
+              result.records[static_cast<std::size_t>(m)].ended_by == cur.created_by)
+            prev = m;
+        at = prev;
+      }
+      std::reverse(chain.begin(), chain.end());
+      e.reasons.reserve(chain.size());
+      for (std::int32_t fi : chain) {
+        const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
+        const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
+        e.reasons.push_back({firing.rule, rule.name, rule.description, rule.source,
+                             reason_values(result, firing, labels, planner, id_field)});
+      }
+      out.push_back(std::move(e));
     }
-    // The chain of firings that made this version: each `change` ended the
-    // listing it matched; the first link is the `create`.
-    std::vector<std::int32_t> chain;
-    std::int32_t at = static_cast<std::int32_t>(ri);
-    std::vector<std::int32_t> visited;  // a chain is a few links
-    while (at >= 0 && std::find(visited.begin(), visited.end(), at) == visited.end()) {
-      visited.push_back(at);
-      const Record& cur = result.records[static_cast<std::size_t>(at)];
-      if (cur.created_by < 0) break;
-      chain.push_back(cur.created_by);
-      const Firing& by = result.firings[static_cast<std::size_t>(cur.created_by)];
-      std::int32_t prev = -1;
-      for (std::int32_t m : by.matched)
-        if (m >= 0 && result.records[static_cast<std::size_t>(m)].tmpl == listing_t &&
-            result.records[static_cast<std::size_t>(m)].ended_by == cur.created_by)
-          prev = m;
-      at = prev;
-    }
-    std::reverse(chain.begin(), chain.end());
-    e.reasons.reserve(chain.size());
-    for (std::int32_t fi : chain) {
-      const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
-      const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
-      e.reasons.push_back({firing.rule, rule.name, rule.description, rule.source,
-                           reason_values(result, firing, labels, planner, id_field)});
-    }
-    list.entries.push_back(std::move(e));
+  };
+  const std::size_t n = result.records.size();
+  if (listed < split_from || listed < 2) {
+    list.entries.reserve(listed);
+    make_entries(0, n, list.entries);
+  } else {
+    // Split where half the listings lie behind.
+    std::size_t mid = 0;
+    for (std::size_t seen = 0; mid < n && seen < listed / 2; ++mid)
+      if (result.records[mid].tmpl == listing_t && result.records[mid].ended_by < 0) ++seen;
+    std::vector<ProgramEntry> second;
+    list.entries.reserve(listed);
+    run_both([&] { make_entries(0, mid, list.entries); }, [&] { make_entries(mid, n, second); });
+    for (ProgramEntry& e : second) list.entries.push_back(std::move(e));
   }
 
   // Order: the target specialty, then the backups in the strategy's order,

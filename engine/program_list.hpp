@@ -60,9 +60,14 @@ struct ProgramList {
   std::vector<ProgramCount> counts;
 };
 
+// From this many listings on, the list's entries are made in two halves at
+// once, and its JSON written so (the same entries and bytes as one pass).
+inline constexpr std::size_t kProgramListSplit = 2000;
+
 // Nothing when the evaluation read no catalog (no `program` record) or the
-// rules make no `listing`: the report then has no program list.
-std::optional<ProgramList> build_program_list(const Result& result);
+// rules make no `listing`: the report then has no program list. `split_from`:
+// the number of listings from which the entries are made in two halves.
+std::optional<ProgramList> build_program_list(const Result& result, std::size_t split_from = kProgramListSplit);
 
 // What every report says at the top of a list drawn from a catalog with a
 // fictitious record.

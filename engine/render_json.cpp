@@ -4,6 +4,8 @@
 // being left out, so that consumers never have to guess.
 #include "engine/render_json.hpp"
 
+
+#include "engine/parallel.hpp"
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 
@@ -212,10 +214,7 @@ void messages_json(JsonWriter& w, const Report& rep, bool warnings, RuleStyle st
 // The program list (`advise --catalog`): conclusions.program_list, one
 // object per program, and conclusions.program_list_summary (the fictitious
 // notice and the counts against the strategy's ranges).
-void program_list_json(JsonWriter& w, const ProgramList& list) {
-  w.key("program_list");
-  w.begin_array();
-  for (const ProgramEntry& e : list.entries) {
+void program_entry_json(JsonWriter& w, const ProgramEntry& e) {
     w.begin_object();
     w.key("program");
     w.string(e.program_id);
@@ -251,6 +250,21 @@ void program_list_json(JsonWriter& w, const ProgramList& list) {
     }
     w.end_array();
     w.end_object();
+}
+
+void program_list_json(JsonWriter& w, const ProgramList& list) {
+  w.key("program_list");
+  w.begin_array();
+  const std::size_t n = list.entries.size();
+  const std::size_t mid = n < kProgramListSplit ? n : n / 2;  // two halves at once, joined in order
+  if (mid == n) {
+    for (const ProgramEntry& e : list.entries) program_entry_json(w, e);
+  } else {
+    std::string second;
+    JsonWriter fork = w.fork(second);
+    run_both([&] { for (std::size_t i = 0; i < mid; ++i) program_entry_json(w, list.entries[i]); },
+             [&] { for (std::size_t i = mid; i < n; ++i) program_entry_json(fork, list.entries[i]); });
+    w.buffer() += second;
   }
   w.end_array();
   w.key("program_list_summary");

@@ -83,6 +83,18 @@ class JsonWriter {
 
   std::string& buffer() { return out_; }
 
+  // A writer that goes on with the current array or object in another
+  // string, as if this one had written an element already: what it writes
+  // belongs right after what this one writes next, so that parts of one
+  // document can be written at once and joined in order. Valid inside an
+  // array or object that is not empty once joined, and not after a key.
+  JsonWriter fork(std::string& out) const {
+    JsonWriter w(out, style_);
+    w.levels_ = levels_;
+    if (!w.levels_.empty()) w.levels_.back().first = false;
+    return w;
+  }
+
   // The length of the well-formed UTF-8 character at s[i] (the bytes
   // nlohmann's decoder accepts), or 0 when it is not one.
   static std::size_t utf8_length(std::string_view s, std::size_t i);

@@ -2,11 +2,18 @@
 // runaway guard, determinism and concurrent evaluation.
 #include <catch2/catch.hpp>
 
+#include <limits>
+#include <sstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "dsl/checker.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "engine/program_list.hpp"
+#include "engine/render.hpp"
+#include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace advise;
@@ -318,4 +325,67 @@ end
   REQUIRE(r.conflicts.size() == 1);
   REQUIRE(r.citations.size() == 1);
   CHECK(r.firings[static_cast<std::size_t>(r.citations[0].firing)].rule == rs->find_rule("exception")->index);
+}
+
+TEST_CASE("program list: a long list, made and written in two halves at once, is the one a single pass makes",
+          "[program_list][concurrency]") {
+  auto sm = std::make_shared<SourceManager>();
+  Diagnostics d;
+  auto loaded = load_rule_set({source("rules"), source("catalog/program_list.rules")}, bundled_kb(), sm, d);
+  INFO(render_text(*sm, d));
+  REQUIRE(loaded);
+  auto rs = std::make_shared<const RuleSet>(std::move(*loaded));
+  // The illustrative catalog's programs of the applicant's specialties, copied
+  // under new ids (the same id prefix, a new sequence number) past the split.
+  std::istringstream in(read_file(source("examples/catalog/programs.csv")));
+  std::string csv, line;
+  std::vector<std::string> rows;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (csv.empty()) {
+      csv = line + "\n";
+      continue;
+    }
+    if (line.find('"') != std::string::npos) continue;
+    if (line.find(",dermatology,") != std::string::npos || line.find(",internal_medicine,") != std::string::npos ||
+        line.find(",transitional_year,") != std::string::npos || line.find(",preliminary") != std::string::npos)
+      rows.push_back(line);
+  }
+  REQUIRE(rows.size() > 20);
+  std::size_t copies = 0;
+  while (copies < kProgramListSplit + 400)
+    for (const std::string& r : rows) {
+      std::size_t id = r.find(',') + 1;  // `fictitious` comes first, then the 10-digit id
+      std::string seq = std::to_string(5000 + copies);  // unique across every copy
+      csv += r.substr(0, id + 6) + seq + r.substr(id + 10) + "\n";
+      ++copies;
+    }
+  TemplateSet templates{rs->templates};
+  std::vector<FactRecord> facts;
+  std::vector<DataError> errors;
+  bool read = read_facts_csv(csv, "many.csv", *rs->kb, templates, templates.find("program"), facts, errors);
+  for (std::size_t i = 0; i < errors.size() && i < 3; ++i) UNSCOPED_INFO(errors[i].text());
+  REQUIRE(read);
+  REQUIRE(read_facts_file(source("kb/signals.json"), "", *rs->kb, templates, facts, errors));
+  Profile p = load_test_profile(read_file(source("tests/cases/program_list/applicant.json")));
+  EngineOptions opt;
+  opt.facts = &facts;
+  Engine e(rs);
+  Result r = e.evaluate(p, opt);
+  REQUIRE_FALSE(r.runaway);
+  auto halves = build_program_list(r);
+  auto one = build_program_list(r, std::numeric_limits<std::size_t>::max());
+  REQUIRE(halves);
+  REQUIRE(one);
+  REQUIRE(one->entries.size() >= kProgramListSplit);
+  CHECK(program_list_csv(*halves) == program_list_csv(*one));  // entries, tiers, signals and reasons, in order
+  // The JSON report writes its list in two halves too: every entry, in the list's order.
+  ReportOptions ro;
+  std::string json = render_json(build_report(r, ro), *rs);
+  auto list = nlohmann::json::parse(json)["conclusions"]["program_list"];
+  REQUIRE(list.size() == one->entries.size());
+  for (std::size_t i = 0; i < list.size(); i += 97) {
+    CHECK(list[i]["program"] == one->entries[i].program_id);
+    CHECK(list[i]["reasons"].size() == one->entries[i].reasons.size());
+  }
 }

@@ -110,3 +110,36 @@ TEST_CASE("the JSON writer finds every character to escape, wherever it is in a 
     }
   }
 }
+
+TEST_CASE("json writer: a fork writes the rest of an array elsewhere, and joined the bytes are one writer's",
+          "[json]") {
+  ojson doc = ojson::parse(R"({"a": 1, "list": [{"x": "\u009b1", "y": [1, 2]}, {"x": "2"}, [], {"x": "\u00ff"}, 3], "z": {}})");
+  for (int indent : {-1, 2}) {
+    INFO("indent " << indent);
+    std::string one;
+    {
+      JsonWriter w(one, indent < 0 ? JsonWriter::Style::Compact : JsonWriter::Style::Indented);
+      walk(w, doc);
+    }
+    for (std::size_t split = 1; split < doc["list"].size(); ++split) {
+      INFO("split " << split);
+      std::string joined, rest;
+      JsonWriter w(joined, indent < 0 ? JsonWriter::Style::Compact : JsonWriter::Style::Indented);
+      w.begin_object();
+      w.key("a");
+      walk(w, doc["a"]);
+      w.key("list");
+      w.begin_array();
+      JsonWriter fork = w.fork(rest);  // before the first half: it is written as if after it
+      for (std::size_t i = 0; i < split; ++i) walk(w, doc["list"][i]);
+      for (std::size_t i = split; i < doc["list"].size(); ++i) walk(fork, doc["list"][i]);
+      w.buffer() += rest;
+      w.end_array();
+      w.key("z");
+      walk(w, doc["z"]);
+      w.end_object();
+      CHECK(joined == one);
+      CHECK(joined == nl(doc, indent));
+    }
+  }
+}
