@@ -1,5 +1,7 @@
 #include "app/heap.hpp"
 
+#include "kb/parallel.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -34,6 +36,7 @@ void prepare_heap_for(std::uintmax_t input_bytes) {
   auto lo = (reinterpret_cast<std::uintptr_t>(before) + kHuge - 1) & ~(kHuge - 1);
   auto hi = reinterpret_cast<std::uintptr_t>(after) & ~(kHuge - 1);
   if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  set_huge_worker_heaps(true);  // the halves of kb/parallel.hpp, in their own arenas
 #else
   (void)input_bytes;
 #endif

@@ -8,7 +8,7 @@
 
 #include "engine/explain.hpp"
 #include "engine/explain_internal.hpp"
-#include "engine/parallel.hpp"
+#include "kb/parallel.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {

@@ -5,7 +5,7 @@
 #include "engine/render_json.hpp"
 
 
-#include "engine/parallel.hpp"
+#include "kb/parallel.hpp"
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 

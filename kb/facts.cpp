@@ -20,6 +20,7 @@
 
 #include "kb/json_syntax.hpp"
 #include "kb/limits.hpp"
+#include "kb/parallel.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
@@ -829,6 +830,16 @@ class RecordBuilder {
   }
 
   std::size_t count() const { return records_.size(); }
+  // Takes the records another builder read from a later part of the same
+  // file, after this one's; `where_of(i)` names the place of its record i.
+  template <class WhereOf>
+  void append(RecordBuilder&& o, WhereOf where_of) {
+    for (std::size_t i = 0; i < o.records_.size(); ++i) {
+      o.records_[i].origin.where = where_of(i);
+      records_.push_back(std::move(o.records_[i]));
+      offsets_.push_back(o.offsets_[i]);
+    }
+  }
   void reserve(std::size_t n) {
     records_.reserve(n);
     offsets_.reserve(n);
@@ -995,9 +1006,35 @@ class CsvScanner {
 
 }  // namespace
 
-bool read_facts_csv(const std::string& text, const std::string& file, const KnowledgeBase& kb,
-                    const TemplateSet& templates, int tmpl, std::vector<FactRecord>& out,
-                    std::vector<DataError>& errors) {
+namespace {
+
+// A file this large is read in two halves at once when it can be
+// (read_csv's `halves`).
+constexpr std::size_t kCsvHalvesBytes = std::size_t{1} << 20;
+
+// Where to cut the rows from `from` (a row's start) in two: just after the
+// line end nearest past the middle, when the quotes before it are balanced
+// (so it is not inside a quoted cell); nothing when there is no such place.
+// The reader checks that its first half ends there.
+std::optional<std::size_t> csv_split(const std::string& text, std::size_t from) {
+  std::size_t mid = from + (text.size() - from) / 2;
+  std::size_t quotes = 0;
+  for (const char* p = text.data() + from, *end = text.data() + mid;;) {
+    p = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+    if (!p) break;
+    ++quotes;
+    ++p;
+  }
+  if (quotes % 2 != 0) return std::nullopt;
+  const void* nl = std::memchr(text.data() + mid, '\n', text.size() - mid);
+  if (!nl) return std::nullopt;
+  std::size_t split = static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1;
+  if (split >= text.size()) return std::nullopt;
+  return split;
+}
+
+bool read_csv(const std::string& text, const std::string& file, const KnowledgeBase& kb, const TemplateSet& templates,
+              int tmpl, std::vector<FactRecord>& out, std::vector<DataError>& errors, bool halves) {
   std::vector<Pending> pending;
   auto file_ptr = std::make_shared<const std::string>(file);
   if (tmpl < 0 || static_cast<std::size_t>(tmpl) >= templates.templates.size()) {
@@ -1032,10 +1069,57 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
   std::vector<int> column_field;
   std::vector<std::string> column_name;
   bool header = false;
-  auto where = [&](std::size_t column) {
-    return "row " + std::to_string(row) + ", column " +
+  auto where_in = [&](std::size_t at_row, std::size_t column) {
+    return "row " + std::to_string(at_row) + ", column " +
            (column < column_name.size() && !column_name[column].empty() ? column_name[column] + " (" : "(") +
            column_letters(column) + ")";
+  };
+  // A row of data into `b`, as row `at_row` at `row_at`: false to stop reading.
+  auto data_row = [&](RecordBuilder& b, const std::vector<Cell>& row_cells, std::size_t at_row, std::size_t row_at) {
+    if (row_cells.size() != column_field.size()) {
+      std::size_t at = row_cells.size() > column_field.size() ? row_cells[column_field.size()].offset : row_at;
+      b.problem(at, "row " + std::to_string(at_row),
+                 "the row has " + std::to_string(row_cells.size()) + (row_cells.size() == 1 ? " cell" : " cells") +
+                     "; the header has " + std::to_string(column_field.size()) + " columns" +
+                     (row_cells.size() > column_field.size() ? " (a cell with a comma in it needs double quotes)" : ""));
+      return true;
+    }
+    if (b.count() >= kMaxFactRecords) {
+      b.problem(row_at, "row " + std::to_string(at_row),
+                 "the file has more than " + std::to_string(kMaxFactRecords) + " records");
+      return false;
+    }
+    b.start(tmpl, row_at, "row " + std::to_string(at_row));
+    for (std::size_t c = 0; c < row_cells.size(); ++c) {
+      int idx = column_field[c];
+      if (idx < 0) {
+        if (column_name[c].empty() && !row_cells[c].text.empty())
+          b.problem(row_cells[c].offset, where_in(at_row, c),
+                     "a value in a column with no name; name the column in the header or empty the cell");
+        continue;
+      }
+      auto field = static_cast<std::size_t>(idx);
+      if (row_cells[c].text.empty()) {
+        b.set_unknown(field, row_cells[c].offset);
+        continue;
+      }
+      bool none = false;
+      if (auto p = b.converter().from_text(tmpl, field, row_cells[c].text, b.slot(field), none)) {
+        b.set_failed(field, row_cells[c].offset);
+        b.problem(row_cells[c].offset, where_in(at_row, c), std::move(p->message), std::move(p->suggestion));
+        continue;
+      }
+      b.placed(field, none, row_cells[c].offset);
+    }
+    b.complete(
+        row_at,
+        [&](std::size_t field) {
+          for (std::size_t c = 0; c < column_field.size(); ++c)
+            if (column_field[c] >= 0 && static_cast<std::size_t>(column_field[c]) == field) return where_in(at_row, c);
+          return "row " + std::to_string(at_row);
+        },
+        true);
+    return true;
   };
   while (!scan.done() && !rb.full()) {
     ++row;
@@ -1091,51 +1175,48 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
                      "the header has no column `" + t.fields[i].def.name + "`; `" + t.fields[i].def.name +
                          "` is required in every `" + t.name + "` record");
       if (!pending.empty()) break;  // the rows cannot be read against a wrong header
-      continue;
-    }
-    if (cells.size() != column_field.size()) {
-      std::size_t at = cells.size() > column_field.size() ? cells[column_field.size()].offset : row_at;
-      rb.problem(at, "row " + std::to_string(row),
-                 "the row has " + std::to_string(cells.size()) + (cells.size() == 1 ? " cell" : " cells") +
-                     "; the header has " + std::to_string(column_field.size()) + " columns" +
-                     (cells.size() > column_field.size() ? " (a cell with a comma in it needs double quotes)" : ""));
-      continue;
-    }
-    if (rb.count() >= kMaxFactRecords) {
-      rb.problem(row_at, "row " + std::to_string(row),
-                 "the file has more than " + std::to_string(kMaxFactRecords) + " records");
+      if (!halves || text.size() - scan.at() < kCsvHalvesBytes) continue;
+      std::optional<std::size_t> split = csv_split(text, scan.at());
+      if (!split) continue;
+      // Two halves at once: this builder reads up to the split, another one
+      // the rest, numbering its rows from the split. Anything but a clean
+      // read (a problem or a warning in either half, or the first half not
+      // ending at the split: it was not where a row starts) and the file is
+      // read again in one pass, for its messages in their order.
+      std::vector<Pending> second_pending;
+      RecordBuilder second(kb, templates, file_ptr, second_pending);
+      std::vector<std::size_t> second_rows;
+      std::size_t first_rows = row;
+      auto read_rows = [&](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r,
+                           std::vector<std::size_t>* rows) {
+        std::vector<Cell> cs;
+        while (!sc.done() && sc.at() < stop && !b.full()) {
+          ++r;
+          std::size_t at = sc.at();
+          bool comment_row = false, blank_row = false;
+          if (!sc.row(cs, comment_row, blank_row)) {
+            b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
+            return;
+          }
+          if (comment_row || blank_row) continue;
+          std::size_t before = b.count();
+          if (!data_row(b, cs, r, at)) return;
+          if (rows && b.count() > before) rows->push_back(r);
+        }
+      };
+      CsvScanner rest(text, *split);
+      std::size_t rest_rows = 0;
+      run_both([&] { read_rows(rb, scan, *split, first_rows, nullptr); },
+               [&] { read_rows(second, rest, text.size(), rest_rows, &second_rows); });
+      if (scan.at() != *split || !rest.done() || !pending.empty() || !second_pending.empty() ||
+          !rb.warnings().empty() || !second.warnings().empty() || rb.full() || second.full() ||
+          rb.count() + second.count() > kMaxFactRecords)
+        return read_csv(text, file, kb, templates, tmpl, out, errors, false);
+      rb.append(std::move(second),
+                [&](std::size_t i) { return "row " + std::to_string(first_rows + second_rows[i]); });
       break;
     }
-    rb.start(tmpl, row_at, "row " + std::to_string(row));
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      int idx = column_field[c];
-      if (idx < 0) {
-        if (column_name[c].empty() && !cells[c].text.empty())
-          rb.problem(cells[c].offset, where(c),
-                     "a value in a column with no name; name the column in the header or empty the cell");
-        continue;
-      }
-      auto field = static_cast<std::size_t>(idx);
-      if (cells[c].text.empty()) {
-        rb.set_unknown(field, cells[c].offset);
-        continue;
-      }
-      bool none = false;
-      if (auto p = rb.converter().from_text(tmpl, field, cells[c].text, rb.slot(field), none)) {
-        rb.set_failed(field, cells[c].offset);
-        rb.problem(cells[c].offset, where(c), std::move(p->message), std::move(p->suggestion));
-        continue;
-      }
-      rb.placed(field, none, cells[c].offset);
-    }
-    rb.complete(
-        row_at,
-        [&](std::size_t field) {
-          for (std::size_t c = 0; c < column_field.size(); ++c)
-            if (column_field[c] >= 0 && static_cast<std::size_t>(column_field[c]) == field) return where(c);
-          return "row " + std::to_string(row);
-        },
-        true);
+    if (!data_row(rb, cells, row, row_at)) break;
   }
   if (!header && pending.empty())
     rb.problem(kNowhere, "", "the file has no header row; the first row that is not a `#` comment names the columns");
@@ -1145,6 +1226,20 @@ bool read_facts_csv(const std::string& text, const std::string& file, const Know
   }
   finish(text, rb.warnings(), errors);
   return true;
+}
+
+}  // namespace
+
+bool read_facts_csv(const std::string& text, const std::string& file, const KnowledgeBase& kb,
+                    const TemplateSet& templates, int tmpl, std::vector<FactRecord>& out,
+                    std::vector<DataError>& errors) {
+  return read_csv(text, file, kb, templates, tmpl, out, errors, true);
+}
+
+bool read_facts_csv_one_pass(const std::string& text, const std::string& file, const KnowledgeBase& kb,
+                             const TemplateSet& templates, int tmpl, std::vector<FactRecord>& out,
+                             std::vector<DataError>& errors) {
+  return read_csv(text, file, kb, templates, tmpl, out, errors, false);
 }
 
 // ============================================================== JSON

@@ -60,9 +60,16 @@ bool read_facts_json(const std::string& text, const std::string& file, const Kno
 // CSV (RFC 4180) of one template: a header row naming fields (any order;
 // `x_` columns ignored), `#` comment lines, a UTF-8 byte-order mark, an
 // empty cell for unknown.
+// A file of 1 MiB or more is read in two halves at once (kb/parallel.hpp)
+// when its middle can be cut at a row's start; the records, their places and
+// every message are those of one pass (a half with a problem or a warning
+// reads the file again in one pass, which the tests call directly).
 bool read_facts_csv(const std::string& text, const std::string& file, const KnowledgeBase& kb,
                     const TemplateSet& templates, int tmpl, std::vector<FactRecord>& out,
                     std::vector<DataError>& errors);
+bool read_facts_csv_one_pass(const std::string& text, const std::string& file, const KnowledgeBase& kb,
+                             const TemplateSet& templates, int tmpl, std::vector<FactRecord>& out,
+                             std::vector<DataError>& errors);
 
 // CLIPS facts: `(guest (name n1) (sex f) (hobby h3))`, any number per line,
 // `;` comments. A slot holds one symbol, number or string, read by the

@@ -4,6 +4,8 @@
 // reads ../shared.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -641,4 +643,97 @@ TEST_CASE("facts: a value over the size limit is said as every size limit is", "
                     std::string(kMaxFactValueBytes + 1, 'a') + ",dermatology,categorical,x,2025-01-01\n";
   CHECK(csv_problems(csv) == "p.csv:2:12: error: at row 2, column name (B): the value is 65,537 bytes; a value may be "
                              "at most 64 KiB (65,536 bytes)\n");
+}
+
+// ------------------------------------------------------------------ CSV in two halves
+
+namespace {
+
+// A catalog of `rows` programs past 1 MiB (long names), so that it is read in
+// two halves; `row_text(i)` may change a row.
+std::string big_csv(int rows, const std::function<std::string(int, std::string)>& row_text = {}) {
+  std::string text = "# fictitious\n" + kHead;
+  std::string pad(230, 'x');
+  for (int i = 1; i <= rows; ++i) {
+    std::string n = std::to_string(i);
+    std::string row = "0800" + std::string(6 - n.size(), '0') + n + ",Derm " + n + " " + pad +
+                      ",dermatology,advanced,https://a.example.org,2025-07-03\n";
+    text += row_text ? row_text(i, row) : row;
+  }
+  REQUIRE(text.size() > (std::size_t{1} << 20));
+  return text;
+}
+
+struct Read {
+  bool ok = false;
+  std::vector<FactRecord> records;
+  std::string messages;
+};
+
+Read read_csv_text(const std::string& text, bool one_pass) {
+  Read r;
+  std::vector<DataError> errors;
+  r.ok = one_pass ? read_facts_csv_one_pass(text, "big.csv", catalog().kb, catalog().templates, catalog().program,
+                                            r.records, errors)
+                  : read_facts_csv(text, "big.csv", catalog().kb, catalog().templates, catalog().program, r.records,
+                                   errors);
+  for (const DataError& e : errors) r.messages += e.text() + "\n";
+  return r;
+}
+
+void same_reads(const std::string& text) {
+  Read halves = read_csv_text(text, false), one = read_csv_text(text, true);
+  CHECK(halves.ok == one.ok);
+  CHECK(halves.messages == one.messages);
+  REQUIRE(halves.records.size() == one.records.size());
+  for (std::size_t i = 0; i < one.records.size(); ++i) {
+    INFO("record " << i);
+    CHECK(halves.records[i].origin.text() == one.records[i].origin.text());
+    CHECK(halves.records[i].values == one.records[i].values);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("facts: a large CSV read in two halves gives the records, places and messages of one pass", "[facts]") {
+  SECTION("a clean file: the second half's rows are numbered on from the first's") {
+    std::string text = big_csv(4000, [](int i, std::string row) {
+      return i == 3000 ? "# a comment in the second half\n\n" + row : row;  // rows that are not records count too
+    });
+    same_reads(text);
+    Read r = read_csv_text(text, false);
+    REQUIRE(r.ok);
+    REQUIRE(r.records.size() == 4000);
+    CHECK(r.records[3999].origin.text() == "big.csv:4004:1 (row 4004)");
+  }
+  SECTION("a problem in the second half: read again in one pass, the same message") {
+    same_reads(big_csv(4000, [](int i, std::string row) {
+      return i == 3500 ? row.replace(row.find("2025-07-03"), 10, "2025-13-03") : row;
+    }));
+  }
+  SECTION("a key in both halves: the duplicate is found across them") {
+    Read r = read_csv_text(big_csv(4000, [](int i, std::string row) {
+                             return i == 3900 ? "0800000007" + row.substr(10) : row;
+                           }),
+                           false);
+    CHECK_FALSE(r.ok);
+    INFO(r.messages);
+    CHECK(r.messages.find("big.csv:3902:1: error: at row 3902: a record with program_id 0800000007, track advanced is "
+                          "already at big.csv:9:1 (row 9)") !=
+          std::string::npos);
+    same_reads(big_csv(4000, [](int i, std::string row) { return i == 3900 ? "0800000007" + row.substr(10) : row; }));
+  }
+  SECTION("a quoted cell across the middle, after a stray quote in a comment: the cut is not a row's start") {
+    // The quotes before the middle balance (the comment's and the cell's
+    // opening one), so the cut falls inside the cell: the first half does not
+    // end there, and the file is read in one pass.
+    std::string text = big_csv(4000, [](int i, std::string row) {
+      if (i == 1) return "# a \" in a comment\n" + row;
+      if (i == 2000)
+        return row.substr(0, 10) + ",\"Derm\n" + std::string(20000, 'y') + "\n\"" + row.substr(row.find(",dermatology"));
+      return row;
+    });
+    same_reads(text);
+    CHECK(read_csv_text(text, false).ok);
+  }
 }

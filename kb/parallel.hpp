@@ -1,7 +1,7 @@
 // Two pieces of work at once: `here` on the calling thread, `there` on a
 // new one (docs/benchmarks.md, "The program list": the machines Advise runs
-// on have two cores or more, and a long list's entries and their JSON split
-// in two). Both always finish before this returns; an exception from either
+// on have two cores or more; a large catalog is read, and a long list's
+// entries and their JSON are made, in two halves). Both always finish before this returns; an exception from either
 // is rethrown here (the calling thread's first). The pieces must not write
 // to anything the other reads.
 #pragma once
@@ -12,10 +12,21 @@
 
 namespace advise {
 
+// Whether a worker thread's heap is to be backed by huge pages, as the main
+// heap is for a large input (app/heap.hpp: glibc gives each thread that
+// allocates an arena of its own, mapped page by page, and on this kind of
+// machine a page fault costs as much as several thousand instructions).
+// Off until the program turns it on.
+void set_huge_worker_heaps(bool on);
+namespace detail {
+void prepare_worker_heap();
+}
+
 template <class Here, class There>
 void run_both(Here&& here, There&& there) {
   std::exception_ptr there_failed;
   std::thread worker([&] {
+    detail::prepare_worker_heap();
     try {
       there();
     } catch (...) {
