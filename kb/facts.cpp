@@ -1121,7 +1121,27 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
         true);
     return true;
   };
-  while (!scan.done() && !rb.full()) {
+  // Rows of data from `sc` into `b` until `stop` (where a row starts), row
+  // numbers counted on in `r`; each record's row in `rows` when given.
+  auto read_rows = [&](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r,
+                       std::vector<std::size_t>* rows) {
+    std::vector<Cell> cs;
+    while (!sc.done() && sc.at() < stop && !b.full()) {
+      ++r;
+      std::size_t at = sc.at();
+      bool comment_row = false, blank_row = false;
+      if (!sc.row(cs, comment_row, blank_row)) {
+        b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
+        return;
+      }
+      if (comment_row || blank_row) continue;
+      std::size_t before = b.count();
+      if (!data_row(b, cs, r, at)) return;
+      if (rows && b.count() > before) rows->push_back(r);
+    }
+  };
+  // The header: the first row that is not a comment or blank.
+  while (!header && !scan.done() && !rb.full()) {
     ++row;
     std::size_t row_at = scan.at();
     bool comment = false, blank = false;
@@ -1130,93 +1150,72 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
       break;
     }
     if (comment || blank) continue;
-    if (!header) {
-      header = true;
-      if (cells.size() > kMaxFactColumns) {
-        rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
-                   "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
-                       std::to_string(kMaxFactColumns));
-        break;
-      }
-      std::vector<std::size_t> seen(t.fields.size(), kNowhere);
-      for (std::size_t c = 0; c < cells.size(); ++c) {
-        std::string name(cells[c].text);
-        column_name.push_back(name);
-        column_field.push_back(-1);
-        if (name.empty() || name.rfind("x_", 0) == 0) continue;
-        int idx = t.field_index(name);
-        std::string at = "row " + std::to_string(row) + ", column " + column_letters(c);
-        if (idx < 0) {
-          rb.problem(cells[c].offset, at,
-                     "unknown column `" + shown(name) + "`: `" + t.name +
-                         "` has no such field (prefix it with `x_` to carry a column Advise should ignore)",
-                     field_hint(t, name));
-          continue;
-        }
-        const TemplateField& f = t.fields[static_cast<std::size_t>(idx)];
-        if (f.derived_only()) {
-          const std::string& owner = t.fields[static_cast<std::size_t>(f.none_of)].def.name;
-          rb.problem(cells[c].offset, at,
-                     "`" + name + "` is set by the reader; write `none` in the column `" + owner + "` instead", owner);
-          continue;
-        }
-        if (seen[static_cast<std::size_t>(idx)] != kNowhere) {
-          rb.problem(cells[c].offset, at,
-                     "the column `" + name + "` appears twice (also column " +
-                         column_letters(seen[static_cast<std::size_t>(idx)]) + "); keep one");
-          continue;
-        }
-        seen[static_cast<std::size_t>(idx)] = c;
-        column_field.back() = idx;
-      }
-      for (std::size_t i = 0; i < t.fields.size(); ++i)
-        if (t.fields[i].required && seen[i] == kNowhere)
-          rb.problem(row_at, "row " + std::to_string(row),
-                     "the header has no column `" + t.fields[i].def.name + "`; `" + t.fields[i].def.name +
-                         "` is required in every `" + t.name + "` record");
-      if (!pending.empty()) break;  // the rows cannot be read against a wrong header
-      if (!halves || text.size() - scan.at() < kCsvHalvesBytes) continue;
-      std::optional<std::size_t> split = csv_split(text, scan.at());
-      if (!split) continue;
-      // Two halves at once: this builder reads up to the split, another one
-      // the rest, numbering its rows from the split. Anything but a clean
-      // read (a problem or a warning in either half, or the first half not
-      // ending at the split: it was not where a row starts) and the file is
-      // read again in one pass, for its messages in their order.
-      std::vector<Pending> second_pending;
-      RecordBuilder second(kb, templates, file_ptr, second_pending);
-      std::vector<std::size_t> second_rows;
-      std::size_t first_rows = row;
-      auto read_rows = [&](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r,
-                           std::vector<std::size_t>* rows) {
-        std::vector<Cell> cs;
-        while (!sc.done() && sc.at() < stop && !b.full()) {
-          ++r;
-          std::size_t at = sc.at();
-          bool comment_row = false, blank_row = false;
-          if (!sc.row(cs, comment_row, blank_row)) {
-            b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
-            return;
-          }
-          if (comment_row || blank_row) continue;
-          std::size_t before = b.count();
-          if (!data_row(b, cs, r, at)) return;
-          if (rows && b.count() > before) rows->push_back(r);
-        }
-      };
-      CsvScanner rest(text, *split);
-      std::size_t rest_rows = 0;
-      run_both([&] { read_rows(rb, scan, *split, first_rows, nullptr); },
-               [&] { read_rows(second, rest, text.size(), rest_rows, &second_rows); });
-      if (scan.at() != *split || !rest.done() || !pending.empty() || !second_pending.empty() ||
-          !rb.warnings().empty() || !second.warnings().empty() || rb.full() || second.full() ||
-          rb.count() + second.count() > kMaxFactRecords)
-        return read_csv(text, file, kb, templates, tmpl, out, errors, false);
-      rb.append(std::move(second),
-                [&](std::size_t i) { return "row " + std::to_string(first_rows + second_rows[i]); });
+    header = true;
+    if (cells.size() > kMaxFactColumns) {
+      rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
+                 "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
+                     std::to_string(kMaxFactColumns));
       break;
     }
-    if (!data_row(rb, cells, row, row_at)) break;
+    std::vector<std::size_t> seen(t.fields.size(), kNowhere);
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      std::string name(cells[c].text);
+      column_name.push_back(name);
+      column_field.push_back(-1);
+      if (name.empty() || name.rfind("x_", 0) == 0) continue;
+      int idx = t.field_index(name);
+      std::string at = "row " + std::to_string(row) + ", column " + column_letters(c);
+      if (idx < 0) {
+        rb.problem(cells[c].offset, at,
+                   "unknown column `" + shown(name) + "`: `" + t.name +
+                       "` has no such field (prefix it with `x_` to carry a column Advise should ignore)",
+                   field_hint(t, name));
+        continue;
+      }
+      const TemplateField& f = t.fields[static_cast<std::size_t>(idx)];
+      if (f.derived_only()) {
+        const std::string& owner = t.fields[static_cast<std::size_t>(f.none_of)].def.name;
+        rb.problem(cells[c].offset, at,
+                   "`" + name + "` is set by the reader; write `none` in the column `" + owner + "` instead", owner);
+        continue;
+      }
+      if (seen[static_cast<std::size_t>(idx)] != kNowhere) {
+        rb.problem(cells[c].offset, at,
+                   "the column `" + name + "` appears twice (also column " +
+                       column_letters(seen[static_cast<std::size_t>(idx)]) + "); keep one");
+        continue;
+      }
+      seen[static_cast<std::size_t>(idx)] = c;
+      column_field.back() = idx;
+    }
+    for (std::size_t i = 0; i < t.fields.size(); ++i)
+      if (t.fields[i].required && seen[i] == kNowhere)
+        rb.problem(row_at, "row " + std::to_string(row),
+                   "the header has no column `" + t.fields[i].def.name + "`; `" + t.fields[i].def.name +
+                       "` is required in every `" + t.name + "` record");
+  }
+  // The rows, unless the header is wrong (they cannot be read against it).
+  std::optional<std::size_t> split;
+  if (header && pending.empty() && halves && text.size() - scan.at() >= kCsvHalvesBytes)
+    split = csv_split(text, scan.at());
+  if (header && pending.empty() && !split) read_rows(rb, scan, text.size(), row, nullptr);
+  if (split) {
+    // Two halves at once: this builder reads up to the split, another one
+    // the rest, numbering its rows from the split. Anything but a clean read
+    // (a problem or a warning in either half, or the first half not ending
+    // at the split: it was not where a row starts) and the file is read
+    // again in one pass, for its messages in their order.
+    std::vector<Pending> second_pending;
+    RecordBuilder second(kb, templates, file_ptr, second_pending);
+    std::vector<std::size_t> second_rows;
+    CsvScanner rest(text, *split);
+    std::size_t rest_rows = 0;
+    run_both([&] { read_rows(rb, scan, *split, row, nullptr); },
+             [&] { read_rows(second, rest, text.size(), rest_rows, &second_rows); });
+    if (scan.at() != *split || !rest.done() || !pending.empty() || !second_pending.empty() || !rb.warnings().empty() ||
+        !second.warnings().empty() || rb.full() || second.full() || rb.count() + second.count() > kMaxFactRecords)
+      return read_csv(text, file, kb, templates, tmpl, out, errors, false);
+    rb.append(std::move(second), [&](std::size_t i) { return "row " + std::to_string(row + second_rows[i]); });
   }
   if (!header && pending.empty())
     rb.problem(kNowhere, "", "the file has no header row; the first row that is not a `#` comment names the columns");
