@@ -116,7 +116,8 @@ struct RunawayError {
 // A record's values, by field: its own (a fact a firing created), or a view
 // of a given fact's (EngineOptions::facts, Result::kb_facts), which the
 // engine does not copy: a 10,000-program catalog is 19 MB of values. A view
-// is valid while the given facts are (Result::given, Result::kb_facts).
+// is valid while the given facts are (Result::given, Result::kb_facts): the
+// records may move in their vector, but not be changed or destroyed.
 class RecordValues {
  public:
   RecordValues() = default;
@@ -129,7 +130,10 @@ class RecordValues {
     return r;
   }
   RecordValues(const RecordValues& o) : own_(o.own_), viewed_(o.viewed_) { point(o); }
-  RecordValues(RecordValues&& o) noexcept : own_(std::move(o.own_)), viewed_(o.viewed_) { point(o); }
+  RecordValues(RecordValues&& o) noexcept : own_(std::move(o.own_)), viewed_(o.viewed_) {
+    point(o);
+    o.clear();
+  }
   RecordValues& operator=(const RecordValues& o) {
     if (this != &o) {
       own_ = o.own_;
@@ -139,9 +143,12 @@ class RecordValues {
     return *this;
   }
   RecordValues& operator=(RecordValues&& o) noexcept {
-    own_ = std::move(o.own_);
-    viewed_ = o.viewed_;
-    point(o);
+    if (this != &o) {
+      own_ = std::move(o.own_);
+      viewed_ = o.viewed_;
+      point(o);
+      o.clear();
+    }
     return *this;
   }
   ~RecordValues() = default;
@@ -157,6 +164,12 @@ class RecordValues {
   void point(const RecordValues& o) {
     data_ = viewed_ ? o.data_ : own_.data();
     size_ = viewed_ ? o.size_ : own_.size();
+  }
+  void clear() {  // a moved-from one is empty
+    own_.clear();
+    data_ = nullptr;
+    size_ = 0;
+    viewed_ = false;
   }
   std::vector<Value> own_;
   const Value* data_ = nullptr;
