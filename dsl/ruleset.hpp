@@ -3,6 +3,7 @@
 // The engine consumes only this form, never raw syntax.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "dsl/ast.hpp"
+#include "dsl/box.hpp"
 #include "dsl/source.hpp"
 #include "kb/knowledge_base.hpp"
 #include "kb/template.hpp"
@@ -46,61 +48,52 @@ enum class Op : std::uint8_t {
 
 const char* op_name(Op op);
 
-// A heap value owned by one pointer and copied deeply: the rare parts of a
-// compiled node, so that the common case pays eight bytes for them.
-template <class T>
-class Box {
- public:
-  Box() = default;
-  explicit Box(T v) : p_(std::make_unique<T>(std::move(v))) {}
-  Box(const Box& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
-  Box(Box&&) noexcept = default;
-  Box& operator=(const Box& o) {
-    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
-    return *this;
-  }
-  Box& operator=(Box&&) noexcept = default;
-  ~Box() = default;
-  explicit operator bool() const { return p_ != nullptr; }
-  const T* get() const { return p_.get(); }
-  const T& operator*() const { return *p_; }
-  const T* operator->() const { return p_.get(); }
-  // The value, made (default) when absent.
-  T& make() {
-    if (!p_) p_ = std::make_unique<T>();
-    return *p_;
-  }
-
- private:
-  std::unique_ptr<T> p_;
-};
-
 // The constant of a Const node: shared and immutable; in every other node it
 // is Missing (a static value, owned by none, so reading it never tests for
 // null). The checker and the start-up cache share equal scalar constants
-// between nodes (ConstPool).
+// between nodes (ConstPool). One pointer to a counted value (8 bytes, where a
+// shared_ptr takes 16): copying and destroying test for the static value,
+// reading does not.
 class ConstRef {
  public:
-  ConstRef() : p_(std::shared_ptr<const Value>(), &kMissing) {}
-  explicit ConstRef(Value v) : p_(std::make_shared<const Value>(std::move(v))) {}
-  ConstRef(const ConstRef&) = default;
-  ConstRef& operator=(const ConstRef&) = default;
-  // A moved-from node reads Missing too.
-  ConstRef(ConstRef&& o) noexcept : p_(std::move(o.p_)) { o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing); }
-  ConstRef& operator=(ConstRef&& o) noexcept {
-    if (this != &o) {
-      p_ = std::move(o.p_);
-      o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing);
+  ConstRef() : p_(&kMissing) {}
+  explicit ConstRef(Value v) : p_(new Node{std::move(v), 1}) {}
+  ConstRef(const ConstRef& o) : p_(o.p_) { retain(); }
+  ConstRef& operator=(const ConstRef& o) {
+    if (p_ != o.p_) {
+      o.retain();
+      release();
+      p_ = o.p_;
     }
     return *this;
   }
-  ~ConstRef() = default;
-  const Value& operator*() const { return *p_; }
-  const Value* operator->() const { return p_.get(); }
+  // A moved-from node reads Missing too.
+  ConstRef(ConstRef&& o) noexcept : p_(o.p_) { o.p_ = &kMissing; }
+  ConstRef& operator=(ConstRef&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = o.p_;
+      o.p_ = &kMissing;
+    }
+    return *this;
+  }
+  ~ConstRef() { release(); }
+  const Value& operator*() const { return p_->value; }
+  const Value* operator->() const { return &p_->value; }
 
  private:
-  static const Value kMissing;
-  std::shared_ptr<const Value> p_;
+  struct Node {
+    Value value;
+    std::atomic<std::uint32_t> refs;
+  };
+  void retain() const {
+    if (p_ != &kMissing) p_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    if (p_ != &kMissing && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
+  }
+  static Node kMissing;
+  Node* p_;
 };
 
 // Shares equal scalar constants (booleans, numbers, symbols, ranges) between
