@@ -3,8 +3,10 @@
 // The engine consumes only this form, never raw syntax.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -190,6 +192,67 @@ struct CAction {
   static const Rare& empty_rare();
 };
 
+// The slots a rule reads or writes, sorted: most rules read one or two and
+// write none or one, so up to two are held inline (16 bytes in all, where a
+// vector takes 24 and an allocation).
+class SlotList {
+ public:
+  SlotList() = default;
+  SlotList(const SlotList& o) { std::copy(o.begin(), o.end(), reset(o.size_)); }
+  SlotList(SlotList&& o) noexcept : size_(o.size_), u_(o.u_) { o.size_ = 0; }
+  SlotList& operator=(const SlotList& o) {
+    if (this != &o) std::copy(o.begin(), o.end(), reset(o.size_));
+    return *this;
+  }
+  SlotList& operator=(SlotList&& o) noexcept {
+    if (this != &o) {
+      free_heap();
+      size_ = o.size_;
+      u_ = o.u_;
+      o.size_ = 0;
+    }
+    return *this;
+  }
+  SlotList& operator=(const std::vector<std::int32_t>& v) {
+    assign(v.begin(), v.end());
+    return *this;
+  }
+  ~SlotList() { free_heap(); }
+  template <class It>
+  void assign(It b, It e) {
+    std::copy(b, e, reset(static_cast<std::size_t>(std::distance(b, e))));
+  }
+  // Makes room for n slots (their values unspecified) and returns where they go.
+  std::int32_t* reset(std::size_t n) {
+    free_heap();
+    size_ = static_cast<std::uint32_t>(n);
+    if (n > kInline) u_.heap = new std::int32_t[n];
+    return data();
+  }
+  const std::int32_t* begin() const { return data(); }
+  const std::int32_t* end() const { return data() + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::int32_t operator[](std::size_t i) const { return data()[i]; }
+  friend bool operator==(const SlotList& a, const SlotList& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  static constexpr std::size_t kInline = 2;
+  const std::int32_t* data() const { return size_ > kInline ? u_.heap : u_.in; }
+  std::int32_t* data() { return size_ > kInline ? u_.heap : u_.in; }
+  void free_heap() {
+    if (size_ > kInline) delete[] u_.heap;
+    size_ = 0;
+  }
+  std::uint32_t size_ = 0;
+  union U {
+    std::int32_t in[kInline];
+    std::int32_t* heap;
+  } u_{};
+};
+
 struct CRule {
   std::int32_t index = 0;  // position in RuleSet::rules (source order across files)
   int priority = 0;
@@ -204,8 +267,8 @@ struct CRule {
   std::string source;      // the guide section
   CExpr condition;
   std::vector<CAction> actions;
-  std::vector<std::int32_t> reads;   // slots the condition reads, sorted
-  std::vector<std::int32_t> writes;  // slots the actions write, sorted
+  SlotList reads;   // slots the condition reads, sorted
+  SlotList writes;  // slots the actions write, sorted
   // The parts few rules have, behind one pointer (absent: empty).
   struct Rare {
     // The applicant stages it speaks to (symbols of the `stage` enum, in the
