@@ -79,7 +79,8 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     j["diagnostics"] = nlohmann::ordered_json::parse(render_json(*sources, diags));
     out << json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
   } else {
-    out << render_text(*sources, diags);
+    // One diagnostic at a time: a large rule set's report is never one string.
+    for (const Diagnostic& d : diags.all()) out << render_text(*sources, d);
     std::string shown;
     for (const std::string& p : paths) shown += (shown.empty() ? "" : ", ") + shown_path(p);
     err << terminal_safe("advise check: rules " + shown + ", knowledge base " + shown_path(kb_dir)) << "\n";

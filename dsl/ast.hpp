@@ -11,8 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
+
+#include "dsl/box.hpp"
 
 namespace advise::ast {
 
@@ -106,17 +109,41 @@ struct FieldInit {
   friend bool operator==(const FieldInit&, const FieldInit&) = default;
 };
 
+// An action. Note and warn, the most common, use only `text`: the parts
+// other kinds use are behind one pointer (Parts), absent until written, so
+// that a note costs 64 bytes, not 344. Read them through the accessors (an
+// absent part reads empty); write them through parts().
 struct Action {
   ActionKind kind = ActionKind::Set;
-  Loc loc;
-  Expr target;      // Set, Add: a Name or Index expression
-  Expr value;       // Set, Add, Cite
-  Ident id;         // Recommend; Create (template); Change, Remove (bound name)
-  Ident category;   // Recommend (empty name when not written)
-  std::vector<FieldInit> fields;  // Create, Change: in the order written
-  Text text;        // Recommend (may be empty), Note, Warn
   bool has_text = false;
-  friend bool operator==(const Action&, const Action&) = default;
+  Loc loc;
+  Text text;        // Recommend (may be empty), Note, Warn
+  struct Parts {
+    Expr target;      // Set, Add: a Name or Index expression
+    Expr value;       // Set, Add, Cite
+    Ident id;         // Recommend; Create (template); Change, Remove (bound name)
+    Ident category;   // Recommend (empty name when not written)
+    std::vector<FieldInit> fields;  // Create, Change: in the order written
+  };
+  const Expr& target() const { return parts_ ? parts_->target : empty_parts().target; }
+  const Expr& value() const { return parts_ ? parts_->value : empty_parts().value; }
+  const Ident& id() const { return parts_ ? parts_->id : empty_parts().id; }
+  const Ident& category() const { return parts_ ? parts_->category : empty_parts().category; }
+  const std::vector<FieldInit>& fields() const { return parts_ ? parts_->fields : empty_parts().fields; }
+  Parts& parts() { return parts_.make(); }
+  // Equal when every part reads equal, whether or not it was ever written.
+  friend bool operator==(const Action& a, const Action& b) {
+    return a.kind == b.kind && a.has_text == b.has_text && a.loc == b.loc && a.text == b.text &&
+           a.target() == b.target() && a.value() == b.value() && a.id() == b.id() &&
+           a.category() == b.category() && a.fields() == b.fields();
+  }
+
+ private:
+  static const Parts& empty_parts() {
+    static const Parts kEmpty;
+    return kEmpty;
+  }
+  Box<Parts> parts_;
 };
 
 struct Rule {
@@ -215,7 +242,9 @@ struct File {
   std::vector<Item> items;
   std::vector<Include> includes;
   std::vector<Definition> definitions;
-  std::vector<Rule> rules;
+  // A deque, not a vector: no doubling as it grows, and the checker frees
+  // each rule from the front once it is compiled (check_rules(LoadedRules&&)).
+  std::deque<Rule> rules;
   std::vector<Template> templates;
   std::vector<StrategyDecl> strategies;
   std::vector<Comment> comments;  // every comment, in source order

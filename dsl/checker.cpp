@@ -2,7 +2,9 @@
 // the Checker's other jobs are in dsl/checker_*.cpp (see dsl/checker_impl.hpp).
 #include "dsl/checker_impl.hpp"
 
+#include <bit>
 #include <cstring>
+#include <functional>
 
 namespace advise {
 
@@ -70,7 +72,7 @@ std::optional<RuleStrategy> parse_rule_strategy(std::string_view name) {
   return std::nullopt;
 }
 
-const Value ConstRef::kMissing;
+ConstRef::Node ConstRef::kMissing{Value{}, 1};
 
 std::size_t ConstPool::Hash::operator()(const Key& k) const {
   std::uint64_t h = k.a * 0x9e3779b97f4a7c15ULL;
@@ -293,26 +295,48 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
   std::size_t rule_count = 0;
   for (const ast::File& f : files.files) rule_count += f.rules.size();
   rs.rules.reserve(rule_count);
-  std::map<std::string, ast::Loc> names;
+  // Names already taken: an open-addressing table of indices into rs.rules
+  // (whose names are the keys; it is reserved, so they stay put), and where
+  // each rule's name was written, for the note on a duplicate. 20 bytes or
+  // so a rule, where a std::map took a node of 72 and the name's copy.
+  std::vector<std::int32_t> taken(std::bit_ceil(rule_count * 2 + 2), -1);
+  const std::size_t mask = taken.size() - 1;
+  std::vector<ast::Loc> name_locs;
+  name_locs.reserve(rule_count);
   std::int32_t index = 0;
   for (std::size_t fi = 0; fi < files.files.size(); ++fi) {
     const ast::File& f = files.files[fi];
+    std::uint32_t freed = 0;  // rules taken off the front of f.rules (with `release`)
     for (const ast::Item& item : f.items) {
       if (item.kind != ast::ItemKind::Rule) continue;
-      const ast::Rule& r = f.rules[item.index];
+      const ast::Rule& r = f.rules[item.index - freed];
       auto cr = rule(r, index);
       if (cr) {
-        auto [it, fresh] = names.emplace(cr->name, r.short_form ? r.loc : r.name.loc);
-        if (fresh) {
+        std::size_t h = std::hash<std::string>{}(cr->name) & mask;
+        while (taken[h] >= 0 && rs.rules[static_cast<std::size_t>(taken[h])].name != cr->name) h = (h + 1) & mask;
+        if (taken[h] < 0) {
+          taken[h] = index;
+          name_locs.push_back(r.short_form ? r.loc : r.name.loc);
           rs.rules.push_back(std::move(*cr));
           ++index;
         } else {
           auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
                           "a rule named `" + cr->name + "` already exists");
-          d.notes.push_back({it->second, true, "the first rule of that name"});
+          d.notes.push_back({name_locs[static_cast<std::size_t>(taken[h])], true, "the first rule of that name"});
         }
       }
-      if (release) release->files[fi].rules[item.index] = ast::Rule{};
+      // Rules are listed in the order of their items, so the one compiled is
+      // the first left: taking it off frees its memory, the deque's blocks
+      // included.
+      if (release) {
+        auto& left = release->files[fi].rules;
+        if (item.index == freed) {
+          left.pop_front();
+          ++freed;
+        } else {
+          left[item.index - freed] = ast::Rule{};
+        }
+      }
     }
   }
   // 4. Unused definitions.

@@ -185,54 +185,54 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
   switch (a.kind) {
     case ast::ActionKind::Set: {
       TypeId vt = kNoType;
-      if (!target(a.target, out, vt)) {
-        report_only(a.value);
+      if (!target(a.target(), out, vt)) {
+        report_only(a.value());
         return std::nullopt;
       }
-      auto v = expr(a.value, vt);
+      auto v = expr(a.value(), vt);
       if (!v) return std::nullopt;
       if (!assignable(vt, v->type)) {
         auto it = first_setter_.find(out.slot);
         if (it != first_setter_.end()) {
-          auto& d = error(DiagKind::ConflictingTypes, a.value.loc,
-                          "rules give `" + src(a.target.loc) + "` values of different types: " + article(v->type) +
+          auto& d = error(DiagKind::ConflictingTypes, a.value().loc,
+                          "rules give `" + src(a.target().loc) + "` values of different types: " + article(v->type) +
                               " here, " + article(vt) + " elsewhere" + values_of(vt));
           d.notes.push_back({it->second, true, "given " + article(vt) + " here, the type kb/schema.json declares"});
         } else {
-          error(DiagKind::TypeMismatch, a.value.loc,
-                "`" + src(a.target.loc) + "` holds " + article(vt) + ", but `" + src(a.value.loc) + "` is " +
+          error(DiagKind::TypeMismatch, a.value().loc,
+                "`" + src(a.target().loc) + "` holds " + article(vt) + ", but `" + src(a.value().loc) + "` is " +
                     article(v->type) + values_of(vt));
         }
         return std::nullopt;
       }
-      first_setter_.emplace(out.slot, a.value.loc);
+      first_setter_.emplace(out.slot, a.value().loc);
       check_value_range(out.slot, *v);
       out.value = std::move(*v);
       return out;
     }
     case ast::ActionKind::Add: {
       TypeId vt = kNoType;
-      if (!target(a.target, out, vt)) {
-        report_only(a.value);
+      if (!target(a.target(), out, vt)) {
+        report_only(a.value());
         return std::nullopt;
       }
       if (kind(vt) != TypeKind::List) {
-        error(DiagKind::TypeMismatch, a.target.loc,
-              "`add` adds to a list, but `" + src(a.target.loc) + "` is " + article(vt) + "; use `set`");
-        report_only(a.value);
+        error(DiagKind::TypeMismatch, a.target().loc,
+              "`add` adds to a list, but `" + src(a.target().loc) + "` is " + article(vt) + "; use `set`");
+        report_only(a.value());
         return std::nullopt;
       }
       TypeId elem = types().at(vt).elem;
-      bool literal_list = a.value.kind == ast::ExprKind::List || a.value.kind == ast::ExprKind::Set;
-      auto v = expr(a.value, literal_list ? vt : elem);
+      bool literal_list = a.value().kind == ast::ExprKind::List || a.value().kind == ast::ExprKind::Set;
+      auto v = expr(a.value(), literal_list ? vt : elem);
       if (!v) return std::nullopt;
       if (assignable(elem, v->type)) {
         out.add_each = false;
       } else if (assignable(vt, v->type)) {
         out.add_each = true;
       } else {
-        error(DiagKind::TypeMismatch, a.value.loc,
-              "`" + src(a.target.loc) + "` holds " + tname(elem) + " values, but `" + src(a.value.loc) + "` is " +
+        error(DiagKind::TypeMismatch, a.value().loc,
+              "`" + src(a.target().loc) + "` holds " + tname(elem) + " values, but `" + src(a.value().loc) + "` is " +
                   article(v->type));
         return std::nullopt;
       }
@@ -240,14 +240,14 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
       return out;
     }
     case ast::ActionKind::Recommend: {
-      out.rare.make().id = a.id.name;
+      out.rare.make().id = a.id().name;
       out.category = rule.category;
-      if (!a.category.name.empty()) {
+      if (!a.category().name.empty()) {
         const EnumDef& cats = kb_->enums[static_cast<std::size_t>(kb_->category_enum)];
-        int idx = cats.find(a.category.name);
+        int idx = cats.find(a.category().name);
         if (idx < 0) {
-          auto& d = error(DiagKind::UnknownCategory, a.category.loc, "unknown recommendation category `" + a.category.name + "`");
-          if (auto s = did_you_mean(a.category.name, cats.values)) d.message += "; did you mean `" + *s + "`?";
+          auto& d = error(DiagKind::UnknownCategory, a.category().loc, "unknown recommendation category `" + a.category().name + "`");
+          if (auto s = did_you_mean(a.category().name, cats.values)) d.message += "; did you mean `" + *s + "`?";
           else d.message += category_list();
           return std::nullopt;
         }
@@ -268,9 +268,9 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
       return out;
     }
     case ast::ActionKind::Create: {
-      out.tmpl = find_template(a.id.name, a.id.loc);
+      out.tmpl = find_template(a.id().name, a.id().loc);
       if (out.tmpl < 0) {
-        for (const ast::FieldInit& fi : a.fields) report_only(fi.value);
+        for (const ast::FieldInit& fi : a.fields()) report_only(fi.value);
         return std::nullopt;
       }
       if (kb_facts(a, out.tmpl)) return std::nullopt;
@@ -279,7 +279,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
     }
     case ast::ActionKind::Change:
     case ast::ActionKind::Remove: {
-      const Binding* b = action_binding(a.id);
+      const Binding* b = action_binding(a.id());
       if (!b || b->tmpl < 0) return std::nullopt;
       if (kb_facts(a, b->tmpl)) return std::nullopt;
       out.tmpl = b->tmpl;
@@ -289,12 +289,12 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
     }
     case ast::ActionKind::Cite: {
       TypeId fig = mtypes().enum_type(kb_->figure_enum);
-      bool literal_list = a.value.kind == ast::ExprKind::List || a.value.kind == ast::ExprKind::Set;
-      auto v = expr(a.value, literal_list ? mtypes().list_of(fig) : fig);
+      bool literal_list = a.value().kind == ast::ExprKind::List || a.value().kind == ast::ExprKind::Set;
+      auto v = expr(a.value(), literal_list ? mtypes().list_of(fig) : fig);
       if (!v) return std::nullopt;
       if (v->type != fig && v->type != mtypes().list_of(fig)) {
-        error(DiagKind::TypeMismatch, a.value.loc,
-              "`cite` shows published figures, but `" + src(a.value.loc) + "` is " + article(v->type));
+        error(DiagKind::TypeMismatch, a.value().loc,
+              "`cite` shows published figures, but `" + src(a.value().loc) + "` is " + article(v->type));
         return std::nullopt;
       }
       out.add_each = v->type != fig;

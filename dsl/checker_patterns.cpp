@@ -396,7 +396,7 @@ bool Checker::field_values(const ast::Action& a, std::int32_t tmpl, CAction& out
   const TemplateDef& t = templates_[static_cast<std::size_t>(tmpl)];
   bool ok = true;
   std::set<std::int32_t> given;
-  for (const ast::FieldInit& fi : a.fields) {
+  for (const ast::FieldInit& fi : a.fields()) {
     int f = t.field_index(fi.field.name);
     if (f < 0 || t.fields[static_cast<std::size_t>(f)].derived_only()) {
       auto& d = error(DiagKind::UnknownField, fi.field.loc, "a " + t.name + " has no field `" + fi.field.name + "`");
@@ -441,7 +441,7 @@ bool Checker::field_values(const ast::Action& a, std::int32_t tmpl, CAction& out
         missing += std::string(missing.empty() ? "" : ", ") + "`" + tf.name() + "`";
     }
     if (!missing.empty()) {
-      error(DiagKind::MissingField, a.id.loc,
+      error(DiagKind::MissingField, a.id().loc,
             "`create " + t.name + "` does not give " + missing + ", which every " + t.name + " has");
       ok = false;
     }

@@ -50,12 +50,15 @@ std::size_t Diagnostics::warning_count() const {
 }
 
 void Diagnostics::sort() {
-  std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+  auto before = [](const Diagnostic& a, const Diagnostic& b) {
     if (a.has_loc != b.has_loc) return !a.has_loc;
     if (!a.has_loc) return a.file_name < b.file_name;
     if (a.loc.file != b.loc.file) return a.loc.file < b.loc.file;
     return a.loc.begin < b.loc.begin;
-  });
+  };
+  // Usually already in order (the checker goes through the files in order):
+  // then the sort and its buffer of half the diagnostics are skipped.
+  if (!std::is_sorted(diags_.begin(), diags_.end(), before)) std::stable_sort(diags_.begin(), diags_.end(), before);
   // The same problem found twice (a group checked at each use) is reported once.
   auto same = [](const Diagnostic& a, const Diagnostic& b) {
     return a.kind == b.kind && a.has_loc == b.has_loc && a.loc == b.loc && a.file_name == b.file_name &&

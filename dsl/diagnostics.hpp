@@ -5,6 +5,7 @@
 // Library code only collects; app/ decides where to print.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,7 @@ class Diagnostics {
  public:
   Diagnostic& report(DiagKind kind, ast::Loc loc, std::string message);
   Diagnostic& report_file(DiagKind kind, std::string file, std::string message);
-  const std::vector<Diagnostic>& all() const { return diags_; }
+  const std::deque<Diagnostic>& all() const { return diags_; }
   std::size_t error_count() const;
   std::size_t warning_count() const;
   bool has_errors() const { return error_count() > 0; }
@@ -69,7 +70,9 @@ class Diagnostics {
   void append_one(Diagnostic d) { diags_.push_back(std::move(d)); }
 
  private:
-  std::vector<Diagnostic> diags_;
+  // A deque, not a vector: a check of a large rule set may keep a warning per
+  // rule, and a vector's growth would hold its old and new arrays at once.
+  std::deque<Diagnostic> diags_;
 };
 
 // Renders one diagnostic with its source line and an underline under the span.

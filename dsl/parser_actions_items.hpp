@@ -132,7 +132,7 @@ struct action<g::target_name> {
     e.kind = ast::ExprKind::Name;
     e.loc = loc_of(s, in);
     e.text = in.string();
-    s.action.target = std::move(e);
+    s.action.parts().target = std::move(e);
   }
 };
 template <>
@@ -141,9 +141,9 @@ struct action<g::target> {
   static void apply(const Input&, State& s) {
     if (s.stack.empty()) return;  // no index
     ast::Expr idx = s.pop();
-    ast::Expr e = binary(ast::ExprKind::Index, std::move(s.action.target), std::move(idx));
+    ast::Expr e = binary(ast::ExprKind::Index, std::move(s.action.parts().target), std::move(idx));
     e.loc.end = s.last_close_end;
-    s.action.target = std::move(e);
+    s.action.parts().target = std::move(e);
   }
 };
 
@@ -183,7 +183,7 @@ struct action<g::kw_remove> : begin_action_on_keyword<ast::ActionKind::Remove> {
 struct take_action_id {
   template <typename Input>
   static void apply(const Input& in, State& s) {
-    s.action.id = {in.string(), loc_of(s, in)};
+    s.action.parts().id = {in.string(), loc_of(s, in)};
   }
 };
 template <>
@@ -197,14 +197,14 @@ struct action<g::field_name> {
     ast::FieldInit f;
     f.field = {in.string(), loc_of(s, in)};
     f.loc = f.field.loc;
-    s.action.fields.push_back(std::move(f));
+    s.action.parts().fields.push_back(std::move(f));
   }
 };
 template <>
 struct action<g::field_value> {
   template <typename Input>
   static void apply(const Input&, State& s) {
-    ast::FieldInit& f = s.action.fields.back();
+    ast::FieldInit& f = s.action.parts().fields.back();
     f.value = s.pop();
     f.loc.end = f.value.loc.end;
   }
@@ -213,7 +213,7 @@ struct action<g::field_value> {
 struct take_value {
   template <typename Input>
   static void apply(const Input&, State& s) {
-    s.action.value = s.pop();
+    s.action.parts().value = s.pop();
   }
 };
 template <>
@@ -246,15 +246,15 @@ struct action<g::warn_text> : take_action_text {};
 
 std::uint32_t end_of(const ast::Action& a) {
   switch (a.kind) {
-    case ast::ActionKind::Set: return a.value.loc.end;
-    case ast::ActionKind::Add: return a.target.loc.end;
-    case ast::ActionKind::Cite: return a.value.loc.end;
+    case ast::ActionKind::Set: return a.value().loc.end;
+    case ast::ActionKind::Add: return a.target().loc.end;
+    case ast::ActionKind::Cite: return a.value().loc.end;
     case ast::ActionKind::Note:
     case ast::ActionKind::Warn: return a.text.loc.end;
-    case ast::ActionKind::Recommend: return a.has_text ? a.text.loc.end : a.id.loc.end;
+    case ast::ActionKind::Recommend: return a.has_text ? a.text.loc.end : a.id().loc.end;
     case ast::ActionKind::Create:
-    case ast::ActionKind::Change: return a.fields.empty() ? a.id.loc.end : a.fields.back().loc.end;
-    case ast::ActionKind::Remove: return a.id.loc.end;
+    case ast::ActionKind::Change: return a.fields().empty() ? a.id().loc.end : a.fields().back().loc.end;
+    case ast::ActionKind::Remove: return a.id().loc.end;
   }
   return a.loc.end;
 }
@@ -266,10 +266,10 @@ struct action<g::action> {
     ast::Action& a = s.action;
     if (a.kind == ast::ActionKind::Recommend) {
       if (s.rec_idents.size() == 2) {
-        a.category = s.rec_idents[0];
-        a.id = s.rec_idents[1];
+        a.parts().category = s.rec_idents[0];
+        a.parts().id = s.rec_idents[1];
       } else if (!s.rec_idents.empty()) {
-        a.id = s.rec_idents[0];
+        a.parts().id = s.rec_idents[0];
       }
     }
     a.loc.end = end_of(a);

@@ -789,22 +789,22 @@ class Formatter {
     switch (a.kind) {
       case ast::ActionKind::Set:
         push(t, "set", a.loc.begin);
-        expr(t, a.target);
-        push(t, "=", next(a.target.loc.end));
-        expr(t, a.value);
+        expr(t, a.target());
+        push(t, "=", next(a.target().loc.end));
+        expr(t, a.value());
         return;
       case ast::ActionKind::Add:
         push(t, "add", a.loc.begin);
-        expr(t, a.value);
-        push(t, "to", next(a.value.loc.end));
-        expr(t, a.target);
+        expr(t, a.value());
+        push(t, "to", next(a.value().loc.end));
+        expr(t, a.target());
         return;
       case ast::ActionKind::Recommend:
         push(t, "recommend", a.loc.begin);
-        if (!a.category.name.empty()) push(t, a.category.name, a.category.loc.begin);
-        push(t, a.id.name, a.id.loc.begin);
+        if (!a.category().name.empty()) push(t, a.category().name, a.category().loc.begin);
+        push(t, a.id().name, a.id().loc.begin);
         if (a.has_text) {
-          push(t, ":", next(a.id.loc.end), false);
+          push(t, ":", next(a.id().loc.end), false);
           text(t, a.text.parts, a.text.loc);
         }
         return;
@@ -815,15 +815,15 @@ class Formatter {
         return;
       case ast::ActionKind::Cite:
         push(t, "cite", a.loc.begin);
-        expr(t, a.value);
+        expr(t, a.value());
         return;
       case ast::ActionKind::Create:
       case ast::ActionKind::Change:
         push(t, a.kind == ast::ActionKind::Create ? "create" : "change", a.loc.begin);
-        push(t, a.id.name, a.id.loc.begin);
-        if (!a.fields.empty()) push(t, "with", next(a.id.loc.end));
-        for (std::size_t i = 0; i < a.fields.size(); ++i) {
-          const ast::FieldInit& f = a.fields[i];
+        push(t, a.id().name, a.id().loc.begin);
+        if (!a.fields().empty()) push(t, "with", next(a.id().loc.end));
+        for (std::size_t i = 0; i < a.fields().size(); ++i) {
+          const ast::FieldInit& f = a.fields()[i];
           if (i > 0) push(t, ",", kNoFlush, false);
           std::size_t mark = t.size();
           push(t, f.field.name, f.field.loc.begin);
@@ -838,7 +838,7 @@ class Formatter {
         return;
       case ast::ActionKind::Remove:
         push(t, "remove", a.loc.begin);
-        push(t, a.id.name, a.id.loc.begin);
+        push(t, a.id().name, a.id().loc.begin);
         return;
     }
   }

@@ -121,7 +121,8 @@ struct Out {
     count(v.size());
     for (const std::string& s : v) str(s);
   }
-  void i32s(const std::vector<std::int32_t>& v) {
+  template <class V>
+  void i32s(const V& v) {
     count(v.size());
     for (std::int32_t x : v) i32(x);
   }
@@ -477,6 +478,11 @@ struct In {
     for (std::int32_t& x : v) x = i32();
     return v;
   }
+  void i32s_into(SlotList& out) {
+    std::size_t n = count(4);
+    std::int32_t* dst = out.reset(n);
+    for (std::size_t i = 0; i < n; ++i) dst[i] = i32();
+  }
   // An index in [lo, n).
   [[gnu::always_inline]] std::int32_t index(std::int32_t lo, std::size_t n, const char* why) {
     std::int32_t v = i32();
@@ -739,8 +745,8 @@ void get(In& in, CRule& r) {
   for (CAction& a : r.actions) get(in, a);
   get(in, r.loc);
   r.specificity = in.i32();
-  r.reads = in.i32s();
-  r.writes = in.i32s();
+  in.i32s_into(r.reads);
+  in.i32s_into(r.writes);
   for (std::int32_t s : r.reads)
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
   for (std::int32_t s : r.writes)

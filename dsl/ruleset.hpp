@@ -3,7 +3,10 @@
 // The engine consumes only this form, never raw syntax.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "dsl/ast.hpp"
+#include "dsl/box.hpp"
 #include "dsl/source.hpp"
 #include "kb/knowledge_base.hpp"
 #include "kb/template.hpp"
@@ -46,61 +50,52 @@ enum class Op : std::uint8_t {
 
 const char* op_name(Op op);
 
-// A heap value owned by one pointer and copied deeply: the rare parts of a
-// compiled node, so that the common case pays eight bytes for them.
-template <class T>
-class Box {
- public:
-  Box() = default;
-  explicit Box(T v) : p_(std::make_unique<T>(std::move(v))) {}
-  Box(const Box& o) : p_(o.p_ ? std::make_unique<T>(*o.p_) : nullptr) {}
-  Box(Box&&) noexcept = default;
-  Box& operator=(const Box& o) {
-    if (this != &o) p_ = o.p_ ? std::make_unique<T>(*o.p_) : nullptr;
-    return *this;
-  }
-  Box& operator=(Box&&) noexcept = default;
-  ~Box() = default;
-  explicit operator bool() const { return p_ != nullptr; }
-  const T* get() const { return p_.get(); }
-  const T& operator*() const { return *p_; }
-  const T* operator->() const { return p_.get(); }
-  // The value, made (default) when absent.
-  T& make() {
-    if (!p_) p_ = std::make_unique<T>();
-    return *p_;
-  }
-
- private:
-  std::unique_ptr<T> p_;
-};
-
 // The constant of a Const node: shared and immutable; in every other node it
 // is Missing (a static value, owned by none, so reading it never tests for
 // null). The checker and the start-up cache share equal scalar constants
-// between nodes (ConstPool).
+// between nodes (ConstPool). One pointer to a counted value (8 bytes, where a
+// shared_ptr takes 16): copying and destroying test for the static value,
+// reading does not.
 class ConstRef {
  public:
-  ConstRef() : p_(std::shared_ptr<const Value>(), &kMissing) {}
-  explicit ConstRef(Value v) : p_(std::make_shared<const Value>(std::move(v))) {}
-  ConstRef(const ConstRef&) = default;
-  ConstRef& operator=(const ConstRef&) = default;
-  // A moved-from node reads Missing too.
-  ConstRef(ConstRef&& o) noexcept : p_(std::move(o.p_)) { o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing); }
-  ConstRef& operator=(ConstRef&& o) noexcept {
-    if (this != &o) {
-      p_ = std::move(o.p_);
-      o.p_ = std::shared_ptr<const Value>(std::shared_ptr<const Value>(), &kMissing);
+  ConstRef() : p_(&kMissing) {}
+  explicit ConstRef(Value v) : p_(new Node{std::move(v), 1}) {}
+  ConstRef(const ConstRef& o) : p_(o.p_) { retain(); }
+  ConstRef& operator=(const ConstRef& o) {
+    if (p_ != o.p_) {
+      o.retain();
+      release();
+      p_ = o.p_;
     }
     return *this;
   }
-  ~ConstRef() = default;
-  const Value& operator*() const { return *p_; }
-  const Value* operator->() const { return p_.get(); }
+  // A moved-from node reads Missing too.
+  ConstRef(ConstRef&& o) noexcept : p_(o.p_) { o.p_ = &kMissing; }
+  ConstRef& operator=(ConstRef&& o) noexcept {
+    if (this != &o) {
+      release();
+      p_ = o.p_;
+      o.p_ = &kMissing;
+    }
+    return *this;
+  }
+  ~ConstRef() { release(); }
+  const Value& operator*() const { return p_->value; }
+  const Value* operator->() const { return &p_->value; }
 
  private:
-  static const Value kMissing;
-  std::shared_ptr<const Value> p_;
+  struct Node {
+    Value value;
+    std::atomic<std::uint32_t> refs;
+  };
+  void retain() const {
+    if (p_ != &kMissing) p_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  void release() noexcept {
+    if (p_ != &kMissing && p_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete p_;
+  }
+  static Node kMissing;
+  Node* p_;
 };
 
 // Shares equal scalar constants (booleans, numbers, symbols, ranges) between
@@ -197,6 +192,67 @@ struct CAction {
   static const Rare& empty_rare();
 };
 
+// The slots a rule reads or writes, sorted: most rules read one or two and
+// write none or one, so up to two are held inline (16 bytes in all, where a
+// vector takes 24 and an allocation).
+class SlotList {
+ public:
+  SlotList() = default;
+  SlotList(const SlotList& o) { std::copy(o.begin(), o.end(), reset(o.size_)); }
+  SlotList(SlotList&& o) noexcept : size_(o.size_), u_(o.u_) { o.size_ = 0; }
+  SlotList& operator=(const SlotList& o) {
+    if (this != &o) std::copy(o.begin(), o.end(), reset(o.size_));
+    return *this;
+  }
+  SlotList& operator=(SlotList&& o) noexcept {
+    if (this != &o) {
+      free_heap();
+      size_ = o.size_;
+      u_ = o.u_;
+      o.size_ = 0;
+    }
+    return *this;
+  }
+  SlotList& operator=(const std::vector<std::int32_t>& v) {
+    assign(v.begin(), v.end());
+    return *this;
+  }
+  ~SlotList() { free_heap(); }
+  template <class It>
+  void assign(It b, It e) {
+    std::copy(b, e, reset(static_cast<std::size_t>(std::distance(b, e))));
+  }
+  // Makes room for n slots (their values unspecified) and returns where they go.
+  std::int32_t* reset(std::size_t n) {
+    free_heap();
+    size_ = static_cast<std::uint32_t>(n);
+    if (n > kInline) u_.heap = new std::int32_t[n];
+    return data();
+  }
+  const std::int32_t* begin() const { return data(); }
+  const std::int32_t* end() const { return data() + size_; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::int32_t operator[](std::size_t i) const { return data()[i]; }
+  friend bool operator==(const SlotList& a, const SlotList& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  static constexpr std::size_t kInline = 2;
+  const std::int32_t* data() const { return size_ > kInline ? u_.heap : u_.in; }
+  std::int32_t* data() { return size_ > kInline ? u_.heap : u_.in; }
+  void free_heap() {
+    if (size_ > kInline) delete[] u_.heap;
+    size_ = 0;
+  }
+  std::uint32_t size_ = 0;
+  union U {
+    std::int32_t in[kInline];
+    std::int32_t* heap;
+  } u_{};
+};
+
 struct CRule {
   std::int32_t index = 0;  // position in RuleSet::rules (source order across files)
   int priority = 0;
@@ -211,8 +267,8 @@ struct CRule {
   std::string source;      // the guide section
   CExpr condition;
   std::vector<CAction> actions;
-  std::vector<std::int32_t> reads;   // slots the condition reads, sorted
-  std::vector<std::int32_t> writes;  // slots the actions write, sorted
+  SlotList reads;   // slots the condition reads, sorted
+  SlotList writes;  // slots the actions write, sorted
   // The parts few rules have, behind one pointer (absent: empty).
   struct Rare {
     // The applicant stages it speaks to (symbols of the `stage` enum, in the

@@ -327,8 +327,8 @@ TEST_CASE("x3: the AST of a small program, by hand", "[x3]") {
   CHECK(rule.condition.kind == ast::ExprKind::Missing);
   CHECK(rule.condition.number == 1);
   CHECK(rule.condition.kids.at(0).kind == ast::ExprKind::Index);
-  CHECK(rule.actions.at(0).category.name == "cat");
-  CHECK(rule.actions.at(0).id.name == "id");
+  CHECK(rule.actions.at(0).category().name == "cat");
+  CHECK(rule.actions.at(0).id().name == "id");
   CHECK(rule.actions.at(0).text.parts == std::vector<std::string>{"t"});
   REQUIRE(r.file.comments.size() == 1);
   CHECK(r.file.comments[0].text == "# c");

@@ -43,12 +43,12 @@ void strip(ast::Expr& e) {
 }
 void strip(ast::Action& a) {
   strip(a.loc);
-  strip(a.target);
-  strip(a.value);
-  strip(a.id);
-  strip(a.category);
+  strip(a.parts().target);
+  strip(a.parts().value);
+  strip(a.parts().id);
+  strip(a.parts().category);
   strip(a.text);
-  for (auto& f : a.fields) {
+  for (auto& f : a.parts().fields) {
     strip(f.loc);
     strip(f.field);
     strip(f.value);
@@ -129,11 +129,11 @@ std::string describe(const ast::File& f) {
     for (const auto& c : r.clauses) out += "  " + c.kind + " " + c.value + "\n";
     describe(r.condition, 1, out);
     for (const auto& a : r.actions) {
-      out += "  action " + std::to_string(static_cast<int>(a.kind)) + " " + a.category.name + " " + a.id.name +
+      out += "  action " + std::to_string(static_cast<int>(a.kind)) + " " + a.category().name + " " + a.id().name +
              (a.has_text ? " " + print_text(a.text) : "") + "\n";
-      describe(a.target, 2, out);
-      describe(a.value, 2, out);
-      for (const auto& fi : a.fields) {
+      describe(a.target(), 2, out);
+      describe(a.value(), 2, out);
+      for (const auto& fi : a.fields()) {
         out += "    field " + fi.field.name + "\n";
         describe(fi.value, 3, out);
       }

@@ -36,7 +36,7 @@ TEST_CASE("the design card's example parses as written") {
   CHECK(r.condition.loc.end == 39);
   REQUIRE(r.actions.size() == 1);
   CHECK(r.actions[0].kind == ast::ActionKind::Recommend);
-  CHECK(r.actions[0].id.name == "dual");
+  CHECK(r.actions[0].id().name == "dual");
   CHECK(r.loc.begin == 0);
   CHECK(r.loc.end == 59);
 }
@@ -71,12 +71,12 @@ end
   CHECK(r.clauses[0].value == "Step 5.1");
   CHECK(r.clauses[1].value == "10");
   REQUIRE(r.actions.size() == 7);
-  CHECK(r.actions[2].target.kind == ast::ExprKind::Index);
-  CHECK(r.actions[2].value.kind == ast::ExprKind::Range);
-  CHECK(r.actions[3].category.name == "application");
-  CHECK(r.actions[3].id.name == "dual_application");
+  CHECK(r.actions[2].target().kind == ast::ExprKind::Index);
+  CHECK(r.actions[2].value().kind == ast::ExprKind::Range);
+  CHECK(r.actions[3].category().name == "application");
+  CHECK(r.actions[3].id().name == "dual_application");
   CHECK(r.actions[3].text.joined() == "Your Step 2 CK of {step2ck} is below the band");
-  CHECK(r.actions[6].value.kind == ast::ExprKind::Member);
+  CHECK(r.actions[6].value().kind == ast::ExprKind::Member);
   REQUIRE(f.comments.size() == 2);
   CHECK(f.comments[0].text == "# leading");
   CHECK(f.comments[1].text == "# trailing");

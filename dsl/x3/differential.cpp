@@ -234,15 +234,15 @@ std::string dump(const ast::File& f) {
       out += "  when\n" + dump(r.condition, 2);
       for (const ast::Action& a : r.actions) {
         out += "  action " + std::to_string(static_cast<int>(a.kind)) + loc_text(a.loc) + "\n";
-        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add) out += "    target\n" + dump(a.target, 3);
+        if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add) out += "    target\n" + dump(a.target(), 3);
         if (a.kind == ast::ActionKind::Set || a.kind == ast::ActionKind::Add || a.kind == ast::ActionKind::Cite)
-          out += "    value\n" + dump(a.value, 3);
+          out += "    value\n" + dump(a.value(), 3);
         if (a.kind == ast::ActionKind::Recommend)
-          out += "    category " + ident_dump(a.category) + " id " + ident_dump(a.id) + "\n";
+          out += "    category " + ident_dump(a.category()) + " id " + ident_dump(a.id()) + "\n";
         if (a.kind == ast::ActionKind::Create || a.kind == ast::ActionKind::Change ||
             a.kind == ast::ActionKind::Remove)
-          out += "    id " + ident_dump(a.id) + "\n";
-        for (const ast::FieldInit& fi : a.fields)
+          out += "    id " + ident_dump(a.id()) + "\n";
+        for (const ast::FieldInit& fi : a.fields())
           out += "    field" + loc_text(fi.loc) + " " + ident_dump(fi.field) + "\n" + dump(fi.value, 3);
         out += "    has_text=" + std::to_string(a.has_text) + " " + text_dump(a.text) + "\n";
       }

@@ -665,9 +665,9 @@ struct make_set {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), ast::ActionKind::Set, at_c<0>(a));
-    act.target = std::move(at_c<1>(a).e);
-    act.value = std::move(at_c<2>(a).e);
-    act.loc.end = act.value.loc.end;
+    act.parts().target = std::move(at_c<1>(a).e);
+    act.parts().value = std::move(at_c<2>(a).e);
+    act.loc.end = act.value().loc.end;
     _val(ctx) = std::move(act);
   }
 };
@@ -677,9 +677,9 @@ struct make_add {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), ast::ActionKind::Add, at_c<0>(a));
-    act.value = std::move(at_c<1>(a).e);
-    act.target = std::move(at_c<2>(a).e);
-    act.loc.end = act.target.loc.end;
+    act.parts().value = std::move(at_c<1>(a).e);
+    act.parts().target = std::move(at_c<2>(a).e);
+    act.loc.end = act.target().loc.end;
     _val(ctx) = std::move(act);
   }
 };
@@ -690,12 +690,12 @@ struct make_recommend {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), ast::ActionKind::Recommend, at_c<0>(a));
     if (at_c<2>(a)) {
-      act.category = std::move(at_c<1>(a));
-      act.id = std::move(*at_c<2>(a));
+      act.parts().category = std::move(at_c<1>(a));
+      act.parts().id = std::move(*at_c<2>(a));
     } else {
-      act.id = std::move(at_c<1>(a));
+      act.parts().id = std::move(at_c<1>(a));
     }
-    act.loc.end = act.id.loc.end;
+    act.loc.end = act.id().loc.end;
     if (at_c<3>(a)) {
       act.text = std::move(*at_c<3>(a));
       act.has_text = true;
@@ -723,8 +723,8 @@ struct make_cite {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), ast::ActionKind::Cite, at_c<0>(a));
-    act.value = std::move(at_c<1>(a).e);
-    act.loc.end = act.value.loc.end;
+    act.parts().value = std::move(at_c<1>(a).e);
+    act.loc.end = act.value().loc.end;
     _val(ctx) = std::move(act);
   }
 };
@@ -797,13 +797,13 @@ struct make_fact_action {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), Kind, at_c<0>(a));
-    act.id = std::move(at_c<1>(a));
+    act.parts().id = std::move(at_c<1>(a));
     if constexpr (Kind == ast::ActionKind::Create) {
-      if (at_c<2>(a)) act.fields = std::move(*at_c<2>(a));
+      if (at_c<2>(a)) act.parts().fields = std::move(*at_c<2>(a));
     } else {
-      act.fields = std::move(at_c<2>(a));
+      act.parts().fields = std::move(at_c<2>(a));
     }
-    act.loc.end = act.fields.empty() ? act.id.loc.end : act.fields.back().loc.end;
+    act.loc.end = act.fields().empty() ? act.id().loc.end : act.fields().back().loc.end;
     _val(ctx) = std::move(act);
   }
 };
@@ -813,8 +813,8 @@ struct make_remove {
   void operator()(Ctx& ctx) const {
     auto& a = _attr(ctx);
     ast::Action act = start_action(state(ctx), ast::ActionKind::Remove, at_c<0>(a));
-    act.id = std::move(at_c<1>(a));
-    act.loc.end = act.id.loc.end;
+    act.parts().id = std::move(at_c<1>(a));
+    act.loc.end = act.id().loc.end;
     _val(ctx) = std::move(act);
   }
 };
