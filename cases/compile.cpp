@@ -263,7 +263,7 @@ struct Compiler {
       Diagnostic& d = diags.report(kind, ref.loc,
                                    "the profile `" + ref.path + "` is not valid (" + std::to_string(cp.errors.size()) +
                                        " problem" + (cp.errors.size() == 1 ? "" : "s") + ")");
-      for (const DataError& e : cp.errors) d.notes.push_back({{}, false, e.text()});
+      for (const DataError& e : cp.errors) d.notes().push_back({{}, false, e.text()});
       return std::nullopt;
     }
     return cp.profile;

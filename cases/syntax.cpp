@@ -582,7 +582,7 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
                                        "`end` expected (to close `case` at line " +
                                            std::to_string(line_of(sm, file_id, open->loc.begin)) +
                                            ") before the next `case`");
-          d.notes.push_back({open->loc, true, "the case opened here"});
+          d.notes().push_back({open->loc, true, "the case opened here"});
           close(s.keyword);
         }
         open = Case{};
@@ -606,7 +606,7 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
           Diagnostic& d = diags.report(DiagKind::DuplicateClause, s.keyword,
                                        "a case has one profile; this one repeats the profile of line " +
                                            std::to_string(line_of(sm, file_id, open->profile->loc.begin)));
-          d.notes.push_back({open->profile->loc, true, "the case's profile"});
+          d.notes().push_back({open->profile->loc, true, "the case's profile"});
         } else if (!open->profile) {
           open->profile = s.profile;
         }
@@ -619,7 +619,7 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
           Diagnostic& d = diags.report(DiagKind::DuplicateClause, s.keyword,
                                        "a case has one catalog; this one repeats the catalog of line " +
                                            std::to_string(line_of(sm, file_id, open->catalog->loc.begin)));
-          d.notes.push_back({open->catalog->loc, true, "the case's catalog"});
+          d.notes().push_back({open->catalog->loc, true, "the case's catalog"});
         } else {
           open->catalog = s.catalog;
         }
@@ -646,7 +646,7 @@ CaseFile parse_case_file(const SourceManager& sm, std::uint32_t file_id, Diagnos
                                  "`end` expected (to close `case` at line " +
                                      std::to_string(line_of(sm, file_id, open->loc.begin)) +
                                      "), found the end of the file");
-    d.notes.push_back({open->loc, true, "the case opened here"});
+    d.notes().push_back({open->loc, true, "the case opened here"});
     close(eof);
   }
   return out;

@@ -243,7 +243,7 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
       auto [it, fresh] = defs_.try_emplace(n);
       if (!fresh) {
         auto& diag = error(DiagKind::DuplicateDefinition, d.name.loc, "`" + n + "` is defined twice");
-        diag.notes.push_back({it->second.def->name.loc, true, "first defined here"});
+        diag.notes().push_back({it->second.def->name.loc, true, "first defined here"});
         continue;
       }
       it->second.def = &d;
@@ -275,7 +275,7 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
     for (const ast::StrategyDecl& sd : f.strategies) {
       if (strategy_decl) {
         auto& d = error(DiagKind::DuplicateClause, sd.loc, "the rule set's strategy is declared twice");
-        d.notes.push_back({strategy_decl->loc, true, "first declared here"});
+        d.notes().push_back({strategy_decl->loc, true, "first declared here"});
         continue;
       }
       strategy_decl = &sd;
@@ -322,7 +322,7 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
         } else {
           auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
                           "a rule named `" + cr->name + "` already exists");
-          d.notes.push_back({name_locs[static_cast<std::size_t>(taken[h])], true, "the first rule of that name"});
+          d.notes().push_back({name_locs[static_cast<std::size_t>(taken[h])], true, "the first rule of that name"});
         }
       }
       // Rules are listed in the order of their items, so the one compiled is

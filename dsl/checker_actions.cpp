@@ -197,7 +197,7 @@ std::optional<CAction> Checker::action(const ast::Action& a, const CRule& rule) 
           auto& d = error(DiagKind::ConflictingTypes, a.value().loc,
                           "rules give `" + src(a.target().loc) + "` values of different types: " + article(v->type) +
                               " here, " + article(vt) + " elsewhere" + values_of(vt));
-          d.notes.push_back({it->second, true, "given " + article(vt) + " here, the type kb/schema.json declares"});
+          d.notes().push_back({it->second, true, "given " + article(vt) + " here, the type kb/schema.json declares"});
         } else {
           error(DiagKind::TypeMismatch, a.value().loc,
                 "`" + src(a.target().loc) + "` holds " + article(vt) + ", but `" + src(a.value().loc) + "` is " +

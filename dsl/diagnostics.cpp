@@ -29,14 +29,22 @@ std::string_view severity_name(Severity s) {
 }
 
 Diagnostic& Diagnostics::report(DiagKind kind, ast::Loc loc, std::string message) {
-  diags_.push_back(Diagnostic{kind, kind_info(kind).severity, loc, true, {}, std::move(message), {}, {}});
-  return diags_.back();
+  Diagnostic& d = diags_.emplace_back();
+  d.kind = kind;
+  d.severity = kind_info(kind).severity;
+  d.loc = loc;
+  d.message = std::move(message);
+  return d;
 }
 
 Diagnostic& Diagnostics::report_file(DiagKind kind, std::string file, std::string message) {
-  diags_.push_back(
-      Diagnostic{kind, kind_info(kind).severity, {}, false, std::move(file), std::move(message), {}, {}});
-  return diags_.back();
+  Diagnostic& d = diags_.emplace_back();
+  d.kind = kind;
+  d.severity = kind_info(kind).severity;
+  d.has_loc = false;
+  d.file_name() = std::move(file);
+  d.message = std::move(message);
+  return d;
 }
 
 std::size_t Diagnostics::error_count() const {
@@ -52,7 +60,7 @@ std::size_t Diagnostics::warning_count() const {
 void Diagnostics::sort() {
   auto before = [](const Diagnostic& a, const Diagnostic& b) {
     if (a.has_loc != b.has_loc) return !a.has_loc;
-    if (!a.has_loc) return a.file_name < b.file_name;
+    if (!a.has_loc) return a.file_name() < b.file_name();
     if (a.loc.file != b.loc.file) return a.loc.file < b.loc.file;
     return a.loc.begin < b.loc.begin;
   };
@@ -61,7 +69,7 @@ void Diagnostics::sort() {
   if (!std::is_sorted(diags_.begin(), diags_.end(), before)) std::stable_sort(diags_.begin(), diags_.end(), before);
   // The same problem found twice (a group checked at each use) is reported once.
   auto same = [](const Diagnostic& a, const Diagnostic& b) {
-    return a.kind == b.kind && a.has_loc == b.has_loc && a.loc == b.loc && a.file_name == b.file_name &&
+    return a.kind == b.kind && a.has_loc == b.has_loc && a.loc == b.loc && a.file_name() == b.file_name() &&
            a.message == b.message;
   };
   diags_.erase(std::unique(diags_.begin(), diags_.end(), same), diags_.end());
@@ -129,7 +137,7 @@ std::string render_text(const SourceManager& sm, const Diagnostic& d) {
   if (d.has_loc) {
     out += location_prefix(sm, d.loc);
   } else {
-    out += terminal_safe(d.file_name);
+    out += terminal_safe(d.file_name());
   }
   out += ": ";
   out += severity_name(d.severity);
@@ -139,7 +147,7 @@ std::string render_text(const SourceManager& sm, const Diagnostic& d) {
   out += kind_info(d.kind).name;
   out += "]\n";
   if (d.has_loc && sm.quotable(d.loc.file)) out += snippet(sm, d.loc);
-  for (const DiagNote& n : d.notes) {
+  for (const DiagNote& n : d.notes()) {
     if (n.has_loc) {
       out += location_prefix(sm, n.loc) + ": note: " + terminal_safe(n.message) + "\n";
       if (sm.quotable(n.loc.file)) out += snippet(sm, n.loc);
@@ -172,21 +180,21 @@ std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
     if (d.has_loc) {
       place(j, d.loc);
     } else {
-      j["file"] = d.file_name;
+      j["file"] = d.file_name();
     }
     j["severity"] = severity_name(d.severity);
     j["kind"] = kind_info(d.kind).name;
     j["message"] = d.message;
     j["help"] = kind_info(d.kind).help;
     nlohmann::ordered_json notes = nlohmann::ordered_json::array();
-    for (const DiagNote& n : d.notes) {
+    for (const DiagNote& n : d.notes()) {
       nlohmann::ordered_json nj;
       if (n.has_loc) place(nj, n.loc);
       nj["message"] = n.message;
       notes.push_back(std::move(nj));
     }
     j["notes"] = std::move(notes);
-    if (!d.witness.empty()) j["witness"] = nlohmann::ordered_json::parse(d.witness);
+    if (!d.witness().empty()) j["witness"] = nlohmann::ordered_json::parse(d.witness());
     arr.push_back(std::move(j));
   }
   return json_terminal_safe(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";

@@ -5,6 +5,7 @@
 // Library code only collects; app/ decides where to print.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -12,14 +13,15 @@
 #include <vector>
 
 #include "dsl/ast.hpp"
+#include "dsl/box.hpp"
 #include "dsl/source.hpp"
 #include "kb/suggest.hpp"
 
 namespace advise {
 
-enum class Severity { Error, Warning, Note };
+enum class Severity : std::uint8_t { Error, Warning, Note };
 
-enum class DiagKind {
+enum class DiagKind : std::uint8_t {
 #define X(id, name, sev, help) id,
 #include "dsl/diagnostic_kinds.def"
 #undef X
@@ -42,16 +44,40 @@ struct DiagNote {
   std::string message;
 };
 
+// 56 bytes: a large rule set may keep a warning per rule, so the parts most
+// diagnostics lack (a file name, notes, a witness) live behind one pointer,
+// made on the first write through a non-const accessor.
 struct Diagnostic {
-  DiagKind kind;
-  Severity severity;
-  ast::Loc loc;
+  struct Rare {
+    std::string file_name;  // used when !has_loc
+    std::vector<DiagNote> notes;
+    std::string witness;  // a profile (JSON text) showing an analysis finding; empty when none
+  };
+  DiagKind kind{};
+  Severity severity{};
   bool has_loc = true;  // false for whole-run problems (a path that does not exist)
-  std::string file_name;  // used when !has_loc
+  ast::Loc loc;
   std::string message;
-  std::vector<DiagNote> notes;
-  std::string witness;  // a profile (JSON text) showing an analysis finding; empty when none
+  Box<Rare> rare;
+
+  const std::string& file_name() const { return rare ? rare->file_name : no_string(); }
+  std::string& file_name() { return rare.make().file_name; }
+  const std::vector<DiagNote>& notes() const { return rare ? rare->notes : no_notes(); }
+  std::vector<DiagNote>& notes() { return rare.make().notes; }
+  const std::string& witness() const { return rare ? rare->witness : no_string(); }
+  std::string& witness() { return rare.make().witness; }
+
+ private:
+  static const std::string& no_string() {
+    static const std::string empty;
+    return empty;
+  }
+  static const std::vector<DiagNote>& no_notes() {
+    static const std::vector<DiagNote> empty;
+    return empty;
+  }
 };
+static_assert(sizeof(Diagnostic) <= 56);
 
 class Diagnostics {
  public:

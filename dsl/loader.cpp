@@ -200,7 +200,7 @@ struct Loader {
         std::string cyc;
         for (auto c = pos; c != chain.end(); ++c) cyc += fs::path(*c).filename().string() + " -> ";
         cyc += fs::path(key).filename().string();
-        d.notes.push_back({{}, false, "the cycle: " + cyc});
+        d.notes().push_back({{}, false, "the cycle: " + cyc});
         (void)from_file;
       }
       return;  // already loaded: each file once
@@ -253,7 +253,7 @@ struct Loader {
         for (const Diagnostic& d : own.all()) {
           if (d.severity != Severity::Error) continue;
           Diagnostic first = d;
-          first.notes = {{{}, false, "the file is not a `.rules` file: only its first problem is shown, and none of its text"}};
+          first.notes() = {{{}, false, "the file is not a `.rules` file: only its first problem is shown, and none of its text"}};
           diags.append_one(std::move(first));
           break;
         }

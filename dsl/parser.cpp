@@ -96,7 +96,7 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
       pos = s.offset(in.current());
     } catch (const SyntaxFailure& f) {
       Diagnostic& d = diags.report(f.kind, {file_id, f.offset, f.offset + f.length}, f.message);
-      d.notes = f.notes;
+      if (!f.notes.empty()) d.notes() = f.notes;
       pos = recovery_point(text, pos, std::max(f.offset, pos));
     }
   }

@@ -1114,15 +1114,20 @@ std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleC
     d.severity = in.kind(Severity::Note);
     get(in, d.loc);
     d.has_loc = in.flag();
-    d.file_name = in.str();
+    std::string file_name = in.str();
+    if (!file_name.empty()) d.file_name() = std::move(file_name);
     d.message = in.str();
-    d.notes.resize(in.count(14));
-    for (DiagNote& n : d.notes) {
-      get(in, n.loc);
-      n.has_loc = in.flag();
-      n.message = in.str();
+    std::size_t nnotes = in.count(14);
+    if (nnotes > 0) {
+      d.notes().resize(nnotes);
+      for (DiagNote& n : d.notes()) {
+        get(in, n.loc);
+        n.has_loc = in.flag();
+        n.message = in.str();
+      }
     }
-    d.witness = in.str();
+    std::string witness = in.str();
+    if (!witness.empty()) d.witness() = std::move(witness);
     out.diags.append_one(std::move(d));
   }
 
@@ -1266,15 +1271,15 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
     o.u8(static_cast<std::uint8_t>(d.severity));
     put(o, d.loc);
     o.flag(d.has_loc);
-    o.str(d.file_name);
+    o.str(d.file_name());
     o.str(d.message);
-    o.count(d.notes.size());
-    for (const DiagNote& n : d.notes) {
+    o.count(d.notes().size());
+    for (const DiagNote& n : d.notes()) {
       put(o, n.loc);
       o.flag(n.has_loc);
       o.str(n.message);
     }
-    o.str(d.witness);
+    o.str(d.witness());
   }
   put_kb(o, kb);
   o.count(rkb.enums.size() - kb.enums.size());

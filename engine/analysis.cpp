@@ -403,8 +403,8 @@ class Analyzer {
   }
 
   static void add_witness(Diagnostic& d, const std::string& witness, const std::string& what) {
-    d.witness = witness;
-    d.notes.push_back(DiagNote{{}, false, what + ": " + witness});
+    d.witness() = witness;
+    d.notes().push_back(DiagNote{{}, false, what + ": " + witness});
   }
 
   // ------------------------------------------------------------ dead rules
@@ -448,7 +448,7 @@ class Analyzer {
                         (core.size() == 1 ? " can never be true" : " cannot all be true together");
       if (core.size() == 2) msg = "rule `" + r.name + "` can never fire: " + tests + " cannot both be true";
       Diagnostic& d = diags_.report(DiagKind::DeadRule, core.front()->loc, msg);
-      for (std::size_t i = 1; i < core.size(); ++i) d.notes.push_back(DiagNote{core[i]->loc, true, "the contradicting test"});
+      for (std::size_t i = 1; i < core.size(); ++i) d.notes().push_back(DiagNote{core[i]->loc, true, "the contradicting test"});
     }
   }
 
@@ -522,7 +522,7 @@ class Analyzer {
           "`" + b.name + "` and `" + a.name + "` can both set `" + target + "` at priority " +
               std::to_string(a.priority) + ", to `" + value_text(y) + "` and `" + value_text(x) +
               "`; for such an applicant the first to fire wins and the report shows an error");
-      d.notes.push_back(DiagNote{x.loc, true, "`" + a.name + "` sets it here"});
+      d.notes().push_back(DiagNote{x.loc, true, "`" + a.name + "` sets it here"});
       add_witness(d, witness, "a profile that triggers both");
     } else {
       const CRule& hi = a.priority > b.priority ? a : b;
@@ -534,7 +534,7 @@ class Analyzer {
           "`" + lo.name + "` (priority " + std::to_string(lo.priority) + ") sets `" + target + "` to `" +
               value_text(lo_action) + "`, but `" + hi.name + "` (priority " + std::to_string(hi.priority) +
               ") can set it to `" + value_text(hi_action) + "` for the same applicant, and wins");
-      d.notes.push_back(DiagNote{hi_action.loc, true, "`" + hi.name + "` sets it here"});
+      d.notes().push_back(DiagNote{hi_action.loc, true, "`" + hi.name + "` sets it here"});
       add_witness(d, witness, "a profile that triggers both");
     }
   }
@@ -629,7 +629,7 @@ class Analyzer {
                                   "rules " + names + " keep changing " + facts +
                                       " for some applicants, until the firing limit stops them");
     for (std::size_t i = 1; i < involved.size(); ++i)
-      d.notes.push_back(DiagNote{rs_->rules[static_cast<std::size_t>(involved[i])].loc, true, "in the loop"});
+      d.notes().push_back(DiagNote{rs_->rules[static_cast<std::size_t>(involved[i])].loc, true, "in the loop"});
     add_witness(d, witness, "a profile that loops");
   }
 
@@ -802,9 +802,9 @@ class Analyzer {
     }
     Diagnostic& d = diags_.report(DiagKind::Gap, setters.front()->loc, msg);
     std::size_t shown = std::min<std::size_t>(why.size(), 4);
-    for (std::size_t i = 0; i < shown; ++i) d.notes.push_back(DiagNote{{}, false, why[i]});
+    for (std::size_t i = 0; i < shown; ++i) d.notes().push_back(DiagNote{{}, false, why[i]});
     if (why.size() > shown)
-      d.notes.push_back(DiagNote{{}, false, "and " + std::to_string(why.size() - shown) + " more rules that set it"});
+      d.notes().push_back(DiagNote{{}, false, "and " + std::to_string(why.size() - shown) + " more rules that set it"});
     add_witness(d, witness, "a profile no rule sets it for");
   }
 

@@ -32,9 +32,9 @@ std::vector<Diagnostic> analyze(const std::shared_ptr<const RuleSet>& rs, bool s
 }
 
 Result run_witness(const std::shared_ptr<const RuleSet>& rs, const Diagnostic& d) {
-  REQUIRE_FALSE(d.witness.empty());
+  REQUIRE_FALSE(d.witness().empty());
   Engine e(rs);
-  return e.evaluate(load_test_profile(d.witness, "witness.json"));
+  return e.evaluate(load_test_profile(d.witness(), "witness.json"));
 }
 
 const char* kConflict = R"(
@@ -85,7 +85,7 @@ TEST_CASE("analysis: a dead rule names the contradicting tests, and only those",
   auto found = analyze(rs);
   REQUIRE(found.size() == 1);
   CHECK(found[0].message == "rule `r` can never fire: `step2ck < 200` and `step2ck > 250` cannot both be true");
-  CHECK(found[0].notes.size() == 1);
+  CHECK(found[0].notes().size() == 1);
 }
 
 TEST_CASE("analysis: a loop is found before any profile runs into it", "[analysis]") {
@@ -124,7 +124,7 @@ rule sure "" source "t" when interviews_in_target < 6 then note "{interviews_in_
 )");
   auto found = analyze(rs);
   REQUIRE(found.size() == 1);
-  CHECK(found[0].witness == R"({"match_status":"unmatched"})");
+  CHECK(found[0].witness() == R"({"match_status":"unmatched"})");
   Result r = run_witness(rs, found[0]);
   REQUIRE(r.messages.size() == 1);
   CHECK(r.messages[0].text == "(not given) interviews");
@@ -158,9 +158,9 @@ rule dual_for_ultra "" source "t" priority 20 when specialty_class is ultra then
   CHECK(found[0].message ==
         "no rule sets `strategy`, which every report carries (kb/schema.json `every_report`), for some applicants who "
         "give `target_specialty`, whose `match_status` is missing or preparing, applying or unmatched");
-  CHECK(found[0].witness == R"({"target_specialty":"internal_medicine"})");
-  REQUIRE(found[0].notes.size() == 2);
-  CHECK(found[0].notes[0].message == "`dual_for_ultra`: `specialty_class is ultra` is false");
+  CHECK(found[0].witness() == R"({"target_specialty":"internal_medicine"})");
+  REQUIRE(found[0].notes().size() == 2);
+  CHECK(found[0].notes()[0].message == "`dual_for_ultra`: `specialty_class is ultra` is false");
   Result r = run_witness(rs, found[0]);
   CHECK(r.value(rs->conclusion_slot("strategy")).is_missing());
 }
