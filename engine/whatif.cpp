@@ -954,6 +954,11 @@ void solve(const Engine& engine, const Profile& profile, const WhatIfOptions& op
 
 }  // namespace
 
+bool facts_reach_slots(const RuleSet& rules) {
+  return std::any_of(rules.rules.begin(), rules.rules.end(),
+                     [](const CRule& r) { return !r.patterns().empty() && !r.writes.empty(); });
+}
+
 void add_what_would_change(Report& report, const Engine& engine, const Profile& profile, const Result& evaluated,
                            const EngineOptions& eo, int max_lines, std::size_t max_evaluations) {
   const RuleSet& rules = engine.rules();
@@ -961,6 +966,15 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
   if (report.runaway) return;  // a rule set that ran away would run away again for every change
   int lines = 0;
   std::optional<Prepared> pre;  // made once, for the first line that needs a search
+  // When no rule over facts writes a slot, every slot's value (and so every
+  // conclusion goal, every test's hint, every rule over the applicant alone)
+  // is the same with the given facts as without them: the searches evaluate
+  // without them, from an evaluation of the profile without them (with a
+  // 10,000-program catalog, the searches took 2.5 s of a 2.6 s text report
+  // and 16 M instructions without it).
+  EngineOptions search_eo = eo;
+  std::shared_ptr<const Result> start(std::shared_ptr<const Result>(), &evaluated);
+  bool leave_facts_out = eo.facts && !eo.facts->empty() && !facts_reach_slots(rules);
   for (ConclusionEntry& c : report.conclusions) {
     if (lines >= max_lines) break;
     int idx = kb.conclusion_index(c.name);
@@ -970,11 +984,16 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
     WhatIfOptions o;
     o.max_alternatives = 1;
     o.max_evaluations = max_evaluations;
-    o.engine = eo;
     // The report's evaluation is the search's starting point (a copy would
-    // cost as much as evaluating again; the caller keeps it alive).
+    // cost as much as evaluating again; the caller keeps it alive), or,
+    // leaving the facts out, the profile's evaluation without them.
+    if (!pre && leave_facts_out) {
+      search_eo.facts = nullptr;
+      start = std::make_shared<const Result>(engine.evaluate(profile, search_eo));
+    }
+    o.engine = search_eo;
     if (!pre) {
-      pre.emplace(engine, std::shared_ptr<const Result>(std::shared_ptr<const Result>(), &evaluated), profile, o);
+      pre.emplace(engine, start, profile, o);
       pre->memoize = true;  // every line's search starts from this profile with these options
     }
     WhatIf w = what_if_prepared(engine, profile, c.name + "=" + kb.source_text(hoped), o, *pre);

@@ -129,6 +129,11 @@ void add_what_would_change(Report& report, const Engine& engine, const Profile& 
                            const EngineOptions& eo, int max_lines = 3,
                            std::size_t max_evaluations = 400);
 
+// Whether a rule over facts (a rule with patterns) writes a slot: when none
+// does, the given facts change no slot's value, and the report's "what would
+// change this" searches evaluate without them.
+bool facts_reach_slots(const RuleSet& rules);
+
 // Whether `field` is actionable for this profile (kb/schema.json and the
 // overrides), and if not, why.
 FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::int32_t field,

@@ -9,6 +9,7 @@
 
 #include "dsl/checker.hpp"
 #include "engine/whatif.hpp"
+#include "kb/facts.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace advise;
@@ -234,6 +235,54 @@ rule year2 "" source "t" when citizenship is not us_citizen then set research_ye
   CHECK(line("research_year") ==
         "what would change this to not_needed: nothing you can act on; it depends on `citizenship`, which cannot change");
   CHECK(line("step2ck_plan").empty());  // no hoped-for value
+}
+
+TEST_CASE("what-if: the report's lines leave the facts out only when no rule over facts writes a slot") {
+  // The lines of a report made with facts, and the number of facts the
+  // searches' evaluations were given (the base evaluation's records).
+  auto lines_with = [](const std::string& rules_text, const std::string& clips_facts) {
+    auto rules = compile_rules(rules_text);
+    std::vector<FactRecord> facts;
+    std::vector<DataError> errors;
+    TemplateSet ts{rules->templates};
+    REQUIRE(read_facts_clips(clips_facts, "facts.fct", *rules->kb, ts, facts, errors));
+    Engine e(rules);
+    Profile p = load_test_profile(R"({"publications": 0, "citizenship": "permanent_resident"})");
+    EngineOptions eo;
+    eo.facts = &facts;
+    Result evaluated = e.evaluate(p, eo);
+    Report rep = build_report(evaluated, {});
+    add_what_would_change(rep, e, p, evaluated, eo);
+    std::string out;
+    for (const ConclusionEntry& c : rep.conclusions)
+      if (!c.what_would_change.empty()) out += c.name + ": " + c.what_would_change.marked() + "\n";
+    return std::make_pair(facts_reach_slots(*rules), out);
+  };
+  const char* tmpl = R"(
+template program "A program"
+  name: symbol
+end
+rule single "" source "t" when publications >= 2 then set strategy = single end
+rule dual "" source "t" when publications < 2 then set strategy = dual end
+)";
+  // Rules over facts that only note: the facts change no slot, and the line
+  // is the one a profile without facts gets.
+  auto [reach, lines] = lines_with(std::string(tmpl) + R"(
+rule listed "" source "t" when for each program p where p.name is present then note "{p.name} is on the list" end
+)", "(program (name home)) (program (name away))");
+  CHECK_FALSE(reach);
+  CHECK(lines == "strategy: what would change this to single: `publications` 0 -> 2 (checked by evaluating the changed "
+                 "profile)\n");
+  // A rule over facts that sets a conclusion: the searches keep the facts,
+  // and find the change that only the program `home` makes enough.
+  auto [reach2, lines2] = lines_with(std::string(tmpl) + R"(
+rule known "" source "t" when (there is a program p where p.name is "home") and publications >= 1 then set research_year = not_needed end
+rule year "" source "t" when publications < 1 then set research_year = recommended end
+)", "(program (name home))");
+  CHECK(reach2);
+  CHECK(lines2 == "strategy: what would change this to single: `publications` 0 -> 2 (checked by evaluating the changed "
+                  "profile)\nresearch_year: what would change this to not_needed: `publications` 0 -> 1 (checked by "
+                  "evaluating the changed profile)\n");
 }
 
 TEST_CASE("what-if: a test of a conclusion no single change reaches becomes a goal of its own") {
