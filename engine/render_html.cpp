@@ -22,17 +22,25 @@ using namespace render_detail;
 // Text as HTML: controls shown as escapes by the one sanitizer, then the five
 // characters HTML reads escaped.
 std::string h(const std::string& s) {
-  std::string t = terminal_text(s), out;
-  for (char c : t) {
-    switch (c) {
+  static constexpr const char* kMarkup = "&<>\"'";
+  std::string t = terminal_text(s);
+  std::size_t at = t.find_first_of(kMarkup);
+  if (at == std::string::npos) return t;
+  std::string out;
+  out.reserve(t.size() + 16);
+  std::size_t from = 0;
+  for (; at != std::string::npos; at = t.find_first_of(kMarkup, from)) {
+    out.append(t, from, at - from);
+    switch (t[at]) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      default: out += "&#39;"; break;
     }
+    from = at + 1;
   }
+  out.append(t, from);
   return out;
 }
 
@@ -230,22 +238,23 @@ class HtmlWriter {
             "heading to sort)</caption>\n<thead><tr><th scope=\"col\">Specialty</th><th scope=\"col\">Tier</th>"
             "<th scope=\"col\">Signal</th><th scope=\"col\">Program</th><th scope=\"col\">State</th></tr></thead>\n"
             "<tbody>\n";
-    const std::vector<std::string> tiers{"anchor", "target", "reach", "long_shot", "excluded"};
-    for (const ProgramEntry& e : pl.entries) {
-      auto rank = std::find(tiers.begin(), tiers.end(), e.tier) - tiers.begin();
-      out_ << "<tr data-program=\"" << h(e.program_id) << "\" data-tier=\"" << h(tier_label(e.tier)) << "\"><td>"
-           << h(e.specialty_name) << "</td><td data-sort=\"" << rank << "\">" << h(tier_label(e.tier)) << "</td><td>"
-           << h(e.signal) << "</td><td data-sort=\"" << h(e.name) << "\">" << h(e.name) << " (" << h(e.program_id) << ")"
-           << (e.contingency ? "; part of the contingency plan" : "") << "\n";
-      out_ << "<details class=\"why\"><summary>Why</summary>\n<ul>\n";
+    EntryTexts rows(pl.entries, [advisor = advisor_](std::string& row, const ProgramEntry& e) {
+      static const std::string tiers[] = {"anchor", "target", "reach", "long_shot", "excluded"};
+      auto rank = std::find(std::begin(tiers), std::end(tiers), e.tier) - std::begin(tiers);
+      row += "<tr data-program=\"" + h(e.program_id) + "\" data-tier=\"" + h(tier_label(e.tier)) + "\"><td>" +
+             h(e.specialty_name) + "</td><td data-sort=\"" + std::to_string(rank) + "\">" + h(tier_label(e.tier)) +
+             "</td><td>" + h(e.signal) + "</td><td data-sort=\"" + h(e.name) + "\">" + h(e.name) + " (" +
+             h(e.program_id) + ")" + (e.contingency ? "; part of the contingency plan" : "") + "\n";
+      row += "<details class=\"why\"><summary>Why</summary>\n<ul>\n";
       for (const ProgramReason& r : e.reasons) {
-        out_ << "<li>" << h(r.description) << (r.values.empty() ? "" : ": " + h(r.values)) << " <span class=\"source\">("
-             << h(r.source) << ")</span>";
-        if (advisor_) out_ << " <span class=\"advisor\">rule " << h(r.name) << "</span>";
-        out_ << "</li>\n";
+        row += "<li>" + h(r.description) + (r.values.empty() ? "" : ": " + h(r.values)) + " <span class=\"source\">(" +
+               h(r.source) + ")</span>";
+        if (advisor) row += " <span class=\"advisor\">rule " + h(r.name) + "</span>";
+        row += "</li>\n";
       }
-      out_ << "</ul>\n</details>\n</td><td>" << h(e.state) << "</td></tr>\n";
-    }
+      row += "</ul>\n</details>\n</td><td>" + h(e.state) + "</td></tr>\n";
+    });
+    for (std::size_t i = 0; i < pl.entries.size(); ++i) out_ << rows[i];
     out_ << "</tbody>\n</table>\n</section>\n";
   }
 

@@ -19,8 +19,11 @@ static bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c
 // and block markers (> # + -) only matter at the start of a text.
 std::string md(const std::string& text) {
   std::string s = terminal_text(text);
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  std::size_t first = s.find_first_of("\\*`<[]|>#+-_");  // before it, nothing to escape
+  if (first == std::string::npos) return s;
+  std::string out(s, 0, first);
+  out.reserve(s.size() + 8);
+  for (std::size_t i = first; i < s.size(); ++i) {
     char c = s[i];
     switch (c) {
       case '\\': case '*': case '`': case '<': case '[': case ']': case '|':
@@ -83,24 +86,24 @@ void program_list_markdown(std::ostream& out, const ProgramList& pl, bool adviso
   out << "\n## Your program list\n\n";
   if (pl.fictitious) out << "**" << md(kFictitiousNotice) << "**\n\n";
   if (pl.entries.empty()) out << "No program of the catalog is in a specialty of your strategy.\n";
+  EntryTexts rows(pl.entries, [advisor](std::string& row, const ProgramEntry& e) {
+    std::string why;
+    for (const ProgramReason& r : e.reasons) {
+      if (!why.empty()) why += "; ";
+      why += md(r.description) + (r.values.empty() ? "" : ": " + md(r.values)) + " (" + md(r.source) +
+             (advisor ? ", " + code(r.name) : "") + ")";
+    }
+    if (e.contingency) why += (why.empty() ? "" : "; ") + std::string("part of the contingency plan");
+    row += "| " + md(tier_label(e.tier)) + " | " + md(e.signal) + " | " + md(e.name) + " (" +
+           (advisor ? code(e.program_id) : md(e.program_id)) + ", " + md(e.track) + ") | " + why + " |\n";
+  });
   std::size_t at = 0;
   bool first = true;
   for (const ProgramCount& c : pl.counts) {
     out << (first ? "" : "\n") << "### " << md(c.specialty_name) << "\n\n" << md(count_sentence(c)) << ".\n\n";
     first = false;
     out << "| Tier | Signal | Program | Why |\n|---|---|---|---|\n";
-    for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) {
-      const ProgramEntry& e = pl.entries[at];
-      std::string why;
-      for (const ProgramReason& r : e.reasons) {
-        if (!why.empty()) why += "; ";
-        why += md(r.description) + (r.values.empty() ? "" : ": " + md(r.values)) + " (" + md(r.source) +
-               (advisor ? ", " + code(r.name) : "") + ")";
-      }
-      if (e.contingency) why += (why.empty() ? "" : "; ") + std::string("part of the contingency plan");
-      out << "| " << md(tier_label(e.tier)) << " | " << md(e.signal) << " | " << md(e.name) << " ("
-          << (advisor ? code(e.program_id) : md(e.program_id)) << ", " << md(e.track) << ") | " << why << " |\n";
-    }
+    for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) out << rows[at];
   }
 }
 

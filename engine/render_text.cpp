@@ -23,6 +23,8 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 }  // namespace
 
 std::string terminal_text(const std::string& text) {
+  // The usual case: printable ASCII, which neither step changes.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; })) return text;
   std::string t = text;
   std::replace_if(t.begin(), t.end(), is_blank, ' ');
   return terminal_safe(t);
@@ -171,15 +173,16 @@ class TextWriter {
     first_section_ = false;
   }
 
-  // Writes `text` wrapped at kWidth: the first line after `first` (already
+  // Appends `text` wrapped at kWidth to `buf`: the first line after `first` (already
   // `first_width` columns wide), the next ones indented by `indent` spaces.
   // Spaces in a `glue`d chunk do not break.
-  void wrap(const std::string& first, std::size_t first_width, std::size_t indent, const std::string& text) {
+  static void wrap_into(std::string& buf, const std::string& first, std::size_t first_width, std::size_t indent,
+                        const std::string& text) {
     // Words are split at what `>>` splits at in the C locale (space, tab,
     // newline, vertical tab, form feed, carriage return), by hand: a stream
     // per paragraph cost more than the rest of the report.
     auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
-    std::string buf = first;
+    buf += first;
     std::size_t col = first_width;
     bool line_start = true;
     std::string w;
@@ -224,6 +227,10 @@ class TextWriter {
       line_start = false;
     }
     buf += '\n';
+  }
+  void wrap(const std::string& first, std::size_t first_width, std::size_t indent, const std::string& text) {
+    std::string buf;
+    wrap_into(buf, first, first_width, indent, text);
     out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   }
 
@@ -235,22 +242,25 @@ class TextWriter {
     section("Your program list");
     if (pl.fictitious) wrap("  ", 2, 2, kFictitiousNotice);
     if (pl.entries.empty()) wrap("  ", 2, 2, "No program of the catalog is in a specialty of your strategy.");
+    EntryTexts texts(pl.entries, program_entry);
     std::size_t at = 0;
     for (const ProgramCount& c : pl.counts) {
       out_ << "\n";
       wrap("  " + c.specialty_name + ": ", 4 + width(c.specialty_name), 4, count_sentence(c));
-      for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) {
-        const ProgramEntry& e = pl.entries[at];
-        std::string head = tier_label(e.tier) + (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
-                           (e.contingency ? ", contingency plan" : "") + ": ";
-        wrap("    " + head, 4 + width(head), 8,
-             e.name + " " + glue("(" + e.program_id + ",") + " " + glue(e.track + ")"));
-        for (const ProgramReason& r : e.reasons)
-          wrap("        - ", 10, 10,
-               r.description + (r.values.empty() ? "" : ": " + r.values) + " " +
-                   glue("(" + r.source + ";") + " " + glue("rule `" + r.name + "`)"));
-      }
+      for (; at < pl.entries.size() && pl.entries[at].specialty == c.specialty; ++at) out_ << texts[at];
     }
+  }
+
+  // One program of the list: its tier, signal and name, then its reasons.
+  static void program_entry(std::string& buf, const ProgramEntry& e) {
+    std::string head = tier_label(e.tier) + (e.signal.empty() ? "" : ", " + signal_label(e.signal)) +
+                       (e.contingency ? ", contingency plan" : "") + ": ";
+    wrap_into(buf, "    " + head, 4 + width(head), 8,
+              e.name + " " + glue("(" + e.program_id + ",") + " " + glue(e.track + ")"));
+    for (const ProgramReason& r : e.reasons)
+      wrap_into(buf, "        - ", 10, 10,
+                r.description + (r.values.empty() ? "" : ": " + r.values) + " " + glue("(" + r.source + ";") + " " +
+                    glue("rule `" + r.name + "`)"));
   }
 
   std::string mark(Truth t) const {

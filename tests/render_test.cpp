@@ -808,3 +808,29 @@ TEST_CASE("advise run: a bad profile is every problem on stderr, exit 2, nothing
   CHECK(got[1].rfind(bad + ":2:11: error: at $.stage: ", 0) == 0);
   CHECK(got[2] == "advise: " + bad + ": 2 problems in the profile; nothing was evaluated");
 }
+
+TEST_CASE("render: a long program list's entries are rendered in two halves and read back in order",
+          "[render][program_list][concurrency]") {
+  using render_detail::EntryTexts;
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, kProgramListSplit - 1, kProgramListSplit, kProgramListSplit + 3}) {
+    std::vector<ProgramEntry> entries(n);
+    for (std::size_t i = 0; i < n; ++i) entries[i].name = std::string(i % 7, 'x') + std::to_string(i);
+    EntryTexts texts(entries, [](std::string& out, const ProgramEntry& e) { out += "<" + e.name + ">\n"; });
+    std::string joined, expected;
+    for (std::size_t i = 0; i < n; ++i) {
+      CHECK(texts[i] == "<" + entries[i].name + ">\n");
+      joined += texts[i];
+      expected += "<" + entries[i].name + ">\n";
+    }
+    CHECK(joined == expected);
+  }
+}
+
+TEST_CASE("render: Markdown escapes only what is markup, wherever it falls in a text", "[render]") {
+  using render_detail::md;
+  CHECK(md("plain words") == "plain words");
+  CHECK(md("# heading-like, a-b and snake_case") == "\\# heading-like, a-b and snake_case");
+  CHECK(md("_start and end_ *bold* `code` [link] a|b <tag>") ==
+        "\\_start and end\\_ \\*bold\\* \\`code\\` \\[link\\] a\\|b \\<tag>");
+  CHECK(md("tab\tand\nnewline") == "tab and newline");
+}
