@@ -342,9 +342,11 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
     }
   };
   std::unordered_map<IdTrack, const Record*, KeyHash> programs;
-  std::size_t listed = 0;
-  for (const Record& r : result.records) {
-    if (r.tmpl == listing_t && r.ended_by < 0) ++listed;
+  // The live listings' records, in record order.
+  std::vector<std::size_t> listing_at;
+  for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
+    const Record& r = result.records[ri];
+    if (r.tmpl == listing_t && r.ended_by < 0) listing_at.push_back(ri);
     if (r.tmpl != program_t) continue;
     ++list.catalog_programs;
     Fields f{&r, &kb};
@@ -358,13 +360,14 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
   // Advise runs on; docs/benchmarks.md, "The program list"), each with its
   // own label and plan caches, and joined in record order, so the entries
   // are the same as one pass would make.
+  // The entries of live listings `from` to `to` (indices into listing_at).
   auto make_entries = [&](std::size_t from, std::size_t to, std::vector<ProgramEntry>& out) {
     Labels labels(kb, pt);
     Planner planner(rules, labels);
     IdTrack wanted;
-    for (std::size_t ri = from; ri < to; ++ri) {
+    for (std::size_t li = from; li < to; ++li) {
+      const std::size_t ri = listing_at[li];
       const Record& r = result.records[ri];
-      if (r.tmpl != listing_t || r.ended_by >= 0) continue;
       Fields f{&r, &kb};
       ProgramEntry e;
       e.program_id = f.text(lf.program_id);
@@ -416,18 +419,16 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
       out.push_back(std::move(e));
     }
   };
-  const std::size_t n = result.records.size();
+  const std::size_t listed = listing_at.size();
   if (listed < split_from || listed < 2) {
     list.entries.reserve(listed);
-    make_entries(0, n, list.entries);
+    make_entries(0, listed, list.entries);
   } else {
-    // Split where half the listings lie behind.
-    std::size_t mid = 0;
-    for (std::size_t seen = 0; mid < n && seen < listed / 2; ++mid)
-      if (result.records[mid].tmpl == listing_t && result.records[mid].ended_by < 0) ++seen;
+    // Half the listings each.
+    const std::size_t mid = listed / 2;
     std::vector<ProgramEntry> second;
     list.entries.reserve(listed);
-    run_both([&] { make_entries(0, mid, list.entries); }, [&] { make_entries(mid, n, second); });
+    run_both([&] { make_entries(0, mid, list.entries); }, [&] { make_entries(mid, listed, second); });
     for (ProgramEntry& e : second) list.entries.push_back(std::move(e));
   }
 
