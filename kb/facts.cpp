@@ -1068,7 +1068,6 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
   // Column -> field (-1: ignored `x_` or nameless column).
   std::vector<int> column_field;
   std::vector<std::string> column_name;
-  bool header = false;
   auto where_in = [&](std::size_t at_row, std::size_t column) {
     return "row " + std::to_string(at_row) + ", column " +
            (column < column_name.size() && !column_name[column].empty() ? column_name[column] + " (" : "(") +
@@ -1121,42 +1120,44 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
         true);
     return true;
   };
+  // The next row that is not a `#` comment or blank from `sc` into `cs`,
+  // before `stop` (where a row starts), rows counted on in `r` (comment and
+  // blank rows too), the row's start in `row_at`. False at `stop`, at the
+  // end, when `b` is full, or after reporting a syntax problem to `b`.
+  auto next_row = [](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r, std::vector<Cell>& cs,
+                     std::size_t& row_at) {
+    while (!sc.done() && sc.at() < stop && !b.full()) {
+      ++r;
+      row_at = sc.at();
+      bool comment = false, blank = false;
+      if (!sc.row(cs, comment, blank)) {
+        b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
+        return false;
+      }
+      if (!comment && !blank) return true;
+    }
+    return false;
+  };
   // Rows of data from `sc` into `b` until `stop` (where a row starts), row
   // numbers counted on in `r`; each record's row in `rows` when given.
   auto read_rows = [&](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r,
                        std::vector<std::size_t>* rows) {
     std::vector<Cell> cs;
-    while (!sc.done() && sc.at() < stop && !b.full()) {
-      ++r;
-      std::size_t at = sc.at();
-      bool comment_row = false, blank_row = false;
-      if (!sc.row(cs, comment_row, blank_row)) {
-        b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
-        return;
-      }
-      if (comment_row || blank_row) continue;
+    std::size_t at = 0;
+    while (next_row(b, sc, stop, r, cs, at)) {
       std::size_t before = b.count();
       if (!data_row(b, cs, r, at)) return;
       if (rows && b.count() > before) rows->push_back(r);
     }
   };
   // The header: the first row that is not a comment or blank.
-  while (!header && !scan.done() && !rb.full()) {
-    ++row;
-    std::size_t row_at = scan.at();
-    bool comment = false, blank = false;
-    if (!scan.row(cells, comment, blank)) {
-      rb.problem(scan.error_at, "row " + std::to_string(row), scan.error);
-      break;
-    }
-    if (comment || blank) continue;
-    header = true;
-    if (cells.size() > kMaxFactColumns) {
-      rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
-                 "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
-                     std::to_string(kMaxFactColumns));
-      break;
-    }
+  std::size_t row_at = 0;
+  const bool header = next_row(rb, scan, text.size(), row, cells, row_at);
+  if (header && cells.size() > kMaxFactColumns) {
+    rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
+               "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
+                   std::to_string(kMaxFactColumns));
+  } else if (header) {
     std::vector<std::size_t> seen(t.fields.size(), kNowhere);
     for (std::size_t c = 0; c < cells.size(); ++c) {
       std::string name(cells[c].text);
