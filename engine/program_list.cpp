@@ -1,6 +1,7 @@
 #include "engine/program_list.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <tuple>
@@ -115,51 +116,74 @@ class Labels {
   std::unordered_map<std::string, Label> cache_;
 };
 
-// How one value a firing read is shown: its label and text.
-void show_value(const KnowledgeBase& kb, const Label& l, const Value& value,
-                const std::vector<const std::string*>& ids, std::string& out) {
-  std::string shown;
+// The ids of the programs a firing matched: a map the applicant gave
+// (program_connections) is shown only at those keys. `id_field`: template ->
+// its `program_id` field, -1 when it has none. Found when a map is shown
+// (most reasons show none).
+class MatchedIds {
+ public:
+  MatchedIds(const Result& result, const Firing& firing, const std::vector<int>& id_field)
+      : result_(result), firing_(firing), id_field_(id_field) {}
+  const std::vector<const std::string*>& get() {
+    if (found_) return ids_;
+    found_ = true;
+    for (std::int32_t m : firing_.matched) {
+      if (m < 0) continue;
+      const Record& rec = result_.records[static_cast<std::size_t>(m)];
+      if (rec.tmpl < 0) continue;
+      int f = id_field_[static_cast<std::size_t>(rec.tmpl)];
+      if (f >= 0 && static_cast<std::size_t>(f) < rec.values.size()) {
+        const Value& id = rec.values[static_cast<std::size_t>(f)];
+        if (id.kind == Value::Kind::Text) ids_.push_back(id.text.get());
+      }
+    }
+    return ids_;
+  }
+
+ private:
+  const Result& result_;
+  const Firing& firing_;
+  const std::vector<int>& id_field_;
+  bool found_ = false;
+  std::vector<const std::string*> ids_;
+};
+
+// How one value a firing read is shown: its label and text, appended to `out`.
+void show_value(const KnowledgeBase& kb, const Label& l, const Value& value, MatchedIds& ids, std::string& out) {
+  if (!out.empty()) out += ", ";
+  out += l.label;
+  out += ' ';
+  if (value.is_missing()) {
+    out += l.count ? "(unknown)" : "unknown";
+    return;
+  }
   if (l.count) {
-    shown = value.is_missing() ? "(unknown)" : kb.display(value);
-  } else {
-    shown = value.is_missing() ? std::string("unknown") : kb.label(value);
-    if (value.kind == Value::Kind::Symbol) std::replace(shown.begin(), shown.end(), '_', ' ');  // no label: the id
-    if (value.kind == Value::Kind::Map) {
+    out += kb.display(value);
+    return;
+  }
+  switch (value.kind) {
+    case Value::Kind::Symbol: {  // its label, or its id with spaces for underscores
+      std::size_t from = out.size();
+      out += kb.enums.at(static_cast<std::size_t>(value.enum_id)).label(static_cast<std::size_t>(value.sym));
+      std::replace(out.begin() + static_cast<std::ptrdiff_t>(from), out.end(), '_', ' ');
+      return;
+    }
+    case Value::Kind::Text: out += *value.text; return;
+    case Value::Kind::Map: {
       ValueList kept;
       const ValueList& items = value.list_items();
       for (std::size_t i = 0; i + 1 < items.size(); i += 2)
-        for (const std::string* id : ids)
+        for (const std::string* id : ids.get())
           if (items[i].kind == Value::Kind::Text && *id == *items[i].text) {
             kept.push_back(items[i]);
             kept.push_back(items[i + 1]);
             break;
           }
-      if (!kept.empty()) shown = kb.label(Value::map(std::move(kept)));
+      out += kb.label(kept.empty() ? value : Value::map(std::move(kept)));
+      return;
     }
+    default: out += kb.label(value); return;
   }
-  if (!out.empty()) out += ", ";
-  out += l.label;
-  out += ' ';
-  out += shown;
-}
-
-// The ids of the programs a firing matched: a map the applicant gave
-// (program_connections) is shown only at those keys. `id_field`: template ->
-// its `program_id` field, -1 when it has none.
-std::vector<const std::string*> matched_ids(const Result& result, const Firing& firing,
-                                            const std::vector<int>& id_field) {
-  std::vector<const std::string*> ids;
-  for (std::int32_t m : firing.matched) {
-    if (m < 0) continue;
-    const Record& rec = result.records[static_cast<std::size_t>(m)];
-    if (rec.tmpl < 0) continue;
-    int f = id_field[static_cast<std::size_t>(rec.tmpl)];
-    if (f >= 0 && static_cast<std::size_t>(f) < rec.values.size()) {
-      const Value& id = rec.values[static_cast<std::size_t>(f)];
-      if (id.kind == Value::Kind::Text) ids.push_back(id.text.get());
-    }
-  }
-  return ids;
 }
 
 // The general path: the firing's tests walked (values only), then each
@@ -167,7 +191,7 @@ std::vector<const std::string*> matched_ids(const Result& result, const Firing& 
 std::string firing_values(const Result& result, const Firing& firing, Labels& labels,
                           const std::vector<int>& id_field) {
   const KnowledgeBase& kb = *result.rules->kb;
-  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
+  MatchedIds ids(result, firing, id_field);
   std::vector<const std::string*> seen;
   std::string out;
   for (const TestRecord& t : firing_tests(result, firing, TestDetail::Values)) {
@@ -267,7 +291,7 @@ std::string reason_values(const Result& result, const Firing& firing, Labels& la
   const Plan& plan = planner.of(firing.rule);
   if (!plan.fixed) return firing_values(result, firing, labels, id_field);
   const KnowledgeBase& kb = *result.rules->kb;
-  std::vector<const std::string*> ids = matched_ids(result, firing, id_field);
+  MatchedIds ids(result, firing, id_field);
   SnapshotView snapshot(result, firing);
   static const Value missing;
   std::string out;
@@ -333,24 +357,37 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
   for (const TemplateDef& t : rules.templates) id_field.push_back(t.field_index("program_id"));
   const ListingFields lf(lt);
   const ProgramFields pf(pt);
-  // (id, track) -> the first record with them.
-  using IdTrack = std::pair<std::string, std::string>;
+  // (id, track) -> the first record with them. The keys view the records'
+  // id texts and the kb's enum values (another kind's text is kept in `owned`).
+  using IdTrack = std::pair<std::string_view, std::string_view>;
   struct KeyHash {
     std::size_t operator()(const IdTrack& k) const {
-      std::hash<std::string> h;
+      std::hash<std::string_view> h;
       return h(k.first) * 31 + h(k.second);
     }
   };
   std::unordered_map<IdTrack, const Record*, KeyHash> programs;
-  std::size_t listed = 0;
-  for (const Record& r : result.records) {
-    if (r.tmpl == listing_t && r.ended_by < 0) ++listed;
+  std::deque<std::string> owned;
+  // The live listings' records, in record order.
+  std::vector<std::size_t> listing_at;
+  for (std::size_t ri = 0; ri < result.records.size(); ++ri) {
+    const Record& r = result.records[ri];
+    if (r.tmpl == listing_t && r.ended_by < 0) listing_at.push_back(ri);
     if (r.tmpl != program_t) continue;
     ++list.catalog_programs;
     Fields f{&r, &kb};
     if (f.flag(pf.fictitious)) list.fictitious = true;
-    std::string track = f.get(pf.track).is_missing() ? "" : kb.source_text(f.get(pf.track));
-    programs.emplace(IdTrack(f.text(pf.program_id), std::move(track)), &r);
+    const Value& id = f.get(pf.program_id);
+    const Value& track = f.get(pf.track);
+    std::string_view id_text = id.is_missing()               ? std::string_view()
+                               : id.kind == Value::Kind::Text ? std::string_view(*id.text)
+                                                              : owned.emplace_back(kb.display(id));
+    std::string_view track_text =
+        track.is_missing()                ? std::string_view()
+        : track.kind == Value::Kind::Symbol ? std::string_view(kb.enums.at(static_cast<std::size_t>(track.enum_id))
+                                                                   .values.at(static_cast<std::size_t>(track.sym)))
+                                            : owned.emplace_back(kb.source_text(track));
+    programs.emplace(IdTrack(id_text, track_text), &r);
   }
   if (list.catalog_programs == 0) return std::nullopt;
   // Each listing's entry and reasons depend on nothing but the result: a
@@ -358,13 +395,14 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
   // Advise runs on; docs/benchmarks.md, "The program list"), each with its
   // own label and plan caches, and joined in record order, so the entries
   // are the same as one pass would make.
+  // The entries of live listings `from` to `to` (indices into listing_at).
   auto make_entries = [&](std::size_t from, std::size_t to, std::vector<ProgramEntry>& out) {
     Labels labels(kb, pt);
     Planner planner(rules, labels);
-    IdTrack wanted;
-    for (std::size_t ri = from; ri < to; ++ri) {
+    std::vector<std::int32_t> chain, visited;
+    for (std::size_t li = from; li < to; ++li) {
+      const std::size_t ri = listing_at[li];
       const Record& r = result.records[ri];
-      if (r.tmpl != listing_t || r.ended_by >= 0) continue;
       Fields f{&r, &kb};
       ProgramEntry e;
       e.program_id = f.text(lf.program_id);
@@ -374,9 +412,7 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
       e.tier = kb.source_text(f.get(lf.tier));
       e.signal = f.get(lf.signal).is_missing() ? "" : kb.source_text(f.get(lf.signal));
       e.contingency = f.flag(lf.contingency);
-      wanted.first = e.program_id;
-      wanted.second = e.track;
-      if (auto it = programs.find(wanted); it != programs.end()) {
+      if (auto it = programs.find(IdTrack(e.program_id, e.track)); it != programs.end()) {
         Fields p{it->second, &kb};
         e.name = p.text(pf.name);
         e.institution = p.text(pf.institution);
@@ -389,9 +425,9 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
       }
       // The chain of firings that made this version: each `change` ended the
       // listing it matched; the first link is the `create`.
-      std::vector<std::int32_t> chain;
+      chain.clear();
+      visited.clear();  // a chain is a few links
       std::int32_t at = static_cast<std::int32_t>(ri);
-      std::vector<std::int32_t> visited;  // a chain is a few links
       while (at >= 0 && std::find(visited.begin(), visited.end(), at) == visited.end()) {
         visited.push_back(at);
         const Record& cur = result.records[static_cast<std::size_t>(at)];
@@ -416,18 +452,16 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
       out.push_back(std::move(e));
     }
   };
-  const std::size_t n = result.records.size();
+  const std::size_t listed = listing_at.size();
   if (listed < split_from || listed < 2) {
     list.entries.reserve(listed);
-    make_entries(0, n, list.entries);
+    make_entries(0, listed, list.entries);
   } else {
-    // Split where half the listings lie behind.
-    std::size_t mid = 0;
-    for (std::size_t seen = 0; mid < n && seen < listed / 2; ++mid)
-      if (result.records[mid].tmpl == listing_t && result.records[mid].ended_by < 0) ++seen;
+    // Half the listings each.
+    const std::size_t mid = listed / 2;
     std::vector<ProgramEntry> second;
     list.entries.reserve(listed);
-    run_both([&] { make_entries(0, mid, list.entries); }, [&] { make_entries(mid, n, second); });
+    run_both([&] { make_entries(0, mid, list.entries); }, [&] { make_entries(mid, listed, second); });
     for (ProgramEntry& e : second) list.entries.push_back(std::move(e));
   }
 

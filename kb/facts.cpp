@@ -16,6 +16,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <nlohmann/json.hpp>
 
 #include "kb/json_syntax.hpp"
@@ -186,11 +190,69 @@ struct Texts {
   }
 };
 
-// Per template: enum lookups by text, built once per read.
+// An enum's values by text. The values are a few dozen short words: open
+// addressing on a hash of the text's length and three of its bytes, each
+// probe confirmed by comparing the texts (cheaper than hashing every byte).
+class EnumIndex {
+ public:
+  void build(const std::vector<std::string>& values) {
+    values_ = &values;
+    std::size_t size = 16;
+    while (size < values.size() * 4) size *= 2;
+    slots_.assign(size, -1);
+    shift_ = 64;
+    for (std::size_t n = size; n > 1; n /= 2) --shift_;
+    for (std::size_t v = 0; v < values.size(); ++v) {
+      if (find(values[v]) >= 0) continue;  // the first of equal values, as a map's emplace keeps
+      std::size_t h = slot(values[v]);
+      while (slots_[h] >= 0) h = (h + 1) & (slots_.size() - 1);
+      slots_[h] = static_cast<std::int32_t>(v);
+    }
+  }
+  // The value's index, -1 when it is none of them.
+  std::int32_t find(std::string_view s) const {
+    if (slots_.empty()) return -1;
+    for (std::size_t h = slot(s);; h = (h + 1) & (slots_.size() - 1)) {
+      std::int32_t v = slots_[h];
+      if (v < 0) return -1;
+      const std::string& t = (*values_)[static_cast<std::size_t>(v)];
+      if (t.size() == s.size() && std::memcmp(t.data(), s.data(), s.size()) == 0) return v;
+    }
+  }
+
+ private:
+  std::size_t slot(std::string_view s) const {
+    std::uint64_t n = s.size();
+    std::uint64_t k = n;
+    if (n) {
+      k |= std::uint64_t{static_cast<unsigned char>(s[0])} << 16 |
+           std::uint64_t{static_cast<unsigned char>(s[n / 2])} << 24 |
+           std::uint64_t{static_cast<unsigned char>(s[n - 1])} << 32;
+    }
+    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  const std::vector<std::string>* values_ = nullptr;
+  std::vector<std::int32_t> slots_;  // value index, -1 empty
+  int shift_ = 60;
+};
+
+// How a field's text is read, found once per template and read: its type's
+// kind and its limits, without looking the type up per value.
+struct FieldPlan {
+  TypeKind kind = TypeKind::Any;
+  TextFormat format = TextFormat::Any;
+  bool accepts_none = false;
+  bool has_min = false, has_max = false;
+  std::int32_t enum_id = -1;
+  double min = 0, max = 0;
+};
+
+// Per template: how each field is read and enum lookups by text, built once per read.
 struct Prepared {
-  std::vector<std::unordered_map<std::string_view, std::int32_t>> enum_values;  // per field; empty unless enum
-  std::vector<std::string> given;                                                // names a record may give
-  std::vector<Texts> texts;                                                      // per field
+  std::vector<FieldPlan> plans;     // per field
+  std::vector<EnumIndex> enums;     // per field; empty unless enum
+  std::vector<std::string> given;   // names a record may give
+  std::vector<Texts> texts;         // per field
 };
 
 class Converter {
@@ -198,7 +260,62 @@ class Converter {
   Converter(const KnowledgeBase& kb, const TemplateSet& templates) : kb_(kb), templates_(templates) {}
 
   Prepared& prepared(int tmpl) {
-    if (tmpl == last_tmpl_) return *last_;  // a file's records are of one template
+    if (tmpl == last_tmpl_) [[likely]]
+      return *last_;  // a file's records are of one template
+    return prepare(tmpl);
+  }
+
+  // The usual value, read without a problem to report (a CSV cell): true
+  // when `out` holds what from_text would make of `s` (and `none` is set);
+  // false when from_text is to read it (and say what is wrong).
+  bool quick(int tmpl, std::size_t index, std::string_view s, Value& out, bool& none) {
+    Prepared& p = prepared(tmpl);
+    const FieldPlan& plan = p.plans[index];
+    none = false;
+    if (s.empty() || s.size() > kMaxFactValueBytes) return false;
+    if (plan.accepts_none && s == "none") {
+      none = true;
+      return true;
+    }
+    switch (plan.kind) {
+      case TypeKind::Integer:
+      case TypeKind::Number: {
+        if (s.size() > 15) return false;
+        std::uint64_t n = 0;
+        for (char c : s) {
+          unsigned d = static_cast<unsigned>(static_cast<unsigned char>(c)) - '0';
+          if (d > 9) return false;
+          n = n * 10 + d;
+        }
+        double x = static_cast<double>(n);
+        if ((plan.has_min && x < plan.min) || (plan.has_max && x > plan.max)) return false;
+        put(out, Value::Kind::Number, false, -1, -1, x);
+        return true;
+      }
+      case TypeKind::Boolean:
+        if (s != "true" && s != "false") return false;
+        put(out, Value::Kind::Bool, s == "true", -1, -1, 0);
+        return true;
+      case TypeKind::Enum: {
+        std::int32_t v = p.enums[index].find(s);
+        if (v < 0) return false;
+        put(out, Value::Kind::Symbol, false, plan.enum_id, v, 0);
+        return true;
+      }
+      case TypeKind::String:
+        if (plan.format == TextFormat::Date ? check_date(s).has_value()
+            : plan.format == TextFormat::Digits
+                ? check_digits(templates_.templates[static_cast<std::size_t>(tmpl)].fields[index], s).has_value()
+                : false)
+          return false;
+        put(out, Value::Kind::Text, false, -1, -1, 0);
+        out.text = p.texts[index].get(s, store_);
+        return true;
+      default: return false;
+    }
+  }
+
+  Prepared& prepare(int tmpl) {
     auto it = prepared_.find(tmpl);
     if (it != prepared_.end()) {
       last_tmpl_ = tmpl;
@@ -207,13 +324,22 @@ class Converter {
     }
     Prepared p;
     const TemplateDef& t = templates_.templates[static_cast<std::size_t>(tmpl)];
-    p.enum_values.resize(t.fields.size());
+    p.plans.resize(t.fields.size());
+    p.enums.resize(t.fields.size());
     p.texts.resize(t.fields.size());
     for (std::size_t i = 0; i < t.fields.size(); ++i) {
-      const TypeDesc& d = kb_.types.at(t.fields[i].def.type);
-      if (d.kind != TypeKind::Enum) continue;
-      const EnumDef& e = kb_.enums[static_cast<std::size_t>(d.enum_id)];
-      for (std::size_t v = 0; v < e.values.size(); ++v) p.enum_values[i].emplace(e.values[v], static_cast<std::int32_t>(v));
+      const TemplateField& f = t.fields[i];
+      const TypeDesc& d = kb_.types.at(f.def.type);
+      FieldPlan& plan = p.plans[i];
+      plan.kind = d.kind;
+      plan.format = f.format;
+      plan.accepts_none = f.accepts_none;
+      plan.enum_id = d.enum_id;
+      plan.has_min = f.def.min.has_value();
+      plan.has_max = f.def.max.has_value();
+      plan.min = f.def.min.value_or(0);
+      plan.max = f.def.max.value_or(0);
+      if (d.kind == TypeKind::Enum) p.enums[i].build(kb_.enums[static_cast<std::size_t>(d.enum_id)].values);
     }
     p.given = t.given_names();
     last_tmpl_ = tmpl;
@@ -263,8 +389,7 @@ class Converter {
     std::string norm;
     for (unsigned char c : s) norm += (c == ' ' || c == '-') ? '_' : static_cast<char>(std::tolower(c));
     std::optional<std::string> hint;
-    const auto& values = prepared(tmpl).enum_values[index];
-    if (values.count(norm)) hint = norm;
+    if (prepared(tmpl).enums[index].find(norm) >= 0) hint = norm;
     if (!hint) hint = did_you_mean(std::string(s), e.values);
     if (!hint) hint = did_you_mean(norm, e.values);
     return Problem{"unknown " + e.name + " `" + shown(s) + "`" + allowed, hint};
@@ -363,19 +488,46 @@ class Converter {
   }
 
  private:
+  // `out` as Value::boolean, number or symbol would make it (a text then
+  // sets `text`), without making a Value and moving it.
+  static void put(Value& out, Value::Kind kind, bool flag, std::int32_t enum_id, std::int32_t sym, double num) {
+    out.kind = kind;
+    out.flag = flag;
+    out.enum_id = enum_id;
+    out.sym = sym;
+    out.num = num;
+    out.hi = 0;
+    if (out.text) out.text.reset();
+    if (out.items) out.items.reset();
+  }
+
   std::optional<Problem> convert(int tmpl, std::size_t index, const TemplateField& f, std::string_view s, Value& out,
                                  bool& none) {
-    const TypeDesc& d = kb_.types.at(f.def.type);
-    if (f.accepts_none && s == "none") {
+    Prepared& p = prepared(tmpl);
+    const FieldPlan& plan = p.plans[index];
+    if (plan.accepts_none && s == "none") {
       none = true;
       return std::nullopt;
     }
-    switch (d.kind) {
+    switch (plan.kind) {
       case TypeKind::Integer:
       case TypeKind::Number: {
         double x = 0;
         bool ok = false;
-        if (d.kind == TypeKind::Integer) {
+        if (!s.empty() && s.size() <= 15) {  // the usual cell: digits only, exact as a double
+          std::uint64_t n = 0;
+          ok = true;
+          for (char c : s) {
+            unsigned d = static_cast<unsigned>(static_cast<unsigned char>(c)) - '0';
+            if (d > 9) {
+              ok = false;
+              break;
+            }
+            n = n * 10 + d;
+          }
+          x = static_cast<double>(n);
+        }
+        if (!ok && plan.kind == TypeKind::Integer) {
           long long n = 0;
           const char* b = s.data();
           const char* e = s.data() + s.size();
@@ -383,23 +535,23 @@ class Converter {
           auto r = std::from_chars(b, e, n);
           ok = b != e && r.ec == std::errc() && r.ptr == e;
           x = static_cast<double>(n);
-        } else {
+        } else if (!ok) {
           auto r = std::from_chars(s.data(), s.data() + s.size(), x);
           ok = !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size() && std::isfinite(x);
         }
-        if (!ok) return not_a_number(f, d.kind == TypeKind::Integer, s);
-        if (auto p = check_range(f, x)) return p;
-        out = Value::number(x);
+        if (!ok) return not_a_number(f, plan.kind == TypeKind::Integer, s);
+        if (auto pr = check_range(f, x)) return pr;
+        put(out, Value::Kind::Number, false, -1, -1, x);
         return std::nullopt;
       }
       case TypeKind::Boolean: {
         if (s == "true" || s == "false") {  // as written nearly always: no lowered copy
-          out = Value::boolean(s == "true");
+          put(out, Value::Kind::Bool, s == "true", -1, -1, 0);
           return std::nullopt;
         }
         std::string l = lower(s);
         if (l == "true" || l == "false") {
-          out = Value::boolean(l == "true");
+          put(out, Value::Kind::Bool, l == "true", -1, -1, 0);
           return std::nullopt;
         }
         std::optional<std::string> hint;
@@ -408,21 +560,19 @@ class Converter {
         return Problem{"expected true or false, found `" + shown(s) + "`", hint};
       }
       case TypeKind::Enum: {
-        const auto& values = prepared(tmpl).enum_values[index];
-        auto it = values.find(s);
-        if (it == values.end()) return unknown_enum(tmpl, index, f, s);
-        out = Value::symbol(d.enum_id, it->second);
+        std::int32_t v = p.enums[index].find(s);
+        if (v < 0) return unknown_enum(tmpl, index, f, s);
+        put(out, Value::Kind::Symbol, false, plan.enum_id, v, 0);
         return std::nullopt;
       }
       case TypeKind::String:
-        if (f.format == TextFormat::Date) {
-          if (auto p = check_date(s)) return p;
-        } else if (f.format == TextFormat::Digits) {
-          if (auto p = check_digits(f, s)) return p;
+        if (plan.format == TextFormat::Date) {
+          if (auto pr = check_date(s)) return pr;
+        } else if (plan.format == TextFormat::Digits) {
+          if (auto pr = check_digits(f, s)) return pr;
         }
-        out = Value::missing();
-        out.kind = Value::Kind::Text;
-        out.text = prepared(tmpl).texts[index].get(s, store_);
+        put(out, Value::Kind::Text, false, -1, -1, 0);
+        out.text = p.texts[index].get(s, store_);
         return std::nullopt;
       default: return Problem{"internal: the field `" + f.def.name + "` has a type facts cannot hold", {}};
     }
@@ -560,12 +710,11 @@ class RecordBuilder {
 
   // Starts a record; fields not given stay missing until complete().
   FactRecord& start(int tmpl, std::size_t offset, std::string where) {
-    FactRecord r;
+    FactRecord& r = records_.emplace_back();
     r.tmpl = tmpl;
     r.values.resize(tdef(tmpl).fields.size());
     r.origin.file = file_;
     r.origin.where = std::move(where);
-    records_.push_back(std::move(r));
     offsets_.push_back(offset);
     given_.assign(tdef(tmpl).fields.size(), 0);
     value_at_.assign(tdef(tmpl).fields.size(), kNowhere);
@@ -611,9 +760,9 @@ class RecordBuilder {
   void complete(std::size_t missing_at, Where where_of, bool required_checked = false) {
     FactRecord& r = records_.back();
     const TemplateDef& t = tdef(r.tmpl);
-    for (std::size_t i = 0; i < t.fields.size(); ++i) {
+    const Shape& shape = shape_of(r.tmpl);
+    for (std::size_t i : shape.kept) {
       const TemplateField& f = t.fields[i];
-      if (f.derived_only()) continue;
       if (!given_[i]) {
         if (f.default_value) r.values[i] = *f.default_value;
         if (f.required && !required_checked)
@@ -630,9 +779,8 @@ class RecordBuilder {
                       "` out of the file (every record is then " + kb_.source_text(*f.default_value) + ")");
       }
     }
-    for (std::size_t i = 0; i < t.fields.size(); ++i) {
+    for (std::size_t i : shape.derived) {
       const TemplateField& f = t.fields[i];
-      if (f.derive_from < 0) continue;
       const Value& src = r.values[static_cast<std::size_t>(f.derive_from)];
       if (src.kind != Value::Kind::Symbol) continue;  // unknown source: keep what was given
       std::int32_t d = f.derive_map[static_cast<std::size_t>(src.sym)];
@@ -730,7 +878,7 @@ class RecordBuilder {
           const std::string& id = *r.values[static_cast<std::size_t>(c.field)].text;
           const std::string& want = c.codes[static_cast<std::size_t>(r.values[static_cast<std::size_t>(of)].sym)];
           if (want.empty() || id.size() < c.digit_from + c.digit_count) break;
-          std::string got = id.substr(c.digit_from, c.digit_count);
+          std::string_view got = std::string_view(id).substr(c.digit_from, c.digit_count);
           if (got == want) break;
           const Value& ov = r.values[static_cast<std::size_t>(of)];
           std::string owners;
@@ -738,7 +886,7 @@ class RecordBuilder {
             if (c.codes[s] == got)
               owners += (owners.empty() ? "`" : " or `") + kb_.display(Value::symbol(ov.enum_id, static_cast<std::int32_t>(s))) + "`";
           std::string digits = std::to_string(c.digit_from + 1) + (c.digit_count > 1 ? "-" + std::to_string(c.digit_from + c.digit_count) : "");
-          report(c.field, "digits " + digits + " of `" + name(c.field) + "` `" + shown(id) + "` are `" + got + "`, " +
+          report(c.field, "digits " + digits + " of `" + name(c.field) + "` `" + shown(id) + "` are `" + std::string(got) + "`, " +
                               (owners.empty() ? "the code of no " + name(of) : "the code of " + owners) + " in " + c.table +
                               ", but `" + name(of) + "` is " + shown_value(of) + ", whose code is `" + want +
                               "`; check the id and the " + name(of));
@@ -846,11 +994,33 @@ class RecordBuilder {
   }
 
  private:
+  // The fields complete() looks at, per template: those a record must give
+  // or that have a default (nothing is checked of the others), and the
+  // derived ones.
+  struct Shape {
+    std::vector<std::size_t> kept, derived;
+  };
+  const Shape& shape_of(int tmpl) {
+    auto k = static_cast<std::size_t>(tmpl);
+    if (shapes_.size() <= k) shapes_.resize(k + 1);
+    if (!shapes_[k]) {
+      const TemplateDef& t = tdef(tmpl);
+      Shape& shape = shapes_[k].emplace();
+      for (std::size_t i = 0; i < t.fields.size(); ++i) {
+        const TemplateField& f = t.fields[i];
+        if (!f.derived_only() && (f.required || f.default_value)) shape.kept.push_back(i);
+        if (f.derive_from >= 0) shape.derived.push_back(i);
+      }
+    }
+    return *shapes_[k];
+  }
+
   const KnowledgeBase& kb_;
   const TemplateSet& templates_;
   std::shared_ptr<const std::string> file_;
   std::vector<Pending>& pending_;
   Converter conv_;
+  std::vector<std::optional<Shape>> shapes_;  // per template, made on its first record
   std::vector<FactRecord> records_;
   std::vector<std::size_t> offsets_;
   std::vector<char> given_, failed_;  // per field of the current record
@@ -873,6 +1043,12 @@ std::optional<Pending> not_text(const std::string& text, const std::string& file
 std::size_t bom(const std::string& text) { return text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0; }
 
 // ============================================================== CSV
+
+// "row 14", made in place (a record's place; short enough to need no allocation).
+std::string row_text(std::size_t row) {
+  char buf[32] = "row ";
+  return std::string(buf, std::to_chars(buf + 4, buf + sizeof buf, row).ptr);
+}
 
 std::string column_letters(std::size_t index) {  // 0 -> A, 26 -> AA
   std::string s;
@@ -913,9 +1089,69 @@ class CsvScanner {
       return true;
     }
     bool any = false;
-    // The usual row, without quotes or a carriage return: cut at its commas.
     const char* d = t_.data();
     const std::size_t n = t_.size();
+#if defined(__SSE2__)
+    // The usual row, without quotes or a carriage return, 16 bytes at a
+    // time: cut at its commas up to its line end. A quote or a carriage
+    // return sends it to the general path below.
+    {
+      const __m128i comma = _mm_set1_epi8(','), lf = _mm_set1_epi8('\n'), quote = _mm_set1_epi8('"'),
+                    cr = _mm_set1_epi8('\r');
+      std::size_t at = i_, start = i_, commas = 0;
+      bool plain = true;
+      auto cell_to = [&](std::size_t e) {
+        cells.push_back({std::string_view(d + start, e - start), start});
+        start = e + 1;
+      };
+      for (; at + 16 <= n; at += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + at));
+        auto ends = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+        auto odd = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, cr))));
+        auto commas_in = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)));
+        if (ends) {  // only what lies before the line end
+          unsigned before = (ends & (0u - ends)) - 1;
+          odd &= before;
+          commas_in &= before;
+        }
+        if (odd) {
+          plain = false;
+          break;
+        }
+        for (; commas_in; commas_in &= commas_in - 1, ++commas)
+          cell_to(at + static_cast<std::size_t>(__builtin_ctz(commas_in)));
+        if (ends) {
+          std::size_t e = at + static_cast<std::size_t>(__builtin_ctz(ends));
+          cell_to(e);
+          blank = e - i_ == commas;  // nothing but commas
+          i_ = e + 1;
+          return true;
+        }
+      }
+      for (; plain && at < n; ++at) {  // the last bytes, fewer than 16
+        char c = d[at];
+        if (c == '"' || c == '\r') {
+          plain = false;
+        } else if (c == ',') {
+          cell_to(at);
+          ++commas;
+        } else if (c == '\n') {
+          cell_to(at);
+          blank = at - i_ == commas;
+          i_ = at + 1;
+          return true;
+        }
+      }
+      if (plain) {  // the last row, without a line end
+        cell_to(n);
+        blank = n - i_ == commas;
+        i_ = n;
+        return true;
+      }
+      cells.clear();
+    }
+#else
+    // The usual row, without quotes or a carriage return: cut at its commas.
     const void* nl = std::memchr(d + i_, '\n', n - i_);
     const std::size_t le = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - d) : n;
     if (!std::memchr(d + i_, '"', le - i_) && !std::memchr(d + i_, '\r', le - i_)) {
@@ -931,6 +1167,7 @@ class CsvScanner {
       blank = !any;
       return true;
     }
+#endif
     while (true) {
       std::size_t start = i_;
       if (i_ < t_.size() && t_[i_] == '"') {
@@ -1068,7 +1305,6 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
   // Column -> field (-1: ignored `x_` or nameless column).
   std::vector<int> column_field;
   std::vector<std::string> column_name;
-  bool header = false;
   auto where_in = [&](std::size_t at_row, std::size_t column) {
     return "row " + std::to_string(at_row) + ", column " +
            (column < column_name.size() && !column_name[column].empty() ? column_name[column] + " (" : "(") +
@@ -1089,7 +1325,7 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
                  "the file has more than " + std::to_string(kMaxFactRecords) + " records");
       return false;
     }
-    b.start(tmpl, row_at, "row " + std::to_string(at_row));
+    b.start(tmpl, row_at, row_text(at_row));
     for (std::size_t c = 0; c < row_cells.size(); ++c) {
       int idx = column_field[c];
       if (idx < 0) {
@@ -1104,6 +1340,10 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
         continue;
       }
       bool none = false;
+      if (b.converter().quick(tmpl, field, row_cells[c].text, b.slot(field), none)) {
+        b.placed(field, none, row_cells[c].offset);
+        continue;
+      }
       if (auto p = b.converter().from_text(tmpl, field, row_cells[c].text, b.slot(field), none)) {
         b.set_failed(field, row_cells[c].offset);
         b.problem(row_cells[c].offset, where_in(at_row, c), std::move(p->message), std::move(p->suggestion));
@@ -1121,42 +1361,44 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
         true);
     return true;
   };
+  // The next row that is not a `#` comment or blank from `sc` into `cs`,
+  // before `stop` (where a row starts), rows counted on in `r` (comment and
+  // blank rows too), the row's start in `row_at`. False at `stop`, at the
+  // end, when `b` is full, or after reporting a syntax problem to `b`.
+  auto next_row = [](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r, std::vector<Cell>& cs,
+                     std::size_t& row_at) {
+    while (!sc.done() && sc.at() < stop && !b.full()) {
+      ++r;
+      row_at = sc.at();
+      bool comment = false, blank = false;
+      if (!sc.row(cs, comment, blank)) {
+        b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
+        return false;
+      }
+      if (!comment && !blank) return true;
+    }
+    return false;
+  };
   // Rows of data from `sc` into `b` until `stop` (where a row starts), row
   // numbers counted on in `r`; each record's row in `rows` when given.
   auto read_rows = [&](RecordBuilder& b, CsvScanner& sc, std::size_t stop, std::size_t& r,
                        std::vector<std::size_t>* rows) {
     std::vector<Cell> cs;
-    while (!sc.done() && sc.at() < stop && !b.full()) {
-      ++r;
-      std::size_t at = sc.at();
-      bool comment_row = false, blank_row = false;
-      if (!sc.row(cs, comment_row, blank_row)) {
-        b.problem(sc.error_at, "row " + std::to_string(r), sc.error);
-        return;
-      }
-      if (comment_row || blank_row) continue;
+    std::size_t at = 0;
+    while (next_row(b, sc, stop, r, cs, at)) {
       std::size_t before = b.count();
       if (!data_row(b, cs, r, at)) return;
       if (rows && b.count() > before) rows->push_back(r);
     }
   };
   // The header: the first row that is not a comment or blank.
-  while (!header && !scan.done() && !rb.full()) {
-    ++row;
-    std::size_t row_at = scan.at();
-    bool comment = false, blank = false;
-    if (!scan.row(cells, comment, blank)) {
-      rb.problem(scan.error_at, "row " + std::to_string(row), scan.error);
-      break;
-    }
-    if (comment || blank) continue;
-    header = true;
-    if (cells.size() > kMaxFactColumns) {
-      rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
-                 "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
-                     std::to_string(kMaxFactColumns));
-      break;
-    }
+  std::size_t row_at = 0;
+  const bool header = next_row(rb, scan, text.size(), row, cells, row_at);
+  if (header && cells.size() > kMaxFactColumns) {
+    rb.problem(cells[kMaxFactColumns].offset, "row " + std::to_string(row),
+               "the header has " + std::to_string(cells.size()) + " columns; a CSV file may have at most " +
+                   std::to_string(kMaxFactColumns));
+  } else if (header) {
     std::vector<std::size_t> seen(t.fields.size(), kNowhere);
     for (std::size_t c = 0; c < cells.size(); ++c) {
       std::string name(cells[c].text);
@@ -1215,7 +1457,7 @@ bool read_csv(const std::string& text, const std::string& file, const KnowledgeB
     if (scan.at() != *split || !rest.done() || !pending.empty() || !second_pending.empty() || !rb.warnings().empty() ||
         !second.warnings().empty() || rb.full() || second.full() || rb.count() + second.count() > kMaxFactRecords)
       return read_csv(text, file, kb, templates, tmpl, out, errors, false);
-    rb.append(std::move(second), [&](std::size_t i) { return "row " + std::to_string(row + second_rows[i]); });
+    rb.append(std::move(second), [&](std::size_t i) { return row_text(row + second_rows[i]); });
   }
   if (!header && pending.empty())
     rb.problem(kNowhere, "", "the file has no header row; the first row that is not a `#` comment names the columns");

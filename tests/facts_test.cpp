@@ -290,6 +290,42 @@ TEST_CASE("facts: CSV with a BOM, comments, CRLF, quoting, x_ columns, any colum
   CHECK(field(r[0], "positions").is_missing());                               // column left out
 }
 
+TEST_CASE("facts: CSV rows cut 16 bytes at a time read as byte by byte", "[facts]") {
+  // Plain rows are cut at their commas a block of 16 bytes at a time; a
+  // quote or a carriage return anywhere before the line end (past the first
+  // block too) sends the row to the general path; the last bytes of the
+  // file, fewer than 16, are read one by one.
+  std::string text = "name,program_id,specialty,track,source,retrieved\n"
+                     ",,,,,,,,,,,,,,,,,,,,,\n"  // a blank row longer than a block, no values
+                     ",,,,,\n";
+  std::vector<std::string> names;
+  for (std::size_t len = 1; len <= 40; ++len) {
+    std::string name(len, 'n');
+    std::string cell = len % 3 == 0 ? "\"" + name + ",\"\"q\"\"\"" : name;  // quoted after the first block
+    names.push_back(len % 3 == 0 ? name + ",\"q\"" : name);
+    std::string n = std::to_string(len);
+    text += cell + ",080039" + std::string(4 - n.size(), '0') + n + ",dermatology,advanced,s,2025-07-03" +
+            (len % 4 == 0 ? "\r\n" : "\n");
+  }
+  text += "z,0800390099,dermatology,advanced,s,2025-07-03";  // no line end
+  auto r = csv_records(text);
+  REQUIRE(r.size() == 41);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    INFO(i);
+    CHECK(*field(r[i], "name").text == names[i]);
+    CHECK(*field(r[i], "retrieved").text == "2025-07-03");
+    CHECK(r[i].origin.text() == "p.csv:" + std::to_string(i + 4) + ":1 (row " + std::to_string(i + 4) + ")");
+  }
+  CHECK(*field(r[40], "program_id").text == "0800390099");
+  const std::string head = "name,program_id,specialty,track,source,retrieved\n";
+  CHECK(csv_problems(head + "ab,0800390001,dermatology,advanced,s,2025-07-03,x\n") ==
+        "p.csv:2:49: error: at row 2: the row has 7 cells; the header has 6 columns (a cell with a comma in it "
+        "needs double quotes)\n");
+  CHECK(csv_problems(head + "abcdefghijklmnopq\"rs,0800390001,dermatology,advanced,s,2025-07-03\n") ==
+        "p.csv:2:18: error: at row 2: a `\"` inside a cell that does not start with `\"`; put the whole cell in "
+        "double quotes and write the `\"` inside as `\"\"`\n");
+}
+
 TEST_CASE("facts: CSV header problems: unknown, duplicate, derived and missing columns", "[facts]") {
   CHECK(csv_problems("Program ID,name,specialty,trak,source,retrieved,name,step2ck_min_none,x_ok\n" + kRow) ==
         "p.csv:1:1: error: at row 1, column A: unknown column `Program ID`: `program` has no such field (prefix it "
