@@ -303,6 +303,7 @@ struct Matcher::Impl {
   std::vector<Token> tokens;
   std::int32_t free_token = -1;
   std::vector<std::uint64_t> lv;
+  std::size_t lv_used = 0;  // the part of lv handed out (alloc_levels)
   // Free level blocks, by depth: a list threaded through the blocks
   // themselves (a free block's first word is the next free block's offset,
   // -1 ends), so freeing and reusing a token touches no other memory.
@@ -365,6 +366,7 @@ struct Matcher::Impl {
     succ_of.resize(net.templates().size());  // never resized after: assert_fact holds a reference into it
     succ_made.assign(net.templates().size(), 0);
     global_missing.assign(globals.size(), 1);
+    index_alpha_tests();
     // The root's children each hold one empty token.
     for (std::int32_t c : net.node(0).children) {
       std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
@@ -410,6 +412,21 @@ struct Matcher::Impl {
 
   bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
     ++m.stats_.tests;
+    if (t.lhs.kind == Operand::Kind::Self && t.rhs.kind == Operand::Kind::Const && t.op <= TestOp::Ge) {
+      // A field of the fact against a constant, the usual alpha test: read inline.
+      const FactRec& f = m.facts_[static_cast<std::size_t>(self)];
+      if ((f.missing >> t.lhs.field) & 1U) return false;  // unknown
+      Cell a = m.cells_[static_cast<std::size_t>(f.cells + t.lhs.field)];
+      switch (t.op) {
+        case TestOp::Eq: return a.bits == t.rhs.constant.bits;
+        case TestOp::Ne: return a.bits != t.rhs.constant.bits;
+        case TestOp::Lt: return a.num < t.rhs.constant.num;
+        case TestOp::Le: return a.num <= t.rhs.constant.num;
+        case TestOp::Gt: return a.num > t.rhs.constant.num;
+        case TestOp::Ge: return a.num >= t.rhs.constant.num;
+        default: break;
+      }
+    }
     if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
     if (t.op == TestOp::Reads) return true;
     Cell a, b;
@@ -469,7 +486,13 @@ struct Matcher::Impl {
     std::uint64_t h = 0x12345;
     for (const KeyPair& k : n.keys) {
       Cell c{};
-      if (!read(k.left, levels, -1, c)) return 0;
+      if (k.left.kind == Operand::Kind::Level) {  // the usual key: a field of an earlier fact, read inline
+        const FactRec& lf = m.facts_[static_cast<std::size_t>(levels[k.left.level])];
+        if ((lf.missing >> k.left.field) & 1U) return 0;
+        c = m.cells_[static_cast<std::size_t>(lf.cells + k.left.field)];
+      } else if (!read(k.left, levels, -1, c)) {
+        return 0;
+      }
       h = mix(h ^ c.bits);
     }
     return static_cast<std::uint32_t>(h);
@@ -478,13 +501,14 @@ struct Matcher::Impl {
   std::uint32_t fact_hash(const std::vector<std::int16_t>& fields, std::int32_t f, bool& ok) const {
     std::uint64_t h = 0x12345;
     ok = true;
+    const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
+    const Cell* cells = m.cells_.data() + fr.cells;
     for (std::int16_t fld : fields) {
-      Cell c{};
-      if (!read(Operand::self(fld), nullptr, f, c)) {
+      if ((fr.missing >> fld) & 1U) {
         ok = false;
         return 0;
       }
-      h = mix(h ^ c.bits);
+      h = mix(h ^ cells[fld].bits);
     }
     return static_cast<std::uint32_t>(h);
   }
@@ -499,8 +523,11 @@ struct Matcher::Impl {
       lv_free[d] = static_cast<std::int32_t>(static_cast<std::int64_t>(lv[static_cast<std::size_t>(off)]));
       return off;
     }
-    auto off = static_cast<std::int32_t>(lv.size());
-    lv.resize(lv.size() + d);
+    // lv is grown by doubling and used up to lv_used: a token's levels are
+    // taken without a call into vector's append for each one.
+    auto off = static_cast<std::int32_t>(lv_used);
+    if (lv_used + d > lv.size()) lv.resize(std::max<std::size_t>(lv.size() * 2, lv_used + d + 256));
+    lv_used += d;
     return off;
   }
 
@@ -595,9 +622,10 @@ struct Matcher::Impl {
     tl = t;
   }
 
+  std::vector<std::int32_t> regrow;  // grow_left's and grow_alpha's, kept across calls
   void grow_left(Buckets& b) {
-    std::vector<std::int32_t> all;
-    all.reserve(static_cast<std::size_t>(b.count));
+    std::vector<std::int32_t>& all = regrow;
+    all.clear();
     for (std::int32_t h : b.heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) all.push_back(t);
     b.heads.assign(b.heads.size() * 2, -1);
@@ -988,9 +1016,46 @@ struct Matcher::Impl {
 
   // ---- facts
 
-  bool alpha_pass(const AlphaMemDesc& a, std::int32_t f) {
-    for (const Test& t : a.tests)
-      if (!test(t, nullptr, f)) return false;
+  // The alpha tests of a template, each distinct test once: memories that
+  // share a test (`l.tier is not excluded` in many of them) run it once per
+  // fact. alpha_tests[a] holds memory a's tests as indices into
+  // distinct_tests[its template]; memo_stamp[i] == epoch when memo_value[i]
+  // holds test i's result for the fact being asserted.
+  std::vector<std::vector<std::int32_t>> alpha_tests;
+  std::vector<std::vector<const Test*>> distinct_tests;
+  std::vector<std::uint64_t> memo_stamp;
+  std::vector<char> memo_value;
+  void index_alpha_tests() {
+    alpha_tests.resize(net.alphas().size());
+    distinct_tests.resize(net.templates().size());
+    std::size_t most = 0;
+    for (std::size_t a = 0; a < net.alphas().size(); ++a) {
+      const AlphaMemDesc& ad = net.alphas()[a];
+      auto& ds = distinct_tests[static_cast<std::size_t>(ad.tmpl)];
+      for (const Test& t : ad.tests) {
+        std::size_t i = 0;
+        while (i < ds.size() && !(*ds[i] == t)) ++i;
+        if (i == ds.size()) ds.push_back(&t);
+        alpha_tests[a].push_back(static_cast<std::int32_t>(i));
+      }
+      most = std::max(most, ds.size());
+    }
+    memo_stamp.assign(most, 0);
+    memo_value.assign(most, 0);
+  }
+
+  bool alpha_pass(std::int32_t a, std::int32_t f) {
+    const auto& ids = alpha_tests[static_cast<std::size_t>(a)];
+    if (ids.empty()) return true;
+    const auto& ds = distinct_tests[static_cast<std::size_t>(net.alphas()[static_cast<std::size_t>(a)].tmpl)];
+    for (std::int32_t i : ids) {
+      auto x = static_cast<std::size_t>(i);
+      if (memo_stamp[x] != epoch) {
+        memo_stamp[x] = epoch;
+        memo_value[x] = test(*ds[x], nullptr, f) ? 1 : 0;
+      }
+      if (!memo_value[x]) return false;
+    }
     return true;
   }
 
@@ -1026,8 +1091,8 @@ struct Matcher::Impl {
   }
 
   void grow_alpha(Buckets& b) {
-    std::vector<std::int32_t> all;
-    all.reserve(static_cast<std::size_t>(b.count));
+    std::vector<std::int32_t>& all = regrow;
+    all.clear();
     for (std::int32_t h : b.heads)
       for (std::int32_t e = h; e >= 0; e = entries[static_cast<std::size_t>(e)].next) all.push_back(e);
     b.heads.assign(b.heads.size() * 2, -1);
@@ -1045,7 +1110,7 @@ struct Matcher::Impl {
       for (std::size_t i = 0; i < alphas.size(); ++i) {
         std::int32_t a = alphas[i];
         const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
-        if (!alpha_pass(ad, f)) continue;
+        if (!alpha_pass(a, f)) continue;
         pass |= std::uint64_t{1} << i;
         for (std::size_t x = 0; x < ad.indexes.size(); ++x) {
           bool ok = true;
@@ -1061,7 +1126,7 @@ struct Matcher::Impl {
     scratch_succ.clear();
     for (std::int32_t a : alphas) {
       const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
-      if (!alpha_pass(ad, f)) continue;
+      if (!alpha_pass(a, f)) continue;
       for (std::size_t i = 0; i < ad.indexes.size(); ++i) {
         bool ok = true;
         std::uint32_t h = fact_hash(ad.indexes[i].fields, f, ok);
