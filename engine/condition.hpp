@@ -23,6 +23,12 @@ inline bool values_equal(const Value& a, const Value& b) {
   }
 }
 
+// Value's operator== with texts compared inline (a map's keys are usually texts).
+inline bool same_key(const Value& a, const Value& b) {
+  if (a.kind == Value::Kind::Text && b.kind == Value::Kind::Text) return *a.text == *b.text;
+  return values_equal(a, b);
+}
+
 inline bool list_has(const Value& list, const Value& x) {
   for (const Value& v : list.list_items())
     if (values_equal(v, x)) return true;
@@ -42,6 +48,26 @@ const Value& operand(const CExpr& e, const View& view, const KnowledgeBase& kb, 
       const Value& base = operand(e.kids[0], view, kb, base_tmp);
       if (base.kind != Value::Kind::Symbol) return kMissingValue;
       return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
+    }
+    case Op::FactField:
+      // A view over bound facts that can lend a field's value (the matcher's
+      // predicates) is read without a copy.
+      if constexpr (requires { view.field_ref(e.level, e.slot); }) {
+        const Value* v = view.field_ref(e.level, e.slot);
+        return v ? *v : kMissingValue;
+      } else {
+        return tmp.emplace(evaluate_expr(e, view, kb));
+      }
+    case Op::MapGet: {  // as evaluate_expr and Value::map_get, without copying the map or the key
+      std::optional<Value> tm, tk;
+      const Value& m = operand(e.kids[0], view, kb, tm);
+      if (m.is_missing()) return kMissingValue;
+      const Value& k = operand(e.kids[1], view, kb, tk);
+      if (k.is_missing() || m.kind != Value::Kind::Map || !m.items) return kMissingValue;
+      const ValueList& items = *m.items;
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+        if (same_key(items[i], k)) return tm ? tmp.emplace(items[i + 1]) : items[i + 1];
+      return kMissingValue;
     }
     default:
       return tmp.emplace(evaluate_expr(e, view, kb));
