@@ -140,9 +140,10 @@ std::int32_t NetworkBuilder::aggregate(std::int32_t parent, std::int32_t alpha, 
 }
 
 std::int32_t NetworkBuilder::production(std::int32_t parent, std::int32_t rule, std::int32_t priority,
-                                        std::int32_t specificity) {
+                                        std::int32_t specificity, bool logical) {
   NodeDesc d;
   d.kind = NodeKind::Production;
+  d.logical = logical;
   d.parent = parent;
   d.rule = rule;
   d.priority = priority;
@@ -342,6 +343,54 @@ struct Matcher::Impl {
     succ_made[t] = 1;
     return succ_of[t];
   }
+  // Sibling joins that read one left memory. Consecutive join children of a
+  // node whose keys read the same left operands receive the same tokens
+  // (same parent token, same levels) and hash them alike: the first of them,
+  // the leader, holds one token for all and each member probes its own alpha
+  // memory with it, in children order, as each probed its own token before.
+  // A right activation of a member scans the leader's memory, which holds
+  // what the member's own would have held, in the same order. Not in a
+  // network with a `logical` rule: the order in which supports are lost
+  // follows the order tokens are freed in, which sharing changes.
+  std::vector<std::int32_t> lead;                // by node: whose left memory it reads (itself when alone)
+  std::vector<std::vector<std::int32_t>> group;  // by leader: the joins that share its memory (empty when alone)
+  void group_joins() {
+    const auto& nodes = net.nodes();
+    lead.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) lead[i] = static_cast<std::int32_t>(i);
+    group.resize(nodes.size());
+    for (const NodeDesc& d : nodes)
+      if (d.kind == NodeKind::Production && d.logical) return;
+    auto same_left = [&](const NodeDesc& a, const NodeDesc& b) {
+      if (a.keys.size() != b.keys.size()) return false;
+      for (std::size_t k = 0; k < a.keys.size(); ++k)
+        if (!(a.keys[k].left == b.keys[k].left)) return false;
+      return true;
+    };
+    for (const NodeDesc& p : nodes) {
+      const auto& ch = p.children;
+      for (std::size_t i = 0; i < ch.size();) {
+        const NodeDesc& first = node(ch[i]);
+        std::size_t j = i + 1;
+        if (first.kind == NodeKind::Join)
+          while (j < ch.size() && node(ch[j]).kind == NodeKind::Join && same_left(first, node(ch[j]))) ++j;
+        if (j - i >= 2)
+          for (std::size_t k = i; k < j; ++k) {
+            lead[static_cast<std::size_t>(ch[k])] = ch[i];
+            group[static_cast<std::size_t>(ch[i])].push_back(ch[k]);
+          }
+        i = j;
+      }
+    }
+  }
+  // Removes the children of a token of `lead[n]`'s memory that join node n made.
+  void remove_made_by(std::int32_t t, std::int32_t n) {
+    for (std::int32_t x = tok(t).child; x >= 0;) {
+      std::int32_t nx = tok(x).sib_next;
+      if (node(tok(x).owner).parent == n) remove_tree(x);
+      x = nx;
+    }
+  }
   std::vector<std::int32_t> tree_stack;
   std::int32_t last_popped = -1;  // the token of the activation popped last
   bool popped_gone = false;       // that token was removed since
@@ -367,8 +416,10 @@ struct Matcher::Impl {
     succ_made.assign(net.templates().size(), 0);
     global_missing.assign(globals.size(), 1);
     index_alpha_tests();
-    // The root's children each hold one empty token.
+    group_joins();
+    // The root's children each hold one empty token (a shared memory one for all its joins).
     for (std::int32_t c : net.node(0).children) {
+      if (lead[static_cast<std::size_t>(c)] != c) continue;
       std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
       arrive(c, t);
     }
@@ -746,6 +797,7 @@ struct Matcher::Impl {
       ext = &level;
     }
     for (std::int32_t c : nd.children) {
+      if (lead[static_cast<std::size_t>(c)] != c) continue;  // a shared memory's leader made the token
       std::int32_t y = new_token(c, t, nd.kind == NodeKind::Join ? fact : -1, levels_of(t), nd.depth, ext);
       arrive(c, y);
     }
@@ -948,7 +1000,15 @@ struct Matcher::Impl {
     link_bucket(t);
     switch (nd.kind) {
       case NodeKind::Join: {
-        join_probe(n, t);
+        const std::vector<std::int32_t>& g = group[static_cast<std::size_t>(n)];
+        if (g.empty()) {
+          join_probe(n, t);
+          break;
+        }
+        for (std::int32_t j : g) {  // each join of the shared memory, in children order
+          if (tok(t).owner != n) break;
+          join_probe(j, t);
+        }
         break;
       }
       case NodeKind::Not: {
@@ -979,13 +1039,14 @@ struct Matcher::Impl {
 
   // Fact `f` entered the alpha memory of node `n`.
   void right_activate(std::int32_t n, std::int32_t f) {
-    if (left[static_cast<std::size_t>(n)].count == 0) return;  // no token to meet: nothing to hash
+    const std::int32_t held = lead[static_cast<std::size_t>(n)];  // the memory its tokens are in
+    if (left[static_cast<std::size_t>(held)].count == 0) return;  // no token to meet: nothing to hash
     const NodeDesc& nd = node(n);
     const auto& idx = net.alphas()[static_cast<std::size_t>(nd.alpha)].indexes[static_cast<std::size_t>(nd.alpha_index)];
     bool ok = true;
     std::uint32_t h = fact_hash(idx.fields, f, ok);
     if (!ok) return;  // a key field is missing: it matches no token
-    Buckets& b = left[static_cast<std::size_t>(n)];
+    Buckets& b = left[static_cast<std::size_t>(held)];
     for (std::int32_t t = b.head(h); t >= 0;) {
       std::int32_t next = tok(t).bnext;
       if (tok(t).hash == h) {
@@ -1018,41 +1079,54 @@ struct Matcher::Impl {
 
   // The alpha tests of a template, each distinct test once: memories that
   // share a test (`l.tier is not excluded` in many of them) run it once per
-  // fact. alpha_tests[a] holds memory a's tests as indices into
-  // distinct_tests[its template]; memo_stamp[i] == epoch when memo_value[i]
-  // holds test i's result for the fact being asserted.
-  std::vector<std::vector<std::int32_t>> alpha_tests;
-  std::vector<std::vector<const Test*>> distinct_tests;
+  // fact. alpha_tests[a] holds memory a's tests, each with its index among
+  // its template's tests run by several memories (-1 when only this memory
+  // runs it: it is run directly); memo_stamp[i] == epoch when memo_value[i]
+  // holds shared test i's result for the fact being asserted.
+  struct AlphaTest {
+    const Test* test;
+    std::int32_t memo;
+  };
+  std::vector<std::vector<AlphaTest>> alpha_tests;
   std::vector<std::uint64_t> memo_stamp;
   std::vector<char> memo_value;
   void index_alpha_tests() {
-    alpha_tests.resize(net.alphas().size());
-    distinct_tests.resize(net.templates().size());
-    std::size_t most = 0;
-    for (std::size_t a = 0; a < net.alphas().size(); ++a) {
-      const AlphaMemDesc& ad = net.alphas()[a];
-      auto& ds = distinct_tests[static_cast<std::size_t>(ad.tmpl)];
-      for (const Test& t : ad.tests) {
+    const auto& alphas = net.alphas();
+    std::vector<std::vector<std::pair<const Test*, int>>> uses(net.templates().size());  // distinct tests, memories using each
+    std::vector<std::vector<std::int32_t>> which(alphas.size());
+    for (std::size_t a = 0; a < alphas.size(); ++a) {
+      auto& ds = uses[static_cast<std::size_t>(alphas[a].tmpl)];
+      for (const Test& t : alphas[a].tests) {
         std::size_t i = 0;
-        while (i < ds.size() && !(*ds[i] == t)) ++i;
-        if (i == ds.size()) ds.push_back(&t);
-        alpha_tests[a].push_back(static_cast<std::int32_t>(i));
+        while (i < ds.size() && !(*ds[i].first == t)) ++i;
+        if (i == ds.size()) ds.push_back({&t, 0});
+        ++ds[i].second;
+        which[a].push_back(static_cast<std::int32_t>(i));
       }
-      most = std::max(most, ds.size());
     }
-    memo_stamp.assign(most, 0);
-    memo_value.assign(most, 0);
+    std::vector<std::vector<std::int32_t>> memo_of(uses.size());
+    std::int32_t shared = 0;
+    for (std::size_t t = 0; t < uses.size(); ++t)
+      for (const auto& u : uses[t]) memo_of[t].push_back(u.second >= 2 ? shared++ : -1);
+    alpha_tests.resize(alphas.size());
+    for (std::size_t a = 0; a < alphas.size(); ++a)
+      for (std::size_t k = 0; k < alphas[a].tests.size(); ++k)
+        alpha_tests[a].push_back({&alphas[a].tests[k],
+                                  memo_of[static_cast<std::size_t>(alphas[a].tmpl)][static_cast<std::size_t>(which[a][k])]});
+    memo_stamp.assign(static_cast<std::size_t>(shared), 0);
+    memo_value.assign(static_cast<std::size_t>(shared), 0);
   }
 
   bool alpha_pass(std::int32_t a, std::int32_t f) {
-    const auto& ids = alpha_tests[static_cast<std::size_t>(a)];
-    if (ids.empty()) return true;
-    const auto& ds = distinct_tests[static_cast<std::size_t>(net.alphas()[static_cast<std::size_t>(a)].tmpl)];
-    for (std::int32_t i : ids) {
-      auto x = static_cast<std::size_t>(i);
+    for (const AlphaTest& at : alpha_tests[static_cast<std::size_t>(a)]) {
+      if (at.memo < 0) {
+        if (!test(*at.test, nullptr, f)) return false;
+        continue;
+      }
+      auto x = static_cast<std::size_t>(at.memo);
       if (memo_stamp[x] != epoch) {
         memo_stamp[x] = epoch;
-        memo_value[x] = test(*ds[x], nullptr, f) ? 1 : 0;
+        memo_value[x] = test(*at.test, nullptr, f) ? 1 : 0;
       }
       if (!memo_value[x]) return false;
     }
@@ -1211,14 +1285,19 @@ struct Matcher::Impl {
   // Re-runs node n's tests for every token it holds (a global it reads changed).
   void reseed(std::int32_t n) {
     const NodeDesc& nd = node(n);
+    const std::int32_t mem = lead[static_cast<std::size_t>(n)];
+    const bool shared = !group[static_cast<std::size_t>(mem)].empty();
     std::vector<std::int32_t> held;
-    for (std::int32_t h : left[static_cast<std::size_t>(n)].heads)
+    for (std::int32_t h : left[static_cast<std::size_t>(mem)].heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) held.push_back(t);
     for (std::int32_t t : held) {
-      if (tok(t).owner != n) continue;  // removed meanwhile
+      if (tok(t).owner != mem) continue;  // removed meanwhile
       switch (nd.kind) {
         case NodeKind::Join: {
-          remove_children(t);
+          if (shared)
+            remove_made_by(t, n);  // the other joins' matches stay
+          else
+            remove_children(t);
           join_probe(n, t);
           break;
         }
