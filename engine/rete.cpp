@@ -354,11 +354,16 @@ struct Matcher::Impl {
   // follows the order tokens are freed in, which sharing changes.
   std::vector<std::int32_t> lead;                // by node: whose left memory it reads (itself when alone)
   std::vector<std::vector<std::int32_t>> group;  // by leader: the joins that share its memory (empty when alone)
+  std::vector<char> shares;                      // by node: a leader whose group is not empty
+  std::vector<std::vector<std::int32_t>> makes;  // by node: the children it makes a token for (leaders and lone children)
   void group_joins() {
     const auto& nodes = net.nodes();
     lead.resize(nodes.size());
     for (std::size_t i = 0; i < nodes.size(); ++i) lead[i] = static_cast<std::int32_t>(i);
     group.resize(nodes.size());
+    shares.assign(nodes.size(), 0);
+    makes.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) makes[i] = nodes[i].children;
     for (const NodeDesc& d : nodes)
       if (d.kind == NodeKind::Production && d.logical) return;
     auto same_left = [&](const NodeDesc& a, const NodeDesc& b) {
@@ -381,6 +386,10 @@ struct Matcher::Impl {
           }
         i = j;
       }
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      shares[i] = group[i].empty() ? 0 : 1;
+      std::erase_if(makes[i], [&](std::int32_t c) { return lead[static_cast<std::size_t>(c)] != c; });
     }
   }
   // Removes the children of a token of `lead[n]`'s memory that join node n made.
@@ -418,8 +427,7 @@ struct Matcher::Impl {
     index_alpha_tests();
     group_joins();
     // The root's children each hold one empty token (a shared memory one for all its joins).
-    for (std::int32_t c : net.node(0).children) {
-      if (lead[static_cast<std::size_t>(c)] != c) continue;
+    for (std::int32_t c : makes[0]) {
       std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
       arrive(c, t);
     }
@@ -461,10 +469,10 @@ struct Matcher::Impl {
 
   PredicateHost* host = nullptr;
 
-  bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
-    ++m.stats_.tests;
+  // An alpha test: a field of the fact against a constant is read inline.
+  bool alpha_test(const Test& t, std::int32_t self) {
     if (t.lhs.kind == Operand::Kind::Self && t.rhs.kind == Operand::Kind::Const && t.op <= TestOp::Ge) {
-      // A field of the fact against a constant, the usual alpha test: read inline.
+      ++m.stats_.tests;
       const FactRec& f = m.facts_[static_cast<std::size_t>(self)];
       if ((f.missing >> t.lhs.field) & 1U) return false;  // unknown
       Cell a = m.cells_[static_cast<std::size_t>(f.cells + t.lhs.field)];
@@ -478,6 +486,11 @@ struct Matcher::Impl {
         default: break;
       }
     }
+    return test(t, nullptr, self);
+  }
+
+  bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
+    ++m.stats_.tests;
     if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
     if (t.op == TestOp::Reads) return true;
     Cell a, b;
@@ -552,14 +565,13 @@ struct Matcher::Impl {
   std::uint32_t fact_hash(const std::vector<std::int16_t>& fields, std::int32_t f, bool& ok) const {
     std::uint64_t h = 0x12345;
     ok = true;
-    const FactRec& fr = m.facts_[static_cast<std::size_t>(f)];
-    const Cell* cells = m.cells_.data() + fr.cells;
     for (std::int16_t fld : fields) {
-      if ((fr.missing >> fld) & 1U) {
+      Cell c{};
+      if (!read(Operand::self(fld), nullptr, f, c)) {
         ok = false;
         return 0;
       }
-      h = mix(h ^ cells[fld].bits);
+      h = mix(h ^ c.bits);
     }
     return static_cast<std::uint32_t>(h);
   }
@@ -796,8 +808,7 @@ struct Matcher::Impl {
       level = *extra;
       ext = &level;
     }
-    for (std::int32_t c : nd.children) {
-      if (lead[static_cast<std::size_t>(c)] != c) continue;  // a shared memory's leader made the token
+    for (std::int32_t c : makes[static_cast<std::size_t>(n)]) {  // a shared memory's leader takes its group's token
       std::int32_t y = new_token(c, t, nd.kind == NodeKind::Join ? fact : -1, levels_of(t), nd.depth, ext);
       arrive(c, y);
     }
@@ -1000,12 +1011,11 @@ struct Matcher::Impl {
     link_bucket(t);
     switch (nd.kind) {
       case NodeKind::Join: {
-        const std::vector<std::int32_t>& g = group[static_cast<std::size_t>(n)];
-        if (g.empty()) {
+        if (!shares[static_cast<std::size_t>(n)]) {
           join_probe(n, t);
           break;
         }
-        for (std::int32_t j : g) {  // each join of the shared memory, in children order
+        for (std::int32_t j : group[static_cast<std::size_t>(n)]) {  // each join of the shared memory, in children order
           if (tok(t).owner != n) break;
           join_probe(j, t);
         }
@@ -1120,13 +1130,13 @@ struct Matcher::Impl {
   bool alpha_pass(std::int32_t a, std::int32_t f) {
     for (const AlphaTest& at : alpha_tests[static_cast<std::size_t>(a)]) {
       if (at.memo < 0) {
-        if (!test(*at.test, nullptr, f)) return false;
+        if (!alpha_test(*at.test, f)) return false;
         continue;
       }
       auto x = static_cast<std::size_t>(at.memo);
       if (memo_stamp[x] != epoch) {
         memo_stamp[x] = epoch;
-        memo_value[x] = test(*at.test, nullptr, f) ? 1 : 0;
+        memo_value[x] = alpha_test(*at.test, f) ? 1 : 0;
       }
       if (!memo_value[x]) return false;
     }
@@ -1286,7 +1296,7 @@ struct Matcher::Impl {
   void reseed(std::int32_t n) {
     const NodeDesc& nd = node(n);
     const std::int32_t mem = lead[static_cast<std::size_t>(n)];
-    const bool shared = !group[static_cast<std::size_t>(mem)].empty();
+    const bool shared = shares[static_cast<std::size_t>(mem)] != 0;
     std::vector<std::int32_t> held;
     for (std::int32_t h : left[static_cast<std::size_t>(mem)].heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) held.push_back(t);
