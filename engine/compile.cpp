@@ -264,7 +264,7 @@ class Compiler {
         }
       }
     }
-    b.production(parent, r.index, r.priority, r.specificity);
+    b.production(parent, r.index, r.priority, r.specificity, r.logical);
   }
 };
 

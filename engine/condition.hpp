@@ -13,7 +13,9 @@ namespace advise::detail {
 inline const Value kMissingValue{};
 
 // Equality with the scalar kinds inline (the conditions' usual case).
-inline bool values_equal(const Value& a, const Value& b) {
+// Inlined always: left to the heuristics, two instantiations of
+// test_condition_t (the engine's views) made GCC call them out of line.
+[[gnu::always_inline]] inline bool values_equal(const Value& a, const Value& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case Value::Kind::Symbol: return a.sym == b.sym && a.enum_id == b.enum_id;
@@ -23,11 +25,20 @@ inline bool values_equal(const Value& a, const Value& b) {
   }
 }
 
-inline bool list_has(const Value& list, const Value& x) {
+// Value's operator== with texts compared inline (a map's keys are usually texts).
+inline bool same_key(const Value& a, const Value& b) {
+  if (a.kind == Value::Kind::Text && b.kind == Value::Kind::Text) return *a.text == *b.text;
+  return a == b;
+}
+
+[[gnu::always_inline]] inline bool list_has(const Value& list, const Value& x) {
   for (const Value& v : list.list_items())
     if (values_equal(v, x)) return true;
   return false;
 }
+
+template <typename View>
+const Value& map_entry(const CExpr& e, const View& view, const KnowledgeBase& kb, std::optional<Value>& tmp);
 
 // `tmp` holds a computed operand; it stays empty (nothing to construct or
 // destroy) for facts, constants and knowledge-base data, the usual case.
@@ -44,8 +55,35 @@ const Value& operand(const CExpr& e, const View& view, const KnowledgeBase& kb, 
       return kb.specialties[static_cast<std::size_t>(base.sym)].attributes[static_cast<std::size_t>(e.slot)];
     }
     default:
+      // A view over bound facts that can lend a field's value (the matcher's
+      // predicates) is read without a copy, and so is a map's entry. (Other
+      // views compile to the code they had: the advising path's conditions.)
+      if constexpr (requires { view.field_ref(e.level, e.slot); }) {
+        if (e.op == Op::FactField) {
+          const Value* v = view.field_ref(e.level, e.slot);
+          return v ? *v : kMissingValue;
+        }
+        if (e.op == Op::MapGet) return map_entry(e, view, kb, tmp);
+      }
       return tmp.emplace(evaluate_expr(e, view, kb));
   }
+}
+
+// `m[k]` as evaluate_expr and Value::map_get give it, without copying the
+// map or the key (the matcher's predicates: `program_connections[q.program_id]
+// is present`). Apart from operand(), whose frame stays small.
+template <typename View>
+[[gnu::noinline]] const Value& map_entry(const CExpr& e, const View& view, const KnowledgeBase& kb,
+                                         std::optional<Value>& tmp) {
+  std::optional<Value> tm, tk;
+  const Value& m = operand(e.kids[0], view, kb, tm);
+  if (m.is_missing()) return kMissingValue;
+  const Value& k = operand(e.kids[1], view, kb, tk);
+  if (k.is_missing() || m.kind != Value::Kind::Map || !m.items) return kMissingValue;
+  const ValueList& items = *m.items;
+  for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+    if (same_key(items[i], k)) return tm ? tmp.emplace(items[i + 1]) : items[i + 1];
+  return kMissingValue;
 }
 
 inline Truth truth(const Value& v) {

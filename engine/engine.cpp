@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -314,13 +315,21 @@ class Run {
 
   std::unique_ptr<rete::Matcher> m_;
   std::int64_t fact_firings_ = 0;
-  // Texts interned as cells: the rules' constants (PatternProgram::string_ids,
-  // shared), then the facts' texts this evaluation met (numbered after them).
-  std::unordered_map<std::string, std::int64_t> string_ids_;
+  // Texts interned as cells: the rules' constants (PatternProgram::strings,
+  // numbered as the compiler numbered them), then the facts' texts this
+  // evaluation met, numbered after them. One table, looked up once per text;
+  // its keys view the texts, which outlive the run: the rules' constants (the
+  // engine keeps them), the given facts' values, and the values of the
+  // records and slot versions of the result.
+  std::unordered_map<std::string_view, std::int64_t> string_ids_;
 
   std::int64_t intern(const std::string& t) {
-    if (auto it = pp_->string_ids.find(t); it != pp_->string_ids.end()) return it->second;
-    auto [it, fresh] = string_ids_.try_emplace(t, static_cast<std::int64_t>(pp_->strings.size() + string_ids_.size()));
+    if (string_ids_.empty()) {
+      string_ids_.reserve(pp_->strings.size() + 64);
+      for (std::size_t i = 0; i < pp_->strings.size(); ++i)
+        string_ids_.emplace(pp_->strings[i], static_cast<std::int64_t>(i));
+    }
+    auto [it, fresh] = string_ids_.try_emplace(std::string_view(t), static_cast<std::int64_t>(string_ids_.size()));
     return it->second;
   }
 
@@ -330,14 +339,6 @@ class Run {
   }
 
  public:
-  // A field of a fact, read from its record (the network's cells hold only
-  // what its compiled tests compare; predicates and actions read values).
-  Value record_field(std::int32_t fact, std::int32_t field) const {
-    if (fact < 0) return {};
-    const Record& rec = r_.records[static_cast<std::size_t>(fact)];
-    if (static_cast<std::size_t>(field) >= rec.values.size()) return {};
-    return rec.values[static_cast<std::size_t>(field)];
-  }
   const RuleSet& rules() const { return rs_; }
 
  private:
@@ -350,10 +351,20 @@ class Run {
         : run_(run), levels_(levels), self_(self), self_level_(self_level), offset_(offset) {}
     const Value& get(std::int32_t slot) const override { return run_.r_.value(slot); }
     Value fact_field(std::int32_t level, std::int32_t field) const override {
+      const Value* v = field_ref(level, field);
+      return v ? *v : Value{};
+    }
+    // The field's value, read from its record (the network's cells hold only
+    // what its compiled tests compare; predicates and actions read values);
+    // null when there is none. condition.hpp reads it without a copy.
+    const Value* field_ref(std::int32_t level, std::int32_t field) const {
       std::int32_t fact = level == self_level_ ? self_
                         : levels_ ? static_cast<std::int32_t>(levels_[level + offset_])
                                   : -1;
-      return run_.record_field(fact, field);
+      if (fact < 0) return nullptr;
+      const Record& rec = run_.r_.records[static_cast<std::size_t>(fact)];
+      if (static_cast<std::size_t>(field) >= rec.values.size()) return nullptr;
+      return &rec.values[static_cast<std::size_t>(field)];
     }
     Value aggregate(std::int32_t level) const override {
       if (!levels_) return {};
@@ -373,7 +384,7 @@ class Run {
     bool predicate(std::int64_t id, const std::uint64_t* levels, std::int32_t self) override {
       const PatternProgram::Pred& p = run->pp_->preds[static_cast<std::size_t>(id)];
       BoundView v(*run, levels, self, p.self_level, p.offset);
-      return test_condition(*p.expr, v, *run->rs_.kb) == Truth::True;
+      return detail::test_condition_t(*p.expr, v, *run->rs_.kb) == Truth::True;
     }
   } host_;
 
@@ -389,7 +400,10 @@ class Run {
   std::int32_t add_record(std::int32_t tmpl, RecordValues values, std::int32_t input, std::int32_t firing) {
     // The record first: the predicates run while the fact is asserted read it.
     auto id = static_cast<std::int32_t>(m_->fact_count());
-    if (static_cast<std::size_t>(id) >= r_.records.size()) r_.records.resize(static_cast<std::size_t>(id) + 1);
+    if (static_cast<std::size_t>(id) == r_.records.size())
+      r_.records.emplace_back();
+    else if (static_cast<std::size_t>(id) > r_.records.size())
+      r_.records.resize(static_cast<std::size_t>(id) + 1);
     Record& rec = r_.records[static_cast<std::size_t>(id)];
     rec.tmpl = tmpl;
     rec.values = std::move(values);

@@ -116,65 +116,30 @@ struct RunawayError {
 // A record's values, by field: its own (a fact a firing created), or a view
 // of a given fact's (EngineOptions::facts, Result::kb_facts), which the
 // engine does not copy: a 10,000-program catalog is 19 MB of values. A view
-// is valid while the given facts are (Result::given, Result::kb_facts): the
-// records may move in their vector, but not be changed or destroyed.
+// points at the given fact's vector of values, so it is valid while the given
+// facts stay where they are (Result::given, Result::kb_facts: not changed,
+// moved or destroyed); the records themselves may move in their vector.
 class RecordValues {
  public:
   RecordValues() = default;
-  explicit RecordValues(std::vector<Value> own) : own_(std::move(own)), data_(own_.data()), size_(own_.size()) {}
+  explicit RecordValues(std::vector<Value> own) : own_(std::move(own)) {}
   static RecordValues view(const std::vector<Value>& given) {
     RecordValues r;
-    r.data_ = given.data();
-    r.size_ = given.size();
-    r.viewed_ = true;
+    r.given_ = &given;
     return r;
   }
-  RecordValues(const RecordValues& o) : own_(o.own_), viewed_(o.viewed_) { point(o); }
-  RecordValues(RecordValues&& o) noexcept : own_(std::move(o.own_)), viewed_(o.viewed_) {
-    point(o);
-    o.clear();
-  }
-  RecordValues& operator=(const RecordValues& o) {
-    if (this != &o) {
-      own_ = o.own_;
-      viewed_ = o.viewed_;
-      point(o);
-    }
-    return *this;
-  }
-  RecordValues& operator=(RecordValues&& o) noexcept {
-    if (this != &o) {
-      own_ = std::move(o.own_);
-      viewed_ = o.viewed_;
-      point(o);
-      o.clear();
-    }
-    return *this;
-  }
-  ~RecordValues() = default;
 
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const Value& operator[](std::size_t i) const { return data_[i]; }
-  const Value* begin() const { return data_; }
-  const Value* end() const { return data_ + size_; }
-  std::span<const Value> span() const { return {data_, size_}; }
+  std::size_t size() const { return values().size(); }
+  bool empty() const { return values().empty(); }
+  const Value& operator[](std::size_t i) const { return values()[i]; }
+  const Value* begin() const { return values().data(); }
+  const Value* end() const { return values().data() + values().size(); }
+  std::span<const Value> span() const { return values(); }
 
  private:
-  void point(const RecordValues& o) {
-    data_ = viewed_ ? o.data_ : own_.data();
-    size_ = viewed_ ? o.size_ : own_.size();
-  }
-  void clear() {  // a moved-from one is empty
-    own_.clear();
-    data_ = nullptr;
-    size_ = 0;
-    viewed_ = false;
-  }
-  std::vector<Value> own_;
-  const Value* data_ = nullptr;
-  std::size_t size_ = 0;
-  bool viewed_ = false;
+  const std::vector<Value>& values() const { return given_ ? *given_ : own_; }
+  const std::vector<Value>* given_ = nullptr;  // a given fact's values, not owned
+  std::vector<Value> own_;                     // a created fact's values
 };
 
 // A fact of a template in working memory: given (read from a facts file) or

@@ -140,9 +140,10 @@ std::int32_t NetworkBuilder::aggregate(std::int32_t parent, std::int32_t alpha, 
 }
 
 std::int32_t NetworkBuilder::production(std::int32_t parent, std::int32_t rule, std::int32_t priority,
-                                        std::int32_t specificity) {
+                                        std::int32_t specificity, bool logical) {
   NodeDesc d;
   d.kind = NodeKind::Production;
+  d.logical = logical;
   d.parent = parent;
   d.rule = rule;
   d.priority = priority;
@@ -303,6 +304,7 @@ struct Matcher::Impl {
   std::vector<Token> tokens;
   std::int32_t free_token = -1;
   std::vector<std::uint64_t> lv;
+  std::size_t lv_used = 0;  // the part of lv handed out (alloc_levels)
   // Free level blocks, by depth: a list threaded through the blocks
   // themselves (a free block's first word is the next free block's offset,
   // -1 ends), so freeing and reusing a token touches no other memory.
@@ -341,6 +343,63 @@ struct Matcher::Impl {
     succ_made[t] = 1;
     return succ_of[t];
   }
+  // Sibling joins that read one left memory. Consecutive join children of a
+  // node whose keys read the same left operands receive the same tokens
+  // (same parent token, same levels) and hash them alike: the first of them,
+  // the leader, holds one token for all and each member probes its own alpha
+  // memory with it, in children order, as each probed its own token before.
+  // A right activation of a member scans the leader's memory, which holds
+  // what the member's own would have held, in the same order. Not in a
+  // network with a `logical` rule: the order in which supports are lost
+  // follows the order tokens are freed in, which sharing changes.
+  std::vector<std::int32_t> lead;                // by node: whose left memory it reads (itself when alone)
+  std::vector<std::vector<std::int32_t>> group;  // by leader: the joins that share its memory (empty when alone)
+  std::vector<char> shares;                      // by node: a leader whose group is not empty
+  std::vector<std::vector<std::int32_t>> makes;  // by node: the children it makes a token for (leaders and lone children)
+  void group_joins() {
+    const auto& nodes = net.nodes();
+    lead.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) lead[i] = static_cast<std::int32_t>(i);
+    group.resize(nodes.size());
+    shares.assign(nodes.size(), 0);
+    makes.resize(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) makes[i] = nodes[i].children;
+    for (const NodeDesc& d : nodes)
+      if (d.kind == NodeKind::Production && d.logical) return;
+    auto same_left = [&](const NodeDesc& a, const NodeDesc& b) {
+      if (a.keys.size() != b.keys.size()) return false;
+      for (std::size_t k = 0; k < a.keys.size(); ++k)
+        if (!(a.keys[k].left == b.keys[k].left)) return false;
+      return true;
+    };
+    for (const NodeDesc& p : nodes) {
+      const auto& ch = p.children;
+      for (std::size_t i = 0; i < ch.size();) {
+        const NodeDesc& first = node(ch[i]);
+        std::size_t j = i + 1;
+        if (first.kind == NodeKind::Join)
+          while (j < ch.size() && node(ch[j]).kind == NodeKind::Join && same_left(first, node(ch[j]))) ++j;
+        if (j - i >= 2)
+          for (std::size_t k = i; k < j; ++k) {
+            lead[static_cast<std::size_t>(ch[k])] = ch[i];
+            group[static_cast<std::size_t>(ch[i])].push_back(ch[k]);
+          }
+        i = j;
+      }
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      shares[i] = group[i].empty() ? 0 : 1;
+      std::erase_if(makes[i], [&](std::int32_t c) { return lead[static_cast<std::size_t>(c)] != c; });
+    }
+  }
+  // Removes the children of a token of `lead[n]`'s memory that join node n made.
+  void remove_made_by(std::int32_t t, std::int32_t n) {
+    for (std::int32_t x = tok(t).child; x >= 0;) {
+      std::int32_t nx = tok(x).sib_next;
+      if (node(tok(x).owner).parent == n) remove_tree(x);
+      x = nx;
+    }
+  }
   std::vector<std::int32_t> tree_stack;
   std::int32_t last_popped = -1;  // the token of the activation popped last
   bool popped_gone = false;       // that token was removed since
@@ -365,8 +424,10 @@ struct Matcher::Impl {
     succ_of.resize(net.templates().size());  // never resized after: assert_fact holds a reference into it
     succ_made.assign(net.templates().size(), 0);
     global_missing.assign(globals.size(), 1);
-    // The root's children each hold one empty token.
-    for (std::int32_t c : net.node(0).children) {
+    index_alpha_tests();
+    group_joins();
+    // The root's children each hold one empty token (a shared memory one for all its joins).
+    for (std::int32_t c : makes[0]) {
       std::int32_t t = new_token(c, -1, -1, nullptr, 0, nullptr);
       arrive(c, t);
     }
@@ -407,6 +468,26 @@ struct Matcher::Impl {
   }
 
   PredicateHost* host = nullptr;
+
+  // An alpha test: a field of the fact against a constant is read inline.
+  bool alpha_test(const Test& t, std::int32_t self) {
+    if (t.lhs.kind == Operand::Kind::Self && t.rhs.kind == Operand::Kind::Const && t.op <= TestOp::Ge) {
+      ++m.stats_.tests;
+      const FactRec& f = m.facts_[static_cast<std::size_t>(self)];
+      if ((f.missing >> t.lhs.field) & 1U) return false;  // unknown
+      Cell a = m.cells_[static_cast<std::size_t>(f.cells + t.lhs.field)];
+      switch (t.op) {
+        case TestOp::Eq: return a.bits == t.rhs.constant.bits;
+        case TestOp::Ne: return a.bits != t.rhs.constant.bits;
+        case TestOp::Lt: return a.num < t.rhs.constant.num;
+        case TestOp::Le: return a.num <= t.rhs.constant.num;
+        case TestOp::Gt: return a.num > t.rhs.constant.num;
+        case TestOp::Ge: return a.num >= t.rhs.constant.num;
+        default: break;
+      }
+    }
+    return test(t, nullptr, self);
+  }
 
   bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
     ++m.stats_.tests;
@@ -469,7 +550,13 @@ struct Matcher::Impl {
     std::uint64_t h = 0x12345;
     for (const KeyPair& k : n.keys) {
       Cell c{};
-      if (!read(k.left, levels, -1, c)) return 0;
+      if (k.left.kind == Operand::Kind::Level) {  // the usual key: a field of an earlier fact, read inline
+        const FactRec& lf = m.facts_[static_cast<std::size_t>(levels[k.left.level])];
+        if ((lf.missing >> k.left.field) & 1U) return 0;
+        c = m.cells_[static_cast<std::size_t>(lf.cells + k.left.field)];
+      } else if (!read(k.left, levels, -1, c)) {
+        return 0;
+      }
       h = mix(h ^ c.bits);
     }
     return static_cast<std::uint32_t>(h);
@@ -499,8 +586,11 @@ struct Matcher::Impl {
       lv_free[d] = static_cast<std::int32_t>(static_cast<std::int64_t>(lv[static_cast<std::size_t>(off)]));
       return off;
     }
-    auto off = static_cast<std::int32_t>(lv.size());
-    lv.resize(lv.size() + d);
+    // lv is grown by doubling and used up to lv_used: a token's levels are
+    // taken without a call into vector's append for each one.
+    auto off = static_cast<std::int32_t>(lv_used);
+    if (lv_used + d > lv.size()) lv.resize(std::max<std::size_t>(lv.size() * 2, lv_used + d + 256));
+    lv_used += d;
     return off;
   }
 
@@ -595,9 +685,10 @@ struct Matcher::Impl {
     tl = t;
   }
 
+  std::vector<std::int32_t> regrow;  // grow_left's and grow_alpha's, kept across calls
   void grow_left(Buckets& b) {
-    std::vector<std::int32_t> all;
-    all.reserve(static_cast<std::size_t>(b.count));
+    std::vector<std::int32_t>& all = regrow;
+    all.clear();
     for (std::int32_t h : b.heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) all.push_back(t);
     b.heads.assign(b.heads.size() * 2, -1);
@@ -717,7 +808,7 @@ struct Matcher::Impl {
       level = *extra;
       ext = &level;
     }
-    for (std::int32_t c : nd.children) {
+    for (std::int32_t c : makes[static_cast<std::size_t>(n)]) {  // a shared memory's leader takes its group's token
       std::int32_t y = new_token(c, t, nd.kind == NodeKind::Join ? fact : -1, levels_of(t), nd.depth, ext);
       arrive(c, y);
     }
@@ -920,7 +1011,14 @@ struct Matcher::Impl {
     link_bucket(t);
     switch (nd.kind) {
       case NodeKind::Join: {
-        join_probe(n, t);
+        if (!shares[static_cast<std::size_t>(n)]) {
+          join_probe(n, t);
+          break;
+        }
+        for (std::int32_t j : group[static_cast<std::size_t>(n)]) {  // each join of the shared memory, in children order
+          if (tok(t).owner != n) break;
+          join_probe(j, t);
+        }
         break;
       }
       case NodeKind::Not: {
@@ -951,13 +1049,14 @@ struct Matcher::Impl {
 
   // Fact `f` entered the alpha memory of node `n`.
   void right_activate(std::int32_t n, std::int32_t f) {
-    if (left[static_cast<std::size_t>(n)].count == 0) return;  // no token to meet: nothing to hash
+    const std::int32_t held = lead[static_cast<std::size_t>(n)];  // the memory its tokens are in
+    if (left[static_cast<std::size_t>(held)].count == 0) return;  // no token to meet: nothing to hash
     const NodeDesc& nd = node(n);
     const auto& idx = net.alphas()[static_cast<std::size_t>(nd.alpha)].indexes[static_cast<std::size_t>(nd.alpha_index)];
     bool ok = true;
     std::uint32_t h = fact_hash(idx.fields, f, ok);
     if (!ok) return;  // a key field is missing: it matches no token
-    Buckets& b = left[static_cast<std::size_t>(n)];
+    Buckets& b = left[static_cast<std::size_t>(held)];
     for (std::int32_t t = b.head(h); t >= 0;) {
       std::int32_t next = tok(t).bnext;
       if (tok(t).hash == h) {
@@ -988,9 +1087,59 @@ struct Matcher::Impl {
 
   // ---- facts
 
-  bool alpha_pass(const AlphaMemDesc& a, std::int32_t f) {
-    for (const Test& t : a.tests)
-      if (!test(t, nullptr, f)) return false;
+  // The alpha tests of a template, each distinct test once: memories that
+  // share a test (`l.tier is not excluded` in many of them) run it once per
+  // fact. alpha_tests[a] holds memory a's tests, each with its index among
+  // its template's tests run by several memories (-1 when only this memory
+  // runs it: it is run directly); memo_stamp[i] == epoch when memo_value[i]
+  // holds shared test i's result for the fact being asserted.
+  struct AlphaTest {
+    const Test* test;
+    std::int32_t memo;
+  };
+  std::vector<std::vector<AlphaTest>> alpha_tests;
+  std::vector<std::uint64_t> memo_stamp;
+  std::vector<char> memo_value;
+  void index_alpha_tests() {
+    const auto& alphas = net.alphas();
+    std::vector<std::vector<std::pair<const Test*, int>>> uses(net.templates().size());  // distinct tests, memories using each
+    std::vector<std::vector<std::int32_t>> which(alphas.size());
+    for (std::size_t a = 0; a < alphas.size(); ++a) {
+      auto& ds = uses[static_cast<std::size_t>(alphas[a].tmpl)];
+      for (const Test& t : alphas[a].tests) {
+        std::size_t i = 0;
+        while (i < ds.size() && !(*ds[i].first == t)) ++i;
+        if (i == ds.size()) ds.push_back({&t, 0});
+        ++ds[i].second;
+        which[a].push_back(static_cast<std::int32_t>(i));
+      }
+    }
+    std::vector<std::vector<std::int32_t>> memo_of(uses.size());
+    std::int32_t shared = 0;
+    for (std::size_t t = 0; t < uses.size(); ++t)
+      for (const auto& u : uses[t]) memo_of[t].push_back(u.second >= 2 ? shared++ : -1);
+    alpha_tests.resize(alphas.size());
+    for (std::size_t a = 0; a < alphas.size(); ++a)
+      for (std::size_t k = 0; k < alphas[a].tests.size(); ++k)
+        alpha_tests[a].push_back({&alphas[a].tests[k],
+                                  memo_of[static_cast<std::size_t>(alphas[a].tmpl)][static_cast<std::size_t>(which[a][k])]});
+    memo_stamp.assign(static_cast<std::size_t>(shared), 0);
+    memo_value.assign(static_cast<std::size_t>(shared), 0);
+  }
+
+  bool alpha_pass(std::int32_t a, std::int32_t f) {
+    for (const AlphaTest& at : alpha_tests[static_cast<std::size_t>(a)]) {
+      if (at.memo < 0) {
+        if (!alpha_test(*at.test, f)) return false;
+        continue;
+      }
+      auto x = static_cast<std::size_t>(at.memo);
+      if (memo_stamp[x] != epoch) {
+        memo_stamp[x] = epoch;
+        memo_value[x] = alpha_test(*at.test, f) ? 1 : 0;
+      }
+      if (!memo_value[x]) return false;
+    }
     return true;
   }
 
@@ -1026,8 +1175,8 @@ struct Matcher::Impl {
   }
 
   void grow_alpha(Buckets& b) {
-    std::vector<std::int32_t> all;
-    all.reserve(static_cast<std::size_t>(b.count));
+    std::vector<std::int32_t>& all = regrow;
+    all.clear();
     for (std::int32_t h : b.heads)
       for (std::int32_t e = h; e >= 0; e = entries[static_cast<std::size_t>(e)].next) all.push_back(e);
     b.heads.assign(b.heads.size() * 2, -1);
@@ -1045,7 +1194,7 @@ struct Matcher::Impl {
       for (std::size_t i = 0; i < alphas.size(); ++i) {
         std::int32_t a = alphas[i];
         const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
-        if (!alpha_pass(ad, f)) continue;
+        if (!alpha_pass(a, f)) continue;
         pass |= std::uint64_t{1} << i;
         for (std::size_t x = 0; x < ad.indexes.size(); ++x) {
           bool ok = true;
@@ -1061,7 +1210,7 @@ struct Matcher::Impl {
     scratch_succ.clear();
     for (std::int32_t a : alphas) {
       const AlphaMemDesc& ad = net.alphas()[static_cast<std::size_t>(a)];
-      if (!alpha_pass(ad, f)) continue;
+      if (!alpha_pass(a, f)) continue;
       for (std::size_t i = 0; i < ad.indexes.size(); ++i) {
         bool ok = true;
         std::uint32_t h = fact_hash(ad.indexes[i].fields, f, ok);
@@ -1146,14 +1295,19 @@ struct Matcher::Impl {
   // Re-runs node n's tests for every token it holds (a global it reads changed).
   void reseed(std::int32_t n) {
     const NodeDesc& nd = node(n);
+    const std::int32_t mem = lead[static_cast<std::size_t>(n)];
+    const bool shared = shares[static_cast<std::size_t>(mem)] != 0;
     std::vector<std::int32_t> held;
-    for (std::int32_t h : left[static_cast<std::size_t>(n)].heads)
+    for (std::int32_t h : left[static_cast<std::size_t>(mem)].heads)
       for (std::int32_t t = h; t >= 0; t = tok(t).bnext) held.push_back(t);
     for (std::int32_t t : held) {
-      if (tok(t).owner != n) continue;  // removed meanwhile
+      if (tok(t).owner != mem) continue;  // removed meanwhile
       switch (nd.kind) {
         case NodeKind::Join: {
-          remove_children(t);
+          if (shared)
+            remove_made_by(t, n);  // the other joins' matches stay
+          else
+            remove_children(t);
           join_probe(n, t);
           break;
         }

@@ -169,6 +169,7 @@ struct NodeDesc {
   std::int32_t rule = -1;
   std::int32_t priority = 0;
   std::int32_t specificity = 0;
+  bool logical = false;  // its rule's activations may support facts (Matcher::support)
   bool emits_level = false;  // Join and Aggregate add a level to the tokens they emit
   std::uint64_t agg_levels = 0;  // bit per level of its tokens that holds an aggregate's value, not a fact
   // Aggregate: bit per level of its left tokens that its keys or residual
@@ -244,7 +245,11 @@ class NetworkBuilder {
   // (they read Operand::agg(depth of the parent)).
   std::int32_t aggregate(std::int32_t parent, std::int32_t alpha, std::vector<KeyPair> keys, std::vector<Test> tests,
                          AggKind kind, Operand value, std::vector<Test> value_tests);
-  std::int32_t production(std::int32_t parent, std::int32_t rule, std::int32_t priority, std::int32_t specificity);
+  // `logical`: the rule's firings may support facts (Matcher::support); a
+  // network with such a rule keeps a left memory per join (Matcher::Impl's
+  // shared memories would change the order in which supports are lost).
+  std::int32_t production(std::int32_t parent, std::int32_t rule, std::int32_t priority, std::int32_t specificity,
+                          bool logical = false);
   Network finish(Strategy strategy);
 
  private:
