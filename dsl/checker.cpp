@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <set>
 
 namespace advise {
 
@@ -426,10 +427,14 @@ bool declares(const ast::File& f) {
 // dropped: the rule set then has no declarations at all, and checking it
 // rule by rule in load order is what check_rules does. At the first
 // declaration that stops (the rules checked so far may use names declared
-// later: docs/language.md), and the rules are dropped unread; the files are
-// parsed a second time once every declaration is known (second_pass()). The
-// checker's diagnostics are kept apart until loading ends, so that they come
-// after the loader's and the parser's, as check_rules reports them.
+// later: docs/language.md): what was checked is dropped, and the rules
+// parsed from then on are kept in their files, as load_rules keeps them.
+// Once every declaration is known (second_pass()), the files whose rules were
+// dropped are parsed again and the others' kept rules read, in load order:
+// only the files read before the first declaration (and the one holding it)
+// are parsed twice. The checker's diagnostics are kept apart until loading
+// ends, so that they come after the loader's and the parser's, as
+// check_rules reports them.
 class Streamed final : public RuleStream {
  public:
   Streamed(const std::shared_ptr<const KnowledgeBase>& kb, const std::shared_ptr<const SourceManager>& sm)
@@ -440,11 +445,14 @@ class Streamed final : public RuleStream {
   void begin(std::size_t most_rules) override {
     if (checker_) checker_->expect_rules(most_rules);
   }
-  void rule(ast::Rule&& r, const ast::File& so_far) override {
+  bool rule(ast::Rule& r, const ast::File& so_far) override {
     ++rules_;
     if (checker_ && declares(so_far)) stop();
-    if (checker_) checker_->add_rule(r);
-    ast::Rule dropped = std::move(r);
+    if (!checker_) return false;  // kept in its file for second_pass()
+    checker_->add_rule(r);
+    dropped_.insert(so_far.file);
+    ast::Rule gone = std::move(r);
+    return true;
   }
   void accepted(const ast::File& file) override {
     if (checker_ && declares(file)) stop();
@@ -457,23 +465,36 @@ class Streamed final : public RuleStream {
     diags.append(std::move(checked_));
     return rs;
   }
-  // The declarations of `files` first, then each file parsed again, its rules
-  // checked as they come (the parser's diagnostics were reported the first time).
-  std::optional<RuleSet> second_pass(const LoadedRules& files, Diagnostics& diags) {
+  // The declarations of `files` first, then the rules in load order: a file
+  // whose rules were dropped is parsed again, its rules checked as they come
+  // (the parser's diagnostics were reported the first time); another's kept
+  // rules are checked from its tree.
+  std::optional<RuleSet> second_pass(LoadedRules& files, Diagnostics& diags) {
     checker_detail::Checker c(kb_, sm_, diags);
     c.begin(files);
     c.expect_rules(rules_);
     struct Check final : RuleSink {
       checker_detail::Checker& c;
       explicit Check(checker_detail::Checker& ch) : c(ch) {}
-      void rule(ast::Rule&& r, const ast::File&) override {
+      bool rule(ast::Rule& r, const ast::File&) override {
         c.add_rule(r);
-        ast::Rule dropped = std::move(r);
+        ast::Rule gone = std::move(r);
+        return true;
       }
     } sink(c);
-    for (const ast::File& f : files.files) {
-      Diagnostics again;
-      parse_source(*sm_, f.file, again, &sink);
+    for (ast::File& f : files.files) {
+      if (dropped_.count(f.file)) {
+        Diagnostics again;
+        parse_source(*sm_, f.file, again, &sink);
+        continue;
+      }
+      // Rules are listed in the order of their items, so the one checked is
+      // the first left: taking it off frees its tree (as check_rules does).
+      for (const ast::Item& item : f.items) {
+        if (item.kind != ast::ItemKind::Rule) continue;
+        c.add_rule(f.rules.front());
+        f.rules.pop_front();
+      }
     }
     return c.finish();
   }
@@ -487,7 +508,8 @@ class Streamed final : public RuleStream {
   std::shared_ptr<const SourceManager> sm_;
   Diagnostics checked_;
   std::optional<checker_detail::Checker> checker_;
-  std::size_t rules_ = 0;  // parsed, in every file
+  std::size_t rules_ = 0;             // parsed, in every file
+  std::set<std::uint32_t> dropped_;  // files some of whose rules were checked while parsing, then dropped
 };
 
 }  // namespace

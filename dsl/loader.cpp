@@ -248,11 +248,16 @@ struct Loader {
       ast::File file = parse_source(sm, id, own, rules_file ? stream : nullptr);
       if (rules_file || !own.has_errors()) {
         std::vector<ast::Include> incs = file.includes;
-        if (stream) {
+        if (stream && !rules_file && !file.rules.empty()) {
           // Kept until the file was known to be accepted; in the order parsed.
-          for (ast::Rule& r : file.rules) stream->rule(std::move(r), file);
-          file.rules.clear();
-          std::erase_if(file.items, [](const ast::Item& i) { return i.kind == ast::ItemKind::Rule; });
+          // The stream takes all of them or none (whether it takes depends on
+          // what the file and those before it declare, not on the rule).
+          bool taken = true;
+          for (ast::Rule& r : file.rules) taken = stream->rule(r, file) && taken;
+          if (taken) {
+            file.rules.clear();
+            std::erase_if(file.items, [](const ast::Item& i) { return i.kind == ast::ItemKind::Rule; });
+          }
         }
         result.files.push_back(std::move(file));
         if (stream) stream->accepted(result.files.back());

@@ -28,7 +28,9 @@ inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 // `so_far` is the file being parsed, with the items before the rule.
 class RuleSink {
  public:
-  virtual void rule(ast::Rule&& r, const ast::File& so_far) = 0;
+  // True when the sink took the rule (and may have moved from it); false
+  // when the file is to keep it (File::rules and File::items), untouched.
+  virtual bool rule(ast::Rule& r, const ast::File& so_far) = 0;
 
  protected:
   ~RuleSink() = default;
@@ -36,7 +38,8 @@ class RuleSink {
 
 // Parses buffer `file_id`. The returned File holds every item that parsed;
 // items with syntax errors are skipped after their diagnostic. With a sink,
-// rules go to it, and neither File::rules nor File::items holds them.
+// the rules it takes go to it, and neither File::rules nor File::items holds
+// them.
 ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags,
                        RuleSink* sink = nullptr);
 

@@ -160,9 +160,7 @@ ast::Loc loc_of(const State& s, const Input& in) {
 
 // A rule fully parsed: to the sink, or kept in the file.
 void finish_rule(State& s) {
-  if (s.sink) {
-    s.sink->rule(std::move(s.rule), *s.out);
-  } else {
+  if (!s.sink || !s.sink->rule(s.rule, *s.out)) {
     s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
     s.out->rules.push_back(std::move(s.rule));
   }

@@ -188,4 +188,26 @@ TEST_CASE("checking rules while parsing them gives what checking the whole trees
          "rule a \"A\" source \"s\" when step2ck > high then note \"y\" end\n"
          "const high = 240\n");
   both({t.file("late2.rules", "include \"late.rules\"\nif step2ck > 6 then note \"x\"\n")});
+  // Checked while parsed (a), then a declaration (b, with a rule after it),
+  // then rules kept in their trees (c: a duplicate of a's rule, a rule that
+  // uses b's constant, a syntax error): only a and b are parsed again, and
+  // the order of the rules and of every diagnostic is still load order.
+  std::filesystem::create_directories(t.path / "mixed");
+  t.file("mixed/a.rules",
+         "rule a \"A\" source \"s\" when step2ck > 200 then note \"y\" end\n"
+         "if step2ck > 5 then note \"x\"\n");
+  t.file("mixed/b.rules", "const high = 240\nrule b \"B\" source \"s\" when step2ck > high then note \"z\" end\n");
+  t.file("mixed/c.rules",
+         "rule a \"again\" source \"s\" when step2ck > 1 then note \"z\" end\n"
+         "rule c \"C\" source \"s\" when step2ck > high then note \"w\" end\n"
+         "rule broken when then end\n"
+         "if step1_pass then note \"v\"\n");
+  std::string mixed = both({(t.path / "mixed").string()});
+  CHECK(mixed.find("a rule named `a` already exists") != std::string::npos);
+  // A declaration first: nothing is checked while parsing and nothing is
+  // parsed twice.
+  std::filesystem::create_directories(t.path / "first");
+  t.file("first/a.rules", "const high = 240\nrule a \"A\" source \"s\" when step2ck > high then note \"y\" end\n");
+  t.file("first/b.rules", "rule b \"B\" source \"s\" when step2ck > high then note \"z\" end\nif step1_pass then note \"v\"\n");
+  both({(t.path / "first").string()});
 }
