@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <set>
 
 namespace advise {
 
@@ -223,8 +224,8 @@ CExpr Checker::make_const(Value v, TypeId t, const ast::Loc& loc) {
   return c;
 }
 
-std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* release) {
-  std::size_t errors_before = diags_.error_count();
+void Checker::begin(const LoadedRules& files) {
+  errors_before_ = diags_.error_count();
   // 1. Definitions from every file, so that order across files does not matter.
   for (const ast::File& f : files.files) {
     for (const ast::Definition& d : f.definitions) {
@@ -257,7 +258,6 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
     e.used = used;
   }
   // 2. Templates and the strategy, from every file.
-  RuleSet rs;
   const ast::StrategyDecl* strategy_decl = nullptr;
   for (const ast::File& f : files.files) {
     for (const ast::Template& t : f.templates) {
@@ -280,7 +280,7 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
       }
       strategy_decl = &sd;
       if (auto st = parse_rule_strategy(sd.name.name)) {
-        rs.strategy = *st;
+        rs_.strategy = *st;
       } else {
         auto& d = error(DiagKind::UnknownStrategy, sd.name.loc, "unknown strategy `" + sd.name.name + "`");
         if (auto sug = did_you_mean(sd.name.name, {"advise", "depth", "breadth", "lex", "mea"}))
@@ -288,43 +288,86 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
       }
     }
   }
-  // 3. Rules, in load order. With `release`, each rule's tree is freed once
-  // it is compiled (nothing kept refers to it: locations are copied), so a
-  // large rule set does not hold its whole AST and its whole RuleSet at once.
-  rs.sources = sm_;
+  // 3. Rules, in load order (add_rule), into arrays reserved ahead
+  // (expect_rules): a vector's growth would hold its old and new arrays at once.
+  rs_.sources = sm_;
+  rehash(16);
+}
+
+void Checker::rehash(std::size_t slots) {
+  taken_.assign(slots, -1);
+  const std::size_t mask = slots - 1;
+  for (std::size_t i = 0; i < rs_.rules.size(); ++i) {
+    std::size_t h = std::hash<std::string>{}(rs_.rules[i].name) & mask;
+    while (taken_[h] >= 0) h = (h + 1) & mask;
+    taken_[h] = static_cast<std::int32_t>(i);
+  }
+}
+
+void Checker::expect_rules(std::size_t more) {
+  std::size_t want = rs_.rules.size() + more;
+  if (want > rs_.rules.capacity()) {
+    // Past the bound given before: at least double, as a vector would.
+    if (rs_.rules.capacity() > 0) want = std::max(want, rs_.rules.capacity() * 2);
+    rs_.rules.reserve(want);
+    name_locs_.reserve(want);
+  }
+  if (want * 2 + 2 > taken_.size()) rehash(std::bit_ceil(want * 2 + 2));
+}
+
+void Checker::add_rule(const ast::Rule& r) {
+  const auto index = static_cast<std::int32_t>(rs_.rules.size());
+  auto cr = rule(r, index);
+  if (!cr) return;
+  if (rs_.rules.size() == rs_.rules.capacity()) expect_rules(1);
+  const std::size_t mask = taken_.size() - 1;
+  std::size_t h = std::hash<std::string>{}(cr->name) & mask;
+  while (taken_[h] >= 0 && rs_.rules[static_cast<std::size_t>(taken_[h])].name != cr->name) h = (h + 1) & mask;
+  if (taken_[h] < 0) {
+    taken_[h] = index;
+    name_locs_.push_back(r.short_form ? r.loc : r.name.loc);
+    rs_.rules.push_back(std::move(*cr));
+  } else {
+    auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
+                    "a rule named `" + cr->name + "` already exists");
+    d.notes().push_back({name_locs_[static_cast<std::size_t>(taken_[h])], true, "the first rule of that name"});
+  }
+}
+
+std::optional<RuleSet> Checker::finish() {
+  taken_ = {};
+  name_locs_ = {};
+  // 4. Unused definitions.
+  for (const std::string& n : def_order_) {
+    const DefEntry& e = defs_[n];
+    if (!e.used && e.state == DefEntry::Resolved)
+      error(DiagKind::UnusedDefinition, e.def->name.loc, "`" + n + "` is defined but never used");
+    if (e.state == DefEntry::Resolved) rs_.definitions.emplace_back(n, e.value);
+  }
+  // The knowledge base's standards in force, so that explanations show their values.
+  for (const Standard& st : kb_->standards)
+    rs_.definitions.emplace_back(st.name, make_const(st.value(), types().number(), {}));
+  if (diags_.error_count() > errors_before_) return std::nullopt;
+  RuleSet rs = std::move(rs_);
+  rs.templates = templates_;
+  rs.kb = kb_;  // last: the rules' types were added to it
+  rs.readers.assign(static_cast<std::size_t>(rs.slot_count()), {});
+  for (const CRule& r : rs.rules)
+    for (std::int32_t s : r.reads) rs.readers[static_cast<std::size_t>(s)].push_back(r.index);
+  return rs;
+}
+
+std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* release) {
+  begin(files);
   std::size_t rule_count = 0;
   for (const ast::File& f : files.files) rule_count += f.rules.size();
-  rs.rules.reserve(rule_count);
-  // Names already taken: an open-addressing table of indices into rs.rules
-  // (whose names are the keys; it is reserved, so they stay put), and where
-  // each rule's name was written, for the note on a duplicate. 20 bytes or
-  // so a rule, where a std::map took a node of 72 and the name's copy.
-  std::vector<std::int32_t> taken(std::bit_ceil(rule_count * 2 + 2), -1);
-  const std::size_t mask = taken.size() - 1;
-  std::vector<ast::Loc> name_locs;
-  name_locs.reserve(rule_count);
-  std::int32_t index = 0;
+  expect_rules(rule_count);
   for (std::size_t fi = 0; fi < files.files.size(); ++fi) {
     const ast::File& f = files.files[fi];
     std::uint32_t freed = 0;  // rules taken off the front of f.rules (with `release`)
     for (const ast::Item& item : f.items) {
       if (item.kind != ast::ItemKind::Rule) continue;
-      const ast::Rule& r = f.rules[item.index - freed];
-      auto cr = rule(r, index);
-      if (cr) {
-        std::size_t h = std::hash<std::string>{}(cr->name) & mask;
-        while (taken[h] >= 0 && rs.rules[static_cast<std::size_t>(taken[h])].name != cr->name) h = (h + 1) & mask;
-        if (taken[h] < 0) {
-          taken[h] = index;
-          name_locs.push_back(r.short_form ? r.loc : r.name.loc);
-          rs.rules.push_back(std::move(*cr));
-          ++index;
-        } else {
-          auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
-                          "a rule named `" + cr->name + "` already exists");
-          d.notes().push_back({name_locs[static_cast<std::size_t>(taken[h])], true, "the first rule of that name"});
-        }
-      }
+      add_rule(f.rules[item.index - freed]);
       // Rules are listed in the order of their items, so the one compiled is
       // the first left: taking it off frees its memory, the deque's blocks
       // included.
@@ -339,23 +382,7 @@ std::optional<RuleSet> Checker::run_all(const LoadedRules& files, LoadedRules* r
       }
     }
   }
-  // 4. Unused definitions.
-  for (const std::string& n : def_order_) {
-    const DefEntry& e = defs_[n];
-    if (!e.used && e.state == DefEntry::Resolved)
-      error(DiagKind::UnusedDefinition, e.def->name.loc, "`" + n + "` is defined but never used");
-    if (e.state == DefEntry::Resolved) rs.definitions.emplace_back(n, e.value);
-  }
-  // The knowledge base's standards in force, so that explanations show their values.
-  for (const Standard& st : kb_->standards)
-    rs.definitions.emplace_back(st.name, make_const(st.value(), types().number(), {}));
-  if (diags_.error_count() > errors_before) return std::nullopt;
-  rs.templates = templates_;
-  rs.kb = kb_;  // last: the rules' types were added to it
-  rs.readers.assign(static_cast<std::size_t>(rs.slot_count()), {});
-  for (const CRule& r : rs.rules)
-    for (std::int32_t s : r.reads) rs.readers[static_cast<std::size_t>(s)].push_back(r.index);
-  return rs;
+  return finish();
 }
 
 std::optional<CExpr> Checker::condition_with(const ast::Expr& e, const RuleSet& rs) {
@@ -388,11 +415,112 @@ std::optional<RuleSet> check_rules(LoadedRules&& files, std::shared_ptr<const Kn
   return rs;
 }
 
+namespace {
+
+bool declares(const ast::File& f) {
+  return !f.definitions.empty() || !f.templates.empty() || !f.strategies.empty();
+}
+
+// load_rule_set's rules as they are parsed. While no file loaded so far
+// declares anything (a constant, a group, an alias, a template, a strategy),
+// each rule is checked and compiled as soon as it is parsed and its tree
+// dropped: the rule set then has no declarations at all, and checking it
+// rule by rule in load order is what check_rules does. At the first
+// declaration that stops (the rules checked so far may use names declared
+// later: docs/language.md): what was checked is dropped, and the rules
+// parsed from then on are kept in their files, as load_rules keeps them.
+// Once every declaration is known (second_pass()), the files whose rules were
+// dropped are parsed again and the others' kept rules read, in load order:
+// only the files read before the first declaration (and the one holding it)
+// are parsed twice. The checker's diagnostics are kept apart until loading
+// ends, so that they come after the loader's and the parser's, as
+// check_rules reports them.
+class Streamed final : public RuleStream {
+ public:
+  Streamed(const std::shared_ptr<const KnowledgeBase>& kb, const std::shared_ptr<const SourceManager>& sm)
+      : kb_(kb), sm_(sm) {
+    checker_.emplace(kb_, sm_, checked_);
+    checker_->begin(LoadedRules{});
+  }
+  void begin(std::size_t most_rules) override {
+    if (checker_) checker_->expect_rules(most_rules);
+  }
+  bool rule(ast::Rule& r, const ast::File& so_far) override {
+    ++rules_;
+    if (checker_ && declares(so_far)) stop();
+    if (!checker_) return false;  // kept in its file for second_pass()
+    checker_->add_rule(r);
+    dropped_.insert(so_far.file);
+    ast::Rule gone = std::move(r);
+    return true;
+  }
+  void accepted(const ast::File& file) override {
+    if (checker_ && declares(file)) stop();
+  }
+  bool streamed() const { return checker_.has_value(); }
+  // Every rule checked while parsing: the rule set, the checker's
+  // diagnostics after the loader's.
+  std::optional<RuleSet> finish(Diagnostics& diags) {
+    auto rs = checker_->finish();
+    diags.append(std::move(checked_));
+    return rs;
+  }
+  // The declarations of `files` first, then the rules in load order: a file
+  // whose rules were dropped is parsed again, its rules checked as they come
+  // (the parser's diagnostics were reported the first time); another's kept
+  // rules are checked from its tree.
+  std::optional<RuleSet> second_pass(LoadedRules& files, Diagnostics& diags) {
+    checker_detail::Checker c(kb_, sm_, diags);
+    c.begin(files);
+    c.expect_rules(rules_);
+    struct Check final : RuleSink {
+      checker_detail::Checker& c;
+      explicit Check(checker_detail::Checker& ch) : c(ch) {}
+      bool rule(ast::Rule& r, const ast::File&) override {
+        c.add_rule(r);
+        ast::Rule gone = std::move(r);
+        return true;
+      }
+    } sink(c);
+    for (ast::File& f : files.files) {
+      if (dropped_.count(f.file)) {
+        Diagnostics again;
+        parse_source(*sm_, f.file, again, &sink);
+        continue;
+      }
+      // Rules are listed in the order of their items, so the one checked is
+      // the first left: taking it off frees its tree (as check_rules does).
+      for (const ast::Item& item : f.items) {
+        if (item.kind != ast::ItemKind::Rule) continue;
+        c.add_rule(f.rules.front());
+        f.rules.pop_front();
+      }
+    }
+    return c.finish();
+  }
+
+ private:
+  void stop() {
+    checker_.reset();
+    checked_.clear();
+  }
+  std::shared_ptr<const KnowledgeBase> kb_;
+  std::shared_ptr<const SourceManager> sm_;
+  Diagnostics checked_;
+  std::optional<checker_detail::Checker> checker_;
+  std::size_t rules_ = 0;             // parsed, in every file
+  std::set<std::uint32_t> dropped_;  // files some of whose rules were checked while parsing, then dropped
+};
+
+}  // namespace
+
 std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths, std::shared_ptr<const KnowledgeBase> kb,
                                      std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
-  LoadedRules files = load_rules(paths, *sources, diags);
+  Streamed stream(kb, sources);
+  LoadedRules files = load_rules(paths, *sources, diags, &stream);
   bool parse_errors = diags.has_errors();
-  auto rs = check_rules(std::move(files), std::move(kb), sources, diags);
+  auto rs = stream.streamed() ? stream.finish(diags) : stream.second_pass(files, diags);
+  diags.sort();
   if (parse_errors) return std::nullopt;
   return rs;
 }

@@ -234,8 +234,29 @@ class Checker {
 
   std::optional<CRule> rule(const ast::Rule& r, std::int32_t index);
 
+  // The rule set being built, between begin() and finish().
+  RuleSet rs_;
+  std::size_t errors_before_ = 0;
+  // Names already taken: an open-addressing table of indices into
+  // rs_.rules (whose names are the keys), and where each rule's name was
+  // written, for the note on a duplicate. 20 bytes or so a rule, where a
+  // std::map took a node of 72 and the name's copy.
+  std::vector<std::int32_t> taken_;
+  std::vector<ast::Loc> name_locs_;
+  void rehash(std::size_t slots);
+
  public:
-  // `release`: the same files, whose rules' trees are freed as they are compiled (or null).
+  // The passes in order: begin() collects and resolves the definitions, the
+  // templates and the strategy of `files` (their rules are not read);
+  // add_rule() checks and compiles one rule, in load order; finish() reports
+  // the unused definitions and returns the rule set (none on errors).
+  // expect_rules() reserves room for `more` rules to come (an upper bound).
+  void begin(const LoadedRules& files);
+  void expect_rules(std::size_t more);
+  void add_rule(const ast::Rule& r);
+  std::optional<RuleSet> finish();
+  // All of them over `files`. `release`: the same files, whose rules' trees
+  // are freed as they are compiled (or null).
   std::optional<RuleSet> run_all(const LoadedRules& files, LoadedRules* release);
 
   std::optional<CExpr> condition_with(const ast::Expr& e, const RuleSet& rs);

@@ -84,6 +84,13 @@ void Diagnostics::append(const Diagnostics& other) {
   diags_.insert(diags_.end(), other.diags_.begin(), other.diags_.end());
 }
 
+void Diagnostics::append(Diagnostics&& other) {
+  while (!other.diags_.empty()) {
+    diags_.push_back(std::move(other.diags_.front()));
+    other.diags_.pop_front();
+  }
+}
+
 namespace {
 
 std::string location_prefix(const SourceManager& sm, const ast::Loc& loc) {

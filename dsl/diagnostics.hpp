@@ -93,6 +93,8 @@ class Diagnostics {
   // `advise check --strict`: every warning becomes an error.
   void promote_warnings();
   void append(const Diagnostics& other);
+  // The same, emptying `other` as it goes: its blocks are freed while these grow.
+  void append(Diagnostics&& other);
   void append_one(Diagnostic d) { diags_.push_back(std::move(d)); }
 
  private:

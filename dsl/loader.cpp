@@ -99,6 +99,7 @@ std::string lowercase_first(std::string s) {
 struct Loader {
   SourceManager& sm;
   Diagnostics& diags;
+  RuleStream* stream;  // null: rules kept in File::rules
   LoadedRules result;
   std::map<std::string, bool> state;  // canonical path -> finished?
   std::vector<std::string> chain;     // canonical paths on the current include chain
@@ -243,11 +244,24 @@ struct Loader {
     std::uint32_t id = sm.add(shown, std::move(text), rules_file);
     Diagnostics own;
     if (check_encoding(sm, id, own)) {
-      ast::File file = parse_source(sm, id, own);
+      if (stream) stream->begin(most_rules(sm.text(id)));
+      ast::File file = parse_source(sm, id, own, rules_file ? stream : nullptr);
       if (rules_file || !own.has_errors()) {
         std::vector<ast::Include> incs = file.includes;
+        if (stream && !rules_file && !file.rules.empty()) {
+          // Kept until the file was known to be accepted; in the order parsed.
+          // The stream takes all of them or none (whether it takes depends on
+          // what the file and those before it declare, not on the rule).
+          bool taken = true;
+          for (ast::Rule& r : file.rules) taken = stream->rule(r, file) && taken;
+          if (taken) {
+            file.rules.clear();
+            std::erase_if(file.items, [](const ast::Item& i) { return i.kind == ast::ItemKind::Rule; });
+          }
+        }
         result.files.push_back(std::move(file));
-        diags.append(own);
+        if (stream) stream->accepted(result.files.back());
+        diags.append(std::move(own));
         for (const ast::Include& inc : incs) include(path, shown, inc, id);
       } else {
         for (const Diagnostic& d : own.all()) {
@@ -259,7 +273,7 @@ struct Loader {
         }
       }
     } else {
-      diags.append(own);
+      diags.append(std::move(own));
     }
     chain.pop_back();
     state[key] = true;
@@ -268,8 +282,9 @@ struct Loader {
 
 }  // namespace
 
-LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags) {
-  Loader l{sm, diags, {}, {}, {}, {}, {}};
+LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags,
+                       RuleStream* stream) {
+  Loader l{sm, diags, stream, {}, {}, {}, {}, {}};
   for (const std::string& p : paths) {
     std::error_code ec;
     fs::path path(p);

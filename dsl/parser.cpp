@@ -61,7 +61,19 @@ std::string ast::Text::joined() const {
   return out;
 }
 
-ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags) {
+std::size_t most_rules(std::string_view text) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c != 'r' && c != 'i') continue;
+    if (i > 0 && ident_char(text[i - 1])) continue;
+    std::size_t len = text.compare(i, 4, "rule") == 0 ? 4 : text.compare(i, 2, "if") == 0 ? 2 : 0;
+    if (len && (i + len == text.size() || !ident_char(text[i + len]))) ++n;
+  }
+  return n;
+}
+
+ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags, RuleSink* sink) {
   ast::File out;
   out.file = file_id;
   const std::string& text = sm.text(file_id);
@@ -69,6 +81,7 @@ ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnosti
   s.base = text.data();
   s.file = file_id;
   s.out = &out;
+  s.sink = sink;
 
   // A UTF-8 byte-order mark opening the file is skipped (editors on Windows
   // write one); anywhere else it is an error. Then leading spacing and comments.

@@ -22,9 +22,26 @@ inline constexpr int kMaxNesting = 256;
 // Skipped when it opens a file (both parsers); an error anywhere else.
 inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
+// Receives each rule as soon as it is parsed (parse_source with a sink),
+// instead of File::rules: a large rule set is then checked rule by rule and
+// never holds its whole parsed tree (load_rule_set, dsl/checker.cpp).
+// `so_far` is the file being parsed, with the items before the rule.
+class RuleSink {
+ public:
+  // True when the sink took the rule (and may have moved from it); false
+  // when the file is to keep it (File::rules and File::items), untouched.
+  virtual bool rule(ast::Rule& r, const ast::File& so_far) = 0;
+
+ protected:
+  ~RuleSink() = default;
+};
+
 // Parses buffer `file_id`. The returned File holds every item that parsed;
-// items with syntax errors are skipped after their diagnostic.
-ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags);
+// items with syntax errors are skipped after their diagnostic. With a sink,
+// the rules it takes go to it, and neither File::rules nor File::items holds
+// them.
+ast::File parse_source(const SourceManager& sm, std::uint32_t file_id, Diagnostics& diags,
+                       RuleSink* sink = nullptr);
 
 // How parse_expression's syntax errors name what surrounds its text: the
 // end of the text (a placeholder's is "the closing `}`", a case file's
@@ -50,10 +67,30 @@ struct LoadedRules {
   std::vector<ast::File> files;  // in load order: each file before the files it includes
 };
 
+// What load_rules does with the rules as it parses them (null: keeps them in
+// File::rules). A `.rules` file's rules go to sink() while it is parsed;
+// another file's (given by name, whose first problem alone is reported) are
+// kept until it is accepted, then handed over. begin() comes before a file is
+// parsed, with an upper bound of its number of rules; accepted() after it is
+// kept, before the files it includes are read.
+class RuleStream : public RuleSink {
+ public:
+  virtual void begin(std::size_t most_rules) = 0;
+  virtual void accepted(const ast::File& file) = 0;
+
+ protected:
+  ~RuleStream() = default;
+};
+
 // Reads `paths` (files, or directories searched for *.rules in sorted order),
 // follows includes, and parses everything. I/O problems, size and UTF-8
 // checks, include errors and syntax errors all go to `diags`.
-LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags);
+LoadedRules load_rules(const std::vector<std::string>& paths, SourceManager& sm, Diagnostics& diags,
+                       RuleStream* stream = nullptr);
+
+// An upper bound of the number of rules in `text`: the words `rule` and `if`
+// (every rule starts with one), wherever they are.
+std::size_t most_rules(std::string_view text);
 
 // Checks a buffer before parsing: size, UTF-8 validity, NUL bytes.
 // Returns false (with a diagnostic) when it must not be parsed.

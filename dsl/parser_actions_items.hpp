@@ -398,9 +398,7 @@ struct action<g::block_end> {
   template <typename Input>
   static void apply(const Input& in, State& s) {
     s.rule.loc.end = s.offset(in.end());
-    s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
-    s.out->rules.push_back(std::move(s.rule));
-    s.rule = {};
+    finish_rule(s);
   }
 };
 template <>
@@ -408,9 +406,7 @@ struct action<g::short_rule_item> {
   template <typename Input>
   static void apply(const Input&, State& s) {
     s.rule.loc.end = s.rule.actions.back().loc.end;
-    s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
-    s.out->rules.push_back(std::move(s.rule));
-    s.rule = {};
+    finish_rule(s);
   }
 };
 

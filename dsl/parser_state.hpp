@@ -47,6 +47,7 @@ struct State {
   std::string_view after_expected = "something else";
   std::string_view after_advice;
   ast::File* out = nullptr;
+  RuleSink* sink = nullptr;  // takes each rule parsed, when set (else out->rules)
 
   std::vector<ast::Expr> stack;
   std::vector<Frame> frames;
@@ -155,6 +156,15 @@ ast::Loc span(const State& s, std::uint32_t b, std::uint32_t e) { return {s.file
 template <typename Input>
 ast::Loc loc_of(const State& s, const Input& in) {
   return span(s, s.offset(in.begin()), s.offset(in.end()));
+}
+
+// A rule fully parsed: to the sink, or kept in the file.
+void finish_rule(State& s) {
+  if (!s.sink || !s.sink->rule(s.rule, *s.out)) {
+    s.out->items.push_back({ast::ItemKind::Rule, static_cast<std::uint32_t>(s.out->rules.size())});
+    s.out->rules.push_back(std::move(s.rule));
+  }
+  s.rule = {};
 }
 
 ast::Expr binary(ast::ExprKind kind, ast::Expr lhs, ast::Expr rhs, std::string text = {}) {

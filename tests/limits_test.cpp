@@ -132,3 +132,82 @@ TEST_CASE("checking rules while freeing their trees gives the same rule set and 
   }
   CHECK(render_text(*sm, d3) == render_text(*sm, d4));
 }
+
+// load_rule_set checks each rule as it is parsed while nothing is declared,
+// and parses again after the declarations otherwise: either way the same
+// diagnostics, in the same order, and the same rules as loading every tree
+// first (load_rules + check_rules).
+TEST_CASE("checking rules while parsing them gives what checking the whole trees gives", "[limits][memory]") {
+  auto both = [](const std::vector<std::string>& paths) {
+    auto sm1 = std::make_shared<SourceManager>();
+    Diagnostics d1;
+    LoadedRules files = load_rules(paths, *sm1, d1);
+    bool parse_errors = d1.has_errors();
+    auto rs1 = check_rules(files, bundled_kb(), sm1, d1);
+    if (parse_errors) rs1.reset();
+    auto sm2 = std::make_shared<SourceManager>();
+    Diagnostics d2;
+    auto rs2 = load_rule_set(paths, bundled_kb(), sm2, d2);
+    CHECK(render_text(*sm1, d1) == render_text(*sm2, d2));
+    REQUIRE(rs1.has_value() == rs2.has_value());
+    if (rs1) {
+      REQUIRE(rs1->rules.size() == rs2->rules.size());
+      for (std::size_t i = 0; i < rs1->rules.size(); ++i) {
+        CHECK(rs1->rules[i].name == rs2->rules[i].name);
+        CHECK(rs1->rules[i].index == rs2->rules[i].index);
+        CHECK(rs1->rules[i].reads == rs2->rules[i].reads);
+      }
+    }
+    return render_text(*sm2, d2);
+  };
+  TempDir t;
+  std::filesystem::create_directories(t.path / "plain");
+  std::filesystem::create_directories(t.path / "decl");
+  // Nothing declared: checked while parsed (a warning, a duplicate, a syntax error).
+  t.file("plain/a.rules",
+         "if step2ck > 5 then note \"x\"\n"
+         "rule a \"A\" source \"s\" when step2ck > 240 then note \"y\" end\n"
+         "rule a \"again\" source \"s\" when step2ck > 1 then note \"z\" end\n"
+         "rule broken when then end\n");
+  t.file("plain/b.rules", "rule c \"C\" source \"s\" when step1_pass then note \"w\" end\n");
+  std::string plain = both({(t.path / "plain").string()});
+  CHECK(plain.find("a rule named `a` already exists") != std::string::npos);
+  CHECK(plain.find("missing-source") != std::string::npos);
+  // A constant declared after the rule that uses it, in a later file, and a
+  // template after its rules: the files are parsed again once it is known.
+  t.file("decl/a.rules",
+         "rule a \"A\" source \"s\" when step2ck > high then note \"y\" end\n"
+         "if step2ck > 5 then note \"x\"\n");
+  t.file("decl/b.rules", "const high = 240\nconst unused = 1\n");
+  std::string decl = both({(t.path / "decl").string()});
+  CHECK(decl.find("`unused` is defined but never used") != std::string::npos);
+  CHECK(decl.find("high") == std::string::npos);
+  // The first declaration after rules already checked.
+  t.file("late.rules",
+         "if step2ck > 5 then note \"x\"\n"
+         "rule a \"A\" source \"s\" when step2ck > high then note \"y\" end\n"
+         "const high = 240\n");
+  both({t.file("late2.rules", "include \"late.rules\"\nif step2ck > 6 then note \"x\"\n")});
+  // Checked while parsed (a), then a declaration (b, with a rule after it),
+  // then rules kept in their trees (c: a duplicate of a's rule, a rule that
+  // uses b's constant, a syntax error): only a and b are parsed again, and
+  // the order of the rules and of every diagnostic is still load order.
+  std::filesystem::create_directories(t.path / "mixed");
+  t.file("mixed/a.rules",
+         "rule a \"A\" source \"s\" when step2ck > 200 then note \"y\" end\n"
+         "if step2ck > 5 then note \"x\"\n");
+  t.file("mixed/b.rules", "const high = 240\nrule b \"B\" source \"s\" when step2ck > high then note \"z\" end\n");
+  t.file("mixed/c.rules",
+         "rule a \"again\" source \"s\" when step2ck > 1 then note \"z\" end\n"
+         "rule c \"C\" source \"s\" when step2ck > high then note \"w\" end\n"
+         "rule broken when then end\n"
+         "if step1_pass then note \"v\"\n");
+  std::string mixed = both({(t.path / "mixed").string()});
+  CHECK(mixed.find("a rule named `a` already exists") != std::string::npos);
+  // A declaration first: nothing is checked while parsing and nothing is
+  // parsed twice.
+  std::filesystem::create_directories(t.path / "first");
+  t.file("first/a.rules", "const high = 240\nrule a \"A\" source \"s\" when step2ck > high then note \"y\" end\n");
+  t.file("first/b.rules", "rule b \"B\" source \"s\" when step2ck > high then note \"z\" end\nif step1_pass then note \"v\"\n");
+  both({(t.path / "first").string()});
+}
