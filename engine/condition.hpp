@@ -26,11 +26,6 @@ inline const Value kMissingValue{};
 }
 
 // Value's operator== with texts compared inline (a map's keys are usually texts).
-inline bool same_key(const Value& a, const Value& b) {
-  if (a.kind == Value::Kind::Text && b.kind == Value::Kind::Text) return *a.text == *b.text;
-  return a == b;
-}
-
 [[gnu::always_inline]] inline bool list_has(const Value& list, const Value& x) {
   for (const Value& v : list.list_items())
     if (values_equal(v, x)) return true;
@@ -79,11 +74,10 @@ template <typename View>
   const Value& m = operand(e.kids[0], view, kb, tm);
   if (m.is_missing()) return kMissingValue;
   const Value& k = operand(e.kids[1], view, kb, tk);
-  if (k.is_missing() || m.kind != Value::Kind::Map || !m.items) return kMissingValue;
-  const ValueList& items = *m.items;
-  for (std::size_t i = 0; i + 1 < items.size(); i += 2)
-    if (same_key(items[i], k)) return tm ? tmp.emplace(items[i + 1]) : items[i + 1];
-  return kMissingValue;
+  if (k.is_missing()) return kMissingValue;
+  const Value* v = m.map_find(k);
+  if (!v) return kMissingValue;
+  return tm ? tmp.emplace(*v) : *v;
 }
 
 inline Truth truth(const Value& v) {

@@ -92,26 +92,11 @@ const ValueList& Value::list_items() const {
 }
 
 Value Value::map_get(const Value& key) const {
-  if (kind != Kind::Map || !items) return {};
-  for (std::size_t i = 0; i + 1 < items->size(); i += 2)
-    if ((*items)[i] == key) return (*items)[i + 1];
-  return {};
+  const Value* v = map_find(key);
+  return v ? *v : Value{};
 }
 
-bool operator==(const Value& a, const Value& b) {
-  if (a.kind != b.kind) return false;
-  switch (a.kind) {
-    case Value::Kind::Missing: return true;
-    case Value::Kind::Bool: return a.flag == b.flag;
-    case Value::Kind::Number: return a.num == b.num;
-    case Value::Kind::Symbol: return a.enum_id == b.enum_id && a.sym == b.sym;
-    case Value::Kind::Text: return *a.text == *b.text;
-    case Value::Kind::Range: return a.num == b.num && a.hi == b.hi;
-    case Value::Kind::List:
-    case Value::Kind::Map: return a.list_items() == b.list_items();
-  }
-  return false;
-}
+bool value_detail::lists_equal(const Value& a, const Value& b) { return a.list_items() == b.list_items(); }
 
 bool value_less(const Value& a, const Value& b) {
   if (a.kind != b.kind) return a.kind < b.kind;

@@ -91,11 +91,38 @@ struct Value {
   bool is_missing() const { return kind == Kind::Missing; }
   const ValueList& list_items() const;
   std::size_t map_size() const { return items ? items->size() / 2 : 0; }
-  // Map lookup; Missing when absent.
+  // Map lookup: the value under `key`, or nullptr when absent (or not a map).
+  const Value* map_find(const Value& key) const;
+  // Map lookup, copied; Missing when absent.
   Value map_get(const Value& key) const;
 };
 
-bool operator==(const Value& a, const Value& b);
+namespace value_detail {
+bool lists_equal(const Value& a, const Value& b);
+}
+// Inline: map lookups and the matcher's key comparisons call it in their
+// inner loops; only lists and maps compare out of line.
+inline bool operator==(const Value& a, const Value& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Value::Kind::Missing: return true;
+    case Value::Kind::Bool: return a.flag == b.flag;
+    case Value::Kind::Number: return a.num == b.num;
+    case Value::Kind::Symbol: return a.enum_id == b.enum_id && a.sym == b.sym;
+    case Value::Kind::Text: return a.text == b.text || *a.text == *b.text;
+    case Value::Kind::Range: return a.num == b.num && a.hi == b.hi;
+    case Value::Kind::List:
+    case Value::Kind::Map: return value_detail::lists_equal(a, b);
+  }
+  return false;
+}
+inline const Value* Value::map_find(const Value& key) const {
+  if (kind != Kind::Map || !items) return nullptr;
+  const ValueList& kv = *items;
+  for (std::size_t i = 0; i + 1 < kv.size(); i += 2)
+    if (kv[i] == key) return &kv[i + 1];
+  return nullptr;
+}
 inline bool operator!=(const Value& a, const Value& b) { return !(a == b); }
 // A total order for sorting and tie-breaks (kind first, then contents).
 bool value_less(const Value& a, const Value& b);
