@@ -186,11 +186,45 @@ class Compiler {
     // A predicate over the checked expression.
     auto id = static_cast<std::int64_t>(out_.preds.size());
     out_.preds.push_back({&e, self_level_, offset_});
-    Test t{TestOp::Pred, Operand::value(rete::id_cell(id)), Operand::value(rete::id_cell(0))};
+    // One that reads only the fact being tested and slots (a join's test, as
+    // alpha tests read no slot) is kept by fact (rete.hpp, PredFact).
+    TestOp op = self_level_ >= 0 && !slots.empty() && fact_and_slots(e) ? TestOp::PredFact : TestOp::Pred;
+    Test t{op, Operand::value(rete::id_cell(id)), Operand::value(rete::id_cell(0))};
+    if (op == TestOp::PredFact) {
+      // Reading one scalar field of the fact, not one of the template's key
+      // (as good as one value per fact): kept by that field's value.
+      std::int32_t f = -1;
+      const auto& key = rs_.templates[static_cast<std::size_t>(self_tmpl_)].key;
+      if (one_field(e, f) && f >= 0 && f < 0x7ffe && std::find(key.begin(), key.end(), f) == key.end()) {
+        t.lhs.field = static_cast<std::int16_t>(f + 1);
+        mark_field(self_tmpl_, f);
+      }
+    }
     auto it = slots.begin();
     if (it != slots.end()) t.rhs = Operand::global(*it++);
     out.push_back(t);
     for (; it != slots.end(); ++it) out.push_back({TestOp::Reads, Operand::value({}), Operand::global(*it)});
+  }
+
+  // Whether the fields of the tested fact `e` reads are one field (`f`,
+  // -1 while none is met) of a scalar type, whose cell stands for its value.
+  bool one_field(const CExpr& e, std::int32_t& f) const {
+    if (e.op == Op::FactField && e.level == self_level_) {
+      TypeKind k = kb_.types.at(e.type).kind;
+      if (k != TypeKind::Integer && k != TypeKind::Number && k != TypeKind::Boolean && k != TypeKind::Enum &&
+          k != TypeKind::String)
+        return false;
+      if (f >= 0 && f != e.slot) return false;
+      f = e.slot;
+    }
+    return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return one_field(k, f); });
+  }
+
+  // Reads no fact but the one being tested, and no aggregate's value.
+  bool fact_and_slots(const CExpr& e) const {
+    if (e.op == Op::AggValue) return false;
+    if (e.op == Op::FactField && e.level != self_level_) return false;
+    return std::all_of(e.kids.begin(), e.kids.end(), [&](const CExpr& k) { return fact_and_slots(k); });
   }
 
   bool self_only(const CExpr& e) const {

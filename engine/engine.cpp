@@ -7,6 +7,7 @@
 #include "engine/rete.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -321,16 +322,67 @@ class Run {
   // its keys view the texts, which outlive the run: the rules' constants (the
   // engine keeps them), the given facts' values, and the values of the
   // records and slot versions of the result.
-  std::unordered_map<std::string_view, std::int64_t> string_ids_;
+  // Open addressing (a catalog brings one text per program at least: a
+  // node-based map allocated a node for each), hashed 8 bytes at a time.
+  struct TextIds {
+    struct Slot {
+      std::uint64_t hash = 0;
+      const char* data = nullptr;
+      std::size_t size = 0;
+      std::int64_t id = -1;  // -1: empty
+    };
+    std::vector<Slot> slots;
+    std::int64_t count = 0;
+    static std::uint64_t hash_of(std::string_view s) {
+      std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size();
+      std::size_t i = 0;
+      for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+      }
+      std::uint64_t w = 0;
+      if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+      h = (h ^ w) * 0x94d049bb133111ebULL;
+      return h ^ (h >> 31);
+    }
+    void grow() {
+      std::vector<Slot> old;
+      old.swap(slots);
+      slots.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+      for (const Slot& x : old)
+        if (x.id >= 0) place(x);
+    }
+    void place(const Slot& x) {
+      std::size_t mask = slots.size() - 1;
+      for (std::size_t i = x.hash & mask;; i = (i + 1) & mask)
+        if (slots[i].id < 0) {
+          slots[i] = x;
+          return;
+        }
+    }
+    // The text's id; a text not seen yet gets the next one.
+    std::int64_t get(std::string_view s) {
+      if (static_cast<std::size_t>(count + 1) * 2 > slots.size()) grow();
+      std::uint64_t h = hash_of(s);
+      std::size_t mask = slots.size() - 1;
+      for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+        Slot& x = slots[i];
+        if (x.id < 0) {
+          x = Slot{h, s.data(), s.size(), count++};
+          return x.id;
+        }
+        if (x.hash == h && x.size == s.size() && std::memcmp(x.data, s.data(), s.size()) == 0) return x.id;
+      }
+    }
+  };
+  TextIds string_ids_;
 
   std::int64_t intern(const std::string& t) {
-    if (string_ids_.empty()) {
-      string_ids_.reserve(pp_->strings.size() + 64);
-      for (std::size_t i = 0; i < pp_->strings.size(); ++i)
-        string_ids_.emplace(pp_->strings[i], static_cast<std::int64_t>(i));
-    }
-    auto [it, fresh] = string_ids_.try_emplace(std::string_view(t), static_cast<std::int64_t>(string_ids_.size()));
-    return it->second;
+    if (string_ids_.count == 0)
+      for (const std::string& c : pp_->strings) string_ids_.get(c);  // numbered as the compiler numbered them
+    return string_ids_.get(t);
   }
 
   // A value as a cell of a field (or slot) of type `t`; false when missing.
@@ -397,7 +449,11 @@ class Run {
     m_->set_global(slot, c, v.is_missing());
   }
 
-  std::int32_t add_record(std::int32_t tmpl, RecordValues values, std::int32_t input, std::int32_t firing) {
+  // `like`: the fact this record changes (a `change`), whose cells the
+  // fields outside `changed` (a bit per field) keep: they hold the same
+  // values, and a text is not looked up again.
+  std::int32_t add_record(std::int32_t tmpl, RecordValues values, std::int32_t input, std::int32_t firing,
+                          std::int32_t like = -1, std::uint64_t changed = ~std::uint64_t{0}) {
     // The record first: the predicates run while the fact is asserted read it.
     auto id = static_cast<std::int32_t>(m_->fact_count());
     if (static_cast<std::size_t>(id) == r_.records.size())
@@ -417,7 +473,10 @@ class Run {
       std::uint64_t missing = 0;
       const std::vector<char>& read = pp_->field_read[static_cast<std::size_t>(tmpl)];
       for (std::size_t f = 0; f < vs.size(); ++f) {
-        if (vs[f].is_missing())
+        if (like >= 0 && f < 64 && ((changed >> f) & 1U) == 0) {
+          cells_[f] = m_->cell(like, static_cast<int>(f));
+          if (m_->is_missing(like, static_cast<int>(f))) missing |= std::uint64_t{1} << f;
+        } else if (vs[f].is_missing())
           missing |= std::uint64_t{1} << f;
         else if (read[f] && !to_cell(vs[f], cells_[f]))  // a field no compiled test reads needs no cell
           missing |= std::uint64_t{1} << f;
@@ -507,10 +566,14 @@ class Run {
           if (!m_->fact(fact).alive) break;  // removed by an earlier action of this firing
           const RecordValues& old = r_.records[static_cast<std::size_t>(fact)].values;
           std::vector<Value> values(old.begin(), old.end());
-          for (const auto& [field, e] : ca.fields()) values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
-          m_->retract(fact);
+          std::uint64_t changed = 0;
+          for (const auto& [field, e] : ca.fields()) {
+            values[static_cast<std::size_t>(field)] = evaluate_expr(e, view, *rs_.kb);
+            changed |= field < 64 ? std::uint64_t{1} << field : ~std::uint64_t{0};
+          }
+          m_->retract_for_change(fact, changed);
           end_record(fact, fi);
-          add_record(ca.tmpl, RecordValues(std::move(values)), -1, fi);
+          add_record(ca.tmpl, RecordValues(std::move(values)), -1, fi, fact, changed);
           break;
         }
         case ast::ActionKind::Remove: {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 namespace advise::rete {
 
@@ -181,7 +182,7 @@ Network NetworkBuilder::finish(Strategy strategy) {
     auto level_bit = [](std::int32_t level) { return level >= 0 && level < 64 ? std::uint64_t{1} << level : ~std::uint64_t{0}; };
     for (const KeyPair& k : d.keys) d.reads_levels |= level_bit(k.left.level);
     for (const Test& t : d.tests) {
-      if (t.op == TestOp::Pred) d.reads_levels = ~std::uint64_t{0};  // a predicate may read any level
+      if (t.op == TestOp::Pred || t.op == TestOp::PredFact) d.reads_levels = ~std::uint64_t{0};  // a predicate may read any level
       for (const Operand* o : {&t.lhs, &t.rhs})
         if (o->kind == Operand::Kind::Level || o->kind == Operand::Kind::AggValue) d.reads_levels |= level_bit(o->level);
     }
@@ -425,6 +426,7 @@ struct Matcher::Impl {
     succ_made.assign(net.templates().size(), 0);
     global_missing.assign(globals.size(), 1);
     index_alpha_tests();
+    index_right_reads();
     group_joins();
     // The root's children each hold one empty token (a shared memory one for all its joins).
     for (std::int32_t c : makes[0]) {
@@ -492,6 +494,7 @@ struct Matcher::Impl {
   bool test(const Test& t, const std::uint64_t* levels, std::int32_t self) {
     ++m.stats_.tests;
     if (t.op == TestOp::Pred) return host != nullptr && host->predicate(t.lhs.constant.id, levels, self);
+    if (t.op == TestOp::PredFact) return pred_fact(t, levels, self);
     if (t.op == TestOp::Reads) return true;
     Cell a, b;
     if (t.op >= TestOp::Missing) {
@@ -513,6 +516,7 @@ struct Matcher::Impl {
       case TestOp::Gt: return a.num > b.num;
       case TestOp::Ge: return a.num >= b.num;
       case TestOp::Pred:
+      case TestOp::PredFact:
       case TestOp::Reads:
       case TestOp::Missing:
       case TestOp::Present:
@@ -520,6 +524,69 @@ struct Matcher::Impl {
       case TestOp::NotIn: break;
     }
     return false;
+  }
+
+  // PredFact: the predicate's result for fact `self`, kept by predicate and
+  // fact, stamped with the globals' generation (bumped by every change of
+  // a global: set_global).
+  std::uint32_t global_gen = 1;
+  std::vector<std::vector<std::uint32_t>> pred_memo;  // by predicate id, by fact: gen * 2 + result
+  // Kept by value instead (lhs.field = 1 + the one field it reads):
+  // present values' results by cell, and the missing value's.
+  struct ByValue {  // open addressing: a cell's bits and its stamp (0: empty)
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> slots = std::vector<std::pair<std::uint64_t, std::uint32_t>>(16);
+    std::size_t used = 0;
+    std::uint32_t missing = 0;
+    std::uint32_t& at(std::uint64_t bits) {
+      if ((used + 1) * 2 > slots.size()) {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> old(slots.size() * 2);
+        old.swap(slots);
+        for (const auto& x : old)
+          if (x.second != 0) *find(x.first) = x;
+      }
+      auto* x = find(bits);
+      if (x->second == 0) {  // a new value: the caller stamps it
+        x->first = bits;
+        ++used;
+      }
+      return x->second;
+    }
+    std::pair<std::uint64_t, std::uint32_t>* find(std::uint64_t bits) {
+      std::size_t mask = slots.size() - 1;
+      for (std::size_t i = mix(bits) & mask;; i = (i + 1) & mask)
+        if (slots[i].second == 0 || slots[i].first == bits) return &slots[i];
+    }
+  };
+  std::vector<ByValue> pred_by_value;  // by predicate id
+  bool pred_fact(const Test& t, const std::uint64_t* levels, std::int32_t self) {
+    const std::int64_t id = t.lhs.constant.id;
+    if (host == nullptr) return false;
+    if (self < 0) return host->predicate(id, levels, self);
+    auto p = static_cast<std::size_t>(id);
+    if (t.lhs.field > 0) {
+      if (pred_by_value.size() <= p) pred_by_value.resize(p + 1);
+      ByValue& bv = pred_by_value[p];
+      const FactRec& fr = m.facts_[static_cast<std::size_t>(self)];
+      const int fld = t.lhs.field - 1;
+      std::uint32_t* st = nullptr;
+      if ((fr.missing >> fld) & 1U)
+        st = &bv.missing;
+      else
+        st = &bv.at(m.cells_[static_cast<std::size_t>(fr.cells + fld)].bits);
+      if (*st >> 1 == global_gen) return (*st & 1U) != 0;
+      bool r = host->predicate(id, levels, self);
+      *st = global_gen << 1 | (r ? 1U : 0U);
+      return r;
+    }
+    if (pred_memo.size() <= p) pred_memo.resize(p + 1);
+    std::vector<std::uint32_t>& memo = pred_memo[p];
+    auto f = static_cast<std::size_t>(self);
+    if (memo.size() <= f) memo.resize(std::max({m.facts_.size(), f + 1, memo.size() * 2}), 0);
+    std::uint32_t st = memo[f];
+    if (st >> 1 == global_gen) return (st & 1U) != 0;
+    bool r = host->predicate(id, levels, self);
+    memo[f] = global_gen << 1 | (r ? 1U : 0U);
+    return r;
   }
 
   bool tests_pass(const std::vector<Test>& ts, const std::uint64_t* levels, std::int32_t self) {
@@ -1228,10 +1295,59 @@ struct Matcher::Impl {
     succ.swap(scratch_succ);
   }
 
+  // A `change` under way (retract_for_change): the fields that differ in
+  // the copy to come.
+  bool in_change = false;
+  std::uint64_t changing = ~std::uint64_t{0};
+  // By node: a bit per field of its right input's facts that its alpha
+  // memory's tests, its keys or its tests read (all bits for a predicate
+  // over that fact or a field past 63).
+  std::vector<std::uint64_t> reads_right;
+  void index_right_reads() {
+    const auto& nodes = net.nodes();
+    reads_right.assign(nodes.size(), 0);
+    auto bit = [](std::int32_t field) { return field >= 0 && field < 64 ? std::uint64_t{1} << field : ~std::uint64_t{0}; };
+    auto add_tests = [&](std::uint64_t& r, const std::vector<Test>& ts) {
+      for (const Test& t : ts) {
+        if (t.op == TestOp::Pred || t.op == TestOp::PredFact) r = ~std::uint64_t{0};
+        for (const Operand* o : {&t.lhs, &t.rhs})
+          if (o->kind == Operand::Kind::Self) r |= bit(o->field);
+      }
+    };
+    for (std::size_t n = 0; n < nodes.size(); ++n) {
+      const NodeDesc& d = nodes[n];
+      if (d.alpha < 0) continue;
+      std::uint64_t r = 0;
+      add_tests(r, net.alphas()[static_cast<std::size_t>(d.alpha)].tests);
+      add_tests(r, d.tests);
+      for (const KeyPair& k : d.keys) r |= bit(k.right);
+      if (d.kind == NodeKind::Aggregate) r = ~std::uint64_t{0};
+      reads_right[n] = r;
+    }
+  }
+  // `there is no` tokens whose blocker left in a change and that its copy
+  // will block again: not passed on meanwhile (kAwaiting as their blocker).
+  static constexpr std::int32_t kAwaiting = -2;
+  std::vector<std::int32_t> awaiting;
+  // After the copy's assertion: each awaiting token is blocked by it (its
+  // right activation found it unblocked). One that is not would be a bug of
+  // reads_right; it is passed on, as retract() would have.
+  void settle_awaiting() {
+    for (std::int32_t t : awaiting)
+      if (tok(t).owner >= 0 && tok(t).blocker == kAwaiting) {
+        assert(false && "a change's copy did not block a token again");
+        tok(t).blocker = -1;
+        emit(tok(t).owner, t, -1, nullptr);
+      }
+    awaiting.clear();
+  }
+
+  std::vector<std::int32_t> retract_alphas, retract_hit;  // retract's, kept across calls
   void retract(std::int32_t f) {
     ++epoch;
     // 1. Out of its alpha memories.
-    std::vector<std::int32_t> alphas;
+    std::vector<std::int32_t>& alphas = retract_alphas;  // kept across calls: retract does not nest
+    alphas.clear();
     for (std::int32_t e = m.facts_[static_cast<std::size_t>(f)].entries; e >= 0;) {
       Entry& en = entries[static_cast<std::size_t>(e)];
       std::int32_t nx = en.fact_next;
@@ -1262,6 +1378,9 @@ struct Matcher::Impl {
       std::int32_t b = find_blocker(nd, t, f);
       if (b >= 0) {
         set_blocker(t, b);
+      } else if (nd.kind == NodeKind::Not && in_change && (reads_right[static_cast<std::size_t>(n)] & changing) == 0) {
+        tok(t).blocker = kAwaiting;  // the changed copy blocks it again (retract_for_change)
+        awaiting.push_back(t);
       } else if (nd.kind == NodeKind::Not) {
         emit(n, t, -1, nullptr);
       } else {
@@ -1278,7 +1397,8 @@ struct Matcher::Impl {
         std::uint32_t h = fact_hash(idx.fields, f, ok);
         if (!ok) continue;
         Buckets& b = left[static_cast<std::size_t>(n)];
-        std::vector<std::int32_t> hit;
+        std::vector<std::int32_t>& hit = retract_hit;
+        hit.clear();
         for (std::int32_t t = b.head(h); t >= 0; t = tok(t).bnext) {
           if (tok(t).hash != h) continue;
           const std::uint64_t* lvs = levels_of(t);
@@ -1335,6 +1455,7 @@ struct Matcher::Impl {
     if (global_missing[g] == static_cast<char>(missing) && (missing || globals[g].bits == value.bits)) return;
     globals[g] = value;
     global_missing[g] = static_cast<char>(missing);
+    ++global_gen;  // the predicates' results kept by fact (PredFact) are stale
     for (std::int32_t n : net.readers_of_global(slot)) reseed(n);
   }
 
@@ -1414,8 +1535,19 @@ std::int32_t Matcher::assert_fact(std::int32_t tmpl, std::span<const Cell> cells
   facts_.push_back(f);
   auto id = static_cast<std::int32_t>(facts_.size() - 1);
   impl_->assert_fact(id);
+  if (!impl_->awaiting.empty()) impl_->settle_awaiting();
   impl_->settle();
   return id;
+}
+
+void Matcher::retract_for_change(std::int32_t fact, std::uint64_t changed) {
+  if (fact < 0 || static_cast<std::size_t>(fact) >= facts_.size() || !facts_[static_cast<std::size_t>(fact)].alive)
+    return;
+  impl_->in_change = true;
+  impl_->changing = changed;
+  impl_->retract(fact);
+  impl_->in_change = false;
+  impl_->settle();
 }
 
 void Matcher::retract(std::int32_t fact) {
@@ -1452,11 +1584,13 @@ std::int32_t Matcher::modify(std::int32_t fact, std::span<const std::pair<std::i
   std::size_t n = net_.templates()[static_cast<std::size_t>(old.tmpl)].fields.size();
   std::vector<Cell> cells(cells_.begin() + old.cells, cells_.begin() + old.cells + static_cast<std::ptrdiff_t>(n));
   std::uint64_t missing = old.missing;
+  std::uint64_t changed = 0;
   for (const auto& [field, c] : changes) {
     cells[static_cast<std::size_t>(field)] = c;
     missing &= ~(std::uint64_t{1} << field);
+    changed |= std::uint64_t{1} << field;
   }
-  retract(fact);
+  retract_for_change(fact, changed);
   return assert_fact(old.tmpl, cells, missing);
 }
 

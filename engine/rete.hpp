@@ -99,12 +99,19 @@ struct Operand {
 // Pred: a test the compiler could not reduce to two operands (arithmetic,
 // `in` a group, `or`...), evaluated by the Matcher's PredicateHost:
 // lhs = Const(id of the predicate), rhs = Const or the Global it reads first.
+// PredFact: a Pred that reads no level of the token, only the fact being
+// tested and globals (`program_connections[q.program_id] is present`): its
+// result for a fact is kept until a global changes, so a fact that many
+// tokens meet is tested once (a fact's fields never change: a modify makes
+// a new fact). lhs.field = 1 + a field when that field of a scalar type is
+// all it reads of the fact (`backup_specialties contains p.specialty`): the
+// result is kept by that field's cell instead, for every fact alike.
 // Reads: always true; rhs = Global(slot) registers the node as a reader of
 // that slot, for predicates that read more than one global.
 // Missing / Present: whether lhs has a value (never unknown; rhs unused).
 // In / NotIn: lhs among the cells of a constant set, rhs = Const(id of the
 // set, Network::set); a missing lhs makes it unknown, as in the language.
-enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, Reads, Missing, Present, In, NotIn };
+enum class TestOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, Pred, PredFact, Reads, Missing, Present, In, NotIn };
 
 // A constant set for In / NotIn: its cells, compared as numbers or as ids.
 struct CellSet {
@@ -304,6 +311,15 @@ class Matcher {
   // Asserts a fact; `cells` has one cell per field of the template.
   std::int32_t assert_fact(std::int32_t tmpl, std::span<const Cell> cells, std::uint64_t missing = 0);
   void retract(std::int32_t fact);
+  // A `change` in two steps, as the engine makes it: retracts `fact`, whose
+  // changed copy (the fields of `changed`, a bit per field, differ) is the
+  // next fact asserted. The same as retract(): the matches, activations and
+  // blocking facts that follow are those of a retract and an assert. Only a
+  // `there is no` token that the fact blocked, that no other fact blocks
+  // and that the copy will block again (its memory's tests, keys and tests
+  // read none of the changed fields) is not passed on meanwhile: its
+  // descendants would be made, then removed when the copy arrives.
+  void retract_for_change(std::int32_t fact, std::uint64_t changed);
   // CLIPS's modify: retract, then assert the changed copy with a new time tag.
   std::int32_t modify(std::int32_t fact, std::span<const std::pair<std::int16_t, Cell>> changes);
 
