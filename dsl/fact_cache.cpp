@@ -198,9 +198,10 @@ void put(Out& o, const Value& v, TextIndex& texts, int depth = 0) {
   }
 }
 
-void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kFactCacheFormat) {
+void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kFactCacheFormat,
+                const char* magic = kMagic) {
   Out h;
-  h.raw(kMagic, 8);
+  h.raw(magic, 8);
   h.u32(format);
   h.u32(static_cast<std::uint32_t>(kFactCacheHeaderSize));
   h.u64(key);
@@ -396,7 +397,9 @@ void reseal_fact_cache(std::string& bytes) {
   std::memcpy(&format, bytes.data() + 8, 4);
   std::uint64_t key;
   std::memcpy(&key, bytes.data() + 16, 8);
-  put_header(bytes, key, format);
+  char magic[8];
+  std::memcpy(magic, bytes.data(), 8);
+  put_header(bytes, key, format, magic);  // the magic kept: a test may have changed it
 }
 
 bool decode_fact_cache(std::string_view bytes, const FactCacheKey& key, const KnowledgeBase& kb,
