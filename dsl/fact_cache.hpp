@@ -33,7 +33,7 @@ namespace advise {
 
 inline constexpr std::uint32_t kFactCacheFormat = 1;
 inline constexpr std::size_t kFactCacheHeaderSize = 48;
-// An entry larger than this is not read (a 10,000-program catalog makes ~6 MiB).
+// An entry larger than this is not read (a 10,000-program catalog makes 3.8 MB).
 inline constexpr std::size_t kMaxFactCacheBytes = 1024u * 1024u * 1024u;
 // A read of at least this many records is decoded in two halves at once
 // (kb/parallel.hpp).
