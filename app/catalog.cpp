@@ -1,10 +1,16 @@
 #include "app/catalog.hpp"
 
+#include <ctime>
 #include <filesystem>
 #include <ostream>
 
+#include <spdlog/spdlog.h>
+
 #include "app/common.hpp"
 #include "app/heap.hpp"
+#include "app/startup_cache.hpp"
+#include "dsl/fact_cache.hpp"
+#include "dsl/rule_cache.hpp"
 #include "dsl/ruleset.hpp"
 
 namespace advise::cli {
@@ -35,9 +41,36 @@ bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& fil
                      std::vector<FactRecord>& out, std::ostream& err, const std::string& what) {
   TemplateSet templates{rules.templates};
   std::size_t problems = 0;
+  // The catalog cache (dsl/fact_cache.hpp): each file's records and
+  // messages, read back when its text, templates and binary are those of
+  // the entry.
+  std::string cache = startup_cache_dir();
+  std::string id = cache.empty() ? "" : binary_id();
+  bool pruned = false;
   for (const auto& [path, tmpl] : files) {
     std::vector<DataError> errors;
-    bool ok = read_facts_file(path, tmpl, *rules.kb, templates, out, errors);
+    FactCacheNote note;
+    bool ok = read_facts_file_cached(cache, id, path, tmpl, *rules.kb, templates, out, errors, note);
+    switch (note.outcome) {
+      case FactCacheNote::Outcome::Off: break;
+      case FactCacheNote::Outcome::Hit:
+        spdlog::debug("catalog cache: read {} for {}", note.file, path);
+        touch_rule_cache(note.file, static_cast<std::int64_t>(std::time(nullptr)));  // used now: kept by the cleaning
+        break;
+      case FactCacheNote::Outcome::Written:
+        spdlog::debug("catalog cache: not used for {}: {}; wrote {}", path, note.why, note.file);
+        if (!pruned) {  // stale entries go when a new one is written, as the rule cache's
+          pruned = true;
+          for (const std::string& gone : prune_rule_cache(cache, fs::path(note.file).filename().string(),
+                                                          static_cast<std::int64_t>(std::time(nullptr)),
+                                                          kRuleCacheMaxAgeSeconds, kRuleCacheMaxEntries, "facts-"))
+            spdlog::debug("catalog cache: removed the stale {}/{}", cache, gone);
+        }
+        break;
+      case FactCacheNote::Outcome::NotWritten:
+        spdlog::debug("catalog cache: not used for {}: {}", path, note.why);
+        break;
+    }
     std::size_t found = 0;
     for (const DataError& e : errors) {
       err << e.text() << "\n";  // warnings too: the records are read all the same

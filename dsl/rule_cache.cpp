@@ -942,11 +942,11 @@ std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key) {
   return dir + "/" + name;
 }
 
-bool is_rule_cache_name(std::string_view name, bool temporary) {
-  constexpr std::string_view kPrefix = "rules-", kSuffix = ".cache";
+bool is_rule_cache_name(std::string_view name, bool temporary, std::string_view prefix) {
+  constexpr std::string_view kSuffix = ".cache";
   constexpr std::size_t kEntry = 6 + 16 + 6;  // rules-HHHHHHHHHHHHHHHH.cache
-  if (name.size() != kEntry + (temporary ? 7 : 0)) return false;
-  if (name.substr(0, 6) != kPrefix || name.substr(22, 6) != kSuffix) return false;
+  if (prefix.size() != 6 || name.size() != kEntry + (temporary ? 7 : 0)) return false;
+  if (name.substr(0, 6) != prefix || name.substr(22, 6) != kSuffix) return false;
   for (char c : name.substr(6, 16))
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   if (!temporary) return true;
@@ -957,7 +957,8 @@ bool is_rule_cache_name(std::string_view name, bool temporary) {
 }
 
 std::vector<std::string> prune_rule_cache(const std::string& dir, const std::string& keep, std::int64_t now,
-                                          std::int64_t max_age_seconds, std::size_t max_entries) {
+                                          std::int64_t max_age_seconds, std::size_t max_entries,
+                                          std::string_view prefix) {
   std::vector<std::string> removed;
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return removed;
@@ -984,8 +985,8 @@ std::vector<std::string> prune_rule_cache(const std::string& dir, const std::str
   uid_t me = ::geteuid();
   while (const dirent* e = ::readdir(d)) {
     std::string_view name(e->d_name);
-    bool entry = is_rule_cache_name(name, false);
-    if (!entry && !is_rule_cache_name(name, true)) continue;
+    bool entry = is_rule_cache_name(name, false, prefix);
+    if (!entry && !is_rule_cache_name(name, true, prefix)) continue;
     struct stat st {};
     if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(st.st_mode) || st.st_uid != me) continue;
@@ -1304,6 +1305,21 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
   }
   put_header(o.b, key_hash(key));
 
+  return write_cache_entry(dir, rule_cache_file(dir, key), o.b, why);
+}
+
+std::uint64_t cache_hash(std::string_view bytes, std::uint64_t seed) { return hash_bytes(bytes, seed); }
+
+bool read_cache_entry(const std::string& path, std::size_t limit, std::unique_ptr<char[]>& data, std::size_t& size,
+                      bool own_only) {
+  Bytes b;
+  if (!read_file(path, limit, b, own_only)) return false;
+  data = std::move(b.data);
+  size = b.size;
+  return true;
+}
+
+bool write_cache_entry(const std::string& dir, const std::string& file, std::string_view bytes, std::string& why) {
   // Atomically: a temporary file of the folder, renamed over the entry.
   std::error_code ec;
   fs::path parent = fs::path(dir).parent_path();
@@ -1314,7 +1330,6 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
     why = "cannot make the cache folder " + dir;
     return false;
   }
-  std::string file = rule_cache_file(dir, key);
   std::string tmp = file + ".XXXXXX";
   int fd = ::mkstemp(tmp.data());  // mode 0600
   if (fd < 0) {
@@ -1323,8 +1338,8 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
   }
   std::size_t done = 0;
   bool ok = true;
-  while (done < o.b.size()) {
-    ssize_t n = ::write(fd, o.b.data() + done, o.b.size() - done);
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ok = false;
@@ -1339,6 +1354,22 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
     return false;
   }
   return true;
+}
+
+std::string template_set_bytes(const std::vector<TemplateDef>& templates) {
+  Out o;
+  o.count(templates.size());
+  for (const TemplateDef& t : templates) put(o, t);
+  return std::move(o.b);
+}
+
+std::string kb_types_bytes(const KnowledgeBase& kb) {
+  Out o;
+  o.count(kb.enums.size());
+  for (const EnumDef& e : kb.enums) put(o, e);
+  o.count(kb.types.size());
+  for (std::size_t i = 0; i < kb.types.size(); ++i) put(o, kb.types.at(static_cast<TypeId>(i)));
+  return std::move(o.b);
 }
 
 }  // namespace advise

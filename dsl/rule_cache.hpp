@@ -93,7 +93,8 @@ inline constexpr std::int64_t kRuleCacheTempAgeSeconds = 24 * 3600;      // a wr
 // file that vanished meanwhile) remove nothing more and are not reported.
 std::vector<std::string> prune_rule_cache(const std::string& dir, const std::string& keep, std::int64_t now,
                                           std::int64_t max_age_seconds = kRuleCacheMaxAgeSeconds,
-                                          std::size_t max_entries = kRuleCacheMaxEntries);
+                                          std::size_t max_entries = kRuleCacheMaxEntries,
+                                          std::string_view prefix = "rules-");
 
 // Marks the entry `file` (rule_cache_file) as used at `now`: its
 // modification time is set to now when it is more than a day older, so that
@@ -102,8 +103,24 @@ std::vector<std::string> prune_rule_cache(const std::string& dir, const std::str
 void touch_rule_cache(const std::string& file, std::int64_t now);
 
 // Whether `name` (no folder) is an entry's (`temporary` false) or a write's
-// temporary file's (`temporary` true) name, as above.
-bool is_rule_cache_name(std::string_view name, bool temporary);
+// temporary file's (`temporary` true) name, as above. `prefix` (six
+// characters) is `rules-`, or `facts-` for the catalog cache's entries
+// (dsl/fact_cache.hpp), which prune_rule_cache cleans the same way, apart.
+bool is_rule_cache_name(std::string_view name, bool temporary, std::string_view prefix = "rules-");
+
+// Shared with the catalog cache (dsl/fact_cache.cpp):
+// the entries' 64-bit hash of bytes (not cryptographic: docs/engine.md),
+std::uint64_t cache_hash(std::string_view bytes, std::uint64_t seed);
+// a whole regular file of at most `limit` bytes read (`own_only`: not through
+// a link, this user's, writable by no one else),
+bool read_cache_entry(const std::string& path, std::size_t limit, std::unique_ptr<char[]>& data, std::size_t& size,
+                      bool own_only);
+// `bytes` written atomically as `file` of folder `dir` (made with mode 0700
+// when missing): a temporary file (mode 0600) renamed over it;
+bool write_cache_entry(const std::string& dir, const std::string& file, std::string_view bytes, std::string& why);
+// the templates, and the kb's enums and types, as the entries hold them.
+std::string template_set_bytes(const std::vector<TemplateDef>& templates);
+std::string kb_types_bytes(const KnowledgeBase& kb);
 
 // For tests: recomputes the checksums of an entry's bytes after they were
 // changed, so that a test can reach the checks made after the checksum.

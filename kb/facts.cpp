@@ -2116,10 +2116,14 @@ std::vector<DataError> connection_warnings(const Profile& profile, const Templat
   return out;
 }
 
-bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
-                     const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors) {
+namespace {
+
+// The file's format by its extension (`ext`, lowered) and, for a CSV, its
+// template (`tmpl`); false with an error when they do not fit.
+bool facts_format(const std::string& path, const std::string& template_name, const TemplateSet& templates,
+                  std::string& ext, int& tmpl, std::vector<DataError>& errors) {
   auto dot = path.find_last_of('.');
-  std::string ext = dot == std::string::npos || path.find('/', dot) != std::string::npos ? "" : lower(path.substr(dot + 1));
+  ext = dot == std::string::npos || path.find('/', dot) != std::string::npos ? "" : lower(path.substr(dot + 1));
   if (ext != "json" && ext != "csv" && ext != "fct" && ext != "clp") {
     errors.push_back({path, "", 0, 0,
                       "cannot tell the format of the facts file from its name; name it `.json`, `.csv`, or `.fct` "
@@ -2127,7 +2131,7 @@ bool read_facts_file(const std::string& path, const std::string& template_name, 
                       {}});
     return false;
   }
-  int tmpl = -1;
+  tmpl = -1;
   if (ext == "csv") {
     if (template_name.empty()) {
       std::string first = templates.templates.empty() ? "program" : templates.templates[0].name;
@@ -2148,6 +2152,24 @@ bool read_facts_file(const std::string& path, const std::string& template_name, 
                       {}});
     return false;
   }
+  return true;
+}
+
+bool read_facts_as(const std::string& text, const std::string& path, const std::string& ext, int tmpl,
+                   const KnowledgeBase& kb, const TemplateSet& templates, std::vector<FactRecord>& out,
+                   std::vector<DataError>& errors) {
+  if (ext == "json") return read_facts_json(text, path, kb, templates, out, errors);
+  if (ext == "csv") return read_facts_csv(text, path, kb, templates, tmpl, out, errors);
+  return read_facts_clips(text, path, kb, templates, out, errors);
+}
+
+}  // namespace
+
+bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
+                     const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors) {
+  std::string ext;
+  int tmpl = -1;
+  if (!facts_format(path, template_name, templates, ext, tmpl, errors)) return false;
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     errors.push_back({path, "", 0, 0, "cannot read the facts file", {}});
@@ -2170,9 +2192,22 @@ bool read_facts_file(const std::string& path, const std::string& template_name, 
     errors.push_back({path, "", 0, 0, "cannot read the facts file", {}});
     return false;
   }
-  if (ext == "json") return read_facts_json(text, path, kb, templates, out, errors);
-  if (ext == "csv") return read_facts_csv(text, path, kb, templates, tmpl, out, errors);
-  return read_facts_clips(text, path, kb, templates, out, errors);
+  return read_facts_as(text, path, ext, tmpl, kb, templates, out, errors);
+}
+
+bool read_facts_text(const std::string& text, const std::string& path, const std::string& template_name,
+                     const KnowledgeBase& kb, const TemplateSet& templates, std::vector<FactRecord>& out,
+                     std::vector<DataError>& errors) {
+  std::string ext;
+  int tmpl = -1;
+  if (!facts_format(path, template_name, templates, ext, tmpl, errors)) return false;
+  if (text.size() > kMaxFactsBytes) {
+    errors.push_back({path, "", 0, 0,
+                      size_limit_message("the file", text.size(), "a facts file", kMaxFactsBytes),
+                      {}});
+    return false;
+  }
+  return read_facts_as(text, path, ext, tmpl, kb, templates, out, errors);
 }
 
 std::vector<UnknownCount> unknown_counts(const TemplateSet& templates, int tmpl, const std::vector<FactRecord>& records) {

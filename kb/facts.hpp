@@ -81,6 +81,12 @@ bool read_facts_clips(const std::string& text, const std::string& file, const Kn
 // `template_name` (which only CSV takes); `.fct` or `.clp`, CLIPS facts.
 bool read_facts_file(const std::string& path, const std::string& template_name, const KnowledgeBase& kb,
                      const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& errors);
+// The same over the file's text, already read (the catalog cache,
+// dsl/fact_cache.hpp): the same records and messages as read_facts_file
+// gives when it reads `text` from `path`.
+bool read_facts_text(const std::string& text, const std::string& path, const std::string& template_name,
+                     const KnowledgeBase& kb, const TemplateSet& templates, std::vector<FactRecord>& out,
+                     std::vector<DataError>& errors);
 
 // Warnings for the profile's `program_connections` whose program id no
 // `program` record of `records` holds (a connection that counts for nothing),
