@@ -4,11 +4,14 @@
 #pragma once
 
 #include <algorithm>
+#include <initializer_list>
+#include <new>
 #include <atomic>
 #include <cstdint>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -115,6 +118,145 @@ class ConstPool {
   std::unordered_map<Key, ConstRef, Hash> shared_;
 };
 
+// The children of an expression node, a rule's actions: one pointer to a
+// block holding their count, its capacity and the items, where a vector
+// takes 24 bytes (empty: a shared block of none, so reading never tests for
+// null). Read like a vector (size, [], range for);
+// built by push_back, emplace_back, resize or assignment from a list.
+template <class T>
+class PackedVec {
+ public:
+  PackedVec() = default;
+  PackedVec(const PackedVec& o) {
+    if (o.empty()) return;
+    grow(o.size());
+    for (const T& e : o) {
+      new (data() + b_->size) T(e);
+      ++b_->size;
+    }
+  }
+  PackedVec(PackedVec&& o) noexcept : b_(o.b_) { o.b_ = empty_block(); }
+  PackedVec& operator=(const PackedVec& o) {
+    if (this != &o) {
+      PackedVec copy(o);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+  PackedVec& operator=(PackedVec&& o) noexcept {
+    if (this != &o) {
+      clear();
+      b_ = o.b_;
+      o.b_ = empty_block();
+    }
+    return *this;
+  }
+  // A list's items are const: they are copied (as assigning a vector from a
+  // list copies them), exactly sized.
+  PackedVec& operator=(std::initializer_list<T> items) {
+    PackedVec out;
+    out.grow(items.size());
+    for (const T& e : items) out.emplace_back(e);
+    *this = std::move(out);
+    return *this;
+  }
+  ~PackedVec() { clear(); }
+
+  std::size_t size() const { return b_->size; }
+  bool empty() const { return b_->size == 0; }
+  T* data() { return reinterpret_cast<T*>(b_ + 1); }
+  const T* data() const { return reinterpret_cast<const T*>(b_ + 1); }
+  T* begin() { return data(); }
+  T* end() { return data() + size(); }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size(); }
+  std::reverse_iterator<const T*> rbegin() const { return std::reverse_iterator<const T*>(end()); }
+  std::reverse_iterator<const T*> rend() const { return std::reverse_iterator<const T*>(begin()); }
+  T& operator[](std::size_t i) { return data()[i]; }
+  const T& operator[](std::size_t i) const { return data()[i]; }
+  T& at(std::size_t i) {
+    if (i >= size()) throw std::out_of_range("PackedVec::at");
+    return data()[i];
+  }
+  const T& at(std::size_t i) const {
+    if (i >= size()) throw std::out_of_range("PackedVec::at");
+    return data()[i];
+  }
+  T& front() { return data()[0]; }
+  const T& front() const { return data()[0]; }
+  T& back() { return data()[size() - 1]; }
+  const T& back() const { return data()[size() - 1]; }
+
+  template <class... A>
+  T& emplace_back(A&&... a) {
+    if (size() == capacity()) {  // the new item first: `a` may be one of these items
+      T item(std::forward<A>(a)...);
+      grow(size() + 1);
+      T* p = new (data() + b_->size) T(std::move(item));
+      ++b_->size;
+      return *p;
+    }
+    T* p = new (data() + b_->size) T(std::forward<A>(a)...);
+    ++b_->size;
+    return *p;
+  }
+  void push_back(T&& e) { emplace_back(std::move(e)); }
+  void push_back(const T& e) { emplace_back(e); }
+  void reserve(std::size_t n) { grow(n); }
+  void resize(std::size_t n) {
+    if (n == 0) return clear();
+    while (size() > n) data()[--b_->size].~T();
+    grow(n);
+    while (b_->size < n) {
+      new (data() + b_->size) T();
+      ++b_->size;
+    }
+  }
+  void clear() {
+    if (b_ == empty_block()) return;
+    T* d = data();
+    for (std::uint32_t i = b_->size; i > 0; --i) d[i - 1].~T();
+    ::operator delete(b_);
+    b_ = empty_block();
+  }
+
+ private:
+  struct Block {
+    std::uint32_t size;
+    std::uint32_t cap;
+  };
+  static_assert(sizeof(Block) == 8);
+  // The block of every empty PackedVec, never written (a constant: the
+  // compiler sees that it has no room); its items (none) would follow it.
+  static Block* empty_block() {
+    alignas(alignof(T) > alignof(Block) ? alignof(T) : alignof(Block)) static constexpr Block kNone{0, 0};
+    return const_cast<Block*>(&kNone);
+  }
+  std::size_t capacity() const { return b_->cap; }
+  // Capacity at least n: exact at first, doubling after.
+  void grow(std::size_t n) {
+    std::size_t cap = capacity();
+    if (n <= cap) return;
+    static_assert(alignof(T) <= sizeof(Block), "the items follow the block's header");
+    std::size_t want = std::max<std::size_t>(n, cap * 2);
+    auto* nb = static_cast<Block*>(::operator new(sizeof(Block) + want * sizeof(T)));
+    nb->size = 0;
+    nb->cap = static_cast<std::uint32_t>(want);
+    if (b_ != empty_block()) {
+      T* from = data();
+      auto* to = reinterpret_cast<T*>(nb + 1);
+      for (std::uint32_t i = 0; i < b_->size; ++i) {
+        new (to + i) T(std::move(from[i]));
+        from[i].~T();
+      }
+      nb->size = b_->size;
+      ::operator delete(b_);
+    }
+    b_ = nb;
+  }
+  Block* b_ = empty_block();
+};
+
 struct CExpr {
   Op op = Op::Const;
   TypeId type = kNoType;
@@ -122,8 +264,12 @@ struct CExpr {
   std::int32_t level = -1;  // FactField, AggValue
   ast::Loc loc;  // where the rule author wrote it (source text via SourceManager)
   ConstRef constant;        // Const
-  std::vector<CExpr> kids;
+  PackedVec<CExpr> kids;
 };
+
+// The compiled form is held a node per expression for every rule: its size
+// is the memory per rule (docs/cli.md, "Limits"; tests/limits_test.cpp).
+static_assert(sizeof(CExpr) == 48, "CExpr grew: the memory per rule grows with it (docs/cli.md, Limits)");
 
 // A pattern of a rule over facts of a template (docs/engine.md, "Design:
 // matching over many facts"), in the order written. ForEach and Aggregate
@@ -162,7 +308,7 @@ struct TextTemplate {
     Box<Placeholder> place;  // a placeholder
     bool is_expr() const { return static_cast<bool>(place); }
   };
-  std::vector<Segment> segments;
+  PackedVec<Segment> segments;
 };
 
 struct CAction {
@@ -266,7 +412,7 @@ struct CRule {
   std::string description;
   std::string source;      // the guide section
   CExpr condition;
-  std::vector<CAction> actions;
+  PackedVec<CAction> actions;
   SlotList reads;   // slots the condition reads, sorted
   SlotList writes;  // slots the actions write, sorted
   // The parts few rules have, behind one pointer (absent: empty).
@@ -289,6 +435,9 @@ struct CRule {
  private:
   static const Rare& empty_rare();
 };
+
+static_assert(sizeof(CAction) == 96, "CAction grew: the memory per rule grows with it (docs/cli.md, Limits)");
+static_assert(sizeof(CRule) == 232, "CRule grew: the memory per rule grows with it (docs/cli.md, Limits)");
 
 // Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.
 void collect_slots(const CExpr& e, std::vector<std::int32_t>& out);
