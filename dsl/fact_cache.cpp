@@ -31,6 +31,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "dsl/cache_reader.hpp"
 #include "dsl/rule_cache.hpp"
 #include "kb/parallel.hpp"
 
@@ -86,74 +87,8 @@ struct Out {
   bool too_large = false;  // a count that does not fit in 32 bits, or values nested too deep: no entry
 };
 
-// Reads the payload; every read checks the bytes left, every count is
-// bounded by them, and the first failure makes every later read a no-op
-// returning zero.
-struct In {
-  const char* p;
-  const char* end;
-  const char* failed = nullptr;
-  bool ok() const { return failed == nullptr; }
-  void fail(const char* why) {
-    if (!failed) failed = why;
-    p = end;
-  }
-  [[gnu::always_inline]] void raw(void* out, std::size_t n) {
-    if (static_cast<std::size_t>(end - p) < n) [[unlikely]] {
-      fail("the entry is cut short");
-      std::memset(out, 0, n);
-      return;
-    }
-    std::memcpy(out, p, n);
-    p += n;
-  }
-  [[gnu::always_inline]] std::uint8_t u8() {
-    std::uint8_t v = 0;
-    raw(&v, 1);
-    return v;
-  }
-  [[gnu::always_inline]] std::uint32_t u32() {
-    std::uint32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::int32_t i32() {
-    std::int32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::uint64_t u64() {
-    std::uint64_t v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  [[gnu::always_inline]] double f64() {
-    double v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  [[gnu::always_inline]] bool flag() {
-    std::uint8_t v = u8();
-    if (v > 1) fail("a flag is neither 0 nor 1");
-    return v == 1;
-  }
-  // A count of items each at least `min_bytes` long.
-  [[gnu::always_inline]] std::size_t count(std::size_t min_bytes = 1) {
-    std::size_t n = u32();
-    if (n > static_cast<std::size_t>(end - p) / min_bytes) {
-      fail("a count is larger than the entry");
-      return 0;
-    }
-    return n;
-  }
-  [[gnu::always_inline]] std::string_view view() {
-    std::size_t n = count();
-    std::string_view s(p, n);
-    p += n;
-    return s;
-  }
-  std::string str() { return std::string(view()); }
-};
+// Reads the payload (dsl/cache_reader.hpp).
+using In = cache_detail::Reader;
 
 // The distinct texts of a block, by content, in their first use's order.
 struct TextIndex {

@@ -14,6 +14,8 @@
 //      added to the rule set's copy of it, the rule set.
 #include "dsl/rule_cache.hpp"
 
+#include "dsl/cache_reader.hpp"
+
 #include "dsl/parser.hpp"  // kMaxSourceBytes
 
 #include <dirent.h>
@@ -384,14 +386,10 @@ void put(Out& o, const TemplateDef& t) {
 
 // ---------------------------------------------------------------- reading
 
-// Reads the payload; every read checks the bytes left, every count is
-// bounded by them (so no hostile count allocates much), and the first
-// failure makes every later read a no-op returning zero.
-struct In {
-  In(const char* begin, const char* stop) : p(begin), end(stop) {}
-  const char* p;
-  const char* end;
-  const char* failed = nullptr;  // what failed first
+// Reads the payload (dsl/cache_reader.hpp), with what its index checks
+// are checked against.
+struct In : cache_detail::Reader {
+  using Reader::Reader;
   // Context for the index checks.
   std::vector<std::uint32_t> source_sizes;
   std::size_t enums = 0;
@@ -402,68 +400,6 @@ struct In {
   std::size_t categories = 0;  // values of the `category` enum
   ConstPool consts;            // equal scalar constants shared, as the checker does
 
-  bool ok() const { return failed == nullptr; }
-  void fail(const char* why) {
-    if (!failed) failed = why;
-    p = end;
-  }
-  [[gnu::always_inline]] void raw(void* out, std::size_t n) {
-    if (static_cast<std::size_t>(end - p) < n) [[unlikely]] {
-      short_read(out, n);
-      return;
-    }
-    std::memcpy(out, p, n);
-    p += n;
-  }
-  [[gnu::noinline]] void short_read(void* out, std::size_t n) {
-    fail("the entry is cut short");
-    std::memset(out, 0, n);
-  }
-  [[gnu::always_inline]] std::uint8_t u8() {
-    std::uint8_t v = 0;
-    raw(&v, 1);
-    return v;
-  }
-  [[gnu::always_inline]] std::uint32_t u32() {
-    std::uint32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::int32_t i32() {
-    std::int32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::uint64_t u64() {
-    std::uint64_t v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  [[gnu::always_inline]] double f64() {
-    double v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  [[gnu::always_inline]] bool flag() {
-    std::uint8_t v = u8();
-    if (v > 1) fail("a flag is neither 0 nor 1");
-    return v == 1;
-  }
-  // A count of items each at least `min_bytes` long.
-  [[gnu::always_inline]] std::size_t count(std::size_t min_bytes = 1) {
-    std::size_t n = u32();
-    if (n > static_cast<std::size_t>(end - p) / min_bytes) {
-      fail("a count is larger than the entry");
-      return 0;
-    }
-    return n;
-  }
-  std::string str() {
-    std::size_t n = count();
-    std::string s(p, n);
-    p += n;
-    return s;
-  }
   std::optional<double> opt() {
     if (!flag()) return std::nullopt;
     return f64();
