@@ -146,13 +146,19 @@ void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kF
   std::memcpy(bytes.data(), h.buf.get(), kFactCacheHeaderSize);
 }
 
-std::uint64_t key_hash(const FactCacheKey& k) {
-  Out o;
+// What names an entry's file: the format, the executable, the file as given
+// and the template read; the entry's key adds the schema and the text.
+void put_identity(Out& o, const FactCacheKey& k) {
   o.u32(kFactCacheFormat);
   o.str(k.binary_id);
   o.str(k.path);
   o.str(k.cwd);
   o.str(k.template_name);
+}
+
+std::uint64_t key_hash(const FactCacheKey& k) {
+  Out o;
+  put_identity(o, k);
   o.u64(k.schema);
   o.u64(k.text_hash);
   o.u64(k.text_size);
@@ -249,11 +255,7 @@ std::uint64_t fact_text_hash(std::string_view text) { return cache_hash(text, kS
 
 std::string fact_cache_file(const std::string& dir, const FactCacheKey& key) {
   Out o;
-  o.u32(kFactCacheFormat);
-  o.str(key.binary_id);
-  o.str(key.path);
-  o.str(key.cwd);
-  o.str(key.template_name);
+  put_identity(o, key);
   std::uint64_t h = cache_hash(o.view(), 0x9e3779b97f4a7c15ULL);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string name = "facts-0000000000000000.cache";
