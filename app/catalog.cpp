@@ -84,16 +84,21 @@ bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& fil
   return false;
 }
 
-bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
-                   std::vector<FactRecord>& out, std::ostream& err) {
-  std::vector<std::pair<std::string, std::string>> files;
+void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs) {
   std::uintmax_t bytes = 0;
   for (const std::string& path : catalogs) {
-    files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
     std::error_code ec;
     if (std::uintmax_t n = fs::file_size(path, ec); !ec) bytes += n;
   }
   prepare_heap_for(bytes);
+}
+
+bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
+                   std::vector<FactRecord>& out, std::ostream& err) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const std::string& path : catalogs)
+    files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
+  prepare_heap_for_catalogs(catalogs);  // done already when the command did it before loading the rules
   // Shown as the user would write it (relative to the working folder when
   // under it): reports name where each fact came from, and must not depend
   // on where the checkout lies.

@@ -31,6 +31,13 @@ std::vector<std::string> rules_with_catalog(const std::vector<std::string>& path
 bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& files, const RuleSet& rules,
                      std::vector<FactRecord>& out, std::ostream& err, const std::string& what);
 
+// Readies the heap for the catalogs' records (app/heap.hpp, by their size
+// on disk), before anything large is allocated: a command that reads a
+// catalog calls it before loading the rules, so that they too lie in the
+// heap's huge pages. read_catalogs calls it as well (a second call does
+// nothing).
+void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs);
+
 // Reads every catalog (a CSV of `program` records, or a JSON file of
 // records keyed by template) and then `kb_dir`/signals.json into `out`.
 // Prints every problem (file, line, column) and returns false on any;

@@ -18,6 +18,12 @@ namespace advise {
 // machine a page fault costs as much as several thousand instructions).
 // Off until the program turns it on.
 void set_huge_worker_heaps(bool on);
+// Asks the kernel to back the 2 MiB at `at` (aligned to 2 MiB, in memory
+// madvised for huge pages) with one huge page now (MADV_COLLAPSE, Linux 6.1
+// and later): a range whose first page was touched before the madvise
+// would otherwise fault its other 511 pages one by one. Elsewhere, or when
+// refused, nothing changes but speed.
+void collapse_huge_page(void* at);
 namespace detail {
 void prepare_worker_heap();
 }
