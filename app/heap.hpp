@@ -5,7 +5,17 @@
 // page, that is some 20,000 page faults, and as many TLB entries for the
 // matcher's scattered reads: a third of the run's CPU time. With the heap in
 // transparent huge pages (2 MiB), the faults fall tenfold and the user time
-// by about half (the figures are in docs/benchmarks.md).
+// by about half (the figures are in docs/benchmarks.md). No 4 KiB fault is
+// left where one can be avoided: on a virtual machine each costs about
+// 12 microseconds (a first touch of 64 MiB takes some 200 ms in 4 KiB pages,
+// 4 to 30 ms in huge pages), so a 2 MiB range that starts with one 4 KiB
+// page faults 511 more, page by page. Hence three rules: the heap is readied
+// before anything large is allocated (a command with a catalog does it
+// before loading the rules); the 2 MiB the heap's start shares with what
+// lies before it are not handed out (a block up to the first huge page is
+// kept); and a range touched before its madvise (the heap's new top, a
+// worker arena's header) is collapsed into a huge page at once
+// (collapse_huge_page, kb/parallel.hpp).
 #pragma once
 
 #include <cstdint>
