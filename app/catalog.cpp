@@ -84,14 +84,16 @@ bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& fil
   return false;
 }
 
-void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs) {
+std::uintmax_t catalog_bytes(const std::vector<std::string>& catalogs) {
   std::uintmax_t bytes = 0;
   for (const std::string& path : catalogs) {
     std::error_code ec;
     if (std::uintmax_t n = fs::file_size(path, ec); !ec) bytes += n;
   }
-  prepare_heap_for(bytes);
+  return bytes;
 }
+
+void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs) { prepare_heap_for(catalog_bytes(catalogs)); }
 
 bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
                    std::vector<FactRecord>& out, std::ostream& err) {

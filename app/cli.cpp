@@ -13,8 +13,10 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/catalog.hpp"
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "app/heap.hpp"
 #include "app/startup_cache.hpp"
 #include "kb/suggest.hpp"
 
@@ -528,6 +530,14 @@ int main(int argc, char** argv) {
   auto invoked = [](const CLI::App* cmd) { return cmd != nullptr && static_cast<bool>(*cmd); };
   setup_logging(verbosity);
   if (p.no_cache) disable_startup_cache();
+  // The heap in huge pages before the command allocates (app/heap.hpp),
+  // sized by the catalogs of a command that reads some.
+  const std::vector<std::string>* catalogs = invoked(p.run_cmd)      ? &run.catalogs
+                                             : invoked(p.list_cmd)   ? &list.catalogs
+                                             : invoked(p.batch_cmd)  ? &batch.catalogs
+                                             : invoked(p.whatif_cmd) ? &whatif.catalogs
+                                                                     : nullptr;
+  prepare_heap_for(catalogs ? catalog_bytes(*catalogs) : 0);
   if (args.empty()) {
     std::cout << app.help();
     return kExitUsage;

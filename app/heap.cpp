@@ -17,10 +17,14 @@ namespace advise::cli {
 void prepare_heap_for(std::uintmax_t input_bytes) {
 #ifdef ADVISE_HUGE_HEAP
   static bool done = false;
-  if (done || input_bytes < (std::uintmax_t{1} << 20)) return;
+  if (done) return;
   done = true;
   constexpr std::uintmax_t kHuge = std::uintmax_t{2} << 20;  // a transparent huge page on x86-64 and arm64
-  std::uintmax_t want = std::clamp<std::uintmax_t>(input_bytes * 24, std::uintmax_t{32} << 20, std::uintmax_t{1} << 30);
+  // Address space: touched only as it is used. A run without a large input
+  // (the rules, a profile, its report) uses a few MiB.
+  std::uintmax_t want = input_bytes < (std::uintmax_t{1} << 20)
+                            ? std::uintmax_t{16} << 20
+                            : std::clamp<std::uintmax_t>(input_bytes * 24, std::uintmax_t{32} << 20, std::uintmax_t{1} << 30);
   // Everything in the main heap (below 32 MiB, the largest threshold glibc
   // takes), which grows by `want` at a time and is never trimmed: the few
   // large arrays (records, tokens) would otherwise be mapped apart, in
