@@ -531,7 +531,11 @@ int main(int argc, char** argv) {
   setup_logging(verbosity);
   if (p.no_cache) disable_startup_cache();
   // The heap in huge pages before the command allocates (app/heap.hpp),
-  // sized by the catalogs of a command that reads some.
+  // sized by the catalogs of a command that reads some. The out-of-memory
+  // reserve first: set aside after, it would be carved out of the huge-page
+  // range (glibc serves a block from the heap's free top, whatever its
+  // size), and the records past it would lie in 4 KiB pages.
+  set_aside_reserve();
   const std::vector<std::string>* catalogs = invoked(p.run_cmd)      ? &run.catalogs
                                              : invoked(p.list_cmd)   ? &list.catalogs
                                              : invoked(p.batch_cmd)  ? &batch.catalogs

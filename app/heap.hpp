@@ -31,8 +31,11 @@ namespace advise::cli {
 // its catalogs: a run without one touches a few MiB, and one huge page
 // zeroed costs less than the 300 to 400 4 KiB faults it replaces (the
 // advice for one profile: 13.1 ms -> 7.3 ms). Only on Linux with glibc's
-// malloc, once per process (the first call decides). Elsewhere, or when the
-// kernel refuses, nothing changes but speed.
+// malloc, once per process (the first call decides). A large block meant to
+// stay untouched (the out-of-memory reserve of app/cli.cpp) must be
+// allocated before: glibc serves a block from the heap's free top whatever
+// its size, and would carve it out of the huge-page range. Elsewhere, or
+// when the kernel refuses, nothing changes but speed.
 void prepare_heap_for(std::uintmax_t input_bytes);
 
 }  // namespace advise::cli
