@@ -10,21 +10,14 @@
 #   2. the three reports, JSON and text, must be byte for byte the same, the
 #      list as long as the catalog's eligible programs say, and each run exit 0;
 #   3. `advise batch --catalog` over two copies of the profile gives two
-#      records whose conclusions equal the run's;
-#   4. with --max-faults N (not in sanitizer builds, whose allocator is
-#      their own), a run over 10,000 programs makes at most N minor page
-#      faults: the heap lies in huge pages (app/heap.hpp), where a fall back
-#      to 4 KiB pages makes thousands (skipped when the kernel's transparent
-#      huge pages are off).
-#   tests/large_catalog.sh --advise PATH [--max-faults N]
+#      records whose conclusions equal the run's.
+#   tests/large_catalog.sh --advise PATH
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 advise=""
-max_faults=""
 while [ $# -gt 0 ]; do
   case $1 in
     --advise) advise=$2; shift 2 ;;
-    --max-faults) max_faults=$2; shift 2 ;;
     *) echo "usage: tests/large_catalog.sh --advise PATH" >&2; exit 2 ;;
   esac
 done
@@ -88,25 +81,6 @@ for i, line in enumerate(lines):
     if rec.get("conclusions") != run["conclusions"]:
         print(f"FAIL: batch record {i + 1}: its conclusions differ from the run's"); sys.exit(1)
 PY
-
-if [ -n "$max_faults" ]; then
-  thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "[never]")
-  if [[ $thp == *"[never]"* ]]; then
-    echo "page faults: not checked (transparent huge pages are off: $thp)"
-  else
-    python3 "$root/scripts/gen_catalog.py" --count 10000 --out "$tmp/big.csv" >/dev/null || fail "gen_catalog 10000"
-    "$advise" --catalog "$tmp/big.csv" "$profile" --format json >/dev/null 2>&1  # the catalog's cache entry made
-    faults=$(python3 - "$advise" "$tmp/big.csv" "$profile" <<'PY'
-import resource, subprocess, sys
-before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
-subprocess.run([sys.argv[1], "--catalog", sys.argv[2], sys.argv[3], "--format", "json"], stdout=subprocess.DEVNULL, check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - before)
-PY
-) || fail "the 10,000-program run failed"
-    echo "page faults of a 10,000-program run: $faults (at most $max_faults)"
-    [ "${faults:-999999}" -le "$max_faults" ] || fail "$faults minor page faults, more than $max_faults: part of the heap is in 4 KiB pages (app/heap.hpp)"
-  fi
-fi
 
 [ $status -eq 0 ] && echo "large catalog: $(stat -c %s "$tmp/catalog.csv") bytes, reports identical with and without the cache, batch agrees"
 exit $status
