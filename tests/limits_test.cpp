@@ -151,6 +151,15 @@ TEST_CASE("checking rules while parsing them gives what checking the whole trees
     auto rs2 = load_rule_set(paths, bundled_kb(), sm2, d2);
     CHECK(render_text(*sm1, d1) == render_text(*sm2, d2));
     REQUIRE(rs1.has_value() == rs2.has_value());
+    // Checking without keeping the compiled rules (`check --no-analysis`):
+    // the same diagnostics and the same number of rules.
+    auto sm3 = std::make_shared<SourceManager>();
+    Diagnostics d3;
+    auto count = check_rule_files(paths, bundled_kb(), sm3, d3);
+    CHECK(render_text(*sm2, d2) == render_text(*sm3, d3));
+    CHECK(render_json(*sm2, d2) == render_json(*sm3, d3));
+    REQUIRE(count.has_value() == rs2.has_value());
+    if (count) CHECK(*count == rs2->rules.size());
     if (rs1) {
       REQUIRE(rs1->rules.size() == rs2->rules.size());
       for (std::size_t i = 0; i < rs1->rules.size(); ++i) {
@@ -292,5 +301,31 @@ TEST_CASE("a loaded rule set's heap a rule stays near its measured size", "[limi
   long long per_rule = (in_use() - before) / n;
   INFO("heap a rule: " << per_rule << " bytes (text: 29)");
   CHECK(per_rule < 560);
+}
+#endif
+
+// `check --no-analysis` keeps none of the compiled rules (check_rule_files):
+// what it holds a rule once checked is the text and the warning, for 20,000
+// one-line `if` rules each with its `missing-source` warning.
+#if !defined(ADVISE_TEST_ASAN) && defined(__GLIBC__)
+TEST_CASE("checking without keeping the rules holds the text and the warnings", "[limits][memory]") {
+  TempDir t;
+  std::string text;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) text += "if step2ck > 5 then note \"x\"\n";
+  std::string path = t.file("m.rules", text);
+  auto kb = bundled_kb();
+  auto in_use = [] { return static_cast<long long>(mallinfo2().uordblks); };
+  malloc_trim(0);
+  long long before = in_use();
+  auto sm = std::make_shared<SourceManager>();
+  Diagnostics d;
+  auto count = check_rule_files({path}, kb, sm, d);
+  REQUIRE(count);
+  REQUIRE(*count == static_cast<std::size_t>(n));
+  REQUIRE(d.warning_count() == static_cast<std::size_t>(n));
+  long long per_rule = (in_use() - before) / n;
+  INFO("heap a rule: " << per_rule << " bytes (text: 29)");
+  CHECK(per_rule < 200);
 }
 #endif
