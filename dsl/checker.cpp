@@ -175,14 +175,6 @@ std::string RuleSet::expr_text(const ast::Loc& loc) const {
 
 namespace checker_detail {
 
-std::string file_stem(const std::string& path) {
-  std::size_t slash = path.find_last_of('/');
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::size_t dot = base.find_last_of('.');
-  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
-  return base;
-}
-
 // "`a` uses `b`, which uses `c`": the chain of definitions, shortened in the
 // middle when long (the first four and the last two are named).
 std::string chain_text(const std::vector<std::string>& chain) {

@@ -18,7 +18,6 @@
 
 namespace advise::checker_detail {
 
-std::string file_stem(const std::string& path);
 
 struct DefEntry {
   const ast::Definition* def = nullptr;
