@@ -18,7 +18,6 @@
 
 namespace advise::checker_detail {
 
-
 struct DefEntry {
   const ast::Definition* def = nullptr;
   enum State { Unresolved, Resolving, Resolved, Failed } state = Unresolved;
