@@ -37,10 +37,20 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
       present.push_back(p);
     }
   }
+  // Without the analysis nothing needs the compiled rules: they are dropped
+  // as they are checked (check_rule_files).
   std::optional<RuleSet> rs;
-  if (!present.empty()) rs = load_rule_set(present, kb, sources, diags);
-  std::size_t rules = rs ? rs->rules.size() : 0;
-  bool checked = rs.has_value() && !missing_path;
+  std::optional<std::size_t> count;
+  if (!present.empty()) {
+    if (o.analysis) {
+      rs = load_rule_set(present, kb, sources, diags);
+      if (rs) count = rs->rules.size();
+    } else {
+      count = check_rule_files(present, kb, sources, diags);
+    }
+  }
+  std::size_t rules = count.value_or(0);
+  bool checked = count.has_value() && !missing_path;
   bool analysis_incomplete = false;
   if (checked && o.analysis) {
     auto shared = std::make_shared<const RuleSet>(std::move(*rs));

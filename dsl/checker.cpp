@@ -175,14 +175,6 @@ std::string RuleSet::expr_text(const ast::Loc& loc) const {
 
 namespace checker_detail {
 
-std::string file_stem(const std::string& path) {
-  std::size_t slash = path.find_last_of('/');
-  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  std::size_t dot = base.find_last_of('.');
-  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
-  return base;
-}
-
 // "`a` uses `b`, which uses `c`": the chain of definitions, shortened in the
 // middle when long (the first four and the last two are named).
 std::string chain_text(const std::vector<std::string>& chain) {
@@ -297,36 +289,44 @@ void Checker::begin(const LoadedRules& files) {
 void Checker::rehash(std::size_t slots) {
   taken_.assign(slots, -1);
   const std::size_t mask = slots - 1;
-  for (std::size_t i = 0; i < rs_.rules.size(); ++i) {
-    std::size_t h = std::hash<std::string>{}(rs_.rules[i].name) & mask;
+  for (std::size_t i = 0; i < checked_; ++i) {
+    std::size_t h = std::hash<std::string_view>{}(taken_name(i)) & mask;
     while (taken_[h] >= 0) h = (h + 1) & mask;
     taken_[h] = static_cast<std::int32_t>(i);
   }
 }
 
 void Checker::expect_rules(std::size_t more) {
-  std::size_t want = rs_.rules.size() + more;
-  if (want > rs_.rules.capacity()) {
+  std::size_t want = checked_ + more;
+  if (more > capacity_left()) {
     // Past the bound given before: at least double, as a vector would.
-    if (rs_.rules.capacity() > 0) want = std::max(want, rs_.rules.capacity() * 2);
-    rs_.rules.reserve(want);
+    std::size_t cap = checked_ + capacity_left();
+    if (cap > 0) want = std::max(want, cap * 2);
+    if (keep_rules_) rs_.rules.reserve(want);
+    else name_ends_.reserve(want);
     name_locs_.reserve(want);
   }
   if (want * 2 + 2 > taken_.size()) rehash(std::bit_ceil(want * 2 + 2));
 }
 
 void Checker::add_rule(const ast::Rule& r) {
-  const auto index = static_cast<std::int32_t>(rs_.rules.size());
+  const auto index = static_cast<std::int32_t>(checked_);
   auto cr = rule(r, index);
   if (!cr) return;
-  if (rs_.rules.size() == rs_.rules.capacity()) expect_rules(1);
+  if (capacity_left() == 0) expect_rules(1);
   const std::size_t mask = taken_.size() - 1;
-  std::size_t h = std::hash<std::string>{}(cr->name) & mask;
-  while (taken_[h] >= 0 && rs_.rules[static_cast<std::size_t>(taken_[h])].name != cr->name) h = (h + 1) & mask;
+  std::size_t h = std::hash<std::string_view>{}(cr->name) & mask;
+  while (taken_[h] >= 0 && taken_name(static_cast<std::size_t>(taken_[h])) != cr->name) h = (h + 1) & mask;
   if (taken_[h] < 0) {
     taken_[h] = index;
     name_locs_.push_back(r.short_form ? r.loc : r.name.loc);
-    rs_.rules.push_back(std::move(*cr));
+    ++checked_;
+    if (keep_rules_) {
+      rs_.rules.push_back(std::move(*cr));
+    } else {
+      names_ += cr->name;
+      name_ends_.push_back(names_.size());
+    }
   } else {
     auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
                     "a rule named `" + cr->name + "` already exists");
@@ -337,6 +337,8 @@ void Checker::add_rule(const ast::Rule& r) {
 std::optional<RuleSet> Checker::finish() {
   taken_ = {};
   name_locs_ = {};
+  names_ = {};
+  name_ends_ = {};
   // 4. Unused definitions.
   for (const std::string& n : def_order_) {
     const DefEntry& e = defs_[n];
@@ -437,9 +439,11 @@ bool declares(const ast::File& f) {
 // check_rules reports them.
 class Streamed final : public RuleStream {
  public:
-  Streamed(const std::shared_ptr<const KnowledgeBase>& kb, const std::shared_ptr<const SourceManager>& sm)
-      : kb_(kb), sm_(sm) {
+  Streamed(const std::shared_ptr<const KnowledgeBase>& kb, const std::shared_ptr<const SourceManager>& sm,
+           bool keep_rules)
+      : kb_(kb), sm_(sm), keep_(keep_rules) {
     checker_.emplace(kb_, sm_, checked_);
+    if (!keep_) checker_->drop_rules();
     checker_->begin(LoadedRules{});
   }
   void begin(std::size_t most_rules) override {
@@ -458,10 +462,13 @@ class Streamed final : public RuleStream {
     if (checker_ && declares(file)) stop();
   }
   bool streamed() const { return checker_.has_value(); }
+  // The rules checked, after finish() or second_pass() (kept or not).
+  std::size_t rule_count() const { return rule_count_; }
   // Every rule checked while parsing: the rule set, the checker's
   // diagnostics after the loader's.
   std::optional<RuleSet> finish(Diagnostics& diags) {
     auto rs = checker_->finish();
+    rule_count_ = checker_->rule_count();
     diags.append(std::move(checked_));
     return rs;
   }
@@ -471,6 +478,7 @@ class Streamed final : public RuleStream {
   // rules are checked from its tree.
   std::optional<RuleSet> second_pass(LoadedRules& files, Diagnostics& diags) {
     checker_detail::Checker c(kb_, sm_, diags);
+    if (!keep_) c.drop_rules();
     c.begin(files);
     c.expect_rules(rules_);
     struct Check final : RuleSink {
@@ -496,7 +504,9 @@ class Streamed final : public RuleStream {
         f.rules.pop_front();
       }
     }
-    return c.finish();
+    auto rs = c.finish();
+    rule_count_ = c.rule_count();
+    return rs;
   }
 
  private:
@@ -508,21 +518,42 @@ class Streamed final : public RuleStream {
   std::shared_ptr<const SourceManager> sm_;
   Diagnostics checked_;
   std::optional<checker_detail::Checker> checker_;
+  bool keep_ = true;                  // keep the compiled rules (Checker::drop_rules)
   std::size_t rules_ = 0;             // parsed, in every file
+  std::size_t rule_count_ = 0;        // checked
   std::set<std::uint32_t> dropped_;  // files some of whose rules were checked while parsing, then dropped
 };
 
 }  // namespace
 
-std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths, std::shared_ptr<const KnowledgeBase> kb,
-                                     std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
-  Streamed stream(kb, sources);
+namespace {
+
+std::optional<RuleSet> load(const std::vector<std::string>& paths, const std::shared_ptr<const KnowledgeBase>& kb,
+                            const std::shared_ptr<SourceManager>& sources, Diagnostics& diags, bool keep_rules,
+                            std::size_t* rule_count) {
+  Streamed stream(kb, sources, keep_rules);
   LoadedRules files = load_rules(paths, *sources, diags, &stream);
   bool parse_errors = diags.has_errors();
   auto rs = stream.streamed() ? stream.finish(diags) : stream.second_pass(files, diags);
+  if (rule_count) *rule_count = stream.rule_count();
   diags.sort();
   if (parse_errors) return std::nullopt;
   return rs;
+}
+
+}  // namespace
+
+std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths, std::shared_ptr<const KnowledgeBase> kb,
+                                     std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
+  return load(paths, kb, sources, diags, true, nullptr);
+}
+
+std::optional<std::size_t> check_rule_files(const std::vector<std::string>& paths,
+                                            std::shared_ptr<const KnowledgeBase> kb,
+                                            std::shared_ptr<SourceManager> sources, Diagnostics& diags) {
+  std::size_t count = 0;
+  if (!load(paths, kb, sources, diags, false, &count)) return std::nullopt;
+  return count;
 }
 
 std::optional<CExpr> check_condition(const ast::Expr& e, const RuleSet& rules, Diagnostics& diags) {

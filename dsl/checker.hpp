@@ -40,6 +40,15 @@ std::optional<RuleSet> load_rule_set(const std::vector<std::string>& paths,
                                      std::shared_ptr<const KnowledgeBase> kb,
                                      std::shared_ptr<SourceManager> sources, Diagnostics& diags);
 
+// The same check, keeping none of the compiled rules (`advise check
+// --no-analysis` needs only the diagnostics): each rule is dropped once
+// checked, its name kept for the duplicate check, so that the memory is the
+// text, the diagnostics and a few bytes a rule (docs/cli.md, "Limits").
+// Returns the number of rules when there are no errors.
+std::optional<std::size_t> check_rule_files(const std::vector<std::string>& paths,
+                                            std::shared_ptr<const KnowledgeBase> kb,
+                                            std::shared_ptr<SourceManager> sources, Diagnostics& diags);
+
 // Compiles one condition (a regression-test expectation, say) against a
 // checked rule set's knowledge base and definitions. Errors go to `diags`.
 std::optional<CExpr> check_condition(const ast::Expr& e, const RuleSet& rules, Diagnostics& diags);

@@ -319,9 +319,7 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
   out.loc = r.loc;
   out.short_form = r.short_form;
   if (r.short_form) {
-    LineCol lc = sm_->line_col(r.loc.file, r.loc.begin);
-    std::string stem = file_stem(sm_->name(r.loc.file));
-    out.name = stem + "_line_" + std::to_string(lc.line);
+    out.name = short_rule_name(*sm_, r.loc);
   } else {
     out.name = r.name.name;
   }
@@ -382,7 +380,15 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
   }
   if (out.source.empty()) {
     ast::Loc at = r.short_form ? ast::Loc{r.loc.file, r.loc.begin, r.loc.begin + 2} : r.name.loc;
-    error(DiagKind::MissingSource, at, "rule `" + out.name + "` does not cite the guide section it comes from");
+    // Its message is made when printed (message_text) from the rule's name
+    // in the source: a large rule set may keep this warning for each rule.
+    const std::string& t = sm_->text(at.file);
+    bool named_at = !r.short_form && at.end > at.begin && at.end <= t.size() &&
+                    std::string_view(t).substr(at.begin, at.end - at.begin) == out.name;
+    if (r.short_form || named_at)
+      error(DiagKind::MissingSource, at, {}).made = r.short_form ? MadeMessage::ShortFormRule : MadeMessage::NamedRule;
+    else
+      error(DiagKind::MissingSource, at, "rule `" + out.name + "` does not cite the guide section it comes from");
   }
   std::set<std::int32_t> reads;
   reads_ = &reads;

@@ -18,8 +18,6 @@
 
 namespace advise::checker_detail {
 
-std::string file_stem(const std::string& path);
-
 struct DefEntry {
   const ast::Definition* def = nullptr;
   enum State { Unresolved, Resolving, Resolved, Failed } state = Unresolved;
@@ -244,6 +242,22 @@ class Checker {
   std::vector<std::int32_t> taken_;
   std::vector<ast::Loc> name_locs_;
   void rehash(std::size_t slots);
+  // Without keep_rules_ (drop_rules()), a rule is dropped once checked: only
+  // its name is kept, for the duplicate check, in one string of every name
+  // (`names_`, where the i-th ends at name_ends_[i]), about the name's length
+  // and 8 bytes a rule.
+  bool keep_rules_ = true;
+  std::string names_;
+  std::vector<std::size_t> name_ends_;
+  std::size_t checked_ = 0;  // rules checked without errors and kept (or dropped, named)
+  std::string_view taken_name(std::size_t i) const {
+    if (keep_rules_) return rs_.rules[i].name;
+    std::size_t b = i == 0 ? 0 : name_ends_[i - 1];
+    return std::string_view(names_).substr(b, name_ends_[i] - b);
+  }
+  std::size_t capacity_left() const {
+    return keep_rules_ ? rs_.rules.capacity() - rs_.rules.size() : name_ends_.capacity() - name_ends_.size();
+  }
 
  public:
   // The passes in order: begin() collects and resolves the definitions, the
@@ -251,6 +265,10 @@ class Checker {
   // add_rule() checks and compiles one rule, in load order; finish() reports
   // the unused definitions and returns the rule set (none on errors).
   // expect_rules() reserves room for `more` rules to come (an upper bound).
+  // Keep none of the compiled rules (call before begin()): finish() then
+  // returns a rule set without rules, and rule_count() says how many there were.
+  void drop_rules() { keep_rules_ = false; }
+  std::size_t rule_count() const { return checked_; }
   void begin(const LoadedRules& files);
   void expect_rules(std::size_t more);
   void add_rule(const ast::Rule& r);

@@ -91,6 +91,32 @@ void Diagnostics::append(Diagnostics&& other) {
   }
 }
 
+std::string short_rule_name(const SourceManager& sm, const ast::Loc& rule) {
+  const std::string& path = sm.name(rule.file);
+  std::size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::size_t dot = base.find_last_of('.');
+  if (dot != std::string::npos && dot > 0) base = base.substr(0, dot);
+  return base + "_line_" + std::to_string(sm.line_col(rule.file, rule.begin).line);
+}
+
+std::string message_text(const SourceManager& sm, const Diagnostic& d) {
+  auto missing_source = [](std::string_view name) {
+    return "rule `" + std::string(name) + "` does not cite the guide section it comes from";
+  };
+  switch (d.made) {
+    case MadeMessage::None: break;
+    case MadeMessage::NamedRule: {
+      const std::string& t = sm.text(d.loc.file);
+      if (d.loc.end > d.loc.begin && d.loc.end <= t.size())
+        return missing_source(std::string_view(t).substr(d.loc.begin, d.loc.end - d.loc.begin));
+      break;
+    }
+    case MadeMessage::ShortFormRule: return missing_source(short_rule_name(sm, d.loc));
+  }
+  return d.message;
+}
+
 namespace {
 
 std::string location_prefix(const SourceManager& sm, const ast::Loc& loc) {
@@ -149,7 +175,7 @@ std::string render_text(const SourceManager& sm, const Diagnostic& d) {
   out += ": ";
   out += severity_name(d.severity);
   out += ": ";
-  out += terminal_safe(d.message);
+  out += terminal_safe(message_text(sm, d));
   out += " [";
   out += kind_info(d.kind).name;
   out += "]\n";
@@ -191,7 +217,7 @@ std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
     }
     j["severity"] = severity_name(d.severity);
     j["kind"] = kind_info(d.kind).name;
-    j["message"] = d.message;
+    j["message"] = message_text(sm, d);
     j["help"] = kind_info(d.kind).help;
     nlohmann::ordered_json notes = nlohmann::ordered_json::array();
     for (const DiagNote& n : d.notes()) {

@@ -44,6 +44,17 @@ struct DiagNote {
   std::string message;
 };
 
+// How a diagnostic's message is made when it is not kept as text
+// (Diagnostic::made): from its kind and its location in the source, which is
+// kept anyway. A large rule set may keep a warning per rule (a
+// `missing-source` for each `if` rule): its message, about 80 bytes, is
+// built when printed.
+enum class MadeMessage : std::uint8_t {
+  None,          // the message is Diagnostic::message
+  NamedRule,     // missing-source: the rule's name is the text at `loc`
+  ShortFormRule, // missing-source: the rule is an `if` rule at `loc` (its name: short_rule_name)
+};
+
 // 56 bytes: a large rule set may keep a warning per rule, so the parts most
 // diagnostics lack (a file name, notes, a witness) live behind one pointer,
 // made on the first write through a non-const accessor.
@@ -56,6 +67,7 @@ struct Diagnostic {
   DiagKind kind{};
   Severity severity{};
   bool has_loc = true;  // false for whole-run problems (a path that does not exist)
+  MadeMessage made = MadeMessage::None;  // not None: `message` is empty, message_text() makes it
   ast::Loc loc;
   std::string message;
   Box<Rare> rare;
@@ -102,6 +114,12 @@ class Diagnostics {
   // rule, and a vector's growth would hold its old and new arrays at once.
   std::deque<Diagnostic> diags_;
 };
+
+// The name an `if` rule (a rule without a name) gets: its file's name without
+// folder and extension, `_line_` and its line, e.g. `step2_line_12`.
+std::string short_rule_name(const SourceManager& sm, const ast::Loc& rule);
+// A diagnostic's message: `d.message`, or the one it makes (Diagnostic::made).
+std::string message_text(const SourceManager& sm, const Diagnostic& d);
 
 // Renders one diagnostic with its source line and an underline under the span.
 std::string render_text(const SourceManager& sm, const Diagnostic& d);

@@ -1209,7 +1209,7 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
     put(o, d.loc);
     o.flag(d.has_loc);
     o.str(d.file_name());
-    o.str(d.message);
+    o.str(message_text(sources, d));
     o.count(d.notes().size());
     for (const DiagNote& n : d.notes()) {
       put(o, n.loc);
