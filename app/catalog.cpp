@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "app/common.hpp"
-#include "app/heap.hpp"
 #include "app/startup_cache.hpp"
 #include "dsl/fact_cache.hpp"
 #include "dsl/rule_cache.hpp"
@@ -93,14 +92,12 @@ std::uintmax_t catalog_bytes(const std::vector<std::string>& catalogs) {
   return bytes;
 }
 
-void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs) { prepare_heap_for(catalog_bytes(catalogs)); }
 
 bool read_catalogs(const std::vector<std::string>& catalogs, const std::string& kb_dir, const RuleSet& rules,
                    std::vector<FactRecord>& out, std::ostream& err) {
   std::vector<std::pair<std::string, std::string>> files;
   for (const std::string& path : catalogs)
     files.emplace_back(path, fs::path(path).extension() == ".csv" ? "program" : "");
-  prepare_heap_for_catalogs(catalogs);  // done already when the command did it before loading the rules
   // Shown as the user would write it (relative to the working folder when
   // under it): reports name where each fact came from, and must not depend
   // on where the checkout lies.

@@ -32,16 +32,9 @@ std::vector<std::string> rules_with_catalog(const std::vector<std::string>& path
 bool read_fact_files(const std::vector<std::pair<std::string, std::string>>& files, const RuleSet& rules,
                      std::vector<FactRecord>& out, std::ostream& err, const std::string& what);
 
-// The catalogs' size on disk (a file that cannot be read counts 0).
+// The catalogs' size on disk (a file that cannot be read counts 0): what
+// cli::main readies the heap for (app/heap.hpp).
 std::uintmax_t catalog_bytes(const std::vector<std::string>& catalogs);
-
-// Readies the heap for the catalogs' records (app/heap.hpp, by their size
-// on disk), before anything large is allocated. run_command does it with
-// the command's catalogs before the command starts; the commands that read
-// catalogs call it too, before loading the rules (for a caller that does not
-// go through run_command), as does read_catalogs: only the first call of a
-// process does anything.
-void prepare_heap_for_catalogs(const std::vector<std::string>& catalogs);
 
 // Reads every catalog (a CSV of `program` records, or a JSON file of
 // records keyed by template) and then `kb_dir`/signals.json into `out`.

@@ -414,7 +414,6 @@ int cmd_batch(const BatchOptions& o, std::ostream& out, std::ostream& err) {
 
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
   std::vector<std::string> paths = rules_with_catalog(o.rules, !o.catalogs.empty());
-  if (!o.catalogs.empty()) prepare_heap_for_catalogs(o.catalogs);
   auto loaded = load_rules_or_report(paths, kb_dir, err);
   if (!loaded) return kExitUsage;
   spdlog::info("{} rules checked ({} warnings)", loaded->rules->rules.size(), loaded->diags.warning_count());

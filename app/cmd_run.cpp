@@ -65,7 +65,6 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
   std::string joined;
   for (const std::string& p : paths) joined += (joined.empty() ? "" : ", ") + p;
   spdlog::info("loading the knowledge base from {} and rules from {}", kb_dir, joined);
-  if (!o.catalogs.empty()) prepare_heap_for_catalogs(o.catalogs);
   auto loaded = load_rules_or_report(paths, kb_dir, err);
   if (!loaded) return kExitUsage;
   spdlog::info("{} rules checked ({} warnings)", loaded->rules->rules.size(), loaded->diags.warning_count());

@@ -23,7 +23,6 @@ namespace advise::cli {
 int cmd_whatif(const WhatIfCliOptions& o, std::ostream& out, std::ostream& err) {
   std::string kb_dir = o.kb_dir.empty() ? default_kb_dir() : o.kb_dir;
   std::vector<std::string> paths = rules_with_catalog(o.rules, !o.catalogs.empty());
-  if (!o.catalogs.empty()) prepare_heap_for_catalogs(o.catalogs);
   auto loaded = load_rules_or_report(paths, kb_dir, err);
   if (!loaded) return kExitUsage;
 

@@ -10,8 +10,9 @@
 // 12 microseconds (a first touch of 64 MiB takes some 200 ms in 4 KiB pages,
 // 4 to 30 ms in huge pages), so a 2 MiB range that starts with one 4 KiB
 // page faults 511 more, page by page. Hence three rules: the heap is readied
-// before anything large is allocated (a command with a catalog does it
-// before loading the rules); the 2 MiB the heap's start shares with what
+// before anything large is allocated (by cli::main only: it is the
+// process's policy, which a library or a test process calling the commands
+// does not get); the 2 MiB the heap's start shares with what
 // lies before it are not handed out (a block up to the first huge page is
 // kept); and a range touched before its madvise (the heap's new top, a
 // worker arena's header) is collapsed into a huge page at once
@@ -27,7 +28,7 @@ namespace advise::cli {
 // that much (address space only: nothing is touched) and asks the kernel to
 // back it with huge pages (madvise MADV_HUGEPAGE, which the usual `madvise`
 // setting of /sys/kernel/mm/transparent_hugepage/enabled honours). Every
-// command does it as it starts (run_command, app/cli.cpp), with the size of
+// command does it as it starts (cli::main, app/cli.cpp), with the size of
 // its catalogs: a run without one touches a few MiB, and one huge page
 // zeroed costs less than the 300 to 400 4 KiB faults it replaces (the
 // advice for one profile: 13.1 ms -> 7.3 ms). Only on Linux with glibc's
