@@ -388,7 +388,7 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
     if (r.short_form || named_at)
       error(DiagKind::MissingSource, at, {}).made = r.short_form ? MadeMessage::ShortFormRule : MadeMessage::NamedRule;
     else
-      error(DiagKind::MissingSource, at, "rule `" + out.name + "` does not cite the guide section it comes from");
+      error(DiagKind::MissingSource, at, missing_source_message(out.name));
   }
   std::set<std::int32_t> reads;
   reads_ = &reads;

@@ -100,19 +100,20 @@ std::string short_rule_name(const SourceManager& sm, const ast::Loc& rule) {
   return base + "_line_" + std::to_string(sm.line_col(rule.file, rule.begin).line);
 }
 
+std::string missing_source_message(std::string_view rule) {
+  return "rule `" + std::string(rule) + "` does not cite the guide section it comes from";
+}
+
 std::string message_text(const SourceManager& sm, const Diagnostic& d) {
-  auto missing_source = [](std::string_view name) {
-    return "rule `" + std::string(name) + "` does not cite the guide section it comes from";
-  };
   switch (d.made) {
     case MadeMessage::None: break;
     case MadeMessage::NamedRule: {
       const std::string& t = sm.text(d.loc.file);
       if (d.loc.end > d.loc.begin && d.loc.end <= t.size())
-        return missing_source(std::string_view(t).substr(d.loc.begin, d.loc.end - d.loc.begin));
+        return missing_source_message(std::string_view(t).substr(d.loc.begin, d.loc.end - d.loc.begin));
       break;
     }
-    case MadeMessage::ShortFormRule: return missing_source(short_rule_name(sm, d.loc));
+    case MadeMessage::ShortFormRule: return missing_source_message(short_rule_name(sm, d.loc));
   }
   return d.message;
 }

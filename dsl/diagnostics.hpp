@@ -118,6 +118,8 @@ class Diagnostics {
 // The name an `if` rule (a rule without a name) gets: its file's name without
 // folder and extension, `_line_` and its line, e.g. `step2_line_12`.
 std::string short_rule_name(const SourceManager& sm, const ast::Loc& rule);
+// The `missing-source` message for rule `rule`, made or kept (one wording).
+std::string missing_source_message(std::string_view rule);
 // A diagnostic's message: `d.message`, or the one it makes (Diagnostic::made).
 std::string message_text(const SourceManager& sm, const Diagnostic& d);
 
