@@ -35,31 +35,18 @@ struct Reader {
     fail("the entry is cut short");
     std::memset(out, 0, n);
   }
-  [[gnu::always_inline]] std::uint8_t u8() {
-    std::uint8_t v = 0;
-    raw(&v, 1);
+  // A scalar of the entry's (the machine's) byte order; zero once failed.
+  template <class T>
+  [[gnu::always_inline]] T scalar() {
+    T v{};
+    raw(&v, sizeof v);
     return v;
   }
-  [[gnu::always_inline]] std::uint32_t u32() {
-    std::uint32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::int32_t i32() {
-    std::int32_t v = 0;
-    raw(&v, 4);
-    return v;
-  }
-  [[gnu::always_inline]] std::uint64_t u64() {
-    std::uint64_t v = 0;
-    raw(&v, 8);
-    return v;
-  }
-  [[gnu::always_inline]] double f64() {
-    double v = 0;
-    raw(&v, 8);
-    return v;
-  }
+  [[gnu::always_inline]] std::uint8_t u8() { return scalar<std::uint8_t>(); }
+  [[gnu::always_inline]] std::uint32_t u32() { return scalar<std::uint32_t>(); }
+  [[gnu::always_inline]] std::int32_t i32() { return scalar<std::int32_t>(); }
+  [[gnu::always_inline]] std::uint64_t u64() { return scalar<std::uint64_t>(); }
+  [[gnu::always_inline]] double f64() { return scalar<double>(); }
   [[gnu::always_inline]] bool flag() {
     std::uint8_t v = u8();
     if (v > 1) fail("a flag is neither 0 nor 1");
