@@ -7,6 +7,7 @@
 // file, cycles detected) and returns every file's AST.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,7 +65,10 @@ bool parse_expression(std::string_view text, std::uint32_t file_id, std::uint32_
                       ast::Expr& out, std::string& error, std::uint32_t& error_offset);
 
 struct LoadedRules {
-  std::vector<ast::File> files;  // in load order: each file before the files it includes
+  // In load order: each file before the files it includes. A deque: a
+  // File's move may throw (its deque of rules), so a vector would copy every
+  // file, trees and all, each time it grew.
+  std::deque<ast::File> files;
 };
 
 // What load_rules does with the rules as it parses them (null: keeps them in
