@@ -452,8 +452,14 @@ class Streamed final : public RuleStream {
   bool rule(ast::Rule& r, const ast::File& so_far) override {
     ++rules_;
     if (checker_ && declares(so_far)) stop();
-    if (!checker_) return false;  // kept in its file for second_pass()
-    checker_->add_rule(r);
+    if (so_far.file != last_file_) {
+      last_file_ = so_far.file;
+      text_bytes_ += sm_->text(so_far.file).size();
+    }
+    if (!checker_ && text_bytes_ <= kKeepTrees) return false;  // kept in its file for second_pass()
+    // Checked, or past kKeepTrees: the tree goes, and second_pass() parses
+    // its file again.
+    if (checker_) checker_->add_rule(r);
     dropped_.insert(so_far.file);
     ast::Rule gone = std::move(r);
     return true;
@@ -521,7 +527,15 @@ class Streamed final : public RuleStream {
   bool keep_ = true;                  // keep the compiled rules (Checker::drop_rules)
   std::size_t rules_ = 0;             // parsed, in every file
   std::size_t rule_count_ = 0;        // checked
-  std::set<std::uint32_t> dropped_;  // files some of whose rules were checked while parsing, then dropped
+  std::set<std::uint32_t> dropped_;  // files some of whose rules were dropped while parsing
+  // A rule's tree takes about seven times its text: past this much text the
+  // trees of the rules not checked while parsing are dropped too, and their
+  // files parsed again (about a fifth more work for `check --no-analysis`),
+  // so that a large rule set never holds every tree at once (docs/cli.md,
+  // "Limits"). Below it, a rule set is parsed once.
+  static constexpr std::size_t kKeepTrees = std::size_t{2} << 20;
+  std::size_t text_bytes_ = 0;        // text of the files whose rules were parsed
+  std::uint32_t last_file_ = ~std::uint32_t{0};
 };
 
 }  // namespace
