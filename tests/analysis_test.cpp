@@ -100,6 +100,33 @@ rule regrow "" source "t" when red_flags contains professionalism then add remed
   CHECK(run_witness(rs, found[0]).runaway.has_value());
 }
 
+// The loop analysis walks rules and the slots between them (a rule -> the
+// slots it writes -> the rules reading them), where it made an edge from
+// each rule writing a slot to each rule reading it: 100 rules writing and
+// 100 reading the loop's conclusion were 10,000 edges, now 200 writes and 200
+// reads. The loop found is the one the rule-to-rule graph found (its rules
+// and the readers the runaway kept firing), never a writer outside it.
+TEST_CASE("analysis: a loop among many rules writing and reading its conclusion", "[analysis][memory]") {
+  std::string text = R"(
+rule reset "" source "t" when red_flags contains remediation then set red_flags = [professionalism] end
+rule regrow "" source "t" when red_flags contains professionalism then add remediation to red_flags end
+)";
+  for (int i = 0; i < 100; ++i) {
+    text += "rule w" + std::to_string(i) + " \"\" source \"t\" when step2ck < " + std::to_string(100 + i % 150) +
+            " then add remediation to red_flags end\n";
+    text += "rule r" + std::to_string(i) + " \"\" source \"t\" when red_flags contains remediation and step2ck > " +
+            std::to_string(1 + i % 150) + " then note \"x\" end\n";
+  }
+  auto rs = compile_rules(text);
+  auto found = analyze(rs);
+  REQUIRE(found.size() == 1);
+  CHECK(kind_info(found[0].kind).name == "loop");
+  CHECK(found[0].message.find("`reset`") != std::string::npos);
+  CHECK(found[0].message.find("`regrow`") != std::string::npos);
+  CHECK(found[0].message.find("`w") == std::string::npos);
+  CHECK(found[0].message.find("rules `reset`, `regrow`, `r0`, `r1`, `r2` keep changing `red_flags`") == 0);
+}
+
 TEST_CASE("analysis: numbers in texts that repeat a constant", "[analysis]") {
   auto rs = compile_rules(R"(
 const competitive_step2 = 250
