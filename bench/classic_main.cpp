@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   std::ostringstream out;
   if (!answer) {
     std::map<std::string, std::size_t> counts;
-    for (const Firing& f : result.firings) ++counts[rules->rules.at(static_cast<std::size_t>(f.rule)).name];
+    for (const Firing& f : result.firings) ++counts[std::string(rules->rules.at(static_cast<std::size_t>(f.rule)).name())];
     out << "TOTAL " << result.firings.size() << "\n";
     for (const auto& [name, n] : counts) out << name << " " << n << "\n";
   } else if (int path = templates.find("path"); path >= 0) {

@@ -188,7 +188,7 @@ struct Compiler {
   Compiler(std::shared_ptr<const RuleSet> r, SourceManager& s, Diagnostics& d, const SuiteEnv& e)
       : rules(std::move(r)), sm(s), diags(d), env(e) {
     for (const CRule& cr : rules->rules) {
-      rule_names.push_back(cr.name);
+      rule_names.push_back(std::string(cr.name()));
       for (const CAction& a : cr.actions)
         if (a.kind == ast::ActionKind::Recommend && std::find(rec_ids.begin(), rec_ids.end(), a.id()) == rec_ids.end())
           rec_ids.push_back(a.id());

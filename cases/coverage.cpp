@@ -114,7 +114,7 @@ std::string coverage_text(const Coverage& c) {
     for (const RuleCoverage& r : c.rules()) {
       if (r.cases > 0) continue;
       const CRule& cr = rules.rules[static_cast<std::size_t>(r.rule)];
-      out += "  " + rules.where(cr.loc) + ": " + cr.name + "\n";
+      out += "  " + rules.where(cr.loc) + ": " + std::string(cr.name()) + "\n";
     }
   }
   std::size_t tests = c.tests().size(), both = c.tests_both();
@@ -124,7 +124,7 @@ std::string coverage_text(const Coverage& c) {
     out += "tests not seen both ways:\n";
     for (const TestCoverage& t : c.tests()) {
       if (t.both()) continue;
-      out += "  " + t.where + ": `" + t.text + "` in " + rules.rules[static_cast<std::size_t>(t.rule)].name + ": " +
+      out += "  " + t.where + ": `" + t.text + "` in " + std::string(rules.rules[static_cast<std::size_t>(t.rule)].name()) + ": " +
              missing_ways(t) + "\n";
     }
   }
@@ -140,8 +140,8 @@ std::string coverage_json(const Coverage& c, std::size_t passed, std::size_t fai
   J not_fired = J::array(), each = J::array();
   for (const RuleCoverage& r : c.rules()) {
     const CRule& cr = rules.rules[static_cast<std::size_t>(r.rule)];
-    if (r.cases == 0) not_fired.push_back(cr.name);
-    each.push_back(J{{"rule", cr.name}, {"where", rules.where(cr.loc)}, {"cases", r.cases}});
+    if (r.cases == 0) not_fired.push_back(cr.name());
+    each.push_back(J{{"rule", std::string(cr.name())}, {"where", rules.where(cr.loc)}, {"cases", r.cases}});
   }
   j["rules"] = J{{"total", total},
                  {"fired", fired},
@@ -151,7 +151,7 @@ std::string coverage_json(const Coverage& c, std::size_t passed, std::size_t fai
   std::size_t tests = c.tests().size(), both = c.tests_both();
   J tests_each = J::array();
   for (const TestCoverage& t : c.tests()) {
-    tests_each.push_back(J{{"rule", rules.rules[static_cast<std::size_t>(t.rule)].name},
+    tests_each.push_back(J{{"rule", std::string(rules.rules[static_cast<std::size_t>(t.rule)].name())},
                            {"where", t.where},
                            {"test", t.text},
                            {"seen_true", t.seen_true},

@@ -150,7 +150,7 @@ void explain_read(const Result& r, const RuleSet& rules, const Read& rd, std::se
     out.push_back("    and " + std::to_string(writers.size() - kMaxCandidates) + " more");
   if (!fired.empty() && rd.key) {
     std::vector<std::string> names;
-    for (std::int32_t f : fired) names.push_back(rules.rules[static_cast<std::size_t>(f)].name);
+    for (std::int32_t f : fired) names.push_back(std::string(rules.rules[static_cast<std::size_t>(f)].name()));
     out.push_back("  " + join_names(names) + (fired.size() == 1 ? " fired but sets" : " fired but set") +
                   " other entries of " + rules.slot_name(rd.slot));
   }

@@ -97,6 +97,23 @@ ConstRef ConstPool::get(Value v) {
   return it->second;
 }
 
+RuleTexts::RuleTexts(std::string_view name, std::string_view description, std::string_view source) {
+  std::size_t n = name.size() + description.size() + source.size();
+  if (n == 0) return;
+  p_ = static_cast<Head*>(::operator new(sizeof(Head) + n));
+  *p_ = Head{static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(description.size()),
+             static_cast<std::uint32_t>(source.size())};
+  char* to = reinterpret_cast<char*>(p_ + 1);
+  for (std::string_view part : {name, description, source}) to = std::copy(part.begin(), part.end(), to);
+}
+
+RuleTexts::RuleTexts(const RuleTexts& o) {
+  if (!o.p_) return;
+  std::size_t n = sizeof(Head) + o.p_->name + o.p_->description + o.p_->source;
+  p_ = static_cast<Head*>(::operator new(n));
+  std::memcpy(p_, o.p_, n);
+}
+
 const CRule::Rare& CRule::empty_rare() {
   static const Rare kEmpty;
   return kEmpty;
@@ -118,7 +135,7 @@ bool RuleSet::has_patterns() const {
 
 const CRule* RuleSet::find_rule(std::string_view name) const {
   for (const CRule& r : rules)
-    if (r.name == name) return &r;
+    if (r.name() == name) return &r;
   return nullptr;
 }
 
@@ -315,8 +332,8 @@ void Checker::add_rule(const ast::Rule& r) {
   if (!cr) return;
   if (capacity_left() == 0) expect_rules(1);
   const std::size_t mask = taken_.size() - 1;
-  std::size_t h = std::hash<std::string_view>{}(cr->name) & mask;
-  while (taken_[h] >= 0 && taken_name(static_cast<std::size_t>(taken_[h])) != cr->name) h = (h + 1) & mask;
+  std::size_t h = std::hash<std::string_view>{}(cr->name()) & mask;
+  while (taken_[h] >= 0 && taken_name(static_cast<std::size_t>(taken_[h])) != cr->name()) h = (h + 1) & mask;
   if (taken_[h] < 0) {
     taken_[h] = index;
     name_locs_.push_back(r.short_form ? r.loc : r.name.loc);
@@ -324,12 +341,12 @@ void Checker::add_rule(const ast::Rule& r) {
     if (keep_rules_) {
       rs_.rules.push_back(std::move(*cr));
     } else {
-      names_ += cr->name;
+      names_ += cr->name();
       name_ends_.push_back(names_.size());
     }
   } else {
     auto& d = error(DiagKind::DuplicateRule, r.short_form ? r.loc : r.name.loc,
-                    "a rule named `" + cr->name + "` already exists");
+                    "a rule named `" + std::string(cr->name()) + "` already exists");
     d.notes().push_back({name_locs_[static_cast<std::size_t>(taken_[h])], true, "the first rule of that name"});
   }
 }

@@ -318,12 +318,10 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
   out.index = index;
   out.loc = r.loc;
   out.short_form = r.short_form;
-  if (r.short_form) {
-    out.name = short_rule_name(*sm_, r.loc);
-  } else {
-    out.name = r.name.name;
-  }
-  out.description = r.has_description ? r.description.joined() : std::string();
+  // The texts, made into out.texts once the clauses are read.
+  std::string name = r.short_form ? short_rule_name(*sm_, r.loc) : r.name.name;
+  std::string description = r.has_description ? r.description.joined() : std::string();
+  std::string source;
   std::set<std::string> seen;
   bool ok = true;
   out.category = kb_->enums[static_cast<std::size_t>(kb_->category_enum)].find("assessment");
@@ -333,7 +331,7 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
       ok = false;
       continue;
     }
-    if (cl.kind == "source") out.source = cl.value;
+    if (cl.kind == "source") source = cl.value;
     if (cl.kind == "logical") out.logical = true;
     if (cl.kind == "priority") {
       errno = 0;
@@ -378,17 +376,18 @@ std::optional<CRule> Checker::rule(const ast::Rule& r, std::int32_t index) {
       }
     }
   }
-  if (out.source.empty()) {
+  out.texts = RuleTexts(name, description, source);
+  if (source.empty()) {
     ast::Loc at = r.short_form ? ast::Loc{r.loc.file, r.loc.begin, r.loc.begin + 2} : r.name.loc;
     // Its message is made when printed (message_text) from the rule's name
     // in the source: a large rule set may keep this warning for each rule.
     const std::string& t = sm_->text(at.file);
     bool named_at = !r.short_form && at.end > at.begin && at.end <= t.size() &&
-                    std::string_view(t).substr(at.begin, at.end - at.begin) == out.name;
+                    std::string_view(t).substr(at.begin, at.end - at.begin) == name;
     if (r.short_form || named_at)
       error(DiagKind::MissingSource, at, {}).made = r.short_form ? MadeMessage::ShortFormRule : MadeMessage::NamedRule;
     else
-      error(DiagKind::MissingSource, at, missing_source_message(out.name));
+      error(DiagKind::MissingSource, at, missing_source_message(name));
   }
   std::set<std::int32_t> reads;
   reads_ = &reads;

@@ -251,7 +251,7 @@ class Checker {
   std::vector<std::size_t> name_ends_;
   std::size_t checked_ = 0;  // rules checked without errors and kept (or dropped, named)
   std::string_view taken_name(std::size_t i) const {
-    if (keep_rules_) return rs_.rules[i].name;
+    if (keep_rules_) return rs_.rules[i].name();
     std::size_t b = i == 0 ? 0 : name_ends_[i - 1];
     return std::string_view(names_).substr(b, name_ends_[i] - b);
   }

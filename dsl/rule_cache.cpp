@@ -322,9 +322,9 @@ void put(Out& o, const CPattern& p) {
 
 void put(Out& o, const CRule& r) {
   o.i32(r.index);
-  o.str(r.name);
-  o.str(r.description);
-  o.str(r.source);
+  o.str(r.name());
+  o.str(r.description());
+  o.str(r.source());
   o.i32(r.priority);
   o.i32(r.category);
   o.flag(r.short_form);
@@ -670,9 +670,9 @@ void get(In& in, CPattern& p) {
 
 void get(In& in, CRule& r) {
   r.index = in.i32();
-  r.name = in.str();
-  r.description = in.str();
-  r.source = in.str();
+  std::string_view name = in.view();
+  std::string_view description = in.view();
+  r.texts = RuleTexts(name, description, in.view());
   r.priority = in.i32();
   r.category = in.index(-1, in.categories, "a category is out of range");
   r.short_form = in.flag();

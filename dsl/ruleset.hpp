@@ -399,6 +399,45 @@ class SlotList {
   } u_{};
 };
 
+// A rule's name, description and guide section in one block behind one
+// pointer (8 bytes, where three strings take 96 and an allocation each past
+// 15 characters): a rule set of many small rules holds one small allocation
+// a rule for them (docs/cli.md, "Limits"). Immutable once made; copying
+// copies the block.
+class RuleTexts {
+ public:
+  RuleTexts() = default;
+  RuleTexts(std::string_view name, std::string_view description, std::string_view source);
+  RuleTexts(const RuleTexts& o);
+  RuleTexts(RuleTexts&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  RuleTexts& operator=(const RuleTexts& o) {
+    if (this != &o) {
+      RuleTexts copy(o);
+      std::swap(p_, copy.p_);
+    }
+    return *this;
+  }
+  RuleTexts& operator=(RuleTexts&& o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~RuleTexts() { ::operator delete(p_); }
+  std::string_view name() const { return p_ ? std::string_view(chars(), p_->name) : std::string_view(); }
+  std::string_view description() const {
+    return p_ ? std::string_view(chars() + p_->name, p_->description) : std::string_view();
+  }
+  std::string_view source() const {
+    return p_ ? std::string_view(chars() + p_->name + p_->description, p_->source) : std::string_view();
+  }
+
+ private:
+  struct Head {
+    std::uint32_t name, description, source;  // their lengths; the characters follow
+  };
+  const char* chars() const { return reinterpret_cast<const char*>(p_ + 1); }
+  Head* p_ = nullptr;  // null: all three empty
+};
+
 struct CRule {
   std::int32_t index = 0;  // position in RuleSet::rules (source order across files)
   int priority = 0;
@@ -408,9 +447,10 @@ struct CRule {
   ast::Loc loc;
   bool short_form = false;
   bool logical = false;  // its creations hold only while its match holds
-  std::string name;
-  std::string description;
-  std::string source;      // the guide section
+  RuleTexts texts;
+  std::string_view name() const { return texts.name(); }
+  std::string_view description() const { return texts.description(); }
+  std::string_view source() const { return texts.source(); }  // the guide section
   CExpr condition;
   PackedVec<CAction> actions;
   SlotList reads;   // slots the condition reads, sorted
@@ -437,7 +477,7 @@ struct CRule {
 };
 
 static_assert(sizeof(CAction) == 96, "CAction grew: the memory per rule grows with it (docs/cli.md, Limits)");
-static_assert(sizeof(CRule) == 232, "CRule grew: the memory per rule grows with it (docs/cli.md, Limits)");
+static_assert(sizeof(CRule) == 144, "CRule grew: the memory per rule grows with it (docs/cli.md, Limits)");
 
 // Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.
 void collect_slots(const CExpr& e, std::vector<std::int32_t>& out);

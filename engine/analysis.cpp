@@ -455,9 +455,9 @@ class Analyzer {
         if (i) tests += i + 1 == core.size() ? " and " : ", ";
         tests += "`" + source(core[i]->loc) + "`";
       }
-      std::string msg = "rule `" + r.name + "` can never fire: " + tests +
+      std::string msg = "rule `" + std::string(r.name()) + "` can never fire: " + tests +
                         (core.size() == 1 ? " can never be true" : " cannot all be true together");
-      if (core.size() == 2) msg = "rule `" + r.name + "` can never fire: " + tests + " cannot both be true";
+      if (core.size() == 2) msg = "rule `" + std::string(r.name()) + "` can never fire: " + tests + " cannot both be true";
       Diagnostic& d = diags_.report(DiagKind::DeadRule, core.front()->loc, msg);
       for (std::size_t i = 1; i < core.size(); ++i) d.notes().push_back(DiagNote{core[i]->loc, true, "the contradicting test"});
     }
@@ -531,10 +531,10 @@ class Analyzer {
     if (equal) {
       Diagnostic& d = diags_.report(
           DiagKind::Conflict, y.loc,
-          "`" + b.name + "` and `" + a.name + "` can both set `" + target + "` at priority " +
+          "`" + std::string(b.name()) + "` and `" + std::string(a.name()) + "` can both set `" + target + "` at priority " +
               std::to_string(a.priority) + ", to `" + value_text(y) + "` and `" + value_text(x) +
               "`; for such an applicant the first to fire wins and the report shows an error");
-      d.notes().push_back(DiagNote{x.loc, true, "`" + a.name + "` sets it here"});
+      d.notes().push_back(DiagNote{x.loc, true, "`" + std::string(a.name()) + "` sets it here"});
       add_witness(d, witness, "a profile that triggers both");
     } else {
       const CRule& hi = a.priority > b.priority ? a : b;
@@ -543,10 +543,10 @@ class Analyzer {
       const CAction& hi_action = a.priority > b.priority ? x : y;
       Diagnostic& d = diags_.report(
           DiagKind::Shadowed, lo_action.loc,
-          "`" + lo.name + "` (priority " + std::to_string(lo.priority) + ") sets `" + target + "` to `" +
-              value_text(lo_action) + "`, but `" + hi.name + "` (priority " + std::to_string(hi.priority) +
+          "`" + std::string(lo.name()) + "` (priority " + std::to_string(lo.priority) + ") sets `" + target + "` to `" +
+              value_text(lo_action) + "`, but `" + std::string(hi.name()) + "` (priority " + std::to_string(hi.priority) +
               ") can set it to `" + value_text(hi_action) + "` for the same applicant, and wins");
-      d.notes().push_back(DiagNote{hi_action.loc, true, "`" + hi.name + "` sets it here"});
+      d.notes().push_back(DiagNote{hi_action.loc, true, "`" + std::string(hi.name()) + "` sets it here"});
       add_witness(d, witness, "a profile that triggers both");
     }
   }
@@ -655,7 +655,7 @@ class Analyzer {
     std::sort(involved.begin(), involved.end());
     std::string names, facts;
     for (std::size_t i = 0; i < involved.size(); ++i)
-      names += (i ? ", `" : "`") + rs_->rules[static_cast<std::size_t>(involved[i])].name + "`";
+      names += (i ? ", `" : "`") + std::string(rs_->rules[static_cast<std::size_t>(involved[i])].name()) + "`";
     for (std::size_t i = 0; i < slots.size(); ++i) facts += (i ? ", `" : "`") + rs_->slot_name(slots[i]) + "`";
     const CRule& first = rs_->rules[static_cast<std::size_t>(involved.front())];
     Diagnostic& d = diags_.report(DiagKind::Loop, first.loc,
@@ -817,7 +817,7 @@ class Analyzer {
       for (const CExpr* p : parts) {
         Value v = evaluate_expr(*p, final_facts, kb_);
         if (v.kind == Value::Kind::Bool && v.flag) continue;
-        why.push_back("`" + r->name + "`: `" + source(p->loc) + "` is " +
+        why.push_back("`" + std::string(r->name()) + "`: `" + source(p->loc) + "` is " +
                       (v.kind == Value::Kind::Bool ? "false" : "unknown"));
         break;
       }
@@ -987,7 +987,7 @@ class Analyzer {
     reset();
     std::string name = rs_->slot_name(slot);
     Diagnostic& d = diags_.report(DiagKind::MissingPlaceholder, a.loc,
-                                  "`{" + source(expr.loc) + "}` may be missing when `" + r.name +
+                                  "`{" + source(expr.loc) + "}` may be missing when `" + std::string(r.name()) +
                                       "` fires (the applicant did not give `" + name +
                                       "`): the text then reads \"(not given)\"");
     add_witness(d, witness, "a profile that shows it");

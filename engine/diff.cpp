@@ -34,7 +34,7 @@ void diff_list(std::int32_t slot, const Result& a, const Result& b, ConclusionDi
 }
 
 std::string rule_name(const Result& r, std::int32_t firing) {
-  return r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name;
+  return std::string(r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name());
 }
 
 // A side where the value is missing names the rule that acted on the other
@@ -123,7 +123,7 @@ ResultDiff diff_results(const Result& a, const Result& b) {
   // Notes and warnings: paired by the rule that gave them (by name) and their
   // kind, in the order each side gave them.
   auto key = [](const Result& r, const Message& m) {
-    return std::make_pair(r.rules->rules[static_cast<std::size_t>(m.rule)].name, m.kind);
+    return std::make_pair(std::string(r.rules->rules[static_cast<std::size_t>(m.rule)].name()), m.kind);
   };
   std::vector<char> used(b.messages.size(), 0);
   for (const Message& mo : a.messages) {

@@ -839,7 +839,7 @@ class Run {
           break;
         }
         case ast::ActionKind::Recommend: {
-          std::string text = a.text.segments.empty() ? cr.description : render_template(a.text, view, *rs_.kb);
+          std::string text = a.text.segments.empty() ? std::string(cr.description()) : render_template(a.text, view, *rs_.kb);
           // One recommendation per id, found by index (not by a scan: a
           // rule set may make hundreds of thousands).
           auto [it, fresh] = rec_index_.try_emplace(a.id(), r_.recommendations.size());
@@ -911,7 +911,7 @@ class Run {
       if (c >= 2) e.slots.push_back(slot);
     auto rule_text = [&](std::int32_t rl) {
       const CRule& cr = rs_.rules[static_cast<std::size_t>(rl)];
-      return "`" + cr.name + "` (" + rs_.where(cr.loc) + ")";
+      return "`" + std::string(cr.name()) + "` (" + rs_.where(cr.loc) + ")";
     };
     std::string names, facts;
     for (std::int32_t rl : e.rules) names += (names.empty() ? "" : ", ") + rule_text(rl);

@@ -73,7 +73,7 @@ bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
 
 RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) {
   const CRule& r = rules.rules[static_cast<std::size_t>(rule)];
-  return {rule, r.name, r.description, r.source, rules.where(r.loc), file_of(rules, r.loc), line_of(rules, r.loc),
+  return {rule, std::string(r.name()), std::string(r.description()), std::string(r.source()), rules.where(r.loc), file_of(rules, r.loc), line_of(rules, r.loc),
           r.priority};
 }
 
@@ -304,7 +304,7 @@ std::string record_origin(const Result& result, const Record& rec, bool with_fir
     return (*result.kb_facts)[static_cast<std::size_t>(rec.kb_input)].origin.text();
   if (rec.created_by < 0) return "";
   const Firing& by = result.firings[static_cast<std::size_t>(rec.created_by)];
-  return "created by rule `" + rules.rules[static_cast<std::size_t>(by.rule)].name + "`" +
+  return "created by rule `" + std::string(rules.rules[static_cast<std::size_t>(by.rule)].name()) + "`" +
          (with_firing ? " (firing " + std::to_string(rec.created_by + 1) + ")" : "");
 }
 
@@ -383,9 +383,9 @@ Report build_report(const Result& result, const ReportOptions& options) {
     Withdrawal wd = e.value.is_missing() ? withdrawal(result, slot) : Withdrawal{};
     if (wd) {  // set by a logical rule over facts, then withdrawn when its match went
       e.not_reached.text("withdrawn: rule ")
-          .code(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.set_by)].rule)].name)
+          .code(std::string(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.set_by)].rule)].name()))
           .text(" set it while the facts it matched held; rule ")
-          .code(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.ended_by)].rule)].name)
+          .code(std::string(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(wd.ended_by)].rule)].name()))
           .text(" (firing " + std::to_string(wd.ended_by + 1) + ") changed them");
     } else if (e.value.is_missing()) {
       int n = e.rules_setting;

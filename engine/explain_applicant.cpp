@@ -183,7 +183,7 @@ ApplicantView applicant_view(const Result& result, const Report& rep) {
     std::vector<TestRecord> tests = condition_tests(rules, rule.condition, view, true);
     it.why = why_of(tests, rules);
     it.derivation = derivation_words(tests, rules);
-    it.source = rule.source;
+    it.source = rule.source();
     items.push_back(std::move(it));
   };
   for (std::size_t i = 0; i < result.recommendations.size(); ++i) {

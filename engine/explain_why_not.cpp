@@ -190,7 +190,7 @@ std::optional<Goal> parse_goal(const RuleSet& rules, const std::string& query, s
   std::vector<std::string> names;
   for (const auto& c : kb.conclusions) names.push_back(c.name);
   for (const CRule& cr : rules.rules) {
-    names.push_back(cr.name);
+    names.push_back(std::string(cr.name()));
     for (const CAction& a : cr.actions)
       if (a.kind == ast::ActionKind::Recommend) names.push_back(a.id());
   }
@@ -294,7 +294,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
       if (std::binary_search(cr.writes.begin(), cr.writes.end(), slot)) ++setters;
     Withdrawal wd = have.is_missing() ? withdrawal(result, slot) : Withdrawal{};
     auto rule_name = [&](std::int32_t firing) {
-      return rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(firing)].rule)].name;
+      return std::string(rules.rules[static_cast<std::size_t>(result.firings[static_cast<std::size_t>(firing)].rule)].name());
     };
     if (wd) {
       w.actual.code(name)
@@ -333,7 +333,7 @@ WhyNot explain_why_not(const Result& result, const std::string& query, int max_d
           const CRule& kr = rules.rules[static_cast<std::size_t>(kept_rule)];
           c.note = Sentence{};
           c.note.text("it fired, but ")
-              .rule(kr.name, file_of(rules, kr.loc), line_of(rules, kr.loc))
+              .rule(std::string(kr.name()), file_of(rules, kr.loc), line_of(rules, kr.loc))
               .text(" (priority " + std::to_string(kr.priority) + ", " + rules.where(kr.loc) + ") set ")
               .value(kb.display(cf.kept))
               .text(std::string(" instead") + (cf.error ? "; equal priorities are a conflict in the rules" : ""));
@@ -691,7 +691,7 @@ std::optional<WhyNot> explain_why_not_fact(const Result& result, const std::stri
   if (rec.ended_by >= 0) {
     const Firing& by = result.firings[static_cast<std::size_t>(rec.ended_by)];
     w.actual.text("it was removed or changed by rule ")
-        .rule(rules.rules[static_cast<std::size_t>(by.rule)].name,
+        .rule(std::string(rules.rules[static_cast<std::size_t>(by.rule)].name()),
               file_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc),
               line_of(rules, rules.rules[static_cast<std::size_t>(by.rule)].loc));
   } else {

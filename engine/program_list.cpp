@@ -446,7 +446,7 @@ std::optional<ProgramList> build_program_list(const Result& result, std::size_t 
       for (std::int32_t fi : chain) {
         const Firing& firing = result.firings[static_cast<std::size_t>(fi)];
         const CRule& rule = rules.rules[static_cast<std::size_t>(firing.rule)];
-        e.reasons.push_back({firing.rule, rule.name, rule.description, rule.source,
+        e.reasons.push_back({firing.rule, std::string(rule.name()), std::string(rule.description()), std::string(rule.source()),
                              reason_values(result, firing, labels, planner, id_field)});
       }
       out.push_back(std::move(e));

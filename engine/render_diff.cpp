@@ -90,11 +90,11 @@ std::string text_report(const DiffReport::Change& ch) {
       case RecommendationDiff::Kind::Removed:
         out += "  recommendation " + rc.id + ": no longer made\n";
         recommendation_side(a, *rc.before, "before", out);
-        counterpart_text(b, ra.rules[static_cast<std::size_t>(rc.before->rule)].name, "after", "new", out);
+        counterpart_text(b, std::string(ra.rules[static_cast<std::size_t>(rc.before->rule)].name()), "after", "new", out);
         break;
       case RecommendationDiff::Kind::Added:
         out += "  recommendation " + rc.id + ": newly made\n";
-        counterpart_text(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name, "before", "old", out);
+        counterpart_text(a, std::string(b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name()), "before", "old", out);
         recommendation_side(b, *rc.after, "after", out);
         break;
       case RecommendationDiff::Kind::Text:
@@ -179,9 +179,9 @@ J json_report(const DiffReport::Change& ch) {
     entry["before"] = rc.before ? J{{"text", rc.before->text}, {"rule", rule_json(a, rc.before->firing)}} : J(nullptr);
     entry["after"] = rc.after ? J{{"text", rc.after->text}, {"rule", rule_json(b, rc.after->firing)}} : J(nullptr);
     if (rc.kind == RecommendationDiff::Kind::Removed)
-      entry["did_not_act"] = counterpart_json(b, a.rules->rules[static_cast<std::size_t>(rc.before->rule)].name);
+      entry["did_not_act"] = counterpart_json(b, std::string(a.rules->rules[static_cast<std::size_t>(rc.before->rule)].name()));
     if (rc.kind == RecommendationDiff::Kind::Added)
-      entry["did_not_act"] = counterpart_json(a, b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name);
+      entry["did_not_act"] = counterpart_json(a, std::string(b.rules->rules[static_cast<std::size_t>(rc.after->rule)].name()));
     recs.push_back(std::move(entry));
   }
   auto runaway = [](const std::optional<std::string>& m) { return m ? J(*m) : J(nullptr); };

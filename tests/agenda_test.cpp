@@ -196,7 +196,7 @@ rule second "" source "t" when red_flags contains remediation then set strategy 
 )";
   auto names = [](const Result& r) {
     std::vector<std::string> out;
-    for (const Firing& f : r.firings) out.push_back(r.rules->rules[static_cast<std::size_t>(f.rule)].name);
+    for (const Firing& f : r.firings) out.push_back(std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name()));
     return out;
   };
   auto profile = testing::load_test_profile(R"({"step2ck": 240})");
@@ -259,7 +259,7 @@ rule reflip "" source "t" priority 2 when strategy is single then set strategy =
 )";
   auto names = [](const Result& r) {
     std::vector<std::string> out;
-    for (const Firing& f : r.firings) out.push_back(r.rules->rules[static_cast<std::size_t>(f.rule)].name);
+    for (const Firing& f : r.firings) out.push_back(std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name()));
     return out;
   };
   Engine e(testing::compile_rules(rules));

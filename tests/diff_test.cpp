@@ -26,7 +26,7 @@ rule im "" source "t" when step2ck > 200 then set applications[internal_medicine
 )";
 
 std::string rule_of(const Result& r, std::int32_t firing) {
-  return firing < 0 ? "-" : r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name;
+  return firing < 0 ? "-" : std::string(r.rules->rules[static_cast<std::size_t>(r.firings[static_cast<std::size_t>(firing)].rule)].name());
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ std::string display(const Result& r, const char* conclusion) {
 
 std::vector<std::string> fired_names(const Result& r) {
   std::vector<std::string> out;
-  for (const Firing& f : r.firings) out.push_back(r.rules->rules[static_cast<std::size_t>(f.rule)].name);
+  for (const Firing& f : r.firings) out.push_back(std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name()));
   return out;
 }
 
@@ -244,7 +244,7 @@ std::string summary(const Result& r) {
     s += r.rules->kb->conclusions[c].name + "=" +
          r.rules->kb->display(r.value(r.rules->field_count() + static_cast<std::int32_t>(c))) + "\n";
   for (const Recommendation& rec : r.recommendations) s += rec.id + ": " + rec.text + "\n";
-  for (const Firing& f : r.firings) s += r.rules->rules[static_cast<std::size_t>(f.rule)].name + "\n";
+  for (const Firing& f : r.firings) s += std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name()) + "\n";
   return s;
 }
 

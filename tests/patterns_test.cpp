@@ -61,7 +61,7 @@ Run run(const std::string& rules, const std::string& clips_facts, const std::str
 
 std::vector<std::string> fired(const Run& r) {
   std::vector<std::string> out;
-  for (const Firing& f : r.result.firings) out.push_back(r.rules->rules[static_cast<std::size_t>(f.rule)].name);
+  for (const Firing& f : r.result.firings) out.push_back(std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name()));
   return out;
 }
 
@@ -176,7 +176,7 @@ rule a_avg "" source "t" when (the average of g.age for each guest g) >= 0 then 
   for (const Firing& f : r.result.firings) {
     REQUIRE(f.aggregates.size() == 1);
     REQUIRE(f.aggregates[0].kind == Value::Kind::Number);
-    value[r.rules->rules[static_cast<std::size_t>(f.rule)].name] = f.aggregates[0].num;
+    value[std::string(r.rules->rules[static_cast<std::size_t>(f.rule)].name())] = f.aggregates[0].num;
   }
   CHECK(value["a_count"] == 3);
   CHECK(value["a_sum"] == 181);  // n3's age is unknown: left out

@@ -143,7 +143,7 @@ TEST_CASE("a start-up cache entry holds the rule set and kb as loaded", "[rule_c
   for (std::size_t i = 0; i < rules->rules.size(); ++i) {
     const CRule& a = rules->rules[i];
     const CRule& b = hit->rules->rules[i];
-    CHECK(a.name == b.name);
+    CHECK(a.name() == b.name());
     CHECK(rules->where(a.loc) == hit->rules->where(b.loc));
     CHECK(rules->text_of(a.condition.loc) == hit->rules->text_of(b.condition.loc));
     CHECK(a.reads == b.reads);
