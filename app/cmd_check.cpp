@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
 #include "engine/analysis.hpp"
+#include "kb/json_writer.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise::cli {
@@ -71,23 +71,54 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   std::size_t e = diags.error_count(), w = diags.warning_count();
   if (o.format == "json") {
     // The schema is documented in docs/cli.md ("advise check --format json").
-    nlohmann::ordered_json j;
-    j["schema"] = "advise-check/1";
-    j["files"] = sources->size();
-    j["rules"] = checked ? nlohmann::ordered_json(rules) : nlohmann::ordered_json(nullptr);
-    j["errors"] = e;
-    j["warnings"] = w;
-    j["strict"] = o.strict;
-    j["analysis_complete"] = !analysis_incomplete;
+    // Written a piece at a time (kb/json_writer.hpp writes the bytes
+    // nlohmann's dump would): a large rule set's diagnostics are never one
+    // document in memory, nor one string.
+    std::string buf;
+    JsonWriter jw(buf, JsonWriter::Style::Indented);
+    jw.begin_object();
+    jw.key("schema");
+    jw.string("advise-check/1");
+    jw.key("files");
+    jw.integer(static_cast<unsigned long long>(sources->size()));
+    jw.key("rules");
+    if (checked) {
+      jw.integer(static_cast<unsigned long long>(rules));
+    } else {
+      jw.null();
+    }
+    jw.key("errors");
+    jw.integer(static_cast<unsigned long long>(e));
+    jw.key("warnings");
+    jw.integer(static_cast<unsigned long long>(w));
+    jw.key("strict");
+    jw.boolean(o.strict);
+    jw.key("analysis_complete");
+    jw.boolean(!analysis_incomplete);
     // Which rules and knowledge base were checked (as given, or relative to
     // the current directory when inside it).
-    nlohmann::ordered_json used;
-    used["paths"] = nlohmann::ordered_json::array();
-    for (const std::string& p : paths) used["paths"].push_back(shown_path(p));
-    used["kb"] = shown_path(kb_dir);
-    j["used"] = std::move(used);
-    j["diagnostics"] = nlohmann::ordered_json::parse(render_json(*sources, diags));
-    out << json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) << "\n";
+    jw.key("used");
+    jw.begin_object();
+    jw.key("paths");
+    jw.begin_array();
+    for (const std::string& p : paths) jw.string(shown_path(p));
+    jw.end_array();
+    jw.key("kb");
+    jw.string(shown_path(kb_dir));
+    jw.end_object();
+    jw.key("diagnostics");
+    jw.begin_array();
+    for (const Diagnostic& d : diags.all()) {
+      write_json(jw, *sources, d);
+      if (buf.size() >= (std::size_t{1} << 16)) {
+        out << buf;
+        buf.clear();
+      }
+    }
+    jw.end_array();
+    jw.end_object();
+    buf += '\n';
+    out << buf;
   } else {
     // One diagnostic at a time: a large rule set's report is never one string.
     for (const Diagnostic& d : diags.all()) out << render_text(*sources, d);

@@ -4,6 +4,7 @@
 #include <vector>
 #include <nlohmann/json.hpp>
 
+#include "kb/json_writer.hpp"
 #include "kb/sanitize.hpp"
 
 namespace advise {
@@ -198,40 +199,96 @@ std::string render_text(const SourceManager& sm, const Diagnostics& ds) {
   return out;
 }
 
-std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-  auto place = [&](nlohmann::ordered_json& j, const ast::Loc& loc) {
-    LineCol b = sm.line_col(loc.file, loc.begin);
-    LineCol e = sm.line_col(loc.file, loc.end);
-    j["file"] = sm.name(loc.file);
-    j["line"] = b.line;
-    j["column"] = b.col;
-    j["end_line"] = e.line;
-    j["end_column"] = e.col;
-  };
-  for (const Diagnostic& d : ds.all()) {
-    nlohmann::ordered_json j;
-    if (d.has_loc) {
-      place(j, d.loc);
-    } else {
-      j["file"] = d.file_name();
-    }
-    j["severity"] = severity_name(d.severity);
-    j["kind"] = kind_info(d.kind).name;
-    j["message"] = message_text(sm, d);
-    j["help"] = kind_info(d.kind).help;
-    nlohmann::ordered_json notes = nlohmann::ordered_json::array();
-    for (const DiagNote& n : d.notes()) {
-      nlohmann::ordered_json nj;
-      if (n.has_loc) place(nj, n.loc);
-      nj["message"] = n.message;
-      notes.push_back(std::move(nj));
-    }
-    j["notes"] = std::move(notes);
-    if (!d.witness().empty()) j["witness"] = nlohmann::ordered_json::parse(d.witness());
-    arr.push_back(std::move(j));
+namespace {
+
+// A value parsed by nlohmann, written as its dump() would write it.
+void write_parsed(JsonWriter& w, const nlohmann::ordered_json& v) {
+  using T = nlohmann::ordered_json::value_t;
+  switch (v.type()) {
+    case T::object:
+      w.begin_object();
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        w.key(it.key());
+        write_parsed(w, it.value());
+      }
+      w.end_object();
+      return;
+    case T::array:
+      w.begin_array();
+      for (const auto& x : v) write_parsed(w, x);
+      w.end_array();
+      return;
+    case T::string: w.string(v.get_ref<const std::string&>()); return;
+    case T::boolean: w.boolean(v.get<bool>()); return;
+    case T::number_integer: w.integer(v.get<long long>()); return;
+    case T::number_unsigned: w.integer(v.get<unsigned long long>()); return;
+    case T::number_float: w.floating(v.get<double>()); return;
+    default: w.null(); return;
   }
-  return json_terminal_safe(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
+}
+
+void write_place(JsonWriter& w, const SourceManager& sm, const ast::Loc& loc) {
+  LineCol b = sm.line_col(loc.file, loc.begin);
+  LineCol e = sm.line_col(loc.file, loc.end);
+  w.key("file");
+  w.string(sm.name(loc.file));
+  w.key("line");
+  w.integer(static_cast<unsigned long long>(b.line));
+  w.key("column");
+  w.integer(static_cast<unsigned long long>(b.col));
+  w.key("end_line");
+  w.integer(static_cast<unsigned long long>(e.line));
+  w.key("end_column");
+  w.integer(static_cast<unsigned long long>(e.col));
+}
+
+}  // namespace
+
+void write_json(JsonWriter& w, const SourceManager& sm, const Diagnostic& d) {
+  w.begin_object();
+  if (d.has_loc) {
+    write_place(w, sm, d.loc);
+  } else {
+    w.key("file");
+    w.string(d.file_name());
+  }
+  w.key("severity");
+  w.string(severity_name(d.severity));
+  w.key("kind");
+  w.string(kind_info(d.kind).name);
+  w.key("message");
+  if (d.made == MadeMessage::None) {
+    w.string(d.message);
+  } else {
+    w.string(message_text(sm, d));
+  }
+  w.key("help");
+  w.string(kind_info(d.kind).help);
+  w.key("notes");
+  w.begin_array();
+  for (const DiagNote& n : d.notes()) {
+    w.begin_object();
+    if (n.has_loc) write_place(w, sm, n.loc);
+    w.key("message");
+    w.string(n.message);
+    w.end_object();
+  }
+  w.end_array();
+  if (!d.witness().empty()) {
+    w.key("witness");
+    write_parsed(w, nlohmann::ordered_json::parse(d.witness()));
+  }
+  w.end_object();
+}
+
+std::string render_json(const SourceManager& sm, const Diagnostics& ds) {
+  std::string out;
+  JsonWriter w(out, JsonWriter::Style::Indented);
+  w.begin_array();
+  for (const Diagnostic& d : ds.all()) write_json(w, sm, d);
+  w.end_array();
+  out += '\n';
+  return out;
 }
 
 }  // namespace advise

@@ -130,5 +130,10 @@ std::string render_text(const SourceManager& sm, const Diagnostics& ds);
 // end_column, severity, kind, message, help, notes, and witness (a profile
 // object) for the analysis' findings.
 std::string render_json(const SourceManager& sm, const Diagnostics& ds);
+// One element of that array, written by `w` (kb/json_writer.hpp), so that a
+// caller can write a large array a piece at a time (`advise check --format
+// json`): the same bytes as render_json's.
+class JsonWriter;
+void write_json(JsonWriter& w, const SourceManager& sm, const Diagnostic& d);
 
 }  // namespace advise

@@ -266,7 +266,7 @@ class Run {
   }
   void move_watch(std::int32_t rule, std::int32_t from) {
     EvalScratch::RuleWatch& w = watch(rule);
-    const std::vector<std::int32_t>& mine = cx_.conj_of[static_cast<std::size_t>(rule)];
+    const std::span<const std::int32_t> mine = cx_.conj_of[static_cast<std::size_t>(rule)];
     for (std::size_t i = mine.size(); i-- > 0;) {
       std::int32_t c = mine[i];
       if (c == from || sc_.conj_true[static_cast<std::size_t>(c)]) continue;
