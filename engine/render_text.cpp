@@ -130,13 +130,12 @@ std::string glue(std::string s) {
 
 class TextWriter {
  public:
-  TextWriter(const Report& rep, const TextStyle& style) : rep_(rep), style_(style) {}
+  TextWriter(const Report& rep, const TextStyle& style, std::ostream& out) : rep_(rep), style_(style), out_(out) {}
 
-  std::string render() {
-    if (rep_.answer_only) {  // --why-not prints only the answer
+  void render() {
+    if (rep_.answer_only) {  // --why-not prints only the answer (section() leaves out its first blank line)
       for (const WhyNot& w : rep_.why_not) why_not(w);
-      std::string s = out_.str();
-      return s.empty() || s[0] != '\n' ? s : s.substr(1);
+      return;
     }
     header();
     strategy();
@@ -150,13 +149,14 @@ class TextWriter {
     for (const WhyNot& w : rep_.why_not) why_not(w);
     trace();
     footer();
-    return out_.str();
   }
 
  private:
   const Report& rep_;
   TextStyle style_;
-  std::ostringstream out_;
+  // Written as it is made: the report is never held whole (one of half a
+  // million notes is 38 MB).
+  std::ostream& out_;
   std::set<std::pair<FactId, std::int32_t>> shown_;  // (fact, firing) derivations written in full
   bool first_section_ = true;
 
@@ -169,7 +169,8 @@ class TextWriter {
   static std::string line(const std::string& s) { return terminal_safe(one_line(s)); }
 
   void section(const std::string& title) {
-    out_ << "\n" << bold(line(title)) << "\n";
+    if (!(rep_.answer_only && first_section_)) out_ << "\n";
+    out_ << bold(line(title)) << "\n";
     first_section_ = false;
   }
 
@@ -553,10 +554,20 @@ class TextWriter {
 
 }  // namespace
 
-std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style, View view) {
-  if (view == View::Applicant && report.applicant_view && !report.answer_only) return render_applicant(report, false);
-  TextWriter w(report, style);
-  return w.render();
+void render_text(std::ostream& out, const Report& report, const RuleSet& /*rules*/, const TextStyle& style,
+                 View view) {
+  if (view == View::Applicant && report.applicant_view && !report.answer_only) {
+    out << render_applicant(report, false);
+    return;
+  }
+  TextWriter w(report, style, out);
+  w.render();
+}
+
+std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style, View view) {
+  std::ostringstream out;
+  render_text(out, report, rules, style, view);
+  return std::move(out).str();
 }
 
 }  // namespace advise
