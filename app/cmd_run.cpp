@@ -138,31 +138,35 @@ int cmd_run(const RunOptions& o, std::ostream& out, std::ostream& err) {
     add_what_would_change(report, engine, *profile, result, eo);
 
   const RuleSet& rules = *loaded->rules;
-  std::string rendered;
-  if (o.format == "json") {
-    rendered = render_json(report, rules);
-  } else if (o.format == "markdown") {
-    rendered = render_markdown(report, rules, view);
-  } else if (o.format == "html") {
-    rendered = render_html(report, rules, view);
-  } else if (o.format == "dot") {
-    rendered = render_dot(report, rules);
-  } else if (o.format == "text") {
-    rendered = render_text(report, rules, TextStyle{o.color}, view);
-  } else if (o.format == "csv") {  // advise list
-    if (!report.program_list) {
-      err << "advise list: the catalog holds no program, so there is no list\n";
-      return kExitUsage;
-    }
-    rendered = program_list_csv(*report.program_list);
-  } else {
-    err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
-    return kExitUsage;
-  }
-
   WriteOptions wo;
   if (profile_stamp) wo.inputs.emplace_back(shown, *profile_stamp);
-  if (!deliver(out, err, o.output, rendered, "report", wo)) return kExitUsage;
+  std::string rendered;
+  if (o.format == "text") {
+    // Written as it is made, in chunks: a report of half a million notes
+    // (38 MB) is never held whole.
+    auto render = [&](std::ostream& s) { render_text(s, report, rules, TextStyle{o.color}, view); };
+    if (!deliver_streamed(out, err, o.output, render, "report", wo)) return kExitUsage;
+  } else {
+    if (o.format == "json") {
+      rendered = render_json(report, rules);
+    } else if (o.format == "markdown") {
+      rendered = render_markdown(report, rules, view);
+    } else if (o.format == "html") {
+      rendered = render_html(report, rules, view);
+    } else if (o.format == "dot") {
+      rendered = render_dot(report, rules);
+    } else if (o.format == "csv") {  // advise list
+      if (!report.program_list) {
+        err << "advise list: the catalog holds no program, so there is no list\n";
+        return kExitUsage;
+      }
+      rendered = program_list_csv(*report.program_list);
+    } else {
+      err << "advise: unknown format `" << o.format << "`; use text, json, markdown or dot\n";
+      return kExitUsage;
+    }
+    if (!deliver(out, err, o.output, rendered, "report", wo)) return kExitUsage;
+  }
   if (!o.output.empty()) spdlog::info("report written to {}", o.output);
 
   int code = kExitOk;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,6 +17,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
@@ -386,6 +388,84 @@ bool deliver(std::ostream& out, std::ostream& err, const std::string& path, std:
              const std::string& what, const WriteOptions& options) {
   std::string error;
   bool ok = path.empty() ? write_output(out, rendered, error) : write_file_atomically(path, rendered, error, options);
+  if (!ok) err << DataError{path.empty() ? "<stdout>" : path, "", 0, 0, "cannot write the " + what + ": " + error, {}}.text() << "\n";
+  return ok;
+}
+
+namespace {
+
+// A stream buffer that hands its bytes on in chunks through `sink`, and after
+// the first failure drops the rest (the failure's reason is kept).
+class ChunkBuf : public std::streambuf {
+ public:
+  using Sink = std::function<bool(std::string_view, std::string&)>;
+  explicit ChunkBuf(Sink sink) : sink_(std::move(sink)), buf_(std::make_unique<char[]>(kSize)) { reset(); }
+  // Hands on what is buffered; false with `error` when any write failed.
+  bool finish(std::string& error) {
+    hand_on();
+    if (failed_) error = error_;
+    return !failed_;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    hand_on();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    for (std::streamsize left = n; left > 0;) {
+      std::streamsize room = epptr() - pptr();
+      if (room == 0) {
+        hand_on();
+        continue;
+      }
+      std::streamsize k = std::min(room, left);
+      std::memcpy(pptr(), s, static_cast<std::size_t>(k));
+      pbump(static_cast<int>(k));
+      s += k;
+      left -= k;
+    }
+    return n;
+  }
+  int sync() override {
+    hand_on();
+    return 0;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 64 * 1024;
+  void reset() { setp(buf_.get(), buf_.get() + kSize); }
+  void hand_on() {
+    std::string_view chunk(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    if (!failed_ && !chunk.empty() && !sink_(chunk, error_)) failed_ = true;
+    reset();
+  }
+  Sink sink_;
+  std::unique_ptr<char[]> buf_;
+  bool failed_ = false;
+  std::string error_;
+};
+
+}  // namespace
+
+bool deliver_streamed(std::ostream& out, std::ostream& err, const std::string& path,
+                      const std::function<void(std::ostream&)>& render, const std::string& what,
+                      const WriteOptions& options) {
+  std::string error;
+  AtomicFile file;
+  bool ok = path.empty() || file.open(path, options, error);
+  if (ok) {
+    ChunkBuf buf([&](std::string_view chunk, std::string& e) {
+      return path.empty() ? write_output(out, chunk, e) : file.write(chunk, e);
+    });
+    std::ostream stream(&buf);
+    render(stream);
+    ok = buf.finish(error) && (path.empty() || file.commit(error));
+  }
   if (!ok) err << DataError{path.empty() ? "<stdout>" : path, "", 0, 0, "cannot write the " + what + ": " + error, {}}.text() << "\n";
   return ok;
 }

@@ -2,6 +2,7 @@
 // loading it, loading and checking rules, reading inputs.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -101,6 +102,16 @@ bool write_output(std::ostream& out, std::string_view data, std::string& error);
 // WHAT: reason` on `err` and false. `what`: "report", "answer".
 bool deliver(std::ostream& out, std::ostream& err, const std::string& path, std::string_view rendered,
              const std::string& what, const WriteOptions& options = {});
+
+// As deliver, for a result written as it is made: `render` writes it to the
+// stream it is given, which hands it on in chunks of 64 KiB (to standard
+// output, or to the temporary file of `-o`), so that the whole text is never
+// held in memory. The same bytes, the same checks of `path` (before anything
+// is rendered) and the same messages as deliver; after a failed write the
+// rest of the rendering is dropped.
+bool deliver_streamed(std::ostream& out, std::ostream& err, const std::string& path,
+                      const std::function<void(std::ostream&)>& render, const std::string& what,
+                      const WriteOptions& options = {});
 
 // For a path that does not exist: "; did you mean `examples/profiles/example.json`?"
 // when its folder holds a name one or two edits away, else "".

@@ -394,15 +394,15 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
           auto add = [&](const std::string& s) {
             if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
           };
-          add(n.rule.name);
-          for (const RuleRef& a : n.also) add(a.name);
+          add(n.rule.name());
+          for (const RuleRef& a : n.also) add(a.name());
           for (const Derivation& p : n.premises) collect(p);
         };
         collect(d);
         f.actual.push_back(actual_line(result, rules, rd) + ", explained by " + join_names(names) + ", not by `" +
                            x.id.name + "`");
         explain_read(result, rules, rd, shown, f.explanation);
-        f.update = Edit{x.id.loc, d.rule.name};
+        f.update = Edit{x.id.loc, d.rule.name()};
         break;
       }
     }

@@ -53,7 +53,7 @@ void Agenda::reset() {
   groups_.clear();
   heap_.clear();
   dead_ = 0;
-  for (Rec& r : recs_) r.recency.clear();
+  for (Recency& r : recency_) r.versions.clear();
   free_.clear();
   for (std::size_t i = recs_.size(); i-- > 0;) free_.push_back(static_cast<std::int32_t>(i));
   for (Rec& r : recs_) r.alive = r.in_heap = false;
@@ -108,10 +108,12 @@ std::int32_t Agenda::alloc(std::int32_t rule, std::int32_t token, std::int32_t c
   r.alive = true;
   r.in_heap = false;
   if (strategy_ == RuleStrategy::Lex || strategy_ == RuleStrategy::Mea) {
-    r.recency.clear();
-    for (const FactRef& f : facts) r.recency.push_back(f.version);
-    std::sort(r.recency.begin(), r.recency.end(), std::greater<>());
-    r.first = facts.empty() ? -1 : facts.front().version;
+    if (recency_.size() <= static_cast<std::size_t>(h)) recency_.resize(static_cast<std::size_t>(h) + 1);
+    Recency& rc = recency_[static_cast<std::size_t>(h)];
+    rc.versions.clear();
+    for (const FactRef& f : facts) rc.versions.push_back(f.version);
+    std::sort(rc.versions.begin(), rc.versions.end(), std::greater<>());
+    rc.first = facts.empty() ? -1 : facts.front().version;
   }
   ++live_;
   insert(h);
@@ -378,9 +380,11 @@ bool Agenda::before(std::int32_t a, std::int32_t b) const {
     case RuleStrategy::Lex:
     case RuleStrategy::Mea: {
       if (tx != ty) return ty;
-      if (strategy_ == RuleStrategy::Mea && x.first != y.first) return x.first > y.first;
-      const auto& rx = x.recency;
-      const auto& ry = y.recency;
+      const Recency& cx = recency_[static_cast<std::size_t>(a)];
+      const Recency& cy = recency_[static_cast<std::size_t>(b)];
+      if (strategy_ == RuleStrategy::Mea && cx.first != cy.first) return cx.first > cy.first;
+      const auto& rx = cx.versions;
+      const auto& ry = cy.versions;
       std::size_t n = std::min(rx.size(), ry.size());
       for (std::size_t i = 0; i < n; ++i)
         if (rx[i] != ry[i]) return rx[i] > ry[i];
@@ -399,7 +403,8 @@ std::size_t Agenda::memory_bytes() const {
                   combos_.capacity() * sizeof(Combo) + refs_.capacity() * sizeof(FactRef) +
                   rules_.capacity() * sizeof(RuleState) + (bits_.capacity() + summary_.capacity()) * 8 +
                   (head_.capacity() + tail_.capacity()) * sizeof(std::int32_t) + heap_.capacity() * sizeof(std::int32_t);
-  for (const Rec& r : recs_) b += r.recency.capacity() * sizeof(std::int64_t);
+  b += recency_.capacity() * sizeof(Recency);
+  for (const Recency& r : recency_) b += r.versions.capacity() * sizeof(std::int64_t);
   return b;
 }
 

@@ -152,13 +152,15 @@ class Agenda {
     std::int32_t live = -1;  // its activation on the agenda
     bool fired = false;
   };
-  struct Rec {
-    std::int32_t rule = -1, token = -1, combo = -1;
+  struct Rec {  // 32 B: a rule set of half a million rules has as many on the agenda at once
     std::uint64_t timetag = 0;
+    std::int32_t rule = -1, token = -1, combo = -1;
     std::int32_t next = -1, prev = -1;  // Advise: its rank's list; Depth/Breadth: its group's
     bool alive = false, in_heap = false;
-    std::int64_t first = -1;             // Mea: the first fact's version
-    std::vector<std::int64_t> recency;  // Lex/Mea: the facts' versions, newest first
+  };
+  struct Recency {  // Lex/Mea only, by handle
+    std::int64_t first = -1;              // Mea: the first fact's version
+    std::vector<std::int64_t> versions;  // the facts' versions, newest first
   };
   struct Group {  // Depth/Breadth: the activations of one priority and kind
     std::int32_t priority;
@@ -187,6 +189,7 @@ class Agenda {
   std::size_t live_ = 0;
   std::int32_t last_popped_ = -1;
   std::vector<Rec> recs_;
+  std::vector<Recency> recency_;  // Lex/Mea: by handle; empty under the other strategies
   std::vector<std::int32_t> free_;
   std::vector<Combo> combos_;
   std::vector<FactRef> refs_;

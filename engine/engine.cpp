@@ -192,6 +192,10 @@ class Run {
       if (sc_.conj_true[c]) move_watchers(static_cast<std::int32_t>(c));
     apply_visits();
     if (pp_) start_matching();
+    // What is on the agenda now will almost all fire: room for those firings
+    // at once, not a vector doubled past them (half a million rules that all
+    // fire held 1.8 times their firings while it grew).
+    r_.firings.reserve(r_.firings.size() + agenda_.size());
     while (true) {
       refresh();
       std::int32_t top = agenda_.top();
@@ -310,7 +314,11 @@ class Run {
   std::int32_t repeats_ = 0;              // firings of rules that had fired before
   std::vector<Setter> setters_;
   std::unordered_map<std::string, std::size_t> rec_index_;               // recommendation id -> index
-  std::unordered_map<std::int32_t, std::vector<std::int32_t>> messages_of_;  // rule -> its messages
+  // Each rule's messages, as a chain: its last message, and for each message
+  // the same rule's message before it (-1: none). A vector per rule took
+  // about 90 B a rule that notes something.
+  std::unordered_map<std::int32_t, std::int32_t> last_message_of_;  // rule -> its last message
+  std::vector<std::int32_t> earlier_message_;                        // by message
 
   // ---- rules over facts (docs/engine.md, "Design: matching over many facts")
 
@@ -861,13 +869,15 @@ class Run {
           std::string text = render_template(a.text, view, *rs_.kb);
           Message::Kind k = a.kind == ast::ActionKind::Note ? Message::Kind::Note : Message::Kind::Warning;
           // The same text from the same rule once: only this rule's messages are compared.
-          std::vector<std::int32_t>& mine = messages_of_[rule];
-          bool dup = std::any_of(mine.begin(), mine.end(), [&](std::int32_t m) {
+          auto last = last_message_of_.try_emplace(rule, -1).first;
+          bool dup = false;
+          for (std::int32_t m = last->second; m >= 0 && !dup; m = earlier_message_[static_cast<std::size_t>(m)]) {
             const Message& old = r_.messages[static_cast<std::size_t>(m)];
-            return old.kind == k && old.text == text;
-          });
+            dup = old.kind == k && old.text == text;
+          }
           if (!dup) {
-            mine.push_back(static_cast<std::int32_t>(r_.messages.size()));
+            earlier_message_.push_back(last->second);
+            last->second = static_cast<std::int32_t>(r_.messages.size());
             r_.messages.push_back({k, std::move(text), rule, fi});
           }
           break;

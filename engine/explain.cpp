@@ -71,11 +71,29 @@ bool is_enum_value(const KnowledgeBase& kb, const std::string& name) {
 }  // namespace explain_detail
 
 
-RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) {
-  const CRule& r = rules.rules[static_cast<std::size_t>(rule)];
-  return {rule, std::string(r.name()), std::string(r.description()), std::string(r.source()), rules.where(r.loc), file_of(rules, r.loc), line_of(rules, r.loc),
-          r.priority};
+RuleRef::RuleRef(const RuleSet& rules, std::int32_t r)
+    : rule(r), line(line_of(rules, rules.rules[static_cast<std::size_t>(r)].loc)), rules_(&rules) {}
+
+namespace {
+const std::string kNoText;
+}  // namespace
+
+std::string RuleRef::name() const {
+  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].name()) : std::string();
 }
+std::string RuleRef::description() const {
+  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].description()) : std::string();
+}
+std::string RuleRef::source() const {
+  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].source()) : std::string();
+}
+const std::string& RuleRef::file() const {
+  return rules_ ? rules_->sources->name(rules_->rules[static_cast<std::size_t>(rule)].loc.file) : kNoText;
+}
+std::string RuleRef::where() const { return rules_ ? file() + ":" + std::to_string(line) : ""; }
+int RuleRef::priority() const { return rules_ ? rules_->rules[static_cast<std::size_t>(rule)].priority : 0; }
+
+RuleRef rule_ref(const RuleSet& rules, std::int32_t rule) { return RuleRef(rules, rule); }
 
 std::vector<NamedConstant> constants_in(const std::string& test_text, const RuleSet& rules) {
   std::vector<NamedConstant> out;
@@ -360,6 +378,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
   const KnowledgeBase& kb = *rules.kb;
   Explainer x{result, rules, options.max_depth};
   Report rep;
+  rep.rules = result.rules;
   rep.profile_source = result.profile_source;
   rep.explained = options.explain;
   rep.traced = options.trace;
@@ -426,6 +445,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
                     [&](const RecommendationExplanation& r) { return r.category == c; }))
       add_category(c);
   for (const RecommendationExplanation& r : rep.recommendations) add_category(r.category);
+  rep.messages.reserve(result.messages.size());
   for (const Message& m : result.messages)
     rep.messages.push_back({m.kind == Message::Kind::Warning, m.text, rule_ref(rules, m.rule)});
   for (const Citation& c : result.citations) {
@@ -451,22 +471,22 @@ Report build_report(const Result& result, const ReportOptions& options) {
     s.audience = Audience::Author;
     s.code(ce.conclusion)
         .text(": rule ")
-        .rule(ce.kept_by.name, ce.kept_by.file, ce.kept_by.line)
+        .rule(ce.kept_by.name(), ce.kept_by.file(), ce.kept_by.line)
         .text(" set ")
         .value(ce.kept)
         .text(" and rule ")
-        .rule(ce.rejected_by.name, ce.rejected_by.file, ce.rejected_by.line)
+        .rule(ce.rejected_by.name(), ce.rejected_by.file(), ce.rejected_by.line)
         .text(" set ")
         .value(ce.rejected)
         .text("; ")
         .value(ce.kept);
     if (ce.error)
       s.text(" stood because it came first. The two rules have the same priority (" +
-             std::to_string(ce.kept_by.priority) +
+             std::to_string(ce.kept_by.priority()) +
              "), so the rules contradict each other: ask the rule authors to fix them.");
     else
-      s.text(" stood (priority " + std::to_string(ce.kept_by.priority) + " over " +
-             std::to_string(ce.rejected_by.priority) + ").");
+      s.text(" stood (priority " + std::to_string(ce.kept_by.priority()) + " over " +
+             std::to_string(ce.rejected_by.priority()) + ").");
     rep.conflicts.push_back(std::move(ce));
   }
   if (result.runaway) {
@@ -500,7 +520,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
           // A logical rule's conclusion whose match this firing ended.
           const Fact& bf = result.facts[static_cast<std::size_t>(ch.before)];
           std::string by = bf.evidence.kind == Evidence::Kind::Derived
-                               ? " (`" + rule_ref(rules, result.firings[static_cast<std::size_t>(bf.evidence.firing)].rule).name +
+                               ? " (`" + rule_ref(rules, result.firings[static_cast<std::size_t>(bf.evidence.firing)].rule).name() +
                                      "` no longer matches)"
                                : "";
           after = (af.value.is_missing() ? std::string("(withdrawn)") : after + ", withdrawn") + by;

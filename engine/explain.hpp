@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,15 +119,28 @@ struct TestRecord {
   bool changeable = false;
 };
 
-struct RuleRef {
+// A rule as the report names it: its index and line, with its name,
+// description, guide section and file read from the rule set, not copied (a
+// report of half a million messages held five strings for each). Valid while
+// the rule set lives: a Report keeps its own (Report::rules), and so does a
+// WhatIf answer. A default RuleRef names no rule: its texts are empty.
+class RuleRef {
+ public:
+  RuleRef() = default;
+  RuleRef(const RuleSet& rules, std::int32_t rule);
   std::int32_t rule = -1;
-  std::string name;
-  std::string description;
-  std::string source;  // guide section
-  std::string where;   // file:line, for messages; renderers use file and line
-  std::string file;
   int line = 0;
-  int priority = 0;
+  // Copies of the rule's texts (a rule set holds them in one block, RuleTexts).
+  std::string name() const;
+  std::string description() const;
+  std::string source() const;  // guide section
+  const std::string& file() const;
+  // "file:line", for messages; renderers use file and line.
+  std::string where() const;
+  int priority() const;
+
+ private:
+  const RuleSet* rules_ = nullptr;
 };
 
 // What a group of tests read, as a report shows it under them: the profile
@@ -293,6 +307,9 @@ struct RulesUsed {
 };
 
 struct Report {
+  // The rule set the report was built from (Result::rules): its RuleRefs read
+  // the rules' names and places from it, so a report keeps it alive.
+  std::shared_ptr<const RuleSet> rules;
   std::string profile_source;
   std::string applicant;  // the `name` field
   std::optional<RulesUsed> used;  // set by the caller; shown in the header and the JSON's `rules`

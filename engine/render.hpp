@@ -10,11 +10,13 @@
 //                     rule nodes, edges from the facts a rule read to the rule
 //                     and from the rule to the facts it set.
 //
-// Renderers return strings and never print; the same Report always renders to
+// Renderers return strings (the text report may also be written to a
+// stream as it is made) and never print; the same Report always renders to
 // the same bytes. `rules` is the rule set the report was built from (for the
 // knowledge base's enums, named constants and category order).
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,11 @@ struct TextStyle {
 
 std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style = {},
                         View view = View::Advisor);
+// The same bytes, written to `out` as they are made (`advise run` streams
+// them to standard output or the file of `-o` in chunks, never holding the
+// whole text).
+void render_text(std::ostream& out, const Report& report, const RuleSet& rules, const TextStyle& style = {},
+                 View view = View::Advisor);
 // Pretty: indented by two, ending in a newline (`advise --format json`).
 // Compact: one line without blanks outside strings and no newline (`advise batch`).
 enum class JsonLayout { Pretty, Compact };

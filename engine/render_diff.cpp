@@ -126,7 +126,7 @@ J rule_json(const Result& r, std::int32_t firing) {
   RuleRef ref = rule_ref(rules, r.firings[static_cast<std::size_t>(firing)].rule);
   J tests = J::array();
   for (const TestRecord& t : tests_of(r, firing)) tests.push_back(render_test(t, rules, false));
-  return J{{"rule", ref.name}, {"where", ref.where}, {"source", ref.source}, {"tests", tests}};
+  return J{{"rule", ref.name()}, {"where", ref.where()}, {"source", ref.source()}, {"tests", tests}};
 }
 
 // Why rule `name` did not act in `r`, as JSON.

@@ -217,10 +217,10 @@ class DotWriter {
   }
 
   std::string rule_node(const RuleRef& r) {
-    std::string label = r.name;
-    if (!r.source.empty()) label += "\nguide: " + r.source;
-    label += "\n" + place(r.file, r.line);
-    return node("rule:" + r.name, 2, "shape=box, style=rounded, label=" + quote(label));
+    std::string label = r.name();
+    if (!r.source().empty()) label += "\nguide: " + r.source();
+    label += "\n" + place(r.file(), r.line);
+    return node("rule:" + r.name(), 2, "shape=box, style=rounded, label=" + quote(label));
   }
 
   // The node of one value of a fact ("" = missing).

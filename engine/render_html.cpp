@@ -159,7 +159,7 @@ class HtmlWriter {
     }
     if (!source.empty()) out_ << "<p class=\"source\">Guide: " << h(source) << "</p>\n";
     if (advisor_ && rule)
-      out_ << "<p class=\"advisor\">rule " << h(rule->name) << " (" << h(place(rule->file, rule->line)) << ")</p>\n";
+      out_ << "<p class=\"advisor\">rule " << h(rule->name()) << " (" << h(place(rule->file(), rule->line)) << ")</p>\n";
     out_ << "</details>\n";
   }
 

@@ -19,26 +19,26 @@ using namespace render_detail;
 // batch's rule table (schema 2), the same keys in the same order.
 void write_rule_fields(JsonWriter& w, const RuleRef& r) {
   w.key("description");
-  w.string(r.description);
+  w.string(r.description());
   w.key("guide");
-  w.string(r.source);
+  w.string(r.source());
   w.key("file");
-  w.string(r.file);
+  w.string(r.file());
   w.key("line");
   w.integer(r.line);
   w.key("priority");
-  w.integer(r.priority);
+  w.integer(r.priority());
 }
 
 void rule_json(JsonWriter& w, const RuleRef& r, RuleStyle style) {
   if (style == RuleStyle::ByName) {
     // Schema 2: the rule's name; its object is in the batch's rule table.
-    r.name.empty() ? w.null() : w.string(r.name);
+    r.name().empty() ? w.null() : w.string(r.name());
     return;
   }
   w.begin_object();
   w.key("name");
-  w.string(r.name);
+  w.string(r.name());
   write_rule_fields(w, r);
   w.end_object();
 }
@@ -203,7 +203,7 @@ void messages_json(JsonWriter& w, const Report& rep, bool warnings, RuleStyle st
     w.key("text");
     w.string(m.text);
     w.key("guide");
-    w.string(m.rule.source);
+    w.string(m.rule.source());
     w.key("rule");
     rule_json(w, m.rule, style);
     w.end_object();
@@ -371,7 +371,7 @@ void write_report_json(JsonWriter& w, const Report& rep, const RuleSet& rules, R
     w.key("text");
     w.string(r.text);
     w.key("guide");
-    w.string(r.rule.source);
+    w.string(r.rule.source());
     w.key("rule");
     rule_json(w, r.rule, style);
     w.key("also");
@@ -500,7 +500,7 @@ void write_rule_table_json(JsonWriter& w, const RuleSet& rules) {
   w.begin_object();
   for (std::size_t i = 0; i < rules.rules.size(); ++i) {
     RuleRef r = rule_ref(rules, static_cast<std::int32_t>(i));
-    w.key(r.name);
+    w.key(r.name());
     w.begin_object();
     write_rule_fields(w, r);
     w.end_object();

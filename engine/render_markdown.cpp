@@ -147,15 +147,15 @@ class MarkdownWriter {
   std::set<std::pair<FactId, std::int32_t>> shown_;  // (fact, firing) derivations written in full
 
   std::string rule_line(const RuleRef& r) const {
-    std::string s = "rule " + code(r.name) + " (" + code(place(r.file, r.line));
-    if (!r.source.empty()) s += "; guide: " + md(r.source);
+    std::string s = "rule " + code(r.name()) + " (" + code(place(r.file(), r.line));
+    if (!r.source().empty()) s += "; guide: " + md(r.source());
     return s + ")";
   }
 
   std::string cite(const RuleRef& r) const {
     std::string s = "\u2014 ";
-    if (!r.source.empty()) s += "guide: " + md(r.source) + " ";
-    return s + "(rule " + code(r.name) + ", " + code(place(r.file, r.line)) + ")";
+    if (!r.source().empty()) s += "guide: " + md(r.source()) + " ";
+    return s + "(rule " + code(r.name()) + ", " + code(place(r.file(), r.line)) + ")";
   }
 
   std::string mark(Truth t) const {
@@ -217,7 +217,7 @@ class MarkdownWriter {
     }
     shown_.insert({d.fact, d.firing});
     out_ << pad << "- set by " << rule_line(d.rule);
-    if (!d.rule.description.empty()) out_ << ": \u201c" << md(d.rule.description) << "\u201d";
+    if (!d.rule.description().empty()) out_ << ": \u201c" << md(d.rule.description()) << "\u201d";
     out_ << "\n";
     for (const RuleRef& a : d.also) out_ << pad << "- also added to by " << rule_line(a) << "\n";
     matched(d.matched, pad);
@@ -231,7 +231,7 @@ class MarkdownWriter {
       out_ << pad << "- " << code(p.name) << " = "
            << (p.kind == Derivation::Kind::Missing ? "*(not reached)*" : md(p.display));
       if (p.kind == Derivation::Kind::Derived && shown_.count({p.fact, p.firing})) {
-        out_ << " (set by rule " << code(p.rule.name) << "; see above)\n";
+        out_ << " (set by rule " << code(p.rule.name()) << "; see above)\n";
         continue;
       }
       out_ << "\n";
@@ -314,10 +314,10 @@ class MarkdownWriter {
     out_ << "\n## Where rules disagreed\n";
     for (const ConflictExplanation& c : rep_.conflicts) {
       out_ << "\n" << (c.error ? "**Error:** " : "") << sentence(c.summary) << "\n\n";
-      out_ << "- kept: " << rule_line(c.kept_by) << ", priority " << c.kept_by.priority << ", set " << md(c.kept)
+      out_ << "- kept: " << rule_line(c.kept_by) << ", priority " << c.kept_by.priority() << ", set " << md(c.kept)
            << " because\n";
       tests(c.kept_tests, "  ");
-      out_ << "- rejected: " << rule_line(c.rejected_by) << ", priority " << c.rejected_by.priority << ", set "
+      out_ << "- rejected: " << rule_line(c.rejected_by) << ", priority " << c.rejected_by.priority() << ", set "
            << md(c.rejected) << " because\n";
       tests(c.rejected_tests, "  ");
     }

@@ -130,13 +130,12 @@ std::string glue(std::string s) {
 
 class TextWriter {
  public:
-  TextWriter(const Report& rep, const TextStyle& style) : rep_(rep), style_(style) {}
+  TextWriter(const Report& rep, const TextStyle& style, std::ostream& out) : rep_(rep), style_(style), out_(out) {}
 
-  std::string render() {
-    if (rep_.answer_only) {  // --why-not prints only the answer
+  void render() {
+    if (rep_.answer_only) {  // --why-not prints only the answer (section() leaves out its first blank line)
       for (const WhyNot& w : rep_.why_not) why_not(w);
-      std::string s = out_.str();
-      return s.empty() || s[0] != '\n' ? s : s.substr(1);
+      return;
     }
     header();
     strategy();
@@ -150,13 +149,14 @@ class TextWriter {
     for (const WhyNot& w : rep_.why_not) why_not(w);
     trace();
     footer();
-    return out_.str();
   }
 
  private:
   const Report& rep_;
   TextStyle style_;
-  std::ostringstream out_;
+  // Written as it is made: the report is never held whole (one of half a
+  // million notes is 38 MB).
+  std::ostream& out_;
   std::set<std::pair<FactId, std::int32_t>> shown_;  // (fact, firing) derivations written in full
   bool first_section_ = true;
 
@@ -169,7 +169,8 @@ class TextWriter {
   static std::string line(const std::string& s) { return terminal_safe(one_line(s)); }
 
   void section(const std::string& title) {
-    out_ << "\n" << bold(line(title)) << "\n";
+    if (!(rep_.answer_only && first_section_)) out_ << "\n";
+    out_ << bold(line(title)) << "\n";
     first_section_ = false;
   }
 
@@ -275,9 +276,9 @@ class TextWriter {
   // "rule `x` (file:line; guide: Step 5.1)", for wrap(): breaks only
   // between the name, the place and the guide section.
   std::string rule_line(const RuleRef& r) const {
-    std::string s = glue("rule `" + r.name + "`") + " ";
-    if (r.source.empty()) return s + glue("(" + place(r.file, r.line) + ")");
-    return s + glue("(" + place(r.file, r.line) + ";") + " " + glue("guide: " + r.source + ")");
+    std::string s = glue("rule `" + r.name() + "`") + " ";
+    if (r.source().empty()) return s + glue("(" + place(r.file(), r.line) + ")");
+    return s + glue("(" + place(r.file(), r.line) + ";") + " " + glue("guide: " + r.source() + ")");
   }
 
   // "your step2ck: 252" for profile fields, "specialty_class: ultra" for conclusions.
@@ -355,12 +356,12 @@ class TextWriter {
       case Derivation::Kind::Derived: break;
     }
     shown_.insert({d.fact, d.firing});
-    std::string head = pad + "set by rule `" + line(d.rule.name) + "`";
-    if (d.rule.description.empty())
+    std::string head = pad + "set by rule `" + line(d.rule.name()) + "`";
+    if (d.rule.description().empty())
       out_ << head << "\n";
     else
-      wrap(head + ": ", width(head) + 2, indent + 4, d.rule.description);
-    std::string at = place(d.rule.file, d.rule.line) + (d.rule.source.empty() ? "" : "; guide: " + d.rule.source);
+      wrap(head + ": ", width(head) + 2, indent + 4, d.rule.description());
+    std::string at = place(d.rule.file(), d.rule.line) + (d.rule.source().empty() ? "" : "; guide: " + d.rule.source());
     wrap(pad + "  ", indent + 2, indent + 4, glue("(" + at + ")"));
     for (const RuleRef& a : d.also) wrap(pad + "  also added to by ", indent + 19, indent + 4, rule_line(a));
     matched(d.matched, indent + 2);
@@ -375,7 +376,7 @@ class TextWriter {
       if (p.kind == Derivation::Kind::Missing) {
         out_ << head << "(not reached)\n";
       } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.fact, p.firing})) {
-        wrap(head, width(head), indent + 4, p.display + " " + glue("(set by rule `" + p.rule.name + "`;") + " " + glue("see above)"));
+        wrap(head, width(head), indent + 4, p.display + " " + glue("(set by rule `" + p.rule.name() + "`;") + " " + glue("see above)"));
       } else {
         wrap(head, width(head), indent + 4, p.display);
         derivation_body(p, indent + 2);
@@ -437,8 +438,8 @@ class TextWriter {
 
   // "— guide: Step 5.1 (rule `x`, rules/step5_application.rules:12)"
   void cite_line(const RuleRef& r, std::size_t indent) {
-    std::string s = r.source.empty() ? "" : glue("guide: " + r.source) + " ";
-    s += glue("(rule `" + r.name + "`,") + " " + glue(place(r.file, r.line) + ")");
+    std::string s = r.source().empty() ? "" : glue("guide: " + r.source()) + " ";
+    s += glue("(rule `" + r.name() + "`,") + " " + glue(place(r.file(), r.line) + ")");
     wrap(std::string(indent, ' ') + "\u2014 ", indent + 2, indent + 2, s);
   }
 
@@ -463,7 +464,7 @@ class TextWriter {
       std::string src = f.source;
       if (f.year) src += ", " + std::to_string(f.year);
       if (f.secondary) src += " [secondary source]";
-      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name + "` (" + place(f.cited_by.file, f.cited_by.line) + ")";
+      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name() + "` (" + place(f.cited_by.file(), f.cited_by.line) + ")";
       wrap("    \u2014 source: ", 14, 6, src);
     }
   }
@@ -476,7 +477,7 @@ class TextWriter {
       wrap(head, c.error ? 9 : 2, 4, c.summary.marked());
       auto side = [&](const char* role, const RuleRef& r, const std::string& value, const std::vector<TestRecord>& ts) {
         wrap(std::string("    ") + role + " ", 5 + std::string(role).size(), 6,
-             rule_line(r) + ", priority " + std::to_string(r.priority) + ", set " + value + " because");
+             rule_line(r) + ", priority " + std::to_string(r.priority()) + ", set " + value + " because");
         tests(ts, 6);
       };
       side("kept:", c.kept_by, c.kept, c.kept_tests);
@@ -553,10 +554,20 @@ class TextWriter {
 
 }  // namespace
 
-std::string render_text(const Report& report, const RuleSet& /*rules*/, const TextStyle& style, View view) {
-  if (view == View::Applicant && report.applicant_view && !report.answer_only) return render_applicant(report, false);
-  TextWriter w(report, style);
-  return w.render();
+void render_text(std::ostream& out, const Report& report, const RuleSet& /*rules*/, const TextStyle& style,
+                 View view) {
+  if (view == View::Applicant && report.applicant_view && !report.answer_only) {
+    out << render_applicant(report, false);
+    return;
+  }
+  TextWriter w(report, style, out);
+  w.render();
+}
+
+std::string render_text(const Report& report, const RuleSet& rules, const TextStyle& style, View view) {
+  std::ostringstream out;
+  render_text(out, report, rules, style, view);
+  return std::move(out).str();
 }
 
 }  // namespace advise

@@ -39,7 +39,7 @@ struct Style {
     for (const Span& p : s.spans) out += p.kind == Span::Kind::Code || p.kind == Span::Kind::Rule ? name(p.text) : text(p.text);
     return out;
   }
-  std::string rule(const RuleRef& r) const { return name(r.name) + " (" + text(place(r.file, r.line)) + ")"; }
+  std::string rule(const RuleRef& r) const { return name(r.name()) + " (" + text(place(r.file(), r.line)) + ")"; }
 };
 
 std::string render_words(const WhatIf& w, const WhatIfHeader& h, const Style& st) {
@@ -127,7 +127,7 @@ std::string render_whatif_markdown(const WhatIf& w, const WhatIfHeader& h) { ret
 std::string render_whatif_json(const WhatIf& w, const WhatIfHeader& h, const KnowledgeBase& kb) {
   using nlohmann::ordered_json;
   auto rule_json = [](const RuleRef& r) {
-    return ordered_json{{"rule", r.name}, {"file", r.file}, {"line", r.line}};
+    return ordered_json{{"rule", r.name()}, {"file", r.file()}, {"line", r.line}};
   };
   auto test_json = [&](const TestRecord& t) {
     ordered_json values = ordered_json::object();

@@ -462,6 +462,7 @@ bool check_query(const RuleSet& rules, const std::string& query, const WhatIfOpt
 WhatIf what_if_prepared(const Engine& engine, const Profile& profile, const std::string& query,
                         const WhatIfOptions& options, Prepared& pre) {
   WhatIf w;
+  w.rules = engine.rule_set();
   if (!check_query(engine.rules(), query, options, w)) return w;
   w.evaluations = 1;  // the profile's own evaluation, made once for the query
   solve(engine, profile, options, w, 0, pre);
@@ -495,6 +496,7 @@ FieldStatus field_status(const KnowledgeBase& kb, const Profile& profile, std::i
 
 WhatIf what_if(const Engine& engine, const Profile& profile, const std::string& query, const WhatIfOptions& options) {
   WhatIf w;
+  w.rules = engine.rule_set();
   if (!check_query(engine.rules(), query, options, w)) return w;
   Prepared pre(engine, profile, options);
   return what_if_prepared(engine, profile, query, options, pre);

@@ -100,6 +100,8 @@ struct FieldStatus {
 };
 
 struct WhatIf {
+  // The rule set asked (Engine::rule_set): its RuleRefs read the rules from it.
+  std::shared_ptr<const RuleSet> rules;
   std::string query;
   Goal goal;
   std::string error;        // the goal or an override names nothing known (diagnostic wording)

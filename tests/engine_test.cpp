@@ -75,14 +75,14 @@ rule l1 "" source "t" when step2ck < 250 then set strategy = dual end
   // The derivation of the last conclusion walks back to the profile field.
   Derivation d = explain_fact(r, rs->conclusion_slot("contingency"));
   REQUIRE(d.kind == Derivation::Kind::Derived);
-  CHECK(d.rule.name == "l4");
+  CHECK(d.rule.name() == "l4");
   REQUIRE(d.premises.size() == 1);
-  CHECK(d.premises[0].rule.name == "l3");
+  CHECK(d.premises[0].rule.name() == "l3");
   REQUIRE(d.premises[0].premises.size() == 1);
-  CHECK(d.premises[0].premises[0].rule.name == "l2");
+  CHECK(d.premises[0].premises[0].rule.name() == "l2");
   REQUIRE(d.premises[0].premises[0].premises.size() == 1);
   const Derivation& l1 = d.premises[0].premises[0].premises[0];
-  CHECK(l1.rule.name == "l1");
+  CHECK(l1.rule.name() == "l1");
   REQUIRE(l1.tests.size() == 1);
   CHECK(l1.tests[0].text == "step2ck < 250");
   CHECK(l1.tests[0].result == Truth::True);
@@ -172,8 +172,8 @@ rule exception "" source "t" priority 10 when step2ck > 200 then set strategy = 
     CHECK(rs->kb->display(r.conflicts[0].rejected) == "dual");
     Report rep = build_report(r, {});
     REQUIRE(rep.conflicts.size() == 1);
-    CHECK(rep.conflicts[0].kept_by.name == "exception");
-    CHECK(rep.conflicts[0].rejected_by.name == "general");
+    CHECK(rep.conflicts[0].kept_by.name() == "exception");
+    CHECK(rep.conflicts[0].rejected_by.name() == "general");
     CHECK(rep.conflicts[0].rejected_tests.at(0).text == "step2ck < 250");
   }
   SECTION("equal priorities") {
@@ -224,7 +224,7 @@ rule dual_low "" source "t" when step2ck < 250 then set strategy = dual end
   CHECK_FALSE(w.reached);
   CHECK(w.actual == "`strategy` is dual");
   REQUIRE(w.candidates.size() == 1);
-  CHECK(w.candidates[0].rule.name == "single_ok");
+  CHECK(w.candidates[0].rule.name() == "single_ok");
   REQUIRE(w.candidates[0].failed.size() == 1);
   CHECK(w.candidates[0].failed[0].text == "step2ck >= 250");
   CHECK(w.candidates[0].failed[0].facts[0].display == "238");

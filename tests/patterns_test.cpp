@@ -517,7 +517,7 @@ std::string why_not_lines(const Run& r, const std::string& query, const std::str
   REQUIRE(w->error.empty());
   std::string out;
   for (const WhyNotCandidate& c : w->candidates) {
-    if (c.rule.name != rule) continue;
+    if (c.rule.name() != rule) continue;
     if (c.fired) out += "fired\n";
     for (const TestRecord& t : c.failed) {
       out += t.text;

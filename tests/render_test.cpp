@@ -114,9 +114,9 @@ TEST_CASE("render helpers: places, one-line tests, named constants") {
   auto rs = rules_of(kTiny);
   // Rules and tests carry their file and line apart: nothing re-parses "file:line".
   RuleRef r = rule_ref(*rs, 1);
-  CHECK(r.file == "tiny.rules");
+  CHECK(r.file() == "tiny.rules");
   CHECK(r.line == 9);
-  CHECK(r.where == "tiny.rules:9");
+  CHECK(r.where() == "tiny.rules:9");
   auto named = [&](const std::string& text) {
     std::vector<std::string> out;
     for (const NamedConstant& c : constants_in(text, *rs)) out.push_back(c.name + " = " + c.value);

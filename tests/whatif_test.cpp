@@ -41,7 +41,7 @@ rule r "" source "t" when publications >= 4 and observerships > 2 then set strat
   CHECK(w.alternatives[0].outcome.conclusions.size() == 1);
   CHECK(w.alternatives[0].outcome.conclusions[0].to_display == "single");
   REQUIRE(w.alternatives[0].outcome.fire.size() == 1);
-  CHECK(w.alternatives[0].outcome.fire[0].rule.name == "r");
+  CHECK(w.alternatives[0].outcome.fire[0].rule.name() == "r");
 }
 
 TEST_CASE("what-if: fewest fields first, then the smallest distance") {
@@ -83,7 +83,7 @@ rule r "" source "t" when citizenship is us_citizen and publications >= 2 then s
   CHECK(w.alternatives.empty());
   CHECK(w.proven);
   REQUIRE(w.blockers.size() == 1);
-  CHECK(w.blockers[0].rule.name == "r");
+  CHECK(w.blockers[0].rule.name() == "r");
   CHECK(w.blockers[0].test.text == "citizenship is us_citizen");
   REQUIRE(w.blockers[0].fixed.size() == 1);
   CHECK(w.blockers[0].fixed[0].name == "citizenship");
@@ -129,7 +129,7 @@ rule dual "" source "t" priority 10 when observerships < 1 then set strategy = d
   REQUIRE(w.alternatives.size() == 1);
   CHECK(changes(w.alternatives[0]) == "publications: 0 -> 2; observerships: 0 -> 1");
   REQUIRE(w.alternatives[0].outcome.stop.size() == 1);
-  CHECK(w.alternatives[0].outcome.stop[0].rule.name == "dual");
+  CHECK(w.alternatives[0].outcome.stop[0].rule.name() == "dual");
 }
 
 TEST_CASE("what-if: recommendations and rules are goals too; a goal reached already needs nothing") {
@@ -338,7 +338,7 @@ rule fail "" source "t" when step1 is fail then add step1_failure to red_flags e
   CHECK(fixed.alternatives.empty());
   CHECK(fixed.proven);
   REQUIRE(fixed.blockers.size() == 1);
-  CHECK(fixed.blockers[0].rule.name == "fail");
+  CHECK(fixed.blockers[0].rule.name() == "fail");
   CHECK(fixed.blockers[0].test.text == "step1 is fail");
   CHECK(fixed.reason.plain() ==
         "No change of actionable fields reaches this goal: a rule that gives the value has tests that only fixed fields "
