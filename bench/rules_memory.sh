@@ -10,7 +10,11 @@
 #   1. 100,000 distinct one-line rules of 62 bytes (`rule rN "d" source "s"
 #      when step2ck > K then note "x" end`), no diagnostics;
 #   2. a 16 MiB file (the largest allowed) of 578,524 one-line `if` rules of 29
-#      bytes, each with a `missing-source` warning (the diagnostics are kept).
+#      bytes, each with a `missing-source` warning (the diagnostics are kept);
+#   3. the guide's own rules (rules/) copied COPIES times (default 300: 47,700
+#      rules, 32 MB in 3,002 files; each copy's rules renamed), the constants
+#      declared once, first: rules as advisors write them (about 670 bytes of
+#      text a rule, comments included).
 # Needs /usr/bin/time (GNU time) and python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +32,18 @@ printf 'rule r0 "d" source "s" when step2ck > 1 then note "x" end\n' >"$tmp/one.
 python3 -c 'for i in range(100000): print(f"rule r{i} \"d\" source \"s\" when step2ck > {1 + i % 9} then note \"x\" end")' \
   >"$tmp/distinct.rules"
 python3 -c 'import sys; sys.stdout.write("if step2ck > 5 then note \"x\"\n" * ((16 * 1024 * 1024) // 29))' >"$tmp/big.rules"
+mkdir "$tmp/guide"
+cp "$root/rules/definitions.rules" "$tmp/guide/"
+echo 'include "definitions.rules"' >"$tmp/guide.rules.list"
+for k in $(seq 1 "${COPIES:-300}"); do
+  for f in "$root"/rules/*.rules; do
+    b=$(basename "$f" .rules)
+    case $b in advise | definitions) continue ;; esac
+    sed -E "s/^(rule +)([A-Za-z0-9_]+)/\1\2_k$k/" "$f" >"$tmp/guide/${b}_$k.rules"
+    echo "include \"${b}_$k.rules\"" >>"$tmp/guide.rules.list"
+  done
+done
+mv "$tmp/guide.rules.list" "$tmp/guide/all.rules"
 
 printf '%-30s %-22s %8s %10s %12s\n' "rule set" command rules "peak MiB" "bytes/rule"
 for cmd in check check-no-analysis run; do
@@ -39,10 +55,18 @@ for cmd in check check-no-analysis run; do
   tail=()
   [ "$cmd" = run ] && tail=("$profile")
   base=$(peak_kib "${args[@]}" "$tmp/one.rules" "${tail[@]}")
-  for f in distinct big; do
-    n=$(grep -c . "$tmp/$f.rules")
-    kib=$(peak_kib "${args[@]}" "$tmp/$f.rules" "${tail[@]}")
-    printf '%-30s %-22s %8d %10.0f %12.0f\n' "$f.rules ($(stat -c %s "$tmp/$f.rules") B)" "${args[*]}" "$n" \
+  for f in distinct big guide; do
+    if [ "$f" = guide ]; then
+      file=$tmp/guide/all.rules
+      n=$(cat "$tmp"/guide/*.rules | grep -cE '^(rule |if )')
+      bytes=$(cat "$tmp"/guide/*.rules | wc -c)
+    else
+      file=$tmp/$f.rules
+      n=$(grep -c . "$file")
+      bytes=$(stat -c %s "$file")
+    fi
+    kib=$(peak_kib "${args[@]}" "$file" "${tail[@]}")
+    printf '%-30s %-22s %8d %10.0f %12.0f\n' "$f.rules ($bytes B)" "${args[*]}" "$n" \
       "$(echo "$kib / 1024" | bc -l)" "$(echo "($kib - $base) * 1024 / $n" | bc -l)"
   done
 done
