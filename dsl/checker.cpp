@@ -447,11 +447,12 @@ bool declares(const ast::File& f) {
 // rule by rule in load order is what check_rules does. At the first
 // declaration that stops (the rules checked so far may use names declared
 // later: docs/language.md): what was checked is dropped, and the rules
-// parsed from then on are kept in their files, as load_rules keeps them.
-// Once every declaration is known (second_pass()), the files whose rules were
-// dropped are parsed again and the others' kept rules read, in load order:
-// only the files read before the first declaration (and the one holding it)
-// are parsed twice. The checker's diagnostics are kept apart until loading
+// parsed from then on are kept in their files, as load_rules keeps them,
+// until the text read passes kKeepTrees: from there their trees are dropped
+// too. Once every declaration is known (second_pass()), the files whose
+// rules were dropped are parsed again and the others' kept rules read, in
+// load order: only the files read before the first declaration (and the one
+// holding it) and those past kKeepTrees are parsed twice. The checker's diagnostics are kept apart until loading
 // ends, so that they come after the loader's and the parser's, as
 // check_rules reports them.
 class Streamed final : public RuleStream {
