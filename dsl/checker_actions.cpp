@@ -10,7 +10,20 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
   const std::string& file = sm_->text(text.loc.file);
   std::uint32_t pos = text.loc.begin;
   bool ok = true;
+  // The literal run being read. While `raw`, it is exactly the file's bytes
+  // from `lit_from` (one string literal, no escape, no doubled brace): the
+  // segment is then a view into the file's text, not a copy.
   std::string lit;
+  std::uint32_t lit_from = 0;
+  bool raw = true;
+  auto flush = [&] {
+    if (lit.empty()) return;
+    TextTemplate::Segment seg;
+    seg.literal = raw ? TextPiece::view(std::string_view(file).substr(lit_from, lit.size())) : TextPiece::copy(lit);
+    t.segments.push_back(std::move(seg));
+    lit.clear();
+    raw = true;
+  };
   std::size_t part = 0;
   while (pos < text.loc.end && part < text.parts.size()) {
     // Find the next literal's opening quote.
@@ -22,19 +35,25 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
       }
     }
     if (pos >= text.loc.end) break;
-    if (part > 0) lit += ' ';
+    if (part > 0) {
+      lit += ' ';
+      raw = false;
+    }
     ++pos;  // opening quote
     while (pos < text.loc.end && file[pos] != '"') {
       char ch = file[pos];
       if (ch == '\\' && pos + 1 < text.loc.end) {
         char nx = file[pos + 1];
         lit += nx == 'n' ? '\n' : nx == 't' ? '\t' : nx;
+        raw = false;
         pos += 2;
       } else if (ch == '{' && pos + 1 < text.loc.end && file[pos + 1] == '{') {
         lit += '{';
+        raw = false;
         pos += 2;
       } else if (ch == '}' && pos + 1 < text.loc.end && file[pos + 1] == '}') {
         lit += '}';
+        raw = false;
         pos += 2;
       } else if (ch == '{') {
         std::uint32_t close = pos + 1;
@@ -99,8 +118,7 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
             pos = close + 1;
             continue;
           }
-          if (!lit.empty()) t.segments.push_back({std::move(lit), {}});
-          lit.clear();
+          flush();
           TextTemplate::Segment seg;
           seg.place = Box<TextTemplate::Placeholder>({std::move(*ce), counted, std::move(singular), std::move(plural)});
           t.segments.push_back(std::move(seg));
@@ -109,6 +127,7 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
         }
         pos = close + 1;
       } else {
+        if (lit.empty()) lit_from = pos;
         lit += ch;
         ++pos;
       }
@@ -116,7 +135,7 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
     ++pos;  // closing quote
     ++part;
   }
-  if (!lit.empty()) t.segments.push_back({std::move(lit), {}});
+  flush();
   if (!ok) return std::nullopt;
   return t;
 }

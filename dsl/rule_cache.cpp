@@ -103,6 +103,30 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0x5bd1e995a3c1
 
 struct Out {
   std::string b;
+  // The rule files' texts, by address: a template's literal run that is a
+  // view into one (TextPiece) is written as where it is, so that a cache hit
+  // holds a view too, not a copy.
+  std::vector<std::pair<std::string_view, std::uint32_t>> texts;  // sorted by data()
+  void index_texts(const SourceManager& sources) {
+    for (std::uint32_t i = 0; i < sources.size(); ++i) texts.emplace_back(sources.text(i), i);
+    std::sort(texts.begin(), texts.end(),
+              [](const auto& x, const auto& y) { return std::less<const char*>()(x.first.data(), y.first.data()); });
+  }
+  // The file holding all of `s`, and where in it.
+  bool locate(std::string_view s, std::uint32_t& file, std::uint32_t& offset) const {
+    auto it = std::upper_bound(texts.begin(), texts.end(), s.data(), [](const char* p, const auto& t) {
+      return std::less<const char*>()(p, t.first.data());
+    });
+    if (it == texts.begin()) return false;
+    --it;
+    std::string_view t = it->first;
+    if (std::less<const char*>()(t.data() + t.size(), s.data()) ||
+        static_cast<std::size_t>(s.data() - t.data()) + s.size() > t.size())
+      return false;
+    file = it->second;
+    offset = static_cast<std::uint32_t>(s.data() - t.data());
+    return true;
+  }
   void raw(const void* p, std::size_t n) { b.append(static_cast<const char*>(p), n); }
   void u8(std::uint8_t v) { b.push_back(static_cast<char>(v)); }
   void u32(std::uint32_t v) { raw(&v, 4); }
@@ -276,7 +300,16 @@ void put(Out& o, const std::vector<CExpr>& v) {
 void put(Out& o, const TextTemplate& t) {
   o.count(t.segments.size());
   for (const TextTemplate::Segment& s : t.segments) {
-    o.str(s.literal);
+    std::uint32_t file = 0, offset = 0;
+    if (s.literal.is_view() && o.locate(s.literal.str(), file, offset)) {
+      o.flag(true);
+      o.u32(file);
+      o.u32(offset);
+      o.count(s.literal.str().size());
+    } else {
+      o.flag(false);
+      o.str(s.literal.str());
+    }
     o.flag(s.is_expr());
     if (!s.is_expr()) continue;
     put(o, s.place->expr);
@@ -392,6 +425,7 @@ struct In : cache_detail::Reader {
   using Reader::Reader;
   // Context for the index checks.
   std::vector<std::uint32_t> source_sizes;
+  const SourceManager* sources = nullptr;  // the rule files read again: views into their texts
   std::size_t enums = 0;
   const std::vector<EnumDef>* enum_defs = nullptr;
   std::size_t types = 0;
@@ -622,9 +656,20 @@ void get(In& in, std::vector<CExpr>& v) {
 }
 
 void get(In& in, TextTemplate& t) {
-  t.segments.resize(in.count(16));
+  t.segments.resize(in.count(6));
   for (TextTemplate::Segment& s : t.segments) {
-    s.literal = in.str();
+    if (in.flag()) {
+      std::uint32_t file = in.u32(), offset = in.u32(), size = in.u32();
+      if (!in.ok()) return;
+      if (!in.sources || file >= in.source_sizes.size() || offset > in.source_sizes[file] ||
+          size > in.source_sizes[file] - offset) {
+        in.fail("a text's place in its rule file is out of range");
+        return;
+      }
+      s.literal = TextPiece::view(std::string_view(in.sources->text(file)).substr(offset, size));
+    } else {
+      s.literal = TextPiece::copy(in.str());
+    }
     if (!in.flag()) continue;
     TextTemplate::Placeholder& p = s.place.make();
     get(in, p.expr);
@@ -1037,6 +1082,7 @@ std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleC
     sources->add(std::move(name), std::string(file.view()), quotable);
   }
 
+  in.sources = sources.get();
   CachedRules out;
   out.sources = sources;
   std::size_t ndiag = in.count(30);
@@ -1226,6 +1272,7 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
   o.count(rules.templates.size());
   for (const TemplateDef& t : rules.templates) put(o, t);
   o.u8(static_cast<std::uint8_t>(rules.strategy));
+  o.index_texts(sources);
   o.count(rules.rules.size());
   for (const CRule& r : rules.rules) put(o, r);
   o.count(rules.readers.size());

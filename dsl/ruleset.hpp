@@ -151,14 +151,15 @@ class PackedVec {
     }
     return *this;
   }
-  // A list's items are const: they are copied (as assigning a vector from a
-  // list copies them), exactly sized.
-  PackedVec& operator=(std::initializer_list<T> items) {
+  // The items given, moved in, exactly sized: `kids.assign(std::move(a),
+  // std::move(b))`. (No assignment from a braced list: its items are const,
+  // so each would be copied, a whole subtree for an expression's child.)
+  template <class... A>
+  void assign(A&&... items) {
     PackedVec out;
-    out.grow(items.size());
-    for (const T& e : items) out.emplace_back(e);
+    out.grow(sizeof...(items));
+    (out.emplace_back(std::forward<A>(items)), ...);
     *this = std::move(out);
-    return *this;
   }
   ~PackedVec() { clear(); }
 
@@ -292,6 +293,57 @@ struct CPattern {
   std::vector<CExpr> agg_tests;  // tests that read the aggregate's value (AggValue at `level`)
 };
 
+// A literal run of a text template, 16 bytes where a std::string takes 32
+// and, past 15 characters, an allocation. Most runs are the rule file's own
+// bytes (one string literal, no escape, no doubled brace): held as a view
+// into the text of the SourceManager, which the RuleSet keeps (`sources`);
+// the others (and those of tests that build templates by hand) own a copy.
+class TextPiece {
+ public:
+  TextPiece() = default;
+  // `s` must outlive the piece: a rule file's text in the rule set's sources.
+  static TextPiece view(std::string_view s) {
+    TextPiece t;
+    t.p_ = s.data();
+    t.n_ = static_cast<std::uint32_t>(s.size());
+    return t;
+  }
+  static TextPiece copy(std::string_view s) {
+    TextPiece t;
+    if (s.empty()) return t;
+    char* p = new char[s.size()];
+    std::copy(s.begin(), s.end(), p);
+    t.p_ = p;
+    t.n_ = static_cast<std::uint32_t>(s.size());
+    t.owned_ = true;
+    return t;
+  }
+  TextPiece(std::string_view s) : TextPiece(copy(s)) {}  // NOLINT: a string given is copied
+  TextPiece(const TextPiece& o) : TextPiece(o.owned_ ? copy(o.str()) : view(o.str())) {}
+  TextPiece(TextPiece&& o) noexcept : p_(o.p_), n_(o.n_), owned_(o.owned_) {
+    o.p_ = "";
+    o.n_ = 0;
+    o.owned_ = false;
+  }
+  TextPiece& operator=(TextPiece o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
+    std::swap(owned_, o.owned_);
+    return *this;
+  }
+  ~TextPiece() {
+    if (owned_) delete[] p_;
+  }
+  std::string_view str() const { return {p_, n_}; }
+  bool empty() const { return n_ == 0; }
+  bool is_view() const { return !owned_ && n_ > 0; }
+
+ private:
+  const char* p_ = "";
+  std::uint32_t n_ = 0;
+  bool owned_ = false;
+};
+
 // A text with {placeholders}: literal segments and expressions, alternating.
 struct TextTemplate {
   // `{EXPR}`, or a counted placeholder, `{EXPR|singular|plural}`: the
@@ -304,7 +356,7 @@ struct TextTemplate {
     std::string singular, plural;
   };
   struct Segment {
-    std::string literal;     // when not a placeholder
+    TextPiece literal;       // when not a placeholder
     Box<Placeholder> place;  // a placeholder
     bool is_expr() const { return static_cast<bool>(place); }
   };

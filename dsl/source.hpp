@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,9 @@ class SourceManager {
     std::vector<std::uint32_t> line_starts;
     bool quotable = true;
   };
-  std::vector<Buffer> files_;
+  // A deque: a buffer never moves once added, so views into its text (a
+  // template's literal runs, TextPiece) stay valid as files are added.
+  std::deque<Buffer> files_;
 };
 
 }  // namespace advise

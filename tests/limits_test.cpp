@@ -265,7 +265,31 @@ TEST_CASE("the compiled form's sizes: the memory per rule", "[limits][memory]") 
   CHECK(sizeof(CAction) == 96);  // text segments: a PackedVec
   CHECK(sizeof(CRule) == 144);   // actions: a PackedVec; name, description and source: RuleTexts
   CHECK(sizeof(PackedVec<CExpr>) == sizeof(void*));
-  CHECK(sizeof(TextTemplate::Segment) == 40);
+  CHECK(sizeof(TextPiece) == 16);
+  CHECK(sizeof(TextTemplate::Segment) == 24);  // a literal run: a TextPiece, usually a view into the rule file
+}
+
+TEST_CASE("TextPiece views or owns its bytes", "[limits][memory]") {
+  std::string file = "note \"a text longer than fifteen bytes\"";
+  TextPiece v = TextPiece::view(std::string_view(file).substr(6, 33));
+  CHECK(v.is_view());
+  CHECK(v.str() == "a text longer than fifteen bytes\"");
+  CHECK(v.str().data() == file.data() + 6);  // no copy
+  TextPiece c = TextPiece::copy("escaped \"q\"");
+  CHECK_FALSE(c.is_view());
+  CHECK(c.str() == "escaped \"q\"");
+  TextPiece c2 = c;  // an owned piece copies its bytes
+  CHECK(c2.str() == c.str());
+  CHECK(c2.str().data() != c.str().data());
+  TextPiece v2 = v;  // a view copies the view
+  CHECK(v2.str().data() == v.str().data());
+  TextPiece m = std::move(c2);
+  CHECK(m.str() == "escaped \"q\"");
+  CHECK(c2.empty());  // NOLINT(bugprone-use-after-move): moved from, it is empty
+  m = v;
+  CHECK(m.is_view());
+  CHECK(TextPiece().str().empty());
+  CHECK(TextPiece::copy("").empty());
 }
 
 TEST_CASE("PackedVec reads and grows like a vector", "[limits][memory]") {
@@ -286,7 +310,7 @@ TEST_CASE("PackedVec reads and grows like a vector", "[limits][memory]") {
   CHECK(v.back().slot == 3);
   CHECK(v.at(40).slot == 3);
   CHECK_THROWS_AS(v.at(42), std::out_of_range);
-  v[0].kids = {num(7), num(8)};
+  v[0].kids.assign(num(7), num(8));  // moved in, exactly sized
   v[0].kids.emplace_back(num(9));
   PackedVec<CExpr> copy = v;  // deep
   copy[0].kids[0].slot = 70;

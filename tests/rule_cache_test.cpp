@@ -163,6 +163,44 @@ TEST_CASE("a start-up cache entry holds the rule set and kb as loaded", "[rule_c
   CHECK_FALSE(read_rule_cache(cache.path.string(), other, why));
 }
 
+// A text's literal runs are views into the rule file's text (TextPiece),
+// not copies, when they are the file's own bytes; escapes, doubled braces
+// and texts written in parts make a copy. A cache hit restores the views into
+// the texts it read again.
+TEST_CASE("a text's literal runs are views into the rule file, after a cache hit too", "[rule_cache][memory]") {
+  TempDir dir, cache;
+  std::string file = dir.file("t.rules",
+                              "rule plain \"d\" source \"s\" when step2ck > 1 then\n"
+                              "  note \"Your Step 2 CK of {step2ck} is above the line\"\n"
+                              "  note \"an \\\"escaped\\\" quote and {{braces}}\"\n"
+                              "  note \"written\" \"in two parts\"\n"
+                              "end\n");
+  RuleCacheKey key{"test-binary", source("kb"), {file}, ""};
+  Loaded l = load_cold(key.kb_dir, key.paths);
+  auto rules = std::make_shared<const RuleSet>(std::move(*l.rules));
+  auto literals = [](const RuleSet& rs, const SourceManager& sm) {
+    std::vector<std::string> out;
+    std::string_view text = sm.text(0);
+    for (const CAction& a : rs.rules.at(0).actions)
+      for (const TextTemplate::Segment& seg : a.text.segments) {
+        if (seg.is_expr()) continue;
+        std::string_view s = seg.literal.str();
+        bool inside = s.data() >= text.data() && s.data() + s.size() <= text.data() + text.size();
+        out.push_back(std::string(seg.literal.is_view() && inside ? "view:" : "copy:") + std::string(s));
+      }
+    return out;
+  };
+  std::vector<std::string> want{"view:Your Step 2 CK of ", "view: is above the line",
+                                "copy:an \"escaped\" quote and {braces}", "copy:written in two parts"};
+  CHECK(literals(*rules, *l.sources) == want);
+  std::string why;
+  REQUIRE(write_rule_cache(cache.path.string(), key, *l.kb, *rules, *l.sources, l.diags, why));
+  auto hit = read_rule_cache(cache.path.string(), key, why);
+  INFO(why);
+  REQUIRE(hit);
+  CHECK(literals(*hit->rules, *hit->sources) == want);
+}
+
 // Every part of the compact compiled form (dsl/ruleset.hpp) goes through the
 // codec and back unchanged: the bundled rules (stages, counted placeholders,
 // indexed sets, recommendations) and rules over facts (patterns, guards,
