@@ -3,7 +3,7 @@
 #
 #   bench/rules_memory.sh [ADVISE]        default: build/app/advise
 #
-# Generates two rule sets and prints the peak resident memory of
+# Generates three rule sets and prints the peak resident memory of
 # `advise check`, `advise check --no-analysis` and `advise run` (the rules on
 # examples/profiles/example.json) on each, and the bytes per rule above a
 # one-rule set:
@@ -15,6 +15,8 @@
 #      rules, 32 MB in 3,002 files; each copy's rules renamed), the constants
 #      declared once, first: rules as advisors write them (about 670 bytes of
 #      text a rule, comments included).
+#   4. for scale, CLIPS on rule set 1 written as CLIPS rules (when `clips` is
+#      installed).
 # Needs /usr/bin/time (GNU time) and python3.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,3 +77,31 @@ for cmd in check check-no-analysis run; do
       "$(echo "$kib / 1024" | bc -l)" "$(echo "($kib - $base) * 1024 / $n" | bc -l)"
   done
 done
+
+# For scale: CLIPS (Debian's `clips`) on the same 100,000 rules written as
+# CLIPS rules (`(defrule rN "d" (applicant (step2ck ?s&:(> ?s K))) => (assert
+# (note x)))`), loaded, then loaded and run on one applicant fact (every rule
+# fires; each asserts the same fact). CLIPS keeps no text of its rules.
+if command -v clips >/dev/null; then
+  python3 -c '
+print("(deftemplate applicant (slot step2ck))")
+for i in range(100000): print(f"(defrule r{i} \"d\" (applicant (step2ck ?s&:(> ?s {1 + i % 9}))) => (assert (note x)))")' \
+    >"$tmp/distinct.clp"
+  python3 -c '
+print("(deftemplate applicant (slot step2ck))")
+print("(defrule r0 \"d\" (applicant (step2ck ?s&:(> ?s 1))) => (assert (note x)))")' >"$tmp/one.clp"
+  clips_kib() {  # peak RSS in KiB of CLIPS loading $1, and running it when $2 is run
+    {
+      printf '(load "%s")\n' "$1"
+      [ "$2" = run ] && printf '(assert (applicant (step2ck 240)))\n(run)\n'
+      printf '(exit)\n'
+    } >"$tmp/batch.clp"
+    /usr/bin/time -v clips -f2 "$tmp/batch.clp" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'
+  }
+  for mode in load run; do
+    base=$(clips_kib "$tmp/one.clp" "$mode")
+    kib=$(clips_kib "$tmp/distinct.clp" "$mode")
+    printf '%-30s %-22s %8d %10.0f %12.0f\n' "distinct.clp ($(stat -c %s "$tmp/distinct.clp") B)" "clips $mode" 100000 \
+      "$(echo "$kib / 1024" | bc -l)" "$(echo "($kib - $base) * 1024 / 100000" | bc -l)"
+  done
+fi

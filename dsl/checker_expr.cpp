@@ -103,7 +103,7 @@ std::optional<CExpr> Checker::number_call(const ast::Expr& e, TypeId expected) {
     }
     c.op = Op::Choose;
     c.type = a->type == b->type ? a->type : types().number();
-    c.kids.assign(std::move(*cond), std::move(*a), std::move(*b));
+    c.kids.take(std::move(*cond), std::move(*a), std::move(*b));
     return c;
   }
   for (const ast::Expr& k : e.kids) {
@@ -254,7 +254,7 @@ std::optional<CExpr> Checker::range_literal(const ast::Expr& e) {
   if (!lo || !hi) return std::nullopt;
   c.op = Op::MakeRange;
   c.type = types().range();
-  c.kids.assign(std::move(*lo), std::move(*hi));
+  c.kids.take(std::move(*lo), std::move(*hi));
   return fold(std::move(c));
 }
 
@@ -266,7 +266,7 @@ std::optional<CExpr> Checker::negation(const ast::Expr& e) {
   if (!k) return std::nullopt;
   c.op = Op::Neg;
   c.type = k->type;
-  c.kids.assign(std::move(*k));
+  c.kids.take(std::move(*k));
   return fold(std::move(c));
 }
 
@@ -285,7 +285,7 @@ std::optional<CExpr> Checker::arithmetic(const ast::Expr& e) {
     error(DiagKind::DivisionByZero, e.kids[1].loc, "`" + src(e.loc) + "` divides by zero");
     return std::nullopt;
   }
-  c.kids.assign(std::move(*a), std::move(*b));
+  c.kids.take(std::move(*a), std::move(*b));
   return fold(std::move(c));
 }
 
@@ -297,7 +297,7 @@ std::optional<CExpr> Checker::not_condition(const ast::Expr& e) {
   if (!k) return std::nullopt;
   c.op = Op::Not;
   c.type = types().boolean();
-  c.kids.assign(std::move(*k));
+  c.kids.take(std::move(*k));
   return c;
 }
 
@@ -311,7 +311,7 @@ std::optional<CExpr> Checker::and_or(const ast::Expr& e) {
   if (!a || !b) return std::nullopt;
   c.op = e.kind == K::And ? Op::And : Op::Or;
   c.type = types().boolean();
-  c.kids.assign(std::move(*a), std::move(*b));
+  c.kids.take(std::move(*a), std::move(*b));
   return c;
 }
 
@@ -349,7 +349,7 @@ std::optional<CExpr> Checker::comparison(const ast::Expr& e) {
   c.op = op == "<" ? Op::Lt : op == "<=" ? Op::Le : op == ">" ? Op::Gt : op == ">=" ? Op::Ge
        : op == "==" ? Op::Eq : Op::Ne;
   c.type = types().boolean();
-  c.kids.assign(std::move(*a), std::move(*b));
+  c.kids.take(std::move(*a), std::move(*b));
   return c;
 }
 
@@ -393,7 +393,7 @@ std::optional<CExpr> Checker::in_test(const ast::Expr& e) {
   }
   c.op = e.number != 0 ? Op::NotIn : Op::In;
   c.type = types().boolean();
-  c.kids.assign(std::move(*a), std::move(*b));
+  c.kids.take(std::move(*a), std::move(*b));
   return c;
 }
 
@@ -420,7 +420,7 @@ std::optional<CExpr> Checker::contains_test(const ast::Expr& e) {
   }
   c.op = e.number != 0 ? Op::NotContains : Op::Contains;
   c.type = types().boolean();
-  c.kids.assign(std::move(*a), std::move(*b));
+  c.kids.take(std::move(*a), std::move(*b));
   return c;
 }
 
@@ -437,7 +437,7 @@ std::optional<CExpr> Checker::between_test(const ast::Expr& e) {
   check_constant_range(*v, *hi);
   c.op = Op::Between;
   c.type = types().boolean();
-  c.kids.assign(std::move(*v), std::move(*lo), std::move(*hi));
+  c.kids.take(std::move(*v), std::move(*lo), std::move(*hi));
   return c;
 }
 
@@ -450,7 +450,7 @@ std::optional<CExpr> Checker::missing_test(const ast::Expr& e) {
   if (!v) return std::nullopt;
   c.op = e.number != 0 ? Op::IsPresent : Op::IsMissing;
   c.type = types().boolean();
-  c.kids.assign(std::move(*v));
+  c.kids.take(std::move(*v));
   return c;
 }
 
@@ -492,7 +492,7 @@ std::optional<CExpr> Checker::function_call(const ast::Expr& e, TypeId expected)
   }
   c.op = f == "min" ? Op::Min : f == "max" ? Op::Max : f == "avg" ? Op::Avg : f == "sum" ? Op::Sum : Op::Count;
   c.type = counting ? types().integer() : (f == "avg" ? types().number() : types().at(a->type).elem);
-  c.kids.assign(std::move(*a));
+  c.kids.take(std::move(*a));
   return c;
 }
 
@@ -560,7 +560,7 @@ std::optional<CExpr> Checker::member_access(const ast::Expr& e) {
   c.op = Op::Member;
   c.slot = attr;
   c.type = kb_->specialty_attributes[static_cast<std::size_t>(attr)].type;
-  c.kids.assign(std::move(*base));
+  c.kids.take(std::move(*base));
   if (c.kids[0].op == Op::Const) {
     // A constant specialty: read the table now.
     const Specialty& s = kb_->specialties[static_cast<std::size_t>(c.kids[0].constant->sym)];
@@ -590,7 +590,7 @@ std::optional<CExpr> Checker::map_index(const ast::Expr& e) {
   }
   c.op = Op::MapGet;
   c.type = types().at(base->type).elem;
-  c.kids.assign(std::move(*base), std::move(*key));
+  c.kids.take(std::move(*base), std::move(*key));
   return c;
 }
 

@@ -210,6 +210,7 @@ class Checker {
   bool where_tests(const ast::Expr& where, std::vector<CExpr>& out);
 
   bool pattern_condition(const ast::Expr& cond, CRule& out);
+  bool room_for_level(const CRule& out, const ast::Loc& at);
 
   const Binding* action_binding(const ast::Ident& id);
 

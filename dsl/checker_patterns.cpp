@@ -210,7 +210,7 @@ void Checker::collect_aggregates(const ast::Expr& e, std::vector<const ast::Expr
 }
 
 void Checker::levels_read(const CExpr& c, std::int32_t& max_level) {
-  if (c.op == Op::FactField || c.op == Op::AggValue) max_level = std::max(max_level, c.level);
+  if (c.op == Op::FactField || c.op == Op::AggValue) max_level = std::max<std::int32_t>(max_level, c.level);
   for (const CExpr& k : c.kids) levels_read(k, max_level);
 }
 
@@ -268,6 +268,16 @@ bool Checker::where_tests(const ast::Expr& where, std::vector<CExpr>& out) {
   return ok;
 }
 
+// One more level for the rule's matches (a `for each` or an aggregate), or
+// `nesting-too-deep` past kMaxRuleLevels.
+bool Checker::room_for_level(const CRule& out, const ast::Loc& at) {
+  if (out.levels < kMaxRuleLevels) return true;
+  error(DiagKind::NestingTooDeep, at,
+        "a rule matches at most " + std::to_string(kMaxRuleLevels) +
+            " facts at once (each `for each` and each count, sum, min, max or average of facts adds one)");
+  return false;
+}
+
 // A condition with patterns: the rule's patterns in order, each conjunct
 // placed at the pattern where everything it reads is bound.
 bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
@@ -278,6 +288,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
   for (std::size_t i = 0; i < work.size(); ++i) {
     const ast::Expr& e = *work[i];
     if (e.kind == K::ForEach) {
+      if (!room_for_level(out, e.loc)) return false;
       CPattern p;
       p.kind = CPattern::Kind::ForEach;
       p.level = out.levels;
@@ -326,6 +337,7 @@ bool Checker::pattern_condition(const ast::Expr& cond, CRule& out) {
     std::vector<const ast::Expr*> aggs;
     collect_aggregates(e, aggs);
     for (const ast::Expr* a : aggs) {
+      if (!room_for_level(out, a->loc)) return false;
       CPattern p;
       p.kind = CPattern::Kind::Aggregate;
       p.level = out.levels;

@@ -640,7 +640,9 @@ void get(In& in, CExpr& e, int depth = 0) {
   e.slot = in.i32();
   if (e.op == Op::Slot && (e.slot < 0 || static_cast<std::size_t>(e.slot) >= in.slots))
     return in.fail("a slot is out of range");
-  e.level = in.i32();
+  std::int32_t level = in.i32();
+  if (level < -1 || level >= kMaxRuleLevels) return in.fail("a level is out of range");
+  e.level = static_cast<std::int16_t>(level);
   if (in.p < in.end && *in.p == static_cast<char>(Value::Kind::Missing))
     ++in.p;  // most nodes hold no constant
   else
@@ -733,7 +735,9 @@ void get(In& in, CRule& r) {
   for (std::int32_t s : r.writes)
     if (s < 0 || static_cast<std::size_t>(s) >= in.slots) return in.fail("a slot is out of range");
   r.logical = in.flag();
-  r.levels = in.i32();
+  std::int32_t levels = in.i32();
+  if (levels < 0 || levels > kMaxRuleLevels) return in.fail("a rule's levels are out of range");
+  r.levels = static_cast<std::int16_t>(levels);
   if (!in.flag()) return;
   CRule::Rare& rare = r.rare.make();
   rare.stages = in.i32s();

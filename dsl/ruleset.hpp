@@ -122,7 +122,7 @@ class ConstPool {
 // block holding their count, its capacity and the items, where a vector
 // takes 24 bytes (empty: a shared block of none, so reading never tests for
 // null). Read like a vector (size, [], range for);
-// built by push_back, emplace_back, resize or assignment from a list.
+// built by push_back, emplace_back, resize or take (the items, moved in).
 template <class T>
 class PackedVec {
  public:
@@ -151,11 +151,11 @@ class PackedVec {
     }
     return *this;
   }
-  // The items given, moved in, exactly sized: `kids.assign(std::move(a),
+  // The items given, moved in, exactly sized: `kids.take(std::move(a),
   // std::move(b))`. (No assignment from a braced list: its items are const,
   // so each would be copied, a whole subtree for an expression's child.)
   template <class... A>
-  void assign(A&&... items) {
+  void take(A&&... items) {
     PackedVec out;
     out.grow(sizeof...(items));
     (out.emplace_back(std::forward<A>(items)), ...);
@@ -258,11 +258,16 @@ class PackedVec {
   Block* b_ = empty_block();
 };
 
+// A rule's matches have at most this many levels (ForEach and Aggregate
+// patterns): the checker refuses more (`nesting-too-deep`), so that a level
+// fits the 16 bits CExpr and CRule give it.
+inline constexpr int kMaxRuleLevels = 1000;
+
 struct CExpr {
   Op op = Op::Const;
+  std::int16_t level = -1;  // FactField, AggValue (below kMaxRuleLevels)
   TypeId type = kNoType;
   std::int32_t slot = -1;
-  std::int32_t level = -1;  // FactField, AggValue
   ast::Loc loc;  // where the rule author wrote it (source text via SourceManager)
   ConstRef constant;        // Const
   PackedVec<CExpr> kids;
@@ -270,7 +275,7 @@ struct CExpr {
 
 // The compiled form is held a node per expression for every rule: its size
 // is the memory per rule (docs/cli.md, "Limits"; tests/limits_test.cpp).
-static_assert(sizeof(CExpr) == 48, "CExpr grew: the memory per rule grows with it (docs/cli.md, Limits)");
+static_assert(sizeof(CExpr) == 40, "CExpr grew: the memory per rule grows with it (docs/cli.md, Limits)");
 
 // A pattern of a rule over facts of a template (docs/engine.md, "Design:
 // matching over many facts"), in the order written. ForEach and Aggregate
@@ -495,8 +500,8 @@ struct CRule {
   int priority = 0;
   std::int32_t category = -1;  // default category of its recommendations
   int specificity = 0;     // number of tests in the condition (agenda tie-break)
-  std::int32_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns)
   ast::Loc loc;
+  std::int16_t levels = 0;  // levels of its matches (ForEach and Aggregate patterns), at most kMaxRuleLevels
   bool short_form = false;
   bool logical = false;  // its creations hold only while its match holds
   RuleTexts texts;
@@ -528,8 +533,8 @@ struct CRule {
   static const Rare& empty_rare();
 };
 
-static_assert(sizeof(CAction) == 96, "CAction grew: the memory per rule grows with it (docs/cli.md, Limits)");
-static_assert(sizeof(CRule) == 144, "CRule grew: the memory per rule grows with it (docs/cli.md, Limits)");
+static_assert(sizeof(CAction) == 88, "CAction grew: the memory per rule grows with it (docs/cli.md, Limits)");
+static_assert(sizeof(CRule) == 128, "CRule grew: the memory per rule grows with it (docs/cli.md, Limits)");
 
 // Appends to `out` the slots `e` reads (Op::Slot), each once, first read first.
 void collect_slots(const CExpr& e, std::vector<std::int32_t>& out);

@@ -235,7 +235,7 @@ class Compiler {
 
   void rule(rete::NetworkBuilder& b, const CRule& r) {
     std::int32_t parent = rete::NetworkBuilder::root();
-    level_tmpl_.assign(static_cast<std::size_t>(std::max(r.levels, 0)), -1);
+    level_tmpl_.assign(static_cast<std::size_t>(std::max<int>(r.levels, 0)), -1);
     for (const CPattern& p : r.patterns())
       if (p.kind == CPattern::Kind::ForEach && p.level >= 0 && static_cast<std::size_t>(p.level) < level_tmpl_.size())
         level_tmpl_[static_cast<std::size_t>(p.level)] = p.tmpl;

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "app/commands.hpp"
@@ -117,6 +118,37 @@ TEST_CASE("hardening: the longest accepted chain of definitions checks and runs"
     CHECK(c.ok);
   }
   CHECK_FALSE(check_text(const_chain(255, true)).ok);
+}
+
+// A level of a rule's matches is held in 16 bits (CExpr, CRule): past
+// kMaxRuleLevels (1,000) `for each` and aggregates, the rule is refused at
+// the one too many. The tests are grouped in parentheses, two by two, so that
+// no chain reaches kMaxNesting first.
+TEST_CASE("hardening: a rule matching more than 1,000 facts at once is refused", "[hardening]") {
+  auto rule = [](int n) {
+    std::function<std::string(int, int)> group = [&](int lo, int hi) -> std::string {
+      if (hi - lo == 1) return "(the number of guest g" + std::to_string(lo) + ") >= 0";
+      int mid = (lo + hi) / 2;
+      return "(" + group(lo, mid) + " and " + group(mid, hi) + ")";
+    };
+    return "template guest \"A guest\"\n  name: symbol\nend\n"
+           "rule many \"d\" source \"s\"\nwhen " + group(0, n) + "\nthen note \"x\"\nend\n";
+  };
+  Checked ok = check_text(rule(kMaxRuleLevels));
+  INFO(ok.text);
+  CHECK(ok.ok);
+  Checked c = check_text(rule(kMaxRuleLevels + 1));
+  CHECK_FALSE(c.ok);
+  REQUIRE(kinds(c.diags) == std::vector<std::string>{"nesting-too-deep"});
+  std::vector<std::string> e = errors(c.text);
+  REQUIRE(e.size() == 1);
+  // The 1,001st aggregate, `the number of guest g1000`.
+  std::string text = rule(kMaxRuleLevels + 1);
+  std::size_t at = text.find("the number of guest g1000)");
+  std::size_t line_start = text.rfind('\n', at) + 1;
+  CHECK(e[0] == "h.rules:5:" + std::to_string(at - line_start + 1) +
+                    ": error: a rule matches at most 1000 facts at once (each `for each` and each count, sum, min, "
+                    "max or average of facts adds one) [nesting-too-deep]");
 }
 
 TEST_CASE("hardening: aliases deep in expressions count their own depth too", "[hardening]") {
