@@ -13,16 +13,23 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
   // The literal run being read. While `raw`, it is exactly the file's bytes
   // from `lit_from` (one string literal, no escape, no doubled brace): the
   // segment is then a view into the file's text, not a copy.
+  // A run that begins a later part of a text written in parts is read after
+  // a space (`spaced`): the space is not in the file, the view is.
   std::string lit;
   std::uint32_t lit_from = 0;
   bool raw = true;
+  bool spaced = false;
   auto flush = [&] {
-    if (lit.empty()) return;
+    if (lit.empty() && !spaced) return;
     TextTemplate::Segment seg;
-    seg.literal = raw ? TextPiece::view(std::string_view(file).substr(lit_from, lit.size())) : TextPiece::copy(lit);
+    if (!raw)
+      seg.literal = TextPiece::copy(spaced ? " " + lit : lit);
+    else
+      seg.literal = TextPiece::view(std::string_view(file).substr(lit_from, lit.size()), spaced);
     t.segments.push_back(std::move(seg));
     lit.clear();
     raw = true;
+    spaced = false;
   };
   std::size_t part = 0;
   while (pos < text.loc.end && part < text.parts.size()) {
@@ -36,8 +43,8 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
     }
     if (pos >= text.loc.end) break;
     if (part > 0) {
-      lit += ' ';
-      raw = false;
+      flush();
+      spaced = true;
     }
     ++pos;  // opening quote
     while (pos < text.loc.end && file[pos] != '"') {

@@ -302,13 +302,15 @@ void put(Out& o, const TextTemplate& t) {
   for (const TextTemplate::Segment& s : t.segments) {
     std::uint32_t file = 0, offset = 0;
     if (s.literal.is_view() && o.locate(s.literal.str(), file, offset)) {
-      o.flag(true);
+      o.u8(s.literal.after_space() ? 2 : 1);
       o.u32(file);
       o.u32(offset);
       o.count(s.literal.str().size());
     } else {
-      o.flag(false);
-      o.str(s.literal.str());
+      std::string text;
+      s.literal.append_to(text);
+      o.u8(0);
+      o.str(text);
     }
     o.flag(s.is_expr());
     if (!s.is_expr()) continue;
@@ -660,7 +662,9 @@ void get(In& in, std::vector<CExpr>& v) {
 void get(In& in, TextTemplate& t) {
   t.segments.resize(in.count(6));
   for (TextTemplate::Segment& s : t.segments) {
-    if (in.flag()) {
+    std::uint8_t form = in.u8();  // 0: the text; 1: its place in a rule file; 2: the same, read after a space
+    if (form > 2) return in.fail("a text's form is out of range");
+    if (form > 0) {
       std::uint32_t file = in.u32(), offset = in.u32(), size = in.u32();
       if (!in.ok()) return;
       if (!in.sources || file >= in.source_sizes.size() || offset > in.source_sizes[file] ||
@@ -668,7 +672,7 @@ void get(In& in, TextTemplate& t) {
         in.fail("a text's place in its rule file is out of range");
         return;
       }
-      s.literal = TextPiece::view(std::string_view(in.sources->text(file)).substr(offset, size));
+      s.literal = TextPiece::view(std::string_view(in.sources->text(file)).substr(offset, size), form == 2);
     } else {
       s.literal = TextPiece::copy(in.str());
     }

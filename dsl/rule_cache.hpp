@@ -35,7 +35,7 @@ namespace advise {
 
 // Bumped whenever the payload's layout changes (the binary's identity
 // changes with every build anyway).
-inline constexpr std::uint32_t kRuleCacheFormat = 6;  // 2: templates' checks across fields; 3: the kb's specialty template; 4: the compact compiled form; 5: both; 6: texts' literal runs as places in the rule files
+inline constexpr std::uint32_t kRuleCacheFormat = 6;  // 2: templates' checks across fields; 3: the kb's specialty template; 4: the compact compiled form; 5: both; 6: texts' literal runs as places in the rule files, after a space or not
 inline constexpr std::size_t kRuleCacheHeaderSize = 48;
 // An entry larger than this is not read (the bundled rules make ~1 MiB).
 inline constexpr std::size_t kMaxRuleCacheBytes = 256u * 1024u * 1024u;

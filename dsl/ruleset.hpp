@@ -303,14 +303,18 @@ struct CPattern {
 // bytes (one string literal, no escape, no doubled brace): held as a view
 // into the text of the SourceManager, which the RuleSet keeps (`sources`);
 // the others (and those of tests that build templates by hand) own a copy.
+// A text written in parts (`"..." "..."`, one line each) is read joined by
+// one space: a run that begins a part after the first is a view read after
+// a space (`after_space`), so that such texts need no copy either.
 class TextPiece {
  public:
   TextPiece() = default;
   // `s` must outlive the piece: a rule file's text in the rule set's sources.
-  static TextPiece view(std::string_view s) {
+  static TextPiece view(std::string_view s, bool after_space = false) {
     TextPiece t;
     t.p_ = s.data();
     t.n_ = static_cast<std::uint32_t>(s.size());
+    t.after_space_ = after_space;
     return t;
   }
   static TextPiece copy(std::string_view s) {
@@ -324,32 +328,42 @@ class TextPiece {
     return t;
   }
   TextPiece(std::string_view s) : TextPiece(copy(s)) {}  // NOLINT: a string given is copied
-  TextPiece(const TextPiece& o) : TextPiece(o.owned_ ? copy(o.str()) : view(o.str())) {}
-  TextPiece(TextPiece&& o) noexcept : p_(o.p_), n_(o.n_), owned_(o.owned_) {
+  TextPiece(const TextPiece& o) : TextPiece(o.owned_ ? copy(o.str()) : view(o.str())) { after_space_ = o.after_space_; }
+  TextPiece(TextPiece&& o) noexcept : p_(o.p_), n_(o.n_), owned_(o.owned_), after_space_(o.after_space_) {
     o.p_ = "";
     o.n_ = 0;
     o.owned_ = false;
+    o.after_space_ = false;
   }
   TextPiece& operator=(TextPiece o) noexcept {
     std::swap(p_, o.p_);
     std::swap(n_, o.n_);
     std::swap(owned_, o.owned_);
+    std::swap(after_space_, o.after_space_);
     return *this;
   }
   ~TextPiece() {
     if (owned_) delete[] p_;
   }
+  // The bytes, without the space read before them (`after_space`).
   std::string_view str() const { return {p_, n_}; }
-  bool empty() const { return n_ == 0; }
+  bool after_space() const { return after_space_; }
+  // Appends the run as read: the space, then the bytes.
+  void append_to(std::string& out) const {
+    if (after_space_) out += ' ';
+    out.append(p_, n_);
+  }
+  bool empty() const { return n_ == 0 && !after_space_; }
   bool is_view() const { return !owned_ && n_ > 0; }
 
  private:
   const char* p_ = "";
   std::uint32_t n_ = 0;
   bool owned_ = false;
+  bool after_space_ = false;
 };
 
-// A text with {placeholders}: literal segments and expressions, alternating.
+// A text with {placeholders}: literal runs and expressions, in order.
 struct TextTemplate {
   // `{EXPR}`, or a counted placeholder, `{EXPR|singular|plural}`: the
   // number, then the singular form when it is 1 and the plural otherwise

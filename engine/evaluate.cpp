@@ -188,7 +188,7 @@ std::string render_template(const TextTemplate& t, const ValueView& view, const 
   std::string out;
   for (const auto& seg : t.segments) {
     if (!seg.is_expr()) {
-      out += seg.literal.str();
+      seg.literal.append_to(out);
     } else {
       const TextTemplate::Placeholder& p = *seg.place;
       Value v = evaluate_expr(p.expr, view, kb);

@@ -289,6 +289,17 @@ TEST_CASE("TextPiece views or owns its bytes", "[limits][memory]") {
   CHECK(c2.empty());  // NOLINT(bugprone-use-after-move): moved from, it is empty
   m = v;
   CHECK(m.is_view());
+  // A later part of a text written in parts: read after a space, which the
+  // file does not hold.
+  TextPiece part = TextPiece::view(std::string_view(file).substr(8, 4), true);
+  CHECK(part.after_space());
+  CHECK(part.str() == "text");
+  std::string read = "a";
+  part.append_to(read);
+  CHECK(read == "a text");
+  TextPiece part2 = part;
+  CHECK(part2.after_space());
+  CHECK(TextPiece(std::move(part2)).after_space());
   CHECK(TextPiece().str().empty());
   CHECK(TextPiece::copy("").empty());
 }
@@ -438,10 +449,11 @@ std::string guide_copies(const TempDir& dir, int copies, std::size_t& rules, std
 }
 
 // Rules as advisors write them: the guide's own rules, loaded and checked as
-// `run` holds them (text, checked form, warnings). 2,406 bytes a rule were
-// measured for 667 bytes of text (3.6 times: the text itself once, its
-// checked form, its line index and name); the bound leaves room for a
-// standard library's growth policies. Below 2 MiB of text, the
+// `run` holds them (text, checked form, warnings). 2,240 bytes a rule were
+// measured for 667 bytes of text (3.4 times: the text itself once, its
+// checked form, its line index and name; 2,406 when a text written in parts
+// was copied whole); the bound leaves room for a standard library's growth
+// policies. Below 2 MiB of text, the
 // parsed trees kept until the declarations are known are freed by then.
 TEST_CASE("the guide's rules hold a few times their text once loaded", "[limits][memory]") {
   auto held = [](int copies, std::size_t& rules, std::size_t& bytes) {
@@ -464,7 +476,7 @@ TEST_CASE("the guide's rules hold a few times their text once loaded", "[limits]
   double text_per_rule = static_cast<double>(bytes2 - bytes1) / static_cast<double>(rules2 - rules1);
   INFO("heap a rule: " << per_rule << " bytes; text a rule: " << text_per_rule << " bytes");
   CHECK(text_per_rule > 600);
-  CHECK(per_rule / text_per_rule < 4.0);
+  CHECK(per_rule / text_per_rule < 3.75);
 }
 
 // The engine's index of the single-record rules' conjuncts (engine/conjuncts.hpp)
