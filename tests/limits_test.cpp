@@ -519,3 +519,22 @@ TEST_CASE("check --format json is written in pieces, the same bytes", "[limits][
   CHECK(j["diagnostics"].size() == 3000);
   CHECK(json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n" == buf.text);
 }
+
+// A write of `check`'s diagnostics that fails is said once, as `run` says
+// one (deliver_streamed), with exit 2; the rest of the output is dropped
+// (before, the failure went unsaid and the exit was 0 or 1).
+TEST_CASE("check: an output that refuses the diagnostics is an error, exit 2", "[limits]") {
+  TempDir t;
+  std::string path = t.file("m.rules", "if step2ck > 5 then note \"x\"\n");
+  cli::CheckOptions o;
+  o.paths = {path};
+  o.kb_dir = source("kb");
+  for (const char* format : {"json", "text"}) {
+    INFO(format);
+    o.format = format;
+    std::ostream refusing(nullptr);
+    std::ostringstream err;
+    CHECK(cli::cmd_check(o, refusing, err) == 2);
+    CHECK(err.str().rfind("<stdout>: error: cannot write the diagnostics: the stream refused the output\n", 0) == 0);
+  }
+}
