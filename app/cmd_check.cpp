@@ -2,6 +2,7 @@
 // base, then analyse what the rules do together (engine/analysis.hpp).
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -69,59 +70,66 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   if (o.strict) diags.promote_warnings();
   diags.sort();
   std::size_t e = diags.error_count(), w = diags.warning_count();
+  // Written as it is made and handed on in chunks of 64 KiB (deliver_streamed,
+  // as `run`'s text report): a large rule set's diagnostics are never one
+  // document in memory, nor one string; a write that fails says so.
+  std::function<void(std::ostream&)> render;
   if (o.format == "json") {
     // The schema is documented in docs/cli.md ("advise check --format json").
-    // Written a piece at a time (kb/json_writer.hpp writes the bytes
-    // nlohmann's dump would): a large rule set's diagnostics are never one
-    // document in memory, nor one string.
-    std::string buf;
-    JsonWriter jw(buf, JsonWriter::Style::Indented);
-    jw.begin_object();
-    jw.key("schema");
-    jw.string("advise-check/1");
-    jw.key("files");
-    jw.integer(static_cast<unsigned long long>(sources->size()));
-    jw.key("rules");
-    if (checked) {
-      jw.integer(static_cast<unsigned long long>(rules));
-    } else {
-      jw.null();
-    }
-    jw.key("errors");
-    jw.integer(static_cast<unsigned long long>(e));
-    jw.key("warnings");
-    jw.integer(static_cast<unsigned long long>(w));
-    jw.key("strict");
-    jw.boolean(o.strict);
-    jw.key("analysis_complete");
-    jw.boolean(!analysis_incomplete);
-    // Which rules and knowledge base were checked (as given, or relative to
-    // the current directory when inside it).
-    jw.key("used");
-    jw.begin_object();
-    jw.key("paths");
-    jw.begin_array();
-    for (const std::string& p : paths) jw.string(shown_path(p));
-    jw.end_array();
-    jw.key("kb");
-    jw.string(shown_path(kb_dir));
-    jw.end_object();
-    jw.key("diagnostics");
-    jw.begin_array();
-    for (const Diagnostic& d : diags.all()) {
-      write_json(jw, *sources, d);
-      if (buf.size() >= (std::size_t{1} << 16)) {
-        out << buf;
+    // kb/json_writer.hpp writes the bytes nlohmann's dump would, here a
+    // diagnostic at a time.
+    render = [&](std::ostream& s) {
+      std::string buf;
+      JsonWriter jw(buf, JsonWriter::Style::Indented);
+      jw.begin_object();
+      jw.key("schema");
+      jw.string("advise-check/1");
+      jw.key("files");
+      jw.integer(static_cast<unsigned long long>(sources->size()));
+      jw.key("rules");
+      if (checked) {
+        jw.integer(static_cast<unsigned long long>(rules));
+      } else {
+        jw.null();
+      }
+      jw.key("errors");
+      jw.integer(static_cast<unsigned long long>(e));
+      jw.key("warnings");
+      jw.integer(static_cast<unsigned long long>(w));
+      jw.key("strict");
+      jw.boolean(o.strict);
+      jw.key("analysis_complete");
+      jw.boolean(!analysis_incomplete);
+      // Which rules and knowledge base were checked (as given, or relative to
+      // the current directory when inside it).
+      jw.key("used");
+      jw.begin_object();
+      jw.key("paths");
+      jw.begin_array();
+      for (const std::string& p : paths) jw.string(shown_path(p));
+      jw.end_array();
+      jw.key("kb");
+      jw.string(shown_path(kb_dir));
+      jw.end_object();
+      jw.key("diagnostics");
+      jw.begin_array();
+      for (const Diagnostic& d : diags.all()) {
+        write_json(jw, *sources, d);
+        s << buf;
         buf.clear();
       }
-    }
-    jw.end_array();
-    jw.end_object();
-    buf += '\n';
-    out << buf;
+      jw.end_array();
+      jw.end_object();
+      buf += '\n';
+      s << buf;
+    };
   } else {
-    // One diagnostic at a time: a large rule set's report is never one string.
-    for (const Diagnostic& d : diags.all()) out << render_text(*sources, d);
+    render = [&](std::ostream& s) {
+      for (const Diagnostic& d : diags.all()) s << render_text(*sources, d);
+    };
+  }
+  bool written = deliver_streamed(out, err, "", render, "diagnostics");
+  if (o.format != "json") {
     std::string shown;
     for (const std::string& p : paths) shown += (shown.empty() ? "" : ", ") + shown_path(p);
     err << terminal_safe("advise check: rules " + shown + ", knowledge base " + shown_path(kb_dir)) << "\n";
@@ -129,7 +137,7 @@ int cmd_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
     if (checked) err << ", " << rules << " rule" << (rules == 1 ? "" : "s");
     err << ": " << e << " error" << (e == 1 ? "" : "s") << ", " << w << " warning" << (w == 1 ? "" : "s") << "\n";
   }
-  if (missing_path) return kExitUsage;
+  if (missing_path || !written) return kExitUsage;
   if (!unlabeled.empty())
     err << "advise: " << unlabeled.size() << (unlabeled.size() == 1 ? " value has" : " values have")
         << " no display name in the knowledge base\n";

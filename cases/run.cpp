@@ -391,8 +391,8 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
         std::vector<std::string> names;
         std::function<void(const Derivation&)> collect = [&](const Derivation& n) {
           if (n.kind != Derivation::Kind::Derived) return;
-          auto add = [&](const std::string& s) {
-            if (std::find(names.begin(), names.end(), s) == names.end()) names.push_back(s);
+          auto add = [&](std::string_view s) {
+            if (std::find(names.begin(), names.end(), s) == names.end()) names.emplace_back(s);
           };
           add(n.rule.name());
           for (const RuleRef& a : n.also) add(a.name());
@@ -402,7 +402,7 @@ CaseResult run_case(const CompiledCase& test, const Engine& engine, Result& resu
         f.actual.push_back(actual_line(result, rules, rd) + ", explained by " + join_names(names) + ", not by `" +
                            x.id.name + "`");
         explain_read(result, rules, rd, shown, f.explanation);
-        f.update = Edit{x.id.loc, d.rule.name()};
+        f.update = Edit{x.id.loc, std::string(d.rule.name())};
         break;
       }
     }

@@ -201,32 +201,6 @@ std::string render_text(const SourceManager& sm, const Diagnostics& ds) {
 
 namespace {
 
-// A value parsed by nlohmann, written as its dump() would write it.
-void write_parsed(JsonWriter& w, const nlohmann::ordered_json& v) {
-  using T = nlohmann::ordered_json::value_t;
-  switch (v.type()) {
-    case T::object:
-      w.begin_object();
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        w.key(it.key());
-        write_parsed(w, it.value());
-      }
-      w.end_object();
-      return;
-    case T::array:
-      w.begin_array();
-      for (const auto& x : v) write_parsed(w, x);
-      w.end_array();
-      return;
-    case T::string: w.string(v.get_ref<const std::string&>()); return;
-    case T::boolean: w.boolean(v.get<bool>()); return;
-    case T::number_integer: w.integer(v.get<long long>()); return;
-    case T::number_unsigned: w.integer(v.get<unsigned long long>()); return;
-    case T::number_float: w.floating(v.get<double>()); return;
-    default: w.null(); return;
-  }
-}
-
 void write_place(JsonWriter& w, const SourceManager& sm, const ast::Loc& loc) {
   LineCol b = sm.line_col(loc.file, loc.begin);
   LineCol e = sm.line_col(loc.file, loc.end);
@@ -276,7 +250,7 @@ void write_json(JsonWriter& w, const SourceManager& sm, const Diagnostic& d) {
   w.end_array();
   if (!d.witness().empty()) {
     w.key("witness");
-    write_parsed(w, nlohmann::ordered_json::parse(d.witness()));
+    w.value(nlohmann::ordered_json::parse(d.witness()));
   }
   w.end_object();
 }

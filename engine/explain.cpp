@@ -78,14 +78,14 @@ namespace {
 const std::string kNoText;
 }  // namespace
 
-std::string RuleRef::name() const {
-  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].name()) : std::string();
+std::string_view RuleRef::name() const {
+  return rules_ ? rules_->rules[static_cast<std::size_t>(rule)].name() : std::string_view();
 }
-std::string RuleRef::description() const {
-  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].description()) : std::string();
+std::string_view RuleRef::description() const {
+  return rules_ ? rules_->rules[static_cast<std::size_t>(rule)].description() : std::string_view();
 }
-std::string RuleRef::source() const {
-  return rules_ ? std::string(rules_->rules[static_cast<std::size_t>(rule)].source()) : std::string();
+std::string_view RuleRef::source() const {
+  return rules_ ? rules_->rules[static_cast<std::size_t>(rule)].source() : std::string_view();
 }
 const std::string& RuleRef::file() const {
   return rules_ ? rules_->sources->name(rules_->rules[static_cast<std::size_t>(rule)].loc.file) : kNoText;
@@ -471,11 +471,11 @@ Report build_report(const Result& result, const ReportOptions& options) {
     s.audience = Audience::Author;
     s.code(ce.conclusion)
         .text(": rule ")
-        .rule(ce.kept_by.name(), ce.kept_by.file(), ce.kept_by.line)
+        .rule(std::string(ce.kept_by.name()), ce.kept_by.file(), ce.kept_by.line)
         .text(" set ")
         .value(ce.kept)
         .text(" and rule ")
-        .rule(ce.rejected_by.name(), ce.rejected_by.file(), ce.rejected_by.line)
+        .rule(std::string(ce.rejected_by.name()), ce.rejected_by.file(), ce.rejected_by.line)
         .text(" set ")
         .value(ce.rejected)
         .text("; ")
@@ -520,7 +520,7 @@ Report build_report(const Result& result, const ReportOptions& options) {
           // A logical rule's conclusion whose match this firing ended.
           const Fact& bf = result.facts[static_cast<std::size_t>(ch.before)];
           std::string by = bf.evidence.kind == Evidence::Kind::Derived
-                               ? " (`" + rule_ref(rules, result.firings[static_cast<std::size_t>(bf.evidence.firing)].rule).name() +
+                               ? " (`" + std::string(rule_ref(rules, result.firings[static_cast<std::size_t>(bf.evidence.firing)].rule).name()) +
                                      "` no longer matches)"
                                : "";
           after = (af.value.is_missing() ? std::string("(withdrawn)") : after + ", withdrawn") + by;

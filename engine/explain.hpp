@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -130,10 +131,11 @@ class RuleRef {
   RuleRef(const RuleSet& rules, std::int32_t rule);
   std::int32_t rule = -1;
   int line = 0;
-  // Copies of the rule's texts (a rule set holds them in one block, RuleTexts).
-  std::string name() const;
-  std::string description() const;
-  std::string source() const;  // guide section
+  // The rule's texts, read in place (a rule set holds them in one block,
+  // RuleTexts): valid while the rule set lives, as the RuleRef is.
+  std::string_view name() const;
+  std::string_view description() const;
+  std::string_view source() const;  // guide section
   const std::string& file() const;
   // "file:line", for messages; renderers use file and line.
   std::string where() const;

@@ -16,6 +16,7 @@
 // knowledge base's enums, named constants and category order).
 #pragma once
 
+#include <initializer_list>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -71,21 +72,24 @@ namespace render_detail {
 
 // Collapses runs of blanks (space, tab, newline, carriage return, vertical
 // tab, form feed) to one space. Other controls are left for the sanitizer.
-std::string one_line(const std::string& text);
+std::string one_line(std::string_view text);
 // Text from a profile, a rule file or a file name as the text and Markdown
 // reports show it: blanks become spaces, and the rest goes through the one
 // sanitizer (kb/sanitize.hpp), so that escapes show as `\x1b`.
-std::string terminal_text(const std::string& text);
+std::string terminal_text(std::string_view text);
 // "file:line" of a rule or a test, as the text and Markdown reports show it.
 std::string place(const std::string& file, int line);
+// The parts joined, in one allocation: for texts read in place (a rule's
+// name, description and guide section: RuleRef).
+std::string concat(std::initializer_list<std::string_view> parts);
 // The applicant's view as Markdown, or as plain text for a terminal.
 std::string render_applicant(const Report& report, bool markdown);
 // Markdown: escapes what would be read as markup; underscores inside words
 // (strongly_recommended) are left alone, as CommonMark does not read them,
 // and block markers (> # + -) only at the start of a text.
-std::string md(const std::string& text);
+std::string md(std::string_view text);
 // A name as a Markdown code span (`` x ``, double backticks when it holds one).
-std::string code(const std::string& name);
+std::string code(std::string_view name);
 // Plain text wrapped at `width` columns (code points), breaking at spaces:
 // a continued line is indented past its first line's indentation and list
 // marker ("- ", "3. "), or by two more spaces; a word longer than the width

@@ -8,8 +8,14 @@ std::string source_value(const Value& v, const RuleSet& rules) {
 }
 
 std::string render_rule(const RuleRef& r) {
-  std::string s = "rule `" + r.name() + "` (" + r.where();
-  if (!r.source().empty()) s += ", " + r.source();
+  std::string s = "rule `";
+  s += r.name();
+  s += "` (";
+  s += r.where();
+  if (!r.source().empty()) {
+    s += ", ";
+    s += r.source();
+  }
   return s + ")";
 }
 
@@ -61,7 +67,11 @@ void render_derivation_at(const Derivation& d, const RuleSet& rules, const std::
   std::string head = pad + label + " = " + source_value(d.value, rules) + " was set by " + render_rule(d.rule);
   if (!d.also.empty()) {
     head += ", also added to by ";
-    for (std::size_t i = 0; i < d.also.size(); ++i) head += (i ? ", `" : "`") + d.also[i].name() + "`";
+    for (std::size_t i = 0; i < d.also.size(); ++i) {
+      head += i ? ", `" : "`";
+      head += d.also[i].name();
+      head += '`';
+    }
   }
   if (!shown.insert(d.firing).second) {
     out.push_back(head + "; explained above");

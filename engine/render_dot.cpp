@@ -217,10 +217,15 @@ class DotWriter {
   }
 
   std::string rule_node(const RuleRef& r) {
-    std::string label = r.name();
-    if (!r.source().empty()) label += "\nguide: " + r.source();
+    std::string label(r.name());
+    if (!r.source().empty()) {
+      label += "\nguide: ";
+      label += r.source();
+    }
     label += "\n" + place(r.file(), r.line);
-    return node("rule:" + r.name(), 2, "shape=box, style=rounded, label=" + quote(label));
+    std::string id = "rule:";
+    id += r.name();
+    return node(id, 2, "shape=box, style=rounded, label=" + quote(label));
   }
 
   // The node of one value of a fact ("" = missing).

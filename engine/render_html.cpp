@@ -21,7 +21,7 @@ using namespace render_detail;
 
 // Text as HTML: controls shown as escapes by the one sanitizer, then the five
 // characters HTML reads escaped.
-std::string h(const std::string& s) {
+std::string h(std::string_view s) {
   static constexpr const char* kMarkup = "&<>\"'";
   std::string t = terminal_text(s);
   std::size_t at = t.find_first_of(kMarkup);

@@ -17,7 +17,7 @@ static bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c
 // Escapes what Markdown would read as markup; underscores inside words
 // (strongly_recommended) are left alone, as CommonMark does not read them,
 // and block markers (> # + -) only matter at the start of a text.
-std::string md(const std::string& text) {
+std::string md(std::string_view text) {
   std::string s = terminal_text(text);
   std::size_t first = s.find_first_of("\\*`<[]|>#+-_");  // before it, nothing to escape
   if (first == std::string::npos) return s;
@@ -46,7 +46,7 @@ std::string md(const std::string& text) {
   return out;
 }
 
-std::string code(const std::string& s) {
+std::string code(std::string_view s) {
   std::string t = terminal_safe(one_line(s));
   if (t.find('`') == std::string::npos) return "`" + t + "`";
   return "`` " + t + " ``";

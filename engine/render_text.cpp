@@ -22,17 +22,26 @@ namespace {
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 }  // namespace
 
-std::string terminal_text(const std::string& text) {
+std::string terminal_text(std::string_view text) {
   // The usual case: printable ASCII, which neither step changes.
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; })) return text;
-  std::string t = text;
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7F; })) return std::string(text);
+  std::string t(text);
   std::replace_if(t.begin(), t.end(), is_blank, ' ');
   return terminal_safe(t);
 }
 
 std::string place(const std::string& file, int line) { return file + ":" + std::to_string(line); }
 
-std::string one_line(const std::string& text) {
+std::string concat(std::initializer_list<std::string_view> parts) {
+  std::size_t n = 0;
+  for (std::string_view p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (std::string_view p : parts) out += p;
+  return out;
+}
+
+std::string one_line(std::string_view text) {
   std::string out;
   bool blank = false;
   for (char c : text) {
@@ -166,7 +175,7 @@ class TextWriter {
   }
   std::string bold(const std::string& s) const { return paint(s, "1"); }
   // One line of text from a file, safe for the terminal.
-  static std::string line(const std::string& s) { return terminal_safe(one_line(s)); }
+  static std::string line(std::string_view s) { return terminal_safe(one_line(s)); }
 
   void section(const std::string& title) {
     if (!(rep_.answer_only && first_section_)) out_ << "\n";
@@ -178,7 +187,7 @@ class TextWriter {
   // `first_width` columns wide), the next ones indented by `indent` spaces.
   // Spaces in a `glue`d chunk do not break.
   static void wrap_into(std::string& buf, const std::string& first, std::size_t first_width, std::size_t indent,
-                        const std::string& text) {
+                        std::string_view text) {
     // Words are split at what `>>` splits at in the C locale (space, tab,
     // newline, vertical tab, form feed, carriage return), by hand: a stream
     // per paragraph cost more than the rest of the report.
@@ -229,7 +238,7 @@ class TextWriter {
     }
     buf += '\n';
   }
-  void wrap(const std::string& first, std::size_t first_width, std::size_t indent, const std::string& text) {
+  void wrap(const std::string& first, std::size_t first_width, std::size_t indent, std::string_view text) {
     std::string buf;
     wrap_into(buf, first, first_width, indent, text);
     out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
@@ -276,9 +285,9 @@ class TextWriter {
   // "rule `x` (file:line; guide: Step 5.1)", for wrap(): breaks only
   // between the name, the place and the guide section.
   std::string rule_line(const RuleRef& r) const {
-    std::string s = glue("rule `" + r.name() + "`") + " ";
+    std::string s = glue(concat({"rule `", r.name(), "`"})) + " ";
     if (r.source().empty()) return s + glue("(" + place(r.file(), r.line) + ")");
-    return s + glue("(" + place(r.file(), r.line) + ";") + " " + glue("guide: " + r.source() + ")");
+    return s + glue("(" + place(r.file(), r.line) + ";") + " " + glue(concat({"guide: ", r.source(), ")"}));
   }
 
   // "your step2ck: 252" for profile fields, "specialty_class: ultra" for conclusions.
@@ -361,7 +370,7 @@ class TextWriter {
       out_ << head << "\n";
     else
       wrap(head + ": ", width(head) + 2, indent + 4, d.rule.description());
-    std::string at = place(d.rule.file(), d.rule.line) + (d.rule.source().empty() ? "" : "; guide: " + d.rule.source());
+    std::string at = concat({place(d.rule.file(), d.rule.line), d.rule.source().empty() ? "" : "; guide: ", d.rule.source()});
     wrap(pad + "  ", indent + 2, indent + 4, glue("(" + at + ")"));
     for (const RuleRef& a : d.also) wrap(pad + "  also added to by ", indent + 19, indent + 4, rule_line(a));
     matched(d.matched, indent + 2);
@@ -376,7 +385,7 @@ class TextWriter {
       if (p.kind == Derivation::Kind::Missing) {
         out_ << head << "(not reached)\n";
       } else if (p.kind == Derivation::Kind::Derived && shown_.count({p.fact, p.firing})) {
-        wrap(head, width(head), indent + 4, p.display + " " + glue("(set by rule `" + p.rule.name() + "`;") + " " + glue("see above)"));
+        wrap(head, width(head), indent + 4, p.display + " " + glue(concat({"(set by rule `", p.rule.name(), "`;"})) + " " + glue("see above)"));
       } else {
         wrap(head, width(head), indent + 4, p.display);
         derivation_body(p, indent + 2);
@@ -438,8 +447,8 @@ class TextWriter {
 
   // "— guide: Step 5.1 (rule `x`, rules/step5_application.rules:12)"
   void cite_line(const RuleRef& r, std::size_t indent) {
-    std::string s = r.source().empty() ? "" : glue("guide: " + r.source()) + " ";
-    s += glue("(rule `" + r.name() + "`,") + " " + glue(place(r.file(), r.line) + ")");
+    std::string s = r.source().empty() ? "" : glue(concat({"guide: ", r.source()})) + " ";
+    s += glue(concat({"(rule `", r.name(), "`,"})) + " " + glue(place(r.file(), r.line) + ")");
     wrap(std::string(indent, ' ') + "\u2014 ", indent + 2, indent + 2, s);
   }
 
@@ -464,7 +473,11 @@ class TextWriter {
       std::string src = f.source;
       if (f.year) src += ", " + std::to_string(f.year);
       if (f.secondary) src += " [secondary source]";
-      if (rep_.explained) src += "; cited by rule `" + f.cited_by.name() + "` (" + place(f.cited_by.file(), f.cited_by.line) + ")";
+      if (rep_.explained) {
+        src += "; cited by rule `";
+        src += f.cited_by.name();
+        src += "` (" + place(f.cited_by.file(), f.cited_by.line) + ")";
+      }
       wrap("    \u2014 source: ", 14, 6, src);
     }
   }

@@ -32,7 +32,7 @@ std::string test_values(const TestRecord& t) {
 // The one walk both text renderers share; `Style` says how names look.
 struct Style {
   bool markdown = false;
-  std::string name(const std::string& n) const { return markdown ? code(n) : terminal_text(one_line(n)); }
+  std::string name(std::string_view n) const { return markdown ? code(n) : terminal_text(one_line(n)); }
   std::string text(const std::string& t) const { return markdown ? md(t) : terminal_text(t); }
   std::string sentence(const Sentence& s) const {
     std::string out;

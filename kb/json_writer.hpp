@@ -80,6 +80,9 @@ class JsonWriter {
     element();
     out_ += json;
   }
+  // A parsed document (or part of one), walked: the bytes
+  // json_terminal_safe(its dump()) would be, in this writer's style.
+  void value(const nlohmann::ordered_json& v);
 
   std::string& buffer() { return out_; }
 
@@ -235,6 +238,31 @@ class JsonWriter {
   bool after_key_ = false;
   std::vector<Level> levels_;
 };
+
+inline void JsonWriter::value(const nlohmann::ordered_json& v) {
+  using T = nlohmann::ordered_json::value_t;
+  switch (v.type()) {
+    case T::object:
+      begin_object();
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        key(it.key());
+        value(it.value());
+      }
+      end_object();
+      return;
+    case T::array:
+      begin_array();
+      for (const auto& x : v) value(x);
+      end_array();
+      return;
+    case T::string: string(v.get_ref<const std::string&>()); return;
+    case T::boolean: boolean(v.get<bool>()); return;
+    case T::number_integer: integer(v.get<long long>()); return;
+    case T::number_unsigned: integer(v.get<unsigned long long>()); return;
+    case T::number_float: floating(v.get<double>()); return;
+    default: null(); return;
+  }
+}
 
 inline std::size_t JsonWriter::utf8_length(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };

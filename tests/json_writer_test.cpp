@@ -23,35 +23,10 @@ std::string nl(const ojson& j, int indent) {
   return advise::json_terminal_safe(j.dump(indent, ' ', false, ojson::error_handler_t::replace));
 }
 
-// Writes `j` with the writer, walking the tree.
-void walk(JsonWriter& w, const ojson& j) {
-  switch (j.type()) {
-    case ojson::value_t::object:
-      w.begin_object();
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        w.key(it.key());
-        walk(w, it.value());
-      }
-      w.end_object();
-      break;
-    case ojson::value_t::array:
-      w.begin_array();
-      for (const auto& x : j) walk(w, x);
-      w.end_array();
-      break;
-    case ojson::value_t::string: w.string(j.get<std::string>()); break;
-    case ojson::value_t::boolean: w.boolean(j.get<bool>()); break;
-    case ojson::value_t::number_integer: w.integer(j.get<long long>()); break;
-    case ojson::value_t::number_unsigned: w.integer(j.get<unsigned long long>()); break;
-    case ojson::value_t::number_float: w.floating(j.get<double>()); break;
-    default: w.null();
-  }
-}
-
 std::string written(const ojson& j, JsonWriter::Style style) {
   std::string out;
   JsonWriter w(out, style);
-  walk(w, j);
+  w.value(j);
   return out;
 }
 
@@ -119,7 +94,7 @@ TEST_CASE("json writer: a fork writes the rest of an array elsewhere, and joined
     std::string one;
     {
       JsonWriter w(one, indent < 0 ? JsonWriter::Style::Compact : JsonWriter::Style::Indented);
-      walk(w, doc);
+      w.value(doc);
     }
     for (std::size_t split = 1; split < doc["list"].size(); ++split) {
       INFO("split " << split);
@@ -127,16 +102,16 @@ TEST_CASE("json writer: a fork writes the rest of an array elsewhere, and joined
       JsonWriter w(joined, indent < 0 ? JsonWriter::Style::Compact : JsonWriter::Style::Indented);
       w.begin_object();
       w.key("a");
-      walk(w, doc["a"]);
+      w.value(doc["a"]);
       w.key("list");
       w.begin_array();
       JsonWriter fork = w.fork(rest);  // before the first half: it is written as if after it
-      for (std::size_t i = 0; i < split; ++i) walk(w, doc["list"][i]);
-      for (std::size_t i = split; i < doc["list"].size(); ++i) walk(fork, doc["list"][i]);
+      for (std::size_t i = 0; i < split; ++i) w.value(doc["list"][i]);
+      for (std::size_t i = split; i < doc["list"].size(); ++i) fork.value(doc["list"][i]);
       w.buffer() += rest;
       w.end_array();
       w.key("z");
-      walk(w, doc["z"]);
+      w.value(doc["z"]);
       w.end_object();
       CHECK(joined == one);
       CHECK(joined == nl(doc, indent));

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <new>
 #include <sstream>
 #include <stdexcept>
@@ -29,6 +30,43 @@
 
 using namespace advise;
 using namespace advise::testing;
+
+namespace {
+// A stream that counts what it is given, write by write (in all, how many
+// writes, the largest), keeps the text unless told not to, and calls
+// `every_4kib` each time another 4 KiB has come: `check --format json`'s
+// pieces, and the peak of the heap while a report is written.
+class CountingBuf : public std::streambuf {
+ public:
+  explicit CountingBuf(bool keep_text = true, std::function<void()> every_4kib = {})
+      : keep_text_(keep_text), every_4kib_(std::move(every_4kib)) {}
+  std::size_t total = 0, largest = 0, writes = 0;
+  std::string text;
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    auto k = static_cast<std::size_t>(n);
+    bool next_4kib = (total + k) / 4096 != total / 4096;
+    total += k;
+    largest = std::max(largest, k);
+    ++writes;
+    if (keep_text_) text.append(s, k);
+    if (next_4kib && every_4kib_) every_4kib_();
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      char ch = traits_type::to_char_type(c);
+      xsputn(&ch, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  bool keep_text_;
+  std::function<void()> every_4kib_;
+};
+}  // namespace
 
 TEST_CASE("run_command: allocation failure is `out of memory`, exit 3, with what to try", "[limits]") {
   std::ostringstream err;
@@ -499,31 +537,6 @@ TEST_CASE("the conjunct index holds a few bytes a rule", "[limits][memory]") {
   CHECK(per_rule < 24);
 }
 
-// A stream that counts what it is given and keeps none of it, sampling the
-// heap in use every 4 KiB: the peak while a report is written.
-class HeapSamplingSink : public std::streambuf {
- public:
-  HeapSamplingSink() { setp(buf_, buf_ + sizeof buf_); }
-  long long peak = 0;
-  std::size_t bytes = 0;
-  void sample() { peak = std::max(peak, static_cast<long long>(mallinfo2().uordblks)); }
-
- protected:
-  int_type overflow(int_type c) override {
-    bytes += static_cast<std::size_t>(pptr() - pbase());
-    sample();
-    setp(buf_, buf_ + sizeof buf_);
-    if (!traits_type::eq_int_type(c, traits_type::eof())) {
-      *pptr() = traits_type::to_char_type(c);
-      pbump(1);
-    }
-    return traits_type::not_eof(c);
-  }
-
- private:
-  char buf_[4096];
-};
-
 // What `advise run` holds a firing rule beyond the rules (issue 10, item 13):
 // the evaluation (the engine's scratch, a firing and a message each), the
 // report (a message's entry: the rule by index, its texts read from the rule
@@ -542,20 +555,22 @@ TEST_CASE("an evaluation's heap a firing rule stays near its measured size", "[l
   Profile profile = load_test_profile(R"({"step2ck": 250})");
   malloc_trim(0);
   long long before = static_cast<long long>(mallinfo2().uordblks);
-  HeapSamplingSink sink;
+  long long peak = 0;
+  auto sample = [&] { peak = std::max(peak, static_cast<long long>(mallinfo2().uordblks)); };
+  CountingBuf sink(false, sample);  // keeps none of it; samples the heap every 4 KiB
   {
     Engine engine(rules);
     Result result = engine.evaluate(profile);
     REQUIRE(result.messages.size() == static_cast<std::size_t>(n));
     Report report = build_report(result, {});
-    sink.sample();
+    sample();
     std::ostream out(&sink);
     render_text(out, report, *rules);
     out.flush();
-    sink.sample();
+    sample();
   }
-  CHECK(sink.bytes > static_cast<std::size_t>(n) * 40);  // the report was written: about 66 bytes a note
-  long long per_rule = (sink.peak - before) / n;
+  CHECK(sink.total > static_cast<std::size_t>(n) * 40);  // the report was written: about 66 bytes a note
+  long long per_rule = (peak - before) / n;
   INFO("heap a firing rule at the peak: " << per_rule << " bytes");
   CHECK(per_rule < 680);
 }
@@ -586,29 +601,6 @@ TEST_CASE("RuleTexts holds a rule's name, description and source in one block", 
   CHECK(copy.description() == t.description());
 }
 
-namespace {
-// Counts what a stream is given at each write, keeping the largest.
-class CountingBuf : public std::streambuf {
- public:
-  std::size_t total = 0, largest = 0, writes = 0;
-  std::string text;
-
- protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    auto k = static_cast<std::size_t>(n);
-    total += k;
-    largest = std::max(largest, k);
-    ++writes;
-    text.append(s, k);
-    return n;
-  }
-  int overflow(int c) override {
-    if (c != traits_type::eof()) xsputn(reinterpret_cast<const char*>(&c), 1);
-    return c;
-  }
-};
-}  // namespace
-
 // `check --format json` writes its diagnostics a piece at a time (of about
 // 64 KiB), never the whole document at once: a check of a large rule set
 // (16 MiB of `if` rules, a warning each) held 1,085 MiB when the document was
@@ -634,4 +626,23 @@ TEST_CASE("check --format json is written in pieces, the same bytes", "[limits][
   CHECK(j["warnings"] == 3000);
   CHECK(j["diagnostics"].size() == 3000);
   CHECK(json_terminal_safe(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n" == buf.text);
+}
+
+// A write of `check`'s diagnostics that fails is said once, as `run` says
+// one (deliver_streamed), with exit 2; the rest of the output is dropped
+// (before, the failure went unsaid and the exit was 0 or 1).
+TEST_CASE("check: an output that refuses the diagnostics is an error, exit 2", "[limits]") {
+  TempDir t;
+  std::string path = t.file("m.rules", "if step2ck > 5 then note \"x\"\n");
+  cli::CheckOptions o;
+  o.paths = {path};
+  o.kb_dir = source("kb");
+  for (const char* format : {"json", "text"}) {
+    INFO(format);
+    o.format = format;
+    std::ostream refusing(nullptr);
+    std::ostringstream err;
+    CHECK(cli::cmd_check(o, refusing, err) == 2);
+    CHECK(err.str().rfind("<stdout>: error: cannot write the diagnostics: the stream refused the output\n", 0) == 0);
+  }
 }

@@ -1,0 +1,1 @@
+check --format json tests/golden/check/fail_missing_source.rules

@@ -1,0 +1,1 @@
+check tests/golden/check/fail_missing_source.rules
