@@ -185,7 +185,13 @@ Truth test_condition(const CExpr& e, const ValueView& view, const KnowledgeBase&
 }
 
 std::string render_template(const TextTemplate& t, const ValueView& view, const KnowledgeBase& kb, bool labels) {
+  // Room for the literal runs and a few bytes a placeholder at once: a text
+  // written in parts is a run a part, and growing the string run by run
+  // would copy it each time.
+  std::size_t room = 0;
+  for (const auto& seg : t.segments) room += seg.is_expr() ? 16 : seg.literal.str().size() + 1;
   std::string out;
+  out.reserve(room);
   for (const auto& seg : t.segments) {
     if (!seg.is_expr()) {
       seg.literal.append_to(out);
