@@ -10,24 +10,33 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
   const std::string& file = sm_->text(text.loc.file);
   std::uint32_t pos = text.loc.begin;
   bool ok = true;
-  // The literal run being read. While `raw`, it is exactly the file's bytes
-  // from `lit_from` (one string literal, no escape, no doubled brace): the
-  // segment is then a view into the file's text, not a copy.
+  // The literal run being read. While `raw`, it is exactly the file's
+  // `lit_len` bytes from `lit_from` (one string literal, no escape, no
+  // doubled brace): the segment is then a view into the file's text, and
+  // nothing is copied. At the run's first escape or doubled brace its bytes
+  // so far are copied into `lit` (`unraw`), which the rest is appended to.
   // A run that begins a later part of a text written in parts is read after
   // a space (`spaced`): the space is not in the file, the view is.
   std::string lit;
   std::uint32_t lit_from = 0;
+  std::uint32_t lit_len = 0;
   bool raw = true;
   bool spaced = false;
+  auto unraw = [&] {
+    if (!raw) return;
+    lit.assign(file, lit_from, lit_len);
+    raw = false;
+  };
   auto flush = [&] {
-    if (lit.empty() && !spaced) return;
+    if ((raw ? lit_len == 0 : lit.empty()) && !spaced) return;
     TextTemplate::Segment seg;
     if (!raw)
       seg.literal = TextPiece::copy(spaced ? " " + lit : lit);
     else
-      seg.literal = TextPiece::view(std::string_view(file).substr(lit_from, lit.size()), spaced);
+      seg.literal = TextPiece::view(std::string_view(file).substr(lit_from, lit_len), spaced);
     t.segments.push_back(std::move(seg));
     lit.clear();
+    lit_len = 0;
     raw = true;
     spaced = false;
   };
@@ -51,16 +60,16 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
       char ch = file[pos];
       if (ch == '\\' && pos + 1 < text.loc.end) {
         char nx = file[pos + 1];
+        unraw();
         lit += nx == 'n' ? '\n' : nx == 't' ? '\t' : nx;
-        raw = false;
         pos += 2;
       } else if (ch == '{' && pos + 1 < text.loc.end && file[pos + 1] == '{') {
+        unraw();
         lit += '{';
-        raw = false;
         pos += 2;
       } else if (ch == '}' && pos + 1 < text.loc.end && file[pos + 1] == '}') {
+        unraw();
         lit += '}';
-        raw = false;
         pos += 2;
       } else if (ch == '{') {
         std::uint32_t close = pos + 1;
@@ -134,8 +143,12 @@ std::optional<TextTemplate> Checker::text_template(const ast::Text& text) {
         }
         pos = close + 1;
       } else {
-        if (lit.empty()) lit_from = pos;
-        lit += ch;
+        if (!raw) {
+          lit += ch;
+        } else {
+          if (lit_len == 0) lit_from = pos;
+          ++lit_len;
+        }
         ++pos;
       }
     }
