@@ -307,10 +307,15 @@ void put(Out& o, const TextTemplate& t) {
       o.u32(offset);
       o.count(s.literal.str().size());
     } else {
-      std::string text;
-      s.literal.append_to(text);
+      // An owned run: its bytes as read (a view is always in one of the
+      // rule set's files, so only a copy comes here, and the checker puts a
+      // copy's space in its bytes; the space is written all the same).
+      std::string_view bytes = s.literal.str();
+      bool space = s.literal.after_space();
       o.u8(0);
-      o.str(text);
+      o.count(bytes.size() + (space ? 1 : 0));
+      if (space) o.raw(" ", 1);
+      o.raw(bytes.data(), bytes.size());
     }
     o.flag(s.is_expr());
     if (!s.is_expr()) continue;
