@@ -204,15 +204,10 @@ class PackedVec {
   void push_back(T&& e) { emplace_back(std::move(e)); }
   void push_back(const T& e) { emplace_back(e); }
   void reserve(std::size_t n) { grow(n); }
-  void resize(std::size_t n) {
-    if (n == 0) return clear();
-    while (size() > n) data()[--b_->size].~T();
-    grow(n);
-    while (b_->size < n) {
-      new (data() + b_->size) T();
-      ++b_->size;
-    }
-  }
+  // Like a vector's: the items past `n` go, new ones are `value` (or made
+  // by T's default constructor).
+  void resize(std::size_t n) { resize_with(n, [](T* p) { new (p) T(); }); }
+  void resize(std::size_t n, const T& value) { resize_with(n, [&value](T* p) { new (p) T(value); }); }
   void clear() {
     if (b_ == empty_block()) return;
     T* d = data();
@@ -222,6 +217,16 @@ class PackedVec {
   }
 
  private:
+  template <class Make>
+  void resize_with(std::size_t n, Make make) {
+    if (n == 0) return clear();
+    while (size() > n) data()[--b_->size].~T();
+    grow(n);
+    while (b_->size < n) {
+      make(data() + b_->size);
+      ++b_->size;
+    }
+  }
   struct Block {
     std::uint32_t size;
     std::uint32_t cap;

@@ -535,8 +535,7 @@ class Run {
     f.read.reserve(cr.reads.size());
     for (std::int32_t s : cr.reads) f.read.push_back(r_.current[static_cast<std::size_t>(s)]);
     f.facts_before = static_cast<std::int32_t>(r_.facts.size());
-    f.matched.resize(static_cast<std::size_t>(cr.levels));
-    std::fill(f.matched.begin(), f.matched.end(), -1);
+    f.matched.resize(static_cast<std::size_t>(cr.levels), -1);
     f.aggregates.resize(static_cast<std::size_t>(cr.levels));
     for (const CPattern& p : cr.patterns()) {
       auto l = static_cast<std::size_t>(p.level + offset);

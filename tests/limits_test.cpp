@@ -377,6 +377,13 @@ TEST_CASE("PackedVec reads and grows like a vector", "[limits][memory]") {
   CHECK(moved[1].slot == 1);
   moved.resize(4);
   CHECK(moved[3].slot == -1);
+  moved.resize(6, num(5));  // the new items are copies of the value given
+  CHECK(moved[3].slot == -1);
+  CHECK(moved[4].slot == 5);
+  CHECK(moved[5].slot == 5);
+  moved.resize(1, num(5));
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].slot == 0);
   moved.clear();
   CHECK(moved.empty());
   v = moved;
