@@ -332,7 +332,6 @@ class TextPiece {
     t.owned_ = true;
     return t;
   }
-  TextPiece(std::string_view s) : TextPiece(copy(s)) {}  // NOLINT: a string given is copied
   TextPiece(const TextPiece& o) : TextPiece(o.owned_ ? copy(o.str()) : view(o.str())) { after_space_ = o.after_space_; }
   TextPiece(TextPiece&& o) noexcept : p_(o.p_), n_(o.n_), owned_(o.owned_), after_space_(o.after_space_) {
     o.p_ = "";
