@@ -24,8 +24,6 @@
 
 #include "dsl/ruleset.hpp"
 #include "engine/explain.hpp"
-#include "engine/program_list.hpp"
-#include "kb/parallel.hpp"
 
 namespace advise {
 
@@ -95,38 +93,6 @@ std::string code(std::string_view name);
 // marker ("- ", "3. "), or by two more spaces; a word longer than the width
 // stays whole. Lines that fit are unchanged.
 std::string wrap_lines(const std::string& text, std::size_t width = 80);
-
-// The program list's entries, each rendered by `one(std::string& out, const
-// ProgramEntry&)` (which appends the entry's text to `out` and must read
-// nothing another entry's rendering writes): a long list's (kProgramListSplit
-// entries or more) in two halves at once, as its JSON (kb/parallel.hpp).
-// Entry i's text is (*this)[i].
-class EntryTexts {
- public:
-  template <class One>
-  EntryTexts(const std::vector<ProgramEntry>& entries, One&& one)
-      : mid_(entries.size() < kProgramListSplit ? entries.size() : entries.size() / 2), ends_(entries.size()) {
-    auto render = [&](std::size_t from, std::size_t to, std::string& out) {
-      for (std::size_t i = from; i < to; ++i) {
-        one(out, entries[i]);
-        ends_[i] = out.size();
-      }
-    };
-    if (mid_ == entries.size())
-      render(0, mid_, halves_[0]);
-    else
-      run_both([&] { render(0, mid_, halves_[0]); }, [&] { render(mid_, entries.size(), halves_[1]); });
-  }
-  std::string_view operator[](std::size_t i) const {
-    std::size_t begin = i == 0 || i == mid_ ? 0 : ends_[i - 1];
-    return std::string_view(halves_[i < mid_ ? 0 : 1]).substr(begin, ends_[i] - begin);
-  }
-
- private:
-  std::size_t mid_;
-  std::vector<std::size_t> ends_;
-  std::string halves_[2];
-};
 }  // namespace render_detail
 
 }  // namespace advise

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "engine/entry_texts.hpp"
 #include "engine/render.hpp"
 
 namespace advise {

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/entry_texts.hpp"
 #include "engine/render.hpp"
 #include "kb/sanitize.hpp"
 

@@ -19,6 +19,7 @@
 #include "dsl/checker.hpp"
 #include "engine/engine.hpp"
 #include "engine/explain.hpp"
+#include "engine/entry_texts.hpp"
 #include "engine/render.hpp"
 #include "engine/render_json.hpp"
 #include "kb/profile.hpp"
