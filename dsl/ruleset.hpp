@@ -205,9 +205,10 @@ class PackedVec {
   void push_back(const T& e) { emplace_back(e); }
   void reserve(std::size_t n) { grow(n); }
   // Like a vector's: the items past `n` go, new ones are `value` (or made
-  // by T's default constructor).
+  // by T's default constructor). `value` is taken by value: it may be one
+  // of these items, which growing moves.
   void resize(std::size_t n) { resize_with(n, [](T* p) { new (p) T(); }); }
-  void resize(std::size_t n, const T& value) { resize_with(n, [&value](T* p) { new (p) T(value); }); }
+  void resize(std::size_t n, T value) { resize_with(n, [&value](T* p) { new (p) T(value); }); }
   void clear() {
     if (b_ == empty_block()) return;
     T* d = data();

@@ -381,6 +381,8 @@ TEST_CASE("PackedVec reads and grows like a vector", "[limits][memory]") {
   CHECK(moved[3].slot == -1);
   CHECK(moved[4].slot == 5);
   CHECK(moved[5].slot == 5);
+  moved.resize(40, moved[4]);  // an item of its own, while it grows
+  CHECK(moved[39].slot == 5);
   moved.resize(1, num(5));
   REQUIRE(moved.size() == 1);
   CHECK(moved[0].slot == 0);
