@@ -32,6 +32,7 @@
 #include <unordered_map>
 
 #include "dsl/cache_reader.hpp"
+#include "dsl/cache_writer.hpp"
 #include "dsl/rule_cache.hpp"
 #include "kb/parallel.hpp"
 
@@ -46,44 +47,14 @@ constexpr std::uint64_t kSeed = 0x5bd1e995a3c1f2d9ULL;
 // Values nest at most this deep in an entry (a JSON list of lists).
 constexpr int kMaxDepth = 256;
 
-// Bytes written at the end of a buffer grown by doubling (no check per
-// byte beyond one of room).
-struct Out {
-  std::unique_ptr<char[]> buf;  // not zeroed: every byte below n is written
-  std::size_t cap = 0, n = 0;
-  [[gnu::always_inline]] char* room(std::size_t k) {
-    if (cap - n < k) [[unlikely]]
-      grow(k);
-    char* p = buf.get() + n;
-    n += k;
-    return p;
+// Writes the payload (dsl/cache_writer.hpp), refusing a count that does not
+// fit in 32 bits.
+struct Out : cache_detail::Writer {
+  // Hides the Writer's: a count past 32 bits makes no entry.
+  void count(std::size_t n) {
+    if (n > 0xffffffffu) too_large = true;
+    Writer::count(n);
   }
-  [[gnu::noinline]] void grow(std::size_t k) {
-    std::size_t c = std::max(cap * 2, n + k + 4096);
-    std::unique_ptr<char[]> bigger(new char[c]);
-    if (n > 0) std::memcpy(bigger.get(), buf.get(), n);
-    buf = std::move(bigger);
-    cap = c;
-  }
-  void reserve(std::size_t k) {
-    if (cap - n < k) grow(k);
-  }
-  void raw(const void* p, std::size_t k) {
-    if (k > 0) std::memcpy(room(k), p, k);
-  }
-  [[gnu::always_inline]] void u8(std::uint8_t v) { *room(1) = static_cast<char>(v); }
-  [[gnu::always_inline]] void u32(std::uint32_t v) { std::memcpy(room(4), &v, 4); }
-  [[gnu::always_inline]] void i32(std::int32_t v) { std::memcpy(room(4), &v, 4); }
-  [[gnu::always_inline]] void u64(std::uint64_t v) { std::memcpy(room(8), &v, 8); }
-  [[gnu::always_inline]] void f64(double v) { std::memcpy(room(8), &v, 8); }
-  void str(std::string_view s) {
-    char* p = room(4 + s.size());
-    std::uint32_t k = static_cast<std::uint32_t>(s.size());
-    std::memcpy(p, &k, 4);
-    if (!s.empty()) std::memcpy(p + 4, s.data(), s.size());
-  }
-  std::size_t size() const { return n; }
-  std::string_view view() const { return {buf.get(), n}; }
   bool too_large = false;  // a count that does not fit in 32 bits, or values nested too deep: no entry
 };
 
@@ -109,7 +80,7 @@ void put(Out& o, const Value& v, TextIndex& texts, int depth = 0) {
   o.u8(static_cast<std::uint8_t>(v.kind));
   switch (v.kind) {
     case Value::Kind::Missing: break;
-    case Value::Kind::Bool: o.u8(v.flag ? 1 : 0); break;
+    case Value::Kind::Bool: o.flag(v.flag); break;
     case Value::Kind::Number: o.f64(v.num); break;
     case Value::Kind::Symbol:
       o.i32(v.enum_id);
@@ -143,7 +114,7 @@ void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kF
   h.u64(bytes.size() - kFactCacheHeaderSize);
   h.u64(cache_hash(std::string_view(bytes).substr(kFactCacheHeaderSize), kSeed));
   h.u64(cache_hash(h.view(), kSeed));
-  std::memcpy(bytes.data(), h.buf.get(), kFactCacheHeaderSize);
+  std::memcpy(bytes.data(), h.data(), kFactCacheHeaderSize);
 }
 
 // What names an entry's file: the format, the executable, the file as given
@@ -267,11 +238,7 @@ std::string encode_fact_cache(const FactCacheKey& key, const std::vector<FactRec
                               const std::vector<DataError>& messages, std::size_t first_message) {
   Out o;
   o.room(kFactCacheHeaderSize);
-  auto count = [](Out& out, std::size_t n) {
-    if (n > 0xffffffffu) out.too_large = true;
-    out.u32(static_cast<std::uint32_t>(n));
-  };
-  count(o, messages.size() - first_message);
+  o.count(messages.size() - first_message);
   for (std::size_t i = first_message; i < messages.size(); ++i) {
     const DataError& e = messages[i];
     o.str(e.file);
@@ -279,18 +246,18 @@ std::string encode_fact_cache(const FactCacheKey& key, const std::vector<FactRec
     o.u32(e.line);
     o.u32(e.column);
     o.str(e.message);
-    o.u8(e.suggestion ? 1 : 0);
+    o.flag(e.suggestion.has_value());
     if (e.suggestion) o.str(*e.suggestion);
     o.u8(static_cast<std::uint8_t>(e.kind));
-    o.u8(e.warning ? 1 : 0);
+    o.flag(e.warning);
   }
   // Two blocks, the records' halves, each with the texts its values use,
   // each once, so that each half is decoded on its own (and, for a large
   // read, encoded at once, each on a thread).
   std::size_t n = records.size() - first;
   std::size_t half = n / 2;
-  count(o, n);
-  count(o, half);
+  o.count(n);
+  o.count(half);
   auto block = [&](std::size_t from, std::size_t to, Out& out) {
     TextIndex texts;
     texts.index.reserve((to - from) * 4);
@@ -302,12 +269,12 @@ std::string encode_fact_cache(const FactCacheKey& key, const std::vector<FactRec
       body.u32(r.origin.line);
       body.u32(r.origin.column);
       body.str(r.origin.where);
-      count(body, r.values.size());
+      body.count(r.values.size());
       for (const Value& v : r.values) put(body, v, texts);
     }
-    count(out, texts.texts.size());
+    out.count(texts.texts.size());
     for (std::string_view t : texts.texts) out.str(t);
-    out.raw(body.buf.get(), body.size());
+    out.raw(body.data(), body.size());
     out.too_large = out.too_large || body.too_large;
   };
   Out one, two;

@@ -15,6 +15,7 @@
 #include "dsl/rule_cache.hpp"
 
 #include "dsl/cache_reader.hpp"
+#include "dsl/cache_writer.hpp"
 
 #include "dsl/parser.hpp"  // kMaxSourceBytes
 
@@ -101,8 +102,9 @@ std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0x5bd1e995a3c1
 
 // ---------------------------------------------------------------- writing
 
-struct Out {
-  std::string b;
+// Writes the payload (dsl/cache_writer.hpp), with the rule files' texts
+// to place literal runs in, and the depth check.
+struct Out : cache_detail::Writer {
   // The rule files' texts, by address: a template's literal run that is a
   // view into one (TextPiece) is written as where it is, so that a cache hit
   // holds a view too, not a copy.
@@ -127,18 +129,7 @@ struct Out {
     offset = static_cast<std::uint32_t>(s.data() - t.data());
     return true;
   }
-  void raw(const void* p, std::size_t n) { b.append(static_cast<const char*>(p), n); }
-  void u8(std::uint8_t v) { b.push_back(static_cast<char>(v)); }
-  void u32(std::uint32_t v) { raw(&v, 4); }
-  void i32(std::int32_t v) { raw(&v, 4); }
-  void u64(std::uint64_t v) { raw(&v, 8); }
-  void f64(double v) { raw(&v, 8); }
-  void flag(bool v) { u8(v ? 1 : 0); }
-  void count(std::size_t n) { u32(static_cast<std::uint32_t>(n)); }
-  void str(std::string_view s) {
-    count(s.size());
-    raw(s.data(), s.size());
-  }
+  // What In (below) reads as opt, strs and i32s.
   void opt(const std::optional<double>& d) {
     flag(d.has_value());
     if (d) f64(*d);
@@ -910,19 +901,21 @@ std::uint64_t key_hash(const RuleCacheKey& k) {
   o.str(k.kb_dir);
   o.strs(k.paths);
   o.str(k.cwd);
-  return hash_bytes(o.b, 0x2545f4914f6cdd1dULL);
+  return hash_bytes(o.view(), 0x2545f4914f6cdd1dULL);
 }
 
-void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kRuleCacheFormat) {
-  Out h;
+// Writes the header over the first kRuleCacheHeaderSize of the entry's
+// `size` bytes.
+void put_header(char* bytes, std::size_t size, std::uint64_t key, std::uint32_t format = kRuleCacheFormat) {
+  cache_detail::Writer h;
   h.raw(kMagic, 8);
   h.u32(format);
   h.u32(static_cast<std::uint32_t>(kRuleCacheHeaderSize));
   h.u64(key);
-  h.u64(bytes.size() - kRuleCacheHeaderSize);
-  h.u64(hash_bytes(std::string_view(bytes).substr(kRuleCacheHeaderSize)));
-  h.u64(hash_bytes(h.b));
-  std::memcpy(bytes.data(), h.b.data(), kRuleCacheHeaderSize);
+  h.u64(size - kRuleCacheHeaderSize);
+  h.u64(hash_bytes(std::string_view(bytes + kRuleCacheHeaderSize, size - kRuleCacheHeaderSize)));
+  h.u64(hash_bytes(h.view()));
+  std::memcpy(bytes, h.data(), kRuleCacheHeaderSize);
 }
 
 }  // namespace
@@ -1017,7 +1010,7 @@ void reseal_rule_cache(std::string& bytes) {
   std::memcpy(&format, bytes.data() + 8, 4);
   std::uint64_t key;
   std::memcpy(&key, bytes.data() + 16, 8);
-  put_header(bytes, key, format);
+  put_header(bytes.data(), bytes.size(), key, format);
 }
 
 std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleCacheKey& key, std::string& reason) {
@@ -1210,7 +1203,7 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
   }
 
   Out o;
-  o.b.assign(kRuleCacheHeaderSize, '\0');
+  o.room(kRuleCacheHeaderSize);  // put_header writes it
   // The manifest.
   std::vector<std::pair<std::uint8_t, std::string>> listings;
   listings.emplace_back(0, key.kb_dir);
@@ -1299,9 +1292,9 @@ bool write_rule_cache(const std::string& dir, const RuleCacheKey& key, const Kno
     why = "the rules nest too deep for the cache";
     return false;
   }
-  put_header(o.b, key_hash(key));
+  put_header(o.data(), o.size(), key_hash(key));
 
-  return write_cache_entry(dir, rule_cache_file(dir, key), o.b, why);
+  return write_cache_entry(dir, rule_cache_file(dir, key), o.view(), why);
 }
 
 std::uint64_t cache_hash(std::string_view bytes, std::uint64_t seed) { return hash_bytes(bytes, seed); }
@@ -1356,7 +1349,7 @@ std::string template_set_bytes(const std::vector<TemplateDef>& templates) {
   Out o;
   o.count(templates.size());
   for (const TemplateDef& t : templates) put(o, t);
-  return std::move(o.b);
+  return std::string(o.view());
 }
 
 std::string kb_types_bytes(const KnowledgeBase& kb) {
@@ -1365,7 +1358,7 @@ std::string kb_types_bytes(const KnowledgeBase& kb) {
   for (const EnumDef& e : kb.enums) put(o, e);
   o.count(kb.types.size());
   for (std::size_t i = 0; i < kb.types.size(); ++i) put(o, kb.types.at(static_cast<TypeId>(i)));
-  return std::move(o.b);
+  return std::string(o.view());
 }
 
 }  // namespace advise
