@@ -104,17 +104,11 @@ void put(Out& o, const Value& v, TextIndex& texts, int depth = 0) {
   }
 }
 
+static_assert(kFactCacheHeaderSize == cache_detail::kEntryHeaderSize);
+
 void put_header(std::string& bytes, std::uint64_t key, std::uint32_t format = kFactCacheFormat,
-                const char* magic = kMagic) {
-  Out h;
-  h.raw(magic, 8);
-  h.u32(format);
-  h.u32(static_cast<std::uint32_t>(kFactCacheHeaderSize));
-  h.u64(key);
-  h.u64(bytes.size() - kFactCacheHeaderSize);
-  h.u64(cache_hash(std::string_view(bytes).substr(kFactCacheHeaderSize), kSeed));
-  h.u64(cache_hash(h.view(), kSeed));
-  std::memcpy(bytes.data(), h.data(), kFactCacheHeaderSize);
+                const char (&magic)[8] = kMagic) {
+  cache_detail::seal_entry(bytes.data(), bytes.size(), magic, format, key);
 }
 
 // What names an entry's file: the format, the executable, the file as given

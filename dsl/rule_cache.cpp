@@ -904,21 +904,28 @@ std::uint64_t key_hash(const RuleCacheKey& k) {
   return hash_bytes(o.view(), 0x2545f4914f6cdd1dULL);
 }
 
+static_assert(kRuleCacheHeaderSize == cache_detail::kEntryHeaderSize);
+
 // Writes the header over the first kRuleCacheHeaderSize of the entry's
 // `size` bytes.
 void put_header(char* bytes, std::size_t size, std::uint64_t key, std::uint32_t format = kRuleCacheFormat) {
-  cache_detail::Writer h;
-  h.raw(kMagic, 8);
-  h.u32(format);
-  h.u32(static_cast<std::uint32_t>(kRuleCacheHeaderSize));
-  h.u64(key);
-  h.u64(size - kRuleCacheHeaderSize);
-  h.u64(hash_bytes(std::string_view(bytes + kRuleCacheHeaderSize, size - kRuleCacheHeaderSize)));
-  h.u64(hash_bytes(h.view()));
-  std::memcpy(bytes, h.data(), kRuleCacheHeaderSize);
+  cache_detail::seal_entry(bytes, size, kMagic, format, key);
 }
 
 }  // namespace
+
+void cache_detail::seal_entry(char* bytes, std::size_t size, const char (&magic)[8], std::uint32_t format,
+                              std::uint64_t key) {
+  Writer h;
+  h.raw(magic, 8);
+  h.u32(format);
+  h.u32(static_cast<std::uint32_t>(kEntryHeaderSize));
+  h.u64(key);
+  h.u64(size - kEntryHeaderSize);
+  h.u64(hash_bytes(std::string_view(bytes + kEntryHeaderSize, size - kEntryHeaderSize)));
+  h.u64(hash_bytes(h.view()));
+  std::memcpy(bytes, h.data(), kEntryHeaderSize);
+}
 
 std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key) {
   // "rules-" and the key's hash in 16 hex digits.
