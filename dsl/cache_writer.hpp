@@ -71,13 +71,4 @@ struct Writer {
   std::size_t cap_ = 0, n_ = 0;
 };
 
-// The header both caches' entries begin with, written over the first
-// kEntryHeaderSize of an entry's `size` bytes: the magic (8 bytes), the
-// format (u32), the header's size (u32), the key (u64), the payload's size
-// (u64), the payload's hash (u64) and the hash of the 40 bytes before it
-// (u64), both with the caches' seed (dsl/rule_cache.cpp, where the hash
-// is). Each cache's decoder checks them in that order.
-inline constexpr std::size_t kEntryHeaderSize = 48;
-void seal_entry(char* bytes, std::size_t size, const char (&magic)[8], std::uint32_t format, std::uint64_t key);
-
 }  // namespace advise::cache_detail

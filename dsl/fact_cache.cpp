@@ -31,6 +31,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "dsl/cache_entry.hpp"
 #include "dsl/cache_reader.hpp"
 #include "dsl/cache_writer.hpp"
 #include "dsl/rule_cache.hpp"
@@ -303,28 +304,8 @@ void reseal_fact_cache(std::string& bytes) {
 bool decode_fact_cache(std::string_view bytes, const FactCacheKey& key, const KnowledgeBase& kb,
                        const TemplateSet& templates, std::vector<FactRecord>& out, std::vector<DataError>& messages,
                        std::string& why) {
-  if (bytes.size() < kFactCacheHeaderSize) {
-    why = "the entry is shorter than its header";
-    return false;
-  }
-  In head{bytes.data(), bytes.data() + kFactCacheHeaderSize};
-  char magic[8];
-  head.raw(magic, 8);
-  std::uint32_t format = head.u32(), header_size = head.u32();
-  std::uint64_t k = head.u64(), length = head.u64(), checksum = head.u64(), header_checksum = head.u64();
-  if (std::memcmp(magic, kMagic, 8) != 0) {
-    why = "the file is not a catalog cache entry (wrong magic)";
-  } else if (header_checksum != cache_hash(bytes.substr(0, 40), kSeed)) {
-    why = "the header's checksum does not match";
-  } else if (format != kFactCacheFormat || header_size != kFactCacheHeaderSize) {
-    why = "the entry has another format version";
-  } else if (k != key_hash(key)) {
-    why = "the entry is for another text, templates, binary or path";
-  } else if (length != bytes.size() - kFactCacheHeaderSize) {
-    why = "the entry's length does not match its header (cut short or grown)";
-  } else if (checksum != cache_hash(bytes.substr(kFactCacheHeaderSize), kSeed)) {
-    why = "the payload's checksum does not match";
-  }
+  why = cache_detail::check_entry(bytes, kMagic, kFactCacheFormat, key_hash(key), "a catalog cache entry",
+                                  "another text, templates, binary or path");
   if (!why.empty()) return false;
 
   In in{bytes.data() + kFactCacheHeaderSize, bytes.data() + bytes.size()};

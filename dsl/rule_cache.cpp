@@ -14,6 +14,7 @@
 //      added to the rule set's copy of it, the rule set.
 #include "dsl/rule_cache.hpp"
 
+#include "dsl/cache_entry.hpp"
 #include "dsl/cache_reader.hpp"
 #include "dsl/cache_writer.hpp"
 
@@ -927,6 +928,23 @@ void cache_detail::seal_entry(char* bytes, std::size_t size, const char (&magic)
   std::memcpy(bytes, h.data(), kEntryHeaderSize);
 }
 
+std::string cache_detail::check_entry(std::string_view bytes, const char (&magic)[8], std::uint32_t format,
+                                      std::uint64_t key, std::string_view kind, std::string_view another_key) {
+  if (bytes.size() < kEntryHeaderSize) return "the entry is shorter than its header";
+  Reader head(bytes.data(), bytes.data() + kEntryHeaderSize);
+  char m[8];
+  head.raw(m, 8);
+  std::uint32_t f = head.u32(), header_size = head.u32();
+  std::uint64_t k = head.u64(), length = head.u64(), checksum = head.u64(), header_checksum = head.u64();
+  if (std::memcmp(m, magic, 8) != 0) return "the file is not " + std::string(kind) + " (wrong magic)";
+  if (header_checksum != hash_bytes(bytes.substr(0, 40))) return "the header's checksum does not match";
+  if (f != format || header_size != kEntryHeaderSize) return "the entry has another format version";
+  if (k != key) return "the entry is for " + std::string(another_key);
+  if (length != bytes.size() - kEntryHeaderSize) return "the entry's length does not match its header (cut short or grown)";
+  if (checksum != hash_bytes(bytes.substr(kEntryHeaderSize))) return "the payload's checksum does not match";
+  return {};
+}
+
 std::string rule_cache_file(const std::string& dir, const RuleCacheKey& key) {
   // "rules-" and the key's hash in 16 hex digits.
   static constexpr char kHex[] = "0123456789abcdef";
@@ -1021,32 +1039,12 @@ void reseal_rule_cache(std::string& bytes) {
 }
 
 std::optional<CachedRules> decode_rule_cache(std::string_view bytes, const RuleCacheKey& key, std::string& reason) {
-  std::string why;
   auto give_up = [&](std::string what) {
     reason = std::move(what);
     return std::nullopt;
   };
-  if (bytes.size() < kRuleCacheHeaderSize) {
-    return give_up("the entry is shorter than its header");
-  }
-  In head(bytes.data(), bytes.data() + kRuleCacheHeaderSize);
-  char magic[8];
-  head.raw(magic, 8);
-  std::uint32_t format = head.u32(), header_size = head.u32();
-  std::uint64_t k = head.u64(), length = head.u64(), checksum = head.u64(), header_checksum = head.u64();
-  if (std::memcmp(magic, kMagic, 8) != 0) {
-    why = "the file is not a cache entry (wrong magic)";
-  } else if (header_checksum != hash_bytes(bytes.substr(0, 40))) {
-    why = "the header's checksum does not match";
-  } else if (format != kRuleCacheFormat || header_size != kRuleCacheHeaderSize) {
-    why = "the entry has another format version";
-  } else if (k != key_hash(key)) {
-    why = "the entry is for another binary or other inputs";
-  } else if (length != bytes.size() - kRuleCacheHeaderSize) {
-    why = "the entry's length does not match its header (cut short or grown)";
-  } else if (checksum != hash_bytes(bytes.substr(kRuleCacheHeaderSize))) {
-    why = "the payload's checksum does not match";
-  }
+  std::string why =
+      cache_detail::check_entry(bytes, kMagic, kRuleCacheFormat, key_hash(key), "a cache entry", "another binary or other inputs");
   if (!why.empty()) return give_up(why);
 
   In in(bytes.data() + kRuleCacheHeaderSize, bytes.data() + bytes.size());

@@ -21,6 +21,7 @@
 
 #include "app/commands.hpp"
 #include "app/common.hpp"
+#include "dsl/cache_entry.hpp"
 #include "dsl/checker.hpp"
 #include "dsl/rule_cache.hpp"
 #include "tests/support/fixtures.hpp"
@@ -538,4 +539,37 @@ TEST_CASE("writing a start-up cache entry removes stale ones; reading one marks 
   run({source("rules")}, source("kb"), "text", false, err);
   REQUIRE(::stat(entry.c_str(), &st) == 0);
   CHECK(static_cast<std::int64_t>(st.st_mtim.tv_sec) == now - 3600);
+}
+
+// Both caches' entries are sealed and checked by one pair of functions
+// (dsl/cache_entry.hpp): each damage is named, the first in the header's order.
+TEST_CASE("an entry's envelope names what makes it unreadable", "[cache]") {
+  using namespace advise::cache_detail;
+  static constexpr char magic[8] = {'T', 'E', 'S', 'T', 'M', 'A', 'G', 'C'};
+  auto sealed = [] {
+    std::string e(kEntryHeaderSize, '\0');
+    e += "the payload";
+    seal_entry(e.data(), e.size(), magic, 7, 42);
+    return e;
+  };
+  auto check = [](const std::string& e) { return check_entry(e, magic, 7, 42, "a test entry", "another test"); };
+  std::string e = sealed();
+  CHECK(check(e).empty());
+  CHECK(check(e.substr(0, 47)) == "the entry is shorter than its header");
+  std::string m = e;
+  m[0] = 'X';
+  CHECK(check(m) == "the file is not a test entry (wrong magic)");
+  std::string h = e;
+  h[32] ^= 1;  // the payload's hash, under the header's
+  CHECK(check(h) == "the header's checksum does not match");
+  CHECK(check_entry(e, magic, 8, 42, "a test entry", "another test") == "the entry has another format version");
+  CHECK(check_entry(e, magic, 7, 43, "a test entry", "another test") == "the entry is for another test");
+  std::string longer = e + "!";
+  CHECK(check(longer) == "the entry's length does not match its header (cut short or grown)");
+  std::string p = e;
+  p.back() = '?';
+  CHECK(check(p) == "the payload's checksum does not match");
+  std::string resealed = p;
+  seal_entry(resealed.data(), resealed.size(), magic, 7, 42);
+  CHECK(check(resealed).empty());
 }
